@@ -1,0 +1,26 @@
+# Entry points: `make demo` (the main job) and `make test` (everything CI runs). Both set up the box first.
+.PHONY: demo test setup deps build bench lint clean
+
+setup:
+	bash scripts/setup.sh
+
+deps:
+	npm ci --no-audit --no-fund
+
+build: deps
+	npm run build
+
+demo:
+	bash scripts/demo.sh
+
+test: setup deps
+	npm test
+
+bench: setup deps
+	npm run bench
+
+lint:
+	npm run lint
+
+clean:
+	rm -rf dist node_modules

@@ -1,0 +1,229 @@
+// Executes a Plan step by step: one handler per action kind, phases in order, one Caddy load for all routes.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
+import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
+import type { PodmanDriver } from '../drivers/podman/types.js';
+import type { Action, ImageBuild, Plan } from '../plan/types.js';
+import type { ApplyListener } from './events.js';
+import { waitHealthy } from './health.js';
+
+/** Writes the files of a commit into a directory (for builds). */
+export type ExportCommit = (gitDir: string, commit: string, dest: string) => Promise<void>;
+
+export interface ApplyDeps {
+  podman: PodmanDriver;
+  caddy: CaddyDriver;
+  prober: Prober;
+  exportCommit: ExportCommit;
+  /** Caddy's config as observed with the plan; HIY's part is merged into it, the rest kept as it is. */
+  caddyConfig: CaddyConfig | null;
+  onEvent?: ApplyListener;
+  /** How many container actions run at once (default 4). */
+  concurrency?: number;
+}
+
+export interface ActionResult {
+  address: string;
+  status: 'done' | 'failed' | 'skipped';
+  error?: string;
+  ms?: number;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  results: ActionResult[];
+  /** Calls that wrote to Caddy (0 or 1). */
+  caddyWrites: number;
+}
+
+export class ApplyError extends Error {
+  readonly code = 'APPLY_FAILED';
+  constructor(
+    message: string,
+    readonly data: { address: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApplyError';
+  }
+}
+
+type Handler<K extends Action['kind']> = (action: Extract<Action, { kind: K }>, deps: ApplyDeps) => Promise<string | undefined>;
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string | undefined> {
+  if (await deps.podman.imageExists(action.image.tag)) return 'image already built';
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
+  try {
+    await deps.exportCommit(action.source.gitDir, action.source.commit, dir);
+    const contextDir = join(dir, action.image.context);
+    let file: string | undefined;
+    if (action.image.dockerfile) file = join(contextDir, action.image.dockerfile);
+    else {
+      for (const name of ['Containerfile', 'Dockerfile']) {
+        if (await fileExists(join(contextDir, name))) {
+          file = join(contextDir, name);
+          break;
+        }
+      }
+    }
+    if (!file || !(await fileExists(file))) {
+      throw new ApplyError(
+        `${action.resource}: no ${action.image.dockerfile ?? 'Containerfile or Dockerfile'} in ${action.image.context} at ${action.source.commit.slice(0, 12)}`,
+        { address: action.address },
+      );
+    }
+    await deps.podman.buildImage(
+      {
+        contextDir,
+        file,
+        tag: action.image.tag,
+        labels: action.image.labels,
+        memoryBytes: action.image.memoryBytes,
+        cpus: action.image.cpus,
+      },
+      (line) => deps.onEvent?.({ type: 'action.output', action, line }),
+    );
+    return undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const handlers: { [K in Action['kind']]: Handler<K> } = {
+  'volume.create': async (a, deps) => {
+    await deps.podman.createVolume(a.volume.name, a.volume.labels);
+    return undefined;
+  },
+  'image.build': buildImage,
+  'container.create': async (a, deps) => {
+    await deps.podman.runContainer(a.run);
+    if (a.healthcheck) {
+      deps.onEvent?.({ type: 'action.progress', action: a, message: 'waiting for the health check' });
+      await waitHealthy(a.healthcheck, a.run, deps);
+      return 'healthy';
+    }
+    return undefined;
+  },
+  'container.replace': async (a, deps) => {
+    // Stop-first: the old container frees its name and published ports before the new one starts.
+    await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
+    await deps.podman.runContainer(a.run);
+    if (a.healthcheck) {
+      deps.onEvent?.({ type: 'action.progress', action: a, message: 'waiting for the health check' });
+      await waitHealthy(a.healthcheck, a.run, deps);
+      return 'healthy';
+    }
+    return undefined;
+  },
+  'container.start': async (a, deps) => {
+    await deps.podman.startContainer(a.container.name);
+    if (a.healthcheck) await waitHealthy(a.healthcheck, a.run, deps);
+    return a.healthcheck ? 'healthy' : undefined;
+  },
+  'container.delete': async (a, deps) => {
+    await deps.podman.removeContainer(a.container.name, a.container.stopTimeoutSeconds);
+    return undefined;
+  },
+  // Route changes are not applied one by one: the whole of HIY's Caddy state is loaded once (loadRoutes).
+  'route.change': async () => undefined,
+};
+
+function runHandler(action: Action, deps: ApplyDeps): Promise<string | undefined> {
+  return (handlers[action.kind] as Handler<Action['kind']>)(action as never, deps);
+}
+
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+async function loadRoutes(plan: Plan, deps: ApplyDeps): Promise<void> {
+  const owned = renderProxy(plan.proxy);
+  const problems = validateOwned(owned);
+  if (problems.length > 0) throw new ApplyError(`invalid Caddy routes: ${problems.join('; ')}`, { address: 'caddy' });
+  const server = plan.proxy.server;
+  const config = mergeOwned(deps.caddyConfig, owned, [server, `${server}-redirect`], `${server}-tls-internal`);
+  await deps.caddy.load(config);
+}
+
+const PHASES: { name: string; kinds: Action['kind'][]; parallel: boolean }[] = [
+  { name: 'volumes', kinds: ['volume.create'], parallel: true },
+  { name: 'builds', kinds: ['image.build'], parallel: false },
+  { name: 'containers', kinds: ['container.create', 'container.replace', 'container.start'], parallel: true },
+  { name: 'routes', kinds: ['route.change'], parallel: false },
+  { name: 'removals', kinds: ['container.delete'], parallel: true },
+];
+
+/**
+ * Applies a plan in phases: volumes, builds, containers, routes (one Caddy load), removals. A failed
+ * action stops the apply after its phase, so nothing is removed and no route switches after a failure.
+ */
+export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
+  const results = new Map<string, ActionResult>(
+    plan.actions.map((a) => [a.address, { address: a.address, status: 'skipped' as const }]),
+  );
+  let caddyWrites = 0;
+  let failed = false;
+  for (const phase of PHASES) {
+    const actions = plan.actions.filter((a) => phase.kinds.includes(a.kind));
+    if (actions.length === 0) continue;
+    deps.onEvent?.({ type: 'phase', name: phase.name, actions: actions.length });
+    if (phase.name === 'routes') {
+      const start = Date.now();
+      for (const a of actions) deps.onEvent?.({ type: 'action.started', action: a });
+      try {
+        await loadRoutes(plan, deps);
+        caddyWrites++;
+        const ms = Date.now() - start;
+        for (const a of actions) {
+          results.set(a.address, { address: a.address, status: 'done', ms });
+          deps.onEvent?.({ type: 'action.finished', action: a, ms });
+        }
+        deps.onEvent?.({ type: 'caddy.loaded', routes: plan.proxy.routes.length, ms });
+      } catch (err) {
+        failed = true;
+        const ms = Date.now() - start;
+        const error = err instanceof Error ? err.message : String(err);
+        for (const a of actions) {
+          results.set(a.address, { address: a.address, status: 'failed', error, ms });
+          deps.onEvent?.({ type: 'action.failed', action: a, ms, error });
+        }
+      }
+    } else {
+      await runLimited(actions, phase.parallel ? (deps.concurrency ?? 4) : 1, async (a) => {
+        const start = Date.now();
+        deps.onEvent?.({ type: 'action.started', action: a });
+        try {
+          const note = await runHandler(a, deps);
+          const ms = Date.now() - start;
+          results.set(a.address, { address: a.address, status: 'done', ms });
+          deps.onEvent?.({ type: 'action.finished', action: a, ms, note });
+        } catch (err) {
+          failed = true;
+          const ms = Date.now() - start;
+          const error = err instanceof Error ? err.message : String(err);
+          results.set(a.address, { address: a.address, status: 'failed', error, ms });
+          deps.onEvent?.({ type: 'action.failed', action: a, ms, error });
+        }
+      });
+    }
+    if (failed) break;
+  }
+  return { ok: !failed, results: [...results.values()], caddyWrites };
+}

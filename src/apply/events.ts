@@ -1,0 +1,13 @@
+// Events the apply engine emits; the CLI, logs and (later) the API subscribe. The engine itself never prints.
+import type { Action } from '../plan/types.js';
+
+export type ApplyEvent =
+  | { type: 'phase'; name: string; actions: number }
+  | { type: 'action.started'; action: Action }
+  | { type: 'action.progress'; action: Action; message: string }
+  | { type: 'action.output'; action: Action; line: string }
+  | { type: 'action.finished'; action: Action; ms: number; note?: string }
+  | { type: 'action.failed'; action: Action; ms: number; error: string }
+  | { type: 'caddy.loaded'; routes: number; ms: number };
+
+export type ApplyListener = (event: ApplyEvent) => void;

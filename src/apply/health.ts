@@ -1,0 +1,75 @@
+// Waits until a container passes its health check, polling with a deadline.
+import type { Prober } from '../drivers/probe/prober.js';
+import type { PodmanDriver, RunSpec } from '../drivers/podman/types.js';
+import type { DesiredHealthCheck } from '../model/workload.js';
+
+export class HealthCheckError extends Error {
+  readonly code = 'UNHEALTHY';
+  constructor(
+    message: string,
+    readonly data: { container: string; lastError?: string },
+  ) {
+    super(message);
+    this.name = 'HealthCheckError';
+  }
+}
+
+export interface HealthDeps {
+  podman: PodmanDriver;
+  prober: Prober;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+function hostPortFor(run: RunSpec, containerPort: number): number {
+  const p = run.publish.find((m) => m.hostIp === '127.0.0.1' && m.containerPort === containerPort);
+  if (!p) throw new Error(`container port ${containerPort} of ${run.name} is not published on 127.0.0.1`);
+  return p.hostPort;
+}
+
+async function probeOnce(hc: DesiredHealthCheck, run: RunSpec, deps: HealthDeps): Promise<void> {
+  const timeout = Math.max(500, Math.min(hc.intervalMs, 5000));
+  const probe = hc.probe;
+  switch (probe.kind) {
+    case 'http': {
+      const url = `http://127.0.0.1:${hostPortFor(run, probe.port)}${probe.path}`;
+      const status = await deps.prober.httpGet(url, timeout);
+      if (status < 200 || status >= 400) throw new Error(`GET ${probe.path} answered ${status}`);
+      return;
+    }
+    case 'tcp':
+      await deps.prober.tcpConnect('127.0.0.1', hostPortFor(run, probe.port), timeout);
+      return;
+    case 'command': {
+      const code = await deps.podman.exec(run.name, probe.command, timeout);
+      if (code !== 0) throw new Error(`${probe.command.join(' ')} exited ${code}`);
+      return;
+    }
+  }
+}
+
+/** Resolves once the probe passes; throws HealthCheckError when hc.timeoutMs passes first. */
+export async function waitHealthy(hc: DesiredHealthCheck, run: RunSpec, deps: HealthDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = now() + hc.timeoutMs;
+  let lastError = '';
+  // While a container starts, probe every 250 ms (or the interval when shorter) so a fast start is seen fast.
+  const step = Math.min(250, hc.intervalMs);
+  await sleep(Math.min(100, step));
+  for (;;) {
+    try {
+      await probeOnce(hc, run, deps);
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    }
+    if (now() + step > deadline) {
+      throw new HealthCheckError(
+        `${run.name} did not become healthy within ${Math.round(hc.timeoutMs / 1000)}s: ${lastError}`,
+        { container: run.name, lastError },
+      );
+    }
+    await sleep(step);
+  }
+}

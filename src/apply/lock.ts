@@ -1,0 +1,60 @@
+// One apply at a time on a box: an exclusive lock file in the data directory, taken over when its owner died.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export class LockBusyError extends Error {
+  readonly code = 'LOCKED';
+  constructor(readonly data: { path: string; pid: number; since: string }) {
+    super(`another hiy apply is running (pid ${data.pid}, since ${data.since}); lock ${data.path}`);
+    this.name = 'LockBusyError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface ApplyLock {
+  path: string;
+  /** True when a stale lock of a dead process was taken over. */
+  tookOver?: { pid: number; since: string };
+  release(): Promise<void>;
+}
+
+/** Takes the lock `<dataDir>/apply.lock` or throws LockBusyError while a live process holds it. */
+export async function acquireApplyLock(dataDir: string): Promise<ApplyLock> {
+  await mkdir(dataDir, { recursive: true });
+  const path = join(dataDir, 'apply.lock');
+  let tookOver: ApplyLock['tookOver'];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
+      await fh.close();
+      return {
+        path,
+        tookOver,
+        release: async () => {
+          await rm(path, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let holder: { pid: number; since: string } = { pid: 0, since: 'unknown' };
+      try {
+        holder = JSON.parse(await readFile(path, 'utf8')) as typeof holder;
+      } catch {
+        // A lock being written right now, or garbage: garbage is stale.
+      }
+      if (holder.pid && alive(holder.pid) && holder.pid !== process.pid) throw new LockBusyError({ path, ...holder });
+      tookOver = holder;
+      await rm(path, { force: true });
+    }
+  }
+  throw new LockBusyError({ path, pid: 0, since: 'unknown' });
+}

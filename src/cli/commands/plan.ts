@@ -1,0 +1,24 @@
+// `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
+import { writeFile } from 'node:fs/promises';
+import type { Settings } from '../../model/settings.js';
+import { renderPlan } from '../../plan/render.js';
+import { computePlan } from '../../reconcile/engine.js';
+import type { CliDeps } from '../context.js';
+import { EXIT } from '../context.js';
+
+export async function planCommand(
+  deps: CliDeps,
+  settings: Settings,
+  opts: { json: boolean; out?: string; detailedExitcode: boolean },
+): Promise<number> {
+  const engine = deps.makeEngine(settings);
+  const { plan } = await computePlan(engine);
+  if (opts.out) await writeFile(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
+  if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
+  else {
+    deps.io.out(renderPlan(plan));
+    if (opts.out) deps.io.out(`\nSaved the plan to ${opts.out}; run "hiy apply ${opts.out}" to apply exactly it.\n`);
+  }
+  if (opts.detailedExitcode && plan.actions.length > 0) return EXIT.changes;
+  return EXIT.ok;
+}

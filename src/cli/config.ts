@@ -1,0 +1,67 @@
+// Settings from flags with environment fallbacks; the one place that reads HIY_* variables.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DNS_LABEL } from '../model/names.js';
+import { DEFAULT_SETTINGS, type Settings, type TlsMode } from '../model/settings.js';
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface GlobalFlags {
+  state?: string;
+  branch?: string;
+  'data-dir'?: string;
+  'caddy-admin'?: string;
+}
+
+/** The settings documented in README and --help: each flag, its variable, its default. */
+export const SETTINGS_HELP = `Settings (flag / environment variable, default):
+  --state DIR        HIY_STATE          state repo (working copy or bare repository)
+  --branch NAME      HIY_STATE_BRANCH   branch of the state repo to apply (main)
+  --data-dir DIR     HIY_DATA_DIR       HIY's own data (/var/lib/hiy as root, else ~/.local/share/hiy)
+  --caddy-admin URL  HIY_CADDY_ADMIN    Caddy admin API (http://127.0.0.1:2019)
+                     HIY_HTTP_ADDR      listen address of HIY's Caddy server for HTTP (:80)
+                     HIY_HTTPS_ADDR     listen address of HIY's Caddy server for HTTPS (:443)
+                     HIY_TLS            acme (Let's Encrypt) | internal (Caddy's local CA) | off (acme)
+                     HIY_INSTANCE       name of this HIY instance; others' objects are never touched (default)
+                     HIY_UPSTREAM_PORTS 127.0.0.1 host ports for proxied container ports (20000-29999)
+                     HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn)`;
+
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  if (process.getuid?.() === 0) return '/var/lib/hiy';
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'hiy');
+}
+
+function parseRange(text: string): { from: number; to: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  const from = Number(m?.[1]);
+  const to = Number(m?.[2]);
+  if (!m || from < 1 || to > 65535 || from > to) throw new UsageError(`HIY_UPSTREAM_PORTS must look like 20000-29999, not ${text}`);
+  return { from, to };
+}
+
+/** Builds Settings; `needState` makes a missing state repo a usage error. */
+export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needState: boolean): Settings {
+  const state = flags.state ?? env.HIY_STATE;
+  if (needState && !state) throw new UsageError('no state repo: give --state DIR or set HIY_STATE');
+  const tls = (env.HIY_TLS ?? DEFAULT_SETTINGS.tls) as TlsMode;
+  if (!['acme', 'internal', 'off'].includes(tls)) throw new UsageError(`HIY_TLS must be acme, internal or off, not ${tls}`);
+  const instance = env.HIY_INSTANCE ?? DEFAULT_SETTINGS.instance;
+  if (!DNS_LABEL.test(instance)) throw new UsageError(`HIY_INSTANCE must be a DNS label, not ${instance}`);
+  return {
+    stateRepo: state ? resolve(state) : '',
+    branch: flags.branch ?? env.HIY_STATE_BRANCH ?? DEFAULT_SETTINGS.branch,
+    dataDir: resolve(flags['data-dir'] ?? env.HIY_DATA_DIR ?? defaultDataDir(env)),
+    caddyAdmin: (flags['caddy-admin'] ?? env.HIY_CADDY_ADMIN ?? DEFAULT_SETTINGS.caddyAdmin).replace(/\/+$/, ''),
+    httpAddr: env.HIY_HTTP_ADDR ?? DEFAULT_SETTINGS.httpAddr,
+    httpsAddr: env.HIY_HTTPS_ADDR ?? DEFAULT_SETTINGS.httpsAddr,
+    tls,
+    instance,
+    upstreamPorts: env.HIY_UPSTREAM_PORTS ? parseRange(env.HIY_UPSTREAM_PORTS) : DEFAULT_SETTINGS.upstreamPorts,
+  };
+}

@@ -1,0 +1,18 @@
+// What every command gets: output streams, the environment and a way to build the engine.
+import type { Settings } from '../model/settings.js';
+import type { Engine } from '../reconcile/engine.js';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CliDeps {
+  io: CliIO;
+  /** Builds the engine (real drivers in src/main.ts, fakes in unit tests). */
+  makeEngine(settings: Settings): Engine;
+}
+
+/** Exit codes, Terraform-style. */
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;

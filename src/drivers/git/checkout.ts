@@ -1,0 +1,26 @@
+// Exports the tree of one commit into a directory (with file modes), for builds: `git archive | tar -x`.
+import { mkdir } from 'node:fs/promises';
+import { execa } from 'execa';
+import { GitError } from './types.js';
+
+/** Writes the files of `commit` in the repository at `gitDir` (bare or working copy) into `dest`. */
+export async function exportCommit(gitDir: string, commit: string, dest: string): Promise<void> {
+  await mkdir(dest, { recursive: true });
+  try {
+    const archive = execa('git', ['-C', gitDir, 'archive', '--format=tar', commit], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      encoding: 'buffer',
+    });
+    const tar = execa('tar', ['-x', '-C', dest], { stdin: 'pipe', stderr: 'pipe' });
+    archive.stdout?.pipe(tar.stdin!);
+    await Promise.all([archive, tar]);
+  } catch (err) {
+    const stderr = (err as { stderr?: unknown }).stderr;
+    throw new GitError(
+      `cannot export ${commit.slice(0, 12)} of ${gitDir}: ${String(stderr ?? (err as Error).message).trim()}`,
+      { dir: gitDir, ref: commit },
+      { cause: err },
+    );
+  }
+}

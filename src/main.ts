@@ -1,0 +1,37 @@
+// Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
+import pino from 'pino';
+import { runCli } from './cli/run.js';
+import { CaddyAdminClient } from './drivers/caddy/client.js';
+import { exportCommit } from './drivers/git/checkout.js';
+import { IsomorphicGitReader } from './drivers/git/isomorphic.js';
+import { networkProber } from './drivers/probe/prober.js';
+import { PodmanCli } from './drivers/podman/runner.js';
+import type { Settings } from './model/settings.js';
+import type { Engine } from './reconcile/engine.js';
+
+/** Builds an engine with the real drivers for the given settings. */
+export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.env): Engine {
+  const logger = pino({ level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } }, pino.destination(2));
+  return {
+    settings,
+    podman: new PodmanCli(),
+    caddy: new CaddyAdminClient(settings.caddyAdmin),
+    git: new IsomorphicGitReader(),
+    prober: networkProber,
+    exportCommit,
+    logger,
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const code = await runCli(argv, {
+    io: {
+      out: (t) => process.stdout.write(t),
+      err: (t) => process.stderr.write(t),
+      env: process.env,
+    },
+    makeEngine: (settings) => realEngine(settings),
+  });
+  // Let stdout drain before exiting (large --json output into a pipe).
+  process.stdout.write('', () => process.exit(code));
+}

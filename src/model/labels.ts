@@ -1,0 +1,19 @@
+// The labels HIY puts on everything it creates; ownership is decided by them, never by names.
+
+export const LABEL_MANAGED_BY = 'hiy.managed-by';
+export const MANAGED_BY_VALUE = 'hiy';
+/** Which HIY instance owns the object; lets tests and several HIYs share one Podman. */
+export const LABEL_INSTANCE = 'hiy.instance';
+/** The resource id, e.g. `port/greeter`. */
+export const LABEL_RESOURCE = 'hiy.resource';
+/** Hash of the container-relevant spec (see DesiredWorkload.specHash). */
+export const LABEL_SPEC_HASH = 'hiy.spec-hash';
+/** On volumes: the volume name inside the resource (`data`). */
+export const LABEL_VOLUME = 'hiy.volume';
+/** On images: the source commit an App image was built from. */
+export const LABEL_COMMIT = 'hiy.commit';
+
+/** The labels identifying objects of one instance, used as list filters. */
+export function ownershipLabels(instance: string): Record<string, string> {
+  return { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_INSTANCE]: instance };
+}

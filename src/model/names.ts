@@ -1,0 +1,49 @@
+// Naming rules shared by every resource, and the names HIY gives to what it creates.
+
+/** A DNS label (RFC 1123): lower-case letters, digits and '-', 1 to 63 characters, alphanumeric at both ends. */
+export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A host name for a route: DNS labels joined by dots, optionally starting with a `*.` wildcard. */
+export const HOST_NAME = /^(?:\*\.)?(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** An environment variable name as POSIX shells accept it. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The kinds of resource a state repo may hold. */
+export type Kind = 'App' | 'Port' | 'User';
+
+/** A resource id as used in plans, labels and status: `port/greeter`, `app/blog`, `user/alice`. */
+export type ResourceId = `${Lowercase<Kind>}/${string}`;
+
+export function resourceId(kind: Kind, name: string): ResourceId {
+  return `${kind.toLowerCase() as Lowercase<Kind>}/${name}`;
+}
+
+/** Splits a resource id back into kind and name, or returns undefined for a string that is not one. */
+export function parseResourceId(id: string): { kind: Kind; name: string } | undefined {
+  const m = /^(app|port|user)\/(.+)$/.exec(id);
+  if (!m) return undefined;
+  const kind = ({ app: 'App', port: 'Port', user: 'User' } as const)[m[1] as 'app' | 'port' | 'user'];
+  return { kind, name: m[2]! };
+}
+
+/**
+ * Names of the Podman objects of one HIY instance. The default instance gives `hiy-greeter` and
+ * `hiy-greeter-data`; another instance (tests, a second HIY on the box) inserts its name: `hiy-t1-greeter`.
+ */
+export interface ObjectNames {
+  container(name: string): string;
+  volume(name: string, volume: string): string;
+  image(appName: string, commit: string): string;
+  caddyServer: string;
+}
+
+export function objectNames(instance: string): ObjectNames {
+  const prefix = instance === 'default' ? 'hiy' : `hiy-${instance}`;
+  return {
+    container: (name) => `${prefix}-${name}`,
+    volume: (name, volume) => `${prefix}-${name}-${volume}`,
+    image: (appName, commit) => `localhost/${prefix}/${appName}:${commit.slice(0, 12)}`,
+    caddyServer: prefix,
+  };
+}

@@ -1,0 +1,33 @@
+// Settings of one HIY instance: where its state lives and how it reaches Caddy. Read from flags and env in cli/.
+
+export type TlsMode = 'acme' | 'internal' | 'off';
+
+export interface Settings {
+  /** Path of the state repo (working copy or bare). */
+  stateRepo: string;
+  /** Branch of the state repo to apply. */
+  branch: string;
+  /** Where HIY keeps its own state: status, lock, journal, snapshots, hosted repositories. */
+  dataDir: string;
+  /** Base URL of Caddy's admin API. */
+  caddyAdmin: string;
+  /** Listen address of HIY's Caddy server for plain HTTP, e.g. `:80`. */
+  httpAddr: string;
+  /** Listen address of HIY's Caddy server for HTTPS, e.g. `:443`. */
+  httpsAddr: string;
+  tls: TlsMode;
+  /** Name of this HIY instance; objects of other instances are never touched. */
+  instance: string;
+  /** Range of 127.0.0.1 host ports given to container ports that Caddy proxies to. */
+  upstreamPorts: { from: number; to: number };
+}
+
+export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {
+  branch: 'main',
+  caddyAdmin: 'http://127.0.0.1:2019',
+  httpAddr: ':80',
+  httpsAddr: ':443',
+  tls: 'acme',
+  instance: 'default',
+  upstreamPorts: { from: 20000, to: 29999 },
+};

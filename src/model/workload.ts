@@ -1,0 +1,142 @@
+// The normalized desired form of a workload (App or Port): what the plan compares with a running container.
+import { createHash } from 'node:crypto';
+import type { ObjectNames, ResourceId } from './names.js';
+import { resourceId } from './names.js';
+import { parseDuration, parseMemory } from './quantity.js';
+import type { AppResource, PortResource, PublishedPort, Route } from './resources.js';
+
+/** A health probe, normalized: exactly one kind. */
+export type Probe =
+  | { kind: 'http'; path: string; port: number }
+  | { kind: 'tcp'; port: number }
+  | { kind: 'command'; command: string[] };
+
+export interface DesiredHealthCheck {
+  probe: Probe;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** How an App's image is built: from a commit of a git repository on the box. */
+export interface BuildSource {
+  /** Absolute path of the git repository (working copy or bare). */
+  gitDir: string;
+  branch: string;
+  commit: string;
+  /** Dockerfile path inside the context; undefined means Containerfile or Dockerfile, whichever exists. */
+  dockerfile?: string;
+  context: string;
+}
+
+/** A volume mount with the Podman volume name resolved. */
+export interface DesiredVolume {
+  name: string;
+  volumeName: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+/** One container HIY wants to run, fully resolved, with the hash of everything that requires a new container. */
+export interface DesiredWorkload {
+  id: ResourceId;
+  kind: 'App' | 'Port';
+  name: string;
+  containerName: string;
+  image: string;
+  build?: BuildSource;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  volumes: DesiredVolume[];
+  ports: PublishedPort[];
+  routes: Route[];
+  /** Container ports published on 127.0.0.1 for Caddy and health probes (route ports and the probe port). */
+  internalPorts: number[];
+  healthcheck?: DesiredHealthCheck;
+  restart: 'always' | 'unless-stopped' | 'on-failure' | 'no';
+  memoryBytes?: number;
+  cpus?: number;
+  stopGraceSeconds: number;
+  /** sha256 (hex, 16 chars) of the container-relevant fields above; stored as a label on the container. */
+  specHash: string;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** JSON with sorted keys and no undefined values: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+
+export interface NormalizeOptions {
+  names: ObjectNames;
+  /** For Apps: the resolved source (repository path and commit). */
+  build?: BuildSource;
+}
+
+/** Turns a validated App or Port into its desired container form. Pure. */
+export function toDesiredWorkload(resource: PortResource | AppResource, opts: NormalizeOptions): DesiredWorkload {
+  const { spec, metadata } = resource;
+  const name = metadata.name;
+  const hc = spec.healthcheck;
+  let healthcheck: DesiredHealthCheck | undefined;
+  if (hc) {
+    const probe: Probe = hc.http
+      ? { kind: 'http', path: hc.http.path, port: hc.http.port }
+      : hc.tcp
+        ? { kind: 'tcp', port: hc.tcp.port }
+        : { kind: 'command', command: hc.command ?? [] };
+    healthcheck = { probe, intervalMs: parseDuration(hc.interval), timeoutMs: parseDuration(hc.timeout) };
+  }
+  const internal = new Set<number>((spec.routes ?? []).map((r) => r.port));
+  if (healthcheck && healthcheck.probe.kind !== 'command') internal.add(healthcheck.probe.port);
+  let image: string;
+  if (resource.kind === 'Port') image = resource.spec.image;
+  else {
+    if (!opts.build) throw new Error(`App ${name} needs a resolved build source`);
+    image = opts.names.image(name, opts.build.commit);
+  }
+  const base = {
+    id: resourceId(resource.kind, name),
+    kind: resource.kind,
+    name,
+    containerName: opts.names.container(name),
+    image,
+    command: spec.command,
+    args: spec.args,
+    env: { ...(spec.env ?? {}) },
+    volumes: (spec.volumes ?? []).map((v) => ({
+      name: v.name,
+      volumeName: opts.names.volume(name, v.name),
+      mountPath: v.mountPath,
+      readOnly: v.readOnly ?? false,
+    })),
+    ports: (spec.ports ?? []).map((p) => ({ ...p })),
+    routes: (spec.routes ?? []).map((r) => ({ ...r })),
+    internalPorts: [...internal].sort((a, b) => a - b),
+    healthcheck,
+    restart: spec.restart,
+    memoryBytes: spec.resources?.memory ? parseMemory(spec.resources.memory) : undefined,
+    cpus: spec.resources?.cpus,
+    stopGraceSeconds: Math.ceil(parseDuration(spec.stopGracePeriod) / 1000),
+  } satisfies Omit<DesiredWorkload, 'specHash'>;
+  // Routes and health checks are not part of the hash: changing a route is a Caddy change, not a new container.
+  // The published internal ports are, because they are fixed when the container is created.
+  const hashed = { ...base, routes: undefined, healthcheck: undefined, build: undefined };
+  return { ...base, build: opts.build, specHash: hashOf(hashed) };
+}

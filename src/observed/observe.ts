@@ -1,0 +1,58 @@
+// Reads the observed state in exactly three calls: containers, volumes (both label-filtered) and Caddy's config.
+import { parseOwned } from '../drivers/caddy/render.js';
+import type { CaddyDriver } from '../drivers/caddy/types.js';
+import type { PodmanDriver } from '../drivers/podman/types.js';
+import { ownershipLabels } from '../model/labels.js';
+import { objectNames } from '../model/names.js';
+import { hashOf } from '../model/workload.js';
+import type { ObservedState } from './types.js';
+
+/** Observation failed: nothing may be planned from it, least of all a delete. */
+export class ObservationError extends Error {
+  readonly code = 'OBSERVATION_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ObservationError';
+  }
+}
+
+export interface ObserveOptions {
+  podman: PodmanDriver;
+  caddy: CaddyDriver;
+  instance: string;
+}
+
+/** Observes containers, volumes and Caddy concurrently; any failure fails the whole observation. */
+export async function observe(opts: ObserveOptions): Promise<ObservedState> {
+  const labels = ownershipLabels(opts.instance);
+  const results = await Promise.allSettled([
+    opts.podman.listContainers(labels),
+    opts.podman.listVolumes(labels),
+    opts.caddy.getConfig(),
+  ]);
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failures.length > 0) {
+    const text = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ');
+    throw new ObservationError(`cannot observe the current state, so nothing is planned: ${text}`, {
+      cause: failures[0],
+    });
+  }
+  const [containers, volumes, caddyConfig] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<PodmanDriver['listContainers']>>,
+    Awaited<ReturnType<PodmanDriver['listVolumes']>>,
+    Awaited<ReturnType<CaddyDriver['getConfig']>>,
+  ];
+  const proxy = parseOwned(caddyConfig, objectNames(opts.instance).caddyServer);
+  return { containers, volumes, caddyConfig, proxy };
+}
+
+/** A fingerprint of what HIY owns in the observation; a saved plan is refused when it changed. */
+export function fingerprintObserved(observed: ObservedState): string {
+  return hashOf({
+    containers: observed.containers
+      .map((c) => ({ id: c.id, name: c.name, state: c.state, labels: c.labels }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    volumes: observed.volumes.map((v) => v.name).sort(),
+    proxy: observed.proxy,
+  });
+}

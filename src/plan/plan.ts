@@ -1,0 +1,379 @@
+// The pure planner: plan(desired, observed) → Plan. No I/O, no clock, no logger.
+import fastJsonPatch from 'fast-json-patch';
+import type { ContainerInfo, RunSpec } from '../drivers/podman/types.js';
+import type { DesiredState } from '../desired/types.js';
+import {
+  LABEL_COMMIT,
+  LABEL_RESOURCE,
+  LABEL_SPEC_HASH,
+  LABEL_VOLUME,
+  ownershipLabels,
+} from '../model/labels.js';
+import { objectNames } from '../model/names.js';
+import type { ProxyRoute, ProxyState } from '../model/routing.js';
+import { sortRoutes } from '../model/routing.js';
+import type { Settings } from '../model/settings.js';
+import { canonicalJson, type DesiredWorkload } from '../model/workload.js';
+import type { ObservedState } from '../observed/types.js';
+import { UpstreamPortAllocator } from './ports.js';
+import type { Action, ContainerRef, Plan, PlanSummary, RetainedVolume, RouteChange } from './types.js';
+import { PLAN_FORMAT_VERSION } from './types.js';
+
+/** Label holding the container's spec as JSON (no secrets), so plans can show what changed. */
+export const LABEL_SPEC = 'hiy.spec';
+
+export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'>;
+
+export interface PlanInput {
+  desired: DesiredState;
+  observed: ObservedState;
+  observedFingerprint: string;
+  settings: PlanSettings;
+}
+
+/** The part of a workload that decides its container, as shown in plans and kept in the hiy.spec label. */
+export function containerSpecView(w: DesiredWorkload): Record<string, unknown> {
+  return JSON.parse(
+    canonicalJson({
+      image: w.image,
+      command: w.command,
+      args: w.args,
+      env: w.env,
+      volumes: w.volumes.map((v) => ({ volume: v.volumeName, mountPath: v.mountPath, readOnly: v.readOnly })),
+      ports: w.ports,
+      internalPorts: w.internalPorts,
+      restart: w.restart,
+      memoryBytes: w.memoryBytes,
+      cpus: w.cpus,
+      stopGraceSeconds: w.stopGraceSeconds,
+    }),
+  ) as Record<string, unknown>;
+}
+
+function observedSpecView(c: ContainerInfo): Record<string, unknown> | null {
+  const text = c.labels[LABEL_SPEC];
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function diff(before: unknown, after: unknown): fastJsonPatch.Operation[] {
+  if (before === null || after === null || typeof before !== 'object' || typeof after !== 'object') return [];
+  return fastJsonPatch.compare(before as object, after as object);
+}
+
+/** Names the changed fields of a patch for a reason line: `env.GREETING, image`. */
+function changedFields(patch: fastJsonPatch.Operation[]): string {
+  const fields = [...new Set(patch.map((op) => op.path.slice(1).split('/').slice(0, 2).join('.')))];
+  return fields.length > 0 ? fields.join(', ') : 'spec';
+}
+
+function toRef(c: ContainerInfo): ContainerRef {
+  const grace = Number(c.labels['hiy.stop-timeout'] ?? '10');
+  return { name: c.name, id: c.id, stopTimeoutSeconds: Number.isFinite(grace) ? grace : 10 };
+}
+
+function isRunning(c: ContainerInfo): boolean {
+  return c.state === 'running';
+}
+
+function desiredProxyState(settings: PlanSettings, routes: ProxyRoute[]): ProxyState {
+  const server = objectNames(settings.instance).caddyServer;
+  if (settings.tls === 'off') return { server, listen: [settings.httpAddr], tls: 'off', routes: sortRoutes(routes) };
+  return {
+    server,
+    listen: [settings.httpsAddr],
+    redirectListen: [settings.httpAddr],
+    tls: settings.tls,
+    routes: sortRoutes(routes),
+  };
+}
+
+function routesEqual(a: ProxyRoute[], b: ProxyRoute[]): boolean {
+  return canonicalJson(sortRoutes(a)) === canonicalJson(sortRoutes(b));
+}
+
+const PHASE: Record<Action['kind'], number> = {
+  'volume.create': 0,
+  'image.build': 1,
+  'container.replace': 2,
+  'container.create': 2,
+  'container.start': 2,
+  'route.change': 3,
+  'container.delete': 4,
+};
+
+/**
+ * Computes the actions that turn `observed` into `desired`. Pure and deterministic: the same inputs give
+ * the same plan. Volumes are never deleted here; volumes nothing uses any more are listed as retained.
+ */
+export function plan(input: PlanInput): Plan {
+  const { desired, observed, settings } = input;
+  const owner = ownershipLabels(settings.instance);
+  const actions: Action[] = [];
+  const retained: RetainedVolume[] = [];
+  const byResource = new Map<string, ContainerInfo[]>();
+  for (const c of observed.containers) {
+    const id = c.labels[LABEL_RESOURCE] ?? '';
+    byResource.set(id, [...(byResource.get(id) ?? []), c]);
+  }
+  const volumesByName = new Map(observed.volumes.map((v) => [v.name, v]));
+  const allocator = new UpstreamPortAllocator(settings.upstreamPorts, observed.containers, desired.workloads);
+  const desiredIds = new Set(desired.workloads.map((w) => w.id));
+  const wantedVolumes = new Set<string>();
+  const routes: ProxyRoute[] = [];
+
+  for (const w of desired.workloads) {
+    const mine = byResource.get(w.id) ?? [];
+    const current = mine.find((c) => c.name === w.containerName);
+    for (const stray of mine) {
+      if (stray === current) continue;
+      actions.push({
+        kind: 'container.delete',
+        address: `container/${stray.name}`,
+        change: 'delete',
+        resource: w.id,
+        reason: `stray container of ${w.id} (not named ${w.containerName})`,
+        container: toRef(stray),
+        patch: [],
+        before: observedSpecView(stray),
+        after: null,
+      });
+    }
+
+    for (const v of w.volumes) {
+      wantedVolumes.add(v.volumeName);
+      if (volumesByName.has(v.volumeName)) continue;
+      actions.push({
+        kind: 'volume.create',
+        address: `volume/${v.volumeName}`,
+        change: 'create',
+        resource: w.id,
+        reason: `volume ${v.name} of ${w.id} does not exist`,
+        volume: { name: v.volumeName, labels: { ...owner, [LABEL_RESOURCE]: w.id, [LABEL_VOLUME]: v.name } },
+        patch: [],
+        before: null,
+        after: { name: v.volumeName },
+      });
+    }
+
+    const upstream = new Map<number, number>();
+    for (const p of w.internalPorts) upstream.set(p, allocator.allocate(w, p, current));
+    for (const r of w.routes) {
+      routes.push({ resource: w.id, host: r.host, path: r.path, upstream: `127.0.0.1:${upstream.get(r.port)}` });
+    }
+
+    const view = containerSpecView(w);
+    const run: RunSpec = {
+      name: w.containerName,
+      image: w.image,
+      labels: {
+        ...owner,
+        [LABEL_RESOURCE]: w.id,
+        [LABEL_SPEC_HASH]: w.specHash,
+        [LABEL_SPEC]: canonicalJson(view),
+        'hiy.stop-timeout': String(w.stopGraceSeconds),
+        ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
+      },
+      env: w.env,
+      entrypoint: w.command,
+      args: w.args,
+      volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
+      publish: [
+        ...w.ports.map((p) => ({ hostIp: p.hostIP, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol })),
+        ...w.internalPorts.map((p) => ({
+          hostIp: '127.0.0.1',
+          hostPort: upstream.get(p)!,
+          containerPort: p,
+          protocol: 'tcp' as const,
+        })),
+      ],
+      restart: w.restart,
+      memoryBytes: w.memoryBytes,
+      cpus: w.cpus,
+      stopTimeoutSeconds: w.stopGraceSeconds,
+    };
+
+    const needsContainer = !current || current.labels[LABEL_SPEC_HASH] !== w.specHash;
+    if (needsContainer && w.build) {
+      actions.push({
+        kind: 'image.build',
+        address: `image/${w.image}`,
+        change: 'create',
+        resource: w.id,
+        reason: `source ${w.build.branch} is at ${w.build.commit.slice(0, 12)}`,
+        source: w.build,
+        image: {
+          tag: w.image,
+          labels: { ...owner, [LABEL_RESOURCE]: w.id, [LABEL_COMMIT]: w.build.commit },
+          context: w.build.context,
+          dockerfile: w.build.dockerfile,
+          memoryBytes: w.memoryBytes,
+          cpus: w.cpus,
+        },
+        patch: [],
+        before: null,
+        after: { image: w.image, commit: w.build.commit },
+      });
+    }
+    if (!current) {
+      actions.push({
+        kind: 'container.create',
+        address: `container/${w.containerName}`,
+        change: 'create',
+        resource: w.id,
+        reason: `${w.id} has no container`,
+        run,
+        healthcheck: w.healthcheck,
+        patch: [],
+        before: null,
+        after: view,
+      });
+    } else if (current.labels[LABEL_SPEC_HASH] !== w.specHash) {
+      const before = observedSpecView(current);
+      const patch = diff(before, view);
+      actions.push({
+        kind: 'container.replace',
+        address: `container/${w.containerName}`,
+        change: 'replace',
+        resource: w.id,
+        reason: before ? `changed: ${changedFields(patch)}` : 'spec hash changed',
+        run,
+        healthcheck: w.healthcheck,
+        previous: toRef(current),
+        volumes: w.volumes.map((v) => v.volumeName),
+        patch,
+        before,
+        after: view,
+      });
+    } else if (!isRunning(current)) {
+      actions.push({
+        kind: 'container.start',
+        address: `container/${w.containerName}`,
+        change: 'update',
+        resource: w.id,
+        reason: `container is ${current.state}; start it`,
+        container: toRef(current),
+        run,
+        healthcheck: w.healthcheck,
+        patch: [{ op: 'replace', path: '/state', value: 'running' }],
+        before: { state: current.state },
+        after: { state: 'running' },
+      });
+    }
+  }
+
+  for (const [id, containers] of [...byResource.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (desiredIds.has(id as DesiredWorkload['id'])) continue;
+    for (const c of containers) {
+      actions.push({
+        kind: 'container.delete',
+        address: `container/${c.name}`,
+        change: 'delete',
+        resource: (id || 'caddy') as Action['resource'],
+        reason: `${id || c.name} is no longer in the state repo`,
+        container: toRef(c),
+        patch: [],
+        before: observedSpecView(c),
+        after: null,
+      });
+    }
+  }
+
+  for (const v of observed.volumes) {
+    if (wantedVolumes.has(v.name)) continue;
+    const resource = v.labels[LABEL_RESOURCE] ?? 'unknown';
+    retained.push({
+      name: v.name,
+      resource,
+      reason: desiredIds.has(resource as DesiredWorkload['id'])
+        ? `no longer mounted by ${resource}; kept (delete it explicitly to free the space)`
+        : `${resource} was removed from the state repo; its data is kept`,
+    });
+  }
+
+  const proxy = desiredProxyState(settings, routes);
+  actions.push(...routeActions(proxy, observed));
+  actions.sort((a, b) => PHASE[a.kind] - PHASE[b.kind] || a.address.localeCompare(b.address));
+  retained.sort((a, b) => a.name.localeCompare(b.name));
+
+  const result: Plan = {
+    formatVersion: PLAN_FORMAT_VERSION,
+    instance: settings.instance,
+    repo: desired.repo,
+    branch: desired.branch,
+    commit: desired.commit,
+    observedFingerprint: input.observedFingerprint,
+    actions,
+    retained,
+    proxy,
+    summary: summarize(actions),
+  };
+  // A plan is a plain JSON value: what `plan --json` prints and `apply FILE` reads is exactly this.
+  return JSON.parse(JSON.stringify(result)) as Plan;
+}
+
+function routeActions(proxy: ProxyState, observed: ObservedState): RouteChange[] {
+  const out: RouteChange[] = [];
+  const before = observed.proxy.state?.routes ?? [];
+  const resources = new Set([...proxy.routes, ...before].map((r) => r.resource));
+  for (const resource of [...resources].sort()) {
+    const was = before.filter((r) => r.resource === resource);
+    const now = proxy.routes.filter((r) => r.resource === resource);
+    if (routesEqual(was, now)) continue;
+    const change = was.length === 0 ? 'create' : now.length === 0 ? 'delete' : 'update';
+    out.push({
+      kind: 'route.change',
+      address: `route/${resource}`,
+      change,
+      resource,
+      reason:
+        change === 'create'
+          ? `${now.map((r) => r.host + r.path).join(', ')} not routed yet`
+          : change === 'delete'
+            ? `${resource} no longer has routes`
+            : 'routes changed',
+      routes: now,
+      patch: diff({ routes: sortRoutes(was) }, { routes: sortRoutes(now) }),
+      before: was.length ? sortRoutes(was) : null,
+      after: now.length ? sortRoutes(now) : null,
+    });
+  }
+  const serverView = (s: ProxyState | undefined) =>
+    s ? { listen: s.listen, redirectListen: s.redirectListen, tls: s.tls } : null;
+  const wantServer = proxy.routes.length > 0 || observed.proxy.present;
+  const was = serverView(observed.proxy.state);
+  const now = serverView(proxy);
+  let reason: string | undefined;
+  if (wantServer && !observed.proxy.present) reason = `HIY's Caddy server ${proxy.server} does not exist`;
+  else if (wantServer && canonicalJson(was) !== canonicalJson(now)) reason = 'listen addresses or TLS mode changed';
+  else if (observed.proxy.present && !observed.proxy.pristine) reason = `HIY's Caddy server was edited outside HIY`;
+  if (reason) {
+    out.push({
+      kind: 'route.change',
+      address: `caddy/${proxy.server}`,
+      change: observed.proxy.present ? 'update' : 'create',
+      resource: 'caddy',
+      reason,
+      routes: [],
+      patch: diff(was ?? {}, now),
+      before: was,
+      after: now,
+    });
+  }
+  return out;
+}
+
+function summarize(actions: Action[]): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const a of actions) s[a.change]++;
+  return s;
+}
+
+/** True when the plan changes nothing. */
+export function isEmptyPlan(p: Plan): boolean {
+  return p.actions.length === 0;
+}

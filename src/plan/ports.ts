@@ -1,0 +1,35 @@
+// Host ports on 127.0.0.1 for the container ports Caddy and the health probes reach: stable and deterministic.
+import { createHash } from 'node:crypto';
+import type { ContainerInfo } from '../drivers/podman/types.js';
+import type { DesiredWorkload } from '../model/workload.js';
+
+/** Allocates upstream host ports: keeps a running container's ports, else hashes into the range and probes. */
+export class UpstreamPortAllocator {
+  private readonly used = new Set<number>();
+
+  constructor(
+    private readonly range: { from: number; to: number },
+    observed: ContainerInfo[],
+    desired: DesiredWorkload[],
+  ) {
+    for (const c of observed) for (const p of c.ports) this.used.add(p.hostPort);
+    for (const w of desired) for (const p of w.ports) this.used.add(p.hostPort);
+  }
+
+  /** Host port for `containerPort` of workload `w`, reusing `current`'s mapping when it has one. */
+  allocate(w: DesiredWorkload, containerPort: number, current: ContainerInfo | undefined): number {
+    const kept = current?.ports.find((p) => p.hostIp === '127.0.0.1' && p.containerPort === containerPort);
+    if (kept) return kept.hostPort;
+    const size = this.range.to - this.range.from + 1;
+    const digest = createHash('sha256').update(`${w.id}:${containerPort}`).digest();
+    const start = digest.readUInt32BE(0) % size;
+    for (let i = 0; i < size; i++) {
+      const port = this.range.from + ((start + i) % size);
+      if (!this.used.has(port)) {
+        this.used.add(port);
+        return port;
+      }
+    }
+    throw new RangeError(`no free upstream port left in ${this.range.from}-${this.range.to}`);
+  }
+}

@@ -1,0 +1,86 @@
+// Renders a Plan for humans, Terraform-style, from the same value `hiy plan --json` prints. Pure.
+import type { Action, Plan } from './types.js';
+import { CHANGE_SYMBOL } from './types.js';
+
+const VERB: Record<Action['change'], string> = {
+  create: 'will be created',
+  update: 'will be updated in place',
+  replace: 'must be replaced',
+  delete: 'will be destroyed',
+};
+
+function short(commit: string): string {
+  return commit.length > 12 ? commit.slice(0, 12) : commit;
+}
+
+function headline(a: Action): string {
+  switch (a.kind) {
+    case 'volume.create':
+      return `volume ${a.volume.name}`;
+    case 'image.build':
+      return `image ${a.image.tag} (build ${a.source.gitDir}@${short(a.source.commit)})`;
+    case 'container.create':
+    case 'container.replace':
+      return `container ${a.run.name} (${a.resource}) image ${a.run.image}`;
+    case 'container.start':
+    case 'container.delete':
+      return `container ${a.container.name} (${a.resource})`;
+    case 'route.change':
+      return a.resource === 'caddy' ? `caddy server ${a.address.slice('caddy/'.length)}` : `routes of ${a.resource}`;
+  }
+}
+
+function value(v: unknown): string {
+  return JSON.stringify(v);
+}
+
+function details(a: Action): string[] {
+  const lines: string[] = [];
+  if (a.kind === 'route.change' && a.resource !== 'caddy') {
+    const before = (a.before as { host: string; path: string; upstream: string }[] | null) ?? [];
+    const after = a.routes;
+    const key = (r: { host: string; path: string; upstream: string }) => `${r.host}${r.path} → ${r.upstream}`;
+    const was = new Set(before.map(key));
+    const now = new Set(after.map(key));
+    for (const r of before) if (!now.has(key(r))) lines.push(`- ${key(r)}`);
+    for (const r of after) if (!was.has(key(r))) lines.push(`+ ${key(r)}`);
+    return lines;
+  }
+  for (const op of a.patch) {
+    const path = op.path;
+    if (op.op === 'add') lines.push(`+ ${path}: ${value(op.value)}`);
+    else if (op.op === 'remove') lines.push(`- ${path}`);
+    else if (op.op === 'replace') lines.push(`~ ${path}: → ${value(op.value)}`);
+  }
+  return lines;
+}
+
+/** The human view of a plan. */
+export function renderPlan(p: Plan): string {
+  const out: string[] = [];
+  const where = `state repo ${p.repo} at ${short(p.commit)} (${p.branch})`;
+  if (p.actions.length === 0) {
+    out.push(`No changes. This box matches the ${where}.`);
+  } else {
+    out.push(`HIY will perform the following actions for the ${where}:`, '');
+    out.push('Symbols: + create, ~ update in place, -/+ replace, - destroy', '');
+    for (const a of p.actions) {
+      out.push(`  # ${a.address} ${VERB[a.change]}`);
+      out.push(`${CHANGE_SYMBOL[a.change].padStart(3)} ${headline(a)}`);
+      out.push(`      reason: ${a.reason}`);
+      for (const d of details(a)) out.push(`      ${d}`);
+      out.push('');
+    }
+  }
+  if (p.retained.length > 0) {
+    if (p.actions.length === 0) out.push('');
+    out.push('Retained volumes (kept with their data; nothing deletes them unless you ask):');
+    for (const r of p.retained) out.push(`  ${r.name}: ${r.reason}`);
+    out.push('');
+  }
+  if (p.actions.length > 0) {
+    const s = p.summary;
+    out.push(`Plan: ${s.create} to add, ${s.update} to change, ${s.replace} to replace, ${s.delete} to destroy.`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,119 @@
+// The plan as data: ordered actions with reasons and JSON patches, serializable as it is.
+import type { Operation } from 'fast-json-patch';
+import type { BuildSpec, RunSpec } from '../drivers/podman/types.js';
+import type { ResourceId } from '../model/names.js';
+import type { ProxyRoute, ProxyState } from '../model/routing.js';
+import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';
+
+/** What happens to one object; the symbol Terraform users know is CHANGE_SYMBOL[change]. */
+export type Change = 'create' | 'update' | 'replace' | 'delete';
+
+export const CHANGE_SYMBOL: Record<Change, string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
+
+interface ActionBase {
+  /** Unique within the plan, e.g. `container/hiy-greeter`. */
+  address: string;
+  change: Change;
+  /** The resource this action serves, or `caddy` for HIY's Caddy server itself. */
+  resource: ResourceId | 'caddy';
+  /** Why, for humans only; apply never reads it. */
+  reason: string;
+  /** RFC 6902 patch from before to after (empty for creates and deletes). */
+  patch: Operation[];
+  before: unknown;
+  after: unknown;
+}
+
+export interface VolumeCreate extends ActionBase {
+  kind: 'volume.create';
+  change: 'create';
+  volume: { name: string; labels: Record<string, string> };
+}
+
+export interface ImageBuild extends ActionBase {
+  kind: 'image.build';
+  change: 'create';
+  source: BuildSource;
+  /** Context dir and file are relative to the checked-out commit; apply resolves them after checkout. */
+  image: Omit<BuildSpec, 'contextDir' | 'file'> & { context: string; dockerfile?: string };
+}
+
+/** A container ref as observed. */
+export interface ContainerRef {
+  name: string;
+  id: string;
+  stopTimeoutSeconds: number;
+}
+
+export interface ContainerCreate extends ActionBase {
+  kind: 'container.create';
+  change: 'create';
+  run: RunSpec;
+  healthcheck?: DesiredHealthCheck;
+}
+
+export interface ContainerReplace extends ActionBase {
+  kind: 'container.replace';
+  change: 'replace';
+  run: RunSpec;
+  healthcheck?: DesiredHealthCheck;
+  previous: ContainerRef;
+  /** Volumes the container mounts (the data-safety steps snapshot them). */
+  volumes: string[];
+}
+
+export interface ContainerStart extends ActionBase {
+  kind: 'container.start';
+  change: 'update';
+  container: ContainerRef;
+  run: RunSpec;
+  healthcheck?: DesiredHealthCheck;
+}
+
+export interface ContainerDelete extends ActionBase {
+  kind: 'container.delete';
+  change: 'delete';
+  container: ContainerRef;
+}
+
+export interface RouteChange extends ActionBase {
+  kind: 'route.change';
+  /** Routes of the resource after the change (empty for a delete). */
+  routes: ProxyRoute[];
+}
+
+/** Every action kind; apply has one handler per kind, checked for exhaustiveness by the compiler. */
+export type Action = VolumeCreate | ImageBuild | ContainerCreate | ContainerReplace | ContainerStart | ContainerDelete | RouteChange;
+
+/** A volume HIY keeps although nothing in the state repo uses it any more. */
+export interface RetainedVolume {
+  name: string;
+  resource: string;
+  reason: string;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+}
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** A plan: what apply will do, computed purely from desired and observed state. */
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  instance: string;
+  repo: string;
+  branch: string;
+  /** State repo commit the plan came from. */
+  commit: string;
+  /** Fingerprint of the observation the plan was computed from; apply of a saved plan checks it. */
+  observedFingerprint: string;
+  actions: Action[];
+  retained: RetainedVolume[];
+  /** HIY's whole Caddy state after the plan; loaded in one request when any route.change is present. */
+  proxy: ProxyState;
+  summary: PlanSummary;
+}

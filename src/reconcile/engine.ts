@@ -1,0 +1,149 @@
+// The reconcile engine: desired → observed → plan → apply, with the lock and the status record.
+import type { Logger } from 'pino';
+import type { ApplyListener } from '../apply/events.js';
+import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
+import { acquireApplyLock } from '../apply/lock.js';
+import { loadDesiredState } from '../desired/load.js';
+import type { DesiredResult, DesiredState } from '../desired/types.js';
+import type { CaddyDriver } from '../drivers/caddy/types.js';
+import type { GitReader } from '../drivers/git/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
+import type { PodmanDriver } from '../drivers/podman/types.js';
+import { StateRepoInvalidError } from '../model/diagnostics.js';
+import type { Settings } from '../model/settings.js';
+import { fingerprintObserved, observe } from '../observed/observe.js';
+import type { ObservedState } from '../observed/types.js';
+import { plan as computePlanValue } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import { StatusStore } from './statusStore.js';
+
+/** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
+export interface Engine {
+  settings: Settings;
+  podman: PodmanDriver;
+  caddy: CaddyDriver;
+  git: GitReader;
+  prober: Prober;
+  exportCommit: ExportCommit;
+  logger: Logger;
+}
+
+/** A saved plan no longer matches the box or the state repo. */
+export class StalePlanError extends Error {
+  readonly code = 'PLAN_STALE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StalePlanError';
+  }
+}
+
+export function loadDesired(engine: Engine): Promise<DesiredResult> {
+  return loadDesiredState({ settings: engine.settings, git: engine.git });
+}
+
+export interface Planned {
+  desired: DesiredState;
+  observed: ObservedState;
+  plan: Plan;
+}
+
+/** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
+export async function computePlan(engine: Engine): Promise<Planned> {
+  const [result, observed] = await Promise.all([
+    loadDesired(engine),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+  ]);
+  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
+  const plan = computePlanValue({
+    desired: result.state,
+    observed,
+    observedFingerprint: fingerprintObserved(observed),
+    settings: engine.settings,
+  });
+  return { desired: result.state, observed, plan };
+}
+
+/** Checks that a saved plan still fits the state repo head and the observed state. */
+export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Planned> {
+  const current = await computePlan(engine);
+  if (saved.instance !== engine.settings.instance) {
+    throw new StalePlanError(`the plan is for instance ${saved.instance}, not ${engine.settings.instance}`);
+  }
+  if (saved.commit !== current.desired.commit) {
+    throw new StalePlanError(
+      `the state repo moved: the plan is for ${saved.commit.slice(0, 12)}, ${engine.settings.branch} is now at ${current.desired.commit.slice(0, 12)}; run hiy plan again`,
+    );
+  }
+  if (saved.observedFingerprint !== current.plan.observedFingerprint) {
+    throw new StalePlanError('the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again');
+  }
+  return { ...current, plan: saved };
+}
+
+/** Runs fn holding the box-wide apply lock (plan and apply must both happen under it). */
+export async function withApplyLock<T>(engine: Engine, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireApplyLock(engine.settings.dataDir);
+  if (lock.tookOver) engine.logger.warn({ stale: lock.tookOver }, 'took over a stale apply lock');
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Applies a plan and records the outcome in the data directory. Call it inside withApplyLock. */
+export async function applyAndRecord(
+  engine: Engine,
+  planned: Planned,
+  onEvent?: ApplyListener,
+): Promise<ApplyResult> {
+  const store = new StatusStore(engine.settings.dataDir);
+  {
+    const { plan } = planned;
+    engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
+    const result = plan.actions.length
+      ? await applyPlan(plan, {
+          podman: engine.podman,
+          caddy: engine.caddy,
+          prober: engine.prober,
+          exportCommit: engine.exportCommit,
+          caddyConfig: planned.observed.caddyConfig,
+          onEvent,
+        })
+      : { ok: true, results: [], caddyWrites: 0 };
+    const status = await store.read();
+    const now = new Date().toISOString();
+    status.lastAttemptedCommit = plan.commit;
+    status.lastAttemptedAt = now;
+    const failedByResource = new Map<string, string>();
+    for (const r of result.results) {
+      const action = plan.actions.find((a) => a.address === r.address);
+      if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
+    }
+    for (const w of planned.desired.workloads) {
+      const rec = status.resources[w.id] ?? {};
+      const error = failedByResource.get(w.id);
+      if (error) rec.lastError = error;
+      else if (result.ok || !plan.actions.some((a) => a.resource === w.id)) {
+        rec.lastAppliedCommit = plan.commit;
+        rec.lastAppliedAt = rec.specHash === w.specHash && rec.lastAppliedAt ? rec.lastAppliedAt : now;
+        rec.specHash = w.specHash;
+        rec.image = w.image;
+        delete rec.lastError;
+      }
+      status.resources[w.id] = rec;
+    }
+    const desiredIds = new Set(planned.desired.workloads.map((w) => w.id as string));
+    for (const id of Object.keys(status.resources)) if (!desiredIds.has(id) && result.ok) delete status.resources[id];
+    if (result.ok) {
+      status.lastAppliedCommit = plan.commit;
+      status.lastAppliedAt = now;
+      delete status.lastError;
+    } else {
+      status.lastError = [...failedByResource.values()].join('; ');
+    }
+    await store.write(status);
+    engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
+    return result;
+  }
+}

@@ -1,0 +1,132 @@
+// The pure planner: create from empty, idempotence, updates, replacement, removal (volumes retained).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { plan } from '../../../src/plan/plan.js';
+import type { Plan } from '../../../src/plan/types.js';
+import { app, desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
+
+const greeter = () =>
+  port('greeter', {
+    env: { GREETING: 'hello' },
+    volumes: [{ name: 'data', mountPath: '/data' }],
+    routes: [{ host: 'greeter.example.com', port: 8080 }],
+    ports: [{ containerPort: 22, hostPort: 2222 }],
+  });
+
+function planOf(workloads = [greeter()], observed = emptyObserved()): Plan {
+  return plan({ desired: desired(workloads), observed, observedFingerprint: 'fp', settings: SETTINGS });
+}
+
+const kinds = (p: Plan) => p.actions.map((a) => `${a.kind} ${a.address}`);
+
+describe('plan', () => {
+  it('creates volume, container, route and HIY’s Caddy server from nothing, in phase order', () => {
+    const p = planOf();
+    assert.deepEqual(kinds(p), [
+      'volume.create volume/hiy-greeter-data',
+      'container.create container/hiy-greeter',
+      'route.change caddy/hiy',
+      'route.change route/port/greeter',
+    ]);
+    assert.deepEqual(p.summary, { create: 4, update: 0, replace: 0, delete: 0 });
+    const create = p.actions.find((a) => a.kind === 'container.create');
+    assert.ok(create && create.kind === 'container.create');
+    assert.equal(create.run.labels['hiy.managed-by'], 'hiy');
+    assert.equal(create.run.labels['hiy.resource'], 'port/greeter');
+    assert.ok(create.run.publish.some((m) => m.hostPort === 2222 && m.containerPort === 22));
+    const upstream = create.run.publish.find((m) => m.hostIp === '127.0.0.1' && m.containerPort === 8080);
+    assert.ok(upstream);
+    assert.deepEqual(p.proxy.routes, [
+      { resource: 'port/greeter', host: 'greeter.example.com', path: '/', upstream: `127.0.0.1:${upstream.hostPort}` },
+    ]);
+  });
+
+  it('is empty once applied (idempotent), and a plan is plain JSON', () => {
+    const first = planOf();
+    assert.deepEqual(JSON.parse(JSON.stringify(first)), first);
+    const second = planOf([greeter()], observedAfter(first));
+    assert.deepEqual(second.actions, []);
+    assert.deepEqual(second.retained, []);
+  });
+
+  it('replaces the container when an env var changes, with a JSON patch and a reason', () => {
+    const first = planOf();
+    const changed = port('greeter', {
+      env: { GREETING: 'hi' },
+      volumes: [{ name: 'data', mountPath: '/data' }],
+      routes: [{ host: 'greeter.example.com', port: 8080 }],
+      ports: [{ containerPort: 22, hostPort: 2222 }],
+    });
+    const p = planOf([changed], observedAfter(first));
+    assert.deepEqual(kinds(p), ['container.replace container/hiy-greeter']);
+    const a = p.actions[0]!;
+    assert.deepEqual(a.patch, [{ op: 'replace', path: '/env/GREETING', value: 'hi' }]);
+    assert.match(a.reason, /env\.GREETING/);
+    // The upstream port is kept, so Caddy needs no change.
+    assert.equal(p.actions.filter((x) => x.kind === 'route.change').length, 0);
+  });
+
+  it('changes only the route when a route host changes', () => {
+    const first = planOf();
+    const moved = port('greeter', {
+      env: { GREETING: 'hello' },
+      volumes: [{ name: 'data', mountPath: '/data' }],
+      routes: [{ host: 'www.example.com', port: 8080 }],
+      ports: [{ containerPort: 22, hostPort: 2222 }],
+    });
+    const p = planOf([moved], observedAfter(first));
+    assert.deepEqual(kinds(p), ['route.change route/port/greeter']);
+    assert.equal(p.actions[0]!.change, 'update');
+  });
+
+  it('starts a stopped container instead of replacing it', () => {
+    const observed = observedAfter(planOf());
+    observed.containers[0]!.state = 'exited';
+    const p = planOf([greeter()], observed);
+    assert.deepEqual(kinds(p), ['container.start container/hiy-greeter']);
+    assert.equal(p.actions[0]!.change, 'update');
+  });
+
+  it('removes a deleted resource’s container and route but keeps its volume as retained', () => {
+    const observed = observedAfter(planOf());
+    const p = planOf([], observed);
+    assert.deepEqual(kinds(p), ['route.change route/port/greeter', 'container.delete container/hiy-greeter']);
+    assert.deepEqual(
+      p.retained.map((r) => r.name),
+      ['hiy-greeter-data'],
+    );
+    assert.ok(!p.actions.some((a) => a.address.startsWith('volume/')));
+  });
+
+  it('builds an App image only when its commit changes', () => {
+    const c1 = 'a'.repeat(40);
+    const c2 = 'b'.repeat(40);
+    const first = planOf([app('blog', c1)]);
+    assert.deepEqual(kinds(first), [
+      'image.build image/localhost/hiy/blog:aaaaaaaaaaaa',
+      'container.create container/hiy-blog',
+    ]);
+    assert.deepEqual(planOf([app('blog', c1)], observedAfter(first)).actions, []);
+    const next = planOf([app('blog', c2)], observedAfter(first));
+    assert.deepEqual(kinds(next), [
+      'image.build image/localhost/hiy/blog:bbbbbbbbbbbb',
+      'container.replace container/hiy-blog',
+    ]);
+  });
+
+  it('re-creates HIY’s Caddy routes when Caddy lost them', () => {
+    const observed = observedAfter(planOf());
+    observed.proxy = { present: false, pristine: true };
+    const p = planOf([greeter()], observed);
+    assert.deepEqual(kinds(p), ['route.change caddy/hiy', 'route.change route/port/greeter']);
+  });
+
+  it('gives each proxied port a distinct, stable upstream port', () => {
+    const ws = Array.from({ length: 50 }, (_, i) => port(`svc${i}`, { routes: [{ host: `s${i}.example.com`, port: 80 }] }));
+    const a = planOf(ws);
+    const b = planOf(ws);
+    assert.deepEqual(a.proxy, b.proxy);
+    const ports = a.proxy.routes.map((r) => r.upstream);
+    assert.equal(new Set(ports).size, 50);
+  });
+});
