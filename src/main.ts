@@ -14,8 +14,8 @@ export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.
   const logger = pino({ level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } }, pino.destination(2));
   return {
     settings,
-    podman: new PodmanCli(),
-    caddy: new CaddyAdminClient(settings.caddyAdmin),
+    podman: new PodmanCli({ binary: env.HIY_PODMAN ?? 'podman' }),
+    caddy: new CaddyAdminClient({ adminUrl: settings.caddyAdmin }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
     exportCommit,

@@ -30,6 +30,7 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_TLS            acme (Let's Encrypt) | internal (Caddy's local CA) | off (acme)
                      HIY_INSTANCE       name of this HIY instance; others' objects are never touched (default)
                      HIY_UPSTREAM_PORTS 127.0.0.1 host ports for proxied container ports (20000-29999)
+                     HIY_PODMAN         the podman binary (podman)
                      HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn)`;
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

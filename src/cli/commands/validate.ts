@@ -1,5 +1,5 @@
 // `hiy validate`: checks the state repo without touching Podman or Caddy.
-import { loadDesiredFromWorktree } from '../../desired/load.js';
+import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
 import { formatDiagnostic } from '../../model/diagnostics.js';
 import { loadDesired } from '../../reconcile/engine.js';
 import type { CliDeps } from '../context.js';
@@ -12,7 +12,9 @@ export async function validateCommand(
   opts: { json: boolean; worktree: boolean },
 ): Promise<number> {
   const engine = deps.makeEngine(settings);
-  const result = opts.worktree ? await loadDesiredFromWorktree({ settings, git: engine.git }) : await loadDesired(engine);
+  const result = opts.worktree
+    ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), { settings, git: engine.git })
+    : await loadDesired(engine);
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const valid = errors.length === 0;
   if (opts.json) {

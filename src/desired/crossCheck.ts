@@ -1,0 +1,219 @@
+// Checks that need several resources (or several fields) at once: name clashes, port and route conflicts. Pure.
+import type { Diagnostic } from '../model/diagnostics.js';
+import { resourceId } from '../model/names.js';
+import type { Workload } from '../model/resources.js';
+import type { LocatedResource, SourcePosition } from './types.js';
+
+/** Where a field of a located resource was written; falls back to the nearest written ancestor, then the document. */
+export function fieldPosition(lr: LocatedResource, path: string): SourcePosition {
+  let p = path;
+  for (;;) {
+    const found = lr.positions?.get(p);
+    if (found) return found;
+    if (p === '') return { line: lr.line, column: lr.column };
+    const m = /^(.*)(?:\[\d+\]|\.[^.[]*)$/.exec(p);
+    p = m ? m[1]! : '';
+  }
+}
+
+/** `apps/blog.yaml:12`, used to name the other side of a conflict. */
+function where(lr: LocatedResource, path = ''): string {
+  return `${lr.file}:${fieldPosition(lr, path).line}`;
+}
+
+function idOf(lr: LocatedResource): string {
+  return resourceId(lr.resource.kind, lr.resource.metadata.name);
+}
+
+function diag(
+  lr: LocatedResource,
+  path: string,
+  summary: string,
+  detail?: string,
+  severity: Diagnostic['severity'] = 'error',
+): Diagnostic {
+  const at = fieldPosition(lr, path);
+  const d: Diagnostic = {
+    severity,
+    summary,
+    file: lr.file,
+    line: at.line,
+    column: at.column,
+    path,
+    resource: idOf(lr),
+  };
+  if (detail) d.detail = detail;
+  return d;
+}
+
+function isWorkload(lr: LocatedResource): lr is LocatedResource & { resource: Workload } {
+  return lr.resource.kind === 'App' || lr.resource.kind === 'Port';
+}
+
+/** Every cross-resource problem, sorted by file and position. Grants to unknown apps are warnings. */
+export function checkResources(resources: LocatedResource[]): Diagnostic[] {
+  const out = [
+    ...checkDuplicateNames(resources),
+    ...checkHostPorts(resources),
+    ...checkRoutes(resources),
+    ...checkVolumes(resources),
+    ...checkExposedPorts(resources),
+    ...checkGrants(resources),
+  ];
+  return out.sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
+/** App and Port share one namespace (both run as container hiy-NAME); User has its own. */
+function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
+  const groups = new Map<string, LocatedResource[]>();
+  for (const lr of resources) {
+    const ns = lr.resource.kind === 'User' ? 'user' : 'workload';
+    const key = `${ns}/${lr.resource.metadata.name}`;
+    groups.set(key, [...(groups.get(key) ?? []), lr]);
+  }
+  const out: Diagnostic[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    for (const lr of group) {
+      const others = group.filter((o) => o !== lr).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
+      const name = lr.resource.metadata.name;
+      const detail =
+        lr.resource.kind === 'User'
+          ? 'user names must be unique'
+          : `Apps and Ports share one namespace: each runs as the container hiy-${name}`;
+      out.push(diag(lr, 'metadata.name', `duplicate name "${name}": also ${others.join(', ')}`, detail));
+    }
+  }
+  return out;
+}
+
+/** Two published ports clash when host port and protocol match and the addresses overlap (unset = all addresses). */
+function checkHostPorts(resources: LocatedResource[]): Diagnostic[] {
+  const seen: { lr: LocatedResource; path: string; hostPort: number; protocol: string; hostIP?: string }[] =
+    [];
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    (lr.resource.spec.ports ?? []).forEach((p, i) => {
+      const path = `spec.ports[${i}].hostPort`;
+      const clash = seen.find(
+        (s) =>
+          s.hostPort === p.hostPort &&
+          s.protocol === p.protocol &&
+          (s.hostIP === undefined || p.hostIP === undefined || s.hostIP === p.hostIP),
+      );
+      if (clash) {
+        const other =
+          clash.lr === lr
+            ? clash.path.replace(/\.hostPort$/, '')
+            : `${idOf(clash.lr)} (${where(clash.lr, clash.path)})`;
+        const addr = p.hostIP ?? clash.hostIP;
+        out.push(
+          diag(
+            lr,
+            path,
+            `host port ${p.hostPort}/${p.protocol} is already published by ${other}`,
+            addr ? `both bind ${addr} (an unset hostIP means every address)` : undefined,
+          ),
+        );
+      }
+      seen.push({ lr, path, hostPort: p.hostPort, protocol: p.protocol, hostIP: p.hostIP });
+    });
+  }
+  return out;
+}
+
+/** A host + path prefix may be routed to one place only. */
+function checkRoutes(resources: LocatedResource[]): Diagnostic[] {
+  const seen = new Map<string, { lr: LocatedResource; path: string }>();
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    (lr.resource.spec.routes ?? []).forEach((r, i) => {
+      const key = `${r.host}\0${r.path}`;
+      const path = `spec.routes[${i}].host`;
+      const first = seen.get(key);
+      if (first) {
+        const other =
+          first.lr === lr
+            ? first.path.replace(/\.host$/, '')
+            : `${idOf(first.lr)} (${where(first.lr, first.path)})`;
+        out.push(diag(lr, path, `route ${r.host}${r.path} is already claimed by ${other}`));
+      } else seen.set(key, { lr, path });
+    });
+  }
+  return out;
+}
+
+function checkVolumes(resources: LocatedResource[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    const seen = new Map<string, number>();
+    (lr.resource.spec.volumes ?? []).forEach((v, i) => {
+      const first = seen.get(v.name);
+      if (first === undefined) seen.set(v.name, i);
+      else
+        out.push(
+          diag(
+            lr,
+            `spec.volumes[${i}].name`,
+            `duplicate volume name "${v.name}" (also spec.volumes[${first}])`,
+          ),
+        );
+    });
+  }
+  return out;
+}
+
+/** When `expose` is given, routes and http/tcp health checks must use a port the container listens on. */
+function checkExposedPorts(resources: LocatedResource[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    const { expose, ports, routes, healthcheck } = lr.resource.spec;
+    if (!expose) continue;
+    const listening = new Set([...expose, ...(ports ?? []).map((p) => p.containerPort)]);
+    const shown = `(expose: [${expose.join(', ')}])`;
+    const check = (port: number, path: string, what: string) => {
+      if (!listening.has(port)) {
+        out.push(diag(lr, path, `${what} to port ${port}, which the container does not expose ${shown}`));
+      }
+    };
+    (routes ?? []).forEach((r, i) => {
+      check(r.port, `spec.routes[${i}].port`, 'route');
+    });
+    if (healthcheck?.http) check(healthcheck.http.port, 'spec.healthcheck.http.port', 'health check');
+    if (healthcheck?.tcp) check(healthcheck.tcp.port, 'spec.healthcheck.tcp.port', 'health check');
+  }
+  return out;
+}
+
+/** A grant to an app that does not exist is likely a typo, but harmless: a warning. */
+function checkGrants(resources: LocatedResource[]): Diagnostic[] {
+  const apps = new Set(
+    resources.filter((lr) => lr.resource.kind === 'App').map((lr) => lr.resource.metadata.name),
+  );
+  const ports = new Set(
+    resources.filter((lr) => lr.resource.kind === 'Port').map((lr) => lr.resource.metadata.name),
+  );
+  const out: Diagnostic[] = [];
+  for (const lr of resources) {
+    if (lr.resource.kind !== 'User') continue;
+    lr.resource.spec.grants.forEach((g, i) => {
+      if (g.app === '*' || apps.has(g.app)) return;
+      const detail = ports.has(g.app) ? `port/${g.app} is a Port; grants apply to Apps` : undefined;
+      out.push(
+        diag(
+          lr,
+          `spec.grants[${i}].app`,
+          `grant for app "${g.app}", which does not exist`,
+          detail,
+          'warning',
+        ),
+      );
+    });
+  }
+  return out;
+}

@@ -1,0 +1,274 @@
+// Loading the desired state: the state repo at its branch head (or a working tree) → resources, workloads, diagnostics.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { GitError, type GitReader } from '../drivers/git/types.js';
+import { type Diagnostic, formatPath } from '../model/diagnostics.js';
+import { objectNames, resourceId } from '../model/names.js';
+import type { AppResource, UserResource } from '../model/resources.js';
+import type { Settings } from '../model/settings.js';
+import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
+import { checkResources, fieldPosition } from './crossCheck.js';
+import { type ParseResult, parseStateFile } from './parse.js';
+import type { DesiredResult, LocatedResource, StateFile } from './types.js';
+
+/** The commit id reported when the state was read from files on disk rather than from a commit. */
+export const WORKTREE_COMMIT = 'worktree';
+
+/** What loading needs besides the files: where the state repo is, and how to resolve App sources. */
+export interface ResolveOptions {
+  settings: Pick<Settings, 'stateRepo' | 'branch' | 'instance'>;
+  git: GitReader;
+  /** Directory of HIY-hosted repositories (`<dataDir>/repos`); without it `source.repo` is an error. */
+  reposDir?: string;
+}
+
+export interface LoadOptions extends ResolveOptions {
+  /** Text of blobs by id, kept across loads so an unchanged file is not read again (IsomorphicGitReader.blobTexts). */
+  blobTexts?: Map<string, string>;
+  /** Parse results by `oid:path`, kept across loads so an unchanged file is not parsed again. */
+  parsed?: Map<string, ParseResult>;
+}
+
+/** True for the files that hold resources: `*.yaml`/`*.yml` outside dot-directories and node_modules. */
+export function isStateFilePath(file: string): boolean {
+  const parts = file.split('/');
+  const dirs = parts.slice(0, -1);
+  if (dirs.some((d) => d.startsWith('.') || d === 'node_modules')) return false;
+  return /\.ya?ml$/.test(parts[parts.length - 1]!);
+}
+
+/**
+ * Loads the state repo at the head of its branch. Uncommitted edits are never seen.
+ * Throws GitError when the state repo itself cannot be read; every other problem is a diagnostic.
+ */
+export async function loadDesiredState(opts: LoadOptions): Promise<DesiredResult> {
+  const { stateRepo, branch } = opts.settings;
+  const commit = await stateRepoCall(stateRepo, branch, () => opts.git.resolveBranch(stateRepo, branch));
+  const tree = await stateRepoCall(stateRepo, branch, () => opts.git.listFiles(stateRepo, commit));
+  const wanted = tree.filter((f) => isStateFilePath(f.path));
+  const texts = opts.blobTexts;
+  const files = await Promise.all(
+    wanted.map(async (f): Promise<StateFile & { oid: string }> => {
+      let text = texts?.get(f.oid);
+      if (text === undefined) {
+        const bytes = await stateRepoCall(stateRepo, branch, () => opts.git.readBlob(stateRepo, f.oid));
+        text = new TextDecoder().decode(bytes);
+        texts?.set(f.oid, text);
+      }
+      return { path: f.path, text, oid: f.oid };
+    }),
+  );
+  if (texts) prune(texts, new Set(wanted.map((f) => f.oid)));
+  let parsed: ParseResult;
+  if (opts.parsed) {
+    const cache = opts.parsed;
+    const keys = new Set<string>();
+    const results = files.map((f) => {
+      const key = `${f.oid}:${f.path}`;
+      keys.add(key);
+      let r = cache.get(key);
+      if (!r) {
+        r = parseStateFile(f);
+        cache.set(key, r);
+      }
+      return r;
+    });
+    prune(cache, keys);
+    parsed = {
+      resources: results.flatMap((r) => r.resources),
+      diagnostics: results.flatMap((r) => r.diagnostics),
+    };
+  } else {
+    parsed = parseFiles(files);
+  }
+  return resolveDesired(parsed, commit, opts);
+}
+
+/**
+ * Loads state from files already in memory (e.g. the working tree, for `hiy validate --worktree`).
+ * The commit is `worktree` unless given.
+ */
+export async function loadDesiredFromFiles(
+  files: StateFile[],
+  opts: ResolveOptions & { commit?: string },
+): Promise<DesiredResult> {
+  return resolveDesired(
+    parseFiles(files.filter((f) => isStateFilePath(f.path))),
+    opts.commit ?? WORKTREE_COMMIT,
+    opts,
+  );
+}
+
+/** Reads the state files of a directory on disk (uncommitted edits included), with `/`-separated relative paths. */
+export async function loadWorktreeFiles(dir: string): Promise<StateFile[]> {
+  const out: StateFile[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.') && e.name !== 'node_modules') await walk(p);
+      } else if (e.isFile() && isStateFilePath(p)) {
+        out.push({ path: p, text: await fs.readFile(path.join(dir, p), 'utf8') });
+      }
+    }
+  };
+  await walk('');
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function parseFiles(files: StateFile[]): ParseResult {
+  const results = files.map((f) => parseStateFile(f));
+  return {
+    resources: results.flatMap((r) => r.resources),
+    diagnostics: results.flatMap((r) => r.diagnostics),
+  };
+}
+
+function prune<V>(cache: Map<string, V>, keep: Set<string>): void {
+  for (const k of cache.keys()) if (!keep.has(k)) cache.delete(k);
+}
+
+/** Runs a git call on the state repo, naming the state repo in the error. */
+async function stateRepoCall<T>(dir: string, branch: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GitError) {
+      if (/ has no branch /.test(err.message)) {
+        throw new GitError(`state repo ${dir} has no branch ${branch}`, { dir, ref: branch }, { cause: err });
+      }
+      if (err.message.includes(dir)) throw err;
+    }
+    throw new GitError(`state repo ${dir}: ${(err as Error).message}`, { dir, ref: branch }, { cause: err });
+  }
+}
+
+/** Cross-checks, resolves App sources and builds workloads; a state only when no error was found. */
+async function resolveDesired(
+  parsed: ParseResult,
+  commit: string,
+  opts: ResolveOptions,
+): Promise<DesiredResult> {
+  const byId = (a: LocatedResource, b: LocatedResource) => {
+    const x = resourceId(a.resource.kind, a.resource.metadata.name);
+    const y = resourceId(b.resource.kind, b.resource.metadata.name);
+    return x < y ? -1 : x > y ? 1 : a.file.localeCompare(b.file) || a.line - b.line;
+  };
+  const resources = [...parsed.resources].sort(byId);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics, ...checkResources(resources)];
+
+  const names = objectNames(opts.settings.instance);
+  const workloads: DesiredWorkload[] = [];
+  const branchHeads = new Map<string, Promise<string>>();
+  await Promise.all(
+    resources.map(async (lr) => {
+      const r = lr.resource;
+      if (r.kind === 'Port') {
+        workloads.push(toDesiredWorkload(r, { names }));
+      } else if (r.kind === 'App') {
+        const build = await resolveSource(
+          lr as LocatedResource & { resource: AppResource },
+          opts,
+          branchHeads,
+          diagnostics,
+        );
+        if (build) workloads.push(toDesiredWorkload(r, { names, build }));
+      }
+    }),
+  );
+  workloads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  diagnostics.sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const users = resources
+    .filter((lr) => lr.resource.kind === 'User')
+    .map((lr) => lr.resource as UserResource);
+  return {
+    state: {
+      repo: opts.settings.stateRepo,
+      branch: opts.settings.branch,
+      commit,
+      resources,
+      workloads,
+      users,
+    },
+    diagnostics,
+  };
+}
+
+/** Finds an App's source repository and the commit at its branch head; problems become diagnostics at spec.source. */
+async function resolveSource(
+  lr: LocatedResource & { resource: AppResource },
+  opts: ResolveOptions,
+  branchHeads: Map<string, Promise<string>>,
+  diagnostics: Diagnostic[],
+): Promise<BuildSource | undefined> {
+  const { source, build } = lr.resource.spec;
+  const report = (field: string, summary: string, detail?: string) => {
+    const p = formatPath(['spec', 'source', field]);
+    const at = fieldPosition(lr, p);
+    const d: Diagnostic = {
+      severity: 'error',
+      summary,
+      file: lr.file,
+      line: at.line,
+      column: at.column,
+      path: p,
+      resource: resourceId('App', lr.resource.metadata.name),
+    };
+    if (detail) d.detail = detail;
+    diagnostics.push(d);
+  };
+  let gitDir: string;
+  if (source.git !== undefined) {
+    gitDir = path.resolve(opts.settings.stateRepo, source.git);
+  } else if (opts.reposDir) {
+    gitDir = path.join(opts.reposDir, `${source.repo}.git`);
+  } else {
+    report(
+      'repo',
+      'source.repo needs HIY-hosted repositories (not available yet)',
+      'use source.git with a path on the box',
+    );
+    return undefined;
+  }
+  const key = `${gitDir}\0${source.branch}`;
+  let head = branchHeads.get(key);
+  if (!head) {
+    head = opts.git.resolveBranch(gitDir, source.branch);
+    branchHeads.set(key, head);
+  }
+  try {
+    const commit = await head;
+    const out: BuildSource = { gitDir, branch: source.branch, commit, context: build.context };
+    if (build.dockerfile !== undefined) out.dockerfile = build.dockerfile;
+    return out;
+  } catch (err) {
+    if (!(err instanceof GitError)) throw err;
+    const missingBranch = / has no branch /.test(err.message);
+    const field =
+      missingBranch && lr.positions?.has('spec.source.branch')
+        ? 'branch'
+        : source.git !== undefined
+          ? 'git'
+          : 'repo';
+    const summary = missingBranch
+      ? `source repository ${gitDir} has no branch ${source.branch}`
+      : err.message.startsWith('not a git repository')
+        ? `source repository ${gitDir} does not exist or is not a git repository`
+        : `source repository ${gitDir} cannot be read: ${err.message}`;
+    report(
+      field,
+      summary,
+      source.git !== undefined && !path.isAbsolute(source.git)
+        ? `${source.git} is relative to the state repo ${opts.settings.stateRepo}`
+        : undefined,
+    );
+    return undefined;
+  }
+}

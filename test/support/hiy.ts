@@ -1,0 +1,163 @@
+// A throwaway HIY for integration tests: a real Caddy, a state repo in git, a data dir, a unique instance.
+import { request } from 'node:http';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { runCli } from '../../src/cli/run.js';
+import type { CaddyAdminClient } from '../../src/drivers/caddy/client.js';
+import type { PodmanCli } from '../../src/drivers/podman/runner.js';
+import { realEngine } from '../../src/main.js';
+import type { Engine } from '../../src/reconcile/engine.js';
+import { type RunningCaddy, startCaddy } from './caddy.js';
+import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  /** External calls the command made: podman processes and Caddy admin requests. */
+  calls: { podman: number; caddy: number };
+}
+
+export interface Harness {
+  instance: string;
+  caddy: RunningCaddy;
+  dataDir: string;
+  stateDir: string;
+  root: string;
+  env: NodeJS.ProcessEnv;
+  /** Runs `hiy ARGS` in-process with the real drivers. */
+  hiy(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
+  /** Writes files (path → content, null deletes) into the state repo and commits them. */
+  commit(files: Record<string, string | null>, message?: string): Promise<string>;
+  /** GET through HIY's Caddy server with a Host header. */
+  get(host: string, path?: string): Promise<{ status: number; body: string }>;
+  cleanup(): Promise<void>;
+}
+
+export async function git(dir: string, args: string[]): Promise<string> {
+  const r = await execa('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@hiy.invalid', ...args]);
+  return r.stdout.trim();
+}
+
+/** Creates a git repository with the given files committed on `main`. */
+export async function makeRepo(dir: string, files: Record<string, string>): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await git(dir, ['init', '-q', '-b', 'main']);
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, p)), { recursive: true });
+    await writeFile(join(dir, p), text);
+  }
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '-q', '-m', 'initial']);
+  return git(dir, ['rev-parse', 'HEAD']);
+}
+
+export function httpGet(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host }, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+export async function startHarness(initial: Record<string, string> = {}): Promise<Harness> {
+  await ensureBusyboxImage();
+  const instance = testInstance();
+  const root = await mkdtemp(join(tmpdir(), 'hiy-it-'));
+  const stateDir = join(root, 'state');
+  const dataDir = join(root, 'data');
+  await makeRepo(stateDir, { 'README.md': 'state repo\n', ...initial });
+  const caddy = await startCaddy();
+  const env: NodeJS.ProcessEnv = {
+    HIY_STATE: stateDir,
+    HIY_DATA_DIR: dataDir,
+    HIY_CADDY_ADMIN: caddy.adminUrl,
+    HIY_INSTANCE: instance,
+    HIY_TLS: 'off',
+    HIY_HTTP_ADDR: `127.0.0.1:${caddy.httpPort}`,
+    HIY_LOG_LEVEL: 'silent',
+  };
+  const harness: Harness = {
+    instance,
+    caddy,
+    dataDir,
+    stateDir,
+    root,
+    env,
+    async hiy(args, extra = {}) {
+      let out = '';
+      let err = '';
+      const engines: Engine[] = [];
+      const mergedEnv = { ...env, ...extra };
+      const code = await runCli(args, {
+        io: { out: (t) => void (out += t), err: (t) => void (err += t), env: mergedEnv },
+        makeEngine: (settings) => {
+          const e = realEngine(settings, mergedEnv);
+          engines.push(e);
+          return e;
+        },
+      });
+      const calls = { podman: 0, caddy: 0 };
+      for (const e of engines) {
+        calls.podman += (e.podman as PodmanCli).calls;
+        calls.caddy += (e.caddy as CaddyAdminClient).calls;
+      }
+      return { code, out, err, calls };
+    },
+    async commit(files, message = 'change') {
+      for (const [p, text] of Object.entries(files)) {
+        if (text === null) await rm(join(stateDir, p), { force: true });
+        else {
+          await mkdir(dirname(join(stateDir, p)), { recursive: true });
+          await writeFile(join(stateDir, p), text);
+        }
+      }
+      await git(stateDir, ['add', '-A']);
+      await git(stateDir, ['commit', '-q', '--allow-empty', '-m', message]);
+      return git(stateDir, ['rev-parse', 'HEAD']);
+    },
+    get: (host, path) => httpGet(caddy.httpPort, host, path),
+    async cleanup() {
+      await cleanupInstance(instance);
+      await caddy.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** A Port serving `text` at / with busybox httpd on 8080, routed at `host`. */
+export function webPort(name: string, host: string, opts: { text?: string; env?: Record<string, string>; volume?: boolean } = {}): string {
+  const env = { GREETING: 'hello', ...(opts.env ?? {}) };
+  const script = `mkdir -p /www && echo "${opts.text ?? name}:$GREETING" > /www/index.html && exec httpd -f -p 8080 -h /www`;
+  return `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: ${name}
+spec:
+  image: localhost/hiy/busybox:latest
+  command: ["/bin/sh", "-c", ${JSON.stringify(script)}]
+  env:
+${Object.entries(env)
+  .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+  .join('\n')}
+${opts.volume ? '  volumes:\n    - name: data\n      mountPath: /data\n' : ''}  routes:
+    - host: ${host}
+      port: 8080
+  healthcheck:
+    http: { path: /, port: 8080 }
+    interval: 1s
+    timeout: 20s
+  stopGracePeriod: 1s
+`;
+}
