@@ -1,0 +1,160 @@
+// The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
+import { type CaddyConfig, type CaddyDriver, CaddyError } from './types.js';
+
+/** Options of the admin API client. */
+export interface CaddyAdminClientOptions {
+  /** Base URL of Caddy's admin API, e.g. `http://127.0.0.1:2019`. */
+  adminUrl: string;
+  /** Per-request timeout; 10 s by default. */
+  timeoutMs?: number;
+  /** Injected for tests; the global `fetch` by default. */
+  fetch?: typeof fetch;
+}
+
+/** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
+export class CaddyAdminClient implements CaddyDriver {
+  /** getConfig/load calls made so far (benchmarks count external calls); a retried request counts once. */
+  calls = 0;
+  /** Requests repeated after Caddy dropped the connection (see `request`). */
+  retries = 0;
+  readonly adminUrl: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: CaddyAdminClientOptions) {
+    this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.fetchFn = opts.fetch ?? fetch;
+  }
+
+  async getConfig(): Promise<CaddyConfig | null> {
+    const body = await this.request('GET', '/config/');
+    // Caddy 2.6 answers `null` when it runs with no config.
+    let parsed: unknown;
+    try {
+      parsed = body.trim() === '' ? null : JSON.parse(body);
+    } catch (err) {
+      throw new CaddyError(
+        `Caddy's admin API at ${this.adminUrl} returned a config that is not JSON`,
+        { url: this.adminUrl, body: body.slice(0, 2000) },
+        { cause: err },
+      );
+    }
+    if (parsed === null) return null;
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new CaddyError(`Caddy's admin API at ${this.adminUrl} returned a config that is not an object`, {
+        url: this.adminUrl,
+        body: body.slice(0, 2000),
+      });
+    }
+    return parsed as CaddyConfig;
+  }
+
+  async load(config: CaddyConfig): Promise<void> {
+    await this.request('POST', '/load', JSON.stringify(config));
+  }
+
+  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
+    const what = `${method} ${path}`;
+    let res: Response | undefined;
+    // Right after a load Caddy may swap its admin server and drop a connection it had just accepted; both calls are
+    // safe to repeat (a load of the config Caddy already runs changes nothing), so a dropped connection is retried once.
+    this.calls++;
+    for (let attempt = 1; !res; attempt++) {
+      try {
+        res = await this.fetchFn(`${this.adminUrl}${path}`, {
+          method,
+          // One connection per call: a kept-alive one would not survive the admin server being replaced.
+          headers:
+            body === undefined
+              ? { Connection: 'close' }
+              : { Connection: 'close', 'Content-Type': 'application/json' },
+          ...(body === undefined ? {} : { body }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (err) {
+        const reason = networkReason(err, this.timeoutMs);
+        if (attempt === 1 && DROPPED.has(reason)) {
+          this.retries++;
+          await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+          continue;
+        }
+        throw new CaddyError(
+          CONNECT_FAILURES.has(reason)
+            ? `cannot reach Caddy's admin API at ${this.adminUrl}: ${reason}`
+            : `Caddy's admin API at ${this.adminUrl} failed to answer ${what}: ${reason}`,
+          { url: this.adminUrl },
+          { cause: err },
+        );
+      }
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new CaddyError(
+        `Caddy's admin API at ${this.adminUrl} broke off its answer to ${what}: ${networkReason(err, this.timeoutMs)}`,
+        { url: this.adminUrl, status: res.status },
+        { cause: err },
+      );
+    }
+    if (!res.ok) {
+      throw new CaddyError(
+        `Caddy's admin API at ${this.adminUrl} refused ${what} (HTTP ${res.status}): ${caddyErrorText(text)}`,
+        { url: this.adminUrl, status: res.status, body: text.slice(0, 4000) },
+      );
+    }
+    return text;
+  }
+}
+
+/** Caddy answers errors as `{"error": "..."}`; anything else is shown as is. */
+function caddyErrorText(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && 'error' in parsed && typeof parsed.error === 'string') {
+      return parsed.error;
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return body.trim().slice(0, 500) || '(empty answer)';
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed',
+};
+
+/** Reasons that mean Caddy dropped the connection before answering. */
+const DROPPED = new Set(['connection closed', 'connection reset']);
+const RETRY_DELAY_MS = 50;
+
+/** Reasons that mean the request never reached Caddy (so nothing was changed). */
+const CONNECT_FAILURES = new Set([
+  'connection refused',
+  'host not found',
+  'host name lookup failed',
+  'host unreachable',
+  'network unreachable',
+]);
+
+/** Turns undici's `TypeError: fetch failed` (the real reason is in `cause`) into a short reason. */
+function networkReason(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `timed out after ${timeoutMs} ms`;
+  }
+  let cur: unknown = err;
+  for (let depth = 0; depth < 4 && cur; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return REASONS[code] ?? code;
+    const nested = (cur as { errors?: unknown[] }).errors?.[0]; // AggregateError (IPv4 + IPv6 attempts)
+    cur = (cur as { cause?: unknown }).cause ?? nested;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,318 @@
+// Pure Caddy JSON for HIY's part of the config: render a ProxyState, merge it into a full config, read it back, check it.
+import type { ResourceId } from '../../model/names.js';
+import type { ProxyRoute, ProxyState } from '../../model/routing.js';
+import type { TlsMode } from '../../model/settings.js';
+import type { CaddyConfig } from './types.js';
+
+/** The parts of Caddy's config HIY owns: its servers (by name) and its TLS automation policies. */
+export interface OwnedCaddyConfig {
+  /** Servers to put under apps.http.servers, by name. */
+  servers: Record<string, unknown>;
+  /** TLS automation policies to put first in apps.tls.automation.policies. */
+  tlsPolicies: unknown[];
+}
+
+/** HIY's part of a full config, parsed back; `pristine` is false after any hand edit. */
+export interface ParsedOwned {
+  /** HIY's server exists in the config. */
+  present: boolean;
+  state?: ProxyState;
+  /** What is in Caddy is exactly `renderProxy(state)` (with nothing of HIY's when absent). */
+  pristine: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/** Name of the server that redirects plain HTTP to HTTPS when TLS is on. */
+export function redirectServerName(server: string): string {
+  return `${server}-redirect`;
+}
+
+/** `@id` of the TLS automation policy HIY adds for `tls: internal`. */
+export function tlsPolicyId(server: string): string {
+  return `${server}-tls-internal`;
+}
+
+/** The server names HIY owns for `server`, as `mergeOwned` wants them. */
+export function ownedServerNames(server: string): string[] {
+  return [server, redirectServerName(server)];
+}
+
+/** Renders what HIY owns in Caddy for `state`; routes keep the given order (see `sortRoutes`). */
+export function renderProxy(state: ProxyState): OwnedCaddyConfig {
+  const seen = new Map<string, number>();
+  const routes = state.routes.map((r) => {
+    const base = routeId(state.server, r);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return renderRoute(n === 1 ? base : `${base}~${n}`, r);
+  });
+  // The tag keeps the TLS mode readable when nothing else shows it (internal with no routes renders no policy).
+  const main: Json = { '@id': serverTag(state.server, state.tls), listen: [...state.listen], routes };
+  const servers: Record<string, unknown> = { [state.server]: main };
+  const tlsPolicies: unknown[] = [];
+  if (state.tls === 'off') {
+    main['automatic_https'] = { disable: true };
+  } else {
+    // Our own redirect server (if any) replaces Caddy's, which would listen on :80 regardless of HIY's settings.
+    main['automatic_https'] = { disable_redirects: true };
+    if (state.redirectListen) {
+      servers[redirectServerName(state.server)] = renderRedirectServer(state.server, state.redirectListen);
+    }
+    const subjects = [...new Set(state.routes.map((r) => r.host))].sort();
+    if (state.tls === 'internal' && subjects.length > 0) {
+      tlsPolicies.push({ '@id': tlsPolicyId(state.server), subjects, issuers: [{ module: 'internal' }] });
+    }
+  }
+  return { servers, tlsPolicies };
+}
+
+/** `@id` of HIY's server, e.g. `hiy:tls-acme`. */
+function serverTag(server: string, tls: TlsMode): string {
+  return `${server}:tls-${tls}`;
+}
+
+/** `<server>:<resource>:<host><path>`, with anything unusual percent-encoded so the id is safe in `/id/...` URLs. */
+function routeId(server: string, r: ProxyRoute): string {
+  return `${server}:${safe(r.resource)}:${safe(r.host)}${safe(r.path)}`;
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._~/*-]/g, (c) =>
+    [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
+function unsafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function renderRoute(id: string, r: ProxyRoute): Json {
+  const match: Json = { host: [r.host] };
+  const prefix = r.path.replace(/\/+$/, '');
+  if (prefix !== '') match['path'] = [prefix, `${prefix}/*`];
+  return {
+    '@id': id,
+    match: [match],
+    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }] }],
+    terminal: true,
+  };
+}
+
+function renderRedirectServer(server: string, listen: string[]): Json {
+  return {
+    listen: [...listen],
+    routes: [
+      {
+        '@id': `${redirectServerName(server)}:https`,
+        handle: [
+          {
+            handler: 'static_response',
+            status_code: 308,
+            headers: { Location: ['https://{http.request.host}{http.request.uri}'] },
+          },
+        ],
+        terminal: true,
+      },
+    ],
+    automatic_https: { disable: true },
+  };
+}
+
+/**
+ * Returns a new full config: `full` untouched except the servers named in `serverNames` (set to match
+ * `owned.servers`, or removed) and the TLS policies whose `@id` is `policyId` (replaced by `owned.tlsPolicies`,
+ * placed first so they win). Never mutates its inputs.
+ */
+export function mergeOwned(
+  full: CaddyConfig | null,
+  owned: OwnedCaddyConfig,
+  serverNames: string[],
+  policyId: string,
+): CaddyConfig {
+  const out: Json = clone(full ?? {});
+  const toSet = serverNames.filter((n) => owned.servers[n] !== undefined);
+  const toRemove = serverNames.filter((n) => owned.servers[n] === undefined);
+
+  const existingServers = objectAt(out, ['apps', 'http', 'servers']);
+  if (toSet.length > 0) {
+    const servers = ensureObject(out, ['apps', 'http', 'servers']);
+    for (const n of toSet) servers[n] = clone(owned.servers[n]);
+  }
+  if (existingServers) for (const n of toRemove) delete existingServers[n];
+
+  const automation = objectAt(out, ['apps', 'tls', 'automation']);
+  const kept = Array.isArray(automation?.['policies'])
+    ? (automation['policies'] as unknown[]).filter((p) => !(isObject(p) && p['@id'] === policyId))
+    : undefined;
+  if (owned.tlsPolicies.length > 0) {
+    ensureObject(out, ['apps', 'tls', 'automation'])['policies'] = [
+      ...clone(owned.tlsPolicies),
+      ...(kept ?? []),
+    ];
+  } else if (automation && kept) {
+    automation['policies'] = kept;
+  }
+  return out;
+}
+
+/** Reads HIY's server, redirect server and TLS policy back into a ProxyState, and says whether they are untouched. */
+export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwned {
+  const servers = objectAt(full ?? {}, ['apps', 'http', 'servers']) ?? {};
+  const main = servers[server];
+  const redirect = servers[redirectServerName(server)];
+  const policies = ownedPolicies(full, tlsPolicyId(server));
+  if (!isObject(main)) return { present: false, pristine: redirect === undefined && policies.length === 0 };
+
+  let clean = true;
+  const listen = strings(main['listen']);
+  if (!listen) clean = false;
+  const auto = isObject(main['automatic_https']) ? main['automatic_https'] : {};
+  const tagged = (['off', 'acme', 'internal'] as const).find((m) => main['@id'] === serverTag(server, m));
+  const tls: TlsMode =
+    tagged ?? (auto['disable'] === true ? 'off' : policies.length > 0 ? 'internal' : 'acme');
+  const state: ProxyState = { server, listen: listen ?? [], tls, routes: [] };
+  if (tls !== 'off' && isObject(redirect)) {
+    const rl = strings(redirect['listen']);
+    if (rl) state.redirectListen = rl;
+  }
+
+  const routes = Array.isArray(main['routes']) ? main['routes'] : [];
+  if (!Array.isArray(main['routes'])) clean = false;
+  for (const r of routes) {
+    const route = parseRoute(r, server);
+    if (route) state.routes.push(route);
+    else clean = false;
+  }
+  if (!clean) return { present: true, state, pristine: false };
+
+  const rendered = renderProxy(state);
+  const pristine =
+    deepEqual(rendered.servers[server], main) &&
+    deepEqual(rendered.servers[redirectServerName(server)], redirect) &&
+    deepEqual(rendered.tlsPolicies, policies);
+  return { present: true, state, pristine };
+}
+
+function parseRoute(r: unknown, server: string): ProxyRoute | undefined {
+  if (!isObject(r) || typeof r['@id'] !== 'string' || !r['@id'].startsWith(`${server}:`)) return undefined;
+  const rest = r['@id'].slice(server.length + 1);
+  const colon = rest.indexOf(':');
+  if (colon <= 0) return undefined;
+  const resource = unsafe(rest.slice(0, colon)) as ResourceId;
+  const match = Array.isArray(r['match']) ? r['match'][0] : undefined;
+  const host = isObject(match) ? strings(match['host'])?.[0] : undefined;
+  const paths = isObject(match) && match['path'] !== undefined ? strings(match['path']) : [];
+  const handler = Array.isArray(r['handle']) ? r['handle'][0] : undefined;
+  const upstream =
+    isObject(handler) && Array.isArray(handler['upstreams']) && isObject(handler['upstreams'][0])
+      ? handler['upstreams'][0]['dial']
+      : undefined;
+  if (host === undefined || paths === undefined || typeof upstream !== 'string') return undefined;
+  return { resource, host, path: paths[0] ?? '/', upstream };
+}
+
+function ownedPolicies(full: CaddyConfig | null, policyId: string): unknown[] {
+  const policies = objectAt(full ?? {}, ['apps', 'tls', 'automation'])?.['policies'];
+  return Array.isArray(policies) ? policies.filter((p) => isObject(p) && p['@id'] === policyId) : [];
+}
+
+/** Sanity checks before a load: dials are host:port (port 1–65535), hosts non-empty, no duplicate host+path. */
+export function validateOwned(owned: OwnedCaddyConfig): string[] {
+  const errors: string[] = [];
+  for (const [name, srv] of Object.entries(owned.servers)) {
+    if (!isObject(srv)) {
+      errors.push(`server ${name}: not an object`);
+      continue;
+    }
+    if (!strings(srv['listen'])?.length) errors.push(`server ${name}: no listen address`);
+    const seen = new Set<string>();
+    const routes = Array.isArray(srv['routes']) ? srv['routes'] : [];
+    for (const [i, r] of routes.entries()) {
+      const where = `server ${name}, route ${isObject(r) && typeof r['@id'] === 'string' ? r['@id'] : `#${i}`}`;
+      if (!isObject(r)) {
+        errors.push(`${where}: not an object`);
+        continue;
+      }
+      const matches = Array.isArray(r['match']) ? r['match'] : [];
+      for (const m of matches) {
+        const hosts = isObject(m) ? strings(m['host']) : undefined;
+        if (!hosts?.length || hosts.some((h) => h.trim() === '')) errors.push(`${where}: empty host`);
+        const key = JSON.stringify([hosts ?? [], isObject(m) ? (m['path'] ?? []) : []]);
+        if (seen.has(key)) errors.push(`${where}: duplicate host and path ${key}`);
+        seen.add(key);
+      }
+      for (const h of Array.isArray(r['handle']) ? r['handle'] : []) {
+        if (!isObject(h) || h['handler'] !== 'reverse_proxy') continue;
+        const ups = Array.isArray(h['upstreams']) ? h['upstreams'] : [];
+        if (ups.length === 0) errors.push(`${where}: reverse_proxy without upstreams`);
+        for (const u of ups) {
+          const dial = isObject(u) ? u['dial'] : undefined;
+          if (typeof dial !== 'string' || !isDialAddress(dial))
+            errors.push(`${where}: dial ${JSON.stringify(dial)} is not host:port`);
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+/** A `host:port` (or `[ipv6]:port`) dial address with a port from 1 to 65535. */
+export function isDialAddress(dial: string): boolean {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(dial);
+  if (!m) return false;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function strings(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string') ? [...v] : undefined;
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+function objectAt(root: Json, path: string[]): Json | undefined {
+  let cur: unknown = root;
+  for (const k of path) {
+    if (!isObject(cur)) return undefined;
+    cur = cur[k];
+  }
+  return isObject(cur) ? cur : undefined;
+}
+
+function ensureObject(root: Json, path: string[]): Json {
+  let cur = root;
+  for (const k of path) {
+    const next = cur[k];
+    if (isObject(next)) cur = next;
+    else {
+      const made: Json = {};
+      cur[k] = made;
+      cur = made;
+    }
+  }
+  return cur;
+}
+
+/** Structural equality of JSON values; object key order does not matter (Caddy re-serializes what it stores). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}

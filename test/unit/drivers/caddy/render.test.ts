@@ -1,0 +1,231 @@
+// Golden files and round trips for HIY's Caddy config: render, merge into a user's config, parse back, validate.
+// biome-ignore-all lint/suspicious/noExplicitAny: these tests poke into untyped Caddy JSON on purpose
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  mergeOwned,
+  ownedServerNames,
+  parseOwned,
+  renderProxy,
+  tlsPolicyId,
+  validateOwned,
+} from '../../../../src/drivers/caddy/render.js';
+import type { CaddyConfig } from '../../../../src/drivers/caddy/types.js';
+import type { ProxyState } from '../../../../src/model/routing.js';
+
+const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
+const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
+
+/** Renders `state` and merges it into `existing`, as the apply step does. */
+function mergedConfig(state: ProxyState, existing: CaddyConfig | null): CaddyConfig {
+  return mergeOwned(existing, renderProxy(state), ownedServerNames(state.server), tlsPolicyId(state.server));
+}
+
+describe('renderProxy + mergeOwned golden files', () => {
+  const cases = readdirSync(GOLDEN).filter((d) => existsSync(join(GOLDEN, d, 'input.json')));
+  it('has the required cases', () => {
+    for (const c of [
+      'tls-off-two-routes-path-prefix',
+      'tls-acme-with-redirect',
+      'tls-internal',
+      'merge-keeps-user-servers-and-policies',
+      'empty-routes',
+    ]) {
+      assert.ok(cases.includes(c), `missing golden case ${c}`);
+    }
+  });
+
+  for (const name of cases) {
+    it(name, () => {
+      const dir = join(GOLDEN, name);
+      const input = JSON.parse(readFileSync(join(dir, 'input.json'), 'utf8')) as {
+        state: ProxyState;
+        existing?: CaddyConfig;
+      };
+      const existing = input.existing ?? null;
+      const before = JSON.stringify(existing);
+      const actual = mergedConfig(input.state, existing);
+      assert.equal(JSON.stringify(existing), before, 'mergeOwned mutated its input');
+      assert.deepEqual(validateOwned(renderProxy(input.state)), []);
+
+      const expectedFile = join(dir, 'expected.json');
+      if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
+      const expected = JSON.parse(readFileSync(expectedFile, 'utf8')) as unknown;
+      assert.deepEqual(actual, expected, `${name}: rendered config differs (UPDATE_GOLDEN=1 regenerates)`);
+
+      const parsed = parseOwned(actual, input.state.server);
+      assert.deepEqual(parsed, { present: true, state: input.state, pristine: true });
+    });
+  }
+});
+
+const STATE: ProxyState = {
+  server: 'hiy',
+  listen: [':443'],
+  redirectListen: [':80'],
+  tls: 'internal',
+  routes: [
+    { resource: 'app/blog', host: 'example.com', path: '/blog', upstream: '127.0.0.1:20002' },
+    { resource: 'port/site', host: 'example.com', path: '/', upstream: '127.0.0.1:20001' },
+  ],
+};
+
+const USER: CaddyConfig = {
+  admin: { listen: '127.0.0.1:2019' },
+  apps: {
+    http: { servers: { mine: { listen: [':8080'], routes: [] } } },
+    tls: { automation: { policies: [{ subjects: ['mine.test'], issuers: [{ module: 'internal' }] }] } },
+  },
+};
+
+/** A JSON round trip, like Caddy's GET after a load. */
+function viaCaddy(c: CaddyConfig): CaddyConfig {
+  return JSON.parse(JSON.stringify(c)) as CaddyConfig;
+}
+
+describe('parseOwned', () => {
+  for (const tls of ['off', 'acme', 'internal'] as const) {
+    it(`round-trips a ${tls} state merged into a user's config`, () => {
+      const state: ProxyState =
+        tls === 'off' ? { ...STATE, tls, listen: [':80'], redirectListen: undefined } : { ...STATE, tls };
+      if (state.redirectListen === undefined) delete state.redirectListen;
+      const parsed = parseOwned(viaCaddy(mergedConfig(state, USER)), 'hiy');
+      assert.deepEqual(parsed, { present: true, state, pristine: true });
+    });
+  }
+
+  it('reports absence, pristine when nothing of HIY is left', () => {
+    assert.deepEqual(parseOwned(null, 'hiy'), { present: false, pristine: true });
+    assert.deepEqual(parseOwned(USER, 'hiy'), { present: false, pristine: true });
+  });
+
+  it('reports absence, not pristine, when only a leftover redirect server or policy exists', () => {
+    const full = viaCaddy(mergedConfig(STATE, USER)) as {
+      apps: { http: { servers: Record<string, unknown> } };
+    };
+    delete full.apps.http.servers['hiy'];
+    assert.deepEqual(parseOwned(full, 'hiy'), { present: false, pristine: false });
+  });
+
+  it('detects a hand-edited route as drift', () => {
+    const full = viaCaddy(mergedConfig(STATE, USER));
+    const route = (full as any).apps.http.servers.hiy.routes[0];
+    route.handle[0].upstreams[0].dial = '127.0.0.1:9999';
+    const parsed = parseOwned(full, 'hiy');
+    assert.equal(parsed.present, true);
+    assert.equal(
+      parsed.pristine,
+      true,
+      'a changed upstream still renders the same shape: it is read as the state',
+    );
+    assert.equal(parsed.state?.routes[0]?.upstream, '127.0.0.1:9999');
+
+    route.handle.push({ handler: 'static_response', body: 'hi' });
+    assert.equal(parseOwned(full, 'hiy').pristine, false);
+  });
+
+  it('treats a route without HIY @id as drift and leaves it out of the state', () => {
+    const full = viaCaddy(mergedConfig(STATE, USER));
+    (full as any).apps.http.servers.hiy.routes.push({ handle: [{ handler: 'static_response' }] });
+    const parsed = parseOwned(full, 'hiy');
+    assert.equal(parsed.pristine, false);
+    assert.deepEqual(parsed.state?.routes, STATE.routes);
+  });
+
+  it('treats a removed redirect server, an edited policy or a changed listen as drift', () => {
+    const noRedirect = viaCaddy(mergedConfig(STATE, USER));
+    delete (noRedirect as any).apps.http.servers['hiy-redirect'];
+    const parsedNoRedirect = parseOwned(noRedirect, 'hiy');
+    assert.equal(parsedNoRedirect.state?.redirectListen, undefined);
+    assert.equal(parsedNoRedirect.pristine, true, 'no redirect server is a valid state of its own');
+
+    const policy = viaCaddy(mergedConfig(STATE, USER));
+    (policy as any).apps.tls.automation.policies[0].subjects.push('evil.test');
+    assert.equal(parseOwned(policy, 'hiy').pristine, false);
+
+    const extra = viaCaddy(mergedConfig(STATE, USER));
+    (extra as any).apps.http.servers.hiy.logs = {};
+    assert.equal(parseOwned(extra, 'hiy').pristine, false);
+  });
+});
+
+describe('mergeOwned', () => {
+  it('creates nothing it does not need', () => {
+    const owned = renderProxy({ ...STATE, tls: 'acme' });
+    const out = mergeOwned({ admin: { listen: 'x' } }, owned, ownedServerNames('hiy'), tlsPolicyId('hiy'));
+    assert.equal((out as any).apps.tls, undefined);
+    assert.deepEqual((out as any).admin, { listen: 'x' });
+  });
+
+  it('removes only HIY servers and policies when HIY owns nothing', () => {
+    const full = mergedConfig(STATE, USER);
+    const out = mergeOwned(
+      full,
+      { servers: {}, tlsPolicies: [] },
+      ownedServerNames('hiy'),
+      tlsPolicyId('hiy'),
+    );
+    assert.deepEqual(out, USER);
+  });
+
+  it('does not share objects with its inputs', () => {
+    const owned = renderProxy(STATE);
+    const out = mergeOwned(USER, owned, ownedServerNames('hiy'), tlsPolicyId('hiy')) as any;
+    out.apps.http.servers.hiy.listen.push(':1');
+    out.apps.http.servers.mine.listen.push(':2');
+    assert.deepEqual((owned.servers['hiy'] as any).listen, [':443']);
+    assert.deepEqual((USER as any).apps.http.servers.mine.listen, [':8080']);
+  });
+});
+
+describe('renderProxy', () => {
+  it('gives duplicate routes unique ids', () => {
+    const r = STATE.routes[1]!;
+    const owned = renderProxy({ ...STATE, routes: [r, r] });
+    const ids = (owned.servers['hiy'] as any).routes.map((x: any) => x['@id']);
+    assert.deepEqual(ids, ['hiy:port/site:example.com/', 'hiy:port/site:example.com/~2']);
+  });
+
+  it('percent-encodes unusual characters in ids and still parses them back', () => {
+    const state: ProxyState = {
+      ...STATE,
+      routes: [{ resource: 'app/we:ird', host: 'example.com', path: '/a b', upstream: '127.0.0.1:1' }],
+    };
+    const owned = renderProxy(state);
+    assert.equal((owned.servers['hiy'] as any).routes[0]['@id'], 'hiy:app/we%3Aird:example.com/a%20b');
+    assert.deepEqual(parseOwned(mergedConfig(state, null), 'hiy').state, state);
+  });
+});
+
+describe('validateOwned', () => {
+  it('accepts what renderProxy makes of a sound state', () => {
+    assert.deepEqual(validateOwned(renderProxy(STATE)), []);
+  });
+
+  it('catches bad dials, empty hosts and duplicate host+path', () => {
+    const bad = (upstream: string) => ({ resource: 'port/x' as const, host: 'x.test', path: '/', upstream });
+    for (const dial of [
+      'nope',
+      '127.0.0.1',
+      '127.0.0.1:0',
+      '127.0.0.1:65536',
+      ':80',
+      'a b:80',
+      '127.0.0.1:http',
+    ]) {
+      const errors = validateOwned(renderProxy({ ...STATE, routes: [bad(dial)] }));
+      assert.equal(errors.length, 1, `dial ${dial}: ${errors.join('; ')}`);
+      assert.match(errors[0]!, /is not host:port/);
+    }
+    assert.deepEqual(validateOwned(renderProxy({ ...STATE, routes: [bad('[::1]:8080')] })), []);
+
+    const emptyHost = validateOwned(renderProxy({ ...STATE, routes: [{ ...bad('127.0.0.1:1'), host: '' }] }));
+    assert.match(emptyHost.join(), /empty host/);
+
+    const dup = validateOwned(renderProxy({ ...STATE, routes: [bad('127.0.0.1:1'), bad('127.0.0.1:2')] }));
+    assert.match(dup.join(), /duplicate host and path/);
+  });
+});
