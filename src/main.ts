@@ -4,14 +4,17 @@ import { runCli } from './cli/run.js';
 import { CaddyAdminClient } from './drivers/caddy/client.js';
 import { exportCommit } from './drivers/git/checkout.js';
 import { IsomorphicGitReader } from './drivers/git/isomorphic.js';
-import { networkProber } from './drivers/probe/prober.js';
 import { PodmanCli } from './drivers/podman/runner.js';
+import { networkProber } from './drivers/probe/prober.js';
 import type { Settings } from './model/settings.js';
 import type { Engine } from './reconcile/engine.js';
 
 /** Builds an engine with the real drivers for the given settings. */
 export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.env): Engine {
-  const logger = pino({ level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } }, pino.destination(2));
+  const logger = pino(
+    { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
+    pino.destination(2),
+  );
   return {
     settings,
     podman: new PodmanCli({ binary: env.HIY_PODMAN ?? 'podman' }),

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
 import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
-import type { Prober } from '../drivers/probe/prober.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
 import type { Action, ImageBuild, Plan } from '../plan/types.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
@@ -51,7 +51,10 @@ export class ApplyError extends Error {
   }
 }
 
-type Handler<K extends Action['kind']> = (action: Extract<Action, { kind: K }>, deps: ApplyDeps) => Promise<string | undefined>;
+type Handler<K extends Action['kind']> = (
+  action: Extract<Action, { kind: K }>,
+  deps: ApplyDeps,
+) => Promise<string | undefined>;
 
 async function fileExists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -156,9 +159,15 @@ async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
 async function loadRoutes(plan: Plan, deps: ApplyDeps): Promise<void> {
   const owned = renderProxy(plan.proxy);
   const problems = validateOwned(owned);
-  if (problems.length > 0) throw new ApplyError(`invalid Caddy routes: ${problems.join('; ')}`, { address: 'caddy' });
+  if (problems.length > 0)
+    throw new ApplyError(`invalid Caddy routes: ${problems.join('; ')}`, { address: 'caddy' });
   const server = plan.proxy.server;
-  const config = mergeOwned(deps.caddyConfig, owned, [server, `${server}-redirect`], `${server}-tls-internal`);
+  const config = mergeOwned(
+    deps.caddyConfig,
+    owned,
+    [server, `${server}-redirect`],
+    `${server}-tls-internal`,
+  );
   await deps.caddy.load(config);
 }
 

@@ -1,6 +1,7 @@
 // Waits until a container passes its health check, polling with a deadline.
-import type { Prober } from '../drivers/probe/prober.js';
+
 import type { PodmanDriver, RunSpec } from '../drivers/podman/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
 import type { DesiredHealthCheck } from '../model/workload.js';
 
 export class HealthCheckError extends Error {

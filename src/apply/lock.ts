@@ -51,7 +51,8 @@ export async function acquireApplyLock(dataDir: string): Promise<ApplyLock> {
       } catch {
         // A lock being written right now, or garbage: garbage is stale.
       }
-      if (holder.pid && alive(holder.pid) && holder.pid !== process.pid) throw new LockBusyError({ path, ...holder });
+      if (holder.pid && alive(holder.pid) && holder.pid !== process.pid)
+        throw new LockBusyError({ path, ...holder });
       tookOver = holder;
       await rm(path, { force: true });
     }

@@ -42,7 +42,8 @@ function parseRange(text: string): { from: number; to: number } {
   const m = /^(\d+)-(\d+)$/.exec(text);
   const from = Number(m?.[1]);
   const to = Number(m?.[2]);
-  if (!m || from < 1 || to > 65535 || from > to) throw new UsageError(`HIY_UPSTREAM_PORTS must look like 20000-29999, not ${text}`);
+  if (!m || from < 1 || to > 65535 || from > to)
+    throw new UsageError(`HIY_UPSTREAM_PORTS must look like 20000-29999, not ${text}`);
   return { from, to };
 }
 
@@ -51,18 +52,24 @@ export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needSta
   const state = flags.state ?? env.HIY_STATE;
   if (needState && !state) throw new UsageError('no state repo: give --state DIR or set HIY_STATE');
   const tls = (env.HIY_TLS ?? DEFAULT_SETTINGS.tls) as TlsMode;
-  if (!['acme', 'internal', 'off'].includes(tls)) throw new UsageError(`HIY_TLS must be acme, internal or off, not ${tls}`);
+  if (!['acme', 'internal', 'off'].includes(tls))
+    throw new UsageError(`HIY_TLS must be acme, internal or off, not ${tls}`);
   const instance = env.HIY_INSTANCE ?? DEFAULT_SETTINGS.instance;
   if (!DNS_LABEL.test(instance)) throw new UsageError(`HIY_INSTANCE must be a DNS label, not ${instance}`);
   return {
     stateRepo: state ? resolve(state) : '',
     branch: flags.branch ?? env.HIY_STATE_BRANCH ?? DEFAULT_SETTINGS.branch,
     dataDir: resolve(flags['data-dir'] ?? env.HIY_DATA_DIR ?? defaultDataDir(env)),
-    caddyAdmin: (flags['caddy-admin'] ?? env.HIY_CADDY_ADMIN ?? DEFAULT_SETTINGS.caddyAdmin).replace(/\/+$/, ''),
+    caddyAdmin: (flags['caddy-admin'] ?? env.HIY_CADDY_ADMIN ?? DEFAULT_SETTINGS.caddyAdmin).replace(
+      /\/+$/,
+      '',
+    ),
     httpAddr: env.HIY_HTTP_ADDR ?? DEFAULT_SETTINGS.httpAddr,
     httpsAddr: env.HIY_HTTPS_ADDR ?? DEFAULT_SETTINGS.httpsAddr,
     tls,
     instance,
-    upstreamPorts: env.HIY_UPSTREAM_PORTS ? parseRange(env.HIY_UPSTREAM_PORTS) : DEFAULT_SETTINGS.upstreamPorts,
+    upstreamPorts: env.HIY_UPSTREAM_PORTS
+      ? parseRange(env.HIY_UPSTREAM_PORTS)
+      : DEFAULT_SETTINGS.upstreamPorts,
   };
 }

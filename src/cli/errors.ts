@@ -14,7 +14,9 @@ export function reportError(io: CliIO, err: unknown, json: boolean): void {
   }
   const e = err as { code?: string; message?: string };
   if (json) {
-    io.out(`${JSON.stringify({ error: { code: e.code ?? 'ERROR', message: e.message ?? String(err) } }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ error: { code: e.code ?? 'ERROR', message: e.message ?? String(err) } }, null, 2)}\n`,
+    );
     return;
   }
   io.err(`error: ${e.message ?? String(err)}\n`);

@@ -57,7 +57,12 @@ const OPTIONS = {
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   let json = argv.includes('--json');
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
     json = values.json;
     const [command, ...rest] = positionals;
     if (values.version || command === 'version') {

@@ -4,7 +4,8 @@
 export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** A host name for a route: DNS labels joined by dots, optionally starting with a `*.` wildcard. */
-export const HOST_NAME = /^(?:\*\.)?(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*$/;
+export const HOST_NAME =
+  /^(?:\*\.)?(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
 /** An environment variable name as POSIX shells accept it. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

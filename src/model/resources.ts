@@ -45,7 +45,9 @@ export const Route = z.strictObject({
 
 export const HealthCheck = z
   .strictObject({
-    http: z.strictObject({ path: z.string().regex(/^\//, 'must start with /').default('/'), port: portNumber }).optional(),
+    http: z
+      .strictObject({ path: z.string().regex(/^\//, 'must start with /').default('/'), port: portNumber })
+      .optional(),
     tcp: z.strictObject({ port: portNumber }).optional(),
     command: z.array(z.string()).min(1).optional(),
     interval: duration.default('2s').describe('Time between two probes.'),
@@ -88,7 +90,11 @@ export const PortSpec = z.strictObject({
 
 export const AppSource = z
   .strictObject({
-    git: z.string().min(1).optional().describe('A git repository on the box (absolute, or relative to the state repo).'),
+    git: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A git repository on the box (absolute, or relative to the state repo).'),
     repo: dnsLabel.optional().describe('A repository hosted by HIY (ssh://hiy@host/NAME).'),
     branch: z.string().min(1).default('main'),
   })
@@ -115,7 +121,9 @@ export const Grant = z.strictObject({
 });
 
 export const UserSpec = z.strictObject({
-  sshKeys: z.array(z.string().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, 'must be an OpenSSH public key')).default([]),
+  sshKeys: z
+    .array(z.string().regex(/^(ssh-|ecdsa-|sk-)\S+ \S+/, 'must be an OpenSSH public key'))
+    .default([]),
   grants: z.array(Grant).default([]),
 });
 

@@ -90,7 +90,10 @@ export interface NormalizeOptions {
 }
 
 /** Turns a validated App or Port into its desired container form. Pure. */
-export function toDesiredWorkload(resource: PortResource | AppResource, opts: NormalizeOptions): DesiredWorkload {
+export function toDesiredWorkload(
+  resource: PortResource | AppResource,
+  opts: NormalizeOptions,
+): DesiredWorkload {
   const { spec, metadata } = resource;
   const name = metadata.name;
   const hc = spec.healthcheck;

@@ -37,7 +37,9 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
       cause: failures[0],
     });
   }
-  const [containers, volumes, caddyConfig] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [containers, volumes, caddyConfig] = results.map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as [
     Awaited<ReturnType<PodmanDriver['listContainers']>>,
     Awaited<ReturnType<PodmanDriver['listVolumes']>>,
     Awaited<ReturnType<CaddyDriver['getConfig']>>,

@@ -1,7 +1,7 @@
 // The pure planner: plan(desired, observed) → Plan. No I/O, no clock, no logger.
 import fastJsonPatch from 'fast-json-patch';
-import type { ContainerInfo, RunSpec } from '../drivers/podman/types.js';
 import type { DesiredState } from '../desired/types.js';
+import type { ContainerInfo, RunSpec } from '../drivers/podman/types.js';
 import {
   LABEL_COMMIT,
   LABEL_RESOURCE,
@@ -82,7 +82,8 @@ function isRunning(c: ContainerInfo): boolean {
 
 function desiredProxyState(settings: PlanSettings, routes: ProxyRoute[]): ProxyState {
   const server = objectNames(settings.instance).caddyServer;
-  if (settings.tls === 'off') return { server, listen: [settings.httpAddr], tls: 'off', routes: sortRoutes(routes) };
+  if (settings.tls === 'off')
+    return { server, listen: [settings.httpAddr], tls: 'off', routes: sortRoutes(routes) };
   return {
     server,
     listen: [settings.httpsAddr],
@@ -163,7 +164,12 @@ export function plan(input: PlanInput): Plan {
     const upstream = new Map<number, number>();
     for (const p of w.internalPorts) upstream.set(p, allocator.allocate(w, p, current));
     for (const r of w.routes) {
-      routes.push({ resource: w.id, host: r.host, path: r.path, upstream: `127.0.0.1:${upstream.get(r.port)}` });
+      routes.push({
+        resource: w.id,
+        host: r.host,
+        path: r.path,
+        upstream: `127.0.0.1:${upstream.get(r.port)}`,
+      });
     }
 
     const view = containerSpecView(w);
@@ -183,7 +189,12 @@ export function plan(input: PlanInput): Plan {
       args: w.args,
       volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
       publish: [
-        ...w.ports.map((p) => ({ hostIp: p.hostIP, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol })),
+        ...w.ports.map((p) => ({
+          hostIp: p.hostIP,
+          hostPort: p.hostPort,
+          containerPort: p.containerPort,
+          protocol: p.protocol,
+        })),
         ...w.internalPorts.map((p) => ({
           hostIp: '127.0.0.1',
           hostPort: upstream.get(p)!,
@@ -349,8 +360,10 @@ function routeActions(proxy: ProxyState, observed: ObservedState): RouteChange[]
   const now = serverView(proxy);
   let reason: string | undefined;
   if (wantServer && !observed.proxy.present) reason = `HIY's Caddy server ${proxy.server} does not exist`;
-  else if (wantServer && canonicalJson(was) !== canonicalJson(now)) reason = 'listen addresses or TLS mode changed';
-  else if (observed.proxy.present && !observed.proxy.pristine) reason = `HIY's Caddy server was edited outside HIY`;
+  else if (wantServer && canonicalJson(was) !== canonicalJson(now))
+    reason = 'listen addresses or TLS mode changed';
+  else if (observed.proxy.present && !observed.proxy.pristine)
+    reason = `HIY's Caddy server was edited outside HIY`;
   if (reason) {
     out.push({
       kind: 'route.change',

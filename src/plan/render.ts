@@ -26,12 +26,25 @@ function headline(a: Action): string {
     case 'container.delete':
       return `container ${a.container.name} (${a.resource})`;
     case 'route.change':
-      return a.resource === 'caddy' ? `caddy server ${a.address.slice('caddy/'.length)}` : `routes of ${a.resource}`;
+      return a.resource === 'caddy'
+        ? `caddy server ${a.address.slice('caddy/'.length)}`
+        : `routes of ${a.resource}`;
   }
 }
 
 function value(v: unknown): string {
   return JSON.stringify(v);
+}
+
+/** Reads the value at an RFC 6901 pointer, or undefined. */
+function at(doc: unknown, pointer: string): unknown {
+  let cur: unknown = doc;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
 }
 
 function details(a: Action): string[] {
@@ -49,8 +62,8 @@ function details(a: Action): string[] {
   for (const op of a.patch) {
     const path = op.path;
     if (op.op === 'add') lines.push(`+ ${path}: ${value(op.value)}`);
-    else if (op.op === 'remove') lines.push(`- ${path}`);
-    else if (op.op === 'replace') lines.push(`~ ${path}: → ${value(op.value)}`);
+    else if (op.op === 'remove') lines.push(`- ${path}: ${value(at(a.before, path))}`);
+    else if (op.op === 'replace') lines.push(`~ ${path}: ${value(at(a.before, path))} → ${value(op.value)}`);
   }
   return lines;
 }
@@ -80,7 +93,9 @@ export function renderPlan(p: Plan): string {
   }
   if (p.actions.length > 0) {
     const s = p.summary;
-    out.push(`Plan: ${s.create} to add, ${s.update} to change, ${s.replace} to replace, ${s.delete} to destroy.`);
+    out.push(
+      `Plan: ${s.create} to add, ${s.update} to change, ${s.replace} to replace, ${s.delete} to destroy.`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,7 +8,12 @@ import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';
 /** What happens to one object; the symbol Terraform users know is CHANGE_SYMBOL[change]. */
 export type Change = 'create' | 'update' | 'replace' | 'delete';
 
-export const CHANGE_SYMBOL: Record<Change, string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
+export const CHANGE_SYMBOL: Record<Change, string> = {
+  create: '+',
+  update: '~',
+  replace: '-/+',
+  delete: '-',
+};
 
 interface ActionBase {
   /** Unique within the plan, e.g. `container/hiy-greeter`. */
@@ -83,7 +88,14 @@ export interface RouteChange extends ActionBase {
 }
 
 /** Every action kind; apply has one handler per kind, checked for exhaustiveness by the compiler. */
-export type Action = VolumeCreate | ImageBuild | ContainerCreate | ContainerReplace | ContainerStart | ContainerDelete | RouteChange;
+export type Action =
+  | VolumeCreate
+  | ImageBuild
+  | ContainerCreate
+  | ContainerReplace
+  | ContainerStart
+  | ContainerDelete
+  | RouteChange;
 
 /** A volume HIY keeps although nothing in the state repo uses it any more. */
 export interface RetainedVolume {

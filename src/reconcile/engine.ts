@@ -1,14 +1,14 @@
 // The reconcile engine: desired → observed → plan → apply, with the lock and the status record.
 import type { Logger } from 'pino';
-import type { ApplyListener } from '../apply/events.js';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
+import type { ApplyListener } from '../apply/events.js';
 import { acquireApplyLock } from '../apply/lock.js';
 import { loadDesiredState } from '../desired/load.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { GitReader } from '../drivers/git/types.js';
-import type { Prober } from '../drivers/probe/prober.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
@@ -75,7 +75,9 @@ export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Plan
     );
   }
   if (saved.observedFingerprint !== current.plan.observedFingerprint) {
-    throw new StalePlanError('the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again');
+    throw new StalePlanError(
+      'the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again',
+    );
   }
   return { ...current, plan: saved };
 }
@@ -134,7 +136,8 @@ export async function applyAndRecord(
       status.resources[w.id] = rec;
     }
     const desiredIds = new Set(planned.desired.workloads.map((w) => w.id as string));
-    for (const id of Object.keys(status.resources)) if (!desiredIds.has(id) && result.ok) delete status.resources[id];
+    for (const id of Object.keys(status.resources))
+      if (!desiredIds.has(id) && result.ok) delete status.resources[id];
     if (result.ok) {
       status.lastAppliedCommit = plan.commit;
       status.lastAppliedAt = now;

@@ -41,9 +41,17 @@ describe('reconciler on real Podman and Caddy', () => {
     const res = await h.get('greeter.test');
     assert.equal(res.status, 200);
     assert.equal(res.body.trim(), 'greeter:hello');
-    assert.deepEqual(await podmanNames(['volume', 'ls', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.Name}}']), [
-      `hiy-${h.instance}-greeter-data`,
-    ]);
+    assert.deepEqual(
+      await podmanNames([
+        'volume',
+        'ls',
+        '--filter',
+        `label=hiy.instance=${h.instance}`,
+        '--format',
+        '{{.Name}}',
+      ]),
+      [`hiy-${h.instance}-greeter-data`],
+    );
   });
 
   it('re-applies with zero actions, reads in exactly 3 calls and writes nothing', async () => {
@@ -71,17 +79,22 @@ describe('reconciler on real Podman and Caddy', () => {
 
   it('uncommitted edits are not applied', async () => {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(`${h.stateDir}/greeter.yaml`, webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'draft' } }));
+    await writeFile(
+      `${h.stateDir}/greeter.yaml`,
+      webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'draft' } }),
+    );
     const p = await h.hiy(['plan', '--detailed-exitcode']);
     assert.equal(p.code, 0, p.out);
   });
 
   it('an env var change replaces the container; data in the volume survives', async () => {
     await execa('podman', ['exec', `hiy-${h.instance}-greeter`, 'sh', '-c', 'echo keep > /data/file']);
-    await h.commit({ 'greeter.yaml': webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'bonjour' } }) });
+    await h.commit({
+      'greeter.yaml': webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'bonjour' } }),
+    });
     const p = await h.hiy(['plan']);
     assert.match(p.out, /-\/\+ container/);
-    assert.match(p.out, /\/env\/GREETING: → "bonjour"/);
+    assert.match(p.out, /\/env\/GREETING: "hello" → "bonjour"/);
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal((await h.get('greeter.test')).body.trim(), 'greeter:bonjour');
@@ -110,12 +123,23 @@ describe('reconciler on real Podman and Caddy', () => {
   });
 
   it('invalid state repos: exit 1, every error listed with file:line, nothing applied', async () => {
-    const bad1 = webPort('greeter', 'greeter.test', { volume: true }).replace('  stopGracePeriod: 1s', '  stopGracePeriod: 1s\n  colour: blue');
+    const bad1 = webPort('greeter', 'greeter.test', { volume: true }).replace(
+      '  stopGracePeriod: 1s',
+      '  stopGracePeriod: 1s\n  colour: blue',
+    );
     await h.commit({
       'greeter.yaml': bad1,
-      'broken.yaml': 'apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: Bad_Name\nspec:\n  image: x\n  routes:\n    - host: greeter.test\n      port: "80"\n',
+      'broken.yaml':
+        'apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: Bad_Name\nspec:\n  image: x\n  routes:\n    - host: greeter.test\n      port: "80"\n',
     });
-    const before = await podmanNames(['ps', '-a', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.ID}}']);
+    const before = await podmanNames([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.ID}}',
+    ]);
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 1);
     assert.match(r.err, /greeter\.yaml:\d+:\d+: spec\.colour: unknown field "colour"/);
@@ -125,9 +149,19 @@ describe('reconciler on real Podman and Caddy', () => {
     const v = await h.hiy(['validate', '--json']);
     assert.equal(v.code, 1);
     assert.ok(JSON.parse(v.out).diagnostics.length >= 3);
-    const after = await podmanNames(['ps', '-a', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.ID}}']);
+    const after = await podmanNames([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.ID}}',
+    ]);
     assert.deepEqual(after.sort(), before.sort());
-    await h.commit({ 'greeter.yaml': webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'bonjour' } }), 'broken.yaml': null });
+    await h.commit({
+      'greeter.yaml': webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'bonjour' } }),
+      'broken.yaml': null,
+    });
   });
 
   it('unreachable Caddy or Podman: a clear error and nothing deleted', async () => {
@@ -147,18 +181,37 @@ describe('reconciler on real Podman and Caddy', () => {
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /- container hiy-\S+-greeter/);
     assert.match(r.out, /Retained volumes/);
-    const names = await podmanNames(['ps', '-a', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.Names}}']);
+    const names = await podmanNames([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.Names}}',
+    ]);
     assert.deepEqual(names, [`hiy-${h.instance}-web2`]);
-    const vols = await podmanNames(['volume', 'ls', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.Name}}']);
+    const vols = await podmanNames([
+      'volume',
+      'ls',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.Name}}',
+    ]);
     assert.deepEqual(vols, [`hiy-${h.instance}-greeter-data`]);
     assert.notEqual((await h.get('greeter.test')).body.trim(), 'greeter:bonjour');
     const again = await h.hiy(['apply']);
     assert.match(again.out, /No changes/);
-    assert.match(again.out, /hiy-\S+-greeter-data: port\/greeter was removed from the state repo; its data is kept/);
+    assert.match(
+      again.out,
+      /hiy-\S+-greeter-data: port\/greeter was removed from the state repo; its data is kept/,
+    );
   });
 
   it('never touches an unlabelled container', async () => {
-    const state = (await execa('podman', ['inspect', '--format', '{{.State.Status}}', stranger])).stdout.trim();
+    const state = (
+      await execa('podman', ['inspect', '--format', '{{.State.Status}}', stranger])
+    ).stdout.trim();
     assert.equal(state, 'running');
   });
 });

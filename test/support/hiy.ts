@@ -1,6 +1,7 @@
 // A throwaway HIY for integration tests: a real Caddy, a state repo in git, a data dir, a unique instance.
-import { request } from 'node:http';
+
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -37,7 +38,15 @@ export interface Harness {
 }
 
 export async function git(dir: string, args: string[]): Promise<string> {
-  const r = await execa('git', ['-C', dir, '-c', 'user.name=test', '-c', 'user.email=test@hiy.invalid', ...args]);
+  const r = await execa('git', [
+    '-C',
+    dir,
+    '-c',
+    'user.name=test',
+    '-c',
+    'user.email=test@hiy.invalid',
+    ...args,
+  ]);
   return r.stdout.trim();
 }
 
@@ -100,7 +109,15 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
       const engines: Engine[] = [];
       const mergedEnv = { ...env, ...extra };
       const code = await runCli(args, {
-        io: { out: (t) => void (out += t), err: (t) => void (err += t), env: mergedEnv },
+        io: {
+          out: (t) => {
+            out += t;
+          },
+          err: (t) => {
+            err += t;
+          },
+          env: mergedEnv,
+        },
         makeEngine: (settings) => {
           const e = realEngine(settings, mergedEnv);
           engines.push(e);
@@ -137,7 +154,11 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
 }
 
 /** A Port serving `text` at / with busybox httpd on 8080, routed at `host`. */
-export function webPort(name: string, host: string, opts: { text?: string; env?: Record<string, string>; volume?: boolean } = {}): string {
+export function webPort(
+  name: string,
+  host: string,
+  opts: { text?: string; env?: Record<string, string>; volume?: boolean } = {},
+): string {
   const env = { GREETING: 'hello', ...(opts.env ?? {}) };
   const script = `mkdir -p /www && echo "${opts.text ?? name}:$GREETING" > /www/index.html && exec httpd -f -p 8080 -h /www`;
   return `apiVersion: hiy/v1

@@ -6,9 +6,9 @@ import { renderPlan } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { PLAN_FORMAT_VERSION } from '../../plan/types.js';
 import { applyAndRecord, computePlan, verifySavedPlan, withApplyLock } from '../../reconcile/engine.js';
+import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
-import { UsageError } from '../config.js';
 
 function progress(io: CliIO): (e: ApplyEvent) => void {
   return (e) => {
@@ -64,7 +64,9 @@ export async function applyCommand(
     if (!opts.json) deps.io.out(renderPlan(plan));
     const result = await applyAndRecord(engine, planned, opts.json ? undefined : progress(deps.io));
     if (opts.json) {
-      deps.io.out(`${JSON.stringify({ commit: plan.commit, ok: result.ok, plan, results: result.results }, null, 2)}\n`);
+      deps.io.out(
+        `${JSON.stringify({ commit: plan.commit, ok: result.ok, plan, results: result.results }, null, 2)}\n`,
+      );
     } else if (plan.actions.length > 0) {
       const done = result.results.filter((r) => r.status === 'done').length;
       const failed = result.results.filter((r) => r.status === 'failed');
@@ -72,7 +74,8 @@ export async function applyCommand(
         `\nApply ${result.ok ? 'complete' : 'FAILED'}: ${done} done, ${failed.length} failed, ${result.results.length - done - failed.length} skipped.\n`,
       );
       for (const r of failed) deps.io.err(`error: ${r.address}: ${r.error}\n`);
-      if (plan.retained.length > 0) deps.io.out(`${plan.retained.length} volume(s) retained with their data.\n`);
+      if (plan.retained.length > 0)
+        deps.io.out(`${plan.retained.length} volume(s) retained with their data.\n`);
     }
     return result.ok ? EXIT.ok : EXIT.error;
   });

@@ -17,7 +17,8 @@ export async function planCommand(
   if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
   else {
     deps.io.out(renderPlan(plan));
-    if (opts.out) deps.io.out(`\nSaved the plan to ${opts.out}; run "hiy apply ${opts.out}" to apply exactly it.\n`);
+    if (opts.out)
+      deps.io.out(`\nSaved the plan to ${opts.out}; run "hiy apply ${opts.out}" to apply exactly it.\n`);
   }
   if (opts.detailedExitcode && plan.actions.length > 0) return EXIT.changes;
   return EXIT.ok;

@@ -34,10 +34,21 @@ export interface StatusView {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
-export async function statusCommand(deps: CliDeps, settings: Settings, opts: { json: boolean }): Promise<number> {
+export async function statusCommand(
+  deps: CliDeps,
+  settings: Settings,
+  opts: { json: boolean },
+): Promise<number> {
   const engine = deps.makeEngine(settings);
   const [desired, observed, stored] = await Promise.all([
     loadDesired(engine),
@@ -45,7 +56,12 @@ export async function statusCommand(deps: CliDeps, settings: Settings, opts: { j
     new StatusStore(settings.dataDir).read(),
   ]);
   const plan = desired.state
-    ? computePlan({ desired: desired.state, observed, observedFingerprint: fingerprintObserved(observed), settings })
+    ? computePlan({
+        desired: desired.state,
+        observed,
+        observedFingerprint: fingerprintObserved(observed),
+        settings,
+      })
     : undefined;
   const ids = new Set<string>([
     ...(desired.state?.workloads.map((w) => w.id) ?? []),
@@ -84,7 +100,9 @@ export async function statusCommand(deps: CliDeps, settings: Settings, opts: { j
   }
   const short = (c?: string) => (c ? c.slice(0, 12) : '-');
   deps.io.out(`State repo ${view.stateRepo} (${view.branch}) head ${short(view.head)}\n`);
-  deps.io.out(`Last applied commit ${short(view.lastAppliedCommit)}${view.lastAppliedAt ? ` at ${view.lastAppliedAt}` : ''}\n`);
+  deps.io.out(
+    `Last applied commit ${short(view.lastAppliedCommit)}${view.lastAppliedAt ? ` at ${view.lastAppliedAt}` : ''}\n`,
+  );
   if (view.stateErrors) deps.io.out(`The state repo has ${view.stateErrors} error(s): run hiy validate.\n`);
   if (view.lastError) deps.io.out(`Last apply failed: ${view.lastError}\n`);
   deps.io.out('\n');
@@ -92,7 +110,11 @@ export async function statusCommand(deps: CliDeps, settings: Settings, opts: { j
   else {
     const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'NOTE']];
     for (const r of resources) {
-      const note = [!r.inStateRepo ? 'removed from state repo' : '', r.pending ? 'changes pending' : '', r.lastError ?? '']
+      const note = [
+        !r.inStateRepo ? 'removed from state repo' : '',
+        r.pending ? 'changes pending' : '',
+        r.lastError ?? '',
+      ]
         .filter(Boolean)
         .join('; ');
       rows.push([

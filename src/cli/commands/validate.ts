@@ -1,10 +1,10 @@
 // `hiy validate`: checks the state repo without touching Podman or Caddy.
 import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
 import { formatDiagnostic } from '../../model/diagnostics.js';
+import type { Settings } from '../../model/settings.js';
 import { loadDesired } from '../../reconcile/engine.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
-import type { Settings } from '../../model/settings.js';
 
 export async function validateCommand(
   deps: CliDeps,
@@ -23,7 +23,9 @@ export async function validateCommand(
         {
           valid,
           commit: result.state?.commit,
-          resources: result.state?.resources.map((r) => `${r.resource.kind.toLowerCase()}/${r.resource.metadata.name}`),
+          resources: result.state?.resources.map(
+            (r) => `${r.resource.kind.toLowerCase()}/${r.resource.metadata.name}`,
+          ),
           diagnostics: result.diagnostics,
         },
         null,
@@ -33,8 +35,11 @@ export async function validateCommand(
   } else {
     for (const d of result.diagnostics) deps.io.err(`${formatDiagnostic(d)}\n`);
     if (valid) {
-      const where = result.state?.commit === 'worktree' ? 'working tree' : `commit ${result.state?.commit.slice(0, 12)}`;
-      deps.io.out(`The state repo is valid: ${result.state?.resources.length ?? 0} resource(s) at ${where}.\n`);
+      const where =
+        result.state?.commit === 'worktree' ? 'working tree' : `commit ${result.state?.commit.slice(0, 12)}`;
+      deps.io.out(
+        `The state repo is valid: ${result.state?.resources.length ?? 0} resource(s) at ${where}.\n`,
+      );
     } else deps.io.err(`\n${errors.length} error(s) in the state repo.\n`);
   }
   return valid ? EXIT.ok : EXIT.error;

@@ -37,7 +37,12 @@ describe('plan', () => {
     const upstream = create.run.publish.find((m) => m.hostIp === '127.0.0.1' && m.containerPort === 8080);
     assert.ok(upstream);
     assert.deepEqual(p.proxy.routes, [
-      { resource: 'port/greeter', host: 'greeter.example.com', path: '/', upstream: `127.0.0.1:${upstream.hostPort}` },
+      {
+        resource: 'port/greeter',
+        host: 'greeter.example.com',
+        path: '/',
+        upstream: `127.0.0.1:${upstream.hostPort}`,
+      },
     ]);
   });
 
@@ -122,7 +127,9 @@ describe('plan', () => {
   });
 
   it('gives each proxied port a distinct, stable upstream port', () => {
-    const ws = Array.from({ length: 50 }, (_, i) => port(`svc${i}`, { routes: [{ host: `s${i}.example.com`, port: 80 }] }));
+    const ws = Array.from({ length: 50 }, (_, i) =>
+      port(`svc${i}`, { routes: [{ host: `s${i}.example.com`, port: 80 }] }),
+    );
     const a = planOf(ws);
     const b = planOf(ws);
     assert.deepEqual(a.proxy, b.proxy);

@@ -1,0 +1,125 @@
+// The apply engine over the in-memory drivers (held to the same contract tests as the real ones).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyPlan } from '../../../src/apply/apply.js';
+import type { ApplyEvent } from '../../../src/apply/events.js';
+import { FakeCaddy } from '../../../src/drivers/caddy/fake.js';
+import { FakePodman } from '../../../src/drivers/podman/fake.js';
+import type { Prober } from '../../../src/drivers/probe/prober.js';
+import type { DesiredWorkload } from '../../../src/model/workload.js';
+import { fingerprintObserved, observe } from '../../../src/observed/observe.js';
+import { plan } from '../../../src/plan/plan.js';
+import { desired, port, SETTINGS } from '../../support/fixtures.js';
+
+// Probes are not used by these workloads (no http/tcp health checks); any call is a test failure.
+const noProbes: Prober = {
+  httpGet: () => Promise.reject(new Error('unexpected http probe')),
+  tcpConnect: () => Promise.reject(new Error('unexpected tcp probe')),
+};
+
+function world() {
+  const podman = new FakePodman();
+  podman.addImage('localhost/example/web:1');
+  const caddy = new FakeCaddy();
+  return { podman, caddy };
+}
+
+async function converge(w: ReturnType<typeof world>, workloads: DesiredWorkload[]) {
+  const observed = await observe({ ...w, instance: SETTINGS.instance });
+  const p = plan({
+    desired: desired(workloads),
+    observed,
+    observedFingerprint: fingerprintObserved(observed),
+    settings: SETTINGS,
+  });
+  const events: ApplyEvent[] = [];
+  const result = await applyPlan(p, {
+    ...w,
+    prober: noProbes,
+    exportCommit: () => Promise.reject(new Error('no builds here')),
+    caddyConfig: observed.caddyConfig,
+    onEvent: (e) => events.push(e),
+  });
+  return { plan: p, result, events };
+}
+
+const web = (name: string, extra: Record<string, unknown> = {}) =>
+  port(name, {
+    routes: [{ host: `${name}.example.com`, port: 8080 }],
+    volumes: [{ name: 'data', mountPath: '/d' }],
+    ...extra,
+  });
+
+describe('applyPlan', () => {
+  it('converges from empty with one Caddy load, then a re-plan is empty and writes nothing', async () => {
+    const w = world();
+    const first = await converge(w, [web('a'), web('b')]);
+    assert.equal(first.result.ok, true);
+    assert.equal(first.result.caddyWrites, 1);
+    assert.equal(first.events.filter((e) => e.type === 'caddy.loaded').length, 1);
+    const callsBefore = { podman: w.podman.calls, caddy: w.caddy.calls };
+    const second = await converge(w, [web('a'), web('b')]);
+    assert.deepEqual(second.plan.actions, []);
+    // Only the three observation reads happened.
+    assert.deepEqual(
+      { podman: w.podman.calls - callsBefore.podman, caddy: w.caddy.calls - callsBefore.caddy },
+      { podman: 2, caddy: 1 },
+    );
+  });
+
+  it('keeps the user’s own Caddy servers when loading HIY’s routes', async () => {
+    const w = world();
+    await w.caddy.load({ apps: { http: { servers: { mine: { listen: [':8443'], routes: [] } } } } });
+    await converge(w, [web('a')]);
+    const config = (await w.caddy.getConfig()) as { apps: { http: { servers: Record<string, unknown> } } };
+    assert.deepEqual(Object.keys(config.apps.http.servers).sort(), ['hiy', 'mine']);
+  });
+
+  it('a failing container stops the apply before routes and removals', async () => {
+    const w = world();
+    await converge(w, [web('a'), web('old')]);
+    const broken = port('b', {
+      image: 'localhost/missing:1',
+      routes: [{ host: 'b.example.com', port: 8080 }],
+    });
+    const r = await converge(w, [web('a'), broken]);
+    assert.equal(r.result.ok, false);
+    const status = Object.fromEntries(r.result.results.map((x) => [x.address, x.status]));
+    assert.equal(status['container/hiy-b'], 'failed');
+    assert.equal(status['route/port/b'], 'skipped');
+    assert.equal(status['container/hiy-old'], 'skipped');
+    const names = (await w.podman.listContainers({})).map((c) => c.name).sort();
+    assert.deepEqual(
+      names,
+      ['hiy-a', 'hiy-b', 'hiy-old'].filter((n) => n !== 'hiy-b'),
+    );
+  });
+
+  it('a command health check that keeps failing fails the action with the probe’s last error', async () => {
+    const w = world();
+    w.podman.execHandler = () => 3;
+    const unhealthy = port('sick', {
+      healthcheck: { command: ['/bin/check'], interval: '50ms', timeout: '300ms' },
+    });
+    const r = await converge(w, [unhealthy]);
+    assert.equal(r.result.ok, false);
+    const failed = r.result.results.find((x) => x.status === 'failed');
+    assert.match(failed?.error ?? '', /did not become healthy within .*\/bin\/check exited 3/);
+  });
+
+  it('never deletes a volume: a removed resource leaves it in place', async () => {
+    const w = world();
+    await converge(w, [web('a')]);
+    const r = await converge(w, []);
+    assert.equal(r.result.ok, true);
+    assert.deepEqual(
+      r.plan.retained.map((v) => v.name),
+      ['hiy-a-data'],
+    );
+    assert.deepEqual(
+      (await w.podman.listVolumes({})).map((v) => v.name),
+      ['hiy-a-data'],
+    );
+    assert.deepEqual(await w.podman.listContainers({}), []);
+  });
+});
