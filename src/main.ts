@@ -1,6 +1,6 @@
 // Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
 import pino from 'pino';
-import { runCli } from './cli/run.js';
+import { exitWith, runCli } from './cli/run.js';
 import { CaddyAdminClient } from './drivers/caddy/client.js';
 import { exportCommit } from './drivers/git/checkout.js';
 import { IsomorphicGitReader } from './drivers/git/isomorphic.js';
@@ -35,6 +35,5 @@ export async function main(argv: string[]): Promise<void> {
     },
     makeEngine: (settings) => realEngine(settings),
   });
-  // Let stdout drain before exiting (large --json output into a pipe).
-  process.stdout.write('', () => process.exit(code));
+  exitWith(code);
 }

@@ -101,3 +101,8 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     return EXIT.error;
   }
 }
+
+/** Exits once stdout has drained (large --json output into a pipe). The only process.exit of HIY. */
+export function exitWith(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}

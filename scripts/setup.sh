@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 box for HIY (run as root; idempotent): packages, Podman runtime config, base images.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+say() { echo "setup: $*"; }
+
+if [[ "$(id -u)" != 0 ]]; then
+  say "must run as root" >&2
+  exit 1
+fi
+
+# 1. System packages: apt only runs when something is missing.
+packages=(podman runc caddy busybox-static podman-compose openssh-server git curl uidmap)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  say "system packages present (${packages[*]})"
+fi
+
+# 2. Podman runtime. On hybrid or v1 cgroups crun refuses to create containers; runc works with explicit ulimits.
+conf="${HIY_CONTAINERS_CONF:-/etc/containers/containers.conf}"
+cgroup_fs="$(stat -fc %T /sys/fs/cgroup)"
+if [[ "$cgroup_fs" != cgroup2fs ]]; then
+  if [[ -d /sys/fs/cgroup/unified ]]; then kind="hybrid cgroups detected (cgroup v1 + unified)"; else kind="cgroup v1 detected"; fi
+  wanted_conf="$(cat <<'CONF'
+# Written by HIY setup: this host has cgroup v1 controllers (hybrid or legacy); crun refuses, runc with explicit ulimits works.
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[engine]
+runtime = "runc"
+CONF
+)"
+  has_settings() {
+    [[ -f "$conf" ]] &&
+      grep -Eq '^\s*runtime\s*=\s*"runc"' "$conf" &&
+      grep -Eq '^\s*default_ulimits\s*=.*nofile=1024:1024' "$conf" &&
+      grep -Eq '^\s*default_ulimits\s*=.*nproc=1024:1024' "$conf"
+  }
+  if has_settings; then
+    say "$kind; $conf already uses runc with explicit ulimits"
+  else
+    say "$kind; configuring Podman to use runc with explicit ulimits (nofile=1024:1024, nproc=1024:1024) in $conf"
+    mkdir -p "$(dirname "$conf")"
+    if [[ -f "$conf" ]]; then
+      say "backing up the existing $conf to $conf.bak"
+      cp -p "$conf" "$conf.bak"
+    fi
+    printf '%s\n' "$wanted_conf" >"$conf.tmp"
+    mv "$conf.tmp" "$conf"
+  fi
+else
+  say "cgroup v2 detected; keeping Podman's default runtime"
+fi
+
+# 3. Base images, built locally (there is no registry).
+busybox=localhost/hiy/busybox:latest
+if podman image exists "$busybox"; then
+  say "image $busybox present"
+else
+  say "building $busybox from busybox-static"
+  "$repo/images/busybox/build.sh" "$busybox"
+fi
+
+say "checking that Podman can run a container"
+if ! podman run --rm --pull=never "$busybox" true; then
+  say "podman cannot run $busybox; see the error above" >&2
+  exit 1
+fi
+
+web=localhost/example/web:1
+if podman image exists "$web"; then
+  say "image $web present"
+else
+  say "building $web from images/example-web"
+  podman build --quiet --layers -t "$web" -f "$repo/images/example-web/Containerfile" "$repo/images/example-web" >/dev/null
+fi
+
+say "done"

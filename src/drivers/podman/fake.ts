@@ -1,0 +1,246 @@
+// An in-memory Podman held to the same contract tests as the real runner.
+import { createHash, randomBytes } from 'node:crypto';
+import { comparePorts, hasLabels } from './argv.js';
+import {
+  type BuildSpec,
+  type ContainerInfo,
+  type PodmanDriver,
+  PodmanError,
+  type PortMapping,
+  type RunSpec,
+  type VolumeInfo,
+} from './types.js';
+
+interface FakeContainer {
+  id: string;
+  spec: RunSpec;
+  name: string;
+  imageId: string;
+  state: 'running' | 'exited';
+  createdAt: number;
+}
+
+/** Answers an exec in the fake; by default `true`→0, `false`→1, `sh -c "exit N"`→N, anything else 0. */
+export type FakeExecHandler = (container: string, command: string[]) => number;
+
+const defaultExec: FakeExecHandler = (_container, command) => {
+  const [bin, flag, script] = command;
+  const base = bin?.split('/').pop();
+  if (base === 'true') return 0;
+  if (base === 'false') return 1;
+  const exit =
+    (base === 'sh' || base === 'bash') && flag === '-c' ? /^\s*exit\s+(\d+)\s*$/.exec(script ?? '') : null;
+  return exit ? Number(exit[1]) : 0;
+};
+
+/** `busybox` → `localhost/busybox:latest`, as Podman stores locally built short names. */
+export function normalizeImageRef(ref: string): string {
+  const lastSlash = ref.lastIndexOf('/');
+  const withTag = ref.slice(lastSlash + 1).includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
+  const first = withTag.split('/')[0] ?? '';
+  const hasRegistry =
+    withTag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return hasRegistry ? withTag : `localhost/${withTag}`;
+}
+
+/**
+ * {@link PodmanDriver} in memory. Set `unreachable` to make every call fail as if Podman were down;
+ * `calls` counts calls the way the real runner counts podman processes.
+ */
+export class FakePodman implements PodmanDriver {
+  calls = 0;
+  /** When true every call throws a PodmanError, as when the podman binary or its storage is unusable. */
+  unreachable = false;
+  /** Decides exec exit codes. */
+  execHandler: FakeExecHandler = defaultExec;
+  private readonly containers = new Map<string, FakeContainer>();
+  private readonly volumes = new Map<string, VolumeInfo>();
+  private readonly images = new Map<string, string>();
+  private clock = 1_700_000_000;
+
+  /** Makes an image exist, as if built or imported. */
+  addImage(ref: string): void {
+    const norm = normalizeImageRef(ref);
+    this.images.set(norm, createHash('sha256').update(norm).digest('hex'));
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    this.enter(['ps']);
+    return [...this.containers.values()]
+      .filter((c) => hasLabels(c.spec.labels, labels))
+      .map((c) => this.info(c));
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    this.enter(['volume', 'ls']);
+    return [...this.volumes.values()]
+      .filter((v) => hasLabels(v.labels, labels))
+      .map((v) => ({ ...v, labels: { ...v.labels } }));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    const argv = this.enter(['volume', 'create', name]);
+    if (this.volumes.has(name))
+      fail(argv, 125, `volume with name ${name} already exists: volume already exists`);
+    this.addVolume(name, labels);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const argv = this.enter(['volume', 'rm', name]);
+    if (!this.volumes.has(name)) fail(argv, 1, `no volume with name "${name}" found: no such volume`);
+    const users = [...this.containers.values()].filter((c) => c.spec.volumes.some((v) => v.source === name));
+    if (users.length > 0) {
+      fail(
+        argv,
+        2,
+        `volume ${name} is being used by the following container(s): ${users.map((c) => c.id).join(', ')}`,
+      );
+    }
+    this.volumes.delete(name);
+  }
+
+  async runContainer(spec: RunSpec): Promise<string> {
+    const argv = this.enter(['run', spec.name]);
+    const imageId = this.images.get(normalizeImageRef(spec.image));
+    if (!imageId) fail(argv, 125, `${spec.image}: image not known`);
+    const holder = this.containers.get(spec.name);
+    if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
+    const busy = this.portConflict(toPorts(spec), undefined);
+    if (busy)
+      fail(
+        argv,
+        126,
+        `cannot listen on ${busy.hostIp}:${busy.hostPort}/${busy.protocol}: bind: address already in use`,
+      );
+    for (const v of spec.volumes) {
+      // Like Podman, a named volume that does not exist yet is created (unlabelled); bind paths are not volumes.
+      if (!v.source.startsWith('/') && !this.volumes.has(v.source)) this.addVolume(v.source, {});
+    }
+    const c: FakeContainer = {
+      id: randomBytes(32).toString('hex'),
+      spec: structuredClone(spec),
+      name: spec.name,
+      imageId: imageId ?? '',
+      state: 'running',
+      createdAt: this.clock++,
+    };
+    this.containers.set(c.name, c);
+    return c.id;
+  }
+
+  async startContainer(name: string): Promise<void> {
+    const c = this.find(this.enter(['start', name]), name);
+    if (c.state === 'running') return;
+    const busy = this.portConflict(toPorts(c.spec), c);
+    if (busy) fail(['start', name], 125, `${busy.hostIp}:${busy.hostPort}: bind: address already in use`);
+    c.state = 'running';
+  }
+
+  async stopContainer(name: string, _timeoutSeconds: number): Promise<void> {
+    this.find(this.enter(['stop', name]), name).state = 'exited';
+  }
+
+  async removeContainer(name: string, _timeoutSeconds: number): Promise<void> {
+    this.enter(['rm', name]);
+    this.containers.delete(name);
+  }
+
+  async renameContainer(name: string, newName: string): Promise<void> {
+    const argv = this.enter(['rename', name, newName]);
+    const c = this.find(argv, name);
+    if (name === newName) return;
+    const holder = this.containers.get(newName);
+    if (holder) fail(argv, 125, `the container name "${newName}" is already in use by ${holder.id}`);
+    this.containers.delete(name);
+    c.name = newName;
+    c.spec.name = newName;
+    this.containers.set(newName, c);
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    this.enter(['image', 'exists', ref]);
+    return this.images.has(normalizeImageRef(ref));
+  }
+
+  async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
+    this.enter(['build', spec.tag]);
+    onLine?.(`STEP 1/1: (fake build of ${spec.file})`);
+    onLine?.(`COMMIT ${spec.tag}`);
+    this.addImage(spec.tag);
+    onLine?.(`Successfully tagged ${normalizeImageRef(spec.tag)}`);
+  }
+
+  async exec(name: string, command: string[], _timeoutMs: number): Promise<number> {
+    const argv = this.enter(['exec', name, ...command]);
+    const c = this.find(argv, name);
+    if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
+    return this.execHandler(name, command);
+  }
+
+  private enter(argv: string[]): string[] {
+    this.calls++;
+    if (this.unreachable) fail(argv, 125, 'cannot connect to Podman (fake: unreachable)');
+    return argv;
+  }
+
+  private find(argv: string[], name: string): FakeContainer {
+    const c = this.containers.get(name) ?? [...this.containers.values()].find((x) => x.id.startsWith(name));
+    if (!c) fail(argv, 125, `no container with name or ID "${name}" found: no such container`);
+    return c;
+  }
+
+  private addVolume(name: string, labels: Record<string, string>): void {
+    this.volumes.set(name, {
+      name,
+      labels: { ...labels },
+      mountpoint: `/var/lib/containers/storage/volumes/${name}/_data`,
+    });
+  }
+
+  private portConflict(ports: PortMapping[], self: FakeContainer | undefined): PortMapping | undefined {
+    const running = [...this.containers.values()].filter((c) => c !== self && c.state === 'running');
+    return ports.find((p) =>
+      running.some((c) =>
+        toPorts(c.spec).some(
+          (q) =>
+            q.hostPort === p.hostPort &&
+            q.protocol === p.protocol &&
+            (q.hostIp === p.hostIp || q.hostIp === '' || p.hostIp === ''),
+        ),
+      ),
+    );
+  }
+
+  private info(c: FakeContainer): ContainerInfo {
+    return {
+      id: c.id,
+      name: c.name,
+      image: normalizeImageRef(c.spec.image),
+      imageId: c.imageId,
+      state: c.state,
+      labels: { ...c.spec.labels },
+      ports: toPorts(c.spec),
+      createdAt: c.createdAt,
+    };
+  }
+}
+
+function toPorts(spec: RunSpec): PortMapping[] {
+  return spec.publish
+    .map((p) => ({
+      hostIp: p.hostIp ?? '',
+      hostPort: p.hostPort,
+      containerPort: p.containerPort,
+      protocol: p.protocol,
+    }))
+    .sort(comparePorts);
+}
+
+function fail(argv: string[], exitCode: number, stderr: string): never {
+  const op = argv[0] === 'volume' || argv[0] === 'image' ? `${argv[0]} ${argv[1]}` : argv[0];
+  throw new PodmanError(`podman ${op} failed (exit ${exitCode}): ${stderr}`, {
+    argv,
+    exitCode,
+    stderr: `Error: ${stderr}`,
+  });
+}

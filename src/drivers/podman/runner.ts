@@ -1,0 +1,214 @@
+// The real Podman driver: runs the pure argv builders with execa, never through a shell.
+import { execa } from 'execa';
+import {
+  buildArgv,
+  execArgv,
+  hasLabels,
+  imageExistsArgv,
+  parsePs,
+  parseVolumeLs,
+  psArgv,
+  redactArgv,
+  renameArgv,
+  rmArgv,
+  runArgv,
+  startArgv,
+  stopArgv,
+  volumeCreateArgv,
+  volumeLsArgv,
+  volumeRmArgv,
+} from './argv.js';
+import {
+  type BuildSpec,
+  type ContainerInfo,
+  type PodmanDriver,
+  PodmanError,
+  type RunSpec,
+  type VolumeInfo,
+} from './types.js';
+
+/** How the runner calls Podman. */
+export interface PodmanCliOptions {
+  /** The podman binary; default `podman` (looked up on PATH). */
+  binary?: string;
+  /** Timeout of every call but builds and execs; default 60 s. */
+  timeoutMs?: number;
+  /** Timeout of a build; default 30 min. */
+  buildTimeoutMs?: number;
+}
+
+interface CallOptions {
+  timeoutMs: number;
+  /** Exit codes that are answers rather than failures (e.g. 1 for `image exists`); `any` for exec. */
+  okExitCodes?: number[] | 'any';
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+}
+
+interface CallResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The words naming the operation in messages: `run`, `volume create`, `image exists`. */
+function operation(argv: string[]): string {
+  return argv[0] === 'volume' || argv[0] === 'image' ? `${argv[0]} ${argv[1]}` : (argv[0] ?? '');
+}
+
+function firstLine(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.replace(/^Error:\s*/, '').trim();
+}
+
+/** An execa line transform that hands each line to `onLine` and keeps it in the result only if asked. */
+function lineTap(onLine: (line: string) => void, keep: boolean) {
+  return function* (line: unknown) {
+    onLine(String(line));
+    if (keep) yield line;
+  };
+}
+
+/** {@link PodmanDriver} over the podman CLI. `calls` counts every podman process started. */
+export class PodmanCli implements PodmanDriver {
+  /** Number of podman invocations so far (benchmarks count external calls). */
+  calls = 0;
+  private readonly binary: string;
+  private readonly timeoutMs: number;
+  private readonly buildTimeoutMs: number;
+
+  constructor(options: PodmanCliOptions = {}) {
+    this.binary = options.binary ?? 'podman';
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.buildTimeoutMs = options.buildTimeoutMs ?? 30 * 60_000;
+  }
+
+  async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const argv = psArgv(labels);
+    const { stdout } = await this.call(argv);
+    return this.parse(argv, () => parsePs(stdout)).filter((c) => hasLabels(c.labels, labels));
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
+    const argv = volumeLsArgv(labels);
+    const { stdout } = await this.call(argv);
+    // Podman 4.3.1 ORs several label filters on `volume ls`; the AND is enforced here.
+    return this.parse(argv, () => parseVolumeLs(stdout)).filter((v) => hasLabels(v.labels, labels));
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.call(volumeCreateArgv(name, labels));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(volumeRmArgv(name));
+  }
+
+  async runContainer(spec: RunSpec): Promise<string> {
+    const { stdout } = await this.call(runArgv(spec));
+    return stdout.trim().split('\n').pop()?.trim() ?? '';
+  }
+
+  async startContainer(name: string): Promise<void> {
+    await this.call(startArgv(name));
+  }
+
+  async stopContainer(name: string, timeoutSeconds: number): Promise<void> {
+    await this.call(stopArgv(name, timeoutSeconds), { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
+  }
+
+  async removeContainer(name: string, timeoutSeconds: number): Promise<void> {
+    await this.call(rmArgv(name, timeoutSeconds), { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
+  }
+
+  async renameContainer(name: string, newName: string): Promise<void> {
+    await this.call(renameArgv(name, newName));
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    const { exitCode } = await this.call(imageExistsArgv(ref), { okExitCodes: [1] });
+    return exitCode === 0;
+  }
+
+  async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
+    await this.call(buildArgv(spec), {
+      timeoutMs: this.buildTimeoutMs,
+      onStdoutLine: (line) => onLine?.(line),
+      onStderrLine: (line) => onLine?.(line),
+    });
+  }
+
+  /**
+   * Podman's own failures (no such container, not running) exit 125 with an `Error:` line; those throw.
+   * Any other exit code, including 126/127 (command not runnable / not found), is the command's answer.
+   */
+  async exec(name: string, command: string[], timeoutMs: number): Promise<number> {
+    const argv = execArgv(name, command);
+    const result = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
+    if (result.exitCode === 125 && /^Error:/m.test(result.stderr)) throw this.failure(argv, result);
+    return result.exitCode;
+  }
+
+  private parse<T>(argv: string[], fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      throw new PodmanError(`podman ${operation(argv)}: unexpected output`, { argv }, { cause });
+    }
+  }
+
+  private failure(argv: string[], r: CallResult): PodmanError {
+    const stderr = r.stderr.trim();
+    return new PodmanError(
+      `podman ${operation(argv)} failed (exit ${r.exitCode}): ${firstLine(stderr) || 'no error output'}`,
+      { argv: redactArgv(argv), exitCode: r.exitCode, stderr },
+    );
+  }
+
+  private async call(argv: string[], partial: Partial<CallOptions> = {}): Promise<CallResult> {
+    const opts: CallOptions = { timeoutMs: this.timeoutMs, ...partial };
+    this.calls++;
+    // Streamed stdout (build logs) is passed on, not kept; stderr is also kept, as it makes the error message.
+    const stdout = opts.onStdoutLine ? [lineTap(opts.onStdoutLine, false)] : 'pipe';
+    const stderr = opts.onStderrLine ? [lineTap(opts.onStderrLine, true)] : 'pipe';
+    // Neither execa's result nor its messages are attached to errors: they quote the argv, env values included.
+    const result = await execa(this.binary, argv, {
+      reject: false,
+      timeout: opts.timeoutMs,
+      forceKillAfterDelay: 2_000,
+      stdin: 'ignore',
+      stdout,
+      stderr,
+    });
+    const redacted = redactArgv(argv);
+    if (result.code === 'ENOENT') {
+      throw new PodmanError(`podman is not installed or not on PATH (tried "${this.binary}")`, {
+        argv: redacted,
+      });
+    }
+    if (result.timedOut) {
+      throw new PodmanError(`podman ${operation(argv)} timed out after ${opts.timeoutMs} ms`, {
+        argv: redacted,
+        stderr: String(result.stderr ?? '').trim(),
+      });
+    }
+    const out: CallResult = {
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+    };
+    if (result.exitCode === undefined) {
+      const why = result.signal ? `killed by ${result.signal}` : (result.code ?? 'did not run');
+      throw new PodmanError(`podman ${operation(argv)} failed: ${why}`, {
+        argv: redacted,
+        stderr: out.stderr.trim(),
+      });
+    }
+    const ok =
+      opts.okExitCodes === 'any' || out.exitCode === 0 || (opts.okExitCodes ?? []).includes(out.exitCode);
+    if (!ok) {
+      throw this.failure(argv, out);
+    }
+    return out;
+  }
+}

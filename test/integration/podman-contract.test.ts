@@ -1,0 +1,226 @@
+// One contract for the Podman driver, run against real Podman (PodmanCli) and the in-memory FakePodman.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { execa } from 'execa';
+import { FakePodman } from '../../src/drivers/podman/fake.js';
+import { PodmanCli } from '../../src/drivers/podman/runner.js';
+import { type PodmanDriver, PodmanError, type RunSpec } from '../../src/drivers/podman/types.js';
+import { LABEL_INSTANCE, LABEL_RESOURCE, ownershipLabels } from '../../src/model/labels.js';
+import { BUSYBOX_IMAGE, cleanupInstance, ensureBusyboxImage, testInstance } from '../support/podman.js';
+import { freePort, waitFor } from '../support/ports.js';
+
+interface Subject {
+  driver: PodmanDriver & { calls: number };
+  /** Real Podman: also checks what only a real container can show (an HTTP answer). */
+  real: boolean;
+  /** Removes what the instance left; the names it cannot find by label are passed. */
+  cleanup(instance: string, unlabelledNames: string[]): Promise<void>;
+}
+
+function contract(title: string, makeSubject: () => Promise<Subject>): void {
+  describe(title, () => {
+    const instance = testInstance('t');
+    const owned = ownershipLabels(instance);
+    const unlabelled: string[] = [];
+    let subject: Subject;
+    let driver: Subject['driver'];
+
+    const runSpec = (name: string, extra: Partial<RunSpec> = {}): RunSpec => ({
+      name: `${instance}-${name}`,
+      image: BUSYBOX_IMAGE,
+      labels: { ...owned, [LABEL_RESOURCE]: `port/${name}` },
+      env: { GREETING: 'hello' },
+      entrypoint: ['/bin/httpd', '-f', '-p', '8080', '-h', '/'],
+      volumes: [],
+      publish: [],
+      restart: 'no',
+      stopTimeoutSeconds: 0,
+      ...extra,
+    });
+
+    const findOwned = async (name: string) =>
+      (await driver.listContainers(owned)).find((c) => c.name === `${instance}-${name}`);
+
+    before(async () => {
+      subject = await makeSubject();
+      driver = subject.driver;
+    });
+    after(async () => {
+      await subject.cleanup(instance, unlabelled);
+    });
+
+    test('volumes are created and listed by every label', async () => {
+      await driver.createVolume(`${instance}-data`, { ...owned, 'hiy.volume': 'data' });
+      // Carries only one of the two ownership labels: must not be listed (Podman ORs volume filters).
+      await driver.createVolume(`${instance}-partial`, { [LABEL_INSTANCE]: instance });
+      const vols = await driver.listVolumes(owned);
+      assert.deepEqual(
+        vols.map((v) => v.name),
+        [`${instance}-data`],
+      );
+      assert.deepEqual(vols[0]?.labels, { ...owned, 'hiy.volume': 'data' });
+      assert.match(vols[0]?.mountpoint ?? '', /\/_data$/);
+      await assert.rejects(driver.createVolume(`${instance}-data`, owned), PodmanError);
+      await driver.removeVolume(`${instance}-partial`);
+      await assert.rejects(driver.removeVolume(`${instance}-partial`), PodmanError);
+    });
+
+    test('run, list, stop, start, rename, remove', async () => {
+      const port = await freePort();
+      const id = await driver.runContainer(
+        runSpec('web', {
+          publish: [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8080, protocol: 'tcp' }],
+          volumes: [{ source: `${instance}-data`, target: '/data', readOnly: false }],
+        }),
+      );
+      assert.match(id, /^[0-9a-f]{64}$/);
+
+      const listed = await findOwned('web');
+      assert.ok(listed, 'the container is listed by its labels');
+      assert.equal(listed.id, id);
+      assert.equal(listed.state, 'running');
+      assert.equal(listed.image, BUSYBOX_IMAGE);
+      assert.match(listed.imageId, /^[0-9a-f]{64}$/);
+      assert.deepEqual(listed.labels, { ...owned, [LABEL_RESOURCE]: 'port/web' });
+      assert.deepEqual(listed.ports, [
+        { hostIp: '127.0.0.1', hostPort: port, containerPort: 8080, protocol: 'tcp' },
+      ]);
+      assert.ok(listed.createdAt > 1_600_000_000);
+
+      if (subject.real) {
+        await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/bin/`)).status < 500, {
+          what: 'busybox httpd to answer',
+        });
+      }
+
+      await driver.stopContainer(`${instance}-web`, 0);
+      assert.equal((await findOwned('web'))?.state, 'exited');
+      await driver.startContainer(`${instance}-web`);
+      assert.equal((await findOwned('web'))?.state, 'running');
+
+      await driver.renameContainer(`${instance}-web`, `${instance}-web-old`);
+      assert.equal(await findOwned('web'), undefined);
+      assert.equal((await findOwned('web-old'))?.id, id);
+
+      await driver.removeContainer(`${instance}-web-old`, 0);
+      assert.equal(await findOwned('web-old'), undefined);
+      await driver.removeContainer(`${instance}-web-old`, 0);
+    });
+
+    test('a name already in use is refused', async () => {
+      await driver.runContainer(runSpec('dup'));
+      const err = await driver.runContainer(runSpec('dup')).catch((e: unknown) => e);
+      assert.ok(err instanceof PodmanError);
+      assert.equal(err.data.exitCode, 125);
+      assert.match(err.message, /^podman run failed \(exit 125\): .*already in use/);
+      assert.ok(!err.data.argv.some((a) => a.includes('hello')), 'env values are not in errors');
+      await driver.runContainer(runSpec('other'));
+      await assert.rejects(driver.renameContainer(`${instance}-other`, `${instance}-dup`), PodmanError);
+    });
+
+    test('running a missing image fails', async () => {
+      const err = await driver
+        .runContainer(runSpec('ghost', { image: `localhost/hiy/not-there:${instance}` }))
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof PodmanError);
+      assert.match(err.message, /image not known/);
+      assert.equal(await findOwned('ghost'), undefined);
+    });
+
+    test('acting on an absent container fails, except remove', async () => {
+      await assert.rejects(driver.startContainer(`${instance}-absent`), PodmanError);
+      await assert.rejects(driver.stopContainer(`${instance}-absent`, 0), PodmanError);
+      await assert.rejects(driver.renameContainer(`${instance}-absent`, `${instance}-x`), PodmanError);
+      await assert.rejects(driver.exec(`${instance}-absent`, ['true'], 10_000), PodmanError);
+      await driver.removeContainer(`${instance}-absent`, 0);
+    });
+
+    test('listing by labels excludes unlabelled and partly labelled containers', async () => {
+      const bare = `${instance}-bare`;
+      unlabelled.push(bare);
+      await driver.runContainer({ ...runSpec('bare'), name: bare, labels: {} });
+      await driver.runContainer({ ...runSpec('partial'), labels: { [LABEL_INSTANCE]: instance } });
+      const names = (await driver.listContainers(owned)).map((c) => c.name);
+      assert.ok(!names.includes(bare));
+      assert.ok(!names.includes(`${instance}-partial`));
+      assert.ok(names.includes(`${instance}-dup`));
+    });
+
+    test('exec resolves to the exit code', async () => {
+      await driver.runContainer(runSpec('exec'));
+      assert.equal(await driver.exec(`${instance}-exec`, ['true'], 10_000), 0);
+      assert.equal(await driver.exec(`${instance}-exec`, ['sh', '-c', 'exit 3'], 10_000), 3);
+    });
+
+    test('imageExists', async () => {
+      assert.equal(await driver.imageExists(BUSYBOX_IMAGE), true);
+      assert.equal(await driver.imageExists(`localhost/hiy/not-there:${instance}`), false);
+    });
+
+    test('buildImage streams its output and the image then exists', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
+      try {
+        const file = join(dir, 'Containerfile');
+        await writeFile(file, `FROM ${BUSYBOX_IMAGE}\nRUN echo built > /built\n`);
+        const tag = `localhost/hiy-test/${instance}:1`;
+        const lines: string[] = [];
+        const before = driver.calls;
+        await driver.buildImage({ contextDir: dir, file, tag, labels: owned }, (l) => lines.push(l));
+        assert.equal(driver.calls, before + 1);
+        assert.ok(lines.length >= 2, 'build output is streamed line by line');
+        assert.ok(lines.some((l) => l.includes(tag)));
+        assert.ok(lines.every((l) => !l.includes('\n')));
+        assert.equal(await driver.imageExists(tag), true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('one call per operation', async () => {
+      const before = driver.calls;
+      await driver.listContainers(owned);
+      await driver.listVolumes(owned);
+      assert.equal(driver.calls, before + 2);
+    });
+  });
+}
+
+contract('PodmanCli (real podman)', async () => {
+  await ensureBusyboxImage();
+  return {
+    driver: new PodmanCli({ timeoutMs: 60_000 }),
+    real: true,
+    async cleanup(instance, names) {
+      if (names.length > 0) await execa('podman', ['rm', '-f', '-t', '0', '--ignore', ...names]);
+      await cleanupInstance(instance);
+    },
+  };
+});
+
+contract('FakePodman', async () => {
+  const fake = new FakePodman();
+  fake.addImage(BUSYBOX_IMAGE);
+  return { driver: fake, real: false, cleanup: async () => {} };
+});
+
+describe('PodmanCli without podman', () => {
+  test('a missing binary is a clear PodmanError', async () => {
+    const cli = new PodmanCli({ binary: 'podman-not-installed-here' });
+    const err = await cli.listContainers({}).catch((e: unknown) => e);
+    assert.ok(err instanceof PodmanError);
+    assert.match(err.message, /podman is not installed or not on PATH/);
+  });
+});
+
+describe('FakePodman unreachable', () => {
+  test('every call fails', async () => {
+    const fake = new FakePodman();
+    fake.unreachable = true;
+    await assert.rejects(fake.listContainers({}), PodmanError);
+    await assert.rejects(fake.listVolumes({}), PodmanError);
+    await assert.rejects(fake.imageExists(BUSYBOX_IMAGE), PodmanError);
+  });
+});

@@ -1,0 +1,40 @@
+// Test helpers for real Podman: unique instance names, cleanup by label, the busybox base image.
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { LABEL_INSTANCE } from '../../src/model/labels.js';
+
+export const BUSYBOX_IMAGE = 'localhost/hiy/busybox:latest';
+
+const BUSYBOX_BUILD_SCRIPT = fileURLToPath(new URL('../../images/busybox/build.sh', import.meta.url));
+
+/** A fresh instance name (`t` + 6 random base-36 chars by default) so parallel runs never share objects. */
+export function testInstance(prefix = 't'): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const suffix = [...randomBytes(6)].map((b) => alphabet[b % alphabet.length]).join('');
+  return `${prefix}${suffix}`;
+}
+
+async function lines(argv: string[]): Promise<string[]> {
+  const { stdout } = await execa('podman', argv);
+  return stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** Removes every container, volume and image labelled `hiy.instance=<instance>`. */
+export async function cleanupInstance(instance: string): Promise<void> {
+  const filter = `label=${LABEL_INSTANCE}=${instance}`;
+  const containers = await lines(['ps', '-a', '-q', '--filter', filter]);
+  if (containers.length > 0) await execa('podman', ['rm', '-f', '-t', '0', '--ignore', ...containers]);
+  // `volume ls` ORs label filters in Podman 4.3.1; a single filter is exact.
+  const volumes = await lines(['volume', 'ls', '-q', '--filter', filter]);
+  if (volumes.length > 0) await execa('podman', ['volume', 'rm', '-f', ...volumes]);
+  const images = await lines(['images', '-q', '--filter', filter]);
+  if (images.length > 0) await execa('podman', ['rmi', '-f', '--ignore', ...new Set(images)]);
+}
+
+/** Builds localhost/hiy/busybox:latest if missing, with the same script as setup.sh (it takes a lock). */
+export async function ensureBusyboxImage(): Promise<string> {
+  const exists = await execa('podman', ['image', 'exists', BUSYBOX_IMAGE], { reject: false });
+  if (exists.exitCode !== 0) await execa(BUSYBOX_BUILD_SCRIPT, [BUSYBOX_IMAGE]);
+  return BUSYBOX_IMAGE;
+}

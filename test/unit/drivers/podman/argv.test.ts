@@ -1,0 +1,283 @@
+// Exact argv of every Podman builder, and the parsers on JSON captured from Podman 4.3.1.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import {
+  buildArgv,
+  execArgv,
+  hasLabels,
+  imageExistsArgv,
+  parsePs,
+  parseVolumeLs,
+  psArgv,
+  redactArgv,
+  renameArgv,
+  rmArgv,
+  runArgv,
+  startArgv,
+  stopArgv,
+  volumeCreateArgv,
+  volumeLsArgv,
+  volumeRmArgv,
+} from '../../../../src/drivers/podman/argv.js';
+import type { RunSpec } from '../../../../src/drivers/podman/types.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+const labels = { 'hiy.managed-by': 'hiy', 'hiy.instance': 'main' };
+
+describe('argv builders', () => {
+  test('psArgv filters by every label, keys sorted', () => {
+    assert.deepEqual(psArgv(labels), [
+      'ps',
+      '-a',
+      '--format',
+      'json',
+      '--filter',
+      'label=hiy.instance=main',
+      '--filter',
+      'label=hiy.managed-by=hiy',
+    ]);
+    assert.deepEqual(psArgv({}), ['ps', '-a', '--format', 'json']);
+  });
+
+  test('volume ls / create / rm', () => {
+    assert.deepEqual(volumeLsArgv(labels), [
+      'volume',
+      'ls',
+      '--format',
+      'json',
+      '--filter',
+      'label=hiy.instance=main',
+      '--filter',
+      'label=hiy.managed-by=hiy',
+    ]);
+    assert.deepEqual(volumeCreateArgv('greeter-data', { ...labels, 'hiy.volume': 'data' }), [
+      'volume',
+      'create',
+      '--label',
+      'hiy.instance=main',
+      '--label',
+      'hiy.managed-by=hiy',
+      '--label',
+      'hiy.volume=data',
+      'greeter-data',
+    ]);
+    assert.deepEqual(volumeRmArgv('greeter-data'), ['volume', 'rm', 'greeter-data']);
+  });
+
+  test('runArgv with every option', () => {
+    const spec: RunSpec = {
+      name: 'hiy-greeter-1',
+      image: 'localhost/example/web:1',
+      labels: { 'hiy.resource': 'port/greeter', ...labels },
+      env: { ZED: 'last', ALPHA: 'a=b c' },
+      entrypoint: ['/bin/httpd', '-f'],
+      args: ['-p', '8080', '-h', '/www'],
+      volumes: [
+        { source: 'greeter-data', target: '/data', readOnly: false },
+        { source: '/etc/hiy/cfg', target: '/cfg', readOnly: true },
+      ],
+      publish: [
+        { hostIp: '127.0.0.1', hostPort: 18080, containerPort: 8080, protocol: 'tcp' },
+        { hostPort: 5353, containerPort: 53, protocol: 'udp' },
+        { hostIp: '::1', hostPort: 18081, containerPort: 8081, protocol: 'tcp' },
+      ],
+      restart: 'unless-stopped',
+      memoryBytes: 268435456,
+      cpus: 0.5,
+      stopTimeoutSeconds: 10,
+    };
+    assert.deepEqual(runArgv(spec), [
+      'run',
+      '-d',
+      '--pull=never',
+      '--name',
+      'hiy-greeter-1',
+      '--label',
+      'hiy.instance=main',
+      '--label',
+      'hiy.managed-by=hiy',
+      '--label',
+      'hiy.resource=port/greeter',
+      '--env',
+      'ALPHA=a=b c',
+      '--env',
+      'ZED=last',
+      '--entrypoint',
+      '["/bin/httpd","-f"]',
+      '-v',
+      'greeter-data:/data',
+      '-v',
+      '/etc/hiy/cfg:/cfg:ro',
+      '-p',
+      '127.0.0.1:18080:8080/tcp',
+      '-p',
+      '5353:53/udp',
+      '-p',
+      '[::1]:18081:8081/tcp',
+      '--restart',
+      'unless-stopped',
+      '--memory',
+      '268435456',
+      '--cpus',
+      '0.5',
+      '--stop-timeout',
+      '10',
+      'localhost/example/web:1',
+      '-p',
+      '8080',
+      '-h',
+      '/www',
+    ]);
+  });
+
+  test('runArgv minimal: no entrypoint, limits or args', () => {
+    assert.deepEqual(
+      runArgv({
+        name: 'n',
+        image: 'img',
+        labels: {},
+        env: {},
+        volumes: [],
+        publish: [],
+        restart: 'no',
+        stopTimeoutSeconds: 0,
+      }),
+      ['run', '-d', '--pull=missing', '--name', 'n', '--restart', 'no', '--stop-timeout', '0', 'img'],
+    );
+  });
+
+  test('redactArgv hides env values only', () => {
+    assert.deepEqual(redactArgv(['run', '--env', 'TOKEN=s3cr=et', '--label', 'a=b', 'img']), [
+      'run',
+      '--env',
+      'TOKEN=<redacted>',
+      '--label',
+      'a=b',
+      'img',
+    ]);
+  });
+
+  test('container lifecycle builders', () => {
+    assert.deepEqual(startArgv('c'), ['start', 'c']);
+    assert.deepEqual(stopArgv('c', 10), ['stop', '-t', '10', 'c']);
+    assert.deepEqual(rmArgv('c', 0), ['rm', '-f', '-t', '0', '--ignore', 'c']);
+    assert.deepEqual(renameArgv('c', 'c-old'), ['rename', 'c', 'c-old']);
+    assert.deepEqual(imageExistsArgv('localhost/x:1'), ['image', 'exists', 'localhost/x:1']);
+    assert.deepEqual(execArgv('c', ['sh', '-c', 'exit 3']), ['exec', 'c', 'sh', '-c', 'exit 3']);
+  });
+
+  test('buildArgv with and without limits', () => {
+    assert.deepEqual(
+      buildArgv({
+        contextDir: '/src',
+        file: '/src/Containerfile',
+        tag: 'localhost/hiy/app:abc',
+        labels: { 'hiy.commit': 'abc', ...labels },
+        memoryBytes: 1073741824,
+        cpus: 1.5,
+      }),
+      [
+        'build',
+        '--layers',
+        '-t',
+        'localhost/hiy/app:abc',
+        '-f',
+        '/src/Containerfile',
+        '--label',
+        'hiy.commit=abc',
+        '--label',
+        'hiy.instance=main',
+        '--label',
+        'hiy.managed-by=hiy',
+        '--memory',
+        '1073741824',
+        '--cpu-period',
+        '100000',
+        '--cpu-quota',
+        '150000',
+        '/src',
+      ],
+    );
+    assert.deepEqual(buildArgv({ contextDir: '.', file: './Dockerfile', tag: 't', labels: {} }), [
+      'build',
+      '--layers',
+      '-t',
+      't',
+      '-f',
+      './Dockerfile',
+      '.',
+    ]);
+  });
+
+  test('hasLabels requires every key=value', () => {
+    assert.equal(hasLabels({ a: '1', b: '2' }, { a: '1' }), true);
+    assert.equal(hasLabels({ a: '1' }, { a: '1', b: '2' }), false);
+    assert.equal(hasLabels({ a: '2' }, { a: '1' }), false);
+    assert.equal(hasLabels({}, {}), true);
+  });
+});
+
+describe('parsePs on Podman 4.3.1 output', () => {
+  test('labelled containers: names, state, labels, ports with ranges expanded', () => {
+    const [web, bare, ...rest] = parsePs(fixture('ps-labelled.json'));
+    assert.equal(rest.length, 0);
+    assert.deepEqual(web, {
+      id: '10c9758c3f2d427410c66d75e3e0064a06dc494921b7ef838889f7c1a48825bd',
+      name: 'fxweb',
+      image: 'localhost/hiy/busybox:latest',
+      imageId: 'a38352eae93e57261f3d4b8fdef51ae8235087455f1ab0a194fd60e3b93f5da0',
+      state: 'running',
+      labels: { 'hiy.instance': 'fx', 'hiy.resource': 'port/web' },
+      ports: [
+        { hostIp: '127.0.0.1', hostPort: 18080, containerPort: 8080, protocol: 'tcp' },
+        { hostIp: '127.0.0.1', hostPort: 19000, containerPort: 9000, protocol: 'udp' },
+        { hostIp: '127.0.0.1', hostPort: 19001, containerPort: 9001, protocol: 'udp' },
+        { hostIp: '127.0.0.1', hostPort: 19002, containerPort: 9002, protocol: 'udp' },
+      ],
+      createdAt: 1795312799,
+    });
+    assert.equal(bare?.name, 'fxbare');
+    assert.equal(bare?.state, 'exited');
+    assert.deepEqual(bare?.ports, []);
+  });
+
+  test('Labels: null becomes {}', () => {
+    const [c] = parsePs(fixture('ps-unlabelled.json'));
+    assert.equal(c?.name, 'fxnolabel');
+    assert.deepEqual(c?.labels, {});
+  });
+
+  test('empty output', () => {
+    assert.deepEqual(parsePs(fixture('ps-empty.json')), []);
+    assert.deepEqual(parsePs(''), []);
+  });
+
+  test('unexpected shapes throw', () => {
+    assert.throws(() => parsePs('{"Id":"x"}'));
+    assert.throws(() => parsePs('[{"Names":["x"]}]'));
+  });
+});
+
+describe('parseVolumeLs on Podman 4.3.1 output', () => {
+  test('labelled volumes', () => {
+    assert.deepEqual(parseVolumeLs(fixture('volume-ls-labelled.json')), [
+      {
+        name: 'fxvol1',
+        labels: { 'hiy.instance': 'fx', 'hiy.managed-by': 'hiy' },
+        mountpoint: '/var/lib/containers/storage/volumes/fxvol1/_data',
+      },
+      {
+        name: 'fxvol2',
+        labels: { 'hiy.instance': 'fx' },
+        mountpoint: '/var/lib/containers/storage/volumes/fxvol2/_data',
+      },
+    ]);
+  });
+
+  test('unlabelled volume and empty output', () => {
+    assert.deepEqual(parseVolumeLs(fixture('volume-ls-unlabelled.json'))[0]?.labels, {});
+    assert.deepEqual(parseVolumeLs(fixture('volume-ls-empty.json')), []);
+  });
+});
