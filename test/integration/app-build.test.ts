@@ -43,7 +43,13 @@ describe('App built from a git repository on the box', () => {
   });
 
   after(async () => {
-    const images = await execa('podman', ['images', '--filter', `label=hiy.instance=${h.instance}`, '--format', '{{.ID}}']);
+    const images = await execa('podman', [
+      'images',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.ID}}',
+    ]);
     await h.cleanup();
     const ids = [...new Set(images.stdout.split('\n').filter(Boolean))];
     if (ids.length) await execa('podman', ['rmi', '-f', ...ids], { reject: false });

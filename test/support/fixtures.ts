@@ -54,7 +54,8 @@ export function observedAfter(plan: Plan, before: ObservedState = emptyObserved(
   const volumes = new Map(before.volumes.map((v) => [v.name, v]));
   let n = 0;
   for (const a of plan.actions) {
-    if (a.kind === 'volume.create') volumes.set(a.volume.name, { name: a.volume.name, labels: a.volume.labels, mountpoint: '' });
+    if (a.kind === 'volume.create')
+      volumes.set(a.volume.name, { name: a.volume.name, labels: a.volume.labels, mountpoint: '' });
     if (a.kind === 'container.create' || a.kind === 'container.replace') {
       const c: ContainerInfo = {
         id: `id${n++}`,
@@ -73,13 +74,18 @@ export function observedAfter(plan: Plan, before: ObservedState = emptyObserved(
       };
       containers.set(c.name, c);
     }
-    if (a.kind === 'container.start') containers.set(a.container.name, { ...containers.get(a.container.name)!, state: 'running' });
+    if (a.kind === 'container.start')
+      containers.set(a.container.name, { ...containers.get(a.container.name)!, state: 'running' });
     if (a.kind === 'container.delete') containers.delete(a.container.name);
   }
   return {
     containers: [...containers.values()],
     volumes: [...volumes.values()],
     caddyConfig: null,
-    proxy: { present: plan.proxy.routes.length > 0 || before.proxy.present, state: plan.proxy, pristine: true },
+    proxy: {
+      present: plan.proxy.routes.length > 0 || before.proxy.present,
+      state: plan.proxy,
+      pristine: true,
+    },
   };
 }

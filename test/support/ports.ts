@@ -14,7 +14,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls until fn returns a truthy value or the deadline passes; no fixed sleeps in tests. */
-export async function waitFor<T>(fn: () => Promise<T> | T, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   let last: unknown;
   for (;;) {
@@ -24,7 +27,8 @@ export async function waitFor<T>(fn: () => Promise<T> | T, opts: { timeoutMs?: n
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`, { cause: last });
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}`, { cause: last });
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }

@@ -17,7 +17,11 @@ function golden(name: string, text: string): void {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   }
-  assert.equal(text, readFileSync(file, 'utf8'), `golden ${name} differs; run with UPDATE_GOLDEN=1 to accept`);
+  assert.equal(
+    text,
+    readFileSync(file, 'utf8'),
+    `golden ${name} differs; run with UPDATE_GOLDEN=1 to accept`,
+  );
 }
 
 const greeter = (greeting: string) =>
@@ -33,7 +37,15 @@ function planOf(workloads: ReturnType<typeof port>[], observed = emptyObserved()
 
 describe('renderPlan', () => {
   it('create from empty', () => {
-    golden('create', renderPlan(planOf([greeter('hello'), app('blog', 'a'.repeat(40), { routes: [{ host: 'blog.example.com', port: 3000 }] })])));
+    golden(
+      'create',
+      renderPlan(
+        planOf([
+          greeter('hello'),
+          app('blog', 'a'.repeat(40), { routes: [{ host: 'blog.example.com', port: 3000 }] }),
+        ]),
+      ),
+    );
   });
 
   it('no changes', () => {

@@ -1,0 +1,124 @@
+// HIY's benchmarks: `npx tsx bench/run.ts [--only NAME] [--quick]`. Prints a table, writes bench/results/latest.json.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, freemem, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { benchConverge } from './converge.js';
+import { type BenchContext, fmtMs, installSignalCleanup, type Result, timed } from './lib.js';
+import { benchNoop } from './noop.js';
+import { benchPlan } from './plan.js';
+
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
+  'plan-1000': benchPlan,
+  'noop-reconcile-50': benchNoop,
+  'converge-20': benchConverge,
+};
+
+const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
+
+async function version(cmd: string, args: string[]): Promise<string> {
+  const r = await execa(cmd, args, { reject: false });
+  return r.exitCode === 0 ? String(r.stdout).split('\n')[0]!.trim() : 'unavailable';
+}
+
+async function machine(): Promise<Record<string, string | number>> {
+  const [kernel, podman, caddy, compose, runtime] = await Promise.all([
+    version('uname', ['-r']),
+    version('podman', ['--version']),
+    version('caddy', ['version']),
+    execa('dpkg-query', ['-W', 'podman-compose'], { reject: false }).then((r) =>
+      r.exitCode === 0 ? String(r.stdout).replace('\t', ' ') : 'unavailable',
+    ),
+    version('podman', ['info', '--format', '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Version}}']),
+  ]);
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memTotalGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    memFreeGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    kernel,
+    node: process.version,
+    podman,
+    ociRuntime: runtime,
+    caddy,
+    podmanCompose: compose,
+  };
+}
+
+function table(results: Result[]): string {
+  const header = ['benchmark', 'n', 'median', 'p90', 'min', 'max', 'target', 'verdict', 'note'];
+  const rows = results.map((r) => [
+    r.name,
+    String(r.stats.n),
+    fmtMs(r.stats.median),
+    fmtMs(r.stats.p90),
+    fmtMs(r.stats.min),
+    fmtMs(r.stats.max),
+    r.target || '-',
+    r.verdict === 'info' ? '-' : r.verdict,
+    r.note,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      `Usage: npm run bench -- [--only NAME]... [--quick]\nBenchmarks: ${Object.keys(BENCHMARKS).join(', ')}\n`,
+    );
+    return 0;
+  }
+  const only = values.only ?? [];
+  const unknown = only.filter((o) => !(o in BENCHMARKS));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`,
+    );
+    return 2;
+  }
+  installSignalCleanup();
+  const ctx: BenchContext = { quick: values.quick, log: (m) => process.stderr.write(`${m}\n`) };
+  const selected = Object.entries(BENCHMARKS).filter(([name]) => only.length === 0 || only.includes(name));
+  const startedAt = new Date().toISOString();
+  const results: Result[] = [];
+  const errors: { benchmark: string; error: string }[] = [];
+  const total = await timed(async () => {
+    for (const [name, fn] of selected) {
+      try {
+        results.push(...(await fn(ctx)));
+      } catch (err) {
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        process.stderr.write(`bench: ${name} failed: ${message}\n`);
+        errors.push({ benchmark: name, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  });
+  const info = await machine();
+  process.stdout.write(`\n${table(results)}\n\n`);
+  process.stdout.write(
+    `${info.cpus} CPUs, ${info.memTotalGiB} GiB, kernel ${info.kernel}, node ${info.node}, ${info.podman} (${info.ociRuntime}), caddy ${info.caddy}, ${info.podmanCompose}; total ${fmtMs(total.ms)}${values.quick ? ' (--quick)' : ''}\n`,
+  );
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(
+    RESULTS_FILE,
+    `${JSON.stringify({ startedAt, totalMs: total.ms, quick: values.quick, only, machine: info, results, errors }, null, 2)}\n`,
+  );
+  process.stdout.write(`results written to bench/results/latest.json\n`);
+  const missed = results.filter((r) => r.verdict === 'FAIL').map((r) => r.name.trim());
+  if (missed.length > 0) process.stdout.write(`targets missed: ${missed.join(', ')}\n`);
+  // A missed target is a measurement, not an error: only a benchmark that could not run fails the command.
+  return errors.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
