@@ -33,21 +33,40 @@ export interface PlanInput {
 
 /** The part of a workload that decides its container, as shown in plans and kept in the hiy.spec label. */
 export function containerSpecView(w: DesiredWorkload): Record<string, unknown> {
-  return JSON.parse(
-    canonicalJson({
-      image: w.image,
-      command: w.command,
-      args: w.args,
-      env: w.env,
-      volumes: w.volumes.map((v) => ({ volume: v.volumeName, mountPath: v.mountPath, readOnly: v.readOnly })),
-      ports: w.ports,
-      internalPorts: w.internalPorts,
-      restart: w.restart,
-      memoryBytes: w.memoryBytes,
-      cpus: w.cpus,
-      stopGraceSeconds: w.stopGraceSeconds,
-    }),
-  ) as Record<string, unknown>;
+  // Keys in sorted order and no undefined values, so canonicalJson of it is cheap and stable.
+  const view: Record<string, unknown> = {};
+  if (w.args) view.args = w.args;
+  if (w.command) view.command = w.command;
+  if (w.cpus !== undefined) view.cpus = w.cpus;
+  view.env = sortedRecord(w.env);
+  view.image = w.image;
+  view.internalPorts = w.internalPorts;
+  if (w.memoryBytes !== undefined) view.memoryBytes = w.memoryBytes;
+  view.ports = w.ports.map((p) =>
+    p.hostIP === undefined
+      ? { containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol }
+      : { containerPort: p.containerPort, hostIP: p.hostIP, hostPort: p.hostPort, protocol: p.protocol },
+  );
+  view.restart = w.restart;
+  view.stopGraceSeconds = w.stopGraceSeconds;
+  view.volumes = w.volumes.map((v) => ({
+    mountPath: v.mountPath,
+    readOnly: v.readOnly,
+    volume: v.volumeName,
+  }));
+  return view;
+}
+
+function sortedRecord(r: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
+
+/** Drops undefined values from a flat object, so a plan is plain JSON without a deep copy. */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
 }
 
 function observedSpecView(c: ContainerInfo): Record<string, unknown> | null {
@@ -93,8 +112,14 @@ function desiredProxyState(settings: PlanSettings, routes: ProxyRoute[]): ProxyS
   };
 }
 
+function routeKey(r: ProxyRoute): string {
+  return `${r.host}\u0000${r.path}\u0000${r.upstream}`;
+}
+
 function routesEqual(a: ProxyRoute[], b: ProxyRoute[]): boolean {
-  return canonicalJson(sortRoutes(a)) === canonicalJson(sortRoutes(b));
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map(routeKey));
+  return b.every((r) => keys.has(routeKey(r)));
 }
 
 const PHASE: Record<Action['kind'], number> = {
@@ -173,14 +198,14 @@ export function plan(input: PlanInput): Plan {
     }
 
     const view = containerSpecView(w);
-    const run: RunSpec = {
+    const run: RunSpec = compact({
       name: w.containerName,
       image: w.image,
       labels: {
         ...owner,
         [LABEL_RESOURCE]: w.id,
         [LABEL_SPEC_HASH]: w.specHash,
-        [LABEL_SPEC]: canonicalJson(view),
+        [LABEL_SPEC]: JSON.stringify(view),
         'hiy.stop-timeout': String(w.stopGraceSeconds),
         ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
       },
@@ -189,12 +214,14 @@ export function plan(input: PlanInput): Plan {
       args: w.args,
       volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
       publish: [
-        ...w.ports.map((p) => ({
-          hostIp: p.hostIP,
-          hostPort: p.hostPort,
-          containerPort: p.containerPort,
-          protocol: p.protocol,
-        })),
+        ...w.ports.map((p) =>
+          compact({
+            hostIp: p.hostIP,
+            hostPort: p.hostPort,
+            containerPort: p.containerPort,
+            protocol: p.protocol,
+          }),
+        ),
         ...w.internalPorts.map((p) => ({
           hostIp: '127.0.0.1',
           hostPort: upstream.get(p)!,
@@ -206,7 +233,7 @@ export function plan(input: PlanInput): Plan {
       memoryBytes: w.memoryBytes,
       cpus: w.cpus,
       stopTimeoutSeconds: w.stopGraceSeconds,
-    };
+    });
 
     const needsContainer = !current || current.labels[LABEL_SPEC_HASH] !== w.specHash;
     if (needsContainer && w.build) {
@@ -216,15 +243,15 @@ export function plan(input: PlanInput): Plan {
         change: 'create',
         resource: w.id,
         reason: `source ${w.build.branch} is at ${w.build.commit.slice(0, 12)}`,
-        source: w.build,
-        image: {
+        source: compact({ ...w.build }),
+        image: compact({
           tag: w.image,
           labels: { ...owner, [LABEL_RESOURCE]: w.id, [LABEL_COMMIT]: w.build.commit },
           context: w.build.context,
           dockerfile: w.build.dockerfile,
           memoryBytes: w.memoryBytes,
           cpus: w.cpus,
-        },
+        }),
         patch: [],
         before: null,
         after: { image: w.image, commit: w.build.commit },
@@ -238,7 +265,7 @@ export function plan(input: PlanInput): Plan {
         resource: w.id,
         reason: `${w.id} has no container`,
         run,
-        healthcheck: w.healthcheck,
+        ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         patch: [],
         before: null,
         after: view,
@@ -253,7 +280,7 @@ export function plan(input: PlanInput): Plan {
         resource: w.id,
         reason: before ? `changed: ${changedFields(patch)}` : 'spec hash changed',
         run,
-        healthcheck: w.healthcheck,
+        ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         previous: toRef(current),
         volumes: w.volumes.map((v) => v.volumeName),
         patch,
@@ -269,7 +296,7 @@ export function plan(input: PlanInput): Plan {
         reason: `container is ${current.state}; start it`,
         container: toRef(current),
         run,
-        healthcheck: w.healthcheck,
+        ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         patch: [{ op: 'replace', path: '/state', value: 'running' }],
         before: { state: current.state },
         after: { state: 'running' },
@@ -311,7 +338,7 @@ export function plan(input: PlanInput): Plan {
   actions.sort((a, b) => PHASE[a.kind] - PHASE[b.kind] || a.address.localeCompare(b.address));
   retained.sort((a, b) => a.name.localeCompare(b.name));
 
-  const result: Plan = {
+  return {
     formatVersion: PLAN_FORMAT_VERSION,
     instance: settings.instance,
     repo: desired.repo,
@@ -323,17 +350,21 @@ export function plan(input: PlanInput): Plan {
     proxy,
     summary: summarize(actions),
   };
-  // A plan is a plain JSON value: what `plan --json` prints and `apply FILE` reads is exactly this.
-  return JSON.parse(JSON.stringify(result)) as Plan;
 }
 
 function routeActions(proxy: ProxyState, observed: ObservedState): RouteChange[] {
   const out: RouteChange[] = [];
-  const before = observed.proxy.state?.routes ?? [];
-  const resources = new Set([...proxy.routes, ...before].map((r) => r.resource));
+  const group = (routes: ProxyRoute[]) => {
+    const m = new Map<ProxyRoute['resource'], ProxyRoute[]>();
+    for (const r of routes) m.set(r.resource, [...(m.get(r.resource) ?? []), r]);
+    return m;
+  };
+  const beforeBy = group(observed.proxy.state?.routes ?? []);
+  const nowBy = group(proxy.routes);
+  const resources = new Set([...beforeBy.keys(), ...nowBy.keys()]);
   for (const resource of [...resources].sort()) {
-    const was = before.filter((r) => r.resource === resource);
-    const now = proxy.routes.filter((r) => r.resource === resource);
+    const was = beforeBy.get(resource) ?? [];
+    const now = nowBy.get(resource) ?? [];
     if (routesEqual(was, now)) continue;
     const change = was.length === 0 ? 'create' : now.length === 0 ? 'delete' : 'update';
     out.push({
@@ -354,7 +385,7 @@ function routeActions(proxy: ProxyState, observed: ObservedState): RouteChange[]
     });
   }
   const serverView = (s: ProxyState | undefined) =>
-    s ? { listen: s.listen, redirectListen: s.redirectListen, tls: s.tls } : null;
+    s ? compact({ listen: s.listen, redirectListen: s.redirectListen, tls: s.tls }) : null;
   const wantServer = proxy.routes.length > 0 || observed.proxy.present;
   const was = serverView(observed.proxy.state);
   const now = serverView(proxy);

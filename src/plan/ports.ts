@@ -1,5 +1,4 @@
 // Host ports on 127.0.0.1 for the container ports Caddy and the health probes reach: stable and deterministic.
-import { createHash } from 'node:crypto';
 import type { ContainerInfo } from '../drivers/podman/types.js';
 import type { DesiredWorkload } from '../model/workload.js';
 
@@ -21,8 +20,7 @@ export class UpstreamPortAllocator {
     const kept = current?.ports.find((p) => p.hostIp === '127.0.0.1' && p.containerPort === containerPort);
     if (kept) return kept.hostPort;
     const size = this.range.to - this.range.from + 1;
-    const digest = createHash('sha256').update(`${w.id}:${containerPort}`).digest();
-    const start = digest.readUInt32BE(0) % size;
+    const start = fnv1a(`${w.id}:${containerPort}`) % size;
     for (let i = 0; i < size; i++) {
       const port = this.range.from + ((start + i) % size);
       if (!this.used.has(port)) {
@@ -32,4 +30,14 @@ export class UpstreamPortAllocator {
     }
     throw new RangeError(`no free upstream port left in ${this.range.from}-${this.range.to}`);
   }
+}
+
+/** 32-bit FNV-1a: a cheap, stable string hash (no security purpose: it only spreads ports over the range). */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
