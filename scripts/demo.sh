@@ -23,8 +23,11 @@ mkdir -p "$demo"
 if ! curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/"; then
   admin="${HIY_CADDY_ADMIN#http://}"
   printf '{"admin":{"listen":"%s"}}\n' "$admin" > "$demo/caddy-bootstrap.json"
-  echo "demo: no Caddy answers at $HIY_CADDY_ADMIN; starting one (caddy start, log in $demo/caddy.log)"
-  (cd "$demo" && nohup caddy run --config "$demo/caddy-bootstrap.json" > "$demo/caddy.log" 2>&1 &)
+  echo "demo: no Caddy answers at $HIY_CADDY_ADMIN; starting one in the background (log in $demo/caddy.log)"
+  # Detached in its own session, holding none of this script's file descriptors (a pipe kept open would
+  # keep `make demo | …` from ending).
+  setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; cd "$2"; exec caddy run --config "$1"' \
+    _ "$demo/caddy-bootstrap.json" "$demo" > "$demo/caddy.log" 2>&1 < /dev/null
   for _ in $(seq 50); do curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/" && break; sleep 0.2; done
 fi
 
