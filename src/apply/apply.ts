@@ -6,7 +6,14 @@ import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.
 import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
-import type { Action, ImageBuild, Plan } from '../plan/types.js';
+import type {
+  Action,
+  ContainerCreate,
+  ContainerReplace,
+  ContainerStart,
+  ImageBuild,
+  Plan,
+} from '../plan/types.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
 
@@ -102,6 +109,17 @@ async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string |
   }
 }
 
+/** Waits for a started container's health check, when it has one; the note says it was checked. */
+async function awaitHealthy(
+  a: ContainerCreate | ContainerReplace | ContainerStart,
+  deps: ApplyDeps,
+): Promise<string | undefined> {
+  if (!a.healthcheck) return undefined;
+  deps.onEvent?.({ type: 'action.progress', action: a, message: 'waiting for the health check' });
+  await waitHealthy(a.healthcheck, a.run, deps);
+  return 'healthy';
+}
+
 const handlers: { [K in Action['kind']]: Handler<K> } = {
   'volume.create': async (a, deps) => {
     await deps.podman.createVolume(a.volume.name, a.volume.labels);
@@ -110,28 +128,17 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'image.build': buildImage,
   'container.create': async (a, deps) => {
     await deps.podman.runContainer(a.run);
-    if (a.healthcheck) {
-      deps.onEvent?.({ type: 'action.progress', action: a, message: 'waiting for the health check' });
-      await waitHealthy(a.healthcheck, a.run, deps);
-      return 'healthy';
-    }
-    return undefined;
+    return awaitHealthy(a, deps);
   },
   'container.replace': async (a, deps) => {
     // Stop-first: the old container frees its name and published ports before the new one starts.
     await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
     await deps.podman.runContainer(a.run);
-    if (a.healthcheck) {
-      deps.onEvent?.({ type: 'action.progress', action: a, message: 'waiting for the health check' });
-      await waitHealthy(a.healthcheck, a.run, deps);
-      return 'healthy';
-    }
-    return undefined;
+    return awaitHealthy(a, deps);
   },
   'container.start': async (a, deps) => {
     await deps.podman.startContainer(a.container.name);
-    if (a.healthcheck) await waitHealthy(a.healthcheck, a.run, deps);
-    return a.healthcheck ? 'healthy' : undefined;
+    return awaitHealthy(a, deps);
   },
   'container.delete': async (a, deps) => {
     await deps.podman.removeContainer(a.container.name, a.container.stopTimeoutSeconds);
