@@ -148,6 +148,15 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'route.change': async () => undefined,
 };
 
+/** The error's message, with a hint for the failures users can fix themselves. */
+function explain(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/address already in use/.test(message)) {
+    return `${message} (a process outside HIY holds this port: free it, or give HIY another range with HIY_UPSTREAM_PORTS)`;
+  }
+  return message;
+}
+
 function runHandler(action: Action, deps: ApplyDeps): Promise<string | undefined> {
   return (handlers[action.kind] as Handler<Action['kind']>)(action as never, deps);
 }
@@ -233,7 +242,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         } catch (err) {
           failed = true;
           const ms = Date.now() - start;
-          const error = err instanceof Error ? err.message : String(err);
+          const error = explain(err);
           results.set(a.address, { address: a.address, status: 'failed', error, ms });
           deps.onEvent?.({ type: 'action.failed', action: a, ms, error });
         }

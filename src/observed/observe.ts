@@ -2,7 +2,7 @@
 import { parseOwned } from '../drivers/caddy/render.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
-import { ownershipLabels } from '../model/labels.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE, ownershipLabels } from '../model/labels.js';
 import { objectNames } from '../model/names.js';
 import { hashOf } from '../model/workload.js';
 import type { ObservedState } from './types.js';
@@ -25,8 +25,10 @@ export interface ObserveOptions {
 /** Observes containers, volumes and Caddy concurrently; any failure fails the whole observation. */
 export async function observe(opts: ObserveOptions): Promise<ObservedState> {
   const labels = ownershipLabels(opts.instance);
+  // All HIY containers, of every instance, in the one list call: this instance owns only its own, but must
+  // know the host ports the others publish so that it never picks one of them for an upstream.
   const results = await Promise.allSettled([
-    opts.podman.listContainers(labels),
+    opts.podman.listContainers({ [LABEL_MANAGED_BY]: MANAGED_BY_VALUE }),
     opts.podman.listVolumes(labels),
     opts.caddy.getConfig(),
   ]);
@@ -37,7 +39,7 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
       cause: failures[0],
     });
   }
-  const [containers, volumes, caddyConfig] = results.map(
+  const [allContainers, volumes, caddyConfig] = results.map(
     (r) => (r as PromiseFulfilledResult<unknown>).value,
   ) as [
     Awaited<ReturnType<PodmanDriver['listContainers']>>,
@@ -45,7 +47,17 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
     Awaited<ReturnType<CaddyDriver['getConfig']>>,
   ];
   const proxy = parseOwned(caddyConfig, objectNames(opts.instance).caddyServer);
-  return { containers, volumes, caddyConfig, proxy };
+  const containers = allContainers.filter((c) => c.labels[LABEL_INSTANCE] === opts.instance);
+  const portsInUse = allContainers
+    .filter((c) => c.labels[LABEL_INSTANCE] !== opts.instance)
+    .flatMap((c) => c.ports.map((p) => p.hostPort));
+  return {
+    containers,
+    volumes,
+    caddyConfig,
+    proxy,
+    portsInUse: [...new Set(portsInUse)].sort((a, b) => a - b),
+  };
 }
 
 /** A fingerprint of what HIY owns in the observation; a saved plan is refused when it changed. */

@@ -15,6 +15,8 @@ export interface ObservedProxy {
 export interface ObservedState {
   /** Containers labelled as this instance's, running or not. */
   containers: ContainerInfo[];
+  /** Host ports published by other HIY instances' containers: never to be picked for an upstream. */
+  portsInUse: number[];
   /** Volumes labelled as this instance's. */
   volumes: VolumeInfo[];
   /** Caddy's whole config as read (needed to load a new one that keeps the user's parts). */

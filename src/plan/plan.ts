@@ -147,7 +147,13 @@ export function plan(input: PlanInput): Plan {
     byResource.set(id, [...(byResource.get(id) ?? []), c]);
   }
   const volumesByName = new Map(observed.volumes.map((v) => [v.name, v]));
-  const allocator = new UpstreamPortAllocator(settings.upstreamPorts, observed.containers, desired.workloads);
+  const allocator = new UpstreamPortAllocator(
+    settings.upstreamPorts,
+    observed.containers,
+    desired.workloads,
+    observed.portsInUse,
+    settings.instance,
+  );
   const desiredIds = new Set(desired.workloads.map((w) => w.id));
   const wantedVolumes = new Set<string>();
   const routes: ProxyRoute[] = [];

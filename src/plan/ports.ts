@@ -10,7 +10,10 @@ export class UpstreamPortAllocator {
     private readonly range: { from: number; to: number },
     observed: ContainerInfo[],
     desired: DesiredWorkload[],
+    portsInUse: number[] = [],
+    private readonly seed = '',
   ) {
+    for (const p of portsInUse) this.used.add(p);
     for (const c of observed) for (const p of c.ports) this.used.add(p.hostPort);
     for (const w of desired) for (const p of w.ports) this.used.add(p.hostPort);
   }
@@ -20,7 +23,7 @@ export class UpstreamPortAllocator {
     const kept = current?.ports.find((p) => p.hostIp === '127.0.0.1' && p.containerPort === containerPort);
     if (kept) return kept.hostPort;
     const size = this.range.to - this.range.from + 1;
-    const start = fnv1a(`${w.id}:${containerPort}`) % size;
+    const start = fnv1a(`${this.seed}:${w.id}:${containerPort}`) % size;
     for (let i = 0; i < size; i++) {
       const port = this.range.from + ((start + i) % size);
       if (!this.used.has(port)) {

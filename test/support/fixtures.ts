@@ -45,7 +45,13 @@ export function desired(workloads: DesiredWorkload[], commit = 'c0ffee'.padEnd(4
 }
 
 export function emptyObserved(): ObservedState {
-  return { containers: [], volumes: [], caddyConfig: null, proxy: { present: false, pristine: true } };
+  return {
+    containers: [],
+    portsInUse: [],
+    volumes: [],
+    caddyConfig: null,
+    proxy: { present: false, pristine: true },
+  };
 }
 
 /** What the box looks like after a plan was applied perfectly: used to check that re-planning is empty. */
@@ -80,6 +86,7 @@ export function observedAfter(plan: Plan, before: ObservedState = emptyObserved(
   }
   return {
     containers: [...containers.values()],
+    portsInUse: before.portsInUse,
     volumes: [...volumes.values()],
     caddyConfig: null,
     proxy: {

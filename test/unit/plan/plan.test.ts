@@ -126,6 +126,15 @@ describe('plan', () => {
     assert.deepEqual(kinds(p), ['route.change caddy/hiy', 'route.change route/port/greeter']);
   });
 
+  it('never picks an upstream port another HIY instance publishes', () => {
+    const free = planOf([greeter()]);
+    const taken = Number(free.proxy.routes[0]!.upstream.split(':')[1]);
+    const observed = emptyObserved();
+    observed.portsInUse = [taken];
+    const p = planOf([greeter()], observed);
+    assert.notEqual(p.proxy.routes[0]!.upstream, `127.0.0.1:${taken}`);
+  });
+
   it('gives each proxied port a distinct, stable upstream port', () => {
     const ws = Array.from({ length: 50 }, (_, i) =>
       port(`svc${i}`, { routes: [{ host: `s${i}.example.com`, port: 80 }] }),
