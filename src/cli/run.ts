@@ -32,7 +32,10 @@ Command flags:
   validate [--worktree] [--json]    --worktree checks the files on disk instead of the branch head
   plan [--json] [--out FILE] [--detailed-exitcode]
                                     exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes
-  apply [FILE] [--json]             FILE: a saved plan; refused when the commit or the box moved since
+  apply [FILE] [--json] [--allow-mass-delete]
+                                    FILE: a saved plan; refused when the commit or the box moved since.
+                                    A plan removing more than half of the managed resources is refused
+                                    unless --allow-mass-delete is given (volumes are kept either way).
   status [--json]
 
 ${SETTINGS_HELP}
@@ -50,6 +53,7 @@ const OPTIONS = {
   out: { type: 'string' },
   'detailed-exitcode': { type: 'boolean', default: false },
   worktree: { type: 'boolean', default: false },
+  'allow-mass-delete': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -87,7 +91,11 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
           detailedExitcode: values['detailed-exitcode'],
         });
       case 'apply':
-        return await applyCommand(deps, settings, { json, file: rest[0] });
+        return await applyCommand(deps, settings, {
+          json,
+          file: rest[0],
+          allowMassDelete: values['allow-mass-delete'],
+        });
       case 'status':
         return await statusCommand(deps, settings, { json });
     }

@@ -339,6 +339,13 @@ export function plan(input: PlanInput): Plan {
     });
   }
 
+  const managed = new Set([...byResource.keys()].filter(Boolean));
+  const removing = [...managed].filter((id) => !desiredIds.has(id as DesiredWorkload['id'])).sort();
+  const massDelete =
+    removing.length > 0 && removing.length * 2 > managed.size
+      ? { removing, managed: managed.size }
+      : undefined;
+
   const proxy = desiredProxyState(settings, routes);
   actions.push(...routeActions(proxy, observed));
   actions.sort((a, b) => PHASE[a.kind] - PHASE[b.kind] || a.address.localeCompare(b.address));
@@ -353,6 +360,7 @@ export function plan(input: PlanInput): Plan {
     observedFingerprint: input.observedFingerprint,
     actions,
     retained,
+    ...(massDelete ? { massDelete } : {}),
     proxy,
     summary: summarize(actions),
   };

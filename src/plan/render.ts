@@ -91,6 +91,13 @@ export function renderPlan(p: Plan): string {
     for (const r of p.retained) out.push(`  ${r.name}: ${r.reason}`);
     out.push('');
   }
+  if (p.massDelete) {
+    out.push(
+      `Warning: this plan removes ${p.massDelete.removing.length} of the ${p.massDelete.managed} resources HIY manages here (${p.massDelete.removing.join(', ')}).`,
+      'apply refuses it unless you pass --allow-mass-delete (their volumes are kept either way).',
+      '',
+    );
+  }
   if (p.actions.length > 0) {
     const s = p.summary;
     out.push(

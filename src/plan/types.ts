@@ -125,6 +125,11 @@ export interface Plan {
   observedFingerprint: string;
   actions: Action[];
   retained: RetainedVolume[];
+  /**
+   * Set when the plan would remove more than half of the resources HIY manages here at once (a wrong branch,
+   * an emptied state repo): apply refuses such a plan unless explicitly allowed (`--allow-mass-delete`).
+   */
+  massDelete?: { removing: string[]; managed: number };
   /** HIY's whole Caddy state after the plan; loaded in one request when any route.change is present. */
   proxy: ProxyState;
   summary: PlanSummary;

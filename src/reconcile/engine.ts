@@ -47,6 +47,23 @@ export interface Planned {
   plan: Plan;
 }
 
+/** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
+export class MassDeleteError extends Error {
+  readonly code = 'MASS_DELETE_REFUSED';
+  constructor(readonly data: { removing: string[]; managed: number }) {
+    super(
+      `refusing to remove ${data.removing.length} of the ${data.managed} resources HIY manages at once (${data.removing.join(', ')}); ` +
+        'if the state repo really means it, apply with --allow-mass-delete (volumes are kept either way)',
+    );
+    this.name = 'MassDeleteError';
+  }
+}
+
+/** Refuses a plan that would remove more than half of the managed resources, unless allowed. */
+export function assertSafeToApply(plan: Plan, opts: { allowMassDelete: boolean }): void {
+  if (plan.massDelete && !opts.allowMassDelete) throw new MassDeleteError(plan.massDelete);
+}
+
 /** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
 export async function computePlan(engine: Engine): Promise<Planned> {
   const [result, observed] = await Promise.all([

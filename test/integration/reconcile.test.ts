@@ -208,6 +208,25 @@ describe('reconciler on real Podman and Caddy', () => {
     );
   });
 
+  it('refuses to remove most managed resources at once unless --allow-mass-delete', async () => {
+    await h.commit({ 'web2.yaml': null }, 'remove everything');
+    const refused = await h.hiy(['apply']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /refusing to remove 1 of the 1 resources.*--allow-mass-delete/);
+    assert.equal((await h.get('web2.test')).status, 200);
+    const allowed = await h.hiy(['apply', '--allow-mass-delete']);
+    assert.equal(allowed.code, 0, allowed.out + allowed.err);
+    const names = await podmanNames([
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    assert.deepEqual(names, []);
+  });
+
   it('never touches an unlabelled container', async () => {
     const state = (
       await execa('podman', ['inspect', '--format', '{{.State.Status}}', stranger])

@@ -5,7 +5,13 @@ import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { PLAN_FORMAT_VERSION } from '../../plan/types.js';
-import { applyAndRecord, computePlan, verifySavedPlan, withApplyLock } from '../../reconcile/engine.js';
+import {
+  applyAndRecord,
+  assertSafeToApply,
+  computePlan,
+  verifySavedPlan,
+  withApplyLock,
+} from '../../reconcile/engine.js';
 import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
@@ -54,7 +60,7 @@ async function readSavedPlan(file: string): Promise<Plan> {
 export async function applyCommand(
   deps: CliDeps,
   settings: Settings,
-  opts: { json: boolean; file?: string },
+  opts: { json: boolean; file?: string; allowMassDelete: boolean },
 ): Promise<number> {
   const engine = deps.makeEngine(settings);
   const saved = opts.file ? await readSavedPlan(opts.file) : undefined;
@@ -62,6 +68,7 @@ export async function applyCommand(
     const planned = saved ? await verifySavedPlan(engine, saved) : await computePlan(engine);
     const { plan } = planned;
     if (!opts.json) deps.io.out(renderPlan(plan));
+    assertSafeToApply(plan, opts);
     const result = await applyAndRecord(engine, planned, opts.json ? undefined : progress(deps.io));
     if (opts.json) {
       deps.io.out(

@@ -126,6 +126,17 @@ describe('plan', () => {
     assert.deepEqual(kinds(p), ['route.change caddy/hiy', 'route.change route/port/greeter']);
   });
 
+  it('flags a plan that removes more than half of the managed resources', () => {
+    const all = [port('a'), port('b'), port('c')];
+    const observed = observedAfter(planOf(all));
+    assert.equal(planOf(all.slice(0, 2), observed).massDelete, undefined);
+    assert.deepEqual(planOf(all.slice(0, 1), observed).massDelete, {
+      removing: ['port/b', 'port/c'],
+      managed: 3,
+    });
+    assert.deepEqual(planOf([], observed).massDelete?.managed, 3);
+  });
+
   it('never picks an upstream port another HIY instance publishes', () => {
     const free = planOf([greeter()]);
     const taken = Number(free.proxy.routes[0]!.upstream.split(':')[1]);
