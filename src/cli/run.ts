@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { applyCommand } from './commands/apply.js';
 import { planCommand } from './commands/plan.js';
+import { releasesCommand } from './commands/releases.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { SETTINGS_HELP, settingsFrom, UsageError } from './config.js';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, string> = {
   plan: 'show what apply would change (+ create, ~ update, -/+ replace, - destroy)',
   apply: 'converge this box to the state repo, or apply a plan saved with plan --out',
   status: 'each resource: container state, image, routes, commit last applied',
+  releases: 'the applied versions (releases) of one resource, newest first',
   version: 'print the version',
 };
 
@@ -37,6 +39,7 @@ Command flags:
                                     A plan removing more than half of the managed resources is refused
                                     unless --allow-mass-delete is given (volumes are kept either way).
   status [--json]
+  releases NAME [--json]            NAME: greeter, or port/greeter
 
 ${SETTINGS_HELP}
 
@@ -78,7 +81,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       return command || values.help ? EXIT.ok : EXIT.error;
     }
     if (!(command in COMMANDS)) throw new UsageError(`unknown command "${command}"; run hiy --help`);
-    const maxArgs = command === 'apply' ? 1 : 0;
+    const maxArgs = command === 'apply' || command === 'releases' ? 1 : 0;
     if (rest.length > maxArgs) throw new UsageError(`hiy ${command}: unexpected argument "${rest[maxArgs]}"`);
     const settings = settingsFrom(values, deps.io.env, true);
     switch (command) {
@@ -98,6 +101,8 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
         });
       case 'status':
         return await statusCommand(deps, settings, { json });
+      case 'releases':
+        return await releasesCommand(deps, settings, { json, name: rest[0] });
     }
     return EXIT.error;
   } catch (err) {

@@ -15,6 +15,7 @@ import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { ReleaseStore } from './releases.js';
 import { StatusStore } from './statusStore.js';
 
 /** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
@@ -151,6 +152,22 @@ export async function applyAndRecord(
         delete rec.lastError;
       }
       status.resources[w.id] = rec;
+    }
+    const releases = new ReleaseStore(engine.settings.dataDir);
+    const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
+    for (const a of plan.actions) {
+      if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
+        await releases.record({
+          resource: a.resource,
+          stateCommit: plan.commit,
+          image: a.run.image,
+          specHash: a.run.labels['hiy.spec-hash'] ?? '',
+          run: a.run,
+          snapshots: [],
+          appliedAt: now,
+          cause: 'apply',
+        });
+      }
     }
     const desiredIds = new Set(planned.desired.workloads.map((w) => w.id as string));
     for (const id of Object.keys(status.resources))

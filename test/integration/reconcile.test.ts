@@ -102,6 +102,22 @@ describe('reconciler on real Podman and Caddy', () => {
     assert.equal(data.stdout.trim(), 'keep');
   });
 
+  it('records a release per applied change, listed newest first', async () => {
+    const head = (await execa('git', ['-C', h.stateDir, 'rev-parse', 'HEAD'])).stdout.trim();
+    const r = await h.hiy(['releases', 'greeter', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const view = JSON.parse(r.out);
+    assert.equal(view.resource, 'port/greeter');
+    assert.deepEqual(
+      view.releases.map((x: { number: number }) => x.number),
+      [2, 1],
+    );
+    assert.equal(view.releases[0].stateCommit, head);
+    assert.equal(view.releases[0].run.env.GREETING, 'bonjour');
+    const human = await h.hiy(['releases', 'port/greeter']);
+    assert.match(human.out, /RELEASE\s+APPLIED\s+STATE COMMIT/);
+  });
+
   it('a saved plan is applied exactly, and refused once the box moved', async () => {
     await h.commit({ 'web2.yaml': webPort('web2', 'web2.test') });
     const file = `${h.root}/plan.json`;

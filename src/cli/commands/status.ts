@@ -7,6 +7,7 @@ import { loadDesired } from '../../reconcile/engine.js';
 import { StatusStore } from '../../reconcile/statusStore.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
+import { table } from '../table.js';
 
 export interface ResourceStatus {
   id: string;
@@ -30,18 +31,6 @@ export interface StatusView {
   stateErrors: number;
   resources: ResourceStatus[];
   retainedVolumes: string[];
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 export async function statusCommand(
