@@ -131,7 +131,18 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return awaitHealthy(a, deps);
   },
   'container.replace': async (a, deps) => {
-    // Stop-first: the old container frees its name and published ports before the new one starts.
+    if (a.strategy === 'start-first') {
+      // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
+      await deps.podman.removeContainer(a.run.name, 0);
+      await deps.podman.runContainer(a.run);
+      try {
+        return await awaitHealthy(a, deps);
+      } catch (err) {
+        await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
+        throw err;
+      }
+    }
+    // Stop-first: the old container frees its name, volumes and host ports before the new one starts.
     await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
     await deps.podman.runContainer(a.run);
     return awaitHealthy(a, deps);
@@ -187,13 +198,27 @@ async function loadRoutes(plan: Plan, deps: ApplyDeps): Promise<void> {
   await deps.caddy.load(config);
 }
 
+/** After Caddy switched: the old container of a start-first replace goes, the new one takes its name. */
+async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
+  await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
+  await deps.podman.renameContainer(a.run.name, a.finalName);
+  return 'old container retired';
+}
+
 const PHASES: { name: string; kinds: Action['kind'][]; parallel: boolean }[] = [
   { name: 'volumes', kinds: ['volume.create'], parallel: true },
   { name: 'builds', kinds: ['image.build'], parallel: false },
   { name: 'containers', kinds: ['container.create', 'container.replace', 'container.start'], parallel: true },
   { name: 'routes', kinds: ['route.change'], parallel: false },
-  { name: 'removals', kinds: ['container.delete'], parallel: true },
+  // Start-first replacements are finished here, once Caddy no longer sends anything to the old container.
+  { name: 'removals', kinds: ['container.delete', 'container.replace'], parallel: true },
 ];
+
+function inPhase(phase: (typeof PHASES)[number], a: Action): boolean {
+  if (!phase.kinds.includes(a.kind)) return false;
+  if (phase.name === 'removals' && a.kind === 'container.replace') return a.strategy === 'start-first';
+  return true;
+}
 
 /**
  * Applies a plan in phases: volumes, builds, containers, routes (one Caddy load), removals. A failed
@@ -206,7 +231,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   let caddyWrites = 0;
   let failed = false;
   for (const phase of PHASES) {
-    const actions = plan.actions.filter((a) => phase.kinds.includes(a.kind));
+    const actions = plan.actions.filter((a) => inPhase(phase, a));
     if (actions.length === 0) continue;
     deps.onEvent?.({ type: 'phase', name: phase.name, actions: actions.length });
     if (phase.name === 'routes') {
@@ -235,7 +260,10 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
         const start = Date.now();
         deps.onEvent?.({ type: 'action.started', action: a });
         try {
-          const note = await runHandler(a, deps);
+          const note =
+            phase.name === 'removals' && a.kind === 'container.replace'
+              ? await retire(a, deps)
+              : await runHandler(a, deps);
           const ms = Date.now() - start;
           results.set(a.address, { address: a.address, status: 'done', ms });
           deps.onEvent?.({ type: 'action.finished', action: a, ms, note });

@@ -192,8 +192,12 @@ export function plan(input: PlanInput): Plan {
       });
     }
 
+    const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== w.specHash;
+    // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
+    const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0;
     const upstream = new Map<number, number>();
-    for (const p of w.internalPorts) upstream.set(p, allocator.allocate(w, p, current));
+    for (const p of w.internalPorts)
+      upstream.set(p, allocator.allocate(w, p, startFirst ? undefined : current));
     for (const r of w.routes) {
       routes.push({
         resource: w.id,
@@ -205,7 +209,7 @@ export function plan(input: PlanInput): Plan {
 
     const view = containerSpecView(w);
     const run: RunSpec = compact({
-      name: w.containerName,
+      name: startFirst ? `${w.containerName}-next` : w.containerName,
       image: w.image,
       labels: {
         ...owner,
@@ -276,7 +280,7 @@ export function plan(input: PlanInput): Plan {
         before: null,
         after: view,
       });
-    } else if (current.labels[LABEL_SPEC_HASH] !== w.specHash) {
+    } else if (replacing) {
       const before = observedSpecView(current);
       const patch = diff(before, view);
       actions.push({
@@ -284,7 +288,9 @@ export function plan(input: PlanInput): Plan {
         address: `container/${w.containerName}`,
         change: 'replace',
         resource: w.id,
-        reason: before ? `changed: ${changedFields(patch)}` : 'spec hash changed',
+        reason: `${before ? `changed: ${changedFields(patch)}` : 'spec hash changed'}${startFirst ? ' (new one starts first)' : ''}`,
+        strategy: startFirst ? 'start-first' : 'stop-first',
+        finalName: w.containerName,
         run,
         ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         previous: toRef(current),

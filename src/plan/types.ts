@@ -60,6 +60,15 @@ export interface ContainerCreate extends ActionBase {
 export interface ContainerReplace extends ActionBase {
   kind: 'container.replace';
   change: 'replace';
+  /**
+   * `start-first` (no volumes, no host ports): the new container starts under a temporary name and new
+   * upstream ports, proves healthy, Caddy switches to it, then the old one is removed and the new one takes
+   * its name — clients see no failed request. `stop-first` (volumes or host ports, where two containers would
+   * share a writer or a port): the old one stops before the new one starts.
+   */
+  strategy: 'start-first' | 'stop-first';
+  /** The container's final name; `run.name` is a temporary name for start-first. */
+  finalName: string;
   run: RunSpec;
   healthcheck?: DesiredHealthCheck;
   previous: ContainerRef;

@@ -65,7 +65,7 @@ export function observedAfter(plan: Plan, before: ObservedState = emptyObserved(
     if (a.kind === 'container.create' || a.kind === 'container.replace') {
       const c: ContainerInfo = {
         id: `id${n++}`,
-        name: a.run.name,
+        name: a.kind === 'container.replace' ? a.finalName : a.run.name,
         image: a.run.image,
         imageId: 'img',
         state: 'running',

@@ -71,6 +71,40 @@ describe('plan', () => {
     assert.equal(p.actions.filter((x) => x.kind === 'route.change').length, 0);
   });
 
+  it('replaces a stateless container start-first, on a fresh upstream port', () => {
+    const web = (greeting: string) =>
+      port('web', { env: { GREETING: greeting }, routes: [{ host: 'web.example.com', port: 8080 }] });
+    const first = planOf([web('hello')]);
+    const p = planOf([web('hi')], observedAfter(first));
+    assert.deepEqual(kinds(p), ['container.replace container/hiy-web', 'route.change route/port/web']);
+    const replace = p.actions[0]!;
+    assert.ok(replace.kind === 'container.replace');
+    assert.equal(replace.strategy, 'start-first');
+    assert.equal(replace.run.name, 'hiy-web-next');
+    assert.equal(replace.finalName, 'hiy-web');
+    assert.notEqual(p.proxy.routes[0]!.upstream, first.proxy.routes[0]!.upstream);
+    assert.deepEqual(planOf([web('hi')], observedAfter(p, observedAfter(first))).actions, []);
+  });
+
+  it('replaces a container with volumes or host ports stop-first', () => {
+    const first = planOf();
+    const p = planOf(
+      [greeter()].map(() =>
+        port('greeter', {
+          env: { GREETING: 'x' },
+          volumes: [{ name: 'data', mountPath: '/data' }],
+          routes: [{ host: 'greeter.example.com', port: 8080 }],
+          ports: [{ containerPort: 22, hostPort: 2222 }],
+        }),
+      ),
+      observedAfter(first),
+    );
+    const replace = p.actions[0]!;
+    assert.ok(replace.kind === 'container.replace');
+    assert.equal(replace.strategy, 'stop-first');
+    assert.equal(replace.run.name, 'hiy-greeter');
+  });
+
   it('changes only the route when a route host changes', () => {
     const first = planOf();
     const moved = port('greeter', {

@@ -1,0 +1,81 @@
+// Stateless upgrades start the new container first: a client probing the route sees no failed request.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { type Harness, startHarness, webPort } from '../support/hiy.js';
+
+describe('health-gated start-first upgrade of a stateless resource', () => {
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ 'web.yaml': webPort('web', 'web.test', { env: { GREETING: 'v1' } }) });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+
+  after(() => h.cleanup());
+
+  it('a probe during the upgrade sees zero failed requests', async () => {
+    await h.commit({ 'web.yaml': webPort('web', 'web.test', { env: { GREETING: 'v2' } }) });
+    let running = true;
+    const seen = { ok: 0, failed: 0, bodies: new Set<string>() };
+    const probe = (async () => {
+      while (running) {
+        try {
+          const res = await h.get('web.test');
+          if (res.status === 200 && res.body.startsWith('web:')) {
+            seen.ok++;
+            seen.bodies.add(res.body.trim());
+          } else seen.failed++;
+        } catch {
+          seen.failed++;
+        }
+      }
+    })();
+    const r = await h.hiy(['apply']);
+    // Keep probing a little after the switch, while the old container is gone.
+    const until = Date.now() + 500;
+    while (Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    running = false;
+    await probe;
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /new one starts first/);
+    assert.equal(
+      seen.failed,
+      0,
+      `failed requests during the upgrade: ${seen.failed} of ${seen.ok + seen.failed}`,
+    );
+    assert.ok(seen.ok > 20, `only ${seen.ok} probes ran`);
+    assert.deepEqual([...seen.bodies].sort(), ['web:v1', 'web:v2']);
+    const names = await execa('podman', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    assert.deepEqual(names.stdout.split('\n'), [`hiy-${h.instance}-web`]);
+    assert.match((await h.hiy(['apply'])).out, /No changes/);
+  });
+
+  it('a new version that never becomes healthy is removed and the old one keeps serving', async () => {
+    const broken = webPort('web', 'web.test', { env: { GREETING: 'v3' } })
+      .replace('http: { path: /, port: 8080 }', 'http: { path: /missing, port: 8080 }')
+      .replace('timeout: 20s', 'timeout: 2s');
+    await h.commit({ 'web.yaml': broken });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /did not become healthy within 2s/);
+    assert.equal((await h.get('web.test')).body.trim(), 'web:v2');
+    const names = await execa('podman', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=hiy.instance=${h.instance}`,
+      '--format',
+      '{{.Names}}',
+    ]);
+    assert.deepEqual(names.stdout.split('\n'), [`hiy-${h.instance}-web`]);
+  });
+});
