@@ -8,11 +8,13 @@ import { benchConverge } from './converge.js';
 import { type BenchContext, fmtMs, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
 import { benchPlan } from './plan.js';
+import { benchSnapshot } from './snapshot.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
   'noop-reconcile-50': benchNoop,
   'converge-20': benchConverge,
+  'snapshot-200m': benchSnapshot,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -18,6 +18,10 @@ interface Subject {
   real: boolean;
   /** Removes what the instance left; the names it cannot find by label are passed. */
   cleanup(instance: string, unlabelledNames: string[]): Promise<void>;
+  /** Writes files (path relative to the volume root → text) into a volume, as a container would. */
+  putVolumeFiles(volume: string, files: Record<string, string>): Promise<void>;
+  /** Reads a file of a volume, as a container would. */
+  readVolumeFile(volume: string, path: string): Promise<string>;
 }
 
 function contract(title: string, makeSubject: () => Promise<Subject>): void {
@@ -179,6 +183,28 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       }
     });
 
+    test('a volume exported and imported into a new volume has the same files', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hiy-export-'));
+      try {
+        const source = `${instance}-export-src`;
+        const target = `${instance}-export-dst`;
+        await driver.createVolume(source, owned);
+        await driver.createVolume(target, owned);
+        await subject.putVolumeFiles(source, { 'a.txt': 'alpha', 'sub/b.txt': 'beta' });
+        const file = join(dir, 'archive.tar');
+        await driver.exportVolume(source, file);
+        await driver.importVolume(target, file);
+        assert.equal(await subject.readVolumeFile(target, 'a.txt'), 'alpha');
+        assert.equal(await subject.readVolumeFile(target, 'sub/b.txt'), 'beta');
+        await assert.rejects(driver.exportVolume(`${instance}-absent`, join(dir, 'x.tar')), PodmanError);
+        await assert.rejects(driver.importVolume(target, join(dir, 'absent.tar')), PodmanError);
+        await driver.removeVolume(source);
+        await driver.removeVolume(target);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     test('one call per operation', async () => {
       const before = driver.calls;
       await driver.listContainers(owned);
@@ -197,13 +223,55 @@ contract('PodmanCli (real podman)', async () => {
       if (names.length > 0) await execa('podman', ['rm', '-f', '-t', '0', '--ignore', ...names]);
       await cleanupInstance(instance);
     },
+    async putVolumeFiles(volume, files) {
+      for (const [path, text] of Object.entries(files)) {
+        // Paths and contents are passed as arguments of the script, never interpolated into it.
+        await execa('podman', [
+          'run',
+          '--rm',
+          '--pull=never',
+          '-v',
+          `${volume}:/v`,
+          BUSYBOX_IMAGE,
+          'sh',
+          '-c',
+          'mkdir -p "$(dirname "/v/$1")" && printf %s "$2" > "/v/$1"',
+          'sh',
+          path,
+          text,
+        ]);
+      }
+    },
+    async readVolumeFile(volume, path) {
+      const r = await execa('podman', [
+        'run',
+        '--rm',
+        '--pull=never',
+        '-v',
+        `${volume}:/v`,
+        BUSYBOX_IMAGE,
+        'cat',
+        `/v/${path}`,
+      ]);
+      return String(r.stdout);
+    },
   };
 });
 
 contract('FakePodman', async () => {
   const fake = new FakePodman();
   fake.addImage(BUSYBOX_IMAGE);
-  return { driver: fake, real: false, cleanup: async () => {} };
+  return {
+    driver: fake,
+    real: false,
+    cleanup: async () => {},
+    async putVolumeFiles(volume, files) {
+      for (const [path, text] of Object.entries(files)) fake.writeVolumeFile(volume, path, text);
+    },
+    async readVolumeFile(volume, path) {
+      return fake.readVolumeFile(volume, path)?.toString('utf8') ?? '';
+    },
+  };
 });
 
 describe('PodmanCli without podman', () => {

@@ -42,6 +42,16 @@ export function volumeRmArgv(name: string): string[] {
   return ['volume', 'rm', name];
 }
 
+/** The volume's content as a tar archive written to `file`. */
+export function volumeExportArgv(name: string, file: string): string[] {
+  return ['volume', 'export', name, '--output', file];
+}
+
+/** Extracts the tar archive `file` into the volume (adding to what it holds). */
+export function volumeImportArgv(name: string, file: string): string[] {
+  return ['volume', 'import', name, file];
+}
+
 function publishFlag(p: RunSpec['publish'][number]): string {
   const ip = p.hostIp ? (p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`) : '';
   return `${ip}${p.hostPort}:${p.containerPort}/${p.protocol}`;

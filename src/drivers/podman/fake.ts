@@ -1,5 +1,9 @@
 // An in-memory Podman held to the same contract tests as the real runner.
 import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { execa } from 'execa';
 import { comparePorts, hasLabels } from './argv.js';
 import {
   type BuildSpec,
@@ -56,6 +60,8 @@ export class FakePodman implements PodmanDriver {
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
+  /** Each volume's regular files by path relative to the volume root. */
+  private readonly volumeFiles = new Map<string, Map<string, Buffer>>();
   private clock = 1_700_000_000;
 
   /** Makes an image exist, as if built or imported. */
@@ -97,6 +103,7 @@ export class FakePodman implements PodmanDriver {
       );
     }
     this.volumes.delete(name);
+    this.volumeFiles.delete(name);
   }
 
   async runContainer(spec: RunSpec): Promise<string> {
@@ -177,6 +184,54 @@ export class FakePodman implements PodmanDriver {
     return this.execHandler(name, command);
   }
 
+  /** Writes a file into a volume, as a container using it would (`sub/a.txt`, no leading slash). */
+  writeVolumeFile(name: string, path: string, data: string | Buffer): void {
+    const files = this.volumeFiles.get(name);
+    if (!files) throw new Error(`fake: no volume ${name}`);
+    files.set(path, Buffer.from(data));
+  }
+
+  /** A file of a volume, or undefined. */
+  readVolumeFile(name: string, path: string): Buffer | undefined {
+    return this.volumeFiles.get(name)?.get(path);
+  }
+
+  /** The volume's file paths, sorted. */
+  listVolumeFiles(name: string): string[] {
+    return [...(this.volumeFiles.get(name)?.keys() ?? [])].sort();
+  }
+
+  /** Writes a real tar (with the system `tar`), so whatever reads the archive reads what Podman would give. */
+  async exportVolume(name: string, file: string): Promise<void> {
+    const argv = this.enter(['volume', 'export', name, '--output', file]);
+    const files = this.volumeFiles.get(name);
+    if (!files) fail(argv, 125, `no such volume ${name}`);
+    await withTempDir(async (dir) => {
+      for (const [path, data] of files) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), data);
+      }
+      await execa('tar', ['-cf', file, '-C', dir, '.']);
+    });
+  }
+
+  async importVolume(name: string, file: string): Promise<void> {
+    const argv = this.enter(['volume', 'import', name, file]);
+    const files = this.volumeFiles.get(name);
+    if (!files) fail(argv, 125, `no such volume ${name}`);
+    await access(file).catch(() => fail(argv, 125, `open ${file}: no such file or directory`));
+    await withTempDir(async (dir) => {
+      const r = await execa('tar', ['-xf', file, '-C', dir], { reject: false });
+      if (r.exitCode !== 0) fail(argv, 125, `extracting ${file}: ${String(r.stderr).trim()}`);
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      for (const e of entries) {
+        if (!e.isFile()) continue;
+        const abs = join(e.parentPath ?? e.path, e.name);
+        files.set(relative(dir, abs), await readFile(abs));
+      }
+    });
+  }
+
   private enter(argv: string[]): string[] {
     this.calls++;
     if (this.unreachable) fail(argv, 125, 'cannot connect to Podman (fake: unreachable)');
@@ -190,6 +245,7 @@ export class FakePodman implements PodmanDriver {
   }
 
   private addVolume(name: string, labels: Record<string, string>): void {
+    this.volumeFiles.set(name, new Map());
     this.volumes.set(name, {
       name,
       labels: { ...labels },
@@ -234,6 +290,15 @@ function toPorts(spec: RunSpec): PortMapping[] {
       protocol: p.protocol,
     }))
     .sort(comparePorts);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-fake-volume-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function fail(argv: string[], exitCode: number, stderr: string): never {

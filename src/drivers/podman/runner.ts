@@ -15,6 +15,8 @@ import {
   startArgv,
   stopArgv,
   volumeCreateArgv,
+  volumeExportArgv,
+  volumeImportArgv,
   volumeLsArgv,
   volumeRmArgv,
 } from './argv.js';
@@ -35,6 +37,8 @@ export interface PodmanCliOptions {
   timeoutMs?: number;
   /** Timeout of a build; default 30 min. */
   buildTimeoutMs?: number;
+  /** Timeout of a volume export or import (they scale with the data); default 30 min. */
+  transferTimeoutMs?: number;
 }
 
 interface CallOptions {
@@ -76,11 +80,13 @@ export class PodmanCli implements PodmanDriver {
   private readonly binary: string;
   private readonly timeoutMs: number;
   private readonly buildTimeoutMs: number;
+  private readonly transferTimeoutMs: number;
 
   constructor(options: PodmanCliOptions = {}) {
     this.binary = options.binary ?? 'podman';
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.buildTimeoutMs = options.buildTimeoutMs ?? 30 * 60_000;
+    this.transferTimeoutMs = options.transferTimeoutMs ?? 30 * 60_000;
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -147,6 +153,14 @@ export class PodmanCli implements PodmanDriver {
     const result = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
     if (result.exitCode === 125 && /^Error:/m.test(result.stderr)) throw this.failure(argv, result);
     return result.exitCode;
+  }
+
+  async exportVolume(name: string, file: string): Promise<void> {
+    await this.call(volumeExportArgv(name, file), { timeoutMs: this.transferTimeoutMs });
+  }
+
+  async importVolume(name: string, file: string): Promise<void> {
+    await this.call(volumeImportArgv(name, file), { timeoutMs: this.transferTimeoutMs });
   }
 
   private parse<T>(argv: string[], fn: () => T): T {

@@ -92,4 +92,11 @@ export interface PodmanDriver {
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
   exec(name: string, command: string[], timeoutMs: number): Promise<number>;
+  /** Writes the volume's content as a tar archive to `file` (a host path; replaced if present). */
+  exportVolume(name: string, file: string): Promise<void>;
+  /**
+   * Extracts the tar archive `file` into an existing volume. Files are ADDED: what the volume already holds and
+   * the archive does not name is kept, so an exact restore needs an empty volume.
+   */
+  importVolume(name: string, file: string): Promise<void>;
 }

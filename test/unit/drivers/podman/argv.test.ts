@@ -17,6 +17,8 @@ import {
   startArgv,
   stopArgv,
   volumeCreateArgv,
+  volumeExportArgv,
+  volumeImportArgv,
   volumeLsArgv,
   volumeRmArgv,
 } from '../../../../src/drivers/podman/argv.js';
@@ -279,5 +281,25 @@ describe('parseVolumeLs on Podman 4.3.1 output', () => {
   test('unlabelled volume and empty output', () => {
     assert.deepEqual(parseVolumeLs(fixture('volume-ls-unlabelled.json'))[0]?.labels, {});
     assert.deepEqual(parseVolumeLs(fixture('volume-ls-empty.json')), []);
+  });
+});
+
+describe('volume export and import argv', () => {
+  test('volumeExportArgv writes the tar to the given file', () => {
+    assert.deepEqual(volumeExportArgv('hiy-x-data', '/d/snap/archive.tar.partial'), [
+      'volume',
+      'export',
+      'hiy-x-data',
+      '--output',
+      '/d/snap/archive.tar.partial',
+    ]);
+  });
+  test('volumeImportArgv names the volume then the file', () => {
+    assert.deepEqual(volumeImportArgv('hiy-x-data', '/d/snap/archive.tar'), [
+      'volume',
+      'import',
+      'hiy-x-data',
+      '/d/snap/archive.tar',
+    ]);
   });
 });
