@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
 import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
-import type { PodmanDriver } from '../drivers/podman/types.js';
+import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type {
   Action,
@@ -16,6 +16,10 @@ import type {
 } from '../plan/types.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
+import { pruneSnapshots, restoreSnapshot, type SnapshotManifest, takeSnapshot } from './snapshot.js';
+
+/** Snapshots kept per volume after a successful upgrade. */
+export const SNAPSHOTS_KEPT = 5;
 
 /** Writes the files of a commit into a directory (for builds). */
 export type ExportCommit = (gitDir: string, commit: string, dest: string) => Promise<void>;
@@ -30,6 +34,12 @@ export interface ApplyDeps {
   onEvent?: ApplyListener;
   /** How many container actions run at once (default 4). */
   concurrency?: number;
+  /** HIY's data directory: snapshots live under it. Without it, upgrades take no snapshot (unit tests only). */
+  dataDir?: string;
+  /** Volumes as observed with the plan (their mountpoints are needed to verify snapshots). */
+  volumes?: VolumeInfo[];
+  /** State repo commit being applied, recorded in snapshot manifests. */
+  stateCommit?: string;
 }
 
 export interface ActionResult {
@@ -109,6 +119,88 @@ async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string |
   }
 }
 
+/** Snapshots each existing volume of a stopped container; any failure restarts the old one and aborts. */
+async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<SnapshotManifest[]> {
+  const taken: SnapshotManifest[] = [];
+  if (!deps.dataDir) return taken;
+  for (const name of a.volumes) {
+    const info = deps.volumes?.find((v) => v.name === name);
+    if (!info) continue; // created by this apply: empty, nothing to keep
+    deps.onEvent?.({ type: 'action.progress', action: a, message: `snapshot of ${name}` });
+    const manifest = await takeSnapshot(
+      { podman: deps.podman, dataDir: deps.dataDir },
+      {
+        volume: name,
+        mountpoint: info.mountpoint,
+        resource: a.resource,
+        reason: 'upgrade',
+        stateCommit: deps.stateCommit,
+        imageAfter: a.run.image,
+        imageBefore: (a.before as { image?: string } | null)?.image,
+      },
+    );
+    taken.push(manifest);
+    deps.onEvent?.({ type: 'snapshot.taken', action: a, manifest });
+  }
+  return taken;
+}
+
+/**
+ * Stop-first upgrade of a container that owns volumes or host ports: stop the old one (so its data is at
+ * rest), snapshot and verify its volumes, park it under another name, start the new one. If the new one
+ * fails its health check, it is removed, the data restored from the snapshots and the old one started again.
+ */
+async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
+  const old = a.previous;
+  const parked = `${a.finalName}-prev`;
+  await deps.podman.stopContainer(old.name, old.stopTimeoutSeconds);
+  let snapshots: SnapshotManifest[];
+  try {
+    snapshots = await snapshotVolumes(a, deps);
+  } catch (err) {
+    await deps.podman.startContainer(old.name).catch(() => undefined);
+    throw new ApplyError(
+      `upgrade of ${a.resource} aborted before any change, the old version runs again: ${explain(err)}`,
+      { address: a.address },
+      { cause: err },
+    );
+  }
+  await deps.podman.removeContainer(parked, 0);
+  await deps.podman.renameContainer(old.name, parked);
+  try {
+    await deps.podman.runContainer(a.run);
+    await awaitHealthy(a, deps);
+  } catch (err) {
+    await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
+    const restoreErrors: string[] = [];
+    for (const s of snapshots) {
+      try {
+        await restoreSnapshot({ podman: deps.podman, dataDir: deps.dataDir! }, s, s.volume);
+      } catch (restoreErr) {
+        restoreErrors.push(explain(restoreErr));
+      }
+    }
+    await deps.podman.renameContainer(parked, old.name);
+    await deps.podman.startContainer(old.name);
+    const data = snapshots.length
+      ? restoreErrors.length
+        ? `; restoring its data FAILED (${restoreErrors.join('; ')}), snapshots kept: ${snapshots.map((s) => s.id).join(', ')}`
+        : ` and the data of ${snapshots.map((s) => s.volume).join(', ')} as it was before`
+      : '';
+    throw new ApplyError(
+      `${a.resource}: the new version failed (${explain(err)}); rolled back to the previous container${data}`,
+      { address: a.address },
+      { cause: err },
+    );
+  }
+  await deps.podman.removeContainer(parked, 0);
+  // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
+  for (const s of snapshots) {
+    await pruneSnapshots({ podman: deps.podman, dataDir: deps.dataDir! }, s.volume, SNAPSHOTS_KEPT);
+  }
+  return snapshots.length ? `healthy; snapshots ${snapshots.map((s) => s.id).join(', ')}` : undefined;
+}
+
 /** Waits for a started container's health check, when it has one; the note says it was checked. */
 async function awaitHealthy(
   a: ContainerCreate | ContainerReplace | ContainerStart,
@@ -142,10 +234,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
         throw err;
       }
     }
-    // Stop-first: the old container frees its name, volumes and host ports before the new one starts.
-    await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
-    await deps.podman.runContainer(a.run);
-    return awaitHealthy(a, deps);
+    return replaceStopFirst(a, deps);
   },
   'container.start': async (a, deps) => {
     await deps.podman.startContainer(a.container.name);

@@ -1,5 +1,6 @@
 // Events the apply engine emits; the CLI, logs and (later) the API subscribe. The engine itself never prints.
 import type { Action } from '../plan/types.js';
+import type { SnapshotManifest } from './snapshot.js';
 
 export type ApplyEvent =
   | { type: 'phase'; name: string; actions: number }
@@ -8,6 +9,7 @@ export type ApplyEvent =
   | { type: 'action.output'; action: Action; line: string }
   | { type: 'action.finished'; action: Action; ms: number; note?: string }
   | { type: 'action.failed'; action: Action; ms: number; error: string }
-  | { type: 'caddy.loaded'; routes: number; ms: number };
+  | { type: 'caddy.loaded'; routes: number; ms: number }
+  | { type: 'snapshot.taken'; action: Action; manifest: SnapshotManifest };
 
 export type ApplyListener = (event: ApplyEvent) => void;

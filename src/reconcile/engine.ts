@@ -121,6 +121,7 @@ export async function applyAndRecord(
   {
     const { plan } = planned;
     engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
+    const snapshotsBy = new Map<string, string[]>();
     const result = plan.actions.length
       ? await applyPlan(plan, {
           podman: engine.podman,
@@ -128,7 +129,18 @@ export async function applyAndRecord(
           prober: engine.prober,
           exportCommit: engine.exportCommit,
           caddyConfig: planned.observed.caddyConfig,
-          onEvent,
+          dataDir: engine.settings.dataDir,
+          volumes: planned.observed.volumes,
+          stateCommit: plan.commit,
+          onEvent: (e) => {
+            if (e.type === 'snapshot.taken') {
+              snapshotsBy.set(e.action.address, [
+                ...(snapshotsBy.get(e.action.address) ?? []),
+                e.manifest.id,
+              ]);
+            }
+            onEvent?.(e);
+          },
         })
       : { ok: true, results: [], caddyWrites: 0 };
     const status = await store.read();
@@ -162,8 +174,8 @@ export async function applyAndRecord(
           stateCommit: plan.commit,
           image: a.run.image,
           specHash: a.run.labels['hiy.spec-hash'] ?? '',
-          run: a.run,
-          snapshots: [],
+          run: { ...a.run, name: a.kind === 'container.replace' ? a.finalName : a.run.name },
+          snapshots: snapshotsBy.get(a.address) ?? [],
           appliedAt: now,
           cause: 'apply',
         });

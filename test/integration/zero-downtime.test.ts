@@ -18,7 +18,7 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
   it('a probe during the upgrade sees zero failed requests', async () => {
     await h.commit({ 'web.yaml': webPort('web', 'web.test', { env: { GREETING: 'v2' } }) });
     let running = true;
-    const seen = { ok: 0, failed: 0, bodies: new Set<string>() };
+    const seen = { ok: 0, failed: 0, bodies: new Set<string>(), errors: [] as string[] };
     const probe = (async () => {
       while (running) {
         try {
@@ -26,9 +26,13 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
           if (res.status === 200 && res.body.startsWith('web:')) {
             seen.ok++;
             seen.bodies.add(res.body.trim());
-          } else seen.failed++;
-        } catch {
+          } else {
+            seen.failed++;
+            seen.errors.push(`HTTP ${res.status} ${res.body.slice(0, 80)}`);
+          }
+        } catch (err) {
           seen.failed++;
+          seen.errors.push(String(err));
         }
       }
     })();
@@ -43,7 +47,7 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
     assert.equal(
       seen.failed,
       0,
-      `failed requests during the upgrade: ${seen.failed} of ${seen.ok + seen.failed}`,
+      `failed requests during the upgrade: ${seen.failed} of ${seen.ok + seen.failed}: ${seen.errors.join('; ')}`,
     );
     assert.ok(seen.ok > 20, `only ${seen.ok} probes ran`);
     assert.deepEqual([...seen.bodies].sort(), ['web:v1', 'web:v2']);

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { runCli } from '../../src/cli/run.js';
 import type { CaddyAdminClient } from '../../src/drivers/caddy/client.js';
 import type { PodmanCli } from '../../src/drivers/podman/runner.js';
+import type { PodmanDriver } from '../../src/drivers/podman/types.js';
 import { realEngine } from '../../src/main.js';
 import type { Engine } from '../../src/reconcile/engine.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
@@ -28,8 +29,15 @@ export interface Harness {
   stateDir: string;
   root: string;
   env: NodeJS.ProcessEnv;
-  /** Runs `hiy ARGS` in-process with the real drivers. */
-  hiy(args: string[], env?: NodeJS.ProcessEnv): Promise<CliRun>;
+  /**
+   * Runs `hiy ARGS` in-process with the real drivers; `wrapPodman` may put a test double around one step of
+   * the real Podman driver (e.g. a corrupt export), never replace it.
+   */
+  hiy(
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    wrapPodman?: (p: PodmanDriver) => PodmanDriver,
+  ): Promise<CliRun>;
   /** Writes files (path → content, null deletes) into the state repo and commits them. */
   commit(files: Record<string, string | null>, message?: string): Promise<string>;
   /** GET through HIY's Caddy server with a Host header. */
@@ -65,14 +73,20 @@ export async function makeRepo(dir: string, files: Record<string, string>): Prom
 
 export function httpGet(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host }, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    // A fresh connection per request (agent: false): every Caddy config load closes idle keep-alive
+    // connections, and a client reusing one at that instant gets "socket hang up" — a race of keep-alive
+    // itself (browsers retry it), not of the route switch these tests check.
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { Host: host }, timeout: 5000, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end();
@@ -103,7 +117,7 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
     stateDir,
     root,
     env,
-    async hiy(args, extra = {}) {
+    async hiy(args, extra = {}, wrapPodman) {
       let out = '';
       let err = '';
       const engines: Engine[] = [];
@@ -121,7 +135,7 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
         makeEngine: (settings) => {
           const e = realEngine(settings, mergedEnv);
           engines.push(e);
-          return e;
+          return wrapPodman ? { ...e, podman: wrapPodman(e.podman) } : e;
         },
       });
       const calls = { podman: 0, caddy: 0 };
