@@ -7,6 +7,7 @@ import { listSnapshots } from '../../src/apply/snapshot.js';
 import { PodmanCli } from '../../src/drivers/podman/runner.js';
 import type { PodmanDriver } from '../../src/drivers/podman/types.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
+import { instanceObjects } from '../support/podman.js';
 
 /** A stateful Port whose start script can also scribble over its data (to prove a rollback restores it). */
 function statefulPort(greeting: string, opts: { scribble?: boolean; healthPath?: string } = {}): string {
@@ -68,15 +69,8 @@ describe('data safety of stateful upgrades', () => {
     );
     assert.equal(await cat(), 'precious');
     assert.equal((await h.get('db.test')).body.trim(), 'db:v2');
-    const names = await execa('podman', [
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Names}} {{.Status}}',
-    ]);
-    assert.match(names.stdout, new RegExp(`^${container} Up[^\n]*$`));
+    const names = (await instanceObjects('containers', h.instance, '{{.Names}} {{.Status}}')).join('\n');
+    assert.match(names, new RegExp(`^${container} Up[^\n]*$`));
   });
 
   it('a snapshot that cannot be verified aborts the upgrade; the old version keeps serving', async () => {

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
+import { instanceObjects } from '../support/podman.js';
 import { freePort } from '../support/ports.js';
-
-async function podmanNames(args: string[]): Promise<string[]> {
-  const r = await execa('podman', args);
-  return r.stdout.split('\n').filter(Boolean);
-}
 
 describe('reconciler on real Podman and Caddy', () => {
   let h: Harness;
@@ -41,17 +37,9 @@ describe('reconciler on real Podman and Caddy', () => {
     const res = await h.get('greeter.test');
     assert.equal(res.status, 200);
     assert.equal(res.body.trim(), 'greeter:hello');
-    assert.deepEqual(
-      await podmanNames([
-        'volume',
-        'ls',
-        '--filter',
-        `label=hiy.instance=${h.instance}`,
-        '--format',
-        '{{.Name}}',
-      ]),
-      [`hiy-${h.instance}-greeter-data`],
-    );
+    assert.deepEqual(await instanceObjects('volumes', h.instance, '{{.Name}}'), [
+      `hiy-${h.instance}-greeter-data`,
+    ]);
   });
 
   it('re-applies with zero actions, reads in exactly 3 calls and writes nothing', async () => {
@@ -148,14 +136,7 @@ describe('reconciler on real Podman and Caddy', () => {
       'broken.yaml':
         'apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: Bad_Name\nspec:\n  image: x\n  routes:\n    - host: greeter.test\n      port: "80"\n',
     });
-    const before = await podmanNames([
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.ID}}',
-    ]);
+    const before = await instanceObjects('containers', h.instance, '{{.ID}}');
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 1);
     assert.match(r.err, /greeter\.yaml:\d+:\d+: spec\.colour: unknown field "colour"/);
@@ -165,14 +146,7 @@ describe('reconciler on real Podman and Caddy', () => {
     const v = await h.hiy(['validate', '--json']);
     assert.equal(v.code, 1);
     assert.ok(JSON.parse(v.out).diagnostics.length >= 3);
-    const after = await podmanNames([
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.ID}}',
-    ]);
+    const after = await instanceObjects('containers', h.instance, '{{.ID}}');
     assert.deepEqual(after.sort(), before.sort());
     await h.commit({
       'greeter.yaml': webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: 'bonjour' } }),
@@ -197,23 +171,9 @@ describe('reconciler on real Podman and Caddy', () => {
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /- container hiy-\S+-greeter/);
     assert.match(r.out, /Retained volumes/);
-    const names = await podmanNames([
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Names}}',
-    ]);
+    const names = await instanceObjects('containers', h.instance, '{{.Names}}');
     assert.deepEqual(names, [`hiy-${h.instance}-web2`]);
-    const vols = await podmanNames([
-      'volume',
-      'ls',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Name}}',
-    ]);
+    const vols = await instanceObjects('volumes', h.instance, '{{.Name}}');
     assert.deepEqual(vols, [`hiy-${h.instance}-greeter-data`]);
     assert.notEqual((await h.get('greeter.test')).body.trim(), 'greeter:bonjour');
     const again = await h.hiy(['apply']);
@@ -232,14 +192,7 @@ describe('reconciler on real Podman and Caddy', () => {
     assert.equal((await h.get('web2.test')).status, 200);
     const allowed = await h.hiy(['apply', '--allow-mass-delete']);
     assert.equal(allowed.code, 0, allowed.out + allowed.err);
-    const names = await podmanNames([
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Names}}',
-    ]);
+    const names = await instanceObjects('containers', h.instance, '{{.Names}}');
     assert.deepEqual(names, []);
   });
 

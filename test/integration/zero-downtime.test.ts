@@ -1,8 +1,8 @@
 // Stateless upgrades start the new container first: a client probing the route sees no failed request.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
+import { instanceObjects } from '../support/podman.js';
 
 describe('health-gated start-first upgrade of a stateless resource', () => {
   let h: Harness;
@@ -51,15 +51,8 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
     );
     assert.ok(seen.ok > 20, `only ${seen.ok} probes ran`);
     assert.deepEqual([...seen.bodies].sort(), ['web:v1', 'web:v2']);
-    const names = await execa('podman', [
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Names}}',
-    ]);
-    assert.deepEqual(names.stdout.split('\n'), [`hiy-${h.instance}-web`]);
+    const names = (await instanceObjects('containers', h.instance, '{{.Names}}')).join('\n');
+    assert.deepEqual(names.split('\n'), [`hiy-${h.instance}-web`]);
     assert.match((await h.hiy(['apply'])).out, /No changes/);
   });
 
@@ -72,14 +65,7 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
     assert.equal(r.code, 1);
     assert.match(r.out, /did not become healthy within 2s/);
     assert.equal((await h.get('web.test')).body.trim(), 'web:v2');
-    const names = await execa('podman', [
-      'ps',
-      '-a',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.Names}}',
-    ]);
-    assert.deepEqual(names.stdout.split('\n'), [`hiy-${h.instance}-web`]);
+    const names = (await instanceObjects('containers', h.instance, '{{.Names}}')).join('\n');
+    assert.deepEqual(names.split('\n'), [`hiy-${h.instance}-web`]);
   });
 });

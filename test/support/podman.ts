@@ -38,3 +38,20 @@ export async function ensureBusyboxImage(): Promise<string> {
   if (exists.exitCode !== 0) await execa(BUSYBOX_BUILD_SCRIPT, [BUSYBOX_IMAGE]);
   return BUSYBOX_IMAGE;
 }
+
+/** One line per container (or volume) of an instance, as `podman ps -a` / `podman volume ls` print `format`. */
+export async function instanceObjects(
+  what: 'containers' | 'volumes',
+  instance: string,
+  format: string,
+): Promise<string[]> {
+  const list = what === 'containers' ? ['ps', '-a'] : ['volume', 'ls'];
+  const r = await execa('podman', [
+    ...list,
+    '--filter',
+    `label=hiy.instance=${instance}`,
+    '--format',
+    format,
+  ]);
+  return r.stdout.split('\n').filter(Boolean);
+}
