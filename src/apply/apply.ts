@@ -152,7 +152,8 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
  */
 async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
   const old = a.previous;
-  const parked = `${a.finalName}-prev`;
+  // '_' never appears in a resource name, so the parked name cannot be another resource's container.
+  const parked = `${a.finalName}_prev`;
   await deps.podman.stopContainer(old.name, old.stopTimeoutSeconds);
   let snapshots: SnapshotManifest[];
   try {

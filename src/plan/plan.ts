@@ -209,7 +209,8 @@ export function plan(input: PlanInput): Plan {
 
     const view = containerSpecView(w);
     const run: RunSpec = compact({
-      name: startFirst ? `${w.containerName}-next` : w.containerName,
+      // '_' never appears in a resource name (a DNS label), so this name cannot be another resource's container.
+      name: startFirst ? `${w.containerName}_next` : w.containerName,
       image: w.image,
       labels: {
         ...owner,

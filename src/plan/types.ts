@@ -67,7 +67,7 @@ export interface ContainerReplace extends ActionBase {
    * share a writer or a port): the old one stops before the new one starts.
    */
   strategy: 'start-first' | 'stop-first';
-  /** The container's final name; `run.name` is a temporary name for start-first. */
+  /** The container's final name; `run.name` is a temporary name (`NAME_next`) for start-first. */
   finalName: string;
   run: RunSpec;
   healthcheck?: DesiredHealthCheck;

@@ -107,6 +107,34 @@ describe('applyPlan', () => {
     assert.match(failed?.error ?? '', /did not become healthy within .*\/bin\/check exited 3/);
   });
 
+  it('upgrading a resource never touches another resource named like its temporary containers', async () => {
+    const w = world();
+    const stateless = (name: string, greeting: string) =>
+      port(name, { env: { GREETING: greeting }, routes: [{ host: `${name}.example.com`, port: 8080 }] });
+    const stateful = (name: string, greeting: string) =>
+      port(name, { env: { GREETING: greeting }, volumes: [{ name: 'data', mountPath: '/d' }] });
+    await converge(w, [
+      stateless('web', 'a'),
+      stateless('web-next', 'a'),
+      stateful('db', 'a'),
+      stateful('db-prev', 'a'),
+    ]);
+    const r = await converge(w, [
+      stateless('web', 'b'),
+      stateless('web-next', 'a'),
+      stateful('db', 'b'),
+      stateful('db-prev', 'a'),
+    ]);
+    assert.equal(r.result.ok, true);
+    const names = (await w.podman.listContainers({})).map((c) => `${c.name}:${c.state}`).sort();
+    assert.deepEqual(names, [
+      'hiy-db-prev:running',
+      'hiy-db:running',
+      'hiy-web-next:running',
+      'hiy-web:running',
+    ]);
+  });
+
   it('never deletes a volume: a removed resource leaves it in place', async () => {
     const w = world();
     await converge(w, [web('a')]);

@@ -80,7 +80,7 @@ describe('plan', () => {
     const replace = p.actions[0]!;
     assert.ok(replace.kind === 'container.replace');
     assert.equal(replace.strategy, 'start-first');
-    assert.equal(replace.run.name, 'hiy-web-next');
+    assert.equal(replace.run.name, 'hiy-web_next');
     assert.equal(replace.finalName, 'hiy-web');
     assert.notEqual(p.proxy.routes[0]!.upstream, first.proxy.routes[0]!.upstream);
     assert.deepEqual(planOf([web('hi')], observedAfter(p, observedAfter(first))).actions, []);
