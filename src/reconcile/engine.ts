@@ -147,16 +147,18 @@ export async function applyAndRecord(
     const now = new Date().toISOString();
     status.lastAttemptedCommit = plan.commit;
     status.lastAttemptedAt = now;
+    const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+    const touched = new Set(plan.actions.map((a) => a.resource as string));
     const failedByResource = new Map<string, string>();
     for (const r of result.results) {
-      const action = plan.actions.find((a) => a.address === r.address);
+      const action = byAddress.get(r.address);
       if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
     }
     for (const w of planned.desired.workloads) {
       const rec = status.resources[w.id] ?? {};
       const error = failedByResource.get(w.id);
       if (error) rec.lastError = error;
-      else if (result.ok || !plan.actions.some((a) => a.resource === w.id)) {
+      else if (result.ok || !touched.has(w.id)) {
         rec.lastAppliedCommit = plan.commit;
         rec.lastAppliedAt = rec.specHash === w.specHash && rec.lastAppliedAt ? rec.lastAppliedAt : now;
         rec.specHash = w.specHash;
