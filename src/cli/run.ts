@@ -1,10 +1,7 @@
 // Argument parsing and dispatch: `hiy <command> [flags]`; returns the exit code.
-import { parseArgs } from 'node:util';
-import { applyCommand } from './commands/apply.js';
-import { planCommand } from './commands/plan.js';
-import { releasesCommand } from './commands/releases.js';
-import { statusCommand } from './commands/status.js';
-import { validateCommand } from './commands/validate.js';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { Command, CommandContext, OptionSpec } from './command.js';
+import { COMMANDS } from './commands/index.js';
 import { SETTINGS_HELP, settingsFrom, UsageError } from './config.js';
 import type { CliDeps } from './context.js';
 import { EXIT } from './context.js';
@@ -12,99 +9,87 @@ import { reportError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
-const COMMANDS: Record<string, string> = {
-  validate: 'check the state repo (all errors at once, file:line:col and field path); touches nothing',
-  plan: 'show what apply would change (+ create, ~ update, -/+ replace, - destroy)',
-  apply: 'converge this box to the state repo, or apply a plan saved with plan --out',
-  status: 'each resource: container state, image, routes, commit last applied',
-  releases: 'the applied versions (releases) of one resource, newest first',
-  version: 'print the version',
+/** Flags every command accepts. */
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  state: { type: 'string' },
+  branch: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'caddy-admin': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
 };
 
-const USAGE = `hiy — Host It Yourself: a GitOps reconciler for one box (Podman + Caddy)
+const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `hiy — Host It Yourself: a GitOps reconciler for one box (Podman + Caddy)
 
 Usage: hiy <command> [flags]
 
 Commands:
-${Object.entries(COMMANDS)
-  .map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
-  .join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)} ${c.summary}`).join('\n')}
 
 Command flags:
-  validate [--worktree] [--json]    --worktree checks the files on disk instead of the branch head
-  plan [--json] [--out FILE] [--detailed-exitcode]
-                                    exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes
-  apply [FILE] [--json] [--allow-mass-delete]
-                                    FILE: a saved plan; refused when the commit or the box moved since.
-                                    A plan removing more than half of the managed resources is refused
-                                    unless --allow-mass-delete is given (volumes are kept either way).
-  status [--json]
-  releases NAME [--json]            NAME: greeter, or port/greeter
+${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}
 
 ${SETTINGS_HELP}
 
 Only committed changes are applied: HIY reads the head of the branch, never uncommitted edits.
 Volumes are never deleted by plan or apply: removed resources' volumes are kept and listed as retained.
 `;
+}
 
-const OPTIONS = {
-  state: { type: 'string' },
-  branch: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'caddy-admin': { type: 'string' },
-  json: { type: 'boolean', default: false },
-  out: { type: 'string' },
-  'detailed-exitcode': { type: 'boolean', default: false },
-  worktree: { type: 'boolean', default: false },
-  'allow-mass-delete': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-  version: { type: 'boolean', default: false },
-} as const;
+function commandHelp(c: Command): string {
+  return `hiy ${c.name}: ${c.summary}\n\nUsage: hiy ${c.usage}\n\n${SETTINGS_HELP}\n`;
+}
+
+/** Every option of every command (parseArgs needs them all before it knows the command). */
+function allOptions(): ParseArgsConfig['options'] {
+  const all: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
+  for (const c of COMMANDS) {
+    for (const [name, spec] of Object.entries(c.options ?? {})) {
+      const seen = all[name];
+      if (seen && (seen.type !== spec.type || seen.multiple !== spec.multiple))
+        throw new Error(`flag --${name} of hiy ${c.name} clashes with another command's --${name}`);
+      all[name] = spec;
+    }
+  }
+  return all;
+}
 
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   let json = argv.includes('--json');
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-    json = values.json;
-    const [command, ...rest] = positionals;
-    if (values.version || command === 'version') {
+    const parsed = parseArgs({ args: argv, options: allOptions(), allowPositionals: true, strict: true });
+    const values = parsed.values as CommandContext['values'];
+    const positionals = parsed.positionals;
+    json = values.json === true;
+    const [name, ...args] = positionals;
+    if (values.version || name === 'version') {
       deps.io.out(`hiy ${VERSION}\n`);
       return EXIT.ok;
     }
-    if (values.help || !command || command === 'help') {
-      deps.io.out(USAGE);
-      return command || values.help ? EXIT.ok : EXIT.error;
+    if (!name || name === 'help') {
+      const topic = name === 'help' ? BY_NAME.get(args[0] ?? '') : undefined;
+      deps.io.out(topic ? commandHelp(topic) : usage());
+      return name || values.help ? EXIT.ok : EXIT.error;
     }
-    if (!(command in COMMANDS)) throw new UsageError(`unknown command "${command}"; run hiy --help`);
-    const maxArgs = command === 'apply' || command === 'releases' ? 1 : 0;
-    if (rest.length > maxArgs) throw new UsageError(`hiy ${command}: unexpected argument "${rest[maxArgs]}"`);
-    const settings = settingsFrom(values, deps.io.env, true);
-    switch (command) {
-      case 'validate':
-        return await validateCommand(deps, settings, { json, worktree: values.worktree });
-      case 'plan':
-        return await planCommand(deps, settings, {
-          json,
-          out: values.out,
-          detailedExitcode: values['detailed-exitcode'],
-        });
-      case 'apply':
-        return await applyCommand(deps, settings, {
-          json,
-          file: rest[0],
-          allowMassDelete: values['allow-mass-delete'],
-        });
-      case 'status':
-        return await statusCommand(deps, settings, { json });
-      case 'releases':
-        return await releasesCommand(deps, settings, { json, name: rest[0] });
+    const command = BY_NAME.get(name);
+    if (!command) throw new UsageError(`unknown command "${name}"; run hiy --help`);
+    if (values.help) {
+      deps.io.out(commandHelp(command));
+      return EXIT.ok;
     }
-    return EXIT.error;
+    for (const flagName of Object.keys(values)) {
+      if (!(flagName in GLOBAL_OPTIONS) && !(flagName in (command.options ?? {})))
+        throw new UsageError(`hiy ${name} has no flag --${flagName}; run hiy ${name} --help`);
+    }
+    const maxArgs = command.maxArgs ?? 0;
+    if (args.length > maxArgs) throw new UsageError(`hiy ${name}: unexpected argument "${args[maxArgs]}"`);
+    const settings = settingsFrom(values as Record<string, string>, deps.io.env, command.needsState ?? true);
+    return await command.run(deps, settings, { values, args, json });
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       deps.io.err(`hiy: ${(err as Error).message}\nRun hiy --help for usage.\n`);

@@ -1,4 +1,5 @@
 // `hiy apply [FILE]`: converges the box, printing progress; with FILE, applies exactly a saved plan.
+
 import { readFile } from 'node:fs/promises';
 import type { ApplyEvent } from '../../apply/events.js';
 import type { Settings } from '../../model/settings.js';
@@ -12,6 +13,7 @@ import {
   verifySavedPlan,
   withApplyLock,
 } from '../../reconcile/engine.js';
+import { type Command, flag } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
@@ -87,3 +89,20 @@ export async function applyCommand(
     return result.ok ? EXIT.ok : EXIT.error;
   });
 }
+
+export const command: Command = {
+  name: 'apply',
+  summary: 'converge this box to the state repo, or apply a plan saved with plan --out',
+  usage: `apply [FILE] [--json] [--allow-mass-delete]
+                                    FILE: a saved plan; refused when the commit or the box moved since.
+                                    A plan removing more than half of the managed resources is refused
+                                    unless --allow-mass-delete is given (volumes are kept either way).`,
+  options: { 'allow-mass-delete': { type: 'boolean' } },
+  maxArgs: 1,
+  run: (deps, settings, ctx) =>
+    applyCommand(deps, settings, {
+      json: ctx.json,
+      file: ctx.args[0],
+      allowMassDelete: flag(ctx, 'allow-mass-delete'),
+    }),
+};

@@ -1,8 +1,10 @@
 // `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
+
 import { writeFile } from 'node:fs/promises';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { computePlan } from '../../reconcile/engine.js';
+import { type Command, flag, str } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 
@@ -23,3 +25,17 @@ export async function planCommand(
   if (opts.detailedExitcode && plan.actions.length > 0) return EXIT.changes;
   return EXIT.ok;
 }
+
+export const command: Command = {
+  name: 'plan',
+  summary: 'show what apply would change (+ create, ~ update, -/+ replace, - destroy)',
+  usage: `plan [--json] [--out FILE] [--detailed-exitcode]
+                                    exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes`,
+  options: { out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } },
+  run: (deps, settings, ctx) =>
+    planCommand(deps, settings, {
+      json: ctx.json,
+      out: str(ctx, 'out'),
+      detailedExitcode: flag(ctx, 'detailed-exitcode'),
+    }),
+};

@@ -1,6 +1,8 @@
 // `hiy releases NAME`: the applied versions of a resource, newest first.
+
 import type { Settings } from '../../model/settings.js';
 import { type Release, ReleaseStore } from '../../reconcile/releases.js';
+import type { Command } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -47,3 +49,11 @@ export async function releasesCommand(
   deps.io.out(`Releases of ${id}:\n${table(rows)}\n`);
   return EXIT.ok;
 }
+
+export const command: Command = {
+  name: 'releases',
+  summary: 'the applied versions (releases) of one resource, newest first',
+  usage: 'releases NAME [--json]            NAME: greeter, or port/greeter',
+  maxArgs: 1,
+  run: (deps, settings, ctx) => releasesCommand(deps, settings, { json: ctx.json, name: ctx.args[0] }),
+};

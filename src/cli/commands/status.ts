@@ -1,10 +1,12 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
+
 import { LABEL_RESOURCE } from '../../model/labels.js';
 import type { Settings } from '../../model/settings.js';
 import { fingerprintObserved, observe } from '../../observed/observe.js';
 import { plan as computePlan } from '../../plan/plan.js';
 import { loadDesired } from '../../reconcile/engine.js';
 import { StatusStore } from '../../reconcile/statusStore.js';
+import type { Command } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 import { table } from '../table.js';
@@ -121,3 +123,10 @@ export async function statusCommand(
   if (view.retainedVolumes.length) deps.io.out(`\nRetained volumes: ${view.retainedVolumes.join(', ')}\n`);
   return EXIT.ok;
 }
+
+export const command: Command = {
+  name: 'status',
+  summary: 'each resource: container state, image, routes, commit last applied',
+  usage: 'status [--json]',
+  run: (deps, settings, ctx) => statusCommand(deps, settings, { json: ctx.json }),
+};

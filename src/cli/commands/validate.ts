@@ -1,8 +1,10 @@
 // `hiy validate`: checks the state repo without touching Podman or Caddy.
+
 import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
 import { formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
 import { loadDesired } from '../../reconcile/engine.js';
+import { type Command, flag } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 
@@ -44,3 +46,12 @@ export async function validateCommand(
   }
   return valid ? EXIT.ok : EXIT.error;
 }
+
+export const command: Command = {
+  name: 'validate',
+  summary: 'check the state repo (all errors at once, file:line:col and field path); touches nothing',
+  usage: 'validate [--worktree] [--json]    --worktree checks the files on disk instead of the branch head',
+  options: { worktree: { type: 'boolean' } },
+  run: (deps, settings, ctx) =>
+    validateCommand(deps, settings, { json: ctx.json, worktree: flag(ctx, 'worktree') }),
+};

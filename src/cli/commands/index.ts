@@ -1,0 +1,10 @@
+// Every CLI command, in the order --help lists them. A new command: a file in this folder
+// exporting `command`, and one line here.
+import type { Command } from '../command.js';
+import { command as apply } from './apply.js';
+import { command as plan } from './plan.js';
+import { command as releases } from './releases.js';
+import { command as status } from './status.js';
+import { command as validate } from './validate.js';
+
+export const COMMANDS: Command[] = [validate, plan, apply, status, releases];
