@@ -16,7 +16,13 @@ import type {
 } from '../plan/types.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
-import { pruneSnapshots, restoreSnapshot, type SnapshotManifest, takeSnapshot } from './snapshot.js';
+import {
+  listSnapshots,
+  pruneSnapshots,
+  restoreSnapshot,
+  type SnapshotManifest,
+  takeSnapshot,
+} from './snapshot.js';
 
 /** Snapshots kept per volume after a successful upgrade. */
 export const SNAPSHOTS_KEPT = 5;
@@ -145,6 +151,24 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
   return taken;
 }
 
+/** `rollback --with-data`: puts the requested snapshots' data into the (stopped, just snapshotted) volumes. */
+async function restoreRequested(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
+  if (!a.restoreData?.length) return;
+  if (!deps.dataDir) throw new Error('restoring data needs the data directory');
+  const snap = { podman: deps.podman, dataDir: deps.dataDir };
+  for (const r of a.restoreData) {
+    const manifest = (await listSnapshots(snap, r.volume)).find((m) => m.id === r.snapshot);
+    if (!manifest) throw new Error(`snapshot ${r.snapshot} of ${r.volume} no longer exists`);
+    deps.onEvent?.({
+      type: 'action.progress',
+      action: a,
+      message: `restoring ${r.volume} from snapshot ${r.snapshot}`,
+    });
+    // The current content was just snapshotted and verified (the rollback can itself be undone).
+    await restoreSnapshot(snap, manifest, r.volume, { currentSaved: true });
+  }
+}
+
 /**
  * Stop-first upgrade of a container that owns volumes or host ports: stop the old one (so its data is at
  * rest), snapshot and verify its volumes, park it under another name, start the new one. If the new one
@@ -169,6 +193,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   await deps.podman.removeContainer(parked, 0);
   await deps.podman.renameContainer(old.name, parked);
   try {
+    await restoreRequested(a, deps);
     await deps.podman.runContainer(a.run);
     await awaitHealthy(a, deps);
   } catch (err) {

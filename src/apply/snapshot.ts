@@ -276,12 +276,14 @@ export async function pruneSnapshots(
 /**
  * Restores a verified snapshot into the existing volume `toVolume` so that it holds exactly the archive's files.
  * `podman volume import` only adds files, so a non-empty target is first snapshotted (reason `pre-restore`) and
- * then emptied through its host mountpoint. Containers using the volume must be stopped first.
+ * then emptied through its host mountpoint (`currentSaved`: the caller already holds a verified snapshot of the
+ * current content, so none is taken). Containers using the volume must be stopped first.
  */
 export async function restoreSnapshot(
   deps: SnapshotDeps,
   manifest: SnapshotManifest,
   toVolume: string,
+  opts: { currentSaved?: boolean } = {},
 ): Promise<RestoreResult> {
   const what = `restore of snapshot ${manifest.id} into ${toVolume}`;
   await verifySnapshot(deps, manifest);
@@ -296,12 +298,14 @@ export async function restoreSnapshot(
     let preRestore: SnapshotManifest | undefined;
     const present = await readdir(mountpoint);
     if (present.length > 0) {
-      preRestore = await takeSnapshot(deps, {
-        volume: toVolume,
-        mountpoint,
-        resource: target.labels[LABEL_RESOURCE] ?? manifest.resource,
-        reason: 'pre-restore',
-      });
+      if (!opts.currentSaved) {
+        preRestore = await takeSnapshot(deps, {
+          volume: toVolume,
+          mountpoint,
+          resource: target.labels[LABEL_RESOURCE] ?? manifest.resource,
+          reason: 'pre-restore',
+        });
+      }
       await Promise.all(present.map((name) => rm(join(mountpoint, name), { recursive: true, force: true })));
     }
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);

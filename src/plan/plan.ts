@@ -442,3 +442,29 @@ function summarize(actions: Action[]): PlanSummary {
 export function isEmptyPlan(p: Plan): boolean {
   return p.actions.length === 0;
 }
+
+/**
+ * Narrows a plan to one resource (what `hiy rollback` applies): its actions only, and a Caddy state where only
+ * that resource's routes change — other resources' pending changes stay pending. Pure.
+ */
+export function scopePlan(p: Plan, resource: string, observedProxy: ProxyState | undefined): Plan {
+  const actions = p.actions.filter((a) => a.resource === resource);
+  const proxy: ProxyState = observedProxy
+    ? {
+        ...p.proxy,
+        routes: sortRoutes([
+          ...observedProxy.routes.filter((r) => r.resource !== resource),
+          ...p.proxy.routes.filter((r) => r.resource === resource),
+        ]),
+      }
+    : p.proxy;
+  const { massDelete: _ignored, ...rest } = p;
+  return {
+    ...rest,
+    actions,
+    retained: [],
+    proxy,
+    pins: p.pins?.filter((x) => x.resource === resource),
+    summary: summarize(actions),
+  };
+}

@@ -91,6 +91,15 @@ export function renderPlan(p: Plan): string {
     for (const r of p.retained) out.push(`  ${r.name}: ${r.reason}`);
     out.push('');
   }
+  for (const pin of p.pins ?? []) {
+    if (p.actions.length === 0 && p.retained.length === 0) out.push('');
+    out.push(
+      pin.state === 'pinned'
+        ? `Pinned: ${pin.resource} stays at release ${pin.release} (rolled back at ${pin.pinnedAt}); the state repo's version of it at ${short(pin.ignoredCommit)} is ignored until the state repo changes ${pin.resource} or you run "hiy unpin ${pin.resource}".`
+        : `Pin lifted: the state repo changed ${pin.resource} since its rollback to release ${pin.release}; the state repo's version applies again.`,
+    );
+  }
+  if (p.pins?.length) out.push('');
   if (p.massDelete) {
     out.push(
       `Warning: this plan removes ${p.massDelete.removing.length} of the ${p.massDelete.managed} resources HIY manages here (${p.massDelete.removing.join(', ')}).`,

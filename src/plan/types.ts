@@ -74,6 +74,11 @@ export interface ContainerReplace extends ActionBase {
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];
+  /**
+   * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
+   * restored into their volumes before the new container starts (stop-first only).
+   */
+  restoreData?: { volume: string; snapshot: string }[];
 }
 
 export interface ContainerStart extends ActionBase {
@@ -105,6 +110,16 @@ export type Action =
   | ContainerStart
   | ContainerDelete
   | RouteChange;
+
+/** A resource held at a release by a rollback (`pinned`), or whose pin the state repo's change lifts (`lifted`). */
+export interface PinNote {
+  resource: string;
+  release: number;
+  /** State repo commit whose version of the resource the pin ignores. */
+  ignoredCommit: string;
+  pinnedAt: string;
+  state: 'pinned' | 'lifted';
+}
 
 /** A volume HIY keeps although nothing in the state repo uses it any more. */
 export interface RetainedVolume {
@@ -141,5 +156,7 @@ export interface Plan {
   massDelete?: { removing: string[]; managed: number };
   /** HIY's whole Caddy state after the plan; loaded in one request when any route.change is present. */
   proxy: ProxyState;
+  /** Resources pinned to a release by `hiy rollback`, and pins this plan lifts because the state repo changed. */
+  pins?: PinNote[];
   summary: PlanSummary;
 }

@@ -15,7 +15,8 @@ import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import { ReleaseStore } from './releases.js';
+import { applyPins, type Pin, PinStore } from './pins.js';
+import { type Release, ReleaseStore } from './releases.js';
 import { StatusStore } from './statusStore.js';
 
 /** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
@@ -43,9 +44,17 @@ export function loadDesired(engine: Engine): Promise<DesiredResult> {
 }
 
 export interface Planned {
+  /** The desired state the plan was computed from: the state repo's, with pinned resources' releases swapped in. */
   desired: DesiredState;
+  /** The state repo's desired state as it is, before pins. */
+  stateRepo: DesiredState;
   observed: ObservedState;
   plan: Plan;
+}
+
+export interface PlanOptions {
+  /** Pins to use on top of (or instead of) the stored ones; `hiy rollback` plans with its new pin. */
+  pins?: Record<string, Pin>;
 }
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
@@ -65,20 +74,33 @@ export function assertSafeToApply(plan: Plan, opts: { allowMassDelete: boolean }
   if (plan.massDelete && !opts.allowMassDelete) throw new MassDeleteError(plan.massDelete);
 }
 
-/** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
-export async function computePlan(engine: Engine): Promise<Planned> {
-  const [result, observed] = await Promise.all([
-    loadDesired(engine),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-  ]);
-  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
+/** Plans from a loaded state repo and an observation, honouring pins. Pure but for nothing: no I/O. */
+export function planWithPins(
+  engine: Engine,
+  stateRepo: DesiredState,
+  observed: ObservedState,
+  pins: Record<string, Pin>,
+): Planned {
+  const { desired, effects } = applyPins(stateRepo, pins);
   const plan = computePlanValue({
-    desired: result.state,
+    desired,
     observed,
     observedFingerprint: fingerprintObserved(observed),
     settings: engine.settings,
   });
-  return { desired: result.state, observed, plan };
+  if (effects.length > 0) plan.pins = effects;
+  return { desired, stateRepo, observed, plan };
+}
+
+/** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
+export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
+  const [result, observed, stored] = await Promise.all([
+    loadDesired(engine),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+    new PinStore(engine.settings.dataDir).read(),
+  ]);
+  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
+  return planWithPins(engine, result.state, observed, { ...stored, ...opts.pins });
 }
 
 /** Checks that a saved plan still fits the state repo head and the observed state. */
@@ -111,78 +133,96 @@ export async function withApplyLock<T>(engine: Engine, fn: () => Promise<T>): Pr
   }
 }
 
+/** How an apply came about; recorded with its releases. */
+export interface RecordOptions {
+  /** Only these resources' records change (a rollback touches one resource; others may have pending changes). */
+  scope?: string[];
+  cause?: Release['cause'];
+  rolledBackTo?: number;
+}
+
 /** Applies a plan and records the outcome in the data directory. Call it inside withApplyLock. */
 export async function applyAndRecord(
   engine: Engine,
   planned: Planned,
   onEvent?: ApplyListener,
+  opts: RecordOptions = {},
 ): Promise<ApplyResult> {
   const store = new StatusStore(engine.settings.dataDir);
-  {
-    const { plan } = planned;
-    engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
-    const snapshotsBy = new Map<string, string[]>();
-    const result = plan.actions.length
-      ? await applyPlan(plan, {
-          podman: engine.podman,
-          caddy: engine.caddy,
-          prober: engine.prober,
-          exportCommit: engine.exportCommit,
-          caddyConfig: planned.observed.caddyConfig,
-          dataDir: engine.settings.dataDir,
-          volumes: planned.observed.volumes,
-          stateCommit: plan.commit,
-          onEvent: (e) => {
-            if (e.type === 'snapshot.taken') {
-              snapshotsBy.set(e.action.address, [
-                ...(snapshotsBy.get(e.action.address) ?? []),
-                e.manifest.id,
-              ]);
-            }
-            onEvent?.(e);
-          },
-        })
-      : { ok: true, results: [], caddyWrites: 0 };
-    const status = await store.read();
-    const now = new Date().toISOString();
+  const { plan } = planned;
+  engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
+  const snapshotsBy = new Map<string, string[]>();
+  const result = plan.actions.length
+    ? await applyPlan(plan, {
+        podman: engine.podman,
+        caddy: engine.caddy,
+        prober: engine.prober,
+        exportCommit: engine.exportCommit,
+        caddyConfig: planned.observed.caddyConfig,
+        dataDir: engine.settings.dataDir,
+        volumes: planned.observed.volumes,
+        stateCommit: plan.commit,
+        onEvent: (e) => {
+          if (e.type === 'snapshot.taken') {
+            snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);
+          }
+          onEvent?.(e);
+        },
+      })
+    : { ok: true, results: [], caddyWrites: 0 };
+  const scope = opts.scope ? new Set(opts.scope) : undefined;
+  const inScope = (id: string) => !scope || scope.has(id);
+  const status = await store.read();
+  const now = new Date().toISOString();
+  if (!scope) {
     status.lastAttemptedCommit = plan.commit;
     status.lastAttemptedAt = now;
-    const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-    const touched = new Set(plan.actions.map((a) => a.resource as string));
-    const failedByResource = new Map<string, string>();
-    for (const r of result.results) {
-      const action = byAddress.get(r.address);
-      if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
+  }
+  const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+  const touched = new Set(plan.actions.map((a) => a.resource as string));
+  const failedByResource = new Map<string, string>();
+  for (const r of result.results) {
+    const action = byAddress.get(r.address);
+    if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
+  }
+  for (const w of planned.desired.workloads) {
+    if (!inScope(w.id)) continue;
+    const rec = status.resources[w.id] ?? {};
+    const error = failedByResource.get(w.id);
+    if (error) rec.lastError = error;
+    else if (result.ok || !touched.has(w.id)) {
+      rec.lastAppliedCommit = plan.commit;
+      rec.lastAppliedAt = rec.specHash === w.specHash && rec.lastAppliedAt ? rec.lastAppliedAt : now;
+      rec.specHash = w.specHash;
+      rec.image = w.image;
+      delete rec.lastError;
     }
-    for (const w of planned.desired.workloads) {
-      const rec = status.resources[w.id] ?? {};
-      const error = failedByResource.get(w.id);
-      if (error) rec.lastError = error;
-      else if (result.ok || !touched.has(w.id)) {
-        rec.lastAppliedCommit = plan.commit;
-        rec.lastAppliedAt = rec.specHash === w.specHash && rec.lastAppliedAt ? rec.lastAppliedAt : now;
-        rec.specHash = w.specHash;
-        rec.image = w.image;
-        delete rec.lastError;
-      }
-      status.resources[w.id] = rec;
+    status.resources[w.id] = rec;
+  }
+  const releases = new ReleaseStore(engine.settings.dataDir);
+  const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
+  const workloads = new Map(planned.desired.workloads.map((w) => [w.id as string, w]));
+  for (const a of plan.actions) {
+    if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
+      const workload = workloads.get(a.resource);
+      await releases.record({
+        resource: a.resource,
+        stateCommit: plan.commit,
+        image: a.run.image,
+        specHash: a.run.labels['hiy.spec-hash'] ?? '',
+        run: { ...a.run, name: a.kind === 'container.replace' ? a.finalName : a.run.name },
+        ...(workload && { workload }),
+        snapshots: snapshotsBy.get(a.address) ?? [],
+        ...(a.kind === 'container.replace' && a.restoreData?.length
+          ? { restoredSnapshots: a.restoreData.map((r) => r.snapshot) }
+          : {}),
+        appliedAt: now,
+        cause: opts.cause ?? 'apply',
+        ...(opts.rolledBackTo !== undefined && { rolledBackTo: opts.rolledBackTo }),
+      });
     }
-    const releases = new ReleaseStore(engine.settings.dataDir);
-    const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
-    for (const a of plan.actions) {
-      if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
-        await releases.record({
-          resource: a.resource,
-          stateCommit: plan.commit,
-          image: a.run.image,
-          specHash: a.run.labels['hiy.spec-hash'] ?? '',
-          run: { ...a.run, name: a.kind === 'container.replace' ? a.finalName : a.run.name },
-          snapshots: snapshotsBy.get(a.address) ?? [],
-          appliedAt: now,
-          cause: 'apply',
-        });
-      }
-    }
+  }
+  if (!scope) {
     const desiredIds = new Set(planned.desired.workloads.map((w) => w.id as string));
     for (const id of Object.keys(status.resources))
       if (!desiredIds.has(id) && result.ok) delete status.resources[id];
@@ -193,8 +233,13 @@ export async function applyAndRecord(
     } else {
       status.lastError = [...failedByResource.values()].join('; ');
     }
-    await store.write(status);
-    engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
-    return result;
   }
+  await store.write(status);
+  const lifted = (plan.pins ?? []).filter((p) => p.state === 'lifted' && inScope(p.resource));
+  if (lifted.length > 0) {
+    await new PinStore(engine.settings.dataDir).remove(lifted.map((p) => p.resource));
+    engine.logger.info({ resources: lifted.map((p) => p.resource) }, 'pins lifted by state repo changes');
+  }
+  engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
+  return result;
 }

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSpec } from '../drivers/podman/types.js';
+import type { DesiredWorkload } from '../model/workload.js';
 import { writeFileAtomic } from './statusStore.js';
 
 /** One applied version of a resource. */
@@ -15,11 +16,17 @@ export interface Release {
   specHash: string;
   /** Exactly how the container was run (rollback runs it again). */
   run: RunSpec;
+  /** The resolved desired workload of the release: what `hiy rollback` pins the resource to. */
+  workload?: DesiredWorkload;
   /** Ids of the snapshots taken before this release replaced the previous one. */
   snapshots: string[];
+  /** With `rollback --with-data`: the snapshots restored into the volumes before this release started. */
+  restoredSnapshots?: string[];
   appliedAt: string;
   /** How the release came about. */
   cause: 'apply' | 'rollback';
+  /** For a rollback: the release it redeployed. */
+  rolledBackTo?: number;
 }
 
 function fileOf(dataDir: string, resource: string): string {

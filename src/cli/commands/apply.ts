@@ -18,7 +18,8 @@ import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
 
-function progress(io: CliIO): (e: ApplyEvent) => void {
+/** Prints apply events as they happen (apply, rollback, snapshot commands). */
+export function progress(io: CliIO): (e: ApplyEvent) => void {
   return (e) => {
     switch (e.type) {
       case 'phase':

@@ -4,7 +4,20 @@ import type { Command } from '../command.js';
 import { command as apply } from './apply.js';
 import { command as plan } from './plan.js';
 import { command as releases } from './releases.js';
+import { command as rollback, unpinCommand as unpin } from './rollback.js';
+import { command as snapshot } from './snapshot.js';
 import { command as status } from './status.js';
 import { command as validate } from './validate.js';
+import { command as volume } from './volume.js';
 
-export const COMMANDS: Command[] = [validate, plan, apply, status, releases];
+export const COMMANDS: Command[] = [
+  validate,
+  plan,
+  apply,
+  status,
+  releases,
+  rollback,
+  unpin,
+  snapshot,
+  volume,
+];

@@ -2,9 +2,9 @@
 
 import { LABEL_RESOURCE } from '../../model/labels.js';
 import type { Settings } from '../../model/settings.js';
-import { fingerprintObserved, observe } from '../../observed/observe.js';
-import { plan as computePlan } from '../../plan/plan.js';
-import { loadDesired } from '../../reconcile/engine.js';
+import { observe } from '../../observed/observe.js';
+import { loadDesired, planWithPins } from '../../reconcile/engine.js';
+import { PinStore } from '../../reconcile/pins.js';
 import { StatusStore } from '../../reconcile/statusStore.js';
 import type { Command } from '../command.js';
 import type { CliDeps } from '../context.js';
@@ -20,6 +20,8 @@ export interface ResourceStatus {
   lastError?: string;
   /** The plan has actions for this resource: the box does not match the state repo yet. */
   pending: boolean;
+  /** Held at a release by `hiy rollback`: the state repo's version at `ignoredCommit` is ignored. */
+  pinned?: { release: number; ignoredCommit: string; since: string };
 }
 
 export interface StatusView {
@@ -41,19 +43,13 @@ export async function statusCommand(
   opts: { json: boolean },
 ): Promise<number> {
   const engine = deps.makeEngine(settings);
-  const [desired, observed, stored] = await Promise.all([
+  const [desired, observed, stored, pins] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: settings.instance }),
     new StatusStore(settings.dataDir).read(),
+    new PinStore(settings.dataDir).read(),
   ]);
-  const plan = desired.state
-    ? computePlan({
-        desired: desired.state,
-        observed,
-        observedFingerprint: fingerprintObserved(observed),
-        settings,
-      })
-    : undefined;
+  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins).plan : undefined;
   const ids = new Set<string>([
     ...(desired.state?.workloads.map((w) => w.id) ?? []),
     ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),
@@ -63,6 +59,7 @@ export async function statusCommand(
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
+    const pinned = plan?.pins?.find((p) => p.resource === id && p.state === 'pinned');
     return {
       id,
       inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
@@ -71,6 +68,9 @@ export async function statusCommand(
       lastAppliedCommit: rec?.lastAppliedCommit,
       lastError: rec?.lastError,
       pending: plan?.actions.some((a) => a.resource === id) ?? false,
+      ...(pinned && {
+        pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
+      }),
     };
   });
   const view: StatusView = {
@@ -103,6 +103,9 @@ export async function statusCommand(
     for (const r of resources) {
       const note = [
         !r.inStateRepo ? 'removed from state repo' : '',
+        r.pinned
+          ? `pinned to release ${r.pinned.release} by a rollback (ignores ${short(r.pinned.ignoredCommit)}; hiy unpin ${r.id})`
+          : '',
         r.pending ? 'changes pending' : '',
         r.lastError ?? '',
       ]

@@ -1,0 +1,83 @@
+// `hiy rollback NAME [--to N] [--with-data]` and `hiy unpin NAME`.
+import type { Settings } from '../../model/settings.js';
+import { renderPlan } from '../../plan/render.js';
+import { rollback, unpin } from '../../reconcile/rollback.js';
+import { type Command, flag, str } from '../command.js';
+import { UsageError } from '../config.js';
+import type { CliDeps } from '../context.js';
+import { EXIT } from '../context.js';
+import { progress } from './apply.js';
+
+function releaseNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text))
+    throw new UsageError(`--to takes a release number (see hiy releases NAME), not ${text}`);
+  return Number(text);
+}
+
+export async function rollbackCommand(
+  deps: CliDeps,
+  settings: Settings,
+  opts: { json: boolean; name?: string; to?: string; withData: boolean },
+): Promise<number> {
+  if (!opts.name) throw new UsageError('hiy rollback NAME: which resource? (e.g. greeter or port/greeter)');
+  const engine = deps.makeEngine(settings);
+  const out = await rollback(
+    engine,
+    { name: opts.name, to: releaseNumber(opts.to), withData: opts.withData },
+    opts.json ? undefined : progress(deps.io),
+    opts.json ? undefined : (plan) => deps.io.out(renderPlan(plan)),
+  );
+  if (opts.json) {
+    deps.io.out(`${JSON.stringify(out, null, 2)}\n`);
+    return out.result.ok ? EXIT.ok : EXIT.error;
+  }
+  if (out.result.ok) {
+    deps.io.out(
+      `\nRolled ${out.resource} back from release ${out.from} to release ${out.to}${opts.withData ? ', with its data' : ''}.\n` +
+        `${out.resource} is pinned: applies keep this release until the state repo changes ${out.resource} or you run "hiy unpin ${opts.name}".\n`,
+    );
+    return EXIT.ok;
+  }
+  for (const r of out.result.results.filter((x) => x.status === 'failed'))
+    deps.io.err(`error: ${r.address}: ${r.error}\n`);
+  deps.io.err(`\nRollback of ${out.resource} FAILED; it is not pinned.\n`);
+  return EXIT.error;
+}
+
+export const command: Command = {
+  name: 'rollback',
+  summary: 'redeploy an earlier release of a resource (--with-data: and its data), then pin it',
+  usage: `rollback NAME [--to N] [--with-data] [--json]
+                                    default: the release before the current one. --with-data restores the
+                                    snapshot taken before the upgrade it undoes, after snapshotting the
+                                    current data (so the rollback can itself be undone)`,
+  options: { to: { type: 'string' }, 'with-data': { type: 'boolean' } },
+  maxArgs: 1,
+  run: (deps, settings, ctx) =>
+    rollbackCommand(deps, settings, {
+      json: ctx.json,
+      name: ctx.args[0],
+      to: str(ctx, 'to'),
+      withData: flag(ctx, 'with-data'),
+    }),
+};
+
+export const unpinCommand: Command = {
+  name: 'unpin',
+  summary: 'let the state repo decide a rolled-back resource again (at the next apply)',
+  usage: 'unpin NAME [--json]',
+  maxArgs: 1,
+  run: async (deps, settings, ctx) => {
+    const name = ctx.args[0];
+    if (!name) throw new UsageError('hiy unpin NAME: which resource?');
+    const removed = await unpin(deps.makeEngine(settings), name);
+    if (ctx.json) deps.io.out(`${JSON.stringify({ unpinned: removed ?? null }, null, 2)}\n`);
+    else if (removed)
+      deps.io.out(
+        `Unpinned ${removed.resource} (was at release ${removed.release}); the next apply deploys the state repo's version (hiy plan shows it).\n`,
+      );
+    else deps.io.out(`${name} is not pinned.\n`);
+    return EXIT.ok;
+  },
+};
