@@ -16,6 +16,7 @@ import type {
 } from '../plan/types.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
+import { crashPoint, type Journal, type JournalEntry } from './journal.js';
 import {
   listSnapshots,
   pruneSnapshots,
@@ -46,6 +47,8 @@ export interface ApplyDeps {
   volumes?: VolumeInfo[];
   /** State repo commit being applied, recorded in snapshot manifests. */
   stateCommit?: string;
+  /** Records each interruptible step before and after it, so a crash can be recovered (see recover.ts). */
+  journal?: Journal;
 }
 
 export interface ActionResult {
@@ -125,6 +128,28 @@ async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string |
   }
 }
 
+function journal(deps: ApplyDeps, entry: JournalEntry): Promise<void> {
+  return deps.journal ? deps.journal.write(entry) : Promise.resolve();
+}
+
+function stepId(deps: ApplyDeps, prefix: string): string {
+  return deps.journal ? deps.journal.nextId(prefix) : prefix;
+}
+
+/** Runs a new container; a crash before it is proven leaves a record that has recovery remove it. */
+async function runJournaled(
+  deps: ApplyDeps,
+  spec: ContainerCreate['run'],
+  prove: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const id = stepId(deps, `run:${spec.name}`);
+  await journal(deps, { id, kind: 'run', name: spec.name, phase: 'running' });
+  await deps.podman.runContainer(spec);
+  const note = await prove();
+  await journal(deps, { id, kind: 'run', name: spec.name, phase: 'done' });
+  return note;
+}
+
 /** Snapshots each existing volume of a stopped container; any failure restarts the old one and aborts. */
 async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<SnapshotManifest[]> {
   const taken: SnapshotManifest[] = [];
@@ -178,12 +203,28 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   const old = a.previous;
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
+  const id = stepId(deps, `replace:${a.finalName}`);
+  const record = (
+    phase: 'stopping' | 'snapshotting' | 'parked' | 'healthy' | 'done',
+    snaps?: SnapshotManifest[],
+  ) =>
+    journal(deps, {
+      id,
+      kind: 'replace',
+      final: a.finalName,
+      parked,
+      phase,
+      ...(snaps && { snapshots: snaps.map((m) => ({ volume: m.volume, id: m.id })) }),
+    });
+  await record('stopping');
   await deps.podman.stopContainer(old.name, old.stopTimeoutSeconds);
+  await record('snapshotting');
   let snapshots: SnapshotManifest[];
   try {
     snapshots = await snapshotVolumes(a, deps);
   } catch (err) {
     await deps.podman.startContainer(old.name).catch(() => undefined);
+    await record('done');
     throw new ApplyError(
       `upgrade of ${a.resource} aborted before any change, the old version runs again: ${explain(err)}`,
       { address: a.address },
@@ -191,10 +232,12 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     );
   }
   await deps.podman.removeContainer(parked, 0);
+  await record('parked', snapshots);
   await deps.podman.renameContainer(old.name, parked);
   try {
     await restoreRequested(a, deps);
     await deps.podman.runContainer(a.run);
+    crashPoint('replace:started');
     await awaitHealthy(a, deps);
   } catch (err) {
     await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
@@ -208,6 +251,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     }
     await deps.podman.renameContainer(parked, old.name);
     await deps.podman.startContainer(old.name);
+    await record('done');
     const data = snapshots.length
       ? restoreErrors.length
         ? `; restoring its data FAILED (${restoreErrors.join('; ')}), snapshots kept: ${snapshots.map((s) => s.id).join(', ')}`
@@ -219,7 +263,9 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
       { cause: err },
     );
   }
+  await record('healthy', snapshots);
   await deps.podman.removeContainer(parked, 0);
+  await record('done');
   // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
   for (const s of snapshots) {
     await pruneSnapshots({ podman: deps.podman, dataDir: deps.dataDir! }, s.volume, SNAPSHOTS_KEPT);
@@ -244,17 +290,17 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return undefined;
   },
   'image.build': buildImage,
-  'container.create': async (a, deps) => {
-    await deps.podman.runContainer(a.run);
-    return awaitHealthy(a, deps);
-  },
+  'container.create': (a, deps) => runJournaled(deps, a.run, () => awaitHealthy(a, deps)),
   'container.replace': async (a, deps) => {
     if (a.strategy === 'start-first') {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
       await deps.podman.removeContainer(a.run.name, 0);
-      await deps.podman.runContainer(a.run);
       try {
-        return await awaitHealthy(a, deps);
+        return await runJournaled(deps, a.run, async () => {
+          const note = await awaitHealthy(a, deps);
+          await journal(deps, switchEntry(a, 'healthy'));
+          return note;
+        });
       } catch (err) {
         await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
         throw err;
@@ -313,10 +359,23 @@ async function loadRoutes(plan: Plan, deps: ApplyDeps): Promise<void> {
   await deps.caddy.load(config);
 }
 
+/** The journal record of a start-first switch; its id is derived from the names, so phases pair up. */
+function switchEntry(a: ContainerReplace, phase: 'healthy' | 'routed' | 'done'): JournalEntry {
+  return {
+    id: `switch:${a.finalName}`,
+    kind: 'switch',
+    old: a.previous.name,
+    next: a.run.name,
+    final: a.finalName,
+    phase,
+  };
+}
+
 /** After Caddy switched: the old container of a start-first replace goes, the new one takes its name. */
 async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
   await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
   await deps.podman.renameContainer(a.run.name, a.finalName);
+  await journal(deps, switchEntry(a, 'done'));
   return 'old container retired';
 }
 
@@ -355,6 +414,14 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       try {
         await loadRoutes(plan, deps);
         caddyWrites++;
+        for (const a of plan.actions) {
+          if (
+            a.kind === 'container.replace' &&
+            a.strategy === 'start-first' &&
+            results.get(a.address)?.status === 'done'
+          )
+            await journal(deps, switchEntry(a, 'routed'));
+        }
         const ms = Date.now() - start;
         for (const a of actions) {
           results.set(a.address, { address: a.address, status: 'done', ms });
@@ -393,5 +460,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     }
     if (failed) break;
   }
+  // Every step was finished or undone by this (live) process: nothing is left for recovery.
+  await deps.journal?.clear();
   return { ok: !failed, results: [...results.values()], caddyWrites };
 }

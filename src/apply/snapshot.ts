@@ -5,6 +5,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } fr
 import { isAbsolute, join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
+import { crashPoint } from './journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
 export type SnapshotReason = 'upgrade' | 'manual' | 'pre-restore' | 'pre-delete';
@@ -149,6 +150,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
     }
     await fsyncPath(partial); // durable before any destructive step that relies on it
     await rename(partial, archive);
+    crashPoint('snapshot:archived');
     const manifest: SnapshotManifest = {
       id,
       volume,
@@ -283,7 +285,11 @@ export async function restoreSnapshot(
   deps: SnapshotDeps,
   manifest: SnapshotManifest,
   toVolume: string,
-  opts: { currentSaved?: boolean } = {},
+  opts: {
+    currentSaved?: boolean;
+    /** Called once the current content is saved, before the volume is emptied (the journal records it). */
+    beforeReplace?: () => Promise<void>;
+  } = {},
 ): Promise<RestoreResult> {
   const what = `restore of snapshot ${manifest.id} into ${toVolume}`;
   await verifySnapshot(deps, manifest);
@@ -306,8 +312,9 @@ export async function restoreSnapshot(
           reason: 'pre-restore',
         });
       }
+      await opts.beforeReplace?.();
       await Promise.all(present.map((name) => rm(join(mountpoint, name), { recursive: true, force: true })));
-    }
+    } else await opts.beforeReplace?.();
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);
     await deps.podman.importVolume(toVolume, archive);
     const after = await count(mountpoint);

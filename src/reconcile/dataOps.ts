@@ -1,5 +1,7 @@
 // The explicit data commands: `hiy snapshot list|create|restore` and `hiy volume ls|rm`. Every mutation runs
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
+
+import { Journal } from '../apply/journal.js';
 import { listSnapshots, restoreSnapshot, type SnapshotManifest, takeSnapshot } from '../apply/snapshot.js';
 import type { ContainerInfo, VolumeInfo } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
@@ -82,6 +84,10 @@ async function withStopped<T>(
   onStep?: (message: string) => void,
 ): Promise<T> {
   const running = containers.filter(isRunning);
+  const journal = new Journal(engine.settings.dataDir);
+  const id = journal.nextId('stopped');
+  if (running.length > 0)
+    await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
     await engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10'));
@@ -93,6 +99,7 @@ async function withStopped<T>(
       onStep?.(`starting ${c.name} again`);
       await engine.podman.startContainer(c.name);
     }
+    if (running.length > 0) await journal.write({ id, kind: 'stopped', containers: [], phase: 'done' });
   }
 }
 
@@ -184,9 +191,22 @@ export async function restoreFromSnapshot(
     const result = await withStopped(
       engine,
       users,
-      () => {
+      async () => {
         onStep?.(`restoring ${snapshot.volume}/${snapshot.id} into ${target}`);
-        return restoreSnapshot(snapDeps(engine), snapshot, target);
+        const journal = new Journal(engine.settings.dataDir);
+        const step = {
+          id: journal.nextId('restore'),
+          kind: 'restore' as const,
+          from: snapshot.volume,
+          snapshot: snapshot.id,
+          volume: target,
+        };
+        await journal.write({ ...step, phase: 'saving' });
+        const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
+          beforeReplace: () => journal.write({ ...step, phase: 'replacing' }),
+        });
+        await journal.write({ ...step, phase: 'done' });
+        return result;
       },
       onStep,
     );

@@ -2,7 +2,9 @@
 import type { Logger } from 'pino';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
+import { Journal } from '../apply/journal.js';
 import { acquireApplyLock } from '../apply/lock.js';
+import { type Recovery, recover } from '../apply/recover.js';
 import { loadDesiredState } from '../desired/load.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
@@ -28,6 +30,8 @@ export interface Engine {
   prober: Prober;
   exportCommit: ExportCommit;
   logger: Logger;
+  /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
+  onRecovery?: (recovery: Recovery) => void;
 }
 
 /** A saved plan no longer matches the box or the state repo. */
@@ -127,6 +131,16 @@ export async function withApplyLock<T>(engine: Engine, fn: () => Promise<T>): Pr
   const lock = await acquireApplyLock(engine.settings.dataDir);
   if (lock.tookOver) engine.logger.warn({ stale: lock.tookOver }, 'took over a stale apply lock');
   try {
+    const recovery = await recover({
+      podman: engine.podman,
+      dataDir: engine.settings.dataDir,
+      instance: engine.settings.instance,
+      journal: new Journal(engine.settings.dataDir),
+    });
+    for (const step of recovery.steps) engine.logger.warn({ step }, 'recovered an interrupted step');
+    if (recovery.discardedSnapshots.length)
+      engine.logger.warn({ dirs: recovery.discardedSnapshots }, 'discarded incomplete snapshots');
+    engine.onRecovery?.(recovery);
     return await fn();
   } finally {
     await lock.release();
@@ -162,6 +176,7 @@ export async function applyAndRecord(
         dataDir: engine.settings.dataDir,
         volumes: planned.observed.volumes,
         stateCommit: plan.commit,
+        journal: new Journal(engine.settings.dataDir),
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
             snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);

@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type { ApplyEvent } from '../../apply/events.js';
+import type { Recovery } from '../../apply/recover.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
@@ -17,6 +18,17 @@ import { type Command, flag } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
+
+/** Prints what crash recovery did before a run (nothing when the last run ended normally). */
+export function printRecovery(io: CliIO): (r: Recovery) => void {
+  return (r) => {
+    if (r.steps.length === 0 && r.discardedSnapshots.length === 0) return;
+    io.out('The last run was interrupted; recovering first:\n');
+    for (const s of r.steps) io.out(`  ${s}\n`);
+    if (r.discardedSnapshots.length)
+      io.out(`  discarded ${r.discardedSnapshots.length} incomplete snapshot(s)\n`);
+  };
+}
 
 /** Prints apply events as they happen (apply, rollback, snapshot commands). */
 export function progress(io: CliIO): (e: ApplyEvent) => void {
@@ -66,6 +78,7 @@ export async function applyCommand(
   opts: { json: boolean; file?: string; allowMassDelete: boolean },
 ): Promise<number> {
   const engine = deps.makeEngine(settings);
+  if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const saved = opts.file ? await readSavedPlan(opts.file) : undefined;
   return withApplyLock(engine, async () => {
     const planned = saved ? await verifySavedPlan(engine, saved) : await computePlan(engine);

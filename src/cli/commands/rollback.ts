@@ -6,7 +6,7 @@ import { type Command, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
-import { progress } from './apply.js';
+import { printRecovery, progress } from './apply.js';
 
 function releaseNumber(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -22,6 +22,7 @@ export async function rollbackCommand(
 ): Promise<number> {
   if (!opts.name) throw new UsageError('hiy rollback NAME: which resource? (e.g. greeter or port/greeter)');
   const engine = deps.makeEngine(settings);
+  if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const out = await rollback(
     engine,
     { name: opts.name, to: releaseNumber(opts.to), withData: opts.withData },
