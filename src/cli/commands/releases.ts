@@ -43,7 +43,7 @@ export async function releasesCommand(
       r.image,
       r.specHash,
       r.snapshots.join(',') || '-',
-      r.cause,
+      r.cause === 'rollback' && r.rolledBackTo ? `rollback to ${r.rolledBackTo}` : r.cause,
     ]);
   }
   deps.io.out(`Releases of ${id}:\n${table(rows)}\n`);
