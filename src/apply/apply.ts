@@ -268,7 +268,11 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   await record('done');
   // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
   for (const s of snapshots) {
-    await pruneSnapshots({ podman: deps.podman, dataDir: deps.dataDir! }, s.volume, SNAPSHOTS_KEPT);
+    await pruneSnapshots(
+      { podman: deps.podman, dataDir: deps.dataDir! },
+      s.volume,
+      a.keepSnapshots ?? SNAPSHOTS_KEPT,
+    );
   }
   return snapshots.length ? `healthy; snapshots ${snapshots.map((s) => s.id).join(', ')}` : undefined;
 }

@@ -65,6 +65,21 @@ export const Resources = z.strictObject({
   cpus: z.number().positive().max(1024).optional(),
 });
 
+export const SnapshotPolicy = z.strictObject({
+  keep: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(5)
+    .describe('Snapshots kept per volume; older ones are removed after a successful upgrade only.'),
+  schedule: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Cron schedule of automatic snapshots taken by hiy daemon (seconds field allowed).'),
+});
+
 /** Fields shared by every workload (App and Port). */
 const workloadFields = {
   command: z.array(z.string()).optional().describe('Replaces the image entrypoint.'),
@@ -81,6 +96,7 @@ const workloadFields = {
   restart: z.enum(['always', 'unless-stopped', 'on-failure', 'no']).default('unless-stopped'),
   resources: Resources.optional(),
   stopGracePeriod: duration.default('10s').describe('Time between SIGTERM and SIGKILL when stopping.'),
+  snapshots: SnapshotPolicy.optional().describe('Snapshot retention and schedule of the volumes.'),
 };
 
 export const PortSpec = z.strictObject({

@@ -57,6 +57,8 @@ export interface DesiredWorkload {
   memoryBytes?: number;
   cpus?: number;
   stopGraceSeconds: number;
+  /** Snapshots kept per volume after a successful upgrade (not part of the hash). */
+  snapshotsKept: number;
   /** sha256 (hex, 16 chars) of the container-relevant fields above; stored as a label on the container. */
   specHash: string;
 }
@@ -137,9 +139,9 @@ export function toDesiredWorkload(
     memoryBytes: spec.resources?.memory ? parseMemory(spec.resources.memory) : undefined,
     cpus: spec.resources?.cpus,
     stopGraceSeconds: Math.ceil(parseDuration(spec.stopGracePeriod) / 1000),
-  } satisfies Omit<DesiredWorkload, 'specHash'>;
+  } satisfies Omit<DesiredWorkload, 'specHash' | 'snapshotsKept'>;
   // Routes and health checks are not part of the hash: changing a route is a Caddy change, not a new container.
   // The published internal ports are, because they are fixed when the container is created.
   const hashed = { ...base, routes: undefined, healthcheck: undefined, build: undefined };
-  return { ...base, build: opts.build, specHash: hashOf(hashed) };
+  return { ...base, build: opts.build, snapshotsKept: spec.snapshots?.keep ?? 5, specHash: hashOf(hashed) };
 }

@@ -296,6 +296,7 @@ export function plan(input: PlanInput): Plan {
         ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         previous: toRef(current),
         volumes: w.volumes.map((v) => v.volumeName),
+        keepSnapshots: w.snapshotsKept,
         patch,
         before,
         after: view,

@@ -74,6 +74,8 @@ export interface ContainerReplace extends ActionBase {
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];
+  /** Snapshots kept per volume once the upgrade succeeded (the resource's `snapshots.keep`). */
+  keepSnapshots: number;
   /**
    * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
    * restored into their volumes before the new container starts (stop-first only).

@@ -114,4 +114,18 @@ describe('snapshot and volume commands', () => {
     assert.equal((await h.hiy(['apply'])).code, 0);
     assert.equal(await cat(), 'second');
   });
+
+  it('snapshots.keep sets the retention, applied after a successful upgrade', async () => {
+    const keepOne = (greeting: string) =>
+      `${webPort('db', 'db.test', { volume: true, env: { GREETING: greeting } })}  snapshots:\n    keep: 1\n`;
+    for (const greeting of ['k1', 'k2']) {
+      await h.commit({ 'db.yaml': keepOne(greeting) });
+      const r = await h.hiy(['apply']);
+      assert.equal(r.code, 0, r.out + r.err);
+    }
+    const snaps = JSON.parse((await h.hiy(['snapshot', 'list', volume, '--json'])).out).snapshots;
+    assert.equal(snaps.length, 1, 'only the newest snapshot of the volume is kept');
+    assert.equal(snaps[0].reason, 'upgrade');
+    assert.equal(snaps[0].imageAfter, 'localhost/hiy/busybox:latest');
+  });
 });
