@@ -23,7 +23,7 @@ export interface ParseResult {
 
 const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 /** Unknown-field hints list the allowed fields only when there are at most this many. */
-const MAX_HINTED_FIELDS = 12;
+const MAX_HINTED_FIELDS = 20;
 
 /** Parses and validates every document of every file; never stops at the first problem. */
 export function parseStateFiles(files: StateFile[]): ParseResult {
