@@ -80,41 +80,29 @@ describe('crash-safe apply (kill -9 at each step)', () => {
     await assertConverged(current);
   });
 
-  const statefulPoints: [string, RegExp][] = [
-    ['replace:stopping', /interrupted before any change/],
-    ['replace:snapshotting', /interrupted before any change; started the old version again/],
-    ['snapshot:archived', /discarded 1 incomplete snapshot/],
-    ['replace:parked', /interrupted before the old version was parked; started it again/],
+  const points: ['db' | 'web', string, RegExp][] = [
+    ['db', 'replace:stopping', /interrupted before any change/],
+    ['db', 'replace:snapshotting', /interrupted before any change; started the old version again/],
+    ['db', 'snapshot:archived', /discarded 1 incomplete snapshot/],
+    ['db', 'replace:parked', /interrupted before the old version was parked; started it again/],
     [
+      'db',
       'replace:started',
       /undid the interrupted upgrade of \S+: the old version runs again with the data of \S+ as it was before/,
     ],
-    ['replace:healthy', /upgrade of \S+ had succeeded; removed the parked old container/],
+    ['db', 'replace:healthy', /upgrade of \S+ had succeeded; removed the parked old container/],
+    ['web', 'switch:healthy', /removed \S+_next: the switch to it never happened/],
+    ['web', 'switch:routed', /finished the switch of \S+ to its new container/],
   ];
-  for (const [point, recovered] of statefulPoints) {
-    it(`while upgrading a stateful container: ${point}`, async () => {
-      const next = await bump('db');
+  for (const [what, point, recovered] of points) {
+    const kind = what === 'db' ? 'upgrading a stateful container' : 'switching a stateless container';
+    it(`while ${kind}: ${point}`, async () => {
+      const next = await bump(what);
       await crashAt(point);
       const r = await h.hiy(['apply']);
       assert.equal(r.code, 0, r.out + r.err);
       assert.match(r.out, recovered);
-      current = { ...current, db: next };
-      await assertConverged(current);
-    });
-  }
-
-  const statelessPoints: [string, RegExp][] = [
-    ['switch:healthy', /removed \S+_next: the switch to it never happened/],
-    ['switch:routed', /finished the switch of \S+ to its new container/],
-  ];
-  for (const [point, recovered] of statelessPoints) {
-    it(`while switching a stateless container: ${point}`, async () => {
-      const next = await bump('web');
-      await crashAt(point);
-      const r = await h.hiy(['apply']);
-      assert.equal(r.code, 0, r.out + r.err);
-      assert.match(r.out, recovered);
-      current = { ...current, web: next };
+      current = { ...current, [what]: next };
       await assertConverged(current);
     });
   }
