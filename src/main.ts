@@ -17,7 +17,10 @@ export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.
   );
   return {
     settings,
-    podman: new PodmanCli({ binary: env.HIY_PODMAN ?? 'podman' }),
+    podman: new PodmanCli({
+      binary: env.HIY_PODMAN ?? 'podman',
+      shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',
+    }),
     caddy: new CaddyAdminClient({ adminUrl: settings.caddyAdmin }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
@@ -32,6 +35,11 @@ export async function main(argv: string[]): Promise<void> {
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(t),
       env: process.env,
+      readStdin: async () => {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      },
     },
     makeEngine: (settings) => realEngine(settings),
   });

@@ -14,9 +14,11 @@ import type {
   ImageBuild,
   Plan,
 } from '../plan/types.js';
+import type { SecretSource } from '../reconcile/secrets.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
 import { crashPoint, type Journal, type JournalEntry } from './journal.js';
+import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import {
   listSnapshots,
   pruneSnapshots,
@@ -47,6 +49,8 @@ export interface ApplyDeps {
   volumes?: VolumeInfo[];
   /** State repo commit being applied, recorded in snapshot manifests. */
   stateCommit?: string;
+  /** Values of secretEnv (HIY's secret store); needed only by plans whose containers use secrets. */
+  secrets?: SecretSource;
   /** Records each interruptible step before and after it, so a crash can be recovered (see recover.ts). */
   journal?: Journal;
 }
@@ -203,6 +207,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   const old = a.previous;
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
+  await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
   const id = stepId(deps, `replace:${a.finalName}`);
   const record = (
     phase: 'stopping' | 'snapshotting' | 'parked' | 'healthy' | 'done',
@@ -294,11 +299,15 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return undefined;
   },
   'image.build': buildImage,
-  'container.create': (a, deps) => runJournaled(deps, a.run, () => awaitHealthy(a, deps)),
+  'container.create': async (a, deps) => {
+    await ensureSecrets(a, deps);
+    return runJournaled(deps, a.run, () => awaitHealthy(a, deps));
+  },
   'container.replace': async (a, deps) => {
     if (a.strategy === 'start-first') {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
       await deps.podman.removeContainer(a.run.name, 0);
+      await ensureSecrets(a, deps);
       try {
         return await runJournaled(deps, a.run, async () => {
           const note = await awaitHealthy(a, deps);
@@ -464,6 +473,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     }
     if (failed) break;
   }
+  // Old secrets go only after a fully successful apply: a rolled-back container may still need them.
+  // A failed cleanup is retried by the next apply that touches secrets; it never fails this one.
+  if (!failed && planTouchesSecrets(plan)) await pruneSecrets(plan.instance, deps).catch(() => undefined);
   // Every step was finished or undone by this (live) process: nothing is left for recovery.
   await deps.journal?.clear();
   return { ok: !failed, results: [...results.values()], caddyWrites };

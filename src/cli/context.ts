@@ -6,6 +6,8 @@ export interface CliIO {
   out(text: string): void;
   err(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Reads all of stdin (e.g. a secret value piped in); absent where there is no stdin. */
+  readStdin?: () => Promise<string>;
 }
 
 export interface CliDeps {

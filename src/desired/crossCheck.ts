@@ -59,6 +59,7 @@ export function checkResources(resources: LocatedResource[]): Diagnostic[] {
     ...checkVolumes(resources),
     ...checkExposedPorts(resources),
     ...checkGrants(resources),
+    ...checkSecretEnv(resources),
   ];
   return out.sort(
     (a, b) =>
@@ -214,6 +215,27 @@ function checkGrants(resources: LocatedResource[]): Diagnostic[] {
         ),
       );
     });
+  }
+  return out;
+}
+
+/** A variable comes from env or from secretEnv, never both (which one would win is not obvious). */
+function checkSecretEnv(resources: LocatedResource[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    const env = lr.resource.spec.env ?? {};
+    for (const name of Object.keys(lr.resource.spec.secretEnv ?? {})) {
+      if (name in env) {
+        out.push(
+          diag(
+            lr,
+            `spec.secretEnv.${name}`,
+            `${name} is set in both env and secretEnv`,
+            'remove it from env: a secret is given only through secretEnv',
+          ),
+        );
+      }
+    }
   }
   return out;
 }

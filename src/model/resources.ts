@@ -21,6 +21,19 @@ export const EnvMap = z
   .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string())
   .describe('Environment variables given to the container (values are strings).');
 
+/** A name in HIY's secret store (`hiy secret set NAME`), never the value itself. */
+export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export const SecretEnvMap = z
+  .record(
+    z.string().regex(ENV_NAME, 'must be an environment variable name'),
+    z.string().regex(SECRET_NAME, 'must name a secret set with hiy secret set NAME (letters, digits, . _ -)'),
+  )
+  .describe(
+    "Environment variables whose values come from HIY's secret store (hiy secret set NAME): VAR → secret name. " +
+      'Values never appear in the state repo, plans, logs, labels or podman inspect.',
+  );
+
 export const VolumeMount = z.strictObject({
   name: dnsLabel.describe('Volume name, unique within the resource; the Podman volume is hiy-NAME-VOLUME.'),
   mountPath: absolutePath.describe('Where the volume is mounted in the container.'),
@@ -85,6 +98,7 @@ const workloadFields = {
   command: z.array(z.string()).optional().describe('Replaces the image entrypoint.'),
   args: z.array(z.string()).optional().describe('Replaces the image command (arguments to the entrypoint).'),
   env: EnvMap.optional(),
+  secretEnv: SecretEnvMap.optional(),
   volumes: z.array(VolumeMount).optional(),
   ports: z.array(PublishedPort).optional().describe('Ports published on the host, for non-HTTP services.'),
   expose: z

@@ -47,6 +47,11 @@ export interface DesiredWorkload {
   command?: string[];
   args?: string[];
   env: Record<string, string>;
+  /**
+   * Variables whose values come from HIY's secret store: VAR → secret name (never the value). Absent when the
+   * resource has none, so the spec hash of a workload without secrets is what it always was.
+   */
+  secretEnv?: Record<string, string>;
   volumes: DesiredVolume[];
   ports: PublishedPort[];
   routes: Route[];
@@ -125,6 +130,7 @@ export function toDesiredWorkload(
     command: spec.command,
     args: spec.args,
     env: { ...(spec.env ?? {}) },
+    secretEnv: spec.secretEnv && Object.keys(spec.secretEnv).length > 0 ? { ...spec.secretEnv } : undefined,
     volumes: (spec.volumes ?? []).map((v) => ({
       name: v.name,
       volumeName: opts.names.volume(name, v.name),

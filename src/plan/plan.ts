@@ -13,14 +13,24 @@ import { objectNames } from '../model/names.js';
 import type { ProxyRoute, ProxyState } from '../model/routing.js';
 import { sortRoutes } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
-import { canonicalJson, type DesiredWorkload } from '../model/workload.js';
+import { canonicalJson, type DesiredWorkload, hashOf } from '../model/workload.js';
 import type { ObservedState } from '../observed/types.js';
 import { UpstreamPortAllocator } from './ports.js';
-import type { Action, ContainerRef, Plan, PlanSummary, RetainedVolume, RouteChange } from './types.js';
+import type {
+  Action,
+  ContainerRef,
+  Plan,
+  PlanSummary,
+  RetainedVolume,
+  RouteChange,
+  SecretUse,
+} from './types.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
 
 /** Label holding the container's spec as JSON (no secrets), so plans can show what changed. */
 export const LABEL_SPEC = 'hiy.spec';
+/** Label listing the Podman secrets a container uses (names only), so unused ones can be removed. */
+export const LABEL_SECRETS = 'hiy.secrets';
 
 export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'>;
 
@@ -29,10 +39,30 @@ export interface PlanInput {
   observed: ObservedState;
   observedFingerprint: string;
   settings: PlanSettings;
+  /**
+   * Salted digests of the secrets the workloads use, by secret name (never values). A secret without a digest
+   * plans as changed; engine.computePlan refuses to plan when one is not set.
+   */
+  secretDigests?: Record<string, string>;
+}
+
+/** The Podman secret holding one variable's value: named after the container, the variable and the digest. */
+export function podmanSecretName(containerName: string, env: string, digest: string): string {
+  return `${containerName}.${env}.${digest.slice(0, 16)}`;
+}
+
+function secretUses(w: DesiredWorkload, digests: Record<string, string>): SecretUse[] {
+  return Object.keys(w.secretEnv ?? {})
+    .sort()
+    .map((env) => {
+      const ref = w.secretEnv![env]!;
+      const digest = digests[ref] ?? 'unset';
+      return { name: podmanSecretName(w.containerName, env, digest), env, ref, digest };
+    });
 }
 
 /** The part of a workload that decides its container, as shown in plans and kept in the hiy.spec label. */
-export function containerSpecView(w: DesiredWorkload): Record<string, unknown> {
+export function containerSpecView(w: DesiredWorkload, secrets: SecretUse[] = []): Record<string, unknown> {
   // Keys in sorted order and no undefined values, so canonicalJson of it is cheap and stable.
   const view: Record<string, unknown> = {};
   if (w.args) view.args = w.args;
@@ -48,6 +78,9 @@ export function containerSpecView(w: DesiredWorkload): Record<string, unknown> {
       : { containerPort: p.containerPort, hostIP: p.hostIP, hostPort: p.hostPort, protocol: p.protocol },
   );
   view.restart = w.restart;
+  // Only salted digests: a plan shows that a secret changed, never its value.
+  if (secrets.length > 0)
+    view.secretEnv = Object.fromEntries(secrets.map((s) => [s.env, `hmac:${s.digest}`]));
   view.stopGraceSeconds = w.stopGraceSeconds;
   view.volumes = w.volumes.map((v) => ({
     mountPath: v.mountPath,
@@ -192,7 +225,13 @@ export function plan(input: PlanInput): Plan {
       });
     }
 
-    const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== w.specHash;
+    const secrets = secretUses(w, input.secretDigests ?? {});
+    // A secret's digest joins the hash only when there are secrets, so other workloads keep their hashes.
+    const specHash =
+      secrets.length > 0
+        ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
+        : w.specHash;
+    const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
     // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
     const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0;
     const upstream = new Map<number, number>();
@@ -207,7 +246,7 @@ export function plan(input: PlanInput): Plan {
       });
     }
 
-    const view = containerSpecView(w);
+    const view = containerSpecView(w, secrets);
     const run: RunSpec = compact({
       // '_' never appears in a resource name (a DNS label), so this name cannot be another resource's container.
       name: startFirst ? `${w.containerName}_next` : w.containerName,
@@ -215,12 +254,14 @@ export function plan(input: PlanInput): Plan {
       labels: {
         ...owner,
         [LABEL_RESOURCE]: w.id,
-        [LABEL_SPEC_HASH]: w.specHash,
+        [LABEL_SPEC_HASH]: specHash,
         [LABEL_SPEC]: JSON.stringify(view),
+        ...(secrets.length > 0 ? { [LABEL_SECRETS]: secrets.map((s) => s.name).join(',') } : {}),
         'hiy.stop-timeout': String(w.stopGraceSeconds),
         ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
       },
       env: w.env,
+      secretEnv: secrets.length > 0 ? secrets.map((s) => ({ env: s.env, secret: s.name })) : undefined,
       entrypoint: w.command,
       args: w.args,
       volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
@@ -246,7 +287,7 @@ export function plan(input: PlanInput): Plan {
       stopTimeoutSeconds: w.stopGraceSeconds,
     });
 
-    const needsContainer = !current || current.labels[LABEL_SPEC_HASH] !== w.specHash;
+    const needsContainer = !current || current.labels[LABEL_SPEC_HASH] !== specHash;
     if (needsContainer && w.build) {
       actions.push({
         kind: 'image.build',
@@ -276,6 +317,7 @@ export function plan(input: PlanInput): Plan {
         resource: w.id,
         reason: `${w.id} has no container`,
         run,
+        ...(secrets.length > 0 ? { secrets } : {}),
         ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         patch: [],
         before: null,
@@ -293,6 +335,7 @@ export function plan(input: PlanInput): Plan {
         strategy: startFirst ? 'start-first' : 'stop-first',
         finalName: w.containerName,
         run,
+        ...(secrets.length > 0 ? { secrets } : {}),
         ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
         previous: toRef(current),
         volumes: w.volumes.map((v) => v.volumeName),

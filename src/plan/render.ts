@@ -47,6 +47,20 @@ function at(doc: unknown, pointer: string): unknown {
   return cur;
 }
 
+const SENSITIVE = '(sensitive value)';
+
+/** Secret variables by name only: their digests are shown to nobody, their values exist nowhere in a plan. */
+function secretLines(op: string, path: string, value: unknown): string[] {
+  const sym = op === 'add' ? '+' : op === 'remove' ? '-' : '~';
+  const text = op === 'replace' ? '(sensitive value changed)' : SENSITIVE;
+  if (path === '/secretEnv') {
+    const names = value && typeof value === 'object' ? Object.keys(value) : [];
+    return names.map((n) => `${sym} secretEnv.${n}: ${text}`);
+  }
+  const name = path.slice('/secretEnv/'.length).replace(/~1/g, '/').replace(/~0/g, '~');
+  return [`${sym} secretEnv.${name}: ${text}`];
+}
+
 function details(a: Action): string[] {
   const lines: string[] = [];
   if (a.kind === 'route.change' && a.resource !== 'caddy') {
@@ -61,6 +75,16 @@ function details(a: Action): string[] {
   }
   for (const op of a.patch) {
     const path = op.path;
+    if (path === '/secretEnv' || path.startsWith('/secretEnv/')) {
+      lines.push(
+        ...secretLines(
+          op.op,
+          path,
+          op.op === 'remove' ? at(a.before, path) : (op as { value?: unknown }).value,
+        ),
+      );
+      continue;
+    }
     if (op.op === 'add') lines.push(`+ ${path}: ${value(op.value)}`);
     else if (op.op === 'remove') lines.push(`- ${path}: ${value(at(a.before, path))}`);
     else if (op.op === 'replace') lines.push(`~ ${path}: ${value(at(a.before, path))} → ${value(op.value)}`);

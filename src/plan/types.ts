@@ -50,10 +50,20 @@ export interface ContainerRef {
   stopTimeoutSeconds: number;
 }
 
+/** A Podman secret a container needs: its name, the variable, the store's name and the salted digest. */
+export interface SecretUse {
+  name: string;
+  env: string;
+  ref: string;
+  digest: string;
+}
+
 export interface ContainerCreate extends ActionBase {
   kind: 'container.create';
   change: 'create';
   run: RunSpec;
+  /** Podman secrets to create (from HIY's secret store) before the container runs. */
+  secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
 }
 
@@ -70,6 +80,8 @@ export interface ContainerReplace extends ActionBase {
   /** The container's final name; `run.name` is a temporary name (`NAME_next`) for start-first. */
   finalName: string;
   run: RunSpec;
+  /** Podman secrets to create (from HIY's secret store) before the container runs. */
+  secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */

@@ -19,6 +19,7 @@ import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { applyPins, type Pin, PinStore } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
+import { digestSecrets, SecretStore } from './secrets.js';
 import { StatusStore } from './statusStore.js';
 
 /** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
@@ -84,6 +85,7 @@ export function planWithPins(
   stateRepo: DesiredState,
   observed: ObservedState,
   pins: Record<string, Pin>,
+  secretDigests: Record<string, string> = {},
 ): Planned {
   const { desired, effects } = applyPins(stateRepo, pins);
   const plan = computePlanValue({
@@ -91,6 +93,7 @@ export function planWithPins(
     observed,
     observedFingerprint: fingerprintObserved(observed),
     settings: engine.settings,
+    secretDigests,
   });
   if (effects.length > 0) plan.pins = effects;
   return { desired, stateRepo, observed, plan };
@@ -104,7 +107,33 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
     new PinStore(engine.settings.dataDir).read(),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  return planWithPins(engine, result.state, observed, { ...stored, ...opts.pins });
+  const pins = { ...stored, ...opts.pins };
+  return planWithPins(
+    engine,
+    result.state,
+    observed,
+    pins,
+    await secretDigestsFor(engine, result.state, pins),
+  );
+}
+
+/**
+ * Salted digests of the secrets the state repo (and pinned releases) use; the values stay in the store.
+ * A secret that is not set is a state repo error: nothing is planned, let alone applied.
+ */
+export async function secretDigestsFor(
+  engine: Engine,
+  stateRepo: DesiredState,
+  pins: Record<string, Pin> = {},
+): Promise<Record<string, string>> {
+  const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
+  const { digests, diagnostics } = await digestSecrets(
+    workloads,
+    stateRepo.resources,
+    new SecretStore(engine.settings.dataDir),
+  );
+  if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
+  return digests;
 }
 
 /** Checks that a saved plan still fits the state repo head and the observed state. */
@@ -177,6 +206,7 @@ export async function applyAndRecord(
         volumes: planned.observed.volumes,
         stateCommit: plan.commit,
         journal: new Journal(engine.settings.dataDir),
+        secrets: new SecretStore(engine.settings.dataDir),
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
             snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);

@@ -6,7 +6,14 @@ import { StateRepoInvalidError } from '../model/diagnostics.js';
 import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import { applyAndRecord, type Engine, loadDesired, planWithPins, withApplyLock } from './engine.js';
+import {
+  applyAndRecord,
+  type Engine,
+  loadDesired,
+  planWithPins,
+  secretDigestsFor,
+  withApplyLock,
+} from './engine.js';
 import { type Pin, PinStore, workloadHash } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
 
@@ -125,7 +132,9 @@ export async function rollback(
       pinnedAt: new Date().toISOString(),
       withData: req.withData,
     };
-    const planned = planWithPins(engine, stateRepo, observed, { ...pins, [id]: pin });
+    const allPins = { ...pins, [id]: pin };
+    const digests = await secretDigestsFor(engine, stateRepo, allPins);
+    const planned = planWithPins(engine, stateRepo, observed, allPins, digests);
     const plan = scopePlan(planned.plan, id, observed.proxy.state);
     if (req.withData && target.workload.volumes.length === 0)
       throw new RollbackError(`${id} has no volumes: --with-data has nothing to restore`);

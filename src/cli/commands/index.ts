@@ -5,6 +5,7 @@ import { command as apply } from './apply.js';
 import { command as plan } from './plan.js';
 import { command as releases } from './releases.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.js';
+import { command as secret } from './secret.js';
 import { command as snapshot } from './snapshot.js';
 import { command as status } from './status.js';
 import { command as validate } from './validate.js';
@@ -20,4 +21,5 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  secret,
 ];

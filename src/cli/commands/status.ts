@@ -3,7 +3,7 @@
 import { LABEL_RESOURCE } from '../../model/labels.js';
 import type { Settings } from '../../model/settings.js';
 import { observe } from '../../observed/observe.js';
-import { loadDesired, planWithPins } from '../../reconcile/engine.js';
+import { loadDesired, planWithPins, secretDigestsFor } from '../../reconcile/engine.js';
 import { PinStore } from '../../reconcile/pins.js';
 import { StatusStore } from '../../reconcile/statusStore.js';
 import type { Command } from '../command.js';
@@ -49,7 +49,9 @@ export async function statusCommand(
     new StatusStore(settings.dataDir).read(),
     new PinStore(settings.dataDir).read(),
   ]);
-  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins).plan : undefined;
+  // A secret that is not set is reported by plan/apply; status still shows the rest.
+  const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};
+  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins, digests).plan : undefined;
   const ids = new Set<string>([
     ...(desired.state?.workloads.map((w) => w.id) ?? []),
     ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),

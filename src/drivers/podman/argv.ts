@@ -1,6 +1,14 @@
 // Pure Podman argv builders and output parsers: no I/O, one builder per operation, arrays never shell strings.
 import { z } from 'zod';
-import type { BuildSpec, ContainerInfo, PortMapping, RunSpec, VolumeInfo } from './types.js';
+import type {
+  BuildSpec,
+  ContainerInfo,
+  ImageCommand,
+  PortMapping,
+  RunSpec,
+  SecretInfo,
+  VolumeInfo,
+} from './types.js';
 
 /** CFS period used to turn a CPU count into `--cpu-quota` for builds (Podman's default period). */
 const CPU_PERIOD_US = 100_000;
@@ -57,23 +65,91 @@ function publishFlag(p: RunSpec['publish'][number]): string {
   return `${ip}${p.hostPort}:${p.containerPort}/${p.protocol}`;
 }
 
+/** Where a container sees HIY's static busybox, which runs the secret shim. */
+export const SHIM_BINARY = '/run/hiy/busybox';
+/** Where secret files are mounted in a container, one file per variable. */
+export const SECRET_ENV_DIR = '/run/secrets/hiy-env';
+/**
+ * Exports every file of SECRET_ENV_DIR as a variable of the same name (trailing newlines kept: the `x` guard),
+ * then execs the real command, which becomes PID 1 and gets the signals. Only the container's processes see the
+ * values; `podman inspect` shows this script, never a value.
+ */
+export const SECRET_SHIM_SCRIPT = `B=${SHIM_BINARY}; for f in ${SECRET_ENV_DIR}/*; do [ -f "$f" ] || continue; v=$($B cat "$f"; printf x); export "\${f##*/}=\${v%x}"; done; unset B f v; exec "$@"`;
+
+/** How runArgv turns secretEnv into a shim: the host's static busybox and, if needed, the image's command. */
+export interface RunArgvOptions {
+  /** Host path of a statically linked busybox, bind-mounted read-only at SHIM_BINARY (default /bin/busybox). */
+  shimBinary?: string;
+  /** The image's entrypoint and cmd; required for secretEnv when the spec gives no entrypoint. */
+  imageCommand?: ImageCommand;
+}
+
+/** The command a container runs, Kubernetes rules: `command` replaces the entrypoint (and drops the image's cmd). */
+function effectiveCommand(spec: RunSpec, image: ImageCommand | undefined): string[] {
+  if (spec.entrypoint) return [...spec.entrypoint, ...(spec.args ?? [])];
+  if (!image)
+    throw new Error(`run ${spec.name}: secretEnv needs the image's command (inspect the image first)`);
+  return [...image.entrypoint, ...(spec.args ?? image.cmd)];
+}
+
 /**
  * `podman run -d` for a spec. Images under `localhost/` exist only on this box (HIY builds or imports
  * them), so `--pull=never` makes a missing one fail at once instead of retrying a registry at localhost:443
  * for seconds; any other image is pulled when missing, as users of registries expect.
  */
-export function runArgv(spec: RunSpec): string[] {
+export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   const pull = spec.image.startsWith('localhost/') ? '--pull=never' : '--pull=missing';
   const argv = ['run', '-d', pull, '--name', spec.name, ...labelFlags('--label', spec.labels)];
   for (const [k, v] of sortedEntries(spec.env)) argv.push('--env', `${k}=${v}`);
-  if (spec.entrypoint) argv.push('--entrypoint', JSON.stringify(spec.entrypoint));
+  const secrets = [...(spec.secretEnv ?? [])].sort((a, b) => (a.env < b.env ? -1 : a.env > b.env ? 1 : 0));
+  let args = spec.args ?? [];
+  if (secrets.length > 0) {
+    for (const s of secrets)
+      argv.push('--secret', `${s.secret},type=mount,target=${SECRET_ENV_DIR}/${s.env}`);
+    argv.push('-v', `${opts.shimBinary ?? '/bin/busybox'}:${SHIM_BINARY}:ro`);
+    argv.push('--entrypoint', JSON.stringify([SHIM_BINARY, 'sh', '-c', SECRET_SHIM_SCRIPT, 'hiy-secrets']));
+    args = effectiveCommand(spec, opts.imageCommand);
+  } else if (spec.entrypoint) argv.push('--entrypoint', JSON.stringify(spec.entrypoint));
   for (const v of spec.volumes) argv.push('-v', `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
   for (const p of spec.publish) argv.push('-p', publishFlag(p));
   argv.push('--restart', spec.restart);
   if (spec.memoryBytes !== undefined) argv.push('--memory', String(spec.memoryBytes));
   if (spec.cpus !== undefined) argv.push('--cpus', String(spec.cpus));
-  argv.push('--stop-timeout', String(spec.stopTimeoutSeconds), spec.image, ...(spec.args ?? []));
+  argv.push('--stop-timeout', String(spec.stopTimeoutSeconds), spec.image, ...args);
   return argv;
+}
+
+/** `podman secret create`: the value is read from stdin (`-`), so it is never in any process's argv. */
+export function secretCreateArgv(name: string, labels: Record<string, string>): string[] {
+  return ['secret', 'create', ...labelFlags('--label', labels), name, '-'];
+}
+
+/** IDs of all secrets, one per line (Podman 4.3 can neither filter secrets by label nor print them as JSON). */
+export function secretLsArgv(): string[] {
+  return ['secret', 'ls', '--quiet', '--noheading'];
+}
+
+export function secretInspectArgv(ids: string[]): string[] {
+  return ['secret', 'inspect', ...ids];
+}
+
+export function secretRmArgv(name: string): string[] {
+  return ['secret', 'rm', name];
+}
+
+/** The image's entrypoint and cmd, as one JSON line. */
+export function imageCommandArgv(ref: string): string[] {
+  return [
+    'image',
+    'inspect',
+    '--format',
+    '{"entrypoint":{{json .Config.Entrypoint}},"cmd":{{json .Config.Cmd}}}',
+    ref,
+  ];
+}
+
+export function pullArgv(ref: string): string[] {
+  return ['pull', '--quiet', ref];
 }
 
 /** The argv with environment values replaced, for errors and logs. */
@@ -211,4 +287,28 @@ export function parseVolumeLs(json: string): VolumeInfo[] {
     const e = volumeEntrySchema.parse(raw);
     return { name: e.Name, labels: e.Labels, mountpoint: e.Mountpoint ?? '' };
   });
+}
+
+const secretInspectSchema = z.object({
+  ID: z.string(),
+  Spec: z.object({ Name: z.string(), Labels: labelsSchema }),
+});
+
+/** Parses `podman secret inspect` (names and labels; it never prints values unless asked to). */
+export function parseSecretInspect(json: string): SecretInfo[] {
+  return parseJsonArray(json, 'podman secret inspect').map((raw) => {
+    const e = secretInspectSchema.parse(raw);
+    return { id: e.ID, name: e.Spec.Name, labels: e.Spec.Labels };
+  });
+}
+
+const imageCommandSchema = z.object({
+  entrypoint: z.array(z.string()).nullish(),
+  cmd: z.array(z.string()).nullish(),
+});
+
+/** Parses imageCommandArgv's output. */
+export function parseImageCommand(json: string): ImageCommand {
+  const e = imageCommandSchema.parse(JSON.parse(json.trim()));
+  return { entrypoint: e.entrypoint ?? [], cmd: e.cmd ?? [] };
 }

@@ -12,6 +12,7 @@ import {
   PodmanError,
   type PortMapping,
   type RunSpec,
+  type SecretInfo,
   type VolumeInfo,
 } from './types.js';
 
@@ -60,6 +61,7 @@ export class FakePodman implements PodmanDriver {
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
+  private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   /** Each volume's regular files by path relative to the volume root. */
   private readonly volumeFiles = new Map<string, Map<string, Buffer>>();
   private clock = 1_700_000_000;
@@ -110,6 +112,10 @@ export class FakePodman implements PodmanDriver {
     const argv = this.enter(['run', spec.name]);
     const imageId = this.images.get(normalizeImageRef(spec.image));
     if (!imageId) fail(argv, 125, `${spec.image}: image not known`);
+    for (const s of spec.secretEnv ?? []) {
+      if (!this.secrets.has(s.secret))
+        fail(argv, 125, `no secret with name or id "${s.secret}": no such secret`);
+    }
     const holder = this.containers.get(spec.name);
     if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
     const busy = this.portConflict(toPorts(spec), undefined);
@@ -182,6 +188,38 @@ export class FakePodman implements PodmanDriver {
     const c = this.find(argv, name);
     if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
     return this.execHandler(name, command);
+  }
+
+  async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
+    const argv = this.enter(['secret', 'create', name, '-']);
+    if (this.secrets.has(name)) fail(argv, 125, `${name}: secret name in use`);
+    this.secrets.set(name, {
+      id: randomBytes(12).toString('hex').slice(0, 25),
+      name,
+      labels: { ...labels },
+      value,
+    });
+  }
+
+  async listSecrets(labels: Record<string, string>): Promise<SecretInfo[]> {
+    this.enter(['secret', 'ls']);
+    return [...this.secrets.values()]
+      .filter((s) => hasLabels(s.labels, labels))
+      .map((s) => ({ id: s.id, name: s.name, labels: { ...s.labels } }));
+  }
+
+  async removeSecret(name: string): Promise<void> {
+    this.enter(['secret', 'rm', name]);
+    this.secrets.delete(name);
+  }
+
+  /** The environment a container's process sees: env plus its secrets' values (as the shim exports them). */
+  containerEnv(name: string): Record<string, string> | undefined {
+    const c = this.containers.get(name);
+    if (!c) return undefined;
+    const env = { ...c.spec.env };
+    for (const s of c.spec.secretEnv ?? []) env[s.env] = this.secrets.get(s.secret)?.value ?? '';
+    return env;
   }
 
   /** Writes a file into a volume, as a container using it would (`sub/a.txt`, no leading slash). */
@@ -302,7 +340,8 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
 }
 
 function fail(argv: string[], exitCode: number, stderr: string): never {
-  const op = argv[0] === 'volume' || argv[0] === 'image' ? `${argv[0]} ${argv[1]}` : argv[0];
+  const op =
+    argv[0] === 'volume' || argv[0] === 'image' || argv[0] === 'secret' ? `${argv[0]} ${argv[1]}` : argv[0];
   throw new PodmanError(`podman ${op} failed (exit ${exitCode}): ${stderr}`, {
     argv,
     exitCode,

@@ -4,14 +4,22 @@ import {
   buildArgv,
   execArgv,
   hasLabels,
+  imageCommandArgv,
   imageExistsArgv,
+  parseImageCommand,
   parsePs,
+  parseSecretInspect,
   parseVolumeLs,
   psArgv,
+  pullArgv,
   redactArgv,
   renameArgv,
   rmArgv,
   runArgv,
+  secretCreateArgv,
+  secretInspectArgv,
+  secretLsArgv,
+  secretRmArgv,
   startArgv,
   stopArgv,
   volumeCreateArgv,
@@ -23,9 +31,11 @@ import {
 import {
   type BuildSpec,
   type ContainerInfo,
+  type ImageCommand,
   type PodmanDriver,
   PodmanError,
   type RunSpec,
+  type SecretInfo,
   type VolumeInfo,
 } from './types.js';
 
@@ -39,6 +49,8 @@ export interface PodmanCliOptions {
   buildTimeoutMs?: number;
   /** Timeout of a volume export or import (they scale with the data); default 30 min. */
   transferTimeoutMs?: number;
+  /** Host path of a static busybox, mounted into containers with secretEnv to run the shim; default /bin/busybox. */
+  shimBinary?: string;
 }
 
 interface CallOptions {
@@ -47,6 +59,8 @@ interface CallOptions {
   okExitCodes?: number[] | 'any';
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
+  /** Written to the process's stdin (secret values: never in argv). */
+  input?: string;
 }
 
 interface CallResult {
@@ -57,7 +71,9 @@ interface CallResult {
 
 /** The words naming the operation in messages: `run`, `volume create`, `image exists`. */
 function operation(argv: string[]): string {
-  return argv[0] === 'volume' || argv[0] === 'image' ? `${argv[0]} ${argv[1]}` : (argv[0] ?? '');
+  return argv[0] === 'volume' || argv[0] === 'image' || argv[0] === 'secret'
+    ? `${argv[0]} ${argv[1]}`
+    : (argv[0] ?? '');
 }
 
 function firstLine(stderr: string): string {
@@ -81,12 +97,14 @@ export class PodmanCli implements PodmanDriver {
   private readonly timeoutMs: number;
   private readonly buildTimeoutMs: number;
   private readonly transferTimeoutMs: number;
+  private readonly shimBinary: string;
 
   constructor(options: PodmanCliOptions = {}) {
     this.binary = options.binary ?? 'podman';
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.buildTimeoutMs = options.buildTimeoutMs ?? 30 * 60_000;
     this.transferTimeoutMs = options.transferTimeoutMs ?? 30 * 60_000;
+    this.shimBinary = options.shimBinary ?? '/bin/busybox';
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -111,7 +129,16 @@ export class PodmanCli implements PodmanDriver {
   }
 
   async runContainer(spec: RunSpec): Promise<string> {
-    const { stdout } = await this.call(runArgv(spec));
+    let imageCommand: ImageCommand | undefined;
+    if (spec.secretEnv?.length && !spec.entrypoint) {
+      // The shim must exec the image's own command, so the image's entrypoint and cmd are needed first.
+      if (!spec.image.startsWith('localhost/') && !(await this.imageExists(spec.image)))
+        await this.call(pullArgv(spec.image), { timeoutMs: this.buildTimeoutMs });
+      const argv = imageCommandArgv(spec.image);
+      const { stdout } = await this.call(argv);
+      imageCommand = this.parse(argv, () => parseImageCommand(stdout));
+    }
+    const { stdout } = await this.call(runArgv(spec, { shimBinary: this.shimBinary, imageCommand }));
     return stdout.trim().split('\n').pop()?.trim() ?? '';
   }
 
@@ -155,6 +182,28 @@ export class PodmanCli implements PodmanDriver {
     return result.exitCode;
   }
 
+  async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
+    await this.call(secretCreateArgv(name, labels), { input: value });
+  }
+
+  async listSecrets(labels: Record<string, string>): Promise<SecretInfo[]> {
+    const { stdout } = await this.call(secretLsArgv());
+    const ids = stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    if (ids.length === 0) return [];
+    const argv = secretInspectArgv(ids);
+    // A secret removed between the two calls makes inspect exit non-zero but still print the others.
+    const r = await this.call(argv, { okExitCodes: [125] });
+    return this.parse(argv, () => parseSecretInspect(r.stdout)).filter((s) => hasLabels(s.labels, labels));
+  }
+
+  async removeSecret(name: string): Promise<void> {
+    const r = await this.call(secretRmArgv(name), { okExitCodes: [125] });
+    if (r.exitCode !== 0 && !/no such secret/.test(r.stderr)) throw this.failure(secretRmArgv(name), r);
+  }
+
   async exportVolume(name: string, file: string): Promise<void> {
     await this.call(volumeExportArgv(name, file), { timeoutMs: this.transferTimeoutMs });
   }
@@ -190,7 +239,7 @@ export class PodmanCli implements PodmanDriver {
       reject: false,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 2_000,
-      stdin: 'ignore',
+      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
       stdout,
       stderr,
     });

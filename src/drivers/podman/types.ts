@@ -35,6 +35,12 @@ export interface RunSpec {
   image: string;
   labels: Record<string, string>;
   env: Record<string, string>;
+  /**
+   * Variables taken from Podman secrets (`podman secret create`), by secret name. They are mounted as files
+   * (`type=mount`) and exported by a small shim before the real command runs, because Podman before 5.3 shows
+   * `type=env` secret values in `podman inspect` (containers/podman#23788).
+   */
+  secretEnv?: { env: string; secret: string }[];
   /** Replaces the image entrypoint (Kubernetes `command`). */
   entrypoint?: string[];
   /** Replaces the image command (Kubernetes `args`). */
@@ -56,6 +62,19 @@ export interface BuildSpec {
   /** Resource caps for the build, where the host supports them. */
   memoryBytes?: number;
   cpus?: number;
+}
+
+/** A Podman secret as HIY sees it: name and labels, never the value. */
+export interface SecretInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** An image's own command: what runs when a container gives neither entrypoint nor args. */
+export interface ImageCommand {
+  entrypoint: string[];
+  cmd: string[];
 }
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
@@ -92,6 +111,12 @@ export interface PodmanDriver {
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
   exec(name: string, command: string[], timeoutMs: number): Promise<number>;
+  /** Creates a secret from a value passed on stdin (never in argv). Fails if the name is taken. */
+  createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
+  /** All secrets carrying every given label (names and labels only). */
+  listSecrets(labels: Record<string, string>): Promise<SecretInfo[]>;
+  /** Removes a secret; absent is not an error. */
+  removeSecret(name: string): Promise<void>;
   /** Writes the volume's content as a tar archive to `file` (a host path; replaced if present). */
   exportVolume(name: string, file: string): Promise<void>;
   /**
