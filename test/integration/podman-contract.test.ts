@@ -205,6 +205,39 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       }
     });
 
+    test('secrets: created from a value, listed by every label, a taken name fails, removal of none is fine', async () => {
+      const name = `${instance}-web.TOKEN.0123456789abcdef`;
+      await driver.createSecret(name, 'v4lue', { ...owned, [LABEL_RESOURCE]: 'port/web' });
+      const listed = await driver.listSecrets(owned);
+      assert.deepEqual(
+        listed.map((s) => [s.name, s.labels[LABEL_RESOURCE]]),
+        [[name, 'port/web']],
+      );
+      assert.ok(!JSON.stringify(listed).includes('v4lue'), 'a listing never holds the value');
+      assert.deepEqual(await driver.listSecrets({ ...owned, [LABEL_INSTANCE]: 'other' }), []);
+      const taken = await driver.createSecret(name, 'x', owned).catch((e: unknown) => e);
+      assert.ok(taken instanceof PodmanError);
+      assert.match(taken.data.stderr ?? '', /secret name in use/);
+      const missing = await driver
+        .runContainer(runSpec('nosecret', { secretEnv: [{ env: 'TOKEN', secret: `${instance}-absent` }] }))
+        .catch((e: unknown) => e);
+      assert.ok(missing instanceof PodmanError);
+      assert.match(missing.message, /no such secret/);
+      // No entrypoint: the real driver reads the image's own command to run it behind the secret shim.
+      await driver.runContainer(
+        runSpec('withsecret', {
+          entrypoint: undefined,
+          args: ['sleep', '30'],
+          secretEnv: [{ env: 'TOKEN', secret: name }],
+        }),
+      );
+      assert.equal((await findOwned('withsecret'))?.state, 'running');
+      await driver.removeContainer(`${instance}-withsecret`, 0);
+      await driver.removeSecret(name);
+      await driver.removeSecret(name);
+      assert.deepEqual(await driver.listSecrets(owned), []);
+    });
+
     test('one call per operation', async () => {
       const before = driver.calls;
       await driver.listContainers(owned);

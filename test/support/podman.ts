@@ -30,6 +30,18 @@ export async function cleanupInstance(instance: string): Promise<void> {
   if (volumes.length > 0) await execa('podman', ['volume', 'rm', '-f', ...volumes]);
   const images = await lines(['images', '-q', '--filter', filter]);
   if (images.length > 0) await execa('podman', ['rmi', '-f', '--ignore', ...new Set(images)]);
+  for (const name of await instanceSecrets(instance)) {
+    await execa('podman', ['secret', 'rm', name], { reject: false });
+  }
+}
+
+/** Names of the Podman secrets labelled `hiy.instance=<instance>` (Podman 4.3 cannot filter secrets by label). */
+export async function instanceSecrets(instance: string): Promise<string[]> {
+  const ids = await lines(['secret', 'ls', '--quiet', '--noheading']);
+  if (ids.length === 0) return [];
+  const r = await execa('podman', ['secret', 'inspect', ...ids], { reject: false });
+  const all = JSON.parse(r.stdout || '[]') as { Spec: { Name: string; Labels?: Record<string, string> } }[];
+  return all.filter((s) => s.Spec.Labels?.[LABEL_INSTANCE] === instance).map((s) => s.Spec.Name);
 }
 
 /** Builds localhost/hiy/busybox:latest if missing, with the same script as setup.sh (it takes a lock). */

@@ -119,9 +119,16 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   return argv;
 }
 
-/** `podman secret create`: the value is read from stdin (`-`), so it is never in any process's argv. */
+/** The variable through which a secret value is handed to `podman secret create --env`. */
+export const SECRET_VALUE_VAR = 'HIY_SECRET_VALUE';
+
+/**
+ * `podman secret create --env`: the value is read from the podman process's own environment (SECRET_VALUE_VAR),
+ * so it is never in any argv (which every user of the box can read). Not stdin: Podman 4.3 accepts `-` only
+ * from a pipe or a file, and Node hands children a socket.
+ */
 export function secretCreateArgv(name: string, labels: Record<string, string>): string[] {
-  return ['secret', 'create', ...labelFlags('--label', labels), name, '-'];
+  return ['secret', 'create', '--env', ...labelFlags('--label', labels), name, SECRET_VALUE_VAR];
 }
 
 /** IDs of all secrets, one per line (Podman 4.3 can neither filter secrets by label nor print them as JSON). */

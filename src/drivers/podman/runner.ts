@@ -16,6 +16,7 @@ import {
   renameArgv,
   rmArgv,
   runArgv,
+  SECRET_VALUE_VAR,
   secretCreateArgv,
   secretInspectArgv,
   secretLsArgv,
@@ -59,8 +60,8 @@ interface CallOptions {
   okExitCodes?: number[] | 'any';
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
-  /** Written to the process's stdin (secret values: never in argv). */
-  input?: string;
+  /** Extra environment of the podman process (a secret value: never in argv). */
+  env?: Record<string, string>;
 }
 
 interface CallResult {
@@ -183,7 +184,7 @@ export class PodmanCli implements PodmanDriver {
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
-    await this.call(secretCreateArgv(name, labels), { input: value });
+    await this.call(secretCreateArgv(name, labels), { env: { [SECRET_VALUE_VAR]: value } });
   }
 
   async listSecrets(labels: Record<string, string>): Promise<SecretInfo[]> {
@@ -239,7 +240,8 @@ export class PodmanCli implements PodmanDriver {
       reject: false,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 2_000,
-      ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+      stdin: 'ignore',
+      ...(opts.env ? { env: opts.env } : {}),
       stdout,
       stderr,
     });
