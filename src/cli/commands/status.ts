@@ -1,92 +1,20 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
 
-import { LABEL_RESOURCE } from '../../model/labels.js';
 import type { Settings } from '../../model/settings.js';
-import { observe } from '../../observed/observe.js';
-import { loadDesired, planWithPins, secretDigestsFor } from '../../reconcile/engine.js';
-import { PinStore } from '../../reconcile/pins.js';
-import { StatusStore } from '../../reconcile/statusStore.js';
+import { computeStatusView } from '../../reconcile/statusView.js';
 import type { Command } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 import { table } from '../table.js';
 
-export interface ResourceStatus {
-  id: string;
-  inStateRepo: boolean;
-  container: { name: string; state: string; image: string } | null;
-  routes: string[];
-  lastAppliedCommit?: string;
-  lastError?: string;
-  /** The plan has actions for this resource: the box does not match the state repo yet. */
-  pending: boolean;
-  /** Held at a release by `hiy rollback`: the state repo's version at `ignoredCommit` is ignored. */
-  pinned?: { release: number; ignoredCommit: string; since: string };
-}
-
-export interface StatusView {
-  stateRepo: string;
-  branch: string;
-  head?: string;
-  lastAppliedCommit?: string;
-  lastAppliedAt?: string;
-  lastAttemptedCommit?: string;
-  lastError?: string;
-  stateErrors: number;
-  resources: ResourceStatus[];
-  retainedVolumes: string[];
-}
+export type { ResourceStatus, StatusView } from '../../reconcile/statusView.js';
 
 export async function statusCommand(
   deps: CliDeps,
   settings: Settings,
   opts: { json: boolean },
 ): Promise<number> {
-  const engine = deps.makeEngine(settings);
-  const [desired, observed, stored, pins] = await Promise.all([
-    loadDesired(engine),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: settings.instance }),
-    new StatusStore(settings.dataDir).read(),
-    new PinStore(settings.dataDir).read(),
-  ]);
-  // A secret that is not set is reported by plan/apply; status still shows the rest.
-  const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};
-  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins, digests).plan : undefined;
-  const ids = new Set<string>([
-    ...(desired.state?.workloads.map((w) => w.id) ?? []),
-    ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),
-  ]);
-  ids.delete('');
-  const routes = observed.proxy.state?.routes ?? [];
-  const resources: ResourceStatus[] = [...ids].sort().map((id) => {
-    const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
-    const rec = stored.resources[id];
-    const pinned = plan?.pins?.find((p) => p.resource === id && p.state === 'pinned');
-    return {
-      id,
-      inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
-      container: c ? { name: c.name, state: c.state, image: c.image } : null,
-      routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
-      lastAppliedCommit: rec?.lastAppliedCommit,
-      lastError: rec?.lastError,
-      pending: plan?.actions.some((a) => a.resource === id) ?? false,
-      ...(pinned && {
-        pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
-      }),
-    };
-  });
-  const view: StatusView = {
-    stateRepo: settings.stateRepo,
-    branch: settings.branch,
-    head: desired.state?.commit,
-    lastAppliedCommit: stored.lastAppliedCommit,
-    lastAppliedAt: stored.lastAppliedAt,
-    lastAttemptedCommit: stored.lastAttemptedCommit,
-    lastError: stored.lastError,
-    stateErrors: desired.diagnostics.filter((d) => d.severity === 'error').length,
-    resources,
-    retainedVolumes: plan?.retained.map((r) => r.name) ?? [],
-  };
+  const view = await computeStatusView(deps.makeEngine(settings));
   if (opts.json) {
     deps.io.out(`${JSON.stringify(view, null, 2)}\n`);
     return EXIT.ok;
@@ -99,6 +27,7 @@ export async function statusCommand(
   if (view.stateErrors) deps.io.out(`The state repo has ${view.stateErrors} error(s): run hiy validate.\n`);
   if (view.lastError) deps.io.out(`Last apply failed: ${view.lastError}\n`);
   deps.io.out('\n');
+  const { resources } = view;
   if (resources.length === 0) deps.io.out('No resources.\n');
   else {
     const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'NOTE']];
