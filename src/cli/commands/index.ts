@@ -8,6 +8,7 @@ import { command as rollback, unpinCommand as unpin } from './rollback.js';
 import { command as secret } from './secret.js';
 import { command as snapshot } from './snapshot.js';
 import { command as status } from './status.js';
+import { command as token } from './token.js';
 import { command as validate } from './validate.js';
 import { command as volume } from './volume.js';
 
@@ -22,4 +23,5 @@ export const COMMANDS: Command[] = [
   snapshot,
   volume,
   secret,
+  token,
 ];

@@ -1,0 +1,323 @@
+// The JSON API under /api/v1/: reads filtered by the caller's grants, actions through the controller or the
+// reconcile functions, every mutating call (allowed or not) written to the audit log.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { LockBusyError } from '../apply/lock.js';
+import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { parseResourceId, resourceId } from '../model/names.js';
+import type { AuditLog } from '../reconcile/audit.js';
+import type { Controller, ControllerEvent } from '../reconcile/controller.js';
+import { createSnapshots, DataCommandError, snapshotsOf } from '../reconcile/dataOps.js';
+import { computePlan, type Engine, loadDesired } from '../reconcile/engine.js';
+import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../reconcile/grants.js';
+import { ReleaseStore } from '../reconcile/releases.js';
+import { RollbackError, rollback } from '../reconcile/rollback.js';
+import { computeStatusView } from '../reconcile/statusView.js';
+import { type Authenticator, type Caller, requireGrant } from './auth.js';
+import { HttpError, readJson, sendJson } from './http.js';
+
+export interface ApiContext {
+  engine: Engine;
+  controller: Controller;
+  auth: Authenticator;
+  audit: AuditLog;
+  logger: Logger;
+}
+
+type Handler = (
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: string[],
+) => Promise<void>;
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  handler: Handler;
+}
+
+const canView = (caller: Caller, resource: string) => isAllowed(caller.user, 'read', resource);
+
+/** `greeter` → app/greeter or port/greeter, whichever the ids hold; ids as they are. */
+function resolveName(name: string, ids: string[]): string | undefined {
+  if (parseResourceId(name)) return name;
+  const found = ids.filter((id) => id === `app/${name}` || id === `port/${name}`);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+async function workloadIds(engine: Engine): Promise<string[]> {
+  const desired = await loadDesired(engine);
+  return desired.state?.workloads.map((w) => w.id) ?? [];
+}
+
+/** Turns what the reconcile layer throws into HTTP answers; anything unexpected stays a 500. */
+function toHttp(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StateRepoInvalidError)
+    return new HttpError(422, err.code, err.message, { diagnostics: err.diagnostics });
+  if (err instanceof LockBusyError) return new HttpError(409, 'BUSY', err.message);
+  if (err instanceof RollbackError) return new HttpError(409, err.code, err.message);
+  if (err instanceof DataCommandError) return new HttpError(409, err.code, err.message);
+  return undefined;
+}
+
+/** Runs a mutating action: authenticate, check the grant, act, and audit every outcome. */
+async function mutate(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  action: string,
+  resolve: (body: Record<string, unknown>) => Promise<string>,
+  authorize: (caller: Caller, target: string) => void,
+  act: (
+    caller: Caller,
+    target: string,
+    body: Record<string, unknown>,
+  ) => Promise<{ result: unknown; detail?: string; ok?: boolean }>,
+): Promise<unknown> {
+  let caller: Caller | undefined;
+  let target: string | undefined;
+  try {
+    caller = await ctx.auth.authenticate(req);
+    const body = await readJson(req);
+    target = await resolve(body);
+    authorize(caller, target);
+    const { result, detail, ok = true } = await act(caller, target, body);
+    await ctx.audit.append({
+      actor: caller.user.metadata.name,
+      via: 'api',
+      action,
+      target,
+      result: ok ? 'ok' : 'failed',
+      ...(detail ? { detail } : {}),
+    });
+    return result;
+  } catch (err) {
+    const http = toHttp(err);
+    await ctx.audit.append({
+      actor: caller?.user.metadata.name ?? 'anonymous',
+      via: 'api',
+      action,
+      ...(target ? { target } : {}),
+      result: http?.status === 401 ? 'unauthenticated' : http?.status === 403 ? 'denied' : 'failed',
+      detail: (err as Error).message,
+    });
+    throw http ?? err;
+  }
+}
+
+function filterEvent(caller: Caller, e: ControllerEvent): boolean {
+  return !e.resource || canView(caller, e.resource);
+}
+
+const routes: Route[] = [
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/status$/,
+    handler: async (ctx, req, res) => {
+      const caller = await ctx.auth.authenticate(req);
+      const view = await computeStatusView(ctx.engine);
+      sendJson(res, 200, { ...view, resources: view.resources.filter((r) => canView(caller, r.id)) });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/resources$/,
+    handler: async (ctx, req, res) => {
+      const caller = await ctx.auth.authenticate(req);
+      const desired = await loadDesired(ctx.engine);
+      if (!desired.state) throw new StateRepoInvalidError(desired.diagnostics);
+      const items = desired.state.resources
+        .map((lr) => ({ id: resourceId(lr.resource.kind, lr.resource.metadata.name), lr }))
+        // Users (their keys and grants) are for those who administer everything.
+        .filter(({ id, lr }) =>
+          lr.resource.kind === 'User' ? isAllowed(caller.user, 'rollback', '*') : canView(caller, id),
+        )
+        .map(({ id, lr }) => ({ id, file: lr.file, line: lr.line, ...lr.resource }));
+      sendJson(res, 200, { commit: desired.state.commit, resources: items });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/releases\/([a-z0-9/-]+)$/,
+    handler: async (ctx, req, res, [name]) => {
+      const caller = await ctx.auth.authenticate(req);
+      const store = new ReleaseStore(ctx.engine.settings.dataDir);
+      const candidates = parseResourceId(name!) ? [name!] : [`app/${name}`, `port/${name}`];
+      let id = candidates[0]!;
+      let releases = await store.list(id);
+      for (const c of candidates.slice(1)) {
+        if (releases.length > 0) break;
+        id = c;
+        releases = await store.list(c);
+      }
+      requireGrant(caller, 'read', id);
+      sendJson(res, 200, { resource: id, releases: [...releases].reverse() });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/snapshots$/,
+    handler: async (ctx, req, res) => {
+      const caller = await ctx.auth.authenticate(req);
+      const url = new URL(req.url ?? '/', 'http://hiy');
+      const name = url.searchParams.get('resource') ?? undefined;
+      const all = await snapshotsOf(ctx.engine, name);
+      sendJson(res, 200, { snapshots: all.filter((m) => canView(caller, m.resource)) });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/plan$/,
+    handler: async (ctx, req, res) => {
+      const caller = await ctx.auth.authenticate(req);
+      const { plan } = await computePlan(ctx.engine);
+      if (isAllowed(caller.user, 'read', '*')) {
+        sendJson(res, 200, plan);
+        return;
+      }
+      // Someone granted a few apps sees their actions only, and not the whole proxy state.
+      const { proxy: _proxy, ...rest } = plan;
+      sendJson(res, 200, { ...rest, actions: plan.actions.filter((a) => canView(caller, a.resource)) });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/v1\/reconcile$/,
+    handler: async (ctx, req, res) => {
+      const outcome = await mutate(
+        ctx,
+        req,
+        'reconcile',
+        async () => '*',
+        (caller) => {
+          // A reconcile only converges to what is committed; deploy on any App is enough to ask for one.
+          if (!hasAnyRole(caller.user, REQUIRED_ROLE.reconcile)) {
+            const who = caller.user.metadata.name;
+            throw new HttpError(403, 'FORBIDDEN', `user ${who} may not start a reconcile`);
+          }
+        },
+        async (caller) => {
+          const o = await ctx.controller.enqueue({ kind: 'api', detail: caller.user.metadata.name });
+          return { result: o, ok: o.ok, detail: o.commit ? `commit ${o.commit}` : o.error };
+        },
+      );
+      sendJson(res, 200, outcome);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/v1\/rollback$/,
+    handler: async (ctx, req, res) => {
+      const outcome = await mutate(
+        ctx,
+        req,
+        'rollback',
+        (body) => targetOf(ctx, body),
+        (caller, id) => requireGrant(caller, 'rollback', id),
+        async (_caller, id, body) => {
+          const to = body.to;
+          if (to !== undefined && (typeof to !== 'number' || !Number.isInteger(to)))
+            throw new HttpError(400, 'BAD_REQUEST', '"to" must be a release number');
+          const o = await rollback(ctx.engine, {
+            name: id,
+            to: to as number | undefined,
+            withData: body.withData === true,
+          });
+          return {
+            result: {
+              resource: o.resource,
+              from: o.from,
+              to: o.to,
+              ok: o.result.ok,
+              results: o.result.results,
+              pinned: o.pinned,
+            },
+            ok: o.result.ok,
+            detail: `release ${o.from} → ${o.to}`,
+          };
+        },
+      );
+      sendJson(res, 200, outcome);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/v1\/snapshots$/,
+    handler: async (ctx, req, res) => {
+      const outcome = await mutate(
+        ctx,
+        req,
+        'snapshot.create',
+        (body) => targetOf(ctx, body),
+        (caller, id) => requireGrant(caller, 'snapshot', id),
+        async (_caller, id) => {
+          const taken = await createSnapshots(ctx.engine, id);
+          return {
+            result: { resource: id, snapshots: taken },
+            detail: taken.map((m) => `${m.volume}/${m.id}`).join(', '),
+          };
+        },
+      );
+      sendJson(res, 201, outcome);
+    },
+  },
+];
+
+/** The resource named by a request body's `resource` (`greeter` or `port/greeter`), which must exist. */
+async function targetOf(ctx: ApiContext, body: Record<string, unknown>): Promise<string> {
+  if (typeof body.resource !== 'string' || body.resource === '')
+    throw new HttpError(400, 'BAD_REQUEST', 'give the resource: {"resource": "NAME"}');
+  const id = resolveName(body.resource, await workloadIds(ctx.engine));
+  if (!id) throw new HttpError(404, 'NOT_FOUND', `no App or Port named ${body.resource} in the state repo`);
+  return id;
+}
+
+/** Live events as Server-Sent Events, filtered by the caller's grants; a comment line every 15 s keeps it open. */
+async function events(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const caller = await ctx.auth.authenticate(req);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  res.write(': connected\n\n');
+  const unsubscribe = ctx.controller.subscribe((e) => {
+    if (!filterEvent(caller, e)) return;
+    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  heartbeat.unref();
+  await new Promise<void>((resolve) => {
+    res.on('close', resolve);
+  });
+  clearInterval(heartbeat);
+  unsubscribe();
+}
+
+/** Answers an /api/v1/ request; false when no route matches the path. */
+export async function handleApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
+  const path = new URL(req.url ?? '/', 'http://hiy').pathname;
+  if (path === '/api/v1/events' && req.method === 'GET') {
+    await events(ctx, req, res);
+    return true;
+  }
+  const matching = routes.filter((r) => r.pattern.test(path));
+  if (matching.length === 0) return false;
+  const route = matching.find((r) => r.method === req.method);
+  if (!route) {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, {
+      allowed: matching.map((r) => r.method),
+    });
+  }
+  try {
+    await route.handler(ctx, req, res, (route.pattern.exec(path) ?? []).slice(1));
+  } catch (err) {
+    throw toHttp(err) ?? err;
+  }
+  return true;
+}

@@ -1,0 +1,82 @@
+// Prometheus metrics, counted from controller events: reconcile durations, actions by kind and result, last success.
+import type { ControllerEvent } from '../reconcile/controller.js';
+
+/** Upper bounds (seconds) of the reconcile duration histogram: no-op runs take ms, builds take minutes. */
+const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/**
+ * The events it reads (their contract with the controller):
+ * - `reconcile.finished` with `data.ok` (boolean) and `data.durationMs` (number);
+ * - `action.finished` / `action.failed` with `data.kind` (a plan action kind such as `container.replace`).
+ * Other events are ignored.
+ */
+export class Metrics {
+  private readonly bucketCounts = BUCKETS.map(() => 0);
+  private durationSum = 0;
+  private durationCount = 0;
+  private readonly runs = new Map<string, number>();
+  private readonly actions = new Map<string, number>();
+  private lastSuccess?: number;
+
+  /** Seeds the last success time (e.g. from the status stored before a restart). */
+  constructor(lastSuccessAt?: string) {
+    const t = lastSuccessAt ? Date.parse(lastSuccessAt) : Number.NaN;
+    if (Number.isFinite(t)) this.lastSuccess = t / 1000;
+  }
+
+  observe(e: ControllerEvent): void {
+    const data = e.data ?? {};
+    if (e.type === 'reconcile.finished') {
+      const ok = data.ok === true;
+      this.runs.set(ok ? 'ok' : 'failed', (this.runs.get(ok ? 'ok' : 'failed') ?? 0) + 1);
+      const ms = typeof data.durationMs === 'number' ? data.durationMs : undefined;
+      if (ms !== undefined) {
+        const s = ms / 1000;
+        BUCKETS.forEach((le, i) => {
+          if (s <= le) this.bucketCounts[i]!++;
+        });
+        this.durationSum += s;
+        this.durationCount++;
+      }
+      if (ok) this.lastSuccess = Date.parse(e.at) / 1000;
+    } else if (e.type === 'action.finished' || e.type === 'action.failed') {
+      const kind = typeof data.kind === 'string' ? data.kind : 'unknown';
+      const key = `${kind}\0${e.type === 'action.finished' ? 'done' : 'failed'}`;
+      this.actions.set(key, (this.actions.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** The Prometheus text exposition format (version 0.0.4). */
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP hiy_reconcile_duration_seconds Duration of reconcile runs.');
+    out.push('# TYPE hiy_reconcile_duration_seconds histogram');
+    BUCKETS.forEach((le, i) => {
+      out.push(`hiy_reconcile_duration_seconds_bucket{le="${le}"} ${this.bucketCounts[i]}`);
+    });
+    out.push(`hiy_reconcile_duration_seconds_bucket{le="+Inf"} ${this.durationCount}`);
+    out.push(`hiy_reconcile_duration_seconds_sum ${this.durationSum}`);
+    out.push(`hiy_reconcile_duration_seconds_count ${this.durationCount}`);
+    out.push('# HELP hiy_reconcile_runs_total Reconcile runs by result.');
+    out.push('# TYPE hiy_reconcile_runs_total counter');
+    for (const result of ['ok', 'failed'])
+      out.push(`hiy_reconcile_runs_total{result="${result}"} ${this.runs.get(result) ?? 0}`);
+    out.push('# HELP hiy_actions_total Plan actions applied, by kind and result.');
+    out.push('# TYPE hiy_actions_total counter');
+    for (const [key, n] of [...this.actions.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const [kind, result] = key.split('\0') as [string, string];
+      out.push(`hiy_actions_total{kind="${escapeLabel(kind)}",result="${result}"} ${n}`);
+    }
+    out.push(
+      '# HELP hiy_last_successful_reconcile_timestamp_seconds When a reconcile last succeeded (Unix time).',
+    );
+    out.push('# TYPE hiy_last_successful_reconcile_timestamp_seconds gauge');
+    if (this.lastSuccess !== undefined)
+      out.push(`hiy_last_successful_reconcile_timestamp_seconds ${this.lastSuccess}`);
+    return `${out.join('\n')}\n`;
+  }
+}

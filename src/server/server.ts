@@ -1,0 +1,119 @@
+// HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/ and /hooks/.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AuditLog } from '../reconcile/audit.js';
+import type { Controller } from '../reconcile/controller.js';
+import type { Engine } from '../reconcile/engine.js';
+import { StatusStore } from '../reconcile/statusStore.js';
+import { handleApi } from './api.js';
+import { Authenticator, UserDirectory } from './auth.js';
+import { HttpError, sendError, sendJson } from './http.js';
+import { Metrics } from './metrics.js';
+
+/** The default listen address: loopback only; exposing the API is a deliberate `--api-addr` choice. */
+export const DEFAULT_API_ADDR = '127.0.0.1:7070';
+
+/** Answers requests under a path prefix (webhooks); returns false when it does not handle the request. */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface ApiServerOptions {
+  controller: Controller;
+  engine: Engine;
+  /** `HOST:PORT` (`[::1]:7070` for IPv6); port 0 picks a free one. Default DEFAULT_API_ADDR. */
+  addr?: string;
+  /** Defaults to the engine's logger. */
+  logger?: Logger;
+  /** Extra handlers tried before the API (the webhook receiver). */
+  handlers?: ExtraHandler[];
+}
+
+export interface ApiServer {
+  /** `http://HOST:PORT` as bound. */
+  url: string;
+  port: number;
+  metrics: Metrics;
+  /** Stops accepting, ends open event streams, resolves when closed. */
+  close(): Promise<void>;
+}
+
+/** Splits `HOST:PORT` / `[V6]:PORT` / `:PORT` (all addresses). */
+export function parseListenAddr(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new Error(`--api-addr must look like 127.0.0.1:7070, not ${addr}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { engine, controller } = opts;
+  const logger = opts.logger ?? engine.logger;
+  const stored = await new StatusStore(engine.settings.dataDir).read();
+  const metrics = new Metrics(stored.lastAppliedAt);
+  const unsubscribe = controller.subscribe((e) => metrics.observe(e));
+  const ctx = {
+    engine,
+    controller,
+    auth: new Authenticator(engine, new UserDirectory(engine)),
+    audit: new AuditLog(engine.settings.dataDir),
+    logger,
+  };
+
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://hiy').pathname;
+    try {
+      if (path === '/healthz' && req.method === 'GET') {
+        sendJson(res, 200, { ok: true });
+        return;
+      }
+      if (path === '/metrics' && req.method === 'GET') {
+        const text = metrics.render();
+        res.writeHead(200, {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
+      }
+      for (const h of opts.handlers ?? []) if (await h(req, res)) return;
+      if (await handleApi(ctx, req, res)) return;
+      throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${path}`);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        sendError(res, err);
+        return;
+      }
+      // Details go to the log only; the client learns that it failed, not the internals.
+      logger.error({ err: (err as Error).message, path }, 'API request failed');
+      sendError(res, new HttpError(500, 'INTERNAL', `internal error: ${(err as Error).message}`));
+    }
+  });
+  const { host, port } = parseListenAddr(opts.addr ?? DEFAULT_API_ADDR);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  logger.info({ addr: `${shown}:${bound.port}` }, 'API listening');
+  return {
+    url: `http://${shown}:${bound.port}`,
+    port: bound.port,
+    metrics,
+    close: () =>
+      new Promise<void>((resolve) => {
+        unsubscribe();
+        server.close(() => resolve());
+        // Event streams never end by themselves.
+        server.closeAllConnections();
+      }),
+  };
+}
