@@ -10,8 +10,9 @@ function escapeLabel(v: string): string {
 
 /**
  * The events it reads (their contract with the controller):
- * - `reconcile.finished` with `data.ok` (boolean) and `data.durationMs` (number);
- * - `action.finished` / `action.failed` with `data.kind` (a plan action kind such as `container.replace`).
+ * - `reconcile.finished` (success) and `reconcile.failed`, with `data.ms` (run duration in ms);
+ * - `action.finished` / `action.failed` with `data.kind` (a plan action kind such as `container.replace`), or
+ *   instead `data.results: [{kind, status}]` on the reconcile event.
  * Other events are ignored.
  */
 export class Metrics {
@@ -30,10 +31,15 @@ export class Metrics {
 
   observe(e: ControllerEvent): void {
     const data = e.data ?? {};
-    if (e.type === 'reconcile.finished') {
-      const ok = data.ok === true;
+    if (e.type === 'reconcile.finished' || e.type === 'reconcile.failed') {
+      const ok = e.type === 'reconcile.finished' && data.ok !== false;
       this.runs.set(ok ? 'ok' : 'failed', (this.runs.get(ok ? 'ok' : 'failed') ?? 0) + 1);
-      const ms = typeof data.durationMs === 'number' ? data.durationMs : undefined;
+      const ms = typeof data.ms === 'number' ? data.ms : undefined;
+      if (Array.isArray(data.results)) {
+        for (const r of data.results as { kind?: unknown; status?: unknown }[])
+          if (typeof r.kind === 'string' && (r.status === 'done' || r.status === 'failed'))
+            this.countAction(r.kind, r.status);
+      }
       if (ms !== undefined) {
         const s = ms / 1000;
         BUCKETS.forEach((le, i) => {
@@ -44,10 +50,16 @@ export class Metrics {
       }
       if (ok) this.lastSuccess = Date.parse(e.at) / 1000;
     } else if (e.type === 'action.finished' || e.type === 'action.failed') {
-      const kind = typeof data.kind === 'string' ? data.kind : 'unknown';
-      const key = `${kind}\0${e.type === 'action.finished' ? 'done' : 'failed'}`;
-      this.actions.set(key, (this.actions.get(key) ?? 0) + 1);
+      this.countAction(
+        typeof data.kind === 'string' ? data.kind : 'unknown',
+        e.type === 'action.finished' ? 'done' : 'failed',
+      );
     }
+  }
+
+  private countAction(kind: string, result: 'done' | 'failed'): void {
+    const key = `${kind}\0${result}`;
+    this.actions.set(key, (this.actions.get(key) ?? 0) + 1);
   }
 
   /** The Prometheus text exposition format (version 0.0.4). */
