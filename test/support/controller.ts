@@ -63,13 +63,14 @@ export class TestController implements Controller {
     } catch (err) {
       outcome = { ok: false, actions: 0, error: (err as Error).message };
     }
+    // The daemon's contract: reconcile.finished or reconcile.failed, with the duration in data.ms.
     this.emit(
-      'reconcile.finished',
+      outcome.ok ? 'reconcile.finished' : 'reconcile.failed',
       outcome.ok ? 'reconcile succeeded' : `reconcile failed: ${outcome.error}`,
       {
         data: {
           ok: outcome.ok,
-          durationMs: Date.now() - start,
+          ms: Date.now() - start,
           commit: outcome.commit,
           actions: outcome.actions,
         },
