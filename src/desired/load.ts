@@ -20,6 +20,8 @@ export interface ResolveOptions {
   git: GitReader;
   /** Directory of HIY-hosted repositories (`<dataDir>/repos`); without it `source.repo` is an error. */
   reposDir?: string;
+  /** Directory of HIY's mirrors of URL sources (`<dataDir>/mirrors`); without it a URL source is an error. */
+  mirrorsDir?: string;
 }
 
 export interface LoadOptions extends ResolveOptions {
@@ -27,6 +29,16 @@ export interface LoadOptions extends ResolveOptions {
   blobTexts?: Map<string, string>;
   /** Parse results by `oid:path`, kept across loads so an unchanged file is not parsed again. */
   parsed?: Map<string, ParseResult>;
+}
+
+/** True for a source that names a remote (`https://…`, `ssh://…`, `file://…`, `git@host:path`), not a path. */
+export function isGitUrl(source: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/:]+@[^/:]+:/.test(source);
+}
+
+/** Where HIY mirrors an App's URL source: `<mirrorsDir>/<app>.git` (a bare `git clone --mirror`). */
+export function mirrorDir(mirrorsDir: string, app: string): string {
+  return path.join(mirrorsDir, `${app}.git`);
 }
 
 /** True for the files that hold resources: `*.yaml`/`*.yml` outside dot-directories and node_modules. */
@@ -225,7 +237,25 @@ async function resolveSource(
     diagnostics.push(d);
   };
   let gitDir: string;
-  if (source.git !== undefined) {
+  if (source.git !== undefined && isGitUrl(source.git)) {
+    if (!opts.mirrorsDir) {
+      report('git', "a URL source needs HIY's data directory for its mirror");
+      return undefined;
+    }
+    gitDir = mirrorDir(opts.mirrorsDir, lr.resource.metadata.name);
+    const fetched = await fs.stat(gitDir).then(
+      () => true,
+      () => false,
+    );
+    if (!fetched) {
+      report(
+        'git',
+        `source ${source.git} is not fetched yet`,
+        `HIY fetches it when its push webhook arrives; to fetch it now: hiy fetch ${lr.resource.metadata.name}`,
+      );
+      return undefined;
+    }
+  } else if (source.git !== undefined) {
     gitDir = path.resolve(opts.settings.stateRepo, source.git);
   } else if (opts.reposDir) {
     gitDir = path.join(opts.reposDir, `${source.repo}.git`);

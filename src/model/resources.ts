@@ -124,9 +124,18 @@ export const AppSource = z
       .string()
       .min(1)
       .optional()
-      .describe('A git repository on the box (absolute, or relative to the state repo).'),
+      .describe(
+        'A git repository on the box (absolute, or relative to the state repo), or a URL (https://, ssh://, file://) that HIY mirrors under DATA_DIR/mirrors.',
+      ),
     repo: dnsLabel.optional().describe('A repository hosted by HIY (ssh://hiy@host/NAME).'),
     branch: z.string().min(1).default('main'),
+    webhookSecret: z
+      .string()
+      .regex(SECRET_NAME, 'must name a secret set with hiy secret set NAME')
+      .optional()
+      .describe(
+        "For a git URL source: the secret (in HIY's secret store) that signs its push webhooks (POST /hooks/github or /hooks/gitea).",
+      ),
   })
   .superRefine((s, ctx) => {
     if ((s.git === undefined) === (s.repo === undefined)) {

@@ -1,4 +1,5 @@
 // The reconcile engine: desired → observed → plan → apply, with the lock and the status record.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
@@ -45,7 +46,11 @@ export class StalePlanError extends Error {
 }
 
 export function loadDesired(engine: Engine): Promise<DesiredResult> {
-  return loadDesiredState({ settings: engine.settings, git: engine.git });
+  return loadDesiredState({
+    settings: engine.settings,
+    git: engine.git,
+    mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
+  });
 }
 
 export interface Planned {

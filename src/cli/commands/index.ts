@@ -2,6 +2,7 @@
 // exporting `command`, and one line here.
 import type { Command } from '../command.js';
 import { command as apply } from './apply.js';
+import { command as fetch } from './fetch.js';
 import { command as plan } from './plan.js';
 import { command as releases } from './releases.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.js';
@@ -24,4 +25,5 @@ export const COMMANDS: Command[] = [
   volume,
   secret,
   token,
+  fetch,
 ];
