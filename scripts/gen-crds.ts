@@ -13,6 +13,8 @@ const DESCRIPTIONS: Record<Kind, string> = {
   App: 'An application HIY builds from a git repository on the box and runs as one container, optionally routed by Caddy.',
   Port: 'A prebuilt image HIY runs as one container, optionally routed by Caddy and with published ports.',
   User: 'A person who may push and manage apps, with SSH keys and per-app grants.',
+  Notifier:
+    'Where HIY reports deploys, rollbacks, drift corrections and failed snapshots: a JSON webhook or an ntfy-style URL.',
 };
 
 /** The generated files: file name (e.g. `port.schema.json`) → pretty-printed JSON with a trailing newline. Pure. */

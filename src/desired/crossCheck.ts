@@ -73,7 +73,7 @@ export function checkResources(resources: LocatedResource[]): Diagnostic[] {
 function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   const groups = new Map<string, LocatedResource[]>();
   for (const lr of resources) {
-    const ns = lr.resource.kind === 'User' ? 'user' : 'workload';
+    const ns = lr.resource.kind === 'App' || lr.resource.kind === 'Port' ? 'workload' : lr.resource.kind;
     const key = `${ns}/${lr.resource.metadata.name}`;
     groups.set(key, [...(groups.get(key) ?? []), lr]);
   }
@@ -84,8 +84,8 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
       const others = group.filter((o) => o !== lr).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
       const name = lr.resource.metadata.name;
       const detail =
-        lr.resource.kind === 'User'
-          ? 'user names must be unique'
+        lr.resource.kind === 'User' || lr.resource.kind === 'Notifier'
+          ? `${lr.resource.kind} names must be unique`
           : `Apps and Ports share one namespace: each runs as the container hiy-${name}`;
       out.push(diag(lr, 'metadata.name', `duplicate name "${name}": also ${others.join(', ')}`, detail));
     }

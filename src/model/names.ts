@@ -11,7 +11,7 @@ export const HOST_NAME =
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The kinds of resource a state repo may hold. */
-export type Kind = 'App' | 'Port' | 'User';
+export type Kind = 'App' | 'Port' | 'User' | 'Notifier';
 
 /** A resource id as used in plans, labels and status: `port/greeter`, `app/blog`, `user/alice`. */
 export type ResourceId = `${Lowercase<Kind>}/${string}`;
@@ -22,9 +22,11 @@ export function resourceId(kind: Kind, name: string): ResourceId {
 
 /** Splits a resource id back into kind and name, or returns undefined for a string that is not one. */
 export function parseResourceId(id: string): { kind: Kind; name: string } | undefined {
-  const m = /^(app|port|user)\/(.+)$/.exec(id);
+  const m = /^(app|port|user|notifier)\/(.+)$/.exec(id);
   if (!m) return undefined;
-  const kind = ({ app: 'App', port: 'Port', user: 'User' } as const)[m[1] as 'app' | 'port' | 'user'];
+  const kind = ({ app: 'App', port: 'Port', user: 'User', notifier: 'Notifier' } as const)[
+    m[1] as 'app' | 'port' | 'user' | 'notifier'
+  ];
   return { kind, name: m[2]! };
 }
 

@@ -166,6 +166,30 @@ export const UserSpec = z.strictObject({
   grants: z.array(Grant).default([]),
 });
 
+/** What a Notifier can be told about. */
+export const NOTIFY_EVENTS = [
+  'deploy.succeeded',
+  'deploy.failed',
+  'rollback',
+  'drift.corrected',
+  'snapshot.failed',
+] as const;
+
+export const NotifierSpec = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .describe('Where to POST: a JSON webhook, or an ntfy topic URL (https://ntfy.sh/TOPIC).'),
+  format: z
+    .enum(['json', 'ntfy'])
+    .default('json')
+    .describe('json: a JSON body; ntfy: a text body with Title, Priority and Tags headers.'),
+  events: z.array(z.enum(NOTIFY_EVENTS)).min(1).optional().describe('Events to send; all when omitted.'),
+  resources: z
+    .array(z.string().regex(/^(app|port)\/[a-z0-9-]+$/, 'must be a resource id such as app/blog'))
+    .optional()
+    .describe('Only events about these resources (and box-wide ones); all when omitted.'),
+});
+
 function resourceSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {
   return z.strictObject({
     apiVersion: z.literal(API_VERSION),
@@ -178,15 +202,22 @@ function resourceSchema<K extends string, S extends z.ZodType>(kind: K, spec: S)
 export const PortResource = resourceSchema('Port', PortSpec);
 export const AppResource = resourceSchema('App', AppSpec);
 export const UserResource = resourceSchema('User', UserSpec);
+export const NotifierResource = resourceSchema('Notifier', NotifierSpec);
 
 /** The schema of each kind, used to validate documents and to generate crds/. */
-export const KIND_SCHEMAS = { Port: PortResource, App: AppResource, User: UserResource } as const;
+export const KIND_SCHEMAS = {
+  Port: PortResource,
+  App: AppResource,
+  User: UserResource,
+  Notifier: NotifierResource,
+} as const;
 
 export type PortResource = z.infer<typeof PortResource>;
 export type AppResource = z.infer<typeof AppResource>;
 export type UserResource = z.infer<typeof UserResource>;
+export type NotifierResource = z.infer<typeof NotifierResource>;
 /** Any resource of the state repo, after validation and defaults. */
-export type Resource = PortResource | AppResource | UserResource;
+export type Resource = PortResource | AppResource | UserResource | NotifierResource;
 export type Workload = PortResource | AppResource;
 export type Route = z.infer<typeof Route>;
 export type HealthCheck = z.infer<typeof HealthCheck>;

@@ -14,7 +14,10 @@ test('crds/ is up to date with src/model', async () => {
 
 test('one schema per kind, with id, title and trailing newline', () => {
   const files = renderCrds();
-  assert.deepEqual([...files.keys()], ['app.schema.json', 'port.schema.json', 'user.schema.json']);
+  assert.deepEqual(
+    [...files.keys()],
+    ['app.schema.json', 'notifier.schema.json', 'port.schema.json', 'user.schema.json'],
+  );
   for (const text of files.values()) {
     assert.ok(text.endsWith('}\n'));
     const schema = JSON.parse(text);

@@ -89,7 +89,7 @@ describe('tokens', () => {
       assert.equal((await store.verify(token))?.user, 'alice');
       assert.equal(await store.verify(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`), undefined);
       assert.equal(await store.verify('Bearer nonsense'), undefined);
-      assert.ok(!(await readFile(store.path, 'utf8')).includes(token.split('_')[2]!));
+      assert.ok(!(await readFile(store.path, 'utf8')).includes(token.slice(17)));
       assert.ok(await store.revoke(record.id));
       assert.equal(await store.verify(token), undefined);
     } finally {
