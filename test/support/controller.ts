@@ -73,6 +73,7 @@ export class TestController implements Controller {
           ms: Date.now() - start,
           commit: outcome.commit,
           actions: outcome.actions,
+          triggers: [trigger.kind],
         },
       },
     );
