@@ -2,7 +2,9 @@
 import type { Logger } from 'pino';
 import type { Controller } from '../reconcile/controller.js';
 import type { Engine } from '../reconcile/engine.js';
-import { type ApiServer, type ExtraHandler, startApiServer } from './server.js';
+import { startNotifier } from '../reconcile/notify.js';
+import { type ApiServer, DEFAULT_API_ADDR, type ExtraHandler, startApiServer } from './server.js';
+import { webhookHandler } from './webhooks.js';
 
 /** What the daemon hands its plug-ins (structurally the daemon's DaemonContext). */
 export interface ApiPluginContext {
@@ -10,6 +12,28 @@ export interface ApiPluginContext {
   engine: Engine;
   logger: Logger;
   announce(name: string, url: string): Promise<void>;
+}
+
+/**
+ * The plug-ins `hiy daemon` should start: the API with the webhook receiver on `--api-addr` / `HIY_API_ADDR`
+ * (default loopback, `off` disables it), and the notifications of the state repo's Notifiers.
+ */
+export function issue5Plugins(addr: string | undefined) {
+  return [
+    apiPlugin(addr ?? DEFAULT_API_ADDR, (ctx) => [webhookHandler(ctx)]),
+    {
+      name: 'notify',
+      async start(ctx: ApiPluginContext): Promise<{ stop(): Promise<void> }> {
+        const n = startNotifier(ctx);
+        return {
+          stop: async () => {
+            n.stop();
+            await n.idle();
+          },
+        };
+      },
+    },
+  ];
 }
 
 /** A daemon plug-in serving the API on `addr` (`off` disables it). */
