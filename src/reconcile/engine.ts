@@ -17,6 +17,10 @@ import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import type { BackoffPolicy, BackoffState } from './backoff.js';
+import { markReconciling, recordConditions } from './conditions.js';
+import type { ControllerEvent } from './controller.js';
+import { EventLog } from './events.js';
 import { applyPins, type Pin, PinStore } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
 import { StatusStore } from './statusStore.js';
@@ -153,6 +157,11 @@ export interface RecordOptions {
   scope?: string[];
   cause?: Release['cause'];
   rolledBackTo?: number;
+  /** Resources left out of the plan because they back off (the daemon; see reconcile/backoff.ts). */
+  deferred?: ReadonlyMap<string, BackoffState>;
+  backoff?: BackoffPolicy;
+  /** Receives the events written to the history (the daemon streams them to subscribers). */
+  onRecorded?: (events: ControllerEvent[]) => void;
 }
 
 /** Applies a plan and records the outcome in the data directory. Call it inside withApplyLock. */
@@ -165,6 +174,11 @@ export async function applyAndRecord(
   const store = new StatusStore(engine.settings.dataDir);
   const { plan } = planned;
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
+  if (plan.actions.length > 0) {
+    // Persisted before the apply, so `hiy status` shows Reconciling during a long run.
+    const before = await store.read();
+    if (markReconciling(before, plan, new Date())) await store.write(before);
+  }
   const snapshotsBy = new Map<string, string[]>();
   const result = plan.actions.length
     ? await applyPlan(plan, {
@@ -201,7 +215,7 @@ export async function applyAndRecord(
     if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
   }
   for (const w of planned.desired.workloads) {
-    if (!inScope(w.id)) continue;
+    if (!inScope(w.id) || opts.deferred?.has(w.id)) continue;
     const rec = status.resources[w.id] ?? {};
     const error = failedByResource.get(w.id);
     if (error) rec.lastError = error;
@@ -249,7 +263,19 @@ export async function applyAndRecord(
       status.lastError = [...failedByResource.values()].join('; ');
     }
   }
+  const drafts = recordConditions(status, {
+    desired: planned.desired,
+    plan,
+    result,
+    deferred: opts.deferred,
+    now: new Date(),
+    policy: opts.backoff,
+    ...(scope && { scope }),
+  });
   await store.write(status);
+  // Appended under the apply lock (the caller holds it), which orders writers across processes.
+  const events = await new EventLog(engine.settings.dataDir).append(drafts);
+  opts.onRecorded?.(events);
   const lifted = (plan.pins ?? []).filter((p) => p.state === 'lifted' && inScope(p.resource));
   if (lifted.length > 0) {
     await new PinStore(engine.settings.dataDir).remove(lifted.map((p) => p.resource));

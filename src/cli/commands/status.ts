@@ -5,7 +5,7 @@ import type { Settings } from '../../model/settings.js';
 import { observe } from '../../observed/observe.js';
 import { loadDesired, planWithPins } from '../../reconcile/engine.js';
 import { PinStore } from '../../reconcile/pins.js';
-import { StatusStore } from '../../reconcile/statusStore.js';
+import { type Condition, StatusStore } from '../../reconcile/statusStore.js';
 import type { Command } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -17,11 +17,16 @@ export interface ResourceStatus {
   container: { name: string; state: string; image: string } | null;
   routes: string[];
   lastAppliedCommit?: string;
+  lastAttemptedCommit?: string;
   lastError?: string;
   /** The plan has actions for this resource: the box does not match the state repo yet. */
   pending: boolean;
   /** Held at a release by `hiy rollback`: the state repo's version at `ignoredCommit` is ignored. */
   pinned?: { release: number; ignoredCommit: string; since: string };
+  /** Ready / Reconciling / Stalled as the last run (of hiy apply or the daemon) left them. */
+  conditions: Condition[];
+  /** Set while the daemon holds back retries of a failing spec. */
+  backoff?: { failures: number; retryAt: string; commit: string };
 }
 
 export interface StatusView {
@@ -66,11 +71,22 @@ export async function statusCommand(
       container: c ? { name: c.name, state: c.state, image: c.image } : null,
       routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
       lastAppliedCommit: rec?.lastAppliedCommit,
+      lastAttemptedCommit: rec?.lastAttemptedCommit,
       lastError: rec?.lastError,
       pending: plan?.actions.some((a) => a.resource === id) ?? false,
       ...(pinned && {
         pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
       }),
+      conditions: rec?.conditions ?? [],
+      ...(rec?.backoff
+        ? {
+            backoff: {
+              failures: rec.backoff.failures,
+              retryAt: rec.backoff.retryAt,
+              commit: rec.backoff.commit,
+            },
+          }
+        : {}),
     };
   });
   const view: StatusView = {
@@ -99,13 +115,17 @@ export async function statusCommand(
   deps.io.out('\n');
   if (resources.length === 0) deps.io.out('No resources.\n');
   else {
-    const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'NOTE']];
+    const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'READY', 'NOTE']];
     for (const r of resources) {
+      const cond = (t: Condition['type']) => r.conditions.find((c) => c.type === t);
+      const ready = cond('Ready');
       const note = [
         !r.inStateRepo ? 'removed from state repo' : '',
         r.pinned
           ? `pinned to release ${r.pinned.release} by a rollback (ignores ${short(r.pinned.ignoredCommit)}; hiy unpin ${r.id})`
           : '',
+        cond('Reconciling')?.status === 'True' ? 'reconciling' : '',
+        r.backoff ? `backing off (${r.backoff.failures} failure(s)), next retry ${r.backoff.retryAt}` : '',
         r.pending ? 'changes pending' : '',
         r.lastError ?? '',
       ]
@@ -118,6 +138,7 @@ export async function statusCommand(
         r.container?.image ?? '-',
         r.routes.join(',') || '-',
         short(r.lastAppliedCommit),
+        ready ? `${ready.status === 'True' ? 'yes' : 'no'} (${ready.reason})` : '-',
         note,
       ]);
     }
@@ -129,7 +150,7 @@ export async function statusCommand(
 
 export const command: Command = {
   name: 'status',
-  summary: 'each resource: container state, image, routes, commit last applied',
+  summary: 'each resource: container state, image, routes, commit last applied, Ready/Stalled conditions',
   usage: 'status [--json]',
   run: (deps, settings, ctx) => statusCommand(deps, settings, { json: ctx.json }),
 };
