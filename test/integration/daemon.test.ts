@@ -2,6 +2,7 @@
 // commits with never two applies at once, backoff of a failing resource, status conditions and events.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -27,7 +28,7 @@ const MUTATING = [
 ] as const;
 
 /** A Port whose health check passes (v1) or never does (it sleeps instead of serving). */
-function flakyPort(name: string, host: string, healthy: boolean, text: string): string {
+function flakyPort(name: string, host: string, healthy: boolean, text: string, snapshots = ''): string {
   const serve = `mkdir -p /www && echo "${text}" > /www/index.html && exec httpd -f -p 8080 -h /www`;
   return `apiVersion: hiy/v1
 kind: Port
@@ -47,7 +48,7 @@ spec:
     interval: 500ms
     timeout: 3s
   stopGracePeriod: 1s
-`;
+${snapshots}`;
 }
 
 describe('hiy daemon on real Podman and Caddy', () => {
@@ -216,8 +217,8 @@ describe('hiy daemon on real Podman and Caddy', () => {
       { timeoutMs: 60_000, what: 'the failed upgrade' },
     );
     assert.equal(failed?.data?.rolledBack, true, String(failed?.message));
-    // The data-safety rollback brought the old version back.
-    assert.ok(await served('flaky.test', 'flaky v1'));
+    // The data-safety rollback brought the old version back (started again, so give httpd a moment).
+    await waitFor(() => served('flaky.test', 'flaky v1'), { timeoutMs: 10_000, what: 'v1 serving again' });
     const status = await new StatusStore(h.dataDir).read();
     const rec = status.resources['port/flaky']!;
     assert.equal(rec.backoff?.failures, 1);
@@ -248,6 +249,39 @@ describe('hiy daemon on real Podman and Caddy', () => {
     });
   });
 
+  it('takes scheduled snapshots with the container stopped briefly, verified, pruned to keep', async () => {
+    await idle();
+    const name = `hiy-${h.instance}-flaky`;
+    await execa('podman', ['exec', name, 'sh', '-c', 'echo precious > /data/file']);
+    const from = seen.at(-1)?.seq ?? 0;
+    await h.commit({
+      'flaky.yaml': flakyPort(
+        'flaky',
+        'flaky.test',
+        true,
+        'flaky v3',
+        '  snapshots:\n    schedule: "*/2 * * * * *"\n    keep: 2\n',
+      ),
+    });
+    const taken = () =>
+      seen.filter((e) => e.seq > from && e.type === 'snapshot.taken' && e.resource === 'port/flaky');
+    await waitFor(() => taken().length >= 3, { timeoutMs: 60_000, what: 'three scheduled snapshots' });
+    // Removing the schedule stops the snapshots.
+    await h.commit({ 'flaky.yaml': flakyPort('flaky', 'flaky.test', true, 'flaky v3') });
+    await idle();
+    const volume = `hiy-${h.instance}-flaky-data`;
+    const ids = await readdir(join(h.dataDir, 'snapshots', volume));
+    assert.equal(ids.length, 2, `pruned to keep: 2 (${ids.join(', ')})`);
+    const manifest = JSON.parse(
+      await readFile(join(h.dataDir, 'snapshots', volume, ids.sort().at(-1)!, 'manifest.json'), 'utf8'),
+    );
+    assert.equal(manifest.reason, 'scheduled');
+    assert.equal(manifest.files, 1);
+    await waitFor(() => served('flaky.test', 'flaky v3'), { timeoutMs: 30_000, what: 'flaky serving again' });
+    assert.equal((await execa('podman', ['exec', name, 'cat', '/data/file'])).stdout.trim(), 'precious');
+    assert.ok(!seen.some((e) => e.seq > from && e.type === 'snapshot.failed'));
+  });
+
   it('hiy status shows conditions and hiy events the history with increasing seq', async () => {
     await idle();
     const s = await h.hiy(['status']);
@@ -264,7 +298,13 @@ describe('hiy daemon on real Podman and Caddy', () => {
     const list = JSON.parse(ev.out) as ControllerEvent[];
     assert.ok(list.length > 5);
     assert.ok(list.every((e, i) => i === 0 || e.seq > list[i - 1]!.seq));
-    for (const type of ['resource.applied', 'drift.corrected', 'resource.failed', 'reconcile.finished'])
+    for (const type of [
+      'resource.applied',
+      'drift.corrected',
+      'resource.failed',
+      'reconcile.finished',
+      'snapshot.taken',
+    ])
       assert.ok(
         list.some((e) => e.type === type),
         `an event of type ${type}`,

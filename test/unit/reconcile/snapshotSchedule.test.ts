@@ -50,7 +50,10 @@ describe('snapshot schedules', () => {
       (d) => `${d.file}:${d.line} ${d.severity} ${d.path} ${d.summary}`,
     );
     assert.equal(ds.length, 2);
-    assert.match(ds[0]!, /^a\.yaml:10 error spec\.snapshots\.schedule "every night" is not a cron expression/);
+    assert.match(
+      ds[0]!,
+      /^a\.yaml:10 error spec\.snapshots\.schedule "every night" is not a cron expression/,
+    );
     assert.match(ds[1]!, /warning spec\.snapshots snapshots are scheduled but the resource has no volumes/);
   });
 
