@@ -175,20 +175,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let snapshots: SnapshotScheduler | undefined;
 
   /** One reconcile: plan, leave out resources that back off, apply, record. Holds the apply lock. */
-  const reconcile = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {
+  const reconcile = async (triggers: Trigger[], earlier: EventDraft[]): Promise<ReconcileOutcome> => {
     const started = Date.now();
     const why = [...new Set(triggers.map((t) => (t.detail ? `${t.kind}:${t.detail}` : t.kind)))];
     log.debug({ triggers: why }, 'reconcile');
-    // Scheduled snapshots first: the reconcile below then finds every container running again.
-    const snapshotFor = new Set(
-      triggers.flatMap((t) => (t.kind === 'snapshot-schedule' && t.detail ? [t.detail] : [])),
-    );
-    for (const id of snapshotFor) {
-      const spec = snapshots?.spec(id);
-      if (!spec) continue;
-      const { lastAppliedCommit } = await store.read();
-      await record(await takeScheduledSnapshots(engine, spec, lastAppliedCommit));
-    }
+    // Events of the scheduled snapshots taken just before, appended now that the lock is held.
+    if (earlier.length > 0) await record(earlier.splice(0));
     let planned: Awaited<ReturnType<typeof computePlan>>;
     try {
       planned = await computePlan(engine);
@@ -290,16 +282,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     return { ok: result.ok, commit: plan.commit, actions: plan.actions.length, ...(error ? { error } : {}) };
   };
 
-  /** Waits for the apply lock while another process holds it (a `hiy apply` from a shell). */
-  const runLocked = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {
+  /** Runs fn, waiting while another process (a `hiy apply` from a shell) holds the apply lock. */
+  const retryingLock = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
     let warned = false;
     for (;;) {
       try {
-        return await withApplyLock(engine, () => reconcile(triggers));
+        return await fn();
       } catch (err) {
         if (!(err instanceof LockBusyError)) throw err;
-        if (stopping)
-          return { ok: false, actions: 0, error: 'stopping while another process held the apply lock' };
+        if (stopping) return undefined;
         if (!warned) log.info({ holder: err.data }, 'waiting for the apply lock');
         warned = true;
         await sleep(opts.lockRetryMs ?? 500);
@@ -307,7 +298,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
   };
 
-  const queue = new CoalescingQueue(runLocked);
+  /** One queue run: scheduled snapshots first (each holds the lock itself), then the reconcile. */
+  const runBatch = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {
+    const drafts: EventDraft[] = [];
+    const snapshotFor = new Set(
+      triggers.flatMap((t) => (t.kind === 'snapshot-schedule' && t.detail ? [t.detail] : [])),
+    );
+    for (const id of snapshotFor) {
+      const spec = snapshots?.spec(id);
+      if (spec) drafts.push(...((await retryingLock(() => takeScheduledSnapshots(engine, spec))) ?? []));
+    }
+    const outcome = await retryingLock(() => withApplyLock(engine, () => reconcile(triggers, drafts)));
+    return outcome ?? { ok: false, actions: 0, error: 'stopping while another process held the apply lock' };
+  };
+
+  const queue = new CoalescingQueue(runBatch);
   const controller: Controller = {
     enqueue: (trigger) => queue.enqueue(trigger),
     subscribe(listener) {

@@ -1,11 +1,12 @@
-// Scheduled snapshots (`spec.snapshots.schedule`): a cron per resource enqueues a run; the run, holding the
-// apply lock, stops the container briefly, takes and verifies a snapshot of each volume, and starts it again.
+// Scheduled snapshots (`spec.snapshots.schedule`): a cron per resource enqueues a run; the run takes a verified
+// snapshot of each volume as `hiy snapshot create` does, then prunes to `spec.snapshots.keep`.
 import type { Logger } from 'pino';
-import { pruneSnapshots, takeSnapshot, verifySnapshot } from '../apply/snapshot.js';
+import { LockBusyError } from '../apply/lock.js';
+import { pruneSnapshots, type SnapshotManifest } from '../apply/snapshot.js';
 import type { DesiredState } from '../desired/types.js';
-import { LABEL_INSTANCE, LABEL_RESOURCE } from '../model/labels.js';
 import { resourceId } from '../model/names.js';
-import type { Engine } from './engine.js';
+import { createSnapshots } from './dataOps.js';
+import { type Engine, withApplyLock } from './engine.js';
 import type { EventDraft } from './events.js';
 import { cronTrigger, type TriggerHandle } from './triggers.js';
 
@@ -20,13 +21,11 @@ export interface ScheduleSpec {
 export function snapshotSchedules(desired: DesiredState): Map<string, ScheduleSpec> {
   const out = new Map<string, ScheduleSpec>();
   for (const { resource } of desired.resources) {
-    if (resource.kind === 'User' || !resource.spec.snapshots) continue;
+    if (resource.kind === 'User') continue;
+    const schedule = resource.spec.snapshots?.schedule;
+    if (!schedule) continue;
     const id = resourceId(resource.kind, resource.metadata.name);
-    out.set(id, {
-      resource: id,
-      schedule: resource.spec.snapshots.schedule,
-      keep: resource.spec.snapshots.keep,
-    });
+    out.set(id, { resource: id, schedule, keep: resource.spec.snapshots?.keep ?? 5 });
   }
   return out;
 }
@@ -75,77 +74,41 @@ export function startSnapshotScheduler(opts: {
 }
 
 /**
- * Takes the scheduled snapshots of one resource: stops its container (so the data is at rest), snapshots and
- * verifies each volume, starts the container again whatever happened, and prunes to `keep` per volume. Call it
- * holding the apply lock. Returns the events to record; never throws for a snapshot failure.
+ * Takes the scheduled snapshots of one resource the way `hiy snapshot create` does (its own hold of the apply
+ * lock, the container stopped meanwhile and started again, crash-safe through the journal), then keeps the
+ * newest `keep` snapshots of each volume. Returns the events to record; a failed snapshot is an event
+ * (`snapshot.failed`), never an exception. LockBusyError (a `hiy apply` from a shell) is thrown for the caller
+ * to retry.
  */
-export async function takeScheduledSnapshots(
-  engine: Engine,
-  spec: ScheduleSpec,
-  commit: string | undefined,
-): Promise<EventDraft[]> {
-  const events: EventDraft[] = [];
-  const deps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+export async function takeScheduledSnapshots(engine: Engine, spec: ScheduleSpec): Promise<EventDraft[]> {
   const log = engine.logger.child({ component: 'snapshots', resource: spec.resource });
-  const [containers, volumes] = await Promise.all([
-    engine.podman.listContainers({
-      [LABEL_RESOURCE]: spec.resource,
-      [LABEL_INSTANCE]: engine.settings.instance,
-    }),
-    engine.podman.listVolumes({
-      [LABEL_RESOURCE]: spec.resource,
-      [LABEL_INSTANCE]: engine.settings.instance,
-    }),
-  ]);
-  if (volumes.length === 0) {
-    events.push({
-      type: 'snapshot.failed',
-      resource: spec.resource,
-      message: `${spec.resource}: scheduled snapshot skipped: the resource has no volume yet`,
-      data: { error: 'no volume' },
-    });
-    return events;
-  }
-  const running = containers.filter((c) => c.state === 'running' && !c.name.includes('_'));
+  let taken: SnapshotManifest[];
   try {
-    for (const c of running)
-      await engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? 10));
-    for (const v of volumes) {
-      try {
-        const m = await takeSnapshot(deps, {
-          volume: v.name,
-          mountpoint: v.mountpoint,
-          resource: spec.resource,
-          reason: 'scheduled',
-          stateCommit: commit,
-        });
-        await verifySnapshot(deps, m);
-        await pruneSnapshots(deps, v.name, spec.keep);
-        log.info({ volume: v.name, id: m.id, files: m.files, bytes: m.bytes }, 'scheduled snapshot taken');
-        events.push({
-          type: 'snapshot.taken',
-          resource: spec.resource,
-          message: `${spec.resource}: snapshot ${m.id} of ${v.name} (${m.files} files, ${m.bytes} bytes), verified`,
-          data: { volume: v.name, id: m.id, files: m.files, bytes: m.bytes, reason: 'scheduled' },
-        });
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        log.error({ volume: v.name, error }, 'scheduled snapshot failed');
-        events.push({
-          type: 'snapshot.failed',
-          resource: spec.resource,
-          message: `${spec.resource}: scheduled snapshot of ${v.name} failed: ${error}`,
-          data: { volume: v.name, error },
-        });
-      }
-    }
-  } finally {
-    for (const c of running) {
-      await engine.podman.startContainer(c.name).catch((err) => {
-        // The reconcile that follows in the same run starts it again (a stopped container is drift).
-        log.error({ container: c.name, err }, 'could not restart the container after its snapshot');
-      });
-    }
+    taken = await createSnapshots(engine, spec.resource, undefined, 'scheduled');
+  } catch (err) {
+    if (err instanceof LockBusyError) throw err;
+    const error = err instanceof Error ? err.message : String(err);
+    log.error({ error }, 'scheduled snapshot failed');
+    return [
+      {
+        type: 'snapshot.failed',
+        resource: spec.resource,
+        message: `${spec.resource}: scheduled snapshot failed: ${error}`,
+        data: { error, reason: 'scheduled' },
+      },
+    ];
   }
-  return events;
+  const deps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  await withApplyLock(engine, async () => {
+    for (const v of new Set(taken.map((m) => m.volume))) await pruneSnapshots(deps, v, spec.keep);
+  }).catch((err) => log.warn({ err }, 'pruning after a scheduled snapshot (retried after the next one)'));
+  return taken.map((m) => {
+    log.info({ volume: m.volume, id: m.id, files: m.files, bytes: m.bytes }, 'scheduled snapshot taken');
+    return {
+      type: 'snapshot.taken' as const,
+      resource: spec.resource,
+      message: `${spec.resource}: snapshot ${m.id} of ${m.volume} (${m.files} files, ${m.bytes} bytes), verified`,
+      data: { volume: m.volume, id: m.id, files: m.files, bytes: m.bytes, reason: 'scheduled' },
+    };
+  });
 }

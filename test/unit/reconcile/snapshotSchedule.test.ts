@@ -32,7 +32,7 @@ describe('snapshot schedules', () => {
     assert.deepEqual(
       [...schedules.values()],
       [
-        { resource: 'port/db', schedule: '0 3 * * *', keep: 7 },
+        { resource: 'port/db', schedule: '0 3 * * *', keep: 5 },
         { resource: 'port/mq', schedule: '*/10 * * * * *', keep: 2 },
       ],
     );
