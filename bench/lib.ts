@@ -22,6 +22,8 @@ export interface Result {
   verdict: 'pass' | 'FAIL' | 'info';
   note: string;
   extra?: Record<string, unknown>;
+  /** Unit of samples and stats: milliseconds (default), MiB, or percent of one CPU. */
+  unit?: 'ms' | 'MiB' | '%';
 }
 
 export interface BenchContext {
@@ -56,6 +58,14 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; 
   const t0 = performance.now();
   const value = await fn();
   return { ms: performance.now() - t0, value };
+}
+
+/** A value in its row's unit. */
+export function fmtValue(v: number, unit: Result['unit'] = 'ms'): string {
+  if (!Number.isFinite(v)) return '-';
+  if (unit === 'MiB') return `${v.toFixed(1)} MiB`;
+  if (unit === '%') return `${v.toFixed(2)} %`;
+  return fmtMs(v);
 }
 
 export function fmtMs(ms: number): string {

@@ -5,7 +5,8 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { benchConverge } from './converge.js';
-import { type BenchContext, fmtMs, installSignalCleanup, type Result, timed } from './lib.js';
+import { benchDaemon } from './daemon.js';
+import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
 import { benchPlan } from './plan.js';
 import { benchSnapshot } from './snapshot.js';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'noop-reconcile-50': benchNoop,
   'converge-20': benchConverge,
   'snapshot-200m': benchSnapshot,
+  'daemon-50': benchDaemon,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
@@ -53,10 +55,10 @@ function table(results: Result[]): string {
   const rows = results.map((r) => [
     r.name,
     String(r.stats.n),
-    fmtMs(r.stats.median),
-    fmtMs(r.stats.p90),
-    fmtMs(r.stats.min),
-    fmtMs(r.stats.max),
+    fmtValue(r.stats.median, r.unit),
+    fmtValue(r.stats.p90, r.unit),
+    fmtValue(r.stats.min, r.unit),
+    fmtValue(r.stats.max, r.unit),
     r.target || '-',
     r.verdict === 'info' ? '-' : r.verdict,
     r.note,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set up this box, then apply state-example/ with HIY and print the URLs that now serve.
-# Run as root on Debian 12: `make demo`. Safe to run again: it converges, and changes nothing the second time.
+# The main job: set up this box, start `hiy daemon` on state-example/ in the background and print the URLs
+# that now serve. Run as root on Debian 12: `make demo`. Safe to run again: it restarts the daemon, which
+# converges and changes nothing the second time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -10,7 +11,8 @@ if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.packa
   echo "demo: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
 fi
-[ -f dist/main.js ] || npm run build
+# Always rebuild: the daemon runs dist/, which must match the sources of this checkout.
+npm run build
 
 export HIY_DATA_DIR="${HIY_DATA_DIR:-/var/lib/hiy}"
 export HIY_CADDY_ADMIN="${HIY_CADDY_ADMIN:-http://127.0.0.1:2019}"
@@ -47,12 +49,49 @@ sync_repo "$here/examples/hello-app" "$demo/src/hello"
 # The schema modelines in state-example point at ../crds; keep them resolvable next to the copy.
 rm -rf "$demo/crds" && cp -a "$here/crds" "$demo/crds"
 
-echo "demo: applying $demo/state (a copy of state-example/, committed) with HIY_TLS=$HIY_TLS"
-node bin/hiy.js apply --state "$demo/state"
+# The daemon: one per data directory, detached, pid and log in the data directory. Re-running the demo
+# restarts it (so it runs the current code); SIGTERM lets a run in progress finish first.
+pidfile="$HIY_DATA_DIR/daemon.pid"
+# Events printed below are the ones after this point (the history is in `hiy events`).
+last_seq() { node bin/hiy.js events --data-dir "$HIY_DATA_DIR" --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const v=JSON.parse(s);console.log(v.length?v[v.length-1].seq:0)}catch{console.log(0)}})'; }
+seen=$(last_seq)
+logfile="$HIY_DATA_DIR/daemon.log"
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  old="$(cat "$pidfile")"
+  echo "demo: restarting the running hiy daemon (pid $old)"
+  kill -TERM "$old"
+  for _ in $(seq 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
+fi
+echo "demo: starting hiy daemon on $demo/state (log in $logfile)"
+# Same detachment as Caddy above: its own session, none of this script's file descriptors.
+setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 "$1/bin/hiy.js" daemon --state "$2"' \
+  _ "$here" "$demo/state" >> "$logfile" 2>&1 < /dev/null
+for _ in $(seq 50); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && break; sleep 0.2; done
+[ -f "$pidfile" ] || { echo "demo: the daemon did not start; see $logfile" >&2; tail -n 20 "$logfile" >&2; exit 1; }
+
+# Wait until the daemon has applied the head commit (the first start builds the App's image: minutes).
+head="$(git -C "$demo/state" rev-parse HEAD)"
+echo "demo: waiting for the daemon to apply ${head:0:12} (progress: node bin/hiy.js events --follow)"
+for _ in $(seq 900); do
+  state="$(node bin/hiy.js status --state "$demo/state" --json 2>/dev/null || true)"
+  done_=$(printf '%s' "$state" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const v=JSON.parse(s);const ok=v.lastAppliedCommit===process.argv[1]&&v.resources.every(r=>!r.pending);console.log(ok?"yes":v.lastError&&v.lastAttemptedCommit===process.argv[1]?"failed":"no")}catch{console.log("no")}})' "$head")
+  # Show new events as they come.
+  node bin/hiy.js events --data-dir "$HIY_DATA_DIR" --since "$seen" 2>/dev/null | grep -v '^No events' | sed 's/^/  /' || true
+  seen=$(last_seq)
+  [ "$done_" = yes ] && break
+  if [ "$done_" = failed ]; then echo "demo: the daemon could not apply ${head:0:12}; see hiy status and $logfile" >&2; break; fi
+  sleep 1
+done
 echo
 node bin/hiy.js status --state "$demo/state"
 
 port="${HIY_HTTP_ADDR##*:}"
+echo
+echo "hiy daemon runs in the background: pid $(cat "$pidfile"), log $logfile"
+echo "  follow it: node bin/hiy.js events --data-dir $HIY_DATA_DIR --follow"
+echo "  stop it:   kill \$(cat $pidfile)      (make demo starts it again)"
+# Endpoints the daemon announces in DATA_DIR/daemon.json (the HTTP API: "api").
+node -e 'try{const e=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoints||{};for(const [k,v] of Object.entries(e))console.log(`  ${k}: ${v}`)}catch{}' "$HIY_DATA_DIR/daemon.json"
 echo
 echo "URLs now served through Caddy (hosts under .localhost resolve to this machine):"
 node bin/hiy.js status --state "$demo/state" --json \

@@ -29,6 +29,9 @@ export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.
   };
 }
 
+/** How long CLI commands wait for the apply lock. */
+export const LOCK_WAIT_MS = 120_000;
+
 export async function main(argv: string[]): Promise<void> {
   const code = await runCli(argv, {
     io: {
@@ -41,7 +44,15 @@ export async function main(argv: string[]): Promise<void> {
         return Buffer.concat(chunks).toString('utf8');
       },
     },
-    makeEngine: (settings) => realEngine(settings),
+    makeEngine: (settings) => ({
+      ...realEngine(settings),
+      // A shell command waits for a daemon run in progress rather than failing; `hiy daemon` sets its own.
+      lockWaitMs: LOCK_WAIT_MS,
+      onLockWait: (busy) =>
+        process.stderr.write(
+          `hiy: waiting for the apply lock (pid ${busy.data.pid}, since ${busy.data.since})…\n`,
+        ),
+    }),
   });
   exitWith(code);
 }

@@ -19,6 +19,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Locks this process holds: its own pid in a lock file means busy while held here, stale otherwise. */
+const heldHere = new Set<string>();
+
 export interface ApplyLock {
   path: string;
   /** True when a stale lock of a dead process was taken over. */
@@ -36,10 +39,12 @@ export async function acquireApplyLock(dataDir: string): Promise<ApplyLock> {
       const fh = await open(path, 'wx');
       await fh.writeFile(JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
       await fh.close();
+      heldHere.add(path);
       return {
         path,
         tookOver,
         release: async () => {
+          heldHere.delete(path);
           await rm(path, { force: true });
         },
       };
@@ -51,8 +56,8 @@ export async function acquireApplyLock(dataDir: string): Promise<ApplyLock> {
       } catch {
         // A lock being written right now, or garbage: garbage is stale.
       }
-      if (holder.pid && alive(holder.pid) && holder.pid !== process.pid)
-        throw new LockBusyError({ path, ...holder });
+      const busy = holder.pid === process.pid ? heldHere.has(path) : holder.pid > 0 && alive(holder.pid);
+      if (busy) throw new LockBusyError({ path, ...holder });
       tookOver = holder;
       await rm(path, { force: true });
     }

@@ -8,7 +8,7 @@ import { LABEL_RESOURCE } from '../model/labels.js';
 import { crashPoint } from './journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
-export type SnapshotReason = 'upgrade' | 'manual' | 'pre-restore' | 'pre-delete';
+export type SnapshotReason = 'upgrade' | 'manual' | 'scheduled' | 'pre-restore' | 'pre-delete';
 
 /**
  * What `<dataDir>/snapshots/<volume>/<id>/manifest.json` records. A snapshot exists only when this file does:

@@ -31,7 +31,10 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_INSTANCE       name of this HIY instance; others' objects are never touched (default)
                      HIY_UPSTREAM_PORTS 127.0.0.1 host ports for proxied container ports (20000-29999)
                      HIY_PODMAN         the podman binary (podman)
-                     HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn)`;
+                     HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn; info for hiy daemon)
+                     HIY_BUSYBOX        static busybox mounted read-only to export secretEnv files (/bin/busybox)
+  --resync CRON      HIY_RESYNC         hiy daemon: resync schedule (* * * * *, every minute)
+  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API and webhooks (127.0.0.1:7070; off disables)`;
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   if (process.getuid?.() === 0) return '/var/lib/hiy';

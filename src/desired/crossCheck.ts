@@ -1,4 +1,5 @@
 // Checks that need several resources (or several fields) at once: name clashes, port and route conflicts. Pure.
+import { validateCronExpression } from 'cron';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import type { Workload } from '../model/resources.js';
@@ -58,6 +59,7 @@ export function checkResources(resources: LocatedResource[]): Diagnostic[] {
     ...checkRoutes(resources),
     ...checkVolumes(resources),
     ...checkExposedPorts(resources),
+    ...checkSnapshotSchedules(resources),
     ...checkGrants(resources),
     ...checkSecretEnv(resources),
   ];
@@ -187,6 +189,39 @@ function checkExposedPorts(resources: LocatedResource[]): Diagnostic[] {
     });
     if (healthcheck?.http) check(healthcheck.http.port, 'spec.healthcheck.http.port', 'health check');
     if (healthcheck?.tcp) check(healthcheck.tcp.port, 'spec.healthcheck.tcp.port', 'health check');
+  }
+  return out;
+}
+
+/** `spec.snapshots.schedule` must be a cron expression (5 fields, or 6 with seconds), and there must be volumes. */
+function checkSnapshotSchedules(resources: LocatedResource[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    const snapshots = lr.resource.spec.snapshots;
+    if (!snapshots?.schedule) continue;
+    const fields = snapshots.schedule.trim().split(/\s+/).length;
+    const check = fields === 5 || fields === 6 ? validateCronExpression(snapshots.schedule) : undefined;
+    if (!check?.valid) {
+      out.push(
+        diag(
+          lr,
+          'spec.snapshots.schedule',
+          `"${snapshots.schedule}" is not a cron expression${check?.error ? ` (${check.error.message})` : ` (${fields} field(s); give 5, or 6 with seconds first)`}`,
+          'e.g. "0 3 * * *" for every day at 03:00',
+        ),
+      );
+    }
+    if (!(lr.resource.spec.volumes ?? []).length) {
+      out.push(
+        diag(
+          lr,
+          'spec.snapshots',
+          'snapshots are scheduled but the resource has no volumes',
+          undefined,
+          'warning',
+        ),
+      );
+    }
   }
   return out;
 }

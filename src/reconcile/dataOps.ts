@@ -2,7 +2,13 @@
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
 
 import { Journal } from '../apply/journal.js';
-import { listSnapshots, restoreSnapshot, type SnapshotManifest, takeSnapshot } from '../apply/snapshot.js';
+import {
+  listSnapshots,
+  restoreSnapshot,
+  type SnapshotManifest,
+  type SnapshotReason,
+  takeSnapshot,
+} from '../apply/snapshot.js';
 import type { ContainerInfo, VolumeInfo } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { observe } from '../observed/observe.js';
@@ -103,11 +109,15 @@ async function withStopped<T>(
   }
 }
 
-/** `hiy snapshot create NAME`: a verified snapshot of each volume of a resource, its writer briefly stopped. */
+/**
+ * `hiy snapshot create NAME`: a verified snapshot of each volume of a resource, its writer briefly stopped.
+ * `reason` is `scheduled` when hiy daemon takes it on `spec.snapshots.schedule`.
+ */
 export async function createSnapshots(
   engine: Engine,
   name: string,
   onStep?: (message: string) => void,
+  reason: SnapshotReason = 'manual',
 ): Promise<SnapshotManifest[]> {
   return withApplyLock(engine, async () => {
     const { volumes, containers } = await observeData(engine);
@@ -129,7 +139,7 @@ export async function createSnapshots(
               volume: v.name,
               mountpoint: v.mountpoint,
               resource: id,
-              reason: 'manual',
+              reason,
               ...(stateCommit && { stateCommit }),
               imageBefore: mine[0]?.image,
             }),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { Journal } from '../apply/journal.js';
-import { acquireApplyLock } from '../apply/lock.js';
+import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.js';
 import { type Recovery, recover } from '../apply/recover.js';
 import { loadDesiredState } from '../desired/load.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
@@ -18,6 +18,10 @@ import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import type { BackoffPolicy, BackoffState } from './backoff.js';
+import { markReconciling, recordConditions } from './conditions.js';
+import type { ControllerEvent } from './controller.js';
+import { EventLog } from './events.js';
 import { applyPins, type Pin, PinStore } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
 import { digestSecrets, SecretStore } from './secrets.js';
@@ -32,6 +36,10 @@ export interface Engine {
   prober: Prober;
   exportCommit: ExportCommit;
   logger: Logger;
+  /** How long commands wait for the apply lock held by another run, e.g. the daemon's (default 0: fail at once). */
+  lockWaitMs?: number;
+  /** Told once when a command starts waiting for the apply lock. */
+  onLockWait?: (busy: LockBusyError) => void;
   /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
   onRecovery?: (recovery: Recovery) => void;
 }
@@ -160,9 +168,25 @@ export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Plan
   return { ...current, plan: saved };
 }
 
+/** Takes the apply lock, waiting up to `engine.lockWaitMs` while another run (the daemon's) holds it. */
+async function acquireWaiting(engine: Engine): Promise<ApplyLock> {
+  const deadline = Date.now() + (engine.lockWaitMs ?? 0);
+  let told = false;
+  for (;;) {
+    try {
+      return await acquireApplyLock(engine.settings.dataDir);
+    } catch (err) {
+      if (!(err instanceof LockBusyError) || Date.now() >= deadline) throw err;
+      if (!told) engine.onLockWait?.(err);
+      told = true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** Runs fn holding the box-wide apply lock (plan and apply must both happen under it). */
 export async function withApplyLock<T>(engine: Engine, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireApplyLock(engine.settings.dataDir);
+  const lock = await acquireWaiting(engine);
   if (lock.tookOver) engine.logger.warn({ stale: lock.tookOver }, 'took over a stale apply lock');
   try {
     const recovery = await recover({
@@ -187,6 +211,11 @@ export interface RecordOptions {
   scope?: string[];
   cause?: Release['cause'];
   rolledBackTo?: number;
+  /** Resources left out of the plan because they back off (the daemon; see reconcile/backoff.ts). */
+  deferred?: ReadonlyMap<string, BackoffState>;
+  backoff?: BackoffPolicy;
+  /** Receives the events written to the history (the daemon streams them to subscribers). */
+  onRecorded?: (events: ControllerEvent[]) => void;
 }
 
 /** Applies a plan and records the outcome in the data directory. Call it inside withApplyLock. */
@@ -199,6 +228,11 @@ export async function applyAndRecord(
   const store = new StatusStore(engine.settings.dataDir);
   const { plan } = planned;
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
+  if (plan.actions.length > 0) {
+    // Persisted before the apply, so `hiy status` shows Reconciling during a long run.
+    const before = await store.read();
+    if (markReconciling(before, plan, new Date())) await store.write(before);
+  }
   const snapshotsBy = new Map<string, string[]>();
   const result = plan.actions.length
     ? await applyPlan(plan, {
@@ -236,7 +270,7 @@ export async function applyAndRecord(
     if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
   }
   for (const w of planned.desired.workloads) {
-    if (!inScope(w.id)) continue;
+    if (!inScope(w.id) || opts.deferred?.has(w.id)) continue;
     const rec = status.resources[w.id] ?? {};
     const error = failedByResource.get(w.id);
     if (error) rec.lastError = error;
@@ -284,7 +318,19 @@ export async function applyAndRecord(
       status.lastError = [...failedByResource.values()].join('; ');
     }
   }
+  const drafts = recordConditions(status, {
+    desired: planned.desired,
+    plan,
+    result,
+    deferred: opts.deferred,
+    now: new Date(),
+    policy: opts.backoff,
+    ...(scope && { scope }),
+  });
   await store.write(status);
+  // Appended under the apply lock (the caller holds it), which orders writers across processes.
+  const events = await new EventLog(engine.settings.dataDir).append(drafts);
+  opts.onRecorded?.(events);
   const lifted = (plan.pins ?? []).filter((p) => p.state === 'lifted' && inScope(p.resource));
   if (lifted.length > 0) {
     await new PinStore(engine.settings.dataDir).remove(lifted.map((p) => p.resource));

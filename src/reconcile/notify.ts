@@ -36,6 +36,7 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
   const triggers = Array.isArray(data.triggers) ? (data.triggers as unknown[]).map(String) : [];
   switch (e.type) {
     case 'reconcile.finished': {
+      if (data.actions === 0) return undefined; // a run that changed nothing is not news
       const onlyResync = triggers.length > 0 && triggers.every((t) => t.startsWith('resync'));
       if (onlyResync)
         return { ...base, event: 'drift.corrected', title: 'HIY corrected drift', message: e.message };

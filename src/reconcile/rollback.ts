@@ -14,6 +14,7 @@ import {
   secretDigestsFor,
   withApplyLock,
 } from './engine.js';
+import { EventLog } from './events.js';
 import { type Pin, PinStore, workloadHash } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
 
@@ -159,6 +160,17 @@ export async function rollback(
       rolledBackTo: target.number,
     });
     if (result.ok) await new PinStore(engine.settings.dataDir).set(pin);
+    // Under the lock, like every writer of the event log; the daemon tails it to its subscribers.
+    await new EventLog(engine.settings.dataDir).append([
+      {
+        type: result.ok ? 'rollback.finished' : 'resource.failed',
+        resource: id,
+        message: result.ok
+          ? `${id} rolled back from release ${current.number} to ${target.number}${req.withData ? ' with its data' : ''}; pinned`
+          : `rollback of ${id} to release ${target.number} failed; the previous version runs again`,
+        data: { from: current.number, to: target.number, withData: req.withData, ok: result.ok },
+      },
+    ]);
     return { resource: id, from: current.number, to: target.number, plan, result, pinned: result.ok };
   });
 }

@@ -1,13 +1,36 @@
 // What HIY remembers between runs: the commit last applied and per-resource records, written atomically.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { BackoffState } from './backoff.js';
+
+/** Kubernetes-style condition types of a resource. */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+
+/** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  /** A CamelCase constant tools may match on. */
+  reason: string;
+  message: string;
+  /** When `status` last changed. */
+  lastTransitionTime: string;
+}
 
 export interface ResourceRecord {
   lastAppliedCommit?: string;
   lastAppliedAt?: string;
+  /** State commit of the last run that tried to converge this resource (applied or not). */
+  lastAttemptedCommit?: string;
+  lastAttemptedAt?: string;
   specHash?: string;
+  /** desiredFingerprint of what was last applied (drift at an unchanged fingerprint is "drift corrected"). */
+  fingerprint?: string;
   image?: string;
   lastError?: string;
+  conditions?: Condition[];
+  /** Set while the resource is failing: the daemon does not retry the same spec before `retryAt`. */
+  backoff?: BackoffState;
 }
 
 export interface StoredStatus {

@@ -4,7 +4,7 @@ import { LABEL_RESOURCE } from '../model/labels.js';
 import { observe } from '../observed/observe.js';
 import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
 import { PinStore } from './pins.js';
-import { StatusStore } from './statusStore.js';
+import { type Condition, StatusStore } from './statusStore.js';
 
 export interface ResourceStatus {
   id: string;
@@ -12,11 +12,16 @@ export interface ResourceStatus {
   container: { name: string; state: string; image: string } | null;
   routes: string[];
   lastAppliedCommit?: string;
+  lastAttemptedCommit?: string;
   lastError?: string;
   /** The plan has actions for this resource: the box does not match the state repo yet. */
   pending: boolean;
   /** Held at a release by `hiy rollback`: the state repo's version at `ignoredCommit` is ignored. */
   pinned?: { release: number; ignoredCommit: string; since: string };
+  /** Ready / Reconciling / Stalled as the last run (of hiy apply or the daemon) left them. */
+  conditions: Condition[];
+  /** Set while the daemon holds back retries of a failing spec. */
+  backoff?: { failures: number; retryAt: string; commit: string };
 }
 
 export interface StatusView {
@@ -59,10 +64,15 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
       container: c ? { name: c.name, state: c.state, image: c.image } : null,
       routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
       lastAppliedCommit: rec?.lastAppliedCommit,
+      lastAttemptedCommit: rec?.lastAttemptedCommit,
       lastError: rec?.lastError,
       pending: plan?.actions.some((a) => a.resource === id) ?? false,
       ...(pinned && {
         pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
+      }),
+      conditions: rec?.conditions ?? [],
+      ...(rec?.backoff && {
+        backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),
     };
   });

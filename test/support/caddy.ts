@@ -17,11 +17,16 @@ export interface RunningCaddy {
   stop(): Promise<void>;
 }
 
-/** Starts `caddy run` with an admin API on a free loopback port and waits until it answers. */
-export async function startCaddy(opts: { bin?: string } = {}): Promise<RunningCaddy> {
+/**
+ * Starts `caddy run` with an admin API on a free loopback port and waits until it answers. Giving the ports
+ * starts a fresh Caddy where a stopped one was (a "restarted Caddy" that lost its config).
+ */
+export async function startCaddy(
+  opts: { bin?: string; adminPort?: number; httpPort?: number } = {},
+): Promise<RunningCaddy> {
   const dir = await mkdtemp(join(tmpdir(), 'hiy-caddy-'));
-  const adminPort = await freePort();
-  const httpPort = await freePort();
+  const adminPort = opts.adminPort ?? (await freePort());
+  const httpPort = opts.httpPort ?? (await freePort());
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const baseConfig = { admin: { listen: `127.0.0.1:${adminPort}` } };
   const configFile = join(dir, 'caddy.json');

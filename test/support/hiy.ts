@@ -9,7 +9,7 @@ import { runCli } from '../../src/cli/run.js';
 import type { CaddyAdminClient } from '../../src/drivers/caddy/client.js';
 import type { PodmanCli } from '../../src/drivers/podman/runner.js';
 import type { PodmanDriver } from '../../src/drivers/podman/types.js';
-import { realEngine } from '../../src/main.js';
+import { LOCK_WAIT_MS, realEngine } from '../../src/main.js';
 import type { Engine } from '../../src/reconcile/engine.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
 import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
@@ -133,7 +133,8 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
           env: mergedEnv,
         },
         makeEngine: (settings) => {
-          const e = realEngine(settings, mergedEnv);
+          // As in src/main.ts: commands wait for a run in progress (a daemon's) instead of failing.
+          const e: Engine = { ...realEngine(settings, mergedEnv), lockWaitMs: LOCK_WAIT_MS };
           engines.push(e);
           return wrapPodman ? { ...e, podman: wrapPodman(e.podman) } : e;
         },

@@ -2,6 +2,8 @@
 // exporting `command`, and one line here.
 import type { Command } from '../command.js';
 import { command as apply } from './apply.js';
+import { command as daemon } from './daemon.js';
+import { command as events } from './events.js';
 import { command as fetch } from './fetch.js';
 import { command as plan } from './plan.js';
 import { command as releases } from './releases.js';
@@ -23,6 +25,8 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  events,
+  daemon,
   secret,
   token,
   fetch,

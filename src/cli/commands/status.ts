@@ -1,6 +1,7 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
 
 import type { Settings } from '../../model/settings.js';
+import type { Condition } from '../../reconcile/statusStore.js';
 import { computeStatusView } from '../../reconcile/statusView.js';
 import type { Command } from '../command.js';
 import type { CliDeps } from '../context.js';
@@ -30,13 +31,17 @@ export async function statusCommand(
   const { resources } = view;
   if (resources.length === 0) deps.io.out('No resources.\n');
   else {
-    const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'NOTE']];
+    const rows = [['RESOURCE', 'CONTAINER', 'STATE', 'IMAGE', 'ROUTES', 'APPLIED', 'READY', 'NOTE']];
     for (const r of resources) {
+      const cond = (t: Condition['type']) => r.conditions.find((c) => c.type === t);
+      const ready = cond('Ready');
       const note = [
         !r.inStateRepo ? 'removed from state repo' : '',
         r.pinned
           ? `pinned to release ${r.pinned.release} by a rollback (ignores ${short(r.pinned.ignoredCommit)}; hiy unpin ${r.id})`
           : '',
+        cond('Reconciling')?.status === 'True' ? 'reconciling' : '',
+        r.backoff ? `backing off (${r.backoff.failures} failure(s)), next retry ${r.backoff.retryAt}` : '',
         r.pending ? 'changes pending' : '',
         r.lastError ?? '',
       ]
@@ -49,6 +54,7 @@ export async function statusCommand(
         r.container?.image ?? '-',
         r.routes.join(',') || '-',
         short(r.lastAppliedCommit),
+        ready ? `${ready.status === 'True' ? 'yes' : 'no'} (${ready.reason})` : '-',
         note,
       ]);
     }
@@ -60,7 +66,7 @@ export async function statusCommand(
 
 export const command: Command = {
   name: 'status',
-  summary: 'each resource: container state, image, routes, commit last applied',
+  summary: 'each resource: container state, image, routes, commit last applied, Ready/Stalled conditions',
   usage: 'status [--json]',
   run: (deps, settings, ctx) => statusCommand(deps, settings, { json: ctx.json }),
 };

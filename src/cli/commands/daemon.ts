@@ -1,0 +1,103 @@
+// `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
+import type { Settings } from '../../model/settings.js';
+import { type DaemonPlugin, DEFAULT_RESYNC, startDaemon } from '../../reconcile/daemon.js';
+import { CronExpressionError } from '../../reconcile/triggers.js';
+import { issue5Plugins } from '../../server/plugin.js';
+import { DEFAULT_API_ADDR } from '../../server/server.js';
+import { type Command, type CommandContext, str } from '../command.js';
+import { UsageError } from '../config.js';
+import type { CliDeps } from '../context.js';
+import { EXIT } from '../context.js';
+
+/**
+ * Plug-ins started inside the daemon process once its controller exists (the HTTP API adds itself here,
+ * driven by its own flags such as --api-addr). Each gets the Controller and may announce its URL.
+ */
+export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): DaemonPlugin[] {
+  return issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR) as DaemonPlugin[];
+}
+
+export interface DaemonCommandOptions {
+  resync?: string;
+  plugins?: DaemonPlugin[];
+  /** Resolves when the daemon should stop; by default SIGTERM or SIGINT. */
+  stopSignal?: Promise<string>;
+}
+
+/** Resolves on the first SIGTERM or SIGINT; later ones are logged (the run in progress still finishes). */
+function onTermination(log: (text: string) => void): { signal: Promise<string>; dispose(): void } {
+  let first: string | undefined;
+  let resolve!: (s: string) => void;
+  const signal = new Promise<string>((r) => {
+    resolve = r;
+  });
+  const handler = (name: NodeJS.Signals) => {
+    if (first) {
+      log(`hiy daemon: ${name} again; still finishing the run in progress (SIGKILL aborts it)\n`);
+      return;
+    }
+    first = name;
+    resolve(name);
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return {
+    signal,
+    dispose() {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    },
+  };
+}
+
+export async function daemonCommand(
+  deps: CliDeps,
+  settings: Settings,
+  opts: DaemonCommandOptions,
+): Promise<number> {
+  const engine = deps.makeEngine(settings);
+  // A service logs what it does; an interactive command only warnings.
+  engine.logger.level = deps.io.env.HIY_LOG_LEVEL ?? 'info';
+  const resync = opts.resync ?? deps.io.env.HIY_RESYNC ?? DEFAULT_RESYNC;
+  const termination = opts.stopSignal ? undefined : onTermination(deps.io.err);
+  try {
+    let daemon: Awaited<ReturnType<typeof startDaemon>>;
+    try {
+      daemon = await startDaemon({ engine, resync, plugins: opts.plugins ?? [] });
+    } catch (err) {
+      if (err instanceof CronExpressionError) throw new UsageError(`--resync / HIY_RESYNC: ${err.message}`);
+      throw err;
+    }
+    deps.io.out(
+      `hiy daemon: pid ${process.pid}, state repo ${settings.stateRepo} (${settings.branch}), resync "${resync}", data ${settings.dataDir}\n` +
+        'Follow it with: hiy events --follow (JSON logs on stderr)\n',
+    );
+    const why = await (opts.stopSignal ?? termination!.signal);
+    deps.io.out(`hiy daemon: ${why}: finishing the run in progress, then exiting\n`);
+    await daemon.stop();
+    deps.io.out('hiy daemon: stopped\n');
+    return EXIT.ok;
+  } finally {
+    termination?.dispose();
+  }
+}
+
+export const command: Command = {
+  name: 'daemon',
+  summary: 'run unattended: apply new commits, resync on a schedule, back off failing resources',
+  usage: `daemon [--resync CRON] [--api-addr HOST:PORT]
+                                    CRON (or HIY_RESYNC): resync schedule, default "${DEFAULT_RESYNC}" (every minute);
+                                    6 fields = seconds first ("*/30 * * * * *"). --api-addr (or HIY_API_ADDR):
+                                    the HTTP API and webhooks, default ${DEFAULT_API_ADDR}; "off" disables them.
+                                    Runs until SIGTERM/SIGINT, which let the run in progress finish.
+                                    One daemon per data directory.`,
+  options: { resync: { type: 'string' }, 'api-addr': { type: 'string' } },
+  run: (deps, settings, ctx) => {
+    // The daemon retries a busy lock itself (and must stay responsive to SIGTERM meanwhile).
+    const engine = { ...deps.makeEngine(settings), lockWaitMs: 0 };
+    return daemonCommand({ ...deps, makeEngine: () => engine }, settings, {
+      resync: str(ctx, 'resync'),
+      plugins: daemonPlugins(ctx, deps.io.env),
+    });
+  },
+};

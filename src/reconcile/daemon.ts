@@ -1,0 +1,462 @@
+// The daemon: triggers → one coalescing queue → a reconcile run under the box-wide apply lock, with backoff,
+// status conditions and the event history. Implements the Controller that the HTTP API codes against.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { watch } from 'chokidar';
+import type { Logger } from 'pino';
+import type { ApplyEvent } from '../apply/events.js';
+import { LockBusyError } from '../apply/lock.js';
+import {
+  type BackoffPolicy,
+  type BackoffState,
+  DEFAULT_BACKOFF,
+  deferResources,
+  desiredFingerprint,
+  isBackedOff,
+} from './backoff.js';
+import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from './controller.js';
+import { type SnapshotScheduler, startSnapshotScheduler, takeScheduledSnapshots } from './daemonSnapshots.js';
+import {
+  applyAndRecord,
+  assertSafeToApply,
+  computePlan,
+  type Engine,
+  MassDeleteError,
+  withApplyLock,
+} from './engine.js';
+import { type EventDraft, EventLog } from './events.js';
+import { CoalescingQueue } from './queue.js';
+import { StatusStore, writeFileAtomic } from './statusStore.js';
+import { checkCron, cronTrigger, type TriggerHandle, WakeUpTimer, watchStateRepo } from './triggers.js';
+
+/** Default resync schedule: every minute. */
+export const DEFAULT_RESYNC = '0 * * * * *';
+
+/** What a plug-in (e.g. the HTTP API) gets when the daemon has started. */
+export interface DaemonContext {
+  controller: Controller;
+  engine: Engine;
+  logger: Logger;
+  /** Publishes an endpoint (e.g. `api` → `http://127.0.0.1:7070`) in `DATA_DIR/daemon.json` for tools and the demo. */
+  announce(name: string, url: string): Promise<void>;
+}
+
+/** Something started inside the daemon process once the controller exists, and stopped before it. */
+export interface DaemonPlugin {
+  name: string;
+  start(ctx: DaemonContext): Promise<{ stop(): Promise<void> } | undefined>;
+}
+
+export interface DaemonOptions {
+  engine: Engine;
+  /** Cron expression of the periodic resync (5 fields, or 6 with seconds first). */
+  resync?: string;
+  /** Watch the state repo's refs (default true). */
+  watch?: boolean;
+  backoff?: BackoffPolicy;
+  plugins?: DaemonPlugin[];
+  /** How often to retry while another process (`hiy apply`) holds the apply lock (default 500 ms). */
+  lockRetryMs?: number;
+}
+
+/** A running daemon: the Controller, plus what its owner needs. */
+export interface Daemon extends Controller {
+  /** Runs finished so far. */
+  readonly runs: number;
+  /** Stops triggers and plug-ins, lets the run in progress finish, releases the pid file. */
+  stop(): Promise<void>;
+}
+
+/** Another daemon already runs on this data directory. */
+export class DaemonRunningError extends Error {
+  readonly code = 'DAEMON_RUNNING';
+  constructor(readonly data: { pid: number; pidFile: string }) {
+    super(`another hiy daemon (pid ${data.pid}) already runs on this data directory (${data.pidFile})`);
+    this.name = 'DaemonRunningError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `DATA_DIR/daemon.pid`: one daemon per data directory; a file left by a dead process is taken over. */
+async function claimPidFile(dataDir: string): Promise<{ path: string; release(): Promise<void> }> {
+  await mkdir(dataDir, { recursive: true });
+  const path = join(dataDir, 'daemon.pid');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return {
+        path,
+        async release() {
+          const text = await readFile(path, 'utf8').catch(() => '');
+          if (Number(text.trim()) === process.pid) await rm(path, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && alive(pid)) throw new DaemonRunningError({ pid, pidFile: path });
+      await rm(path, { force: true });
+    }
+  }
+  throw new DaemonRunningError({ pid: 0, pidFile: path });
+}
+
+/** Delivers events other writers append to the log (watched with chokidar; duplicates are dropped by seq). */
+function tailEventLog(
+  events: EventLog,
+  deliver: (list: ControllerEvent[]) => void,
+  onError: (err: unknown) => void,
+): TriggerHandle {
+  let since = 0;
+  let reading = Promise.resolve();
+  // The data directory, not the file: the log may not exist yet.
+  const watcher = watch(dirname(events.path), { ignoreInitial: true, depth: 0 });
+  const readNow = () => {
+    reading = reading
+      .then(async () => {
+        const list = await events.read({ since });
+        if (list.length > 0) since = list.at(-1)!.seq;
+        deliver(list);
+      })
+      .catch(onError);
+  };
+  // chokidar may fold close writes into one change: read once the burst is over (trailing, 100 ms).
+  let timer: NodeJS.Timeout | undefined;
+  const read = (path: string) => {
+    if (path !== events.path) return;
+    clearTimeout(timer);
+    timer = setTimeout(readNow, 100);
+  };
+  void events.read({ limit: 1 }).then((l) => {
+    since = l.at(-1)?.seq ?? 0;
+  });
+  watcher.on('add', read).on('change', read).on('error', onError);
+  return {
+    async stop() {
+      clearTimeout(timer);
+      await watcher.close();
+      await reading;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the daemon: claims the pid file, starts triggers and plug-ins, and enqueues a first run. */
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { engine } = opts;
+  const { dataDir } = engine.settings;
+  const log = engine.logger.child({ component: 'daemon' });
+  const resync = opts.resync ?? DEFAULT_RESYNC;
+  checkCron(resync, 'resync schedule');
+  const policy = opts.backoff ?? DEFAULT_BACKOFF;
+  const pidFile = await claimPidFile(dataDir);
+  const store = new StatusStore(dataDir);
+  const events = new EventLog(dataDir);
+  const listeners = new Set<(e: ControllerEvent) => void>();
+  const endpoints: Record<string, string> = {};
+  const runtimeFile = join(dataDir, 'daemon.json');
+  const startedAt = new Date().toISOString();
+  let stopping = false;
+
+  const writeRuntime = () =>
+    writeFileAtomic(
+      runtimeFile,
+      `${JSON.stringify(
+        {
+          pid: process.pid,
+          startedAt,
+          stateRepo: engine.settings.stateRepo,
+          branch: engine.settings.branch,
+          instance: engine.settings.instance,
+          resync,
+          endpoints,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+
+  // Highest seq delivered to subscribers. Events appended by other processes (a `hiy apply` or `hiy rollback`
+  // from a shell) or by code outside the run loop reach subscribers through the log tail below; seq 0 marks
+  // live-only events (no-op runs, for metrics), which are never written to the log.
+  let published = (await events.read({ limit: 1 })).at(-1)?.seq ?? 0;
+  const publish = (list: ControllerEvent[]) => {
+    for (const e of list) {
+      if (e.seq !== 0) {
+        if (e.seq <= published) continue;
+        published = e.seq;
+      }
+      for (const l of listeners) {
+        try {
+          l(e);
+        } catch (err) {
+          log.warn({ err }, 'an event listener threw');
+        }
+      }
+    }
+  };
+  const record = async (drafts: EventDraft[]) => publish(await events.append(drafts));
+
+  const onApplyEvent = (e: ApplyEvent) => {
+    if (e.type === 'action.started') log.info({ address: e.action.address }, 'action started');
+    else if (e.type === 'action.finished')
+      log.info({ address: e.action.address, ms: e.ms, note: e.note }, 'action finished');
+    else if (e.type === 'action.failed')
+      log.warn({ address: e.action.address, ms: e.ms, error: e.error }, 'action failed');
+    else if (e.type === 'caddy.loaded') log.info({ routes: e.routes, ms: e.ms }, 'caddy loaded');
+  };
+
+  const wakeUp = new WakeUpTimer(() => {
+    void queue.enqueue({ kind: 'resync', detail: 'backoff expired' });
+  });
+  let snapshots: SnapshotScheduler | undefined;
+
+  /** One reconcile: plan, leave out resources that back off, apply, record. Holds the apply lock. */
+  const reconcile = async (triggers: Trigger[], earlier: EventDraft[]): Promise<ReconcileOutcome> => {
+    const started = Date.now();
+    const why = [...new Set(triggers.map((t) => (t.detail ? `${t.kind}:${t.detail}` : t.kind)))];
+    log.debug({ triggers: why }, 'reconcile');
+    // Events of the scheduled snapshots taken just before, appended now that the lock is held.
+    if (earlier.length > 0) await record(earlier.splice(0));
+    let planned: Awaited<ReturnType<typeof computePlan>>;
+    try {
+      planned = await computePlan(engine);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      const status = await store.read();
+      const repeated = status.lastError === error;
+      status.lastError = error;
+      status.lastAttemptedAt = new Date().toISOString();
+      await store.write(status);
+      // Logged and recorded once per distinct error, not at every resync while it lasts.
+      if (!repeated) {
+        log.error({ error }, 'reconcile failed before planning');
+        await record([
+          { type: 'reconcile.failed', message: `cannot plan: ${error}`, data: { error, triggers: why } },
+        ]);
+      }
+      return { ok: false, actions: 0, error };
+    }
+    snapshots?.update(planned.desired);
+    const status = await store.read();
+    const now = new Date();
+    const withActions = new Set(planned.plan.actions.map((a) => a.resource as string));
+    const deferred = new Map<string, BackoffState>();
+    for (const w of planned.desired.workloads) {
+      const b = status.resources[w.id]?.backoff;
+      if (b && withActions.has(w.id) && isBackedOff(b, desiredFingerprint(w), now)) deferred.set(w.id, b);
+    }
+    const plan = deferResources(planned.plan, planned.desired, planned.observed, new Set(deferred.keys()));
+    try {
+      assertSafeToApply(plan, { allowMassDelete: false });
+    } catch (err) {
+      if (!(err instanceof MassDeleteError)) throw err;
+      const repeated = status.lastError === err.message;
+      status.lastError = err.message;
+      status.lastAttemptedCommit = plan.commit;
+      status.lastAttemptedAt = now.toISOString();
+      await store.write(status);
+      if (!repeated) {
+        log.error({ error: err.message }, 'mass delete refused');
+        await record([
+          {
+            type: 'reconcile.failed',
+            message: err.message,
+            data: { commit: plan.commit, error: err.message },
+          },
+        ]);
+      }
+      return { ok: false, commit: plan.commit, actions: 0, error: err.message };
+    }
+    if (plan.actions.length > 0) {
+      log.info(
+        { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred: [...deferred.keys()] },
+        'reconcile started',
+      );
+      await record([
+        {
+          type: 'reconcile.started',
+          message: `applying ${plan.actions.length} action(s) of commit ${plan.commit.slice(0, 12)}`,
+          data: {
+            commit: plan.commit,
+            actions: plan.actions.length,
+            triggers: why,
+            deferred: [...deferred.keys()],
+          },
+        },
+      ]);
+    }
+    const result = await applyAndRecord(engine, { ...planned, plan }, onApplyEvent, {
+      deferred,
+      backoff: policy,
+      onRecorded: publish,
+    });
+    const ms = Date.now() - started;
+    const failed = result.results.filter((r) => r.status === 'failed');
+    const error = failed.map((r) => `${r.address}: ${r.error}`).join('; ') || undefined;
+    const kindOf = new Map(plan.actions.map((a) => [a.address, a.kind]));
+    const results = result.results.map((r) => ({ kind: kindOf.get(r.address), status: r.status }));
+    if (plan.actions.length === 0) {
+      publish([
+        {
+          seq: 0,
+          at: new Date().toISOString(),
+          type: 'reconcile.finished',
+          message: `commit ${plan.commit.slice(0, 12)}: no changes`,
+          data: { commit: plan.commit, actions: 0, ok: true, ms, triggers: why, results: [] },
+        },
+      ]);
+    } else {
+      log.info({ commit: plan.commit, ok: result.ok, ms }, 'reconcile finished');
+      await record([
+        {
+          type: result.ok ? 'reconcile.finished' : 'reconcile.failed',
+          message: result.ok
+            ? `commit ${plan.commit.slice(0, 12)} applied in ${(ms / 1000).toFixed(1)}s (${plan.actions.length} action(s))`
+            : `apply of commit ${plan.commit.slice(0, 12)} failed: ${error}`,
+          data: {
+            commit: plan.commit,
+            actions: plan.actions.length,
+            ok: result.ok,
+            ms,
+            triggers: why,
+            results,
+            ...(error ? { error } : {}),
+          },
+        },
+      ]);
+    }
+    // Wake up when the earliest backoff expires, rather than at the next resync after it.
+    const after = await store.read();
+    for (const rec of Object.values(after.resources))
+      if (rec.backoff) wakeUp.armAt(new Date(rec.backoff.retryAt));
+    return { ok: result.ok, commit: plan.commit, actions: plan.actions.length, ...(error ? { error } : {}) };
+  };
+
+  /** Runs fn, waiting while another process (a `hiy apply` from a shell) holds the apply lock. */
+  const retryingLock = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    let warned = false;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof LockBusyError)) throw err;
+        if (stopping) return undefined;
+        if (!warned) log.info({ holder: err.data }, 'waiting for the apply lock');
+        warned = true;
+        await sleep(opts.lockRetryMs ?? 500);
+      }
+    }
+  };
+
+  /** One queue run: scheduled snapshots first (each holds the lock itself), then the reconcile. */
+  const runBatch = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {
+    const drafts: EventDraft[] = [];
+    const snapshotFor = new Set(
+      triggers.flatMap((t) => (t.kind === 'snapshot-schedule' && t.detail ? [t.detail] : [])),
+    );
+    for (const id of snapshotFor) {
+      const spec = snapshots?.spec(id);
+      if (spec) drafts.push(...((await retryingLock(() => takeScheduledSnapshots(engine, spec))) ?? []));
+    }
+    const outcome = await retryingLock(() => withApplyLock(engine, () => reconcile(triggers, drafts)));
+    return outcome ?? { ok: false, actions: 0, error: 'stopping while another process held the apply lock' };
+  };
+
+  const queue = new CoalescingQueue(runBatch);
+  const controller: Controller = {
+    enqueue: (trigger) => queue.enqueue(trigger),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+
+  const handles: TriggerHandle[] = [];
+  const pluginHandles: { name: string; stop(): Promise<void> }[] = [];
+  try {
+    await writeRuntime();
+    if (opts.watch !== false) {
+      handles.push(
+        await watchStateRepo({
+          repo: engine.settings.stateRepo,
+          branch: engine.settings.branch,
+          git: engine.git,
+          onCommit: (commit) => {
+            log.info({ commit }, 'new commit on the state repo');
+            void queue.enqueue({ kind: 'commit', detail: commit });
+          },
+          onError: (err) => log.warn({ err }, 'watching the state repo'),
+        }),
+      );
+    }
+    handles.push(cronTrigger(resync, () => void queue.enqueue({ kind: 'resync' })));
+    handles.push(
+      tailEventLog(
+        events,
+        (list) => publish(list),
+        (err) => log.warn({ err }, 'reading the event log'),
+      ),
+    );
+    snapshots = startSnapshotScheduler({
+      logger: log,
+      enqueue: (resource) => queue.enqueue({ kind: 'snapshot-schedule', detail: resource }),
+    });
+    const ctx: DaemonContext = {
+      controller,
+      engine,
+      logger: log,
+      async announce(name, url) {
+        endpoints[name] = url;
+        await writeRuntime();
+      },
+    };
+    for (const p of opts.plugins ?? []) {
+      const h = await p.start(ctx);
+      if (h) pluginHandles.push({ name: p.name, stop: () => h.stop() });
+    }
+  } catch (err) {
+    for (const h of handles) await h.stop().catch(() => undefined);
+    for (const h of pluginHandles.reverse()) await h.stop().catch(() => undefined);
+    snapshots?.stop();
+    await pidFile.release();
+    throw err;
+  }
+  log.info({ pid: process.pid, resync, stateRepo: engine.settings.stateRepo }, 'daemon started');
+  void queue.enqueue({ kind: 'startup' });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    ...controller,
+    get runs() {
+      return queue.runs;
+    },
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        log.info('stopping: no new runs; the run in progress finishes');
+        wakeUp.stop();
+        snapshots?.stop();
+        for (const h of handles) await h.stop().catch((err) => log.warn({ err }, 'stopping a trigger'));
+        for (const h of pluginHandles.reverse())
+          await h.stop().catch((err) => log.warn({ err, plugin: h.name }, 'stopping a plug-in'));
+        await queue.stop();
+        await rm(runtimeFile, { force: true });
+        await pidFile.release();
+        log.info('daemon stopped');
+      })();
+      return stopped;
+    },
+  };
+}
