@@ -15,7 +15,7 @@ const LATENCY_TARGET_MS = 2000;
 const RSS_TARGET_MIB = 80;
 const CPU_TARGET_PCT = 1;
 /** A 1 MiB young generation: an idle daemon keeps ~40 MiB less resident than with node's default of 16 MiB. */
-const DAEMON_NODE_FLAGS = '--max-semi-space-size=1';
+const DAEMON_NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --no-expose-wasm';
 
 /** utime+stime and cutime+cstime of a process, in clock ticks (fields 14–17 of /proc/PID/stat). */
 async function cpuTicks(pid: number): Promise<{ own: number; children: number }> {

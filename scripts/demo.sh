@@ -64,7 +64,7 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
 fi
 echo "demo: starting hiy daemon on $demo/state (log in $logfile)"
 # Same detachment as Caddy above: its own session, none of this script's file descriptors.
-setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 "$1/bin/hiy.js" daemon --state "$2"' \
+setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 --lite-mode --no-expose-wasm "$1/bin/hiy.js" daemon --state "$2"' \
   _ "$here" "$demo/state" >> "$logfile" 2>&1 < /dev/null
 for _ in $(seq 50); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && break; sleep 0.2; done
 [ -f "$pidfile" ] || { echo "demo: the daemon did not start; see $logfile" >&2; tail -n 20 "$logfile" >&2; exit 1; }

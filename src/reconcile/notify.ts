@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { isStateFilePath } from '../desired/load.js';
 import { parseStateFiles } from '../desired/parse.js';
+import { type FetchLike, nodeFetch } from '../drivers/http/fetch.js';
 import type { NOTIFY_EVENTS, NotifierResource } from '../model/resources.js';
 import type { Controller, ControllerEvent } from './controller.js';
 import type { Engine } from './engine.js';
@@ -129,9 +130,9 @@ export function startNotifier(opts: {
   controller: Controller;
   engine: Pick<Engine, 'settings' | 'git'>;
   logger: Logger;
-  fetchImpl?: typeof fetch;
+  fetchImpl?: FetchLike;
 }): NotifierService {
-  const send = opts.fetchImpl ?? fetch;
+  const send = opts.fetchImpl ?? nodeFetch;
   let pending: Promise<unknown> = Promise.resolve();
   const unsubscribe = opts.controller.subscribe((e) => {
     const note = toNotification(e);

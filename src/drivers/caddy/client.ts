@@ -1,4 +1,5 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
+import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError } from './types.js';
 
 /** Options of the admin API client. */
@@ -7,8 +8,8 @@ export interface CaddyAdminClientOptions {
   adminUrl: string;
   /** Per-request timeout; 10 s by default. */
   timeoutMs?: number;
-  /** Injected for tests; the global `fetch` by default. */
-  fetch?: typeof fetch;
+  /** Injected for tests; nodeFetch (node:http) by default. */
+  fetch?: FetchLike;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -19,12 +20,12 @@ export class CaddyAdminClient implements CaddyDriver {
   retries = 0;
   readonly adminUrl: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: FetchLike;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.fetchFn = opts.fetch ?? nodeFetch;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -56,7 +57,7 @@ export class CaddyAdminClient implements CaddyDriver {
 
   private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
     const what = `${method} ${path}`;
-    let res: Response | undefined;
+    let res: HttpResponse | undefined;
     // Right after a load Caddy may swap its admin server and drop a connection it had just accepted; both calls are
     // safe to repeat (a load of the config Caddy already runs changes nothing), so a dropped connection is retried once.
     this.calls++;

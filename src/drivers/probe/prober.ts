@@ -1,5 +1,6 @@
 // Health probes over the network: an HTTP GET or a TCP connect to a port published on 127.0.0.1.
 import { connect } from 'node:net';
+import { nodeFetch } from '../http/fetch.js';
 
 export interface Prober {
   /** Resolves to the HTTP status, or throws when nothing answers. */
@@ -10,7 +11,7 @@ export interface Prober {
 
 export const networkProber: Prober = {
   async httpGet(url, timeoutMs) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await nodeFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer().catch(() => undefined);
     return res.status;
   },
