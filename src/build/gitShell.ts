@@ -80,9 +80,11 @@ export async function installHooks(dataDir: string, self: string[]): Promise<str
   await mkdir(dir, { recursive: true });
   const quoted = self.map((w) => `'${w.replaceAll("'", `'\\''`)}'`).join(' ');
   for (const hook of ['pre-receive', 'post-receive']) {
+    // post-receive only matters for the state repo; the shell test spares App pushes a second hiy start-up.
+    const onlyState = hook === 'post-receive' ? `[ "$HIY_PUSH_REPO" = ${STATE_REPO_NAME} ] || exit 0\n` : '';
     const text = `#!/bin/sh
 # Written by hiy git-shell: pushes through it are handed to hiy (build and deploy, or state validation).
-exec ${quoted} git-hook ${hook}
+${onlyState}exec ${quoted} git-hook ${hook}
 `;
     const path = join(dir, hook);
     const current = await readFile(path, 'utf8').catch(() => undefined);
