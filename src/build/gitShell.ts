@@ -3,9 +3,9 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type GitRequest, STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
-import { allowedOnAll, allows, stateRepoAccess } from '../model/grants.js';
 import type { Settings } from '../model/settings.js';
 import { reposDir } from '../reconcile/engine.js';
+import { isAllowed, roleOn } from '../reconcile/grants.js';
 import { type Access, appsUsingRepo } from './access.js';
 
 export type ShellDecision =
@@ -35,8 +35,8 @@ export function authorize(
   const push = request.service === 'git-receive-pack';
   const needed = push ? 'deploy' : 'view';
   if (request.repo === STATE_REPO_NAME) {
-    const role = stateRepoAccess(u);
-    if (!allows(role, push ? 'admin' : 'view')) {
+    // The state repo governs everything, users and grants included: only grants on "*" reach it.
+    if (push ? roleOn(u, '*') !== 'admin' : !isAllowed(u, 'read', '*')) {
       return {
         ok: false,
         message: `refused: ${push ? 'pushing' : 'reading'} the state repo needs the ${push ? 'admin' : 'view'} role on "*"`,
@@ -52,7 +52,7 @@ export function authorize(
     };
   }
   const names = apps.map((a) => a.metadata.name);
-  if (!allowedOnAll(u, names, needed)) {
+  if (!names.every((n) => isAllowed(u, push ? 'push' : 'read', `app/${n}`))) {
     return {
       ok: false,
       message: `refused: ${user} has no ${needed} grant on ${names.length > 1 ? 'every one of ' : ''}App ${names.join(', ')}`,
