@@ -9,6 +9,7 @@ import { benchDaemon } from './daemon.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
 import { benchPlan } from './plan.js';
+import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'converge-20': benchConverge,
   'snapshot-200m': benchSnapshot,
   'daemon-50': benchDaemon,
+  'push-to-serving': benchPush,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -12,7 +12,7 @@ if [[ "$(id -u)" != 0 ]]; then
 fi
 
 # 1. System packages: apt only runs when something is missing.
-packages=(podman runc caddy busybox-static podman-compose openssh-server git curl uidmap)
+packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -86,5 +86,11 @@ else
   say "building $web from images/example-web"
   podman build --quiet --layers -t "$web" -f "$repo/images/example-web/Containerfile" "$repo/images/example-web" >/dev/null
 fi
+
+# Base images of the stacks HIY builds without a Containerfile (git push of a Node.js or Python app), made from
+# this host's own node and python3; HIY_BUILD_IMAGE_NODE / HIY_BUILD_IMAGE_PYTHON may name others.
+for stack in node python; do
+  say "stack base image ($stack): $("$repo/images/runtime/build.sh" "$stack" | tail -n 1 || true)"
+done
 
 say "done"

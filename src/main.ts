@@ -1,5 +1,7 @@
 // Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
 import pino from 'pino';
+import { buildSettingsFrom } from './build/settings.js';
+import { buildSupport } from './build/support.js';
 import { exitWith, runCli } from './cli/run.js';
 import { CaddyAdminClient } from './drivers/caddy/client.js';
 import { exportCommit } from './drivers/git/checkout.js';
@@ -26,6 +28,7 @@ export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.
     prober: networkProber,
     exportCommit,
     logger,
+    build: buildSupport(buildSettingsFrom(env)),
   };
 }
 

@@ -1,20 +1,11 @@
 // Executes a Plan step by step: one handler per action kind, phases in order, one Caddy load for all routes.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
 import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
-import type {
-  Action,
-  ContainerCreate,
-  ContainerReplace,
-  ContainerStart,
-  ImageBuild,
-  Plan,
-} from '../plan/types.js';
+import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
 import type { SecretSource } from '../reconcile/secrets.js';
+import { type BuildSupport, buildImage } from './build.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
 import { crashPoint, type Journal, type JournalEntry } from './journal.js';
@@ -53,6 +44,8 @@ export interface ApplyDeps {
   secrets?: SecretSource;
   /** Records each interruptible step before and after it, so a crash can be recovered (see recover.ts). */
   journal?: Journal;
+  /** Generated Containerfiles for detected stacks and default build caps (see ./build.ts). */
+  build?: BuildSupport;
 }
 
 export interface ActionResult {
@@ -85,52 +78,6 @@ type Handler<K extends Action['kind']> = (
   action: Extract<Action, { kind: K }>,
   deps: ApplyDeps,
 ) => Promise<string | undefined>;
-
-async function fileExists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string | undefined> {
-  if (await deps.podman.imageExists(action.image.tag)) return 'image already built';
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
-  try {
-    await deps.exportCommit(action.source.gitDir, action.source.commit, dir);
-    const contextDir = join(dir, action.image.context);
-    let file: string | undefined;
-    if (action.image.dockerfile) file = join(contextDir, action.image.dockerfile);
-    else {
-      for (const name of ['Containerfile', 'Dockerfile']) {
-        if (await fileExists(join(contextDir, name))) {
-          file = join(contextDir, name);
-          break;
-        }
-      }
-    }
-    if (!file || !(await fileExists(file))) {
-      throw new ApplyError(
-        `${action.resource}: no ${action.image.dockerfile ?? 'Containerfile or Dockerfile'} in ${action.image.context} at ${action.source.commit.slice(0, 12)}`,
-        { address: action.address },
-      );
-    }
-    await deps.podman.buildImage(
-      {
-        contextDir,
-        file,
-        tag: action.image.tag,
-        labels: action.image.labels,
-        memoryBytes: action.image.memoryBytes,
-        cpus: action.image.cpus,
-      },
-      (line) => deps.onEvent?.({ type: 'action.output', action, line }),
-    );
-    return undefined;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 function journal(deps: ApplyDeps, entry: JournalEntry): Promise<void> {
   return deps.journal ? deps.journal.write(entry) : Promise.resolve();

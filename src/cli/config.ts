@@ -34,7 +34,14 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn; info for hiy daemon)
                      HIY_BUSYBOX        static busybox mounted read-only to export secretEnv files (/bin/busybox)
   --resync CRON      HIY_RESYNC         hiy daemon: resync schedule (* * * * *, every minute)
-  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API and webhooks (127.0.0.1:7070; off disables)`;
+  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API and webhooks (127.0.0.1:7070; off disables)
+                     HIY_BUILD_IMAGE_STATIC|_NODE|_PYTHON  base images of detected stacks (localhost/hiy/
+                                        busybox:latest, localhost/hiy/node:20, localhost/hiy/python:3)
+                     HIY_BUILD_CPUS     CPU cap of builds (all CPUs but one; 0 = none)
+                     HIY_BUILD_MEMORY   memory cap of builds (half the RAM; 0 = none)
+                     HIY_BUILDS_AT_ONCE builds run at once by pushes (1)
+                     HIY_SELF           JSON argv that runs this hiy in forced commands and hooks
+                                        (["<node>","<repo>/bin/hiy.js"])`;
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   if (process.getuid?.() === 0) return '/var/lib/hiy';

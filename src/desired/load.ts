@@ -22,6 +22,16 @@ export interface ResolveOptions {
   reposDir?: string;
   /** Directory of HIY's mirrors of URL sources (`<dataDir>/mirrors`); without it a URL source is an error. */
   mirrorsDir?: string;
+  /**
+   * Commits to use instead of a branch head, keyed `gitDir + "\0" + branch`: a push being received is built
+   * and deployed before git moves the branch (src/build/receive.ts).
+   */
+  sourceOverrides?: ReadonlyMap<string, string>;
+}
+
+/** The key of ResolveOptions.sourceOverrides. */
+export function sourceKey(gitDir: string, branch: string): string {
+  return `${gitDir}\0${branch}`;
 }
 
 export interface LoadOptions extends ResolveOptions {
@@ -267,10 +277,11 @@ async function resolveSource(
     );
     return undefined;
   }
-  const key = `${gitDir}\0${source.branch}`;
+  const key = sourceKey(gitDir, source.branch);
   let head = branchHeads.get(key);
   if (!head) {
-    head = opts.git.resolveBranch(gitDir, source.branch);
+    const override = opts.sourceOverrides?.get(key);
+    head = override ? Promise.resolve(override) : opts.git.resolveBranch(gitDir, source.branch);
     branchHeads.set(key, head);
   }
   try {
@@ -281,6 +292,21 @@ async function resolveSource(
   } catch (err) {
     if (!(err instanceof GitError)) throw err;
     const missingBranch = / has no branch /.test(err.message);
+    if (source.repo !== undefined && (missingBranch || err.message.startsWith('not a git repository'))) {
+      // A hosted repository is created by its first push: until then the App is valid and simply not deployed.
+      const p = formatPath(['spec', 'source', 'repo']);
+      const at = fieldPosition(lr, p);
+      diagnostics.push({
+        severity: 'warning',
+        summary: `waiting for the first push to ${source.repo} (branch ${source.branch}); not deployed yet`,
+        file: lr.file,
+        line: at.line,
+        column: at.column,
+        path: p,
+        resource: resourceId('App', lr.resource.metadata.name),
+      });
+      return undefined;
+    }
     const field =
       missingBranch && lr.positions?.has('spec.source.branch')
         ? 'branch'

@@ -127,7 +127,13 @@ export const AppSource = z
       .describe(
         'A git repository on the box (absolute, or relative to the state repo), or a URL (https://, ssh://, file://) that HIY mirrors under DATA_DIR/mirrors.',
       ),
-    repo: dnsLabel.optional().describe('A repository hosted by HIY (ssh://hiy@host/NAME).'),
+    repo: dnsLabel
+      .refine(
+        (r) => r !== 'state',
+        'state is the name of the state repo (ssh://hiy@host/state); choose another',
+      )
+      .optional()
+      .describe('A repository hosted by HIY (ssh://hiy@host/NAME).'),
     branch: z.string().min(1).default('main'),
     webhookSecret: z
       .string()

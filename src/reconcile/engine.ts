@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
+import type { BuildSupport } from '../apply/build.js';
 import type { ApplyListener } from '../apply/events.js';
 import { Journal } from '../apply/journal.js';
 import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.js';
@@ -42,6 +43,15 @@ export interface Engine {
   onLockWait?: (busy: LockBusyError) => void;
   /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
   onRecovery?: (recovery: Recovery) => void;
+  /** Containerfiles for detected stacks and build caps (src/build); without it only Containerfiles build. */
+  build?: BuildSupport;
+  /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
+  sourceOverrides?: ReadonlyMap<string, string>;
+}
+
+/** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
+export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
+  return join(settings.dataDir, 'repos');
 }
 
 /** A saved plan no longer matches the box or the state repo. */
@@ -58,6 +68,8 @@ export function loadDesired(engine: Engine): Promise<DesiredResult> {
     settings: engine.settings,
     git: engine.git,
     mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
+    reposDir: reposDir(engine.settings),
+    sourceOverrides: engine.sourceOverrides,
   });
 }
 
@@ -246,6 +258,7 @@ export async function applyAndRecord(
         stateCommit: plan.commit,
         journal: new Journal(engine.settings.dataDir),
         secrets: new SecretStore(engine.settings.dataDir),
+        build: engine.build,
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
             snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);

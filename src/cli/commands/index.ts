@@ -2,9 +2,12 @@
 // exporting `command`, and one line here.
 import type { Command } from '../command.js';
 import { command as apply } from './apply.js';
+import { command as authorizedKeys } from './authorized-keys.js';
 import { command as daemon } from './daemon.js';
 import { command as events } from './events.js';
 import { command as fetch } from './fetch.js';
+import { command as gitHook } from './git-hook.js';
+import { command as gitShell } from './git-shell.js';
 import { command as plan } from './plan.js';
 import { command as releases } from './releases.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.js';
@@ -30,4 +33,7 @@ export const COMMANDS: Command[] = [
   secret,
   token,
   fetch,
+  authorizedKeys,
+  gitShell,
+  gitHook,
 ];

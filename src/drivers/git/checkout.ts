@@ -3,20 +3,30 @@ import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { GitError } from './types.js';
 
-/** Writes the files of `commit` in the repository at `gitDir` (bare or working copy) into `dest`. */
-export async function exportCommit(gitDir: string, commit: string, dest: string): Promise<void> {
+/**
+ * Writes the files of `commit` in the repository at `gitDir` (bare or working copy) into `dest`. `env` is for
+ * a push being received, whose objects git keeps in a quarantine directory named by GIT_OBJECT_DIRECTORY.
+ */
+export async function exportCommit(
+  gitDir: string,
+  commit: string,
+  dest: string,
+  env?: Record<string, string>,
+): Promise<void> {
   await mkdir(dest, { recursive: true });
   try {
     const archive = execa('git', ['-C', gitDir, 'archive', '--format=tar', commit], {
       stdout: 'pipe',
       stderr: 'pipe',
       encoding: 'buffer',
+      ...(env ? { env } : {}),
     });
     const tar = execa('tar', ['-x', '-C', dest], { stdin: 'pipe', stderr: 'pipe' });
     archive.stdout?.pipe(tar.stdin!);
     await Promise.all([archive, tar]);
   } catch (err) {
-    const stderr = (err as { stderr?: unknown }).stderr;
+    const raw = (err as { stderr?: unknown }).stderr;
+    const stderr = raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw;
     throw new GitError(
       `cannot export ${commit.slice(0, 12)} of ${gitDir}: ${String(stderr ?? (err as Error).message).trim()}`,
       { dir: gitDir, ref: commit },

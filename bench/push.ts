@@ -1,0 +1,164 @@
+// push-to-serving: `git push` of a small static site through a real sshd to HIY (dist build, as installed),
+// timed until Caddy answers 200 with the new content, minus the time of the same `podman build` run alone.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { git, type Harness, makeRepo, startHarness } from '../test/support/hiy.js';
+import { ensureBusyboxImage } from '../test/support/podman.js';
+import { type RunningSshd, startSshd } from '../test/support/sshd.js';
+import { type BenchContext, type Result, stats, timed, withCleanup } from './lib.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TARGET_MS = 3000;
+
+const STATIC_CONTAINERFILE = `FROM localhost/hiy/busybox:latest
+COPY . /www
+EXPOSE 8080
+CMD ["/bin/httpd","-f","-p","8080","-h","/www"]
+`;
+
+function rand(): string {
+  return randomBytes(4).toString('hex');
+}
+
+async function removeImages(filter: string): Promise<void> {
+  const r = await execa('podman', ['images', '-q', '--filter', filter], { reject: false });
+  const ids = [...new Set(String(r.stdout).split('\n').filter(Boolean))];
+  if (ids.length) await execa('podman', ['rmi', '-f', ...ids], { reject: false });
+}
+
+export async function benchPush(ctx: BenchContext): Promise<Result[]> {
+  await ensureBusyboxImage();
+  ctx.log('push-to-serving: building dist/ (the forced command runs bin/hiy.js, as on a real server)');
+  await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO_ROOT });
+  const rounds = ctx.quick ? 3 : 7;
+  let h: Harness | undefined;
+  let sshd: RunningSshd | undefined;
+  const direct = await mkdtemp(join(tmpdir(), 'hiy-bench-direct-'));
+  return withCleanup(
+    'push-to-serving',
+    async () => {
+      await sshd?.stop();
+      if (h) {
+        await h.cleanup();
+        await removeImages(`label=hiy.instance=${h.instance}`);
+      }
+      await removeImages('reference=localhost/hiy-bench-direct');
+      await rm(direct, { recursive: true, force: true });
+    },
+    async () => {
+      sshd = await startSshd();
+      const key = await sshd.newKey('dev');
+      h = await startHarness({
+        'state.yaml': `apiVersion: hiy/v1
+kind: User
+metadata:
+  name: dev
+spec:
+  sshKeys: [${JSON.stringify(key.publicKey)}]
+  grants: [{ app: site, role: deploy }]
+---
+apiVersion: hiy/v1
+kind: App
+metadata:
+  name: site
+spec:
+  source: { repo: site }
+  routes: [{ host: site.bench, port: 8080 }]
+  healthcheck: { http: { path: /, port: 8080 }, interval: 1s, timeout: 30s }
+  stopGracePeriod: 1s
+`,
+      });
+      const keys = await h.hiy(['authorized-keys', '--out', sshd.authorizedKeysFile]);
+      if (keys.code !== 0) throw new Error(keys.err);
+      const src = join(h.root, 'site');
+      await makeRepo(src, { 'index.html': 'warm-up\n' });
+      // Warm-up: creates the repository, warms the base image and Caddy; not timed.
+      const warm = await sshd.git(key, src, ['push', sshd.url('site'), 'main']);
+      if (warm.code !== 0) throw new Error(`warm-up push failed: ${warm.stderr}`);
+      const totals: number[] = [];
+      const builds: number[] = [];
+      const net: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const text = `round ${i} ${rand()}`;
+        await writeFile(join(src, 'index.html'), `${text}\n`);
+        await git(src, ['commit', '-qam', text]);
+        // Timed from the start of `git push` to the first 200 with the new content, polled while the push runs
+        // (Caddy switches before the old container is retired and before git updates the ref).
+        let pushing: Promise<{ code: number; stderr: string }> | undefined;
+        const total = await timed(async () => {
+          pushing = sshd!.git(key, src, ['push', sshd!.url('site'), 'main']);
+          let done = false;
+          void pushing.then(() => {
+            done = true;
+          });
+          for (;;) {
+            const got = await h!.get('site.bench').catch(() => ({ status: 0, body: '' }));
+            if (got.status === 200 && got.body.trim() === text) return;
+            if (done) {
+              const r = await pushing;
+              throw new Error(`the push ended (exit ${r.code}) without serving the new content: ${r.stderr}`);
+            }
+            await new Promise((res) => setTimeout(res, 20));
+          }
+        });
+        const pushed = await pushing!;
+        if (pushed.code !== 0) throw new Error(`push failed: ${pushed.stderr}`);
+        // The same build alone: same Containerfile, a context of the same size with content never built before.
+        await writeFile(join(direct, 'index.html'), `direct ${text}\n`);
+        await writeFile(join(direct, 'Containerfile'), STATIC_CONTAINERFILE);
+        const build = await timed(() =>
+          execa('podman', [
+            'build',
+            '--layers',
+            '-t',
+            `localhost/hiy-bench-direct:${i}`,
+            '-f',
+            join(direct, 'Containerfile'),
+            direct,
+          ]),
+        );
+        totals.push(total.ms);
+        builds.push(build.ms);
+        net.push(total.ms - build.ms);
+        ctx.log(
+          `  round ${i + 1}/${rounds}: push→200 ${total.ms.toFixed(0)} ms, podman build alone ${build.ms.toFixed(0)} ms`,
+        );
+      }
+      const ns = stats(net);
+      const group = 'push-to-serving';
+      return [
+        {
+          name: 'push-to-serving (minus podman build)',
+          group,
+          samplesMs: net,
+          stats: ns,
+          target: 'median ≤ 3 s',
+          verdict: ns.median <= TARGET_MS ? 'pass' : 'FAIL',
+          note: 'static site via real sshd + git push; git-shell, hook, queue, plan, health-gated start-first deploy, Caddy switch',
+        },
+        {
+          name: '  git push → first 200 with the new content',
+          group,
+          samplesMs: totals,
+          stats: stats(totals),
+          target: '',
+          verdict: 'info',
+          note: 'wall time of the whole push, build included',
+        },
+        {
+          name: '  podman build alone (same Containerfile)',
+          group,
+          samplesMs: builds,
+          stats: stats(builds),
+          target: '',
+          verdict: 'info',
+          note: 'subtracted above',
+        },
+      ];
+    },
+  );
+}

@@ -1,0 +1,133 @@
+// The image.build action: export the commit, find its Containerfile (or generate one for a detected stack),
+// podman build with CPU/memory caps, stream every line, and keep the build log per release.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ImageBuild } from '../plan/types.js';
+import type { ApplyDeps } from './apply.js';
+
+/** What builds need beyond Podman, wired by the composition root from src/build (apply never imports it). */
+export interface BuildSupport {
+  /** A Containerfile for a context that has none (a detected stack); throws when no stack is recognised. */
+  containerfileFor(contextDir: string): Promise<{ reason: string; text: string }>;
+  /** Caps used when the App sets no `resources`. */
+  caps: { memoryBytes?: number; cpus?: number };
+  /** Why there are no caps, when there are none. */
+  capsNote?: string;
+}
+
+/** Where the log of the build of `commit` of App `name` is kept: `<dataDir>/builds/NAME/COMMIT12.log`. */
+export function buildLogPath(dataDir: string, name: string, commit: string): string {
+  return join(dataDir, 'builds', name, `${commit.slice(0, 12)}.log`);
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export class BuildError extends Error {
+  readonly code = 'BUILD_FAILED';
+  constructor(
+    message: string,
+    readonly data: { address: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BuildError';
+  }
+}
+
+function closeLog(log: WriteStream | undefined): Promise<void> {
+  return new Promise((resolve) => (log ? log.end(resolve) : resolve()));
+}
+
+/** Builds the image of an image.build action unless it exists; returns a note for the action's result. */
+export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string | undefined> {
+  if (await deps.podman.imageExists(action.image.tag)) return 'image already built';
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
+  const name = action.resource.replace(/^app\//, '');
+  let log: WriteStream | undefined;
+  if (deps.dataDir) {
+    const path = buildLogPath(deps.dataDir, name, action.source.commit);
+    await mkdir(join(deps.dataDir, 'builds', name), { recursive: true });
+    log = createWriteStream(path);
+  }
+  const say = (line: string, progress = false) => {
+    log?.write(`${line}\n`);
+    deps.onEvent?.(
+      progress ? { type: 'action.progress', action, message: line } : { type: 'action.output', action, line },
+    );
+  };
+  try {
+    log?.write(
+      `# build of ${action.image.tag} from ${action.source.gitDir} ${action.source.branch} ${action.source.commit}, started ${new Date().toISOString()}\n`,
+    );
+    const src = join(dir, 'src');
+    await deps.exportCommit(action.source.gitDir, action.source.commit, src);
+    const contextDir = join(src, action.image.context);
+    let file: string | undefined;
+    if (action.image.dockerfile) file = join(contextDir, action.image.dockerfile);
+    else {
+      for (const candidate of ['Containerfile', 'Dockerfile']) {
+        if (await fileExists(join(contextDir, candidate))) {
+          file = join(contextDir, candidate);
+          break;
+        }
+      }
+    }
+    if (action.image.dockerfile && !(await fileExists(file!))) {
+      throw new BuildError(
+        `${action.resource}: no ${action.image.dockerfile} in ${action.image.context} at ${action.source.commit.slice(0, 12)}`,
+        { address: action.address },
+      );
+    }
+    if (file) say(`using ${file.slice(contextDir.length + 1)}`, true);
+    else {
+      if (!deps.build) {
+        throw new BuildError(
+          `${action.resource}: no Containerfile or Dockerfile in ${action.image.context} at ${action.source.commit.slice(0, 12)}`,
+          { address: action.address },
+        );
+      }
+      let generated: { reason: string; text: string };
+      try {
+        generated = await deps.build.containerfileFor(contextDir);
+      } catch (err) {
+        throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
+      }
+      file = join(dir, 'Containerfile.generated');
+      await writeFile(file, generated.text);
+      say(`no Containerfile: detected ${generated.reason}`, true);
+      for (const line of generated.text.trimEnd().split('\n')) say(`  ${line}`);
+    }
+    const memoryBytes = action.image.memoryBytes ?? deps.build?.caps.memoryBytes;
+    const cpus = action.image.cpus ?? deps.build?.caps.cpus;
+    if (memoryBytes !== undefined || cpus !== undefined) {
+      const mem = memoryBytes !== undefined ? `${Math.round(memoryBytes / 2 ** 20)} MiB` : 'no memory cap';
+      say(`build capped at ${cpus ?? 'all'} CPU(s), ${mem}`, true);
+    } else if (deps.build?.capsNote) say(deps.build.capsNote, true);
+    await deps.podman.buildImage(
+      {
+        contextDir,
+        file,
+        tag: action.image.tag,
+        labels: action.image.labels,
+        memoryBytes,
+        cpus,
+      },
+      (line) => say(line),
+    );
+    log?.write(`# build succeeded ${new Date().toISOString()}\n`);
+    return undefined;
+  } catch (err) {
+    log?.write(`# build FAILED ${new Date().toISOString()}: ${(err as Error).message}\n`);
+    throw err;
+  } finally {
+    await closeLog(log);
+    await rm(dir, { recursive: true, force: true });
+  }
+}

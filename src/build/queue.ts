@@ -1,0 +1,144 @@
+// The build queue shared by every push on the box: tickets in <dataDir>/builds/queue, N build slots (default 1),
+// first come first served, and a newer push to the same app branch supersedes one still waiting.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One push waiting for (or holding) a build slot. */
+export interface Ticket {
+  /** File name in the queue directory; sorts in arrival order. */
+  id: string;
+  pid: number;
+  repo: string;
+  branch: string;
+  commit: string;
+  user: string;
+}
+
+export type Turn = { kind: 'go' } | { kind: 'wait'; ahead: number } | { kind: 'superseded'; by: Ticket };
+
+/**
+ * Pure decision for `mine` given the live tickets (any order): superseded when a newer ticket is for the same
+ * repository and branch; allowed to try for a slot when fewer than `slots` tickets arrived before it.
+ */
+export function decideTurn(tickets: Ticket[], mine: Ticket, slots: number): Turn {
+  const sorted = [...tickets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const newer = sorted.filter((t) => t.id > mine.id && t.repo === mine.repo && t.branch === mine.branch);
+  if (newer.length > 0) return { kind: 'superseded', by: newer[newer.length - 1]! };
+  const ahead = sorted.filter((t) => t.id < mine.id).length;
+  return ahead < slots ? { kind: 'go' } : { kind: 'wait', ahead };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A held build slot; release it when the build is over. */
+export interface BuildSlot {
+  path: string;
+  release(): Promise<void>;
+}
+
+/** Tries to take one of the `slots` slot files; a slot of a dead process is taken over. */
+export async function tryAcquireSlot(
+  dataDir: string,
+  slots: number,
+  owner: string,
+): Promise<BuildSlot | undefined> {
+  const dir = join(dataDir, 'builds');
+  await mkdir(dir, { recursive: true });
+  for (let i = 0; i < slots; i++) {
+    const path = join(dir, `slot-${i}.lock`);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(path, 'wx');
+        await fh.writeFile(JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() }));
+        await fh.close();
+        return { path, release: () => rm(path, { force: true }) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        let pid = 0;
+        try {
+          pid = (JSON.parse(await readFile(path, 'utf8')) as { pid: number }).pid;
+        } catch {
+          // Being written right now: treat as held.
+          break;
+        }
+        if (pid && alive(pid)) break;
+        await rm(path, { force: true });
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface QueueOptions {
+  dataDir: string;
+  /** Builds at once (HIY_BUILDS_AT_ONCE, default 1). */
+  slots: number;
+  /** Called when the position in the queue changes. */
+  onWait?(ahead: number): void;
+  pollMs?: number;
+}
+
+export type QueueResult = { kind: 'slot'; slot: BuildSlot } | { kind: 'superseded'; by: Ticket };
+
+async function liveTickets(dir: string): Promise<Ticket[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: Ticket[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    try {
+      const t = JSON.parse(await readFile(join(dir, name), 'utf8')) as Ticket;
+      if (alive(t.pid)) out.push({ ...t, id: name });
+      else await rm(join(dir, name), { force: true });
+    } catch {
+      // A ticket being written or removed right now.
+    }
+  }
+  return out;
+}
+
+/**
+ * Enqueues a ticket and waits for a build slot; resolves superseded when a newer push to the same branch
+ * arrives first. The ticket is removed either way (`finished` after the build when a slot was granted).
+ */
+export async function waitForBuildSlot(
+  request: Omit<Ticket, 'id' | 'pid'>,
+  opts: QueueOptions,
+): Promise<QueueResult> {
+  const dir = join(opts.dataDir, 'builds', 'queue');
+  await mkdir(dir, { recursive: true });
+  const id = `${String(Date.now()).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${randomBytes(3).toString('hex')}.json`;
+  const mine: Ticket = { ...request, id, pid: process.pid };
+  await writeAtomically(join(dir, id), JSON.stringify(mine));
+  let lastAhead = -1;
+  try {
+    for (;;) {
+      const turn = decideTurn(await liveTickets(dir), mine, opts.slots);
+      if (turn.kind === 'superseded') return turn;
+      if (turn.kind === 'go') {
+        const slot = await tryAcquireSlot(opts.dataDir, opts.slots, id);
+        if (slot) return { kind: 'slot', slot };
+      }
+      const ahead = turn.kind === 'wait' ? turn.ahead : 0;
+      if (ahead !== lastAhead) opts.onWait?.(ahead);
+      lastAhead = ahead;
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+    }
+  } finally {
+    await rm(join(dir, id), { force: true });
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w');
+  await fh.writeFile(text);
+  await fh.close();
+  await rename(tmp, path);
+}

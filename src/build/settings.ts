@@ -1,0 +1,84 @@
+// Build settings from the environment: base images of the detected stacks and the default build caps.
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseMemory } from '../model/quantity.js';
+import type { StackImages } from './stacks.js';
+
+export interface BuildSettings {
+  images: StackImages;
+  /** Caps for `podman build` when the App sets none; absent where the host cannot enforce them. */
+  caps: { memoryBytes?: number; cpus?: number };
+  /** Why caps are absent, for the build output. */
+  capsNote?: string;
+}
+
+export const DEFAULT_STACK_IMAGES: StackImages = {
+  static: 'localhost/hiy/busybox:latest',
+  node: 'localhost/hiy/node:20',
+  python: 'localhost/hiy/python:3',
+};
+
+/** Whether the kernel offers the cpu and memory cgroup controllers Podman needs for --memory/--cpu-quota. */
+function hostHasCaps(): boolean {
+  try {
+    if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      const c = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8');
+      return /\bmemory\b/.test(c) && /\bcpu\b/.test(c);
+    }
+    return existsSync('/sys/fs/cgroup/memory') && existsSync('/sys/fs/cgroup/cpu');
+  } catch {
+    return false;
+  }
+}
+
+export class BuildSettingsError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildSettingsError';
+  }
+}
+
+/**
+ * HIY_BUILD_IMAGE_STATIC / _NODE / _PYTHON name the stack base images; HIY_BUILD_CPUS (default: all CPUs but
+ * one, at least 1) and HIY_BUILD_MEMORY (default: half the RAM) cap builds so running apps keep answering.
+ * `0` turns a cap off.
+ */
+export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
+  const images: StackImages = {
+    static: env.HIY_BUILD_IMAGE_STATIC || DEFAULT_STACK_IMAGES.static,
+    node: env.HIY_BUILD_IMAGE_NODE || DEFAULT_STACK_IMAGES.node,
+    python: env.HIY_BUILD_IMAGE_PYTHON || DEFAULT_STACK_IMAGES.python,
+  };
+  if (!hostHasCaps()) {
+    return {
+      images,
+      caps: {},
+      capsNote: 'builds run without CPU/memory caps: no cpu/memory cgroup controllers',
+    };
+  }
+  let cpusCap: number | undefined = Math.max(1, cpus().length - 1);
+  if (env.HIY_BUILD_CPUS !== undefined) {
+    const n = Number(env.HIY_BUILD_CPUS);
+    if (!Number.isFinite(n) || n < 0)
+      throw new BuildSettingsError(`HIY_BUILD_CPUS must be a number, not ${env.HIY_BUILD_CPUS}`);
+    cpusCap = n === 0 ? undefined : n;
+  }
+  let memoryCap: number | undefined = Math.floor(totalmem() / 2);
+  if (env.HIY_BUILD_MEMORY !== undefined) {
+    if (env.HIY_BUILD_MEMORY === '0') memoryCap = undefined;
+    else {
+      try {
+        memoryCap = parseMemory(env.HIY_BUILD_MEMORY);
+      } catch {
+        throw new BuildSettingsError(
+          `HIY_BUILD_MEMORY must be a size such as 2Gi, not ${env.HIY_BUILD_MEMORY}`,
+        );
+      }
+    }
+  }
+  const caps: BuildSettings['caps'] = {};
+  if (cpusCap !== undefined) caps.cpus = cpusCap;
+  if (memoryCap !== undefined) caps.memoryBytes = memoryCap;
+  return { images, caps };
+}
