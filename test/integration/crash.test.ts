@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 import { instanceObjects } from '../support/podman.js';
 
-const MAIN = join(import.meta.dirname, '../support/hiy-main.ts');
+const MAIN = join(import.meta.dirname, '../support/hiy-cli.ts');
 
 function db(greeting: string): string {
   return webPort('db', 'db.test', { volume: true, env: { GREETING: greeting } });

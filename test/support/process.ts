@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-const BIN = fileURLToPath(new URL('./hiy-bin.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('./hiy-cli.ts', import.meta.url));
 
 export async function hiyProcess(
   args: string[],
