@@ -1,21 +1,14 @@
 // One apply at a time on a box: an exclusive lock file in the data directory, taken over when its owner died.
+
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../drivers/process.js';
 
 export class LockBusyError extends Error {
   readonly code = 'LOCKED';
   constructor(readonly data: { path: string; pid: number; since: string }) {
     super(`another hiy apply is running (pid ${data.pid}, since ${data.since}); lock ${data.path}`);
     this.name = 'LockBusyError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -56,7 +49,8 @@ export async function acquireApplyLock(dataDir: string): Promise<ApplyLock> {
       } catch {
         // A lock being written right now, or garbage: garbage is stale.
       }
-      const busy = holder.pid === process.pid ? heldHere.has(path) : holder.pid > 0 && alive(holder.pid);
+      const busy =
+        holder.pid === process.pid ? heldHere.has(path) : holder.pid > 0 && processAlive(holder.pid);
       if (busy) throw new LockBusyError({ path, ...holder });
       tookOver = holder;
       await rm(path, { force: true });

@@ -1,8 +1,10 @@
 // The build queue shared by every push on the box: tickets in <dataDir>/builds/queue, N build slots (default 1),
 // first come first served, and a newer push to the same app branch supersedes one still waiting.
+
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../drivers/process.js';
 
 /** One push waiting for (or holding) a build slot. */
 export interface Ticket {
@@ -27,15 +29,6 @@ export function decideTurn(tickets: Ticket[], mine: Ticket, slots: number): Turn
   if (newer.length > 0) return { kind: 'superseded', by: newer[newer.length - 1]! };
   const ahead = sorted.filter((t) => t.id < mine.id).length;
   return ahead < slots ? { kind: 'go' } : { kind: 'wait', ahead };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A held build slot; release it when the build is over. */
@@ -69,7 +62,7 @@ export async function tryAcquireSlot(
           // Being written right now: treat as held.
           break;
         }
-        if (pid && alive(pid)) break;
+        if (pid && processAlive(pid)) break;
         await rm(path, { force: true });
       }
     }
@@ -94,7 +87,7 @@ async function liveTickets(dir: string): Promise<Ticket[]> {
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     try {
       const t = JSON.parse(await readFile(join(dir, name), 'utf8')) as Ticket;
-      if (alive(t.pid)) out.push({ ...t, id: name });
+      if (processAlive(t.pid)) out.push({ ...t, id: name });
       else await rm(join(dir, name), { force: true });
     } catch {
       // A ticket being written or removed right now.

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { GitError, type GitReader } from '../drivers/git/types.js';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
 import { objectNames, resourceId } from '../model/names.js';
-import type { AppResource, UserResource } from '../model/resources.js';
+import type { AppResource, Resource, UserResource } from '../model/resources.js';
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
 import { checkResources, fieldPosition } from './crossCheck.js';
-import { type ParseResult, parseStateFile } from './parse.js';
+import { type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
 import type { DesiredResult, LocatedResource, StateFile } from './types.js';
 
 /** The commit id reported when the state was read from files on disk rather than from a commit. */
@@ -327,4 +327,20 @@ async function resolveSource(
     );
     return undefined;
   }
+}
+
+/**
+ * The resources at the head of the state repo's branch, parsed and schema-checked but not cross-checked or
+ * resolved: for readers that must work while the state as a whole is invalid (notifications, webhooks).
+ */
+export async function headResources(git: GitReader, stateRepo: string, branch: string): Promise<Resource[]> {
+  const commit = await git.resolveBranch(stateRepo, branch);
+  const files = (await git.listFiles(stateRepo, commit)).filter((f) => isStateFilePath(f.path));
+  const texts = await Promise.all(
+    files.map(async (f) => ({
+      path: f.path,
+      text: new TextDecoder().decode(await git.readBlob(stateRepo, f.oid)),
+    })),
+  );
+  return parseStateFiles(texts).resources.map((lr) => lr.resource);
 }

@@ -1,11 +1,13 @@
 // The daemon: triggers → one coalescing queue → a reconcile run under the box-wide apply lock, with backoff,
 // status conditions and the event history. Implements the Controller that the HTTP API codes against.
+
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { watch } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
+import { processAlive } from '../drivers/process.js';
 import {
   type BackoffPolicy,
   type BackoffState,
@@ -76,15 +78,6 @@ export class DaemonRunningError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** `DATA_DIR/daemon.pid`: one daemon per data directory; a file left by a dead process is taken over. */
 async function claimPidFile(dataDir: string): Promise<{ path: string; release(): Promise<void> }> {
   await mkdir(dataDir, { recursive: true });
@@ -104,7 +97,8 @@ async function claimPidFile(dataDir: string): Promise<{ path: string; release():
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) throw new DaemonRunningError({ pid, pidFile: path });
+      if (pid && pid !== process.pid && processAlive(pid))
+        throw new DaemonRunningError({ pid, pidFile: path });
       await rm(path, { force: true });
     }
   }

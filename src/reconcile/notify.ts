@@ -1,7 +1,6 @@
 // Notifications: controller events → the Notifier resources of the state repo (a JSON webhook or ntfy-style URL).
 import type { Logger } from 'pino';
-import { isStateFilePath } from '../desired/load.js';
-import { parseStateFiles } from '../desired/parse.js';
+import { headResources } from '../desired/load.js';
 import { type FetchLike, nodeFetch } from '../drivers/http/fetch.js';
 import type { NOTIFY_EVENTS, NotifierResource } from '../model/resources.js';
 import type { Controller, ControllerEvent } from './controller.js';
@@ -102,18 +101,8 @@ export function renderRequest(
 
 /** The Notifier resources at the state repo's head (parsed only: notifications still go out while it is invalid). */
 export async function stateNotifiers(engine: Pick<Engine, 'settings' | 'git'>): Promise<NotifierResource[]> {
-  const { stateRepo, branch } = engine.settings;
-  const commit = await engine.git.resolveBranch(stateRepo, branch);
-  const files = (await engine.git.listFiles(stateRepo, commit)).filter((f) => isStateFilePath(f.path));
-  const texts = await Promise.all(
-    files.map(async (f) => ({
-      path: f.path,
-      text: new TextDecoder().decode(await engine.git.readBlob(stateRepo, f.oid)),
-    })),
-  );
-  return parseStateFiles(texts)
-    .resources.map((lr) => lr.resource)
-    .filter((r): r is NotifierResource => r.kind === 'Notifier');
+  const resources = await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch);
+  return resources.filter((r): r is NotifierResource => r.kind === 'Notifier');
 }
 
 export interface NotifierService {

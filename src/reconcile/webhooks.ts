@@ -4,8 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { isGitUrl, isStateFilePath, mirrorDir } from '../desired/load.js';
-import { parseStateFiles } from '../desired/parse.js';
+import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
 import type { AppResource } from '../model/resources.js';
 import type { Engine } from './engine.js';
 import { writeFileAtomic } from './statusStore.js';
@@ -186,16 +185,6 @@ export async function fetchMirror(
  * first one must create the mirror) even while that App's unfetched source keeps the whole state from loading.
  */
 export async function stateApps(engine: Pick<Engine, 'settings' | 'git'>): Promise<AppResource[]> {
-  const { stateRepo, branch } = engine.settings;
-  const commit = await engine.git.resolveBranch(stateRepo, branch);
-  const files = (await engine.git.listFiles(stateRepo, commit)).filter((f) => isStateFilePath(f.path));
-  const texts = await Promise.all(
-    files.map(async (f) => ({
-      path: f.path,
-      text: new TextDecoder().decode(await engine.git.readBlob(stateRepo, f.oid)),
-    })),
-  );
-  return parseStateFiles(texts)
-    .resources.map((lr) => lr.resource)
-    .filter((r): r is AppResource => r.kind === 'App');
+  const resources = await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch);
+  return resources.filter((r): r is AppResource => r.kind === 'App');
 }
