@@ -185,8 +185,9 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
       );
       continue;
     }
-    const wasReady = getCondition(rec, 'Ready')?.status === 'True';
-    const drift = actions.length > 0 && wasReady && rec.fingerprint === fingerprint;
+    // Drift: the desired resource is what was last applied successfully, yet the box needed actions. A failed
+    // run in between (e.g. one that saw the container half-removed) does not change that.
+    const drift = actions.length > 0 && rec.fingerprint === fingerprint;
     delete rec.backoff;
     delete rec.lastError;
     rec.fingerprint = fingerprint;

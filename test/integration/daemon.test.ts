@@ -146,8 +146,12 @@ describe('hiy daemon on real Podman and Caddy', () => {
       intervalMs: 100,
       what: 'web back',
     });
+    const since = seen.length;
     await waitFor(() => seen.some((e) => e.type === 'drift.corrected' && e.resource === 'port/web'), {
       what: 'a drift.corrected event',
+    }).catch((err: Error) => {
+      const recent = seen.slice(since - 5).map((e) => `${e.seq} ${e.type} ${e.message}`);
+      throw new Error(`${err.message}; events around it:\n${recent.join('\n')}`);
     });
   });
 
