@@ -149,7 +149,8 @@ function routeKey(r: ProxyRoute): string {
   return `${r.host}\u0000${r.path}\u0000${r.upstream}`;
 }
 
-function routesEqual(a: ProxyRoute[], b: ProxyRoute[]): boolean {
+/** Same routes, in any order. */
+export function routesEqual(a: ProxyRoute[], b: ProxyRoute[]): boolean {
   if (a.length !== b.length) return false;
   const keys = new Set(a.map(routeKey));
   return b.every((r) => keys.has(routeKey(r)));
@@ -399,7 +400,7 @@ export function plan(input: PlanInput): Plan {
 
   const proxy = desiredProxyState(settings, routes);
   actions.push(...routeActions(proxy, observed));
-  actions.sort((a, b) => PHASE[a.kind] - PHASE[b.kind] || a.address.localeCompare(b.address));
+  sortActions(actions);
   retained.sort((a, b) => a.name.localeCompare(b.name));
 
   return {
@@ -476,7 +477,12 @@ function routeActions(proxy: ProxyState, observed: ObservedState): RouteChange[]
   return out;
 }
 
-function summarize(actions: Action[]): PlanSummary {
+/** Puts actions in apply order: by phase (volumes, builds, containers, routes, removals), then by address. */
+export function sortActions(actions: Action[]): Action[] {
+  return actions.sort((a, b) => PHASE[a.kind] - PHASE[b.kind] || a.address.localeCompare(b.address));
+}
+
+export function summarize(actions: Action[]): PlanSummary {
   const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const a of actions) s[a.change]++;
   return s;

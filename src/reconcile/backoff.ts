@@ -5,7 +5,8 @@ import { LABEL_RESOURCE } from '../model/labels.js';
 import { type ProxyRoute, sortRoutes } from '../model/routing.js';
 import { type DesiredWorkload, hashOf } from '../model/workload.js';
 import type { ObservedState } from '../observed/types.js';
-import type { Action, Plan, PlanSummary } from '../plan/types.js';
+import { routesEqual, sortActions, summarize } from '../plan/plan.js';
+import type { Action, Plan } from '../plan/types.js';
 
 /** What is remembered about a resource that failed (persisted in status.json). */
 export interface BackoffState {
@@ -97,17 +98,12 @@ export function deferResources(
   const actions: Action[] = plan.actions.filter((a) => !deferred.has(a.resource));
   // Caddy lost a deferred resource's routes (a restart): put back the ones of its current container.
   for (const [resource, kept] of keptRoutes) {
-    const keys = sortRoutes(kept)
-      .map((r) => `${routeKey(r)};`)
-      .join('');
-    const was = sortRoutes(observedRoutes.filter((r) => r.resource === resource))
-      .map((r) => `${routeKey(r)};`)
-      .join('');
-    if (kept.length === 0 || keys === was) continue;
+    const was = observedRoutes.filter((r) => r.resource === resource);
+    if (kept.length === 0 || routesEqual(kept, was)) continue;
     actions.push({
       kind: 'route.change',
       address: `route/${resource}`,
-      change: was ? 'update' : 'create',
+      change: was.length > 0 ? 'update' : 'create',
       resource: resource as ProxyRoute['resource'],
       reason: `routes of the current container (${resource} is backing off)`,
       routes: kept,
@@ -116,14 +112,11 @@ export function deferResources(
       after: sortRoutes(kept),
     });
   }
-  actions.sort((a, b) => PHASE_ORDER[a.kind] - PHASE_ORDER[b.kind] || a.address.localeCompare(b.address));
-  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
-  for (const a of actions) summary[a.change]++;
   return {
     ...plan,
-    actions,
+    actions: sortActions(actions),
     proxy: { ...plan.proxy, routes: sortRoutes(routes) },
-    summary,
+    summary: summarize(actions),
   };
 }
 
@@ -141,18 +134,3 @@ function currentRoutes(w: DesiredWorkload, observed: ObservedState, inCaddy: Pro
   }
   return out;
 }
-
-function routeKey(r: ProxyRoute): string {
-  return `${r.host}\u0000${r.path}\u0000${r.upstream}`;
-}
-
-/** Same order as the planner's: volumes, builds, containers, routes, removals. */
-const PHASE_ORDER: Record<Action['kind'], number> = {
-  'volume.create': 0,
-  'image.build': 1,
-  'container.replace': 2,
-  'container.create': 2,
-  'container.start': 2,
-  'route.change': 3,
-  'container.delete': 4,
-};

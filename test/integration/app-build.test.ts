@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { git, type Harness, makeRepo, startHarness } from '../support/hiy.js';
+import { git, type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
 
 const APP = `apiVersion: hiy/v1
 kind: App
@@ -24,14 +24,6 @@ spec:
   stopGracePeriod: 1s
 `;
 
-function containerfile(text: string, extra = ''): string {
-  return `FROM localhost/hiy/busybox:latest
-RUN mkdir -p /www && echo "${text}" > /www/index.html
-${extra}
-CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
-`;
-}
-
 describe('App built from a git repository on the box', () => {
   let h: Harness;
   let src: string;
@@ -39,7 +31,7 @@ describe('App built from a git repository on the box', () => {
   before(async () => {
     h = await startHarness({ 'blog.yaml': APP });
     src = join(h.root, 'src', 'blog');
-    await makeRepo(src, { Containerfile: containerfile('v1') });
+    await makeRepo(src, { Containerfile: webContainerfile('v1') });
   });
 
   after(async () => {
@@ -70,7 +62,7 @@ describe('App built from a git repository on the box', () => {
   });
 
   it('a new commit is built and replaces the running version', async () => {
-    await writeFile(join(src, 'Containerfile'), containerfile('v2'));
+    await writeFile(join(src, 'Containerfile'), webContainerfile('v2'));
     await git(src, ['commit', '-qam', 'v2']);
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 0, r.out + r.err);
@@ -79,7 +71,7 @@ describe('App built from a git repository on the box', () => {
   });
 
   it('a failing build exits non-zero and the running version keeps answering', async () => {
-    await writeFile(join(src, 'Containerfile'), containerfile('v3', 'RUN exit 7'));
+    await writeFile(join(src, 'Containerfile'), webContainerfile('v3', 'RUN exit 7'));
     await git(src, ['commit', '-qam', 'broken']);
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 1);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { tryAcquireSlot } from '../../src/build/queue.js';
-import { git, type Harness, makeRepo, startHarness } from '../support/hiy.js';
+import { git, type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 import { type ClientKey, type RunningSshd, startSshd, testSelfCommand } from '../support/sshd.js';
 
@@ -44,14 +44,6 @@ spec:
     interval: 1s
     timeout: 20s
   stopGracePeriod: 1s
-`;
-}
-
-function dockerfile(text: string, extra = ''): string {
-  return `FROM localhost/hiy/busybox:latest
-RUN mkdir -p /www && echo "${text}" > /www/index.html
-${extra}
-CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
 `;
 }
 
@@ -129,7 +121,7 @@ describe('git push to HIY over ssh', () => {
   });
 
   it('a user with deploy pushes a Dockerfile app: the build streams into the push, then it answers through Caddy', async () => {
-    await makeRepo(join(work, 'site'), { Dockerfile: dockerfile('v1') });
+    await makeRepo(join(work, 'site'), { Dockerfile: webContainerfile('v1') });
     const r = await push(alice, join(work, 'site'), 'site');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /remote: -----> site: main [0-9a-f]{12} pushed by alice/);
@@ -142,7 +134,7 @@ describe('git push to HIY over ssh', () => {
   });
 
   it('a second push upgrades it, and its build log is kept per release', async () => {
-    const commit = await commitFiles(join(work, 'site'), { Dockerfile: dockerfile('v2') }, 'v2');
+    const commit = await commitFiles(join(work, 'site'), { Dockerfile: webContainerfile('v2') }, 'v2');
     const r = await push(alice, join(work, 'site'), 'site');
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await h.get('site.test')).body.trim(), 'v2');
@@ -155,7 +147,7 @@ describe('git push to HIY over ssh', () => {
 
   it('a push whose build fails exits non-zero, the branch does not move and the old version answers', async () => {
     const before = (await git(join(h.dataDir, 'repos', 'site.git'), ['rev-parse', 'main'])).trim();
-    await commitFiles(join(work, 'site'), { Dockerfile: dockerfile('v3', 'RUN exit 7') }, 'broken');
+    await commitFiles(join(work, 'site'), { Dockerfile: webContainerfile('v3', 'RUN exit 7') }, 'broken');
     const r = await push(alice, join(work, 'site'), 'site');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /remote: {2}! +build of app\/site FAILED/);
@@ -168,7 +160,7 @@ describe('git push to HIY over ssh', () => {
     await git(join(work, 'site'), ['reset', '-q', '--hard', 'HEAD~1']);
     await commitFiles(
       join(work, 'site'),
-      { Dockerfile: dockerfile('v4').replace('"8080"', '"9999"') },
+      { Dockerfile: webContainerfile('v4').replace('"8080"', '"9999"') },
       'listens on the wrong port',
     );
     const r = await push(alice, join(work, 'site'), 'site');
@@ -249,7 +241,7 @@ describe('git push to HIY over ssh', () => {
     const slot = await tryAcquireSlot(h.dataDir, 1, 'test');
     assert.ok(slot);
     const site = join(work, 'site');
-    await commitFiles(site, { Dockerfile: dockerfile('v5') }, 'v5');
+    await commitFiles(site, { Dockerfile: webContainerfile('v5') }, 'v5');
     const first = push(alice, site, 'site');
     const queue = join(h.dataDir, 'builds', 'queue');
     await waitFor(async () => (await readdir(queue)).filter((f) => f.endsWith('.json')).length === 1, {
@@ -258,7 +250,7 @@ describe('git push to HIY over ssh', () => {
     });
     const site2 = join(h.root, 'site2');
     await execa('git', ['clone', '-q', site, site2]);
-    await commitFiles(site2, { Dockerfile: dockerfile('v6') }, 'v6');
+    await commitFiles(site2, { Dockerfile: webContainerfile('v6') }, 'v6');
     const second = sshd.git(alice, site2, ['push', '--force', sshd.url('site'), 'main']);
     // The first push waits for the slot until the second one arrives and supersedes it.
     const r1 = await first;

@@ -197,3 +197,12 @@ ${opts.volume ? '  volumes:\n    - name: data\n      mountPath: /data\n' : ''}  
   stopGracePeriod: 1s
 `;
 }
+
+/** A Containerfile (or Dockerfile) of a busybox httpd on 8080 serving `text`; `extra` lines go before CMD. */
+export function webContainerfile(text: string, extra = ''): string {
+  return `FROM localhost/hiy/busybox:latest
+RUN mkdir -p /www && echo "${text}" > /www/index.html
+${extra}
+CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
+`;
+}

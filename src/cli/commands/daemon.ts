@@ -8,6 +8,7 @@ import { type Command, type CommandContext, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
+import { onTermination } from '../signals.js';
 
 /**
  * Plug-ins started inside the daemon process once its controller exists (the HTTP API adds itself here,
@@ -22,32 +23,6 @@ export interface DaemonCommandOptions {
   plugins?: DaemonPlugin[];
   /** Resolves when the daemon should stop; by default SIGTERM or SIGINT. */
   stopSignal?: Promise<string>;
-}
-
-/** Resolves on the first SIGTERM or SIGINT; later ones are logged (the run in progress still finishes). */
-function onTermination(log: (text: string) => void): { signal: Promise<string>; dispose(): void } {
-  let first: string | undefined;
-  let resolve!: (s: string) => void;
-  const signal = new Promise<string>((r) => {
-    resolve = r;
-  });
-  const handler = (name: NodeJS.Signals) => {
-    if (first) {
-      log(`hiy daemon: ${name} again; still finishing the run in progress (SIGKILL aborts it)\n`);
-      return;
-    }
-    first = name;
-    resolve(name);
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
-  return {
-    signal,
-    dispose() {
-      process.off('SIGTERM', handler);
-      process.off('SIGINT', handler);
-    },
-  };
 }
 
 export async function daemonCommand(

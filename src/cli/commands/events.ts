@@ -1,4 +1,5 @@
 // `hiy events`: the event history of this box (applies, failures, drift corrected, snapshots), optionally live.
+
 import type { Settings } from '../../model/settings.js';
 import type { ControllerEvent } from '../../reconcile/controller.js';
 import { EventLog } from '../../reconcile/events.js';
@@ -6,6 +7,7 @@ import { type Command, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
+import { onTermination } from '../signals.js';
 
 export interface EventsOptions {
   json: boolean;
@@ -19,23 +21,6 @@ export interface EventsOptions {
 
 function line(e: ControllerEvent): string {
   return `#${e.seq}  ${e.at}  ${e.type.padEnd(18)}  ${e.message}\n`;
-}
-
-function untilSignal(): { done: Promise<unknown>; dispose(): void } {
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => {
-    resolve = r;
-  });
-  const handler = () => resolve();
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return {
-    done,
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
 }
 
 export async function eventsCommand(deps: CliDeps, settings: Settings, opts: EventsOptions): Promise<number> {
@@ -52,8 +37,8 @@ export async function eventsCommand(deps: CliDeps, settings: Settings, opts: Eve
   for (const e of first) print(e);
   let last = first.at(-1)?.seq ?? opts.since ?? 0;
   if (first.length === 0 && opts.since === undefined) last = (await log.read()).at(-1)?.seq ?? 0;
-  const stop = opts.until ? undefined : untilSignal();
-  const until = opts.until ?? stop!.done;
+  const stop = opts.until ? undefined : onTermination();
+  const until = opts.until ?? stop!.signal;
   let ended = false;
   void until.then(() => {
     ended = true;
