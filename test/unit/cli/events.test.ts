@@ -1,0 +1,52 @@
+// `hiy events --follow` prints what is in the log, then what is appended, until told to stop.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { eventsCommand } from '../../../src/cli/commands/events.js';
+import type { CliDeps } from '../../../src/cli/context.js';
+import type { Settings } from '../../../src/model/settings.js';
+import { EventLog } from '../../../src/reconcile/events.js';
+
+describe('hiy events --follow', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hiy-events-'));
+  after(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('streams appended events as JSON lines and stops when asked', async () => {
+    const log = new EventLog(dataDir);
+    await log.append([{ type: 'reconcile.started', message: 'one' }]);
+    let out = '';
+    const deps = {
+      io: { out: (t: string) => (out += t), err: () => undefined, env: {} },
+      makeEngine: () => {
+        throw new Error('not needed');
+      },
+    } as unknown as CliDeps;
+    let stop!: () => void;
+    const until = new Promise<void>((r) => {
+      stop = r;
+    });
+    const running = eventsCommand(deps, { dataDir } as Settings, {
+      json: true,
+      follow: true,
+      until,
+      pollMs: 20,
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await log.append([{ type: 'reconcile.finished', message: 'two' }]);
+    for (let i = 0; i < 100 && !out.includes('"two"'); i++) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    assert.equal(await running, 0);
+    assert.deepEqual(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [JSON.parse(l).seq, JSON.parse(l).message]),
+      [
+        [1, 'one'],
+        [2, 'two'],
+      ],
+    );
+  });
+});
