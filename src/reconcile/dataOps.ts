@@ -11,6 +11,7 @@ import {
 } from '../apply/snapshot.js';
 import type { ContainerInfo, VolumeInfo } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import { resolveWorkloadName } from '../model/names.js';
 import { observe } from '../observed/observe.js';
 import { type Engine, loadDesired, withApplyLock } from './engine.js';
 import { StatusStore } from './statusStore.js';
@@ -66,12 +67,8 @@ function resourceOf(name: string, volumes: VolumeInfo[], containers: ContainerIn
   const ids = new Set(
     [...volumes, ...containers].map((o) => o.labels[LABEL_RESOURCE] ?? '').filter((id) => id !== ''),
   );
-  if (name.includes('/')) {
-    if (ids.has(name)) return name;
-  } else {
-    const found = [`port/${name}`, `app/${name}`].filter((id) => ids.has(id));
-    if (found.length === 1) return found[0]!;
-  }
+  const id = resolveWorkloadName(name, ids);
+  if (id) return id;
   throw new DataCommandError(`HIY manages no resource named ${name} on this box`);
 }
 

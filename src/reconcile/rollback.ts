@@ -1,8 +1,10 @@
 // `hiy rollback`: redeploy an earlier release of one resource (optionally with the data it had), then pin it.
+
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { listSnapshots } from '../apply/snapshot.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { resolveWorkloadName } from '../model/names.js';
 import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
@@ -45,15 +47,15 @@ export interface RollbackOutcome {
   pinned: boolean;
 }
 
-/** `greeter` → the one of port/greeter and app/greeter that exists among `ids`. */
+/** `greeter` or `port/greeter` → the id of that App or Port in the state repo. */
 export function resolveResource(name: string, ids: string[]): string {
-  if (name.includes('/')) {
-    if (ids.includes(name)) return name;
-    throw new RollbackError(`${name} is not in the state repo`);
-  }
-  const matches = ids.filter((id) => id === `port/${name}` || id === `app/${name}`);
-  if (matches.length === 1) return matches[0]!;
-  throw new RollbackError(`no App or Port named ${name} in the state repo`);
+  const id = resolveWorkloadName(name, ids);
+  if (id) return id;
+  throw new RollbackError(
+    name.includes('/')
+      ? `${name} is not in the state repo`
+      : `no App or Port named ${name} in the state repo`,
+  );
 }
 
 /** The snapshots taken by the upgrade away from `target`: the data as `target` left it. */
@@ -180,7 +182,7 @@ export async function unpin(engine: Engine, name: string): Promise<Pin | undefin
   return withApplyLock(engine, async () => {
     const store = new PinStore(engine.settings.dataDir);
     const pins = await store.read();
-    const id = name.includes('/') ? name : [`port/${name}`, `app/${name}`].find((x) => pins[x]);
+    const id = resolveWorkloadName(name, Object.keys(pins));
     if (!id) return undefined;
     return (await store.remove([id]))[0];
   });

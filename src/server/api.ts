@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LockBusyError } from '../apply/lock.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
-import { parseResourceId, resourceId } from '../model/names.js';
+import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names.js';
 import type { AuditLog } from '../reconcile/audit.js';
 import type { Controller, ControllerEvent } from '../reconcile/controller.js';
 import { createSnapshots, DataCommandError, snapshotsOf } from '../reconcile/dataOps.js';
@@ -41,9 +41,7 @@ const canView = (caller: Caller, resource: string) => isAllowed(caller.user, 're
 
 /** `greeter` → app/greeter or port/greeter, whichever the ids hold; ids as they are. */
 function resolveName(name: string, ids: string[]): string | undefined {
-  if (parseResourceId(name)) return name;
-  const found = ids.filter((id) => id === `app/${name}` || id === `port/${name}`);
-  return found.length === 1 ? found[0] : undefined;
+  return parseResourceId(name) ? name : resolveWorkloadName(name, ids);
 }
 
 async function workloadIds(engine: Engine): Promise<string[]> {
