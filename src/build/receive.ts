@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { ApplyResult } from '../apply/apply.js';
 import { buildImage } from '../apply/build.js';
 import type { ApplyEvent } from '../apply/events.js';
-import { LockBusyError } from '../apply/lock.js';
 import { loadDesiredFromFiles, loadWorktreeFiles, sourceKey } from '../desired/load.js';
 import { exportCommit } from '../drivers/git/checkout.js';
 import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
@@ -103,19 +102,15 @@ function short(commit: string): string {
 }
 
 /** Runs fn under the apply lock, waiting (up to 30 minutes) while another apply holds it. */
-async function withApplyLockWaiting<T>(engine: Engine, term: Terminal, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 30 * 60_000;
-  let told = false;
-  for (;;) {
-    try {
-      return await withApplyLock(engine, fn);
-    } catch (err) {
-      if (!(err instanceof LockBusyError) || Date.now() > deadline) throw err;
-      if (!told) term.line(`waiting for another apply to finish (pid ${err.data.pid})…`);
-      told = true;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
+function withApplyLockWaiting<T>(engine: Engine, term: Terminal, fn: () => Promise<T>): Promise<T> {
+  return withApplyLock(
+    {
+      ...engine,
+      lockWaitMs: 30 * 60_000,
+      onLockWait: (busy) => term.line(`waiting for another apply to finish (pid ${busy.data.pid})…`),
+    },
+    fn,
+  );
 }
 
 function reportInvalid(term: Terminal, err: StateRepoInvalidError): void {
