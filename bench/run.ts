@@ -11,6 +11,7 @@ import { benchNoop } from './noop.js';
 import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
+import { benchStartup } from './startup.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'snapshot-200m': benchSnapshot,
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
+  startup: benchStartup,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);
