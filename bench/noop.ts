@@ -14,7 +14,7 @@ import { type BenchContext, fmtMs, type Result, stats, timed, withCleanup } from
 const COUNT = 50;
 const MAX_RATIO = 1.5;
 
-function freshEngine(h: Harness): Engine {
+function freshEngine(h: Harness): Promise<Engine> {
   return realEngine(settingsFrom({}, h.env, true), h.env);
 }
 
@@ -71,7 +71,7 @@ export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
             if (i >= warmup) directMs.push(r.ms);
           } else {
             // A fresh engine each time, as a `hiy plan` process would have (no warm git caches).
-            const engine = freshEngine(h!);
+            const engine = await freshEngine(h!);
             const r = await timed(() => computePlan(engine));
             const calls = {
               podman: (engine.podman as PodmanCli).calls,
@@ -100,7 +100,7 @@ export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
       const desiredMs: number[] = [];
       const observeMs: number[] = [];
       for (let i = 0; i < 7; i++) {
-        const engine = freshEngine(h!);
+        const engine = await freshEngine(h!);
         desiredMs.push((await timed(() => loadDesired(engine))).ms);
         observeMs.push(
           (

@@ -1,18 +1,48 @@
 // Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
-import pino from 'pino';
-import { buildSettingsFrom } from './build/settings.js';
-import { buildSupport } from './build/support.js';
 import { exitWith, runCli } from './cli/run.js';
-import { CaddyAdminClient } from './drivers/caddy/client.js';
-import { exportCommit } from './drivers/git/checkout.js';
-import { IsomorphicGitReader } from './drivers/git/isomorphic.js';
-import { PodmanCli } from './drivers/podman/runner.js';
-import { networkProber } from './drivers/probe/prober.js';
 import type { Settings } from './model/settings.js';
 import type { Engine } from './reconcile/engine.js';
 
+/**
+ * The real drivers' modules. They are imported when the first engine is built, not when hiy starts: together
+ * with what they import (pino, execa, isomorphic-git) they are most of a start-up, and `hiy --help`, usage
+ * errors and git-shell's refusals need none of them.
+ */
+async function loadDrivers() {
+  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober] = await Promise.all([
+    import('pino'),
+    import('./build/settings.js'),
+    import('./build/support.js'),
+    import('./drivers/caddy/client.js'),
+    import('./drivers/git/checkout.js'),
+    import('./drivers/git/isomorphic.js'),
+    import('./drivers/podman/runner.js'),
+    import('./drivers/probe/prober.js'),
+  ]);
+  return {
+    pino: pino.default,
+    buildSettingsFrom: buildSettings.buildSettingsFrom,
+    buildSupport: buildSupport.buildSupport,
+    CaddyAdminClient: caddy.CaddyAdminClient,
+    exportCommit: checkout.exportCommit,
+    IsomorphicGitReader: isomorphic.IsomorphicGitReader,
+    PodmanCli: podman.PodmanCli,
+    networkProber: prober.networkProber,
+  };
+}
+
 /** Builds an engine with the real drivers for the given settings. */
-export function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.env): Engine {
+export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+  const {
+    pino,
+    buildSettingsFrom,
+    buildSupport,
+    CaddyAdminClient,
+    exportCommit,
+    IsomorphicGitReader,
+    PodmanCli,
+    networkProber,
+  } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
     pino.destination(2),
@@ -47,8 +77,8 @@ export async function main(argv: string[]): Promise<void> {
         return Buffer.concat(chunks).toString('utf8');
       },
     },
-    makeEngine: (settings) => ({
-      ...realEngine(settings),
+    makeEngine: async (settings) => ({
+      ...(await realEngine(settings)),
       // A shell command waits for a daemon run in progress rather than failing; `hiy daemon` sets its own.
       lockWaitMs: LOCK_WAIT_MS,
       onLockWait: (busy) =>

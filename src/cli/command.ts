@@ -1,5 +1,6 @@
-// The shape of one CLI command. Each command lives in src/cli/commands/NAME.ts and is listed in
-// src/cli/commands/index.ts; run.ts parses flags, builds settings and dispatches.
+// The shape of one CLI command. Each command is described in src/cli/commands/NAME.meta.ts, implemented in
+// src/cli/commands/NAME.ts and listed in src/cli/commands/index.ts; run.ts parses flags, builds settings, loads
+// the implementation and runs it.
 import type { Settings } from '../model/settings.js';
 import type { CliDeps } from './context.js';
 
@@ -17,6 +18,13 @@ export interface CommandContext {
   json: boolean;
 }
 
+/** What a command does: its exit code, once it is done. */
+export type CommandRun = (deps: CliDeps, settings: Settings, ctx: CommandContext) => Promise<number>;
+
+/**
+ * A command as the CLI knows it before running it: everything --help and flag parsing need, and how to load
+ * the implementation. Every `hiy` process imports all of these, so a description imports nothing heavy.
+ */
 export interface Command {
   name: string;
   /** One line for the command list of --help. */
@@ -29,7 +37,11 @@ export interface Command {
   maxArgs?: number;
   /** Whether the command needs a state repo (default true). */
   needsState?: boolean;
-  run(deps: CliDeps, settings: Settings, ctx: CommandContext): Promise<number>;
+  /**
+   * Imports the implementation (`async () => (await import('./NAME.js')).run`): a dynamic import, so that a
+   * process that does not run this command never loads what it needs (`hiy --help` loads no driver).
+   */
+  load(): Promise<CommandRun>;
 }
 
 /** Helpers for reading flags typed by their OptionSpec. */

@@ -12,8 +12,11 @@ export interface CliIO {
 
 export interface CliDeps {
   io: CliIO;
-  /** Builds the engine (real drivers in src/main.ts, fakes in unit tests). */
-  makeEngine(settings: Settings): Engine;
+  /**
+   * Builds the engine (real drivers in src/main.ts, fakes in unit tests). Asynchronous because the real
+   * drivers are imported on first use: a command that needs no engine never loads them.
+   */
+  makeEngine(settings: Settings): Promise<Engine>;
 }
 
 /** Exit codes, Terraform-style. */

@@ -89,7 +89,8 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     const maxArgs = command.maxArgs ?? 0;
     if (args.length > maxArgs) throw new UsageError(`hiy ${name}: unexpected argument "${args[maxArgs]}"`);
     const settings = settingsFrom(values as Record<string, string>, deps.io.env, command.needsState ?? true);
-    return await command.run(deps, settings, { values, args, json });
+    const run = await command.load();
+    return await run(deps, settings, { values, args, json });
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       deps.io.err(`hiy: ${(err as Error).message}\nRun hiy --help for usage.\n`);

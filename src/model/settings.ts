@@ -31,3 +31,12 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {
   instance: 'default',
   upstreamPorts: { from: 20000, to: 29999 },
 };
+
+/**
+ * The daemon's defaults, here rather than in reconcile/ and server/ so that `hiy --help` can print them without
+ * loading the daemon. Default resync schedule: every minute.
+ */
+export const DEFAULT_RESYNC = '0 * * * * *';
+
+/** The default listen address of the HTTP API: loopback only; exposing it is a deliberate `--api-addr` choice. */
+export const DEFAULT_API_ADDR = '127.0.0.1:7070';

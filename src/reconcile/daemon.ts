@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
 import { processAlive } from '../drivers/process.js';
+import { DEFAULT_RESYNC } from '../model/settings.js';
 import {
   type BackoffPolicy,
   type BackoffState,
@@ -31,8 +32,7 @@ import { CoalescingQueue } from './queue.js';
 import { StatusStore, writeFileAtomic } from './statusStore.js';
 import { checkCron, cronTrigger, type TriggerHandle, WakeUpTimer, watchStateRepo } from './triggers.js';
 
-/** Default resync schedule: every minute. */
-export const DEFAULT_RESYNC = '0 * * * * *';
+export { DEFAULT_RESYNC };
 
 /** What a plug-in (e.g. the HTTP API) gets when the daemon has started. */
 export interface DaemonContext {

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { AuditLog } from '../reconcile/audit.js';
 import type { Controller } from '../reconcile/controller.js';
 import type { Engine } from '../reconcile/engine.js';
@@ -11,8 +12,7 @@ import { Authenticator, UserDirectory } from './auth.js';
 import { HttpError, sendError, sendJson } from './http.js';
 import { Metrics } from './metrics.js';
 
-/** The default listen address: loopback only; exposing the API is a deliberate `--api-addr` choice. */
-export const DEFAULT_API_ADDR = '127.0.0.1:7070';
+export { DEFAULT_API_ADDR };
 
 /** Answers requests under a path prefix (webhooks); returns false when it does not handle the request. */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

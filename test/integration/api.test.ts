@@ -104,7 +104,7 @@ describe('HTTP API', () => {
       assert.equal(r.code, 0, r.err);
       tokens[u] = r.out.trim();
     }
-    const engine = realEngine(settingsFrom({}, h.env, true), h.env);
+    const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
     controller = new TestController(engine);
     server = await startApiServer({ controller, engine, addr: '127.0.0.1:0' });
   });

@@ -75,7 +75,7 @@ describe('hiy daemon on real Podman and Caddy', () => {
   before(async () => {
     h = await startHarness({ 'web.yaml': webPort('web', 'web.test') });
     const settings = settingsFrom({}, h.env, true);
-    const engine = realEngine(settings, h.env);
+    const engine = await realEngine(settings, h.env);
     const lockFile = join(h.dataDir, 'apply.lock');
     const check = (what: string) => {
       if (active !== 1) violations.push(`${what} with ${active} runs in progress`);

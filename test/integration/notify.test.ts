@@ -61,7 +61,7 @@ spec:
     base = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
     h = await startHarness({ 'greeter.yaml': webPort('greeter', 'greeter.test') });
     await h.commit({ 'notifiers.yaml': notifiers() });
-    const engine = realEngine(settingsFrom({}, h.env, true), h.env);
+    const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
     controller = new TestController(engine);
     notifier = startNotifier({ controller, engine, logger: pino({ level: 'silent' }) });
   });

@@ -80,7 +80,7 @@ spec:
     await h.commit({ 'site.yaml': site() });
     await writeFile(join(h.root, 'hook'), SECRET);
     assert.equal((await h.hiy(['secret', 'set', 'site-hook', '--from-file', join(h.root, 'hook')])).code, 0);
-    const engine = realEngine(settingsFrom({}, h.env, true), h.env);
+    const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
     controller = new TestController(engine);
     server = await startApiServer({
       controller,

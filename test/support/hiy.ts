@@ -132,9 +132,9 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
           },
           env: mergedEnv,
         },
-        makeEngine: (settings) => {
+        makeEngine: async (settings) => {
           // As in src/main.ts: commands wait for a run in progress (a daemon's) instead of failing.
-          const e: Engine = { ...realEngine(settings, mergedEnv), lockWaitMs: LOCK_WAIT_MS };
+          const e: Engine = { ...(await realEngine(settings, mergedEnv)), lockWaitMs: LOCK_WAIT_MS };
           engines.push(e);
           return wrapPodman ? { ...e, podman: wrapPodman(e.podman) } : e;
         },

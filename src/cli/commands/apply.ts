@@ -14,7 +14,7 @@ import {
   verifySavedPlan,
   withApplyLock,
 } from '../../reconcile/engine.js';
-import { type Command, flag } from '../command.js';
+import { type CommandRun, flag } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';
 import { EXIT } from '../context.js';
@@ -77,7 +77,7 @@ export async function applyCommand(
   settings: Settings,
   opts: { json: boolean; file?: string; allowMassDelete: boolean },
 ): Promise<number> {
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const saved = opts.file ? await readSavedPlan(opts.file) : undefined;
   return withApplyLock(engine, async () => {
@@ -104,19 +104,9 @@ export async function applyCommand(
   });
 }
 
-export const command: Command = {
-  name: 'apply',
-  summary: 'converge this box to the state repo, or apply a plan saved with plan --out',
-  usage: `apply [FILE] [--json] [--allow-mass-delete]
-                                    FILE: a saved plan; refused when the commit or the box moved since.
-                                    A plan removing more than half of the managed resources is refused
-                                    unless --allow-mass-delete is given (volumes are kept either way).`,
-  options: { 'allow-mass-delete': { type: 'boolean' } },
-  maxArgs: 1,
-  run: (deps, settings, ctx) =>
-    applyCommand(deps, settings, {
-      json: ctx.json,
-      file: ctx.args[0],
-      allowMassDelete: flag(ctx, 'allow-mass-delete'),
-    }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  applyCommand(deps, settings, {
+    json: ctx.json,
+    file: ctx.args[0],
+    allowMassDelete: flag(ctx, 'allow-mass-delete'),
+  });

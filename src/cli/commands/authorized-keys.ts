@@ -4,51 +4,40 @@ import { dirname } from 'node:path';
 import { loadAccess } from '../../build/access.js';
 import { selfCommand, settingsEnv } from '../../build/self.js';
 import { forcedCommand, keyPart, renderAuthorizedKeys } from '../../drivers/ssh/authorizedKeys.js';
-import { type Command, str } from '../command.js';
+import { type CommandRun, str } from '../command.js';
 import { EXIT } from '../context.js';
 
-export const command: Command = {
-  name: 'authorized-keys',
-  summary:
-    "print (or write) the authorized_keys of HIY's ssh account: every User key forced to hiy git-shell",
-  usage: `authorized-keys [--out FILE] [--json]
-                                    Each line is restrict,command="… hiy git-shell USER" KEY: no forwarding, no pty.
-                                    The command carries every setting, so it works under a stock sshd; use it as
-                                    sshd's AuthorizedKeysCommand to keep keys current (see README), or --out FILE
-                                    to write the file atomically (mode 600).`,
-  options: { out: { type: 'string' } },
-  run: async (deps, settings, ctx) => {
-    const engine = deps.makeEngine(settings);
-    const access = await loadAccess(settings, engine.git);
-    const self = selfCommand(deps.io.env);
-    const env = settingsEnv(settings, deps.io.env);
-    const users = [...access.users.values()];
-    const text = renderAuthorizedKeys(users, (user) =>
-      forcedCommand({ env, argv: [...self, 'git-shell', user] }),
+export const run: CommandRun = async (deps, settings, ctx) => {
+  const engine = await deps.makeEngine(settings);
+  const access = await loadAccess(settings, engine.git);
+  const self = selfCommand(deps.io.env);
+  const env = settingsEnv(settings, deps.io.env);
+  const users = [...access.users.values()];
+  const text = renderAuthorizedKeys(users, (user) =>
+    forcedCommand({ env, argv: [...self, 'git-shell', user] }),
+  );
+  const out = str(ctx, 'out');
+  if (out) {
+    await mkdir(dirname(out), { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    await writeFile(tmp, text, { mode: 0o600 });
+    await chmod(tmp, 0o600);
+    await rename(tmp, out);
+  }
+  if (ctx.json) {
+    const summary = users.map((u) => ({
+      user: u.metadata.name,
+      keys: u.spec.sshKeys.map((k) => keyPart(k) ?? null).map((k) => (k ? k.split(' ')[0] : 'malformed')),
+      grants: u.spec.grants,
+    }));
+    deps.io.out(
+      `${JSON.stringify({ commit: access.commit, users: summary, ...(out ? { written: out } : { authorizedKeys: text }) }, null, 2)}\n`,
     );
-    const out = str(ctx, 'out');
-    if (out) {
-      await mkdir(dirname(out), { recursive: true });
-      const tmp = `${out}.${process.pid}.tmp`;
-      await writeFile(tmp, text, { mode: 0o600 });
-      await chmod(tmp, 0o600);
-      await rename(tmp, out);
-    }
-    if (ctx.json) {
-      const summary = users.map((u) => ({
-        user: u.metadata.name,
-        keys: u.spec.sshKeys.map((k) => keyPart(k) ?? null).map((k) => (k ? k.split(' ')[0] : 'malformed')),
-        grants: u.spec.grants,
-      }));
-      deps.io.out(
-        `${JSON.stringify({ commit: access.commit, users: summary, ...(out ? { written: out } : { authorizedKeys: text }) }, null, 2)}\n`,
-      );
-    } else if (!out) {
-      deps.io.out(text);
-    } else {
-      const n = users.reduce((sum, u) => sum + u.spec.sshKeys.length, 0);
-      deps.io.err(`wrote ${n} key(s) of ${users.length} user(s) to ${out}\n`);
-    }
-    return EXIT.ok;
-  },
+  } else if (!out) {
+    deps.io.out(text);
+  } else {
+    const n = users.reduce((sum, u) => sum + u.spec.sshKeys.length, 0);
+    deps.io.err(`wrote ${n} key(s) of ${users.length} user(s) to ${out}\n`);
+  }
+  return EXIT.ok;
 };

@@ -3,8 +3,7 @@ import type { Settings } from '../../model/settings.js';
 import { type DaemonPlugin, DEFAULT_RESYNC, startDaemon } from '../../reconcile/daemon.js';
 import { CronExpressionError } from '../../reconcile/triggers.js';
 import { issue5Plugins } from '../../server/plugin.js';
-import { DEFAULT_API_ADDR } from '../../server/server.js';
-import { type Command, type CommandContext, str } from '../command.js';
+import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -30,7 +29,7 @@ export async function daemonCommand(
   settings: Settings,
   opts: DaemonCommandOptions,
 ): Promise<number> {
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   // A service logs what it does; an interactive command only warnings.
   engine.logger.level = deps.io.env.HIY_LOG_LEVEL ?? 'info';
   const resync = opts.resync ?? deps.io.env.HIY_RESYNC ?? DEFAULT_RESYNC;
@@ -57,22 +56,11 @@ export async function daemonCommand(
   }
 }
 
-export const command: Command = {
-  name: 'daemon',
-  summary: 'run unattended: apply new commits, resync on a schedule, back off failing resources',
-  usage: `daemon [--resync CRON] [--api-addr HOST:PORT]
-                                    CRON (or HIY_RESYNC): resync schedule, default "${DEFAULT_RESYNC}" (every minute);
-                                    6 fields = seconds first ("*/30 * * * * *"). --api-addr (or HIY_API_ADDR):
-                                    the HTTP API and webhooks, default ${DEFAULT_API_ADDR}; "off" disables them.
-                                    Runs until SIGTERM/SIGINT, which let the run in progress finish.
-                                    One daemon per data directory.`,
-  options: { resync: { type: 'string' }, 'api-addr': { type: 'string' } },
-  run: (deps, settings, ctx) => {
-    // The daemon retries a busy lock itself (and must stay responsive to SIGTERM meanwhile).
-    const engine = { ...deps.makeEngine(settings), lockWaitMs: 0 };
-    return daemonCommand({ ...deps, makeEngine: () => engine }, settings, {
-      resync: str(ctx, 'resync'),
-      plugins: daemonPlugins(ctx, deps.io.env),
-    });
-  },
+export const run: CommandRun = async (deps, settings, ctx) => {
+  // The daemon retries a busy lock itself (and must stay responsive to SIGTERM meanwhile).
+  const engine = { ...(await deps.makeEngine(settings)), lockWaitMs: 0 };
+  return daemonCommand({ ...deps, makeEngine: async () => engine }, settings, {
+    resync: str(ctx, 'resync'),
+    plugins: daemonPlugins(ctx, deps.io.env),
+  });
 };

@@ -3,7 +3,7 @@
 import type { Settings } from '../../model/settings.js';
 import type { ControllerEvent } from '../../reconcile/controller.js';
 import { EventLog } from '../../reconcile/events.js';
-import { type Command, flag, str } from '../command.js';
+import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -69,23 +69,10 @@ function positiveInt(text: string | undefined, what: string): number | undefined
   return n;
 }
 
-export const command: Command = {
-  name: 'events',
-  summary: 'the event history: applies, failures, drift corrected, snapshots (--follow: live)',
-  usage: `events [--json] [--follow] [--since SEQ] [--limit N]
-                                    --since: only events after sequence number SEQ; --limit: the newest N.
-                                    --follow keeps printing new events until Ctrl-C (JSON Lines with --json).`,
-  options: {
-    follow: { type: 'boolean', short: 'f' },
-    since: { type: 'string' },
-    limit: { type: 'string' },
-  },
-  needsState: false,
-  run: (deps, settings, ctx) =>
-    eventsCommand(deps, settings, {
-      json: ctx.json,
-      follow: flag(ctx, 'follow'),
-      since: positiveInt(str(ctx, 'since'), '--since'),
-      limit: positiveInt(str(ctx, 'limit'), '--limit'),
-    }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  eventsCommand(deps, settings, {
+    json: ctx.json,
+    follow: flag(ctx, 'follow'),
+    since: positiveInt(str(ctx, 'since'), '--since'),
+    limit: positiveInt(str(ctx, 'limit'), '--limit'),
+  });

@@ -2,7 +2,7 @@
 import { isGitUrl } from '../../desired/load.js';
 import type { Settings } from '../../model/settings.js';
 import { fetchMirror, stateApps } from '../../reconcile/webhooks.js';
-import type { Command, CommandContext } from '../command.js';
+import type { CommandContext, CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -10,7 +10,7 @@ import { EXIT } from '../context.js';
 async function fetchCommand(deps: CliDeps, settings: Settings, ctx: CommandContext): Promise<number> {
   const name = ctx.args[0];
   if (!name) throw new UsageError('hiy fetch NAME: which App?');
-  const app = (await stateApps(deps.makeEngine(settings))).find((a) => a.metadata.name === name);
+  const app = (await stateApps(await deps.makeEngine(settings))).find((a) => a.metadata.name === name);
   const git = app?.spec.source.git;
   if (!app || !git || !isGitUrl(git))
     throw new UsageError(`no App ${name} with a git URL source in the state repo`);
@@ -20,10 +20,4 @@ async function fetchCommand(deps: CliDeps, settings: Settings, ctx: CommandConte
   return EXIT.ok;
 }
 
-export const command: Command = {
-  name: 'fetch',
-  summary: "fetch an App's git URL source into HIY's mirror now (push webhooks do it by themselves)",
-  usage: 'fetch NAME [--json]',
-  maxArgs: 1,
-  run: fetchCommand,
-};
+export const run: CommandRun = fetchCommand;

@@ -1,7 +1,7 @@
 // `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/build/receive.ts).
 import { isAbsolute, resolve } from 'node:path';
 import { parseRefUpdates, postReceive, preReceive } from '../../build/receive.js';
-import type { Command } from '../command.js';
+import type { CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import { EXIT } from '../context.js';
 
@@ -31,33 +31,27 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-export const command: Command = {
-  name: 'git-hook',
-  summary: 'internal: run by the git hooks of pushes through hiy git-shell (build, deploy, validate)',
-  usage: `git-hook pre-receive|post-receive  (internal; reads the ref updates on stdin)`,
-  maxArgs: 1,
-  run: async (deps, settings, ctx) => {
-    const hook = ctx.args[0];
-    if (hook !== 'pre-receive' && hook !== 'post-receive') {
-      throw new UsageError('hiy git-hook pre-receive|post-receive');
-    }
-    const { HIY_PUSH_REPO: repo, HIY_PUSH_USER: user, HIY_PUSH_GIT_DIR: gitDir } = deps.io.env;
-    if (!repo || !user || !gitDir) {
-      deps.io.err('hiy: git-hook runs only for pushes through hiy git-shell\n');
-      return EXIT.error;
-    }
-    const gitEnv = takeGitEnv();
-    const updates = parseRefUpdates(await readStdin());
-    const slots = Number(deps.io.env.HIY_BUILDS_AT_ONCE ?? '1');
-    const context = {
-      engine: deps.makeEngine(settings),
-      repo,
-      user,
-      gitDir,
-      gitEnv,
-      out: (t: string) => deps.io.out(t),
-      buildSlots: Number.isInteger(slots) && slots > 0 ? slots : 1,
-    };
-    return hook === 'pre-receive' ? preReceive(updates, context) : postReceive(updates, context);
-  },
+export const run: CommandRun = async (deps, settings, ctx) => {
+  const hook = ctx.args[0];
+  if (hook !== 'pre-receive' && hook !== 'post-receive') {
+    throw new UsageError('hiy git-hook pre-receive|post-receive');
+  }
+  const { HIY_PUSH_REPO: repo, HIY_PUSH_USER: user, HIY_PUSH_GIT_DIR: gitDir } = deps.io.env;
+  if (!repo || !user || !gitDir) {
+    deps.io.err('hiy: git-hook runs only for pushes through hiy git-shell\n');
+    return EXIT.error;
+  }
+  const gitEnv = takeGitEnv();
+  const updates = parseRefUpdates(await readStdin());
+  const slots = Number(deps.io.env.HIY_BUILDS_AT_ONCE ?? '1');
+  const context = {
+    engine: await deps.makeEngine(settings),
+    repo,
+    user,
+    gitDir,
+    gitEnv,
+    out: (t: string) => deps.io.out(t),
+    buildSlots: Number.isInteger(slots) && slots > 0 ? slots : 1,
+  };
+  return hook === 'pre-receive' ? preReceive(updates, context) : postReceive(updates, context);
 };

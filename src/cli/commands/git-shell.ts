@@ -3,12 +3,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAccess } from '../../build/access.js';
-import { authorize, createBareRepo, installHooks } from '../../build/gitShell.js';
 import { selfCommand, settingsEnv } from '../../build/self.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
-import type { Command } from '../command.js';
+import type { CommandRun } from '../command.js';
 import { EXIT } from '../context.js';
 
 function runGit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -19,52 +17,48 @@ function runGit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-export const command: Command = {
-  name: 'git-shell',
-  summary: 'the forced command of HIY ssh keys: serves git push/fetch of allowed repositories only',
-  usage: `git-shell USER                    (run by sshd; reads SSH_ORIGINAL_COMMAND)
-                                    Allows only git-receive-pack / git-upload-pack 'NAME' where NAME is an App
-                                    repository (push needs the deploy grant, fetch view) or "state" (push: admin
-                                    on "*"). A push builds and deploys; it fails when the build or deploy fails.`,
-  maxArgs: 1,
-  run: async (deps, settings, ctx) => {
-    const refuse = (message: string) => {
-      deps.io.err(`hiy: ${message}\n`);
-      return EXIT.error;
-    };
-    const user = ctx.args[0];
-    if (!user || !DNS_LABEL.test(user))
-      return refuse(`git-shell needs a user name, not ${quoteUntrusted(user ?? '')}`);
-    // Checked before anything touches the file system.
-    const parsed = parseGitCommand(deps.io.env.SSH_ORIGINAL_COMMAND);
-    if (!parsed.ok) return refuse(parsed.reason);
-    const { request } = parsed;
-    const engine = deps.makeEngine(settings);
-    let access: Awaited<ReturnType<typeof loadAccess>>;
-    try {
-      access = await loadAccess(settings, engine.git);
-    } catch (err) {
-      return refuse(`cannot read the state repo: ${(err as Error).message}`);
-    }
-    const decision = authorize(request, user, access, settings, existsSync);
-    if (!decision.ok) return refuse(decision.message);
-    if (decision.create) {
-      await createBareRepo(decision.gitDir, decision.create.branch);
-      deps.io.err(`hiy: created repository ${request.repo}\n`);
-    }
-    const hooks = await installHooks(settings.dataDir, selfCommand(deps.io.env));
-    const config = ['-c', `core.hooksPath=${hooks}`, '-c', 'receive.fsckObjects=true'];
-    // A state repo that is a working copy: a push updates its files too (refused if they have local edits).
-    if (existsSync(join(decision.gitDir, '.git')))
-      config.push('-c', 'receive.denyCurrentBranch=updateInstead');
-    const env: NodeJS.ProcessEnv = {
-      ...deps.io.env,
-      ...settingsEnv(settings, deps.io.env),
-      HIY_PUSH_USER: user,
-      HIY_PUSH_REPO: request.repo,
-      HIY_PUSH_GIT_DIR: decision.gitDir,
-    };
-    const service = request.service === 'git-receive-pack' ? 'receive-pack' : 'upload-pack';
-    return runGit([...config, service, decision.gitDir], env);
-  },
+export const run: CommandRun = async (deps, settings, ctx) => {
+  const refuse = (message: string) => {
+    deps.io.err(`hiy: ${message}\n`);
+    return EXIT.error;
+  };
+  const user = ctx.args[0];
+  if (!user || !DNS_LABEL.test(user))
+    return refuse(`git-shell needs a user name, not ${quoteUntrusted(user ?? '')}`);
+  // Checked before anything touches the file system.
+  const parsed = parseGitCommand(deps.io.env.SSH_ORIGINAL_COMMAND);
+  if (!parsed.ok) return refuse(parsed.reason);
+  const { request } = parsed;
+  // Imported only now: a refused request never loads the state repo's reader (yaml, zod, isomorphic-git), so
+  // its one-line answer comes about as fast as node starts.
+  const [{ loadAccess }, { authorize, createBareRepo, installHooks }] = await Promise.all([
+    import('../../build/access.js'),
+    import('../../build/gitShell.js'),
+  ]);
+  const engine = await deps.makeEngine(settings);
+  let access: Awaited<ReturnType<typeof loadAccess>>;
+  try {
+    access = await loadAccess(settings, engine.git);
+  } catch (err) {
+    return refuse(`cannot read the state repo: ${(err as Error).message}`);
+  }
+  const decision = authorize(request, user, access, settings, existsSync);
+  if (!decision.ok) return refuse(decision.message);
+  if (decision.create) {
+    await createBareRepo(decision.gitDir, decision.create.branch);
+    deps.io.err(`hiy: created repository ${request.repo}\n`);
+  }
+  const hooks = await installHooks(settings.dataDir, selfCommand(deps.io.env));
+  const config = ['-c', `core.hooksPath=${hooks}`, '-c', 'receive.fsckObjects=true'];
+  // A state repo that is a working copy: a push updates its files too (refused if they have local edits).
+  if (existsSync(join(decision.gitDir, '.git'))) config.push('-c', 'receive.denyCurrentBranch=updateInstead');
+  const env: NodeJS.ProcessEnv = {
+    ...deps.io.env,
+    ...settingsEnv(settings, deps.io.env),
+    HIY_PUSH_USER: user,
+    HIY_PUSH_REPO: request.repo,
+    HIY_PUSH_GIT_DIR: decision.gitDir,
+  };
+  const service = request.service === 'git-receive-pack' ? 'receive-pack' : 'upload-pack';
+  return runGit([...config, service, decision.gitDir], env);
 };

@@ -1,22 +1,23 @@
-// Every CLI command, in the order --help lists them. A new command: a file in this folder
-// exporting `command`, and one line here.
+// Every CLI command, in the order --help lists them. A new command: NAME.meta.ts in this folder (name, help,
+// flags, and `load`, which imports NAME.ts, its implementation, only when the command runs), and one line here.
+// Nothing here may import an implementation: `hiy --help`, usage errors and git-shell's refusals load only this.
 import type { Command } from '../command.js';
-import { command as apply } from './apply.js';
-import { command as authorizedKeys } from './authorized-keys.js';
-import { command as daemon } from './daemon.js';
-import { command as events } from './events.js';
-import { command as fetch } from './fetch.js';
-import { command as gitHook } from './git-hook.js';
-import { command as gitShell } from './git-shell.js';
-import { command as plan } from './plan.js';
-import { command as releases } from './releases.js';
-import { command as rollback, unpinCommand as unpin } from './rollback.js';
-import { command as secret } from './secret.js';
-import { command as snapshot } from './snapshot.js';
-import { command as status } from './status.js';
-import { command as token } from './token.js';
-import { command as validate } from './validate.js';
-import { command as volume } from './volume.js';
+import { command as apply } from './apply.meta.js';
+import { command as authorizedKeys } from './authorized-keys.meta.js';
+import { command as daemon } from './daemon.meta.js';
+import { command as events } from './events.meta.js';
+import { command as fetch } from './fetch.meta.js';
+import { command as gitHook } from './git-hook.meta.js';
+import { command as gitShell } from './git-shell.meta.js';
+import { command as plan } from './plan.meta.js';
+import { command as releases } from './releases.meta.js';
+import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
+import { command as secret } from './secret.meta.js';
+import { command as snapshot } from './snapshot.meta.js';
+import { command as status } from './status.meta.js';
+import { command as token } from './token.meta.js';
+import { command as validate } from './validate.meta.js';
+import { command as volume } from './volume.meta.js';
 
 export const COMMANDS: Command[] = [
   validate,

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { computePlan } from '../../reconcile/engine.js';
-import { type Command, flag, str } from '../command.js';
+import { type CommandRun, flag, str } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 
@@ -13,7 +13,7 @@ export async function planCommand(
   settings: Settings,
   opts: { json: boolean; out?: string; detailedExitcode: boolean },
 ): Promise<number> {
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   const { plan } = await computePlan(engine);
   if (opts.out) await writeFile(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
   if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
@@ -26,16 +26,9 @@ export async function planCommand(
   return EXIT.ok;
 }
 
-export const command: Command = {
-  name: 'plan',
-  summary: 'show what apply would change (+ create, ~ update, -/+ replace, - destroy)',
-  usage: `plan [--json] [--out FILE] [--detailed-exitcode]
-                                    exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes`,
-  options: { out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } },
-  run: (deps, settings, ctx) =>
-    planCommand(deps, settings, {
-      json: ctx.json,
-      out: str(ctx, 'out'),
-      detailedExitcode: flag(ctx, 'detailed-exitcode'),
-    }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  planCommand(deps, settings, {
+    json: ctx.json,
+    out: str(ctx, 'out'),
+    detailedExitcode: flag(ctx, 'detailed-exitcode'),
+  });

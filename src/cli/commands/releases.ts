@@ -2,7 +2,7 @@
 
 import type { Settings } from '../../model/settings.js';
 import { type Release, ReleaseStore } from '../../reconcile/releases.js';
-import type { Command } from '../command.js';
+import type { CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -50,10 +50,5 @@ export async function releasesCommand(
   return EXIT.ok;
 }
 
-export const command: Command = {
-  name: 'releases',
-  summary: 'the applied versions (releases) of one resource, newest first',
-  usage: 'releases NAME [--json]            NAME: greeter, or port/greeter',
-  maxArgs: 1,
-  run: (deps, settings, ctx) => releasesCommand(deps, settings, { json: ctx.json, name: ctx.args[0] }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  releasesCommand(deps, settings, { json: ctx.json, name: ctx.args[0] });

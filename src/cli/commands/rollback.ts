@@ -2,7 +2,7 @@
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { rollback, unpin } from '../../reconcile/rollback.js';
-import { type Command, flag, str } from '../command.js';
+import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -21,7 +21,7 @@ export async function rollbackCommand(
   opts: { json: boolean; name?: string; to?: string; withData: boolean },
 ): Promise<number> {
   if (!opts.name) throw new UsageError('hiy rollback NAME: which resource? (e.g. greeter or port/greeter)');
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const out = await rollback(
     engine,
@@ -46,39 +46,23 @@ export async function rollbackCommand(
   return EXIT.error;
 }
 
-export const command: Command = {
-  name: 'rollback',
-  summary: 'redeploy an earlier release of a resource (--with-data: and its data), then pin it',
-  usage: `rollback NAME [--to N] [--with-data] [--json]
-                                    default: the release before the current one. --with-data restores the
-                                    snapshot taken before the upgrade it undoes, after snapshotting the
-                                    current data (so the rollback can itself be undone)`,
-  options: { to: { type: 'string' }, 'with-data': { type: 'boolean' } },
-  maxArgs: 1,
-  run: (deps, settings, ctx) =>
-    rollbackCommand(deps, settings, {
-      json: ctx.json,
-      name: ctx.args[0],
-      to: str(ctx, 'to'),
-      withData: flag(ctx, 'with-data'),
-    }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  rollbackCommand(deps, settings, {
+    json: ctx.json,
+    name: ctx.args[0],
+    to: str(ctx, 'to'),
+    withData: flag(ctx, 'with-data'),
+  });
 
-export const unpinCommand: Command = {
-  name: 'unpin',
-  summary: 'let the state repo decide a rolled-back resource again (at the next apply)',
-  usage: 'unpin NAME [--json]',
-  maxArgs: 1,
-  run: async (deps, settings, ctx) => {
-    const name = ctx.args[0];
-    if (!name) throw new UsageError('hiy unpin NAME: which resource?');
-    const removed = await unpin(deps.makeEngine(settings), name);
-    if (ctx.json) deps.io.out(`${JSON.stringify({ unpinned: removed ?? null }, null, 2)}\n`);
-    else if (removed)
-      deps.io.out(
-        `Unpinned ${removed.resource} (was at release ${removed.release}); the next apply deploys the state repo's version (hiy plan shows it).\n`,
-      );
-    else deps.io.out(`${name} is not pinned.\n`);
-    return EXIT.ok;
-  },
+export const runUnpin: CommandRun = async (deps, settings, ctx) => {
+  const name = ctx.args[0];
+  if (!name) throw new UsageError('hiy unpin NAME: which resource?');
+  const removed = await unpin(await deps.makeEngine(settings), name);
+  if (ctx.json) deps.io.out(`${JSON.stringify({ unpinned: removed ?? null }, null, 2)}\n`);
+  else if (removed)
+    deps.io.out(
+      `Unpinned ${removed.resource} (was at release ${removed.release}); the next apply deploys the state repo's version (hiy plan shows it).\n`,
+    );
+  else deps.io.out(`${name} is not pinned.\n`);
+  return EXIT.ok;
 };

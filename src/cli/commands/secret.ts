@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Settings } from '../../model/settings.js';
 import { loadDesired } from '../../reconcile/engine.js';
 import { SecretStore } from '../../reconcile/secrets.js';
-import { type Command, type CommandContext, str } from '../command.js';
+import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -13,7 +13,7 @@ import { table } from '../table.js';
 async function usersOf(deps: CliDeps, settings: Settings): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!settings.stateRepo) return out;
-  const desired = await loadDesired(deps.makeEngine(settings)).catch(() => undefined);
+  const desired = await loadDesired(await deps.makeEngine(settings)).catch(() => undefined);
   for (const w of desired?.state?.workloads ?? []) {
     for (const [env, name] of Object.entries(w.secretEnv ?? {}))
       out.set(name, [...(out.get(name) ?? []), `${w.id} (${env})`]);
@@ -70,14 +70,4 @@ async function secretCommand(deps: CliDeps, settings: Settings, ctx: CommandCont
   }
 }
 
-export const command: Command = {
-  name: 'secret',
-  summary: 'set, list or remove the values behind spec.secretEnv (kept on this box, never in git)',
-  usage: `secret set NAME [--from-file FILE] | secret list [--json] | secret rm NAME
-                                    set reads the value from stdin unless --from-file is given; it is never
-                                    printed, logged, or stored anywhere but DATA_DIR/secrets (mode 0600)`,
-  options: { 'from-file': { type: 'string' } },
-  maxArgs: 2,
-  needsState: false,
-  run: secretCommand,
-};
+export const run: CommandRun = secretCommand;

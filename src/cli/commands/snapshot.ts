@@ -2,7 +2,7 @@
 import type { SnapshotManifest } from '../../apply/snapshot.js';
 import type { Settings } from '../../model/settings.js';
 import { createSnapshots, restoreFromSnapshot, snapshotsOf } from '../../reconcile/dataOps.js';
-import { type Command, str } from '../command.js';
+import { type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -39,7 +39,7 @@ export async function snapshotCommand(
 ): Promise<number> {
   const [sub, target, extra] = opts.args;
   if (extra !== undefined) throw new UsageError(`hiy snapshot ${sub}: unexpected argument "${extra}"`);
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   const step = opts.json ? undefined : (m: string) => deps.io.out(`${m}…\n`);
   switch (sub) {
     case 'list': {
@@ -76,17 +76,5 @@ export async function snapshotCommand(
   }
 }
 
-export const command: Command = {
-  name: 'snapshot',
-  summary: 'list, take or restore verified snapshots of volumes',
-  usage: `snapshot list [NAME] [--json]       NAME: a resource (greeter, port/greeter) or a volume
-  snapshot create NAME [--json]       stops the resource's containers briefly so the copy is consistent
-  snapshot restore SNAPSHOT [--to-volume V] [--json]
-                                    SNAPSHOT: an id, a unique id prefix or VOLUME/ID; the volume's
-                                    current content is snapshotted first; --to-volume V restores into
-                                    another volume (created when missing) instead`,
-  options: { 'to-volume': { type: 'string' } },
-  maxArgs: 3,
-  run: (deps, settings, ctx) =>
-    snapshotCommand(deps, settings, { json: ctx.json, args: ctx.args, toVolume: str(ctx, 'to-volume') }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  snapshotCommand(deps, settings, { json: ctx.json, args: ctx.args, toVolume: str(ctx, 'to-volume') });

@@ -3,7 +3,7 @@
 import type { Settings } from '../../model/settings.js';
 import type { Condition } from '../../reconcile/statusStore.js';
 import { computeStatusView } from '../../reconcile/statusView.js';
-import type { Command } from '../command.js';
+import type { CommandRun } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 import { table } from '../table.js';
@@ -15,7 +15,7 @@ export async function statusCommand(
   settings: Settings,
   opts: { json: boolean },
 ): Promise<number> {
-  const view = await computeStatusView(deps.makeEngine(settings));
+  const view = await computeStatusView(await deps.makeEngine(settings));
   if (opts.json) {
     deps.io.out(`${JSON.stringify(view, null, 2)}\n`);
     return EXIT.ok;
@@ -64,9 +64,4 @@ export async function statusCommand(
   return EXIT.ok;
 }
 
-export const command: Command = {
-  name: 'status',
-  summary: 'each resource: container state, image, routes, commit last applied, Ready/Stalled conditions',
-  usage: 'status [--json]',
-  run: (deps, settings, ctx) => statusCommand(deps, settings, { json: ctx.json }),
-};
+export const run: CommandRun = (deps, settings, ctx) => statusCommand(deps, settings, { json: ctx.json });

@@ -2,7 +2,7 @@
 import type { Settings } from '../../model/settings.js';
 import { loadDesired } from '../../reconcile/engine.js';
 import { TokenStore } from '../../reconcile/tokens.js';
-import type { Command, CommandContext } from '../command.js';
+import type { CommandContext, CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -15,7 +15,7 @@ async function tokenCommand(deps: CliDeps, settings: Settings, ctx: CommandConte
     case 'create': {
       if (!arg) throw new UsageError('hiy token create USER: for which user of the state repo?');
       if (!settings.stateRepo) throw new UsageError('no state repo: give --state DIR or set HIY_STATE');
-      const desired = await loadDesired(deps.makeEngine(settings));
+      const desired = await loadDesired(await deps.makeEngine(settings));
       const users = desired.state?.users ?? [];
       if (!desired.state)
         throw new UsageError('the state repo has errors (run hiy validate); no token created');
@@ -56,12 +56,4 @@ async function tokenCommand(deps: CliDeps, settings: Settings, ctx: CommandConte
   }
 }
 
-export const command: Command = {
-  name: 'token',
-  summary: 'API tokens: create one for a User of the state repo (shown once), list or revoke them',
-  usage: `token create USER | token list [--json] | token revoke ID
-                                    the token is printed once on stdout; only its SHA-256 is kept`,
-  maxArgs: 2,
-  needsState: false,
-  run: tokenCommand,
-};
+export const run: CommandRun = tokenCommand;

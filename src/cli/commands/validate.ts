@@ -4,7 +4,7 @@ import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
 import { formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
 import { loadDesired } from '../../reconcile/engine.js';
-import { type Command, flag } from '../command.js';
+import { type CommandRun, flag } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 
@@ -13,7 +13,7 @@ export async function validateCommand(
   settings: Settings,
   opts: { json: boolean; worktree: boolean },
 ): Promise<number> {
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   const result = opts.worktree
     ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), { settings, git: engine.git })
     : await loadDesired(engine);
@@ -47,11 +47,5 @@ export async function validateCommand(
   return valid ? EXIT.ok : EXIT.error;
 }
 
-export const command: Command = {
-  name: 'validate',
-  summary: 'check the state repo (all errors at once, file:line:col and field path); touches nothing',
-  usage: 'validate [--worktree] [--json]    --worktree checks the files on disk instead of the branch head',
-  options: { worktree: { type: 'boolean' } },
-  run: (deps, settings, ctx) =>
-    validateCommand(deps, settings, { json: ctx.json, worktree: flag(ctx, 'worktree') }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  validateCommand(deps, settings, { json: ctx.json, worktree: flag(ctx, 'worktree') });

@@ -1,7 +1,7 @@
 // `hiy volume ls|rm`: the volumes HIY keeps, and the one explicit way to delete one.
 import type { Settings } from '../../model/settings.js';
 import { removeVolume, volumeViews } from '../../reconcile/dataOps.js';
-import { type Command, str } from '../command.js';
+import { type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -14,7 +14,7 @@ export async function volumeCommand(
 ): Promise<number> {
   const [sub, name, extra] = opts.args;
   if (extra !== undefined) throw new UsageError(`hiy volume ${sub}: unexpected argument "${extra}"`);
-  const engine = deps.makeEngine(settings);
+  const engine = await deps.makeEngine(settings);
   switch (sub) {
     case 'ls':
     case 'list': {
@@ -62,14 +62,5 @@ export async function volumeCommand(
   }
 }
 
-export const command: Command = {
-  name: 'volume',
-  summary: 'list the volumes HIY keeps; delete a retained one (explicitly, after a final snapshot)',
-  usage: `volume ls [--json]
-  volume rm VOLUME --confirm VOLUME  only volumes the state repo no longer declares; takes and verifies a
-                                    final snapshot before deleting`,
-  options: { confirm: { type: 'string' } },
-  maxArgs: 3,
-  run: (deps, settings, ctx) =>
-    volumeCommand(deps, settings, { json: ctx.json, args: ctx.args, confirm: str(ctx, 'confirm') }),
-};
+export const run: CommandRun = (deps, settings, ctx) =>
+  volumeCommand(deps, settings, { json: ctx.json, args: ctx.args, confirm: str(ctx, 'confirm') });

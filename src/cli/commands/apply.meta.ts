@@ -1,0 +1,15 @@
+// `hiy apply [FILE]`: converges the box, printing progress; with FILE, applies exactly a saved plan.
+// What --help and flag parsing need; the implementation (./apply.ts) is imported only when the command runs.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'apply',
+  summary: 'converge this box to the state repo, or apply a plan saved with plan --out',
+  usage: `apply [FILE] [--json] [--allow-mass-delete]
+                                    FILE: a saved plan; refused when the commit or the box moved since.
+                                    A plan removing more than half of the managed resources is refused
+                                    unless --allow-mass-delete is given (volumes are kept either way).`,
+  options: { 'allow-mass-delete': { type: 'boolean' } },
+  maxArgs: 1,
+  load: async () => (await import('./apply.js')).run,
+};

@@ -1,0 +1,17 @@
+// `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
+// What --help and flag parsing need; the implementation (./daemon.ts) is imported only when the command runs.
+import { DEFAULT_API_ADDR, DEFAULT_RESYNC } from '../../model/settings.js';
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'daemon',
+  summary: 'run unattended: apply new commits, resync on a schedule, back off failing resources',
+  usage: `daemon [--resync CRON] [--api-addr HOST:PORT]
+                                    CRON (or HIY_RESYNC): resync schedule, default "${DEFAULT_RESYNC}" (every minute);
+                                    6 fields = seconds first ("*/30 * * * * *"). --api-addr (or HIY_API_ADDR):
+                                    the HTTP API and webhooks, default ${DEFAULT_API_ADDR}; "off" disables them.
+                                    Runs until SIGTERM/SIGINT, which let the run in progress finish.
+                                    One daemon per data directory.`,
+  options: { resync: { type: 'string' }, 'api-addr': { type: 'string' } },
+  load: async () => (await import('./daemon.js')).run,
+};

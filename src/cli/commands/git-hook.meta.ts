@@ -1,0 +1,11 @@
+// `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/build/receive.ts).
+// What --help and flag parsing need; the implementation (./git-hook.ts) is imported only when the command runs.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'git-hook',
+  summary: 'internal: run by the git hooks of pushes through hiy git-shell (build, deploy, validate)',
+  usage: `git-hook pre-receive|post-receive  (internal; reads the ref updates on stdin)`,
+  maxArgs: 1,
+  load: async () => (await import('./git-hook.js')).run,
+};

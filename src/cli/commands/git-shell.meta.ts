@@ -1,0 +1,14 @@
+// `hiy git-shell USER`: the forced command of every HIY ssh key. Runs git-receive-pack / git-upload-pack on one
+// What --help and flag parsing need; the implementation (./git-shell.ts) is imported only when the command runs.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'git-shell',
+  summary: 'the forced command of HIY ssh keys: serves git push/fetch of allowed repositories only',
+  usage: `git-shell USER                    (run by sshd; reads SSH_ORIGINAL_COMMAND)
+                                    Allows only git-receive-pack / git-upload-pack 'NAME' where NAME is an App
+                                    repository (push needs the deploy grant, fetch view) or "state" (push: admin
+                                    on "*"). A push builds and deploys; it fails when the build or deploy fails.`,
+  maxArgs: 1,
+  load: async () => (await import('./git-shell.js')).run,
+};

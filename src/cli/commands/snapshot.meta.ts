@@ -1,0 +1,17 @@
+// `hiy snapshot list|create|restore`: verified snapshots of volumes, by hand.
+// What --help and flag parsing need; the implementation (./snapshot.ts) is imported only when the command runs.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'snapshot',
+  summary: 'list, take or restore verified snapshots of volumes',
+  usage: `snapshot list [NAME] [--json]       NAME: a resource (greeter, port/greeter) or a volume
+  snapshot create NAME [--json]       stops the resource's containers briefly so the copy is consistent
+  snapshot restore SNAPSHOT [--to-volume V] [--json]
+                                    SNAPSHOT: an id, a unique id prefix or VOLUME/ID; the volume's
+                                    current content is snapshotted first; --to-volume V restores into
+                                    another volume (created when missing) instead`,
+  options: { 'to-volume': { type: 'string' } },
+  maxArgs: 3,
+  load: async () => (await import('./snapshot.js')).run,
+};
