@@ -37,7 +37,7 @@ export async function benchDaemon(ctx: BenchContext): Promise<Result[]> {
   const samples = ctx.quick ? 5 : 9;
   const idleMs = ctx.quick ? 20_000 : 60_000;
   ctx.log('daemon-50: building dist/ (the daemon runs as `node bin/hiy.js daemon`, as in production)...');
-  await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT });
+  await execa('npm', ['run', '--silent', 'build'], { cwd: ROOT });
   const files: Record<string, string> = {};
   for (let i = 0; i < COUNT; i++) files[`ports/web${i}.yaml`] = webPort(`web${i}`, `web${i}.bench.test`);
   let h: Harness | undefined;

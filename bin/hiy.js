@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point for `npx hiy`: runs the compiled CLI (npm ci builds it through `prepare`).
-import { main } from '../dist/main.js';
+// Entry point for `npx hiy`: runs the bundled CLI (npm run build; npm ci builds it through `prepare`).
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv.slice(2));

@@ -1,0 +1,53 @@
+// `npm run build`: bundles src/main.ts and every dependency into dist/bundle/ with esbuild, which bin/hiy.js runs.
+// Why a bundle: a `hiy` process spent most of its start-up resolving and loading hundreds of small files
+// (docs/design.md, "Start-up"). tsc still typechecks (`npm run typecheck`); it no longer emits anything.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BuildResult, build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where bin/hiy.js looks for the bundle. */
+export const BUNDLE_DIR = join(ROOT, 'dist/bundle');
+
+/**
+ * Builds the bundle into `outdir` (emptied first): `main.js`, one chunk per group of lazily imported modules
+ * (each command's implementation, the drivers), and linked source maps pointing at src/.
+ *
+ * Every file lands directly in `outdir`, never deeper: src/build/self.ts finds bin/hiy.js at
+ * `../../bin/hiy.js` from its own module, which holds for src/build/ and for dist/bundle/ alike.
+ */
+export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ metafile: true }>> {
+  await rm(outdir, { recursive: true, force: true });
+  return build({
+    absWorkingDir: ROOT,
+    entryPoints: { main: 'src/main.ts' },
+    outdir,
+    bundle: true,
+    // Each `import()` of a command or of the drivers becomes a chunk of its own, loaded when it runs.
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    // CommonJS dependencies (pino, isomorphic-git's, cron's) call require(), which ESM does not define.
+    banner: {
+      js: "import { createRequire as __hiyCreateRequire } from 'node:module';\nconst require = __hiyCreateRequire(import.meta.url);",
+    },
+    sourcemap: 'linked',
+    // The maps point at src/ and node_modules/ of this checkout instead of carrying a copy of every source.
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // What tsc emitted into dist/ before HIY was bundled would only confuse.
+  if (!process.argv[2]) await rm(join(ROOT, 'dist'), { recursive: true, force: true });
+  const result = await buildBundle(process.argv[2] ?? BUNDLE_DIR);
+  const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+  process.stderr.write(`built ${files.length} files into ${process.argv[2] ?? 'dist/bundle'}\n`);
+}
