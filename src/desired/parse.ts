@@ -9,7 +9,7 @@ import {
   type Node,
   parseAllDocuments,
 } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
 import { type Kind, resourceId } from '../model/names.js';
 import { API_VERSION, KIND_SCHEMAS, type Resource } from '../model/resources.js';

@@ -1,5 +1,5 @@
 // The zod schemas of the hiy/v1 resources (App, Port, User) and their inferred types.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS_LABEL, ENV_NAME, HOST_NAME } from './names.js';
 import { DURATION_PATTERN, MEMORY_PATTERN } from './quantity.js';
 

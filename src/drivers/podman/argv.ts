@@ -1,5 +1,5 @@
 // Pure Podman argv builders and output parsers: no I/O, one builder per operation, arrays never shell strings.
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   BuildSpec,
   ContainerInfo,
