@@ -1,5 +1,5 @@
-// `hiy apply [FILE]`: converges the box, printing progress; with FILE, applies exactly a saved plan.
-// What --help and flag parsing need; the implementation (./apply.ts) is imported only when the command runs.
+// `hiy apply` as --help and flag parsing know it; every hiy process imports this.
+// ./apply.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

@@ -1,5 +1,5 @@
-// `hiy authorized-keys [--out FILE]`: the OpenSSH authorized_keys of HIY's ssh account, from the User resources.
-// What --help and flag parsing need; the implementation (./authorized-keys.ts) is imported only when the command runs.
+// `hiy authorized-keys` as --help and flag parsing know it; every hiy process imports this.
+// ./authorized-keys.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

@@ -1,5 +1,5 @@
-// `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
-// What --help and flag parsing need; the implementation (./daemon.ts) is imported only when the command runs.
+// `hiy daemon` as --help and flag parsing know it; every hiy process imports this.
+// ./daemon.ts, the implementation, is imported only when the command runs.
 import { DEFAULT_API_ADDR, DEFAULT_RESYNC } from '../../model/settings.js';
 import type { Command } from '../command.js';
 

@@ -1,5 +1,5 @@
-// `hiy events`: the event history of this box (applies, failures, drift corrected, snapshots), optionally live.
-// What --help and flag parsing need; the implementation (./events.ts) is imported only when the command runs.
+// `hiy events` as --help and flag parsing know it; every hiy process imports this.
+// ./events.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

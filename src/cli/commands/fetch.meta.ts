@@ -1,5 +1,5 @@
-// `hiy fetch NAME`: brings the mirror of an App's URL source up to date now (webhooks do it on every push).
-// What --help and flag parsing need; the implementation (./fetch.ts) is imported only when the command runs.
+// `hiy fetch` as --help and flag parsing know it; every hiy process imports this.
+// ./fetch.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

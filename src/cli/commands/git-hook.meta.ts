@@ -1,5 +1,5 @@
-// `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/build/receive.ts).
-// What --help and flag parsing need; the implementation (./git-hook.ts) is imported only when the command runs.
+// `hiy git-hook` as --help and flag parsing know it; every hiy process imports this.
+// ./git-hook.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

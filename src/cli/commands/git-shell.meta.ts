@@ -1,5 +1,5 @@
-// `hiy git-shell USER`: the forced command of every HIY ssh key. Runs git-receive-pack / git-upload-pack on one
-// What --help and flag parsing need; the implementation (./git-shell.ts) is imported only when the command runs.
+// `hiy git-shell` as --help and flag parsing know it; every hiy process imports this.
+// ./git-shell.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

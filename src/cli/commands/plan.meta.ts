@@ -1,5 +1,5 @@
-// `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
-// What --help and flag parsing need; the implementation (./plan.ts) is imported only when the command runs.
+// `hiy plan` as --help and flag parsing know it; every hiy process imports this.
+// ./plan.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

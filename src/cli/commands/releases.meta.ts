@@ -1,5 +1,5 @@
-// `hiy releases NAME`: the applied versions of a resource, newest first.
-// What --help and flag parsing need; the implementation (./releases.ts) is imported only when the command runs.
+// `hiy releases` as --help and flag parsing know it; every hiy process imports this.
+// ./releases.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

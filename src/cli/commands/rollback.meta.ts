@@ -1,5 +1,5 @@
-// `hiy rollback NAME [--to N] [--with-data]` and `hiy unpin NAME`.
-// What --help and flag parsing need; the implementation (./rollback.ts) is imported only when the command runs.
+// `hiy rollback` and `hiy unpin` as --help and flag parsing know them; every hiy process imports this.
+// ./rollback.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

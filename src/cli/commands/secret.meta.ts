@@ -1,5 +1,5 @@
-// `hiy secret set|list|rm`: the values behind spec.secretEnv, kept on this box (DATA_DIR/secrets), never in git.
-// What --help and flag parsing need; the implementation (./secret.ts) is imported only when the command runs.
+// `hiy secret` as --help and flag parsing know it; every hiy process imports this.
+// ./secret.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

@@ -1,5 +1,5 @@
-// `hiy snapshot list|create|restore`: verified snapshots of volumes, by hand.
-// What --help and flag parsing need; the implementation (./snapshot.ts) is imported only when the command runs.
+// `hiy snapshot` as --help and flag parsing know it; every hiy process imports this.
+// ./snapshot.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

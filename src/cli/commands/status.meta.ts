@@ -1,5 +1,5 @@
-// `hiy status`: each resource with its container state, image, routes and the commit last applied.
-// What --help and flag parsing need; the implementation (./status.ts) is imported only when the command runs.
+// `hiy status` as --help and flag parsing know it; every hiy process imports this.
+// ./status.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

@@ -1,5 +1,5 @@
-// `hiy token create USER | list | revoke ID`: API tokens for the users of the state repo, stored hashed.
-// What --help and flag parsing need; the implementation (./token.ts) is imported only when the command runs.
+// `hiy token` as --help and flag parsing know it; every hiy process imports this.
+// ./token.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

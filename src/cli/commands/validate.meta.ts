@@ -1,5 +1,5 @@
-// `hiy validate`: checks the state repo without touching Podman or Caddy.
-// What --help and flag parsing need; the implementation (./validate.ts) is imported only when the command runs.
+// `hiy validate` as --help and flag parsing know it; every hiy process imports this.
+// ./validate.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {

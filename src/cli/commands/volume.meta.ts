@@ -1,5 +1,5 @@
-// `hiy volume ls|rm`: the volumes HIY keeps, and the one explicit way to delete one.
-// What --help and flag parsing need; the implementation (./volume.ts) is imported only when the command runs.
+// `hiy volume` as --help and flag parsing know it; every hiy process imports this.
+// ./volume.ts, the implementation, is imported only when the command runs.
 import type { Command } from '../command.js';
 
 export const command: Command = {
