@@ -12,7 +12,7 @@ if [[ "$(id -u)" != 0 ]]; then
 fi
 
 # 1. System packages: apt only runs when something is missing.
-packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3)
+packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -26,6 +26,7 @@ import { EventLog } from './events.js';
 import { applyPins, type Pin, PinStore } from './pins.js';
 import { type Release, ReleaseStore } from './releases.js';
 import { digestSecrets, SecretStore } from './secrets.js';
+import { syncAccountKeys } from './sshAccount.js';
 import { StatusStore } from './statusStore.js';
 
 /** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
@@ -348,6 +349,18 @@ export async function applyAndRecord(
   if (lifted.length > 0) {
     await new PinStore(engine.settings.dataDir).remove(lifted.map((p) => p.resource));
     engine.logger.info({ resources: lifted.map((p) => p.resource) }, 'pins lifted by state repo changes');
+  }
+  if (!scope) {
+    // The ssh account's keys follow the Users of each applied state (a removed key stops working now).
+    try {
+      if ((await syncAccountKeys(engine.settings.dataDir, planned.stateRepo.users)) === 'written')
+        engine.logger.info({ users: planned.stateRepo.users.length }, 'ssh account authorized_keys updated');
+    } catch (err) {
+      engine.logger.error(
+        { error: (err as Error).message },
+        'could not update the ssh account authorized_keys',
+      );
+    }
   }
   engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
   return result;

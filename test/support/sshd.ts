@@ -38,13 +38,13 @@ export interface RunningSshd {
   authorizedKeysFile: string;
   /** Creates an ed25519 key pair (no passphrase) in the sshd's temp dir. */
   newKey(name: string): Promise<ClientKey>;
-  /** `ssh://root@127.0.0.1:PORT/NAME`. */
+  /** `ssh://ACCOUNT@127.0.0.1:PORT/NAME`. */
   url(repo: string): string;
   /** GIT_SSH_COMMAND for a key: no agent, no config, no known_hosts. */
   gitSsh(key: ClientKey): string;
   /** Runs git with GIT_SSH_COMMAND for `key`; never throws on a non-zero exit. */
   git(key: ClientKey, cwd: string, args: string[]): Promise<CommandRun>;
-  /** Runs ssh as root@127.0.0.1 with `key` and extra arguments (e.g. a remote command). */
+  /** Runs ssh as ACCOUNT@127.0.0.1 with `key` and extra arguments (e.g. a remote command). */
   ssh(key: ClientKey, args: string[]): Promise<CommandRun>;
   log(): Promise<string>;
   stop(): Promise<void>;
@@ -81,8 +81,16 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
+export interface SshdOptions {
+  /** The account keys log in as (default root, which must then have a forced command). */
+  user?: string;
+  /** sshd's AuthorizedKeysFile (default a file in the sshd's temp dir, `authorizedKeysFile`). */
+  authorizedKeysFile?: string;
+}
+
 /** Starts `sshd -D -e` as root on 127.0.0.1:<free port>; stop() kills it and removes its directory. */
-export async function startSshd(): Promise<RunningSshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<RunningSshd> {
+  const account = opts.user ?? 'root';
   const dir = await mkdtemp(join(tmpdir(), 'hiy-sshd-'));
   const port = await freePort();
   const hostKey = join(dir, 'host_ed25519');
@@ -98,14 +106,14 @@ Port ${port}
 ListenAddress 127.0.0.1
 HostKey ${hostKey}
 PidFile ${join(dir, 'sshd.pid')}
-AuthorizedKeysFile ${authorizedKeysFile}
-StrictModes no
+AuthorizedKeysFile ${opts.authorizedKeysFile ?? authorizedKeysFile}
+StrictModes ${opts.user ? 'yes' : 'no'}
 UsePAM no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 PermitRootLogin forced-commands-only
-AllowUsers root
+AllowUsers ${account}
 LogLevel VERBOSE
 `,
   );
@@ -144,7 +152,7 @@ LogLevel VERBOSE
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@test`, '-f', privateKey]);
       return { name, privateKey, publicKey: (await readFile(`${privateKey}.pub`, 'utf8')).trim() };
     },
-    url: (repo) => `ssh://root@127.0.0.1:${port}/${repo}`,
+    url: (repo) => `ssh://${account}@127.0.0.1:${port}/${repo}`,
     gitSsh: (key) => ['ssh', ...sshOptions(key)].join(' '),
     async git(key, cwd, args) {
       const r = await execa(
@@ -158,11 +166,15 @@ LogLevel VERBOSE
       return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     async ssh(key, args) {
-      const r = await execa('ssh', [...sshOptions(key), '-p', String(port), 'root@127.0.0.1', ...args], {
-        reject: false,
-        stdin: 'ignore',
-        timeout: 60_000,
-      });
+      const r = await execa(
+        'ssh',
+        [...sshOptions(key), '-p', String(port), `${account}@127.0.0.1`, ...args],
+        {
+          reject: false,
+          stdin: 'ignore',
+          timeout: 60_000,
+        },
+      );
       return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
     },
     log: () => readFile(logFile, 'utf8').catch(() => ''),

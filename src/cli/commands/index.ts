@@ -14,6 +14,7 @@ import { command as releases } from './releases.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
 import { command as snapshot } from './snapshot.meta.js';
+import { command as sshAccount } from './ssh-account.meta.js';
 import { command as status } from './status.meta.js';
 import { command as token } from './token.meta.js';
 import { command as validate } from './validate.meta.js';
@@ -35,6 +36,7 @@ export const COMMANDS: Command[] = [
   token,
   fetch,
   authorizedKeys,
+  sshAccount,
   gitShell,
   gitHook,
 ];

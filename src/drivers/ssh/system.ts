@@ -1,0 +1,95 @@
+// The host side of the dedicated ssh account: the system user, root-owned files written atomically, and
+// sudoers checked by visudo before it is installed. Needs root.
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+
+export interface SystemAccount {
+  user: string;
+  uid: number;
+  home: string;
+  shell: string;
+}
+
+/** The account from the passwd database (getent: files, LDAP, …), or undefined. */
+export async function lookupAccount(user: string): Promise<SystemAccount | undefined> {
+  const r = await execa('getent', ['passwd', user], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const [name, , uid, , , home, shell] = String(r.stdout).trim().split(':');
+  return { user: name ?? user, uid: Number(uid), home: home ?? '', shell: shell ?? '' };
+}
+
+/**
+ * `useradd --system`: no password that can log in (`*`, which sshd does not treat as locked), /bin/sh as
+ * shell (sshd runs forced commands through it; dash reads no start-up files), its own group, no home created.
+ */
+export async function createSystemAccount(user: string, home: string): Promise<void> {
+  const r = await execa(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--shell',
+      '/bin/sh',
+      '--home-dir',
+      home,
+      '--no-create-home',
+      '--password',
+      '*',
+      user,
+    ],
+    { reject: false },
+  );
+  if (r.exitCode !== 0) throw new Error(`useradd ${user} failed: ${String(r.stderr).trim() || r.exitCode}`);
+}
+
+/** The first of the paths that exists and is executable, e.g. sudo in /usr/bin. */
+export function findProgram(name: string): string | undefined {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin', '/usr/local/bin']) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/** Checks a sudoers text with `visudo -cf`; returns visudo's complaint, or undefined when it parses. */
+export async function checkSudoers(text: string): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-sudoers-'));
+  try {
+    const file = join(dir, 'sudoers');
+    await writeFile(file, text, { mode: 0o440 });
+    const r = await execa('visudo', ['-c', '-q', '-f', file], { reject: false });
+    return r.exitCode === 0
+      ? undefined
+      : `${String(r.stdout)}${String(r.stderr)}`.trim() || 'visudo refused it';
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a root-owned file atomically with `mode`, creating its directory (mode 755) if needed. */
+export async function installFile(path: string, text: string, mode: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  const tmp = join(dirname(path), `.${process.pid}.hiy-tmp`);
+  await writeFile(tmp, text, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}
+
+/** A directory owned by root with `mode` (created if missing; an existing one gets the mode). */
+export async function rootDirectory(path: string, mode: number): Promise<void> {
+  await mkdir(path, { recursive: true, mode });
+  await chmod(path, mode);
+}
+
+/** The file's text, or undefined when it does not exist. */
+export async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
