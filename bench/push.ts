@@ -1,7 +1,7 @@
 // push-to-serving: `git push` of a small static site through a real sshd to HIY (dist build, as installed),
 // timed until Caddy answers 200 with the new content, minus the time of the same `podman build` run alone.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,11 @@ export async function benchPush(ctx: BenchContext): Promise<Result[]> {
   let h: Harness | undefined;
   let sshd: RunningSshd | undefined;
   const direct = await mkdtemp(join(tmpdir(), 'hiy-bench-direct-'));
+  // Pushes go through the production set-up: an unprivileged account made by `hiy ssh-account`.
+  const account = `hiyb${rand().slice(0, 6)}`;
+  const accountDir = await mkdtemp(join(tmpdir(), 'hiy-bench-account-'));
+  await chmod(accountDir, 0o755);
+  const sudoers = `/etc/sudoers.d/hiy-bench-${account}`;
   return withCleanup(
     'push-to-serving',
     async () => {
@@ -48,9 +53,12 @@ export async function benchPush(ctx: BenchContext): Promise<Result[]> {
       }
       await removeImages('reference=localhost/hiy-bench-direct');
       await rm(direct, { recursive: true, force: true });
+      await execa('userdel', [account], { reject: false });
+      await rm(sudoers, { force: true });
+      await rm(accountDir, { recursive: true, force: true });
     },
     async () => {
-      sshd = await startSshd();
+      sshd = await startSshd({ user: account, authorizedKeysFile: '.ssh/authorized_keys' });
       const key = await sshd.newKey('dev');
       h = await startHarness({
         'state.yaml': `apiVersion: hiy/v1
@@ -72,7 +80,17 @@ spec:
   stopGracePeriod: 1s
 `,
       });
-      const keys = await h.hiy(['authorized-keys', '--out', sshd.authorizedKeysFile]);
+      const keys = await h.hiy([
+        'ssh-account',
+        '--user',
+        account,
+        '--home',
+        join(accountDir, 'home'),
+        '--wrapper',
+        join(accountDir, 'git-shell'),
+        '--sudoers',
+        sudoers,
+      ]);
       if (keys.code !== 0) throw new Error(keys.err);
       const src = join(h.root, 'site');
       await makeRepo(src, { 'index.html': 'warm-up\n' });
@@ -138,7 +156,7 @@ spec:
           stats: ns,
           target: 'median ≤ 3 s',
           verdict: ns.median <= TARGET_MS ? 'pass' : 'FAIL',
-          note: 'static site via real sshd + git push; git-shell, hook, queue, plan, health-gated start-first deploy, Caddy switch',
+          note: 'static site via real sshd (the hiy ssh-account set-up: sudo bridge) + git push; git-shell, hook, queue, plan, health-gated start-first deploy, Caddy switch',
         },
         {
           name: '  git push → first 200 with the new content',

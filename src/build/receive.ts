@@ -14,6 +14,7 @@ import { formatDiagnostic, StateRepoInvalidError } from '../model/diagnostics.js
 import { resourceId } from '../model/names.js';
 import type { AppResource } from '../model/resources.js';
 import type { ImageBuild } from '../plan/types.js';
+import { AuditLog } from '../reconcile/audit.js';
 import {
   applyAndRecord,
   assertSafeToApply,
@@ -327,21 +328,43 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   }
 }
 
+/** Every push through git-shell is audited (`<dataDir>/audit.log`, via ssh) with its outcome. */
+async function audited(
+  ctx: ReceiveContext,
+  action: string,
+  updates: RefUpdate[],
+  run: () => Promise<number>,
+): Promise<number> {
+  const code = await run();
+  await new AuditLog(ctx.engine.settings.dataDir)
+    .append({
+      actor: ctx.user,
+      via: 'ssh',
+      action,
+      target: ctx.repo,
+      result: code === 0 ? 'ok' : 'failed',
+      detail: updates.map((u) => `${u.ref.replace('refs/heads/', '')} ${short(u.newCommit)}`).join(', '),
+    })
+    .catch((err: Error) => ctx.engine.logger.error({ error: err.message }, 'could not write the audit log'));
+  return code;
+}
+
 /** The pre-receive hook: a non-zero result rejects the whole push. */
 export async function preReceive(updates: RefUpdate[], ctx: ReceiveContext): Promise<number> {
   const term = new Terminal(ctx.out);
-  try {
-    return ctx.repo === STATE_REPO_NAME
-      ? await validateStatePush(updates, ctx, term)
-      : await receiveAppPush(updates, ctx, term);
-  } catch (err) {
-    term.fail(`push rejected: ${(err as Error).message}`);
-    return 1;
-  }
+  const state = ctx.repo === STATE_REPO_NAME;
+  return audited(ctx, state ? 'push.validate' : 'push.deploy', updates, async () => {
+    try {
+      return state ? await validateStatePush(updates, ctx, term) : await receiveAppPush(updates, ctx, term);
+    } catch (err) {
+      term.fail(`push rejected: ${(err as Error).message}`);
+      return 1;
+    }
+  });
 }
 
 /** The post-receive hook (state repo only): its result is reported but cannot undo the push. */
 export async function postReceive(updates: RefUpdate[], ctx: ReceiveContext): Promise<number> {
   if (ctx.repo !== STATE_REPO_NAME) return 0;
-  return applyStatePush(updates, ctx, new Terminal(ctx.out));
+  return audited(ctx, 'push.apply', updates, () => applyStatePush(updates, ctx, new Terminal(ctx.out)));
 }

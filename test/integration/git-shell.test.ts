@@ -2,7 +2,7 @@
 // refused with one clear line and a non-zero exit, and touch nothing.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness } from '../support/hiy.js';
@@ -17,12 +17,22 @@ async function listTree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+async function auditLinesOf(dataDir: string): Promise<Record<string, unknown>[]> {
+  const file = join(dataDir, 'audit.log');
+  if (!existsSync(file)) return [];
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 describe('hiy git-shell refuses everything but git push/fetch of allowed repositories', () => {
   let h: Harness;
   let sshd: RunningSshd;
   let alice: ClientKey;
   let stranger: ClientKey;
   let marker: string;
+  const auditLines = () => auditLinesOf(h.dataDir);
 
   before(async () => {
     sshd = await startSshd();
@@ -107,13 +117,32 @@ spec:
   for (const [what, command, message] of hostile) {
     it(`refuses ${what} and touches nothing`, async () => {
       const before = await listTree(h.dataDir);
+      const audited = await auditLines();
       const r = await sshd.ssh(alice, [command.replace('MARKER', marker)]);
       assert.notEqual(r.code, 0);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0]!, message);
-      assert.deepEqual(await listTree(h.dataDir), before);
+      const notAudit = (paths: string[]) => paths.filter((p) => p !== 'audit.log');
+      assert.deepEqual(notAudit(await listTree(h.dataDir)), notAudit(before));
       assert.equal(existsSync(marker), false);
+      // A request that parses is refused by its grant and audited; anything else is refused before the disk.
+      const added = (await auditLines()).slice(audited.length);
+      if (what === 'an unknown repository') {
+        assert.equal(added.length, 1);
+        assert.deepEqual(
+          { ...added[0], at: undefined, detail: undefined },
+          {
+            at: undefined,
+            actor: 'alice',
+            via: 'ssh',
+            action: 'git.push',
+            target: 'other',
+            result: 'denied',
+            detail: undefined,
+          },
+        );
+      } else assert.deepEqual(added, []);
     });
   }
 

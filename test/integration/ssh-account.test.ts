@@ -178,6 +178,37 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
     assert.match(aliceNow.stderr, /Permission denied \(publickey\)/);
   });
 
+  it('audits every git request and push: who, what, the outcome and the client address', async () => {
+    const entries = (await readFile(join(h.dataDir, 'audit.log'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    const find = (action: string, actor: string) =>
+      entries.find((e) => e.action === action && e.actor === actor);
+    assert.deepEqual(
+      { ...find('git.push', 'alice'), at: undefined },
+      {
+        at: undefined,
+        actor: 'alice',
+        via: 'ssh',
+        action: 'git.push',
+        target: 'site',
+        result: 'ok',
+        detail: 'from 127.0.0.1',
+      },
+    );
+    assert.match(find('push.deploy', 'alice')?.detail ?? '', /^main [0-9a-f]{12}$/);
+    assert.equal(find('push.deploy', 'alice')?.result, 'ok');
+    // Commands git-shell refuses before touching the file system (`sh -c id` above) are not written anywhere.
+    assert.equal(
+      entries.filter(
+        (e) => e.action !== 'git.push' && e.action !== 'git.fetch' && !e.action?.startsWith('push.'),
+      ).length,
+      0,
+    );
+    assert.equal(find('git.fetch', 'dave')?.result, 'ok');
+  });
+
   it('--remove deletes the keys, wrapper and rule (not the user); applies stop writing keys', async () => {
     const r = await setup('--remove');
     assert.equal(r.code, 0, r.err);

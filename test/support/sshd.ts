@@ -86,6 +86,8 @@ export interface SshdOptions {
   user?: string;
   /** sshd's AuthorizedKeysFile (default a file in the sshd's temp dir, `authorizedKeysFile`). */
   authorizedKeysFile?: string;
+  /** An AuthorizedKeysCommand run as root instead of any file (root-owned, in root-owned directories). */
+  authorizedKeysCommand?: string;
 }
 
 /** Starts `sshd -D -e` as root on 127.0.0.1:<free port>; stop() kills it and removes its directory. */
@@ -106,7 +108,11 @@ Port ${port}
 ListenAddress 127.0.0.1
 HostKey ${hostKey}
 PidFile ${join(dir, 'sshd.pid')}
-AuthorizedKeysFile ${opts.authorizedKeysFile ?? authorizedKeysFile}
+${
+  opts.authorizedKeysCommand
+    ? `AuthorizedKeysFile none\nAuthorizedKeysCommand ${opts.authorizedKeysCommand}\nAuthorizedKeysCommandUser root`
+    : `AuthorizedKeysFile ${opts.authorizedKeysFile ?? authorizedKeysFile}`
+}
 StrictModes ${opts.user ? 'yes' : 'no'}
 UsePAM no
 PasswordAuthentication no

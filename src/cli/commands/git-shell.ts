@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { selfCommand, settingsEnv } from '../../build/self.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
+import { AuditLog } from '../../reconcile/audit.js';
 import type { CommandRun } from '../command.js';
 import { EXIT } from '../context.js';
 
@@ -26,6 +27,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   if (!user || !DNS_LABEL.test(user))
     return refuse(`git-shell needs a user name, not ${quoteUntrusted(user ?? '')}`);
   // Checked before anything touches the file system.
+  // Refused before anything touches the file system, the audit log included (sshd logs the attempt).
   const parsed = parseGitCommand(deps.io.env.SSH_ORIGINAL_COMMAND);
   if (!parsed.ok) return refuse(parsed.reason);
   const { request } = parsed;
@@ -43,6 +45,20 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     return refuse(`cannot read the state repo: ${(err as Error).message}`);
   }
   const decision = authorize(request, user, access, settings, existsSync);
+  const from = deps.io.env.SSH_CLIENT?.split(' ')[0];
+  const detail = [decision.ok ? undefined : decision.message, from && `from ${from}`]
+    .filter(Boolean)
+    .join('; ');
+  await new AuditLog(settings.dataDir)
+    .append({
+      actor: user,
+      via: 'ssh',
+      action: request.service === 'git-receive-pack' ? 'git.push' : 'git.fetch',
+      target: request.repo,
+      result: decision.ok ? 'ok' : 'denied',
+      ...(detail && { detail }),
+    })
+    .catch((err: Error) => engine.logger.error({ error: err.message }, 'could not write the audit log'));
   if (!decision.ok) return refuse(decision.message);
   if (decision.create) {
     await createBareRepo(decision.gitDir, decision.create.branch);
