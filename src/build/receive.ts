@@ -24,6 +24,7 @@ import {
   reposDir,
   withApplyLock,
 } from '../reconcile/engine.js';
+import { recordPendingPush } from '../reconcile/pushes.js';
 import { appsUsingRepo, loadAccess } from './access.js';
 import { waitForBuildSlot } from './queue.js';
 
@@ -57,6 +58,8 @@ export interface ReceiveContext {
   out(text: string): void;
   /** Builds at once (HIY_BUILDS_AT_ONCE, default 1). */
   buildSlots: number;
+  /** git-receive-pack's pid (the hook's parent): it moves the branch after the hook. */
+  receivePackPid: number;
 }
 
 /** Output for the pusher's terminal: stage headers, indented detail, and failures that stand out. */
@@ -235,7 +238,17 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
       const p = await computePlan(pushed);
       assertSafeToApply(p.plan, { allowMassDelete: false });
       if (p.plan.actions.length === 0) term.line('nothing to change: this commit is already running');
-      return { result: await applyAndRecord(pushed, p, (e) => term.progress(e)), plan: p.plan };
+      const applied = await applyAndRecord(pushed, p, (e) => term.progress(e));
+      // Until git moves the branch (after this hook), reconciles keep the pushed commit (reconcile/pushes.ts).
+      for (const d of deploying) {
+        await recordPendingPush(engine.settings.dataDir, {
+          gitDir: ctx.gitDir,
+          branch: d.app.spec.source.branch,
+          commit: d.update.newCommit,
+          pid: ctx.receivePackPid,
+        });
+      }
+      return { result: applied, plan: p.plan };
     }));
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);

@@ -24,6 +24,7 @@ import { markReconciling, recordConditions } from './conditions.js';
 import type { ControllerEvent } from './controller.js';
 import { EventLog } from './events.js';
 import { applyPins, type Pin, PinStore } from './pins.js';
+import { pendingPushOverrides } from './pushes.js';
 import { type Release, ReleaseStore } from './releases.js';
 import { digestSecrets, SecretStore } from './secrets.js';
 import { syncAccountKeys } from './sshAccount.js';
@@ -64,13 +65,16 @@ export class StalePlanError extends Error {
   }
 }
 
-export function loadDesired(engine: Engine): Promise<DesiredResult> {
+export async function loadDesired(engine: Engine): Promise<DesiredResult> {
+  // Pushes deployed whose branch git has not moved yet (reconcile/pushes.ts), then this engine's own.
+  const overrides = await pendingPushOverrides(engine.settings.dataDir);
+  for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
   return loadDesiredState({
     settings: engine.settings,
     git: engine.git,
     mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
     reposDir: reposDir(engine.settings),
-    sourceOverrides: engine.sourceOverrides,
+    sourceOverrides: overrides,
   });
 }
 

@@ -1,12 +1,15 @@
 // git push deploys: a real sshd on a loopback port with keys from `hiy authorized-keys`, real git clients,
 // builds on push (Dockerfile and detected stacks), failures that reject the push, grants, state pushes, the queue.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { tryAcquireSlot } from '../../src/build/queue.js';
+import { recordPendingPush } from '../../src/reconcile/pushes.js';
 import { git, type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 import { type ClientKey, type RunningSshd, startSshd, testSelfCommand } from '../support/sshd.js';
@@ -143,6 +146,39 @@ describe('git push to HIY over ssh', () => {
     assert.match(log, /# build succeeded/);
     const releases = JSON.parse((await h.hiy(['releases', 'site', '--json'])).out);
     assert.ok(releases.releases.some((rel: { image: string }) => rel.image.endsWith(commit.slice(0, 12))));
+  });
+
+  it('a deployed push counts until git moves its branch: a reconcile in between keeps the pushed commit', async () => {
+    const bare = join(h.dataDir, 'repos', 'site.git');
+    const pushed = await git(bare, ['rev-parse', 'main']);
+    const previous = await git(bare, ['rev-parse', 'main~1']);
+    // The moment after pre-receive deployed `pushed` and before git moves the branch: it still names `previous`.
+    await git(bare, ['update-ref', 'refs/heads/main', previous]);
+    const receivePack = spawn('sleep', ['60'], { stdio: 'ignore' }); // stands for the git-receive-pack still running
+    try {
+      await recordPendingPush(h.dataDir, {
+        gitDir: bare,
+        branch: 'main',
+        commit: pushed,
+        pid: receivePack.pid!,
+      });
+      const siteActions = async () => {
+        const r = await h.hiy(['plan', '--json']);
+        assert.equal(r.code, 0, r.err);
+        return (JSON.parse(r.out) as { actions: { resource: string }[] }).actions.filter(
+          (a) => a.resource === 'app/site',
+        );
+      };
+      assert.deepEqual(await siteActions(), []);
+      // receive-pack ended without moving the branch (a rejected push): the branch's commit counts again.
+      receivePack.kill();
+      await once(receivePack, 'exit');
+      assert.ok((await siteActions()).length > 0);
+      assert.deepEqual(await readdir(join(h.dataDir, 'pushes')), []);
+    } finally {
+      receivePack.kill();
+      await git(bare, ['update-ref', 'refs/heads/main', pushed]);
+    }
   });
 
   it('a push whose build fails exits non-zero, the branch does not move and the old version answers', async () => {

@@ -52,6 +52,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     gitEnv,
     out: (t: string) => deps.io.out(t),
     buildSlots: Number.isInteger(slots) && slots > 0 ? slots : 1,
+    receivePackPid: process.ppid,
   };
   return hook === 'pre-receive' ? preReceive(updates, context) : postReceive(updates, context);
 };
