@@ -6,18 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { shellQuote } from '../../src/drivers/ssh/authorizedKeys.js';
 import { type Harness, startHarness } from '../support/hiy.js';
-import { type ClientKey, type RunningSshd, startSshd, testSelfCommand } from '../support/sshd.js';
-
-function userYaml(name: string, key: ClientKey): string {
-  return `apiVersion: hiy/v1
-kind: User
-metadata:
-  name: ${name}
-spec:
-  sshKeys: [${JSON.stringify(key.publicKey)}]
-  grants: [{ app: site, role: deploy }]
-`;
-}
+import { type ClientKey, type RunningSshd, startSshd, testSelfCommand, userYaml } from '../support/sshd.js';
 
 describe('sshd AuthorizedKeysCommand = hiy authorized-keys', () => {
   let h: Harness;

@@ -12,23 +12,10 @@ import { tryAcquireSlot } from '../../src/build/queue.js';
 import { recordPendingPush } from '../../src/reconcile/pushes.js';
 import { git, type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
-import { type ClientKey, type RunningSshd, startSshd, testSelfCommand } from '../support/sshd.js';
+import { type ClientKey, type RunningSshd, startSshd, testSelfCommand, userYaml } from '../support/sshd.js';
 
 const NODE_IMAGE = 'localhost/hiy/node:20';
 const RUNTIME_BUILD = new URL('../../images/runtime/build.sh', import.meta.url).pathname;
-
-function user(name: string, key: ClientKey, grants: { app: string; role: string }[]): string {
-  return `apiVersion: hiy/v1
-kind: User
-metadata:
-  name: ${name}
-spec:
-  sshKeys:
-    - ${key.publicKey}
-  grants:
-${grants.map((g) => `    - app: ${JSON.stringify(g.app)}\n      role: ${g.role}`).join('\n')}
-`;
-}
 
 function app(name: string, port = 8080): string {
   return `apiVersion: hiy/v1
@@ -82,13 +69,13 @@ describe('git push to HIY over ssh', () => {
     [alice, bob, carol] = await Promise.all([sshd.newKey('alice'), sshd.newKey('bob'), sshd.newKey('carol')]);
     h = await startHarness({
       'users.yaml': [
-        user('alice', alice, [
+        userYaml('alice', alice, [
           { app: 'site', role: 'deploy' },
           { app: 'www', role: 'deploy' },
           { app: 'api', role: 'deploy' },
         ]),
-        user('bob', bob, [{ app: 'site', role: 'view' }]),
-        user('carol', carol, [{ app: '*', role: 'admin' }]),
+        userYaml('bob', bob, [{ app: 'site', role: 'view' }]),
+        userYaml('carol', carol, [{ app: '*', role: 'admin' }]),
       ].join('---\n'),
       'apps.yaml': [app('site'), app('www'), app('api')].join('---\n'),
     });

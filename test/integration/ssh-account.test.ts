@@ -9,18 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
-import { type ClientKey, type RunningSshd, startSshd, testSelfCommand } from '../support/sshd.js';
-
-function userYaml(name: string, key: ClientKey, role = 'deploy'): string {
-  return `apiVersion: hiy/v1
-kind: User
-metadata:
-  name: ${name}
-spec:
-  sshKeys: [${JSON.stringify(key.publicKey)}]
-  grants: [{ app: site, role: ${role} }]
-`;
-}
+import { type ClientKey, type RunningSshd, startSshd, testSelfCommand, userYaml } from '../support/sshd.js';
 
 const APP = `apiVersion: hiy/v1
 kind: App

@@ -25,6 +25,24 @@ export interface ClientKey {
   publicKey: string;
 }
 
+/** A User resource (YAML) with one key and its grants. */
+export function userYaml(
+  name: string,
+  key: ClientKey,
+  grants: { app: string; role: string }[] = [{ app: 'site', role: 'deploy' }],
+): string {
+  return `apiVersion: hiy/v1
+kind: User
+metadata:
+  name: ${name}
+spec:
+  sshKeys:
+    - ${key.publicKey}
+  grants:
+${grants.map((g) => `    - app: ${JSON.stringify(g.app)}\n      role: ${g.role}`).join('\n')}
+`;
+}
+
 export interface CommandRun {
   code: number;
   stdout: string;
