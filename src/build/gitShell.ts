@@ -1,11 +1,13 @@
 // What `hiy git-shell USER` decides before running git: who is asking, for which repository, with which grant.
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { shellQuote } from '../drivers/ssh/authorizedKeys.js';
 import { type GitRequest, STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import type { Settings } from '../model/settings.js';
 import { reposDir } from '../reconcile/engine.js';
 import { isAllowed, roleOn } from '../reconcile/grants.js';
+import { writeFileAtomic } from '../reconcile/statusStore.js';
 import { type Access, appsUsingRepo } from './access.js';
 
 export type ShellDecision =
@@ -77,8 +79,7 @@ export async function createBareRepo(gitDir: string, branch: string): Promise<vo
  */
 export async function installHooks(dataDir: string, self: string[]): Promise<string> {
   const dir = join(dataDir, 'hooks');
-  await mkdir(dir, { recursive: true });
-  const quoted = self.map((w) => `'${w.replaceAll("'", `'\\''`)}'`).join(' ');
+  const quoted = self.map(shellQuote).join(' ');
   for (const hook of ['pre-receive', 'post-receive']) {
     // post-receive only matters for the state repo; the shell test spares App pushes a second hiy start-up.
     const onlyState = hook === 'post-receive' ? `[ "$HIY_PUSH_REPO" = ${STATE_REPO_NAME} ] || exit 0\n` : '';
@@ -88,11 +89,7 @@ ${onlyState}exec ${quoted} git-hook ${hook}
 `;
     const path = join(dir, hook);
     const current = await readFile(path, 'utf8').catch(() => undefined);
-    if (current === text) continue;
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, text);
-    await chmod(tmp, 0o755);
-    await rename(tmp, path);
+    if (current !== text) await writeFileAtomic(path, text, { mode: 0o755 });
   }
   return dir;
 }

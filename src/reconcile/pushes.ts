@@ -3,10 +3,11 @@
 // and roll the App back; while git-receive-pack lives and the branch has not moved, every reconcile uses the
 // pushed commit instead. A rejected push ends receive-pack without moving the branch: the old head counts again.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sourceKey } from '../desired/load.js';
 import { processAlive } from '../drivers/process.js';
+import { writeFileAtomic } from './statusStore.js';
 
 export interface PendingPush {
   gitDir: string;
@@ -27,10 +28,7 @@ function fileOf(dataDir: string, p: Pick<PendingPush, 'gitDir' | 'branch'>): str
 
 /** Records a deployed push (call it under the apply lock, before the lock is released). */
 export async function recordPendingPush(dataDir: string, push: PendingPush): Promise<void> {
-  await mkdir(dirOf(dataDir), { recursive: true });
-  const file = fileOf(dataDir, push);
-  await writeFile(`${file}.tmp`, JSON.stringify(push));
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(fileOf(dataDir, push), JSON.stringify(push));
 }
 
 /** Source overrides of the pushes whose receive-pack still runs; records of finished ones are removed. */

@@ -1,10 +1,11 @@
 // The ssh account HIY keeps current: `hiy ssh-account` records it in `<dataDir>/ssh-account.json`, and every
 // apply of the whole state rewrites its authorized_keys from the User resources when they changed.
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { accountForcedCommand, type SshAccount } from '../drivers/ssh/account.js';
 import { renderAuthorizedKeys } from '../drivers/ssh/authorizedKeys.js';
 import type { UserResource } from '../model/resources.js';
+import { writeFileAtomic } from './statusStore.js';
 
 function recordPath(dataDir: string): string {
   return join(dataDir, 'ssh-account.json');
@@ -21,8 +22,7 @@ export async function readSshAccount(dataDir: string): Promise<SshAccount | unde
 }
 
 export async function writeSshAccount(dataDir: string, account: SshAccount): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(recordPath(dataDir), `${JSON.stringify(account, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(recordPath(dataDir), `${JSON.stringify(account, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function forgetSshAccount(dataDir: string): Promise<void> {
@@ -50,10 +50,6 @@ export async function syncAccountKeys(
     throw err;
   });
   if (current === text) return 'unchanged';
-  await mkdir(dirname(account.authorizedKeysFile), { recursive: true, mode: 0o755 });
-  const tmp = `${account.authorizedKeysFile}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await chmod(tmp, 0o644);
-  await rename(tmp, account.authorizedKeysFile);
+  await writeFileAtomic(account.authorizedKeysFile, text, { mode: 0o644 });
   return 'written';
 }

@@ -1,5 +1,5 @@
 // What HIY remembers between runs: the commit last applied and per-resource records, written atomically.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BackoffState } from './backoff.js';
 
@@ -42,11 +42,19 @@ export interface StoredStatus {
   resources: Record<string, ResourceRecord>;
 }
 
-/** Writes a file atomically: a temporary file in the same directory, then rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+/**
+ * Writes a file atomically: a temporary file in the same directory, then rename. `mode` is set exactly (the
+ * umask does not narrow it), before the file takes the name.
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  opts: { mode?: number } = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
+  await writeFile(tmp, text, opts.mode === undefined ? {} : { mode: opts.mode });
+  if (opts.mode !== undefined) await chmod(tmp, opts.mode);
   await rename(tmp, path);
 }
 

@@ -1,9 +1,8 @@
 // `hiy authorized-keys [--out FILE]`: the OpenSSH authorized_keys of HIY's ssh account, from the User resources.
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { loadAccess } from '../../build/access.js';
 import { selfCommand, settingsEnv } from '../../build/self.js';
 import { forcedCommand, keyPart, renderAuthorizedKeys } from '../../drivers/ssh/authorizedKeys.js';
+import { writeFileAtomic } from '../../reconcile/statusStore.js';
 import { type CommandRun, str } from '../command.js';
 import { EXIT } from '../context.js';
 
@@ -17,13 +16,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     forcedCommand({ env, argv: [...self, 'git-shell', user] }),
   );
   const out = str(ctx, 'out');
-  if (out) {
-    await mkdir(dirname(out), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    await writeFile(tmp, text, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, out);
-  }
+  if (out) await writeFileAtomic(out, text, { mode: 0o600 });
   if (ctx.json) {
     const summary = users.map((u) => ({
       user: u.metadata.name,

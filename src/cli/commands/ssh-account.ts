@@ -15,7 +15,6 @@ import {
   checkSudoers,
   createSystemAccount,
   findProgram,
-  installFile,
   lookupAccount,
   rootDirectory,
 } from '../../drivers/ssh/system.js';
@@ -26,6 +25,7 @@ import {
   syncAccountKeys,
   writeSshAccount,
 } from '../../reconcile/sshAccount.js';
+import { writeFileAtomic } from '../../reconcile/statusStore.js';
 import { type CommandContext, type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import { EXIT } from '../context.js';
@@ -114,8 +114,8 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   if (!existing) await createSystemAccount(account.user, account.home);
   await rootDirectory(account.home, 0o755);
   await rootDirectory(join(account.home, '.ssh'), 0o755);
-  await installFile(account.wrapper, wrapper, 0o755);
-  await installFile(account.sudoers, sudoers, 0o440);
+  await writeFileAtomic(account.wrapper, wrapper, { mode: 0o755 });
+  await writeFileAtomic(account.sudoers, sudoers, { mode: 0o440 });
   await writeSshAccount(settings.dataDir, account);
   await syncAccountKeys(settings.dataDir, users);
   const after = await lookupAccount(account.user);

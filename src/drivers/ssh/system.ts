@@ -1,9 +1,9 @@
-// The host side of the dedicated ssh account: the system user, root-owned files written atomically, and
-// sudoers checked by visudo before it is installed. Needs root.
+// The host side of the dedicated ssh account: the system user, root-owned directories, and sudoers checked by
+// visudo before it is installed. Needs root.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 
 export interface SystemAccount {
@@ -69,27 +69,8 @@ export async function checkSudoers(text: string): Promise<string | undefined> {
   }
 }
 
-/** Writes a root-owned file atomically with `mode`, creating its directory (mode 755) if needed. */
-export async function installFile(path: string, text: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-  const tmp = join(dirname(path), `.${process.pid}.hiy-tmp`);
-  await writeFile(tmp, text, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
-}
-
 /** A directory owned by root with `mode` (created if missing; an existing one gets the mode). */
 export async function rootDirectory(path: string, mode: number): Promise<void> {
   await mkdir(path, { recursive: true, mode });
   await chmod(path, mode);
-}
-
-/** The file's text, or undefined when it does not exist. */
-export async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
