@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { git, type Harness, makeRepo, startHarness } from '../test/support/hiy.js';
 import { ensureBusyboxImage } from '../test/support/podman.js';
-import { type RunningSshd, startSshd } from '../test/support/sshd.js';
+import { type RunningSshd, startSshd, userYaml } from '../test/support/sshd.js';
 import { type BenchContext, type Result, stats, timed, withCleanup } from './lib.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,10 +47,7 @@ export async function benchPush(ctx: BenchContext): Promise<Result[]> {
     'push-to-serving',
     async () => {
       await sshd?.stop();
-      if (h) {
-        await h.cleanup();
-        await removeImages(`label=hiy.instance=${h.instance}`);
-      }
+      await h?.cleanup(); // the instance's containers, volumes and images
       await removeImages('reference=localhost/hiy-bench-direct');
       await rm(direct, { recursive: true, force: true });
       await execa('userdel', [account], { reject: false });
@@ -61,14 +58,7 @@ export async function benchPush(ctx: BenchContext): Promise<Result[]> {
       sshd = await startSshd({ user: account, authorizedKeysFile: '.ssh/authorized_keys' });
       const key = await sshd.newKey('dev');
       h = await startHarness({
-        'state.yaml': `apiVersion: hiy/v1
-kind: User
-metadata:
-  name: dev
-spec:
-  sshKeys: [${JSON.stringify(key.publicKey)}]
-  grants: [{ app: site, role: deploy }]
----
+        'state.yaml': `${userYaml('dev', key)}---
 apiVersion: hiy/v1
 kind: App
 metadata:

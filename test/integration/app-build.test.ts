@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execa } from 'execa';
 import { git, type Harness, makeRepo, startHarness, webContainerfile } from '../support/hiy.js';
 
 const APP = `apiVersion: hiy/v1
@@ -35,16 +34,7 @@ describe('App built from a git repository on the box', () => {
   });
 
   after(async () => {
-    const images = await execa('podman', [
-      'images',
-      '--filter',
-      `label=hiy.instance=${h.instance}`,
-      '--format',
-      '{{.ID}}',
-    ]);
-    await h.cleanup();
-    const ids = [...new Set(images.stdout.split('\n').filter(Boolean))];
-    if (ids.length) await execa('podman', ['rmi', '-f', ...ids], { reject: false });
+    await h.cleanup(); // containers, volumes and the images built for this instance
   });
 
   it('builds the image tagged by commit, streams the build, and serves it', async () => {

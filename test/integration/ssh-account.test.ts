@@ -67,13 +67,8 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
   });
 
   after(async () => {
-    const images = await execa('podman', ['images', '-q', '--filter', `label=hiy.instance=${h?.instance}`], {
-      reject: false,
-    });
     await sshd?.stop();
-    await h?.cleanup();
-    const ids = [...new Set(String(images.stdout).split('\n').filter(Boolean))];
-    if (ids.length) await execa('podman', ['rmi', '-f', ...ids], { reject: false });
+    await h?.cleanup(); // containers, volumes and the images built for this instance
     await execa('userdel', [account], { reject: false });
     await rm(sudoers, { force: true });
     await rm(root, { recursive: true, force: true });
