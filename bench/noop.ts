@@ -4,10 +4,10 @@ import { settingsFrom } from '../src/cli/config.js';
 import type { CaddyAdminClient } from '../src/drivers/caddy/client.js';
 import { psArgv, volumeLsArgv } from '../src/drivers/podman/argv.js';
 import type { PodmanCli } from '../src/drivers/podman/runner.js';
+import { computePlan, type Engine, loadDesired } from '../src/engine/engine.js';
 import { realEngine } from '../src/main.js';
 import { ownershipLabels } from '../src/model/labels.js';
 import { observe } from '../src/observed/observe.js';
-import { computePlan, type Engine, loadDesired } from '../src/reconcile/engine.js';
 import { type Harness, startHarness, webPort } from '../test/support/hiy.js';
 import { type BenchContext, fmtMs, type Result, stats, timed, withCleanup } from './lib.js';
 

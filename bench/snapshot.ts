@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { type SnapshotDeps, takeSnapshot } from '../src/apply/snapshot.js';
 import { volumeExportArgv } from '../src/drivers/podman/argv.js';
 import { PodmanCli } from '../src/drivers/podman/runner.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../src/model/labels.js';
+import { type SnapshotDeps, takeSnapshot } from '../src/snapshots/snapshot.js';
 import { cleanupInstance, testInstance } from '../test/support/podman.js';
 import { type BenchContext, fmtMs, type Result, stats, timed, withCleanup } from './lib.js';
 

@@ -1,7 +1,7 @@
 // Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
 import { exitWith, runCli } from './cli/run.js';
+import type { Engine } from './engine/engine.js';
 import type { Settings } from './model/settings.js';
-import type { Engine } from './reconcile/engine.js';
 
 /**
  * The real drivers' modules. They are imported when the first engine is built, not when hiy starts: together
@@ -11,8 +11,8 @@ import type { Engine } from './reconcile/engine.js';
 async function loadDrivers() {
   const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober] = await Promise.all([
     import('pino'),
-    import('./build/settings.js'),
-    import('./build/support.js'),
+    import('./push/buildSettings.js'),
+    import('./push/buildSupport.js'),
     import('./drivers/caddy/client.js'),
     import('./drivers/git/checkout.js'),
     import('./drivers/git/isomorphic.js'),

@@ -4,19 +4,19 @@ import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
-import type { SecretSource } from '../reconcile/secrets.js';
-import { type BuildSupport, buildImage } from './build.js';
-import type { ApplyListener } from './events.js';
-import { waitHealthy } from './health.js';
-import { crashPoint, type Journal, type JournalEntry } from './journal.js';
-import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import {
   listSnapshots,
   pruneSnapshots,
   restoreSnapshot,
   type SnapshotManifest,
   takeSnapshot,
-} from './snapshot.js';
+} from '../snapshots/snapshot.js';
+import { crashPoint, type Journal, type JournalEntry } from '../store/journal.js';
+import type { SecretSource } from '../store/secrets.js';
+import { type BuildSupport, buildImage } from './build.js';
+import type { ApplyListener } from './events.js';
+import { waitHealthy } from './health.js';
+import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 
 /** Snapshots kept per volume after a successful upgrade. */
 export const SNAPSHOTS_KEPT = 5;

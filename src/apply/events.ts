@@ -1,6 +1,6 @@
 // Events the apply engine emits; the CLI, logs and (later) the API subscribe. The engine itself never prints.
 import type { Action } from '../plan/types.js';
-import type { SnapshotManifest } from './snapshot.js';
+import type { SnapshotManifest } from '../snapshots/snapshot.js';
 
 export type ApplyEvent =
   | { type: 'phase'; name: string; actions: number }

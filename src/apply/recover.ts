@@ -2,8 +2,8 @@
 // starts from a box where every container is either the old version running or the new one proven.
 import type { ContainerInfo, PodmanDriver } from '../drivers/podman/types.js';
 import { ownershipLabels } from '../model/labels.js';
-import type { Journal, JournalEntry } from './journal.js';
-import { discardIncomplete, listSnapshots, restoreSnapshot } from './snapshot.js';
+import { discardIncomplete, listSnapshots, restoreSnapshot } from '../snapshots/snapshot.js';
+import type { Journal, JournalEntry } from '../store/journal.js';
 
 export interface RecoverDeps {
   podman: PodmanDriver;

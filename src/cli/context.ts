@@ -1,6 +1,7 @@
 // What every command gets: output streams, the environment and a way to build the engine.
+
+import type { Engine } from '../engine/engine.js';
 import type { Settings } from '../model/settings.js';
-import type { Engine } from '../reconcile/engine.js';
 
 export interface CliIO {
   out(text: string): void;

@@ -151,3 +151,8 @@ export function toDesiredWorkload(
   const hashed = { ...base, routes: undefined, healthcheck: undefined, build: undefined };
   return { ...base, build: opts.build, snapshotsKept: spec.snapshots?.keep ?? 5, specHash: hashOf(hashed) };
 }
+
+/** The hash a pin compares: the whole resolved workload (routes, health check and source commit included). */
+export function workloadHash(w: DesiredWorkload): string {
+  return hashOf(w);
+}

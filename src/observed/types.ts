@@ -1,6 +1,6 @@
 // One snapshot of reality: HIY's containers, volumes and Caddy state, read in a constant number of calls.
 import type { CaddyConfig } from '../drivers/caddy/types.js';
-import type { ContainerInfo, VolumeInfo } from '../drivers/podman/types.js';
+import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import type { ProxyState } from '../model/routing.js';
 
 /** HIY's part of Caddy's config, parsed back. */

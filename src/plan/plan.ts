@@ -1,7 +1,7 @@
 // The pure planner: plan(desired, observed) → Plan. No I/O, no clock, no logger.
 import fastJsonPatch from 'fast-json-patch';
 import type { DesiredState } from '../desired/types.js';
-import type { ContainerInfo, RunSpec } from '../drivers/podman/types.js';
+import type { ContainerInfo, RunSpec } from '../model/containers.js';
 import {
   LABEL_COMMIT,
   LABEL_RESOURCE,

@@ -1,5 +1,5 @@
 // Host ports on 127.0.0.1 for the container ports Caddy and the health probes reach: stable and deterministic.
-import type { ContainerInfo } from '../drivers/podman/types.js';
+import type { ContainerInfo } from '../model/containers.js';
 import type { DesiredWorkload } from '../model/workload.js';
 
 /** Allocates upstream host ports: keeps a running container's ports, else hashes into the range and probes. */

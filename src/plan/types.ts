@@ -1,6 +1,6 @@
 // The plan as data: ordered actions with reasons and JSON patches, serializable as it is.
 import type { Operation } from 'fast-json-patch';
-import type { BuildSpec, RunSpec } from '../drivers/podman/types.js';
+import type { BuildSpec, RunSpec } from '../model/containers.js';
 import type { ResourceId } from '../model/names.js';
 import type { ProxyRoute, ProxyState } from '../model/routing.js';
 import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';

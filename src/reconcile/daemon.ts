@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
 import { processAlive } from '../drivers/process.js';
-import { DEFAULT_RESYNC } from '../model/settings.js';
 import {
   type BackoffPolicy,
   type BackoffState,
@@ -16,9 +15,7 @@ import {
   deferResources,
   desiredFingerprint,
   isBackedOff,
-} from './backoff.js';
-import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from './controller.js';
-import { type SnapshotScheduler, startSnapshotScheduler, takeScheduledSnapshots } from './daemonSnapshots.js';
+} from '../engine/backoff.js';
 import {
   applyAndRecord,
   assertSafeToApply,
@@ -26,10 +23,18 @@ import {
   type Engine,
   MassDeleteError,
   withApplyLock,
-} from './engine.js';
-import { type EventDraft, EventLog } from './events.js';
+} from '../engine/engine.js';
+import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
+import { DEFAULT_RESYNC } from '../model/settings.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { type EventDraft, EventLog } from '../store/events.js';
+import { StatusStore } from '../store/status.js';
 import { CoalescingQueue } from './queue.js';
-import { StatusStore, writeFileAtomic } from './statusStore.js';
+import {
+  type SnapshotScheduler,
+  startSnapshotScheduler,
+  takeScheduledSnapshots,
+} from './snapshotSchedule.js';
 import { checkCron, cronTrigger, type TriggerHandle, WakeUpTimer, watchStateRepo } from './triggers.js';
 
 export { DEFAULT_RESYNC };

@@ -1,5 +1,5 @@
 // The coalescing queue: one run at a time; everything enqueued during a run merges into exactly one more run.
-import type { ReconcileOutcome, Trigger } from './controller.js';
+import type { ReconcileOutcome, Trigger } from '../model/events.js';
 
 /** Does one run for a batch of triggers (everything enqueued since the previous run started). */
 export type RunBatch = (triggers: Trigger[]) => Promise<ReconcileOutcome>;

@@ -2,17 +2,17 @@
 // reconcile functions, every mutating call (allowed or not) written to the audit log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../access/audit.js';
+import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../access/grants.js';
 import { LockBusyError } from '../apply/lock.js';
+import { createSnapshots, DataCommandError, snapshotsOf } from '../data/commands.js';
+import { RollbackError, rollback } from '../data/rollback.js';
+import { computePlan, type Engine, loadDesired } from '../engine/engine.js';
+import { computeStatusView } from '../engine/statusView.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import type { Controller, ControllerEvent } from '../model/events.js';
 import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names.js';
-import type { AuditLog } from '../reconcile/audit.js';
-import type { Controller, ControllerEvent } from '../reconcile/controller.js';
-import { createSnapshots, DataCommandError, snapshotsOf } from '../reconcile/dataOps.js';
-import { computePlan, type Engine, loadDesired } from '../reconcile/engine.js';
-import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../reconcile/grants.js';
-import { ReleaseStore } from '../reconcile/releases.js';
-import { RollbackError, rollback } from '../reconcile/rollback.js';
-import { computeStatusView } from '../reconcile/statusView.js';
+import { ReleaseStore } from '../store/releases.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
 

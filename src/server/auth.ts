@@ -1,10 +1,10 @@
 // Bearer-token authentication against the token store, and the grant check of the state repo's User resources.
 import type { IncomingMessage } from 'node:http';
+import { isAllowed, type Operation } from '../access/grants.js';
+import { TokenStore } from '../access/tokens.js';
+import type { Engine } from '../engine/engine.js';
+import { loadDesired } from '../engine/engine.js';
 import type { UserResource } from '../model/resources.js';
-import type { Engine } from '../reconcile/engine.js';
-import { loadDesired } from '../reconcile/engine.js';
-import { isAllowed, type Operation } from '../reconcile/grants.js';
-import { TokenStore } from '../reconcile/tokens.js';
 import { HttpError } from './http.js';
 
 /** The caller of a request, once authenticated. */

@@ -1,5 +1,5 @@
 // Prometheus metrics, counted from controller events: reconcile durations, actions by kind and result, last success.
-import type { ControllerEvent } from '../reconcile/controller.js';
+import type { ControllerEvent } from '../model/events.js';
 
 /** Upper bounds (seconds) of the reconcile duration histogram: no-op runs take ms, builds take minutes. */
 const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

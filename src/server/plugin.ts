@@ -1,8 +1,8 @@
 // The HTTP API as a plug-in of `hiy daemon`: started once the daemon's controller exists, stopped before it.
 import type { Logger } from 'pino';
-import type { Controller } from '../reconcile/controller.js';
-import type { Engine } from '../reconcile/engine.js';
-import { startNotifier } from '../reconcile/notify.js';
+import type { Engine } from '../engine/engine.js';
+import type { Controller } from '../model/events.js';
+import { startNotifier } from '../notify/notify.js';
 import { type ApiServer, DEFAULT_API_ADDR, type ExtraHandler, startApiServer } from './server.js';
 import { webhookHandler } from './webhooks.js';
 

@@ -2,11 +2,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { AuditLog } from '../access/audit.js';
+import type { Engine } from '../engine/engine.js';
+import type { Controller } from '../model/events.js';
 import { DEFAULT_API_ADDR } from '../model/settings.js';
-import { AuditLog } from '../reconcile/audit.js';
-import type { Controller } from '../reconcile/controller.js';
-import type { Engine } from '../reconcile/engine.js';
-import { StatusStore } from '../reconcile/statusStore.js';
+import { StatusStore } from '../store/status.js';
 import { handleApi } from './api.js';
 import { Authenticator, UserDirectory } from './auth.js';
 import { HttpError, sendError, sendJson } from './http.js';

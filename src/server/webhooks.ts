@@ -2,11 +2,10 @@
 // App's mirror, then enqueue a reconcile so build and deploy go through the controller's one queue.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { AuditLog } from '../access/audit.js';
+import type { Engine } from '../engine/engine.js';
+import type { Controller } from '../model/events.js';
 import type { AppResource } from '../model/resources.js';
-import { AuditLog } from '../reconcile/audit.js';
-import type { Controller } from '../reconcile/controller.js';
-import type { Engine } from '../reconcile/engine.js';
-import { SecretStore } from '../reconcile/secrets.js';
 import {
   appsForPush,
   DeliveryLog,
@@ -18,7 +17,8 @@ import {
   signatureOf,
   stateApps,
   verifySignature,
-} from '../reconcile/webhooks.js';
+} from '../push/mirrors.js';
+import { SecretStore } from '../store/secrets.js';
 import { HttpError, readBody, sendJson } from './http.js';
 import type { ExtraHandler } from './server.js';
 

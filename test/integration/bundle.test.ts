@@ -72,7 +72,7 @@ describe('the built bundle (bin/hiy.js → dist/bundle/)', () => {
       reject: false,
     });
 
-  it('puts every file directly in dist/bundle/, where src/build/self.ts expects them', async () => {
+  it('puts every file directly in dist/bundle/, where src/push/self.ts expects them', async () => {
     const entries = await readdir(join(pkg, 'dist/bundle'), { withFileTypes: true });
     assert.ok(entries.length > 2);
     assert.deepEqual(

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StatusStore } from '../../src/reconcile/statusStore.js';
+import { StatusStore } from '../../src/store/status.js';
 import { git, type Harness, startHarness, webPort } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { listSnapshots } from '../../src/apply/snapshot.js';
 import { PodmanCli } from '../../src/drivers/podman/runner.js';
 import type { PodmanDriver } from '../../src/drivers/podman/types.js';
+import { listSnapshots } from '../../src/snapshots/snapshot.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 import { instanceObjects } from '../support/podman.js';
 

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import pino from 'pino';
 import { settingsFrom } from '../../src/cli/config.js';
 import { realEngine } from '../../src/main.js';
-import { type NotifierService, startNotifier } from '../../src/reconcile/notify.js';
+import { type NotifierService, startNotifier } from '../../src/notify/notify.js';
 import { TestController } from '../support/controller.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 

@@ -5,6 +5,8 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PodmanCli } from '../../src/drivers/podman/runner.js';
+import { LABEL_RESOURCE, ownershipLabels } from '../../src/model/labels.js';
 import {
   discardIncomplete,
   listSnapshots,
@@ -14,9 +16,7 @@ import {
   SnapshotError,
   takeSnapshot,
   verifySnapshot,
-} from '../../src/apply/snapshot.js';
-import { PodmanCli } from '../../src/drivers/podman/runner.js';
-import { LABEL_RESOURCE, ownershipLabels } from '../../src/model/labels.js';
+} from '../../src/snapshots/snapshot.js';
 import { cleanupInstance, testInstance } from '../support/podman.js';
 
 /** Real Podman, except that the export writes a damaged archive (the issue allows a double for this step). */

@@ -1,12 +1,8 @@
 // A small real Controller for tests of the HTTP API: each enqueue runs plan + apply under the apply lock, one at
 // a time (no coalescing, no triggers: that is the daemon's), and emits the events the API and metrics read.
-import type {
-  Controller,
-  ControllerEvent,
-  ReconcileOutcome,
-  Trigger,
-} from '../../src/reconcile/controller.js';
-import { applyAndRecord, computePlan, type Engine, withApplyLock } from '../../src/reconcile/engine.js';
+
+import { applyAndRecord, computePlan, type Engine, withApplyLock } from '../../src/engine/engine.js';
+import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../../src/model/events.js';
 
 export class TestController implements Controller {
   private seq = 0;

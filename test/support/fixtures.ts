@@ -1,6 +1,6 @@
 // Builders of desired and observed state for unit tests of pure logic (plan, render).
 import type { DesiredState } from '../../src/desired/types.js';
-import type { ContainerInfo } from '../../src/drivers/podman/types.js';
+import type { ContainerInfo } from '../../src/model/containers.js';
 import { objectNames } from '../../src/model/names.js';
 import { AppResource, PortResource } from '../../src/model/resources.js';
 import type { Settings } from '../../src/model/settings.js';

@@ -9,8 +9,8 @@ import { runCli } from '../../src/cli/run.js';
 import type { CaddyAdminClient } from '../../src/drivers/caddy/client.js';
 import type { PodmanCli } from '../../src/drivers/podman/runner.js';
 import type { PodmanDriver } from '../../src/drivers/podman/types.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { LOCK_WAIT_MS, realEngine } from '../../src/main.js';
-import type { Engine } from '../../src/reconcile/engine.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
 import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
 

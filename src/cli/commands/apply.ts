@@ -3,17 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import type { ApplyEvent } from '../../apply/events.js';
 import type { Recovery } from '../../apply/recover.js';
-import type { Settings } from '../../model/settings.js';
-import { renderPlan } from '../../plan/render.js';
-import type { Plan } from '../../plan/types.js';
-import { PLAN_FORMAT_VERSION } from '../../plan/types.js';
 import {
   applyAndRecord,
   assertSafeToApply,
   computePlan,
   verifySavedPlan,
   withApplyLock,
-} from '../../reconcile/engine.js';
+} from '../../engine/engine.js';
+import type { Settings } from '../../model/settings.js';
+import { renderPlan } from '../../plan/render.js';
+import type { Plan } from '../../plan/types.js';
+import { PLAN_FORMAT_VERSION } from '../../plan/types.js';
 import { type CommandRun, flag } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps, CliIO } from '../context.js';

@@ -1,8 +1,8 @@
 // `hiy authorized-keys [--out FILE]`: the OpenSSH authorized_keys of HIY's ssh account, from the User resources.
-import { loadAccess } from '../../build/access.js';
-import { selfCommand, settingsEnv } from '../../build/self.js';
+import { loadAccess } from '../../access/stateAccess.js';
 import { forcedCommand, keyPart, renderAuthorizedKeys } from '../../drivers/ssh/authorizedKeys.js';
-import { writeFileAtomic } from '../../reconcile/statusStore.js';
+import { selfCommand, settingsEnv } from '../../push/self.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { type CommandRun, str } from '../command.js';
 import { EXIT } from '../context.js';
 

@@ -1,7 +1,11 @@
 // `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
 import type { Settings } from '../../model/settings.js';
-import { type DaemonPlugin, DEFAULT_RESYNC, startDaemon } from '../../reconcile/daemon.js';
-import { CronExpressionError } from '../../reconcile/triggers.js';
+import {
+  CronExpressionError,
+  type DaemonPlugin,
+  DEFAULT_RESYNC,
+  startDaemon,
+} from '../../reconcile/index.js';
 import { issue5Plugins } from '../../server/plugin.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';

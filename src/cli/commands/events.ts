@@ -1,8 +1,8 @@
 // `hiy events`: the event history of this box (applies, failures, drift corrected, snapshots), optionally live.
 
+import type { ControllerEvent } from '../../model/events.js';
 import type { Settings } from '../../model/settings.js';
-import type { ControllerEvent } from '../../reconcile/controller.js';
-import { EventLog } from '../../reconcile/events.js';
+import { EventLog } from '../../store/events.js';
 import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

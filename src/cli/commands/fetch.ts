@@ -1,7 +1,7 @@
 // `hiy fetch NAME`: brings the mirror of an App's URL source up to date now (webhooks do it on every push).
 import { isGitUrl } from '../../desired/load.js';
 import type { Settings } from '../../model/settings.js';
-import { fetchMirror, stateApps } from '../../reconcile/webhooks.js';
+import { fetchMirror, stateApps } from '../../push/mirrors.js';
 import type { CommandContext, CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

@@ -1,6 +1,6 @@
 // `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/build/receive.ts).
 import { isAbsolute, resolve } from 'node:path';
-import { parseRefUpdates, postReceive, preReceive } from '../../build/receive.js';
+import { parseRefUpdates, postReceive, preReceive } from '../../push/receive.js';
 import type { CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import { EXIT } from '../context.js';

@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { selfCommand, settingsEnv } from '../../build/self.js';
+import { AuditLog } from '../../access/audit.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
-import { AuditLog } from '../../reconcile/audit.js';
+import { selfCommand, settingsEnv } from '../../push/self.js';
 import type { CommandRun } from '../command.js';
 import { EXIT } from '../context.js';
 
@@ -34,8 +34,8 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   // Imported only now: a refused request never loads the state repo's reader (yaml, zod, isomorphic-git), so
   // its one-line answer comes about as fast as node starts.
   const [{ loadAccess }, { authorize, createBareRepo, installHooks }] = await Promise.all([
-    import('../../build/access.js'),
-    import('../../build/gitShell.js'),
+    import('../../access/stateAccess.js'),
+    import('../../push/gitShell.js'),
   ]);
   const engine = await deps.makeEngine(settings);
   let access: Awaited<ReturnType<typeof loadAccess>>;

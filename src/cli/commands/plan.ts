@@ -1,9 +1,9 @@
 // `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
 
 import { writeFile } from 'node:fs/promises';
+import { computePlan } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
-import { computePlan } from '../../reconcile/engine.js';
 import { type CommandRun, flag, str } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';

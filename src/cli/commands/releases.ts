@@ -1,7 +1,7 @@
 // `hiy releases NAME`: the applied versions of a resource, newest first.
 
 import type { Settings } from '../../model/settings.js';
-import { type Release, ReleaseStore } from '../../reconcile/releases.js';
+import { type Release, ReleaseStore } from '../../store/releases.js';
 import type { CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

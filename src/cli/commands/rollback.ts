@@ -1,7 +1,8 @@
 // `hiy rollback NAME [--to N] [--with-data]` and `hiy unpin NAME`.
+
+import { rollback, unpin } from '../../data/rollback.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
-import { rollback, unpin } from '../../reconcile/rollback.js';
 import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

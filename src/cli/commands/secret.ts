@@ -1,8 +1,8 @@
 // `hiy secret set|list|rm`: the values behind spec.secretEnv, kept on this box (DATA_DIR/secrets), never in git.
 import { readFile } from 'node:fs/promises';
+import { loadDesired } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
-import { loadDesired } from '../../reconcile/engine.js';
-import { SecretStore } from '../../reconcile/secrets.js';
+import { SecretStore } from '../../store/secrets.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

@@ -1,7 +1,8 @@
 // `hiy snapshot list|create|restore`: verified snapshots of volumes, by hand.
-import type { SnapshotManifest } from '../../apply/snapshot.js';
+
+import { createSnapshots, restoreFromSnapshot, snapshotsOf } from '../../data/commands.js';
 import type { Settings } from '../../model/settings.js';
-import { createSnapshots, restoreFromSnapshot, snapshotsOf } from '../../reconcile/dataOps.js';
+import type { SnapshotManifest } from '../../snapshots/snapshot.js';
 import { type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

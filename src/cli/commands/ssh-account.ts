@@ -2,8 +2,14 @@
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadAccess } from '../../build/access.js';
-import { selfCommand, settingsEnv } from '../../build/self.js';
+import {
+  forgetSshAccount,
+  readSshAccount,
+  renderAccountKeys,
+  syncAccountKeys,
+  writeSshAccount,
+} from '../../access/sshAccount.js';
+import { loadAccess } from '../../access/stateAccess.js';
 import {
   ACCOUNT_NAME,
   isPlainPath,
@@ -18,14 +24,8 @@ import {
   lookupAccount,
   rootDirectory,
 } from '../../drivers/ssh/system.js';
-import {
-  forgetSshAccount,
-  readSshAccount,
-  renderAccountKeys,
-  syncAccountKeys,
-  writeSshAccount,
-} from '../../reconcile/sshAccount.js';
-import { writeFileAtomic } from '../../reconcile/statusStore.js';
+import { selfCommand, settingsEnv } from '../../push/self.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { type CommandContext, type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import { EXIT } from '../context.js';

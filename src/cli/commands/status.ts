@@ -1,14 +1,14 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
 
+import { computeStatusView } from '../../engine/statusView.js';
 import type { Settings } from '../../model/settings.js';
-import type { Condition } from '../../reconcile/statusStore.js';
-import { computeStatusView } from '../../reconcile/statusView.js';
+import type { Condition } from '../../model/status.js';
 import type { CommandRun } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 import { table } from '../table.js';
 
-export type { ResourceStatus, StatusView } from '../../reconcile/statusView.js';
+export type { ResourceStatus, StatusView } from '../../engine/statusView.js';
 
 export async function statusCommand(
   deps: CliDeps,

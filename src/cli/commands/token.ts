@@ -1,7 +1,8 @@
 // `hiy token create USER | list | revoke ID`: API tokens for the users of the state repo, stored hashed.
+
+import { TokenStore } from '../../access/tokens.js';
+import { loadDesired } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
-import { loadDesired } from '../../reconcile/engine.js';
-import { TokenStore } from '../../reconcile/tokens.js';
 import type { CommandContext, CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

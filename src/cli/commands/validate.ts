@@ -1,9 +1,9 @@
 // `hiy validate`: checks the state repo without touching Podman or Caddy.
 
 import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
+import { loadDesired } from '../../engine/engine.js';
 import { formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
-import { loadDesired } from '../../reconcile/engine.js';
 import { type CommandRun, flag } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';

@@ -1,6 +1,7 @@
 // `hiy volume ls|rm`: the volumes HIY keeps, and the one explicit way to delete one.
+
+import { removeVolume, volumeViews } from '../../data/commands.js';
 import type { Settings } from '../../model/settings.js';
-import { removeVolume, volumeViews } from '../../reconcile/dataOps.js';
 import { type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';

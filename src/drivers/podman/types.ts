@@ -1,81 +1,16 @@
 // The Podman driver interface: everything HIY asks of Podman, implemented by the real runner and by a fake.
 
-/** A port published on the host. */
-export interface PortMapping {
-  hostIp: string;
-  hostPort: number;
-  containerPort: number;
-  protocol: 'tcp' | 'udp';
-}
+import type {
+  BuildSpec,
+  ContainerInfo,
+  ImageCommand,
+  PortMapping,
+  RunSpec,
+  SecretInfo,
+  VolumeInfo,
+} from '../../model/containers.js';
 
-/** A container as `podman ps -a --format json` reports it. */
-export interface ContainerInfo {
-  id: string;
-  name: string;
-  image: string;
-  imageId: string;
-  /** created, running, exited, paused, stopped… as Podman says. */
-  state: string;
-  labels: Record<string, string>;
-  ports: PortMapping[];
-  /** Seconds since the epoch. */
-  createdAt: number;
-}
-
-/** A volume as `podman volume ls --format json` reports it. */
-export interface VolumeInfo {
-  name: string;
-  labels: Record<string, string>;
-  mountpoint: string;
-}
-
-/** Everything needed to run a container; the argv is built from it by a pure function. */
-export interface RunSpec {
-  name: string;
-  image: string;
-  labels: Record<string, string>;
-  env: Record<string, string>;
-  /**
-   * Variables taken from Podman secrets (`podman secret create`), by secret name. They are mounted as files
-   * (`type=mount`) and exported by a small shim before the real command runs, because Podman before 5.3 shows
-   * `type=env` secret values in `podman inspect` (containers/podman#23788).
-   */
-  secretEnv?: { env: string; secret: string }[];
-  /** Replaces the image entrypoint (Kubernetes `command`). */
-  entrypoint?: string[];
-  /** Replaces the image command (Kubernetes `args`). */
-  args?: string[];
-  volumes: { source: string; target: string; readOnly: boolean }[];
-  publish: { hostIp?: string; hostPort: number; containerPort: number; protocol: 'tcp' | 'udp' }[];
-  restart: 'always' | 'unless-stopped' | 'on-failure' | 'no';
-  memoryBytes?: number;
-  cpus?: number;
-  stopTimeoutSeconds: number;
-}
-
-export interface BuildSpec {
-  contextDir: string;
-  /** Absolute path of the Dockerfile/Containerfile. */
-  file: string;
-  tag: string;
-  labels: Record<string, string>;
-  /** Resource caps for the build, where the host supports them. */
-  memoryBytes?: number;
-  cpus?: number;
-}
-
-/** A Podman secret as HIY sees it: name and labels, never the value. */
-export interface SecretInfo {
-  id: string;
-  name: string;
-  labels: Record<string, string>;
-}
-
-/** An image's own command: what runs when a container gives neither entrypoint nor args. */
-export interface ImageCommand {
-  entrypoint: string[];
-  cmd: string[];
-}
+export type { BuildSpec, ContainerInfo, ImageCommand, PortMapping, RunSpec, SecretInfo, VolumeInfo };
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
 export class PodmanError extends Error {

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Journal } from '../../../src/apply/journal.js';
+import { Journal } from '../../../src/store/journal.js';
 
 describe('journal', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hiy-journal-'));

@@ -1,8 +1,10 @@
 // Pins and scoped plans (rollback): pure logic.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Pin } from '../../../src/model/status.js';
+import { workloadHash } from '../../../src/model/workload.js';
+import { applyPins } from '../../../src/plan/pins.js';
 import { plan, scopePlan } from '../../../src/plan/plan.js';
-import { applyPins, type Pin, workloadHash } from '../../../src/reconcile/pins.js';
 import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
 
 const routed = (name: string, text: string) =>

@@ -1,7 +1,7 @@
 // The coalescing queue: one run at a time, triggers during a run merge into exactly one more run.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ReconcileOutcome, Trigger } from '../../../src/reconcile/controller.js';
+import type { ReconcileOutcome, Trigger } from '../../../src/model/events.js';
 import { CoalescingQueue } from '../../../src/reconcile/queue.js';
 
 /** A run function whose runs the test finishes by hand, recording overlaps. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkResources } from '../../../src/desired/crossCheck.js';
 import { parseStateFiles } from '../../../src/desired/parse.js';
-import { snapshotSchedules } from '../../../src/reconcile/daemonSnapshots.js';
+import { snapshotSchedules } from '../../../src/reconcile/snapshotSchedule.js';
 import { CronExpressionError, checkCron } from '../../../src/reconcile/triggers.js';
 
 const port = (name: string, snapshots: string, volumes = true) =>

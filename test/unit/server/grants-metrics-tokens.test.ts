@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { hasAnyRole, isAllowed, roleOn } from '../../../src/access/grants.js';
+import { TokenStore } from '../../../src/access/tokens.js';
 import type { UserResource } from '../../../src/model/resources.js';
-import { hasAnyRole, isAllowed, roleOn } from '../../../src/reconcile/grants.js';
-import { TokenStore } from '../../../src/reconcile/tokens.js';
 import { Metrics } from '../../../src/server/metrics.js';
 import { parseListenAddr } from '../../../src/server/server.js';
 

@@ -1,0 +1,318 @@
+// The explicit data commands: `hiy snapshot list|create|restore` and `hiy volume ls|rm`. Every mutation runs
+// under the apply lock; nothing here deletes data without a verified snapshot of it first.
+
+import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
+import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
+import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import { resolveWorkloadName } from '../model/names.js';
+import { observe } from '../observed/observe.js';
+import {
+  listSnapshots,
+  restoreSnapshot,
+  type SnapshotManifest,
+  type SnapshotReason,
+  takeSnapshot,
+} from '../snapshots/snapshot.js';
+import { Journal } from '../store/journal.js';
+import { StatusStore } from '../store/status.js';
+
+/** A data command that cannot be done as asked; nothing was changed. */
+export class DataCommandError extends Error {
+  readonly code = 'DATA_COMMAND_REFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataCommandError';
+  }
+}
+
+function snapDeps(engine: Engine) {
+  return { podman: engine.podman, dataDir: engine.settings.dataDir };
+}
+
+/** `greeter`, `port/greeter` or a volume name → does this manifest match? */
+function matches(m: SnapshotManifest, name: string): boolean {
+  if (m.volume === name || m.resource === name) return true;
+  return !name.includes('/') && (m.resource === `port/${name}` || m.resource === `app/${name}`);
+}
+
+/** Snapshots, newest first; of one resource or volume when `name` is given. */
+export async function snapshotsOf(engine: Engine, name?: string): Promise<SnapshotManifest[]> {
+  const all = await listSnapshots(snapDeps(engine));
+  return name ? all.filter((m) => matches(m, name)) : all;
+}
+
+/** Finds one snapshot by id, `VOLUME/ID`, or a unique id prefix. */
+export async function findSnapshot(engine: Engine, ref: string): Promise<SnapshotManifest> {
+  const all = await listSnapshots(snapDeps(engine));
+  const [volume, id] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];
+  const found = all.filter((m) => (!volume || m.volume === volume) && m.id.startsWith(id ?? ''));
+  if (found.length === 1) return found[0]!;
+  if (found.length === 0) throw new DataCommandError(`no snapshot ${ref}; hiy snapshot list shows them`);
+  throw new DataCommandError(
+    `${ref} matches ${found.length} snapshots (${found.map((m) => `${m.volume}/${m.id}`).join(', ')}); give VOLUME/ID`,
+  );
+}
+
+/** The instance's volumes and containers, observed in the usual constant number of calls. */
+async function observeData(engine: Engine): Promise<{ volumes: VolumeInfo[]; containers: ContainerInfo[] }> {
+  const observed = await observe({
+    podman: engine.podman,
+    caddy: engine.caddy,
+    instance: engine.settings.instance,
+  });
+  return { volumes: observed.volumes, containers: observed.containers };
+}
+
+function resourceOf(name: string, volumes: VolumeInfo[], containers: ContainerInfo[]): string {
+  const ids = new Set(
+    [...volumes, ...containers].map((o) => o.labels[LABEL_RESOURCE] ?? '').filter((id) => id !== ''),
+  );
+  const id = resolveWorkloadName(name, ids);
+  if (id) return id;
+  throw new DataCommandError(`HIY manages no resource named ${name} on this box`);
+}
+
+function isRunning(c: ContainerInfo): boolean {
+  return c.state === 'running';
+}
+
+/**
+ * Runs `fn` with the resource's running containers stopped (so its volumes are at rest), then starts them
+ * again, whatever happened.
+ */
+async function withStopped<T>(
+  engine: Engine,
+  containers: ContainerInfo[],
+  fn: () => Promise<T>,
+  onStep?: (message: string) => void,
+): Promise<T> {
+  const running = containers.filter(isRunning);
+  const journal = new Journal(engine.settings.dataDir);
+  const id = journal.nextId('stopped');
+  if (running.length > 0)
+    await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
+  for (const c of running) {
+    onStep?.(`stopping ${c.name} so its data is at rest`);
+    await engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10'));
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const c of running) {
+      onStep?.(`starting ${c.name} again`);
+      await engine.podman.startContainer(c.name);
+    }
+    if (running.length > 0) await journal.write({ id, kind: 'stopped', containers: [], phase: 'done' });
+  }
+}
+
+/**
+ * `hiy snapshot create NAME`: a verified snapshot of each volume of a resource, its writer briefly stopped.
+ * `reason` is `scheduled` when hiy daemon takes it on `spec.snapshots.schedule`.
+ */
+export async function createSnapshots(
+  engine: Engine,
+  name: string,
+  onStep?: (message: string) => void,
+  reason: SnapshotReason = 'manual',
+): Promise<SnapshotManifest[]> {
+  return withApplyLock(engine, async () => {
+    const { volumes, containers } = await observeData(engine);
+    const id = resourceOf(name, volumes, containers);
+    const own = volumes.filter((v) => v.labels[LABEL_RESOURCE] === id);
+    if (own.length === 0) throw new DataCommandError(`${id} has no volumes to snapshot`);
+    const mine = containers.filter((c) => c.labels[LABEL_RESOURCE] === id);
+    const stateCommit = (await new StatusStore(engine.settings.dataDir).read()).resources[id]
+      ?.lastAppliedCommit;
+    return withStopped(
+      engine,
+      mine,
+      async () => {
+        const taken: SnapshotManifest[] = [];
+        for (const v of own) {
+          onStep?.(`snapshot of ${v.name}`);
+          taken.push(
+            await takeSnapshot(snapDeps(engine), {
+              volume: v.name,
+              mountpoint: v.mountpoint,
+              resource: id,
+              reason,
+              ...(stateCommit && { stateCommit }),
+              imageBefore: mine[0]?.image,
+            }),
+          );
+        }
+        return taken;
+      },
+      onStep,
+    );
+  });
+}
+
+export interface RestoreOutcome {
+  snapshot: SnapshotManifest;
+  volume: string;
+  created: boolean;
+  files: number;
+  /** The snapshot of what the volume held before (restore can itself be undone). */
+  preRestore?: SnapshotManifest;
+  restarted: string[];
+}
+
+/**
+ * `hiy snapshot restore SNAPSHOT [--to-volume V]`: puts a snapshot's data back into its volume (the containers
+ * of its resource stopped meanwhile, the current content snapshotted first), or into another volume — created
+ * when missing, refused when it belongs to another resource or to nobody and holds data.
+ */
+export async function restoreFromSnapshot(
+  engine: Engine,
+  ref: string,
+  toVolume: string | undefined,
+  onStep?: (message: string) => void,
+): Promise<RestoreOutcome> {
+  return withApplyLock(engine, async () => {
+    const snapshot = await findSnapshot(engine, ref);
+    const target = toVolume ?? snapshot.volume;
+    const { volumes, containers } = await observeData(engine);
+    const all = await engine.podman.listVolumes({});
+    const existing = all.find((v) => v.name === target);
+    const ours = volumes.find((v) => v.name === target);
+    let created = false;
+    if (!existing) {
+      // The original volume (removed since) comes back owned by HIY; another name is a plain volume to inspect.
+      const labels =
+        target === snapshot.volume
+          ? { ...ownershipLabels(engine.settings.instance), [LABEL_RESOURCE]: snapshot.resource }
+          : {};
+      onStep?.(`creating volume ${target}`);
+      await engine.podman.createVolume(target, labels);
+      created = true;
+    } else if (!ours) {
+      throw new DataCommandError(
+        `${target} is not a volume of this HIY instance; restore into a new volume name instead`,
+      );
+    }
+    const resource = ours?.labels[LABEL_RESOURCE];
+    const users = resource ? containers.filter((c) => c.labels[LABEL_RESOURCE] === resource) : [];
+    const restarted = users.filter(isRunning).map((c) => c.name);
+    const result = await withStopped(
+      engine,
+      users,
+      async () => {
+        onStep?.(`restoring ${snapshot.volume}/${snapshot.id} into ${target}`);
+        const journal = new Journal(engine.settings.dataDir);
+        const step = {
+          id: journal.nextId('restore'),
+          kind: 'restore' as const,
+          from: snapshot.volume,
+          snapshot: snapshot.id,
+          volume: target,
+        };
+        await journal.write({ ...step, phase: 'saving' });
+        const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
+          beforeReplace: () => journal.write({ ...step, phase: 'replacing' }),
+        });
+        await journal.write({ ...step, phase: 'done' });
+        return result;
+      },
+      onStep,
+    );
+    return {
+      snapshot,
+      volume: target,
+      created,
+      files: result.files,
+      ...(result.preRestore && { preRestore: result.preRestore }),
+      restarted,
+    };
+  });
+}
+
+export interface VolumeView {
+  name: string;
+  resource: string;
+  /** Declared by a resource of the state repo (false: retained after its resource was removed). */
+  declared: boolean;
+  /** Containers of this instance using it. */
+  usedBy: string[];
+  snapshots: number;
+  latestSnapshot?: string;
+}
+
+/** `hiy volume ls`: the instance's volumes, whether the state repo still declares them, and their snapshots. */
+export async function volumeViews(
+  engine: Engine,
+): Promise<{ volumes: VolumeView[]; stateRepoValid: boolean }> {
+  const [{ volumes, containers }, desired, snaps] = await Promise.all([
+    observeData(engine),
+    loadDesired(engine),
+    listSnapshots(snapDeps(engine)),
+  ]);
+  const declared = new Set(desired.state?.workloads.flatMap((w) => w.volumes.map((v) => v.volumeName)) ?? []);
+  const views = volumes
+    .map((v) => {
+      const resource = v.labels[LABEL_RESOURCE] ?? '';
+      const own = snaps.filter((m) => m.volume === v.name);
+      return {
+        name: v.name,
+        resource,
+        declared: declared.has(v.name),
+        usedBy: containers.filter((c) => c.labels[LABEL_RESOURCE] === resource).map((c) => c.name),
+        snapshots: own.length,
+        ...(own[0] && { latestSnapshot: own[0].id }),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { volumes: views, stateRepoValid: desired.state !== undefined };
+}
+
+/**
+ * `hiy volume rm VOLUME --confirm VOLUME`: deletes a retained volume after a verified final snapshot. Refused
+ * while the state repo declares it (the next apply would recreate it empty) or a container of its resource
+ * exists, and when the confirmation is not the volume's exact name.
+ */
+export async function removeVolume(
+  engine: Engine,
+  name: string,
+  confirm: string | undefined,
+  onStep?: (message: string) => void,
+): Promise<SnapshotManifest> {
+  if (confirm !== name) {
+    throw new DataCommandError(
+      `deleting ${name} deletes its data: confirm with --confirm ${name} (a final snapshot is taken first)`,
+    );
+  }
+  return withApplyLock(engine, async () => {
+    const [{ volumes, containers }, desired] = await Promise.all([observeData(engine), loadDesired(engine)]);
+    const volume = volumes.find((v) => v.name === name);
+    if (!volume) throw new DataCommandError(`${name} is not a volume of this HIY instance`);
+    if (!desired.state) {
+      throw new DataCommandError(
+        'the state repo has errors (hiy validate): cannot tell whether it still declares this volume',
+      );
+    }
+    const owner = desired.state.workloads.find((w) => w.volumes.some((v) => v.volumeName === name));
+    if (owner) {
+      throw new DataCommandError(
+        `${owner.id} in the state repo still declares ${name}; remove it from the state repo and apply first`,
+      );
+    }
+    const resource = volume.labels[LABEL_RESOURCE] ?? '';
+    const users = containers.filter((c) => resource && c.labels[LABEL_RESOURCE] === resource);
+    if (users.length > 0) {
+      throw new DataCommandError(
+        `${users.map((c) => c.name).join(', ')} still exists; apply the removal first`,
+      );
+    }
+    onStep?.(`final snapshot of ${name}`);
+    const final = await takeSnapshot(snapDeps(engine), {
+      volume: name,
+      mountpoint: volume.mountpoint,
+      resource,
+      reason: 'pre-delete',
+    });
+    onStep?.(`removing ${name}`);
+    await engine.podman.removeVolume(name);
+    return final;
+  });
+}

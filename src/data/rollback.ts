@@ -1,0 +1,190 @@
+// `hiy rollback`: redeploy an earlier release of one resource (optionally with the data it had), then pin it.
+
+import type { ApplyResult } from '../apply/apply.js';
+import type { ApplyListener } from '../apply/events.js';
+import {
+  applyAndRecord,
+  type Engine,
+  loadDesired,
+  planWithPins,
+  secretDigestsFor,
+  withApplyLock,
+} from '../engine/engine.js';
+import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { resolveWorkloadName } from '../model/names.js';
+import { workloadHash } from '../model/workload.js';
+import { observe } from '../observed/observe.js';
+import { scopePlan } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import { listSnapshots } from '../snapshots/snapshot.js';
+import { EventLog } from '../store/events.js';
+import { type Pin, PinStore } from '../store/pins.js';
+import { type Release, ReleaseStore } from '../store/releases.js';
+
+/** A rollback that cannot be done as asked; nothing was changed. */
+export class RollbackError extends Error {
+  readonly code = 'ROLLBACK_REFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RollbackError';
+  }
+}
+
+export interface RollbackRequest {
+  /** `greeter` or `port/greeter`. */
+  name: string;
+  /** Release number to go back to; default: the one before the current release. */
+  to?: number;
+  /** Also restore the data the target release had (after snapshotting the current data). */
+  withData: boolean;
+}
+
+export interface RollbackOutcome {
+  resource: string;
+  from: number;
+  to: number;
+  plan: Plan;
+  result: ApplyResult;
+  pinned: boolean;
+}
+
+/** `greeter` or `port/greeter` → the id of that App or Port in the state repo. */
+export function resolveResource(name: string, ids: string[]): string {
+  const id = resolveWorkloadName(name, ids);
+  if (id) return id;
+  throw new RollbackError(
+    name.includes('/')
+      ? `${name} is not in the state repo`
+      : `no App or Port named ${name} in the state repo`,
+  );
+}
+
+/** The snapshots taken by the upgrade away from `target`: the data as `target` left it. */
+async function dataOf(
+  engine: Engine,
+  releases: Release[],
+  target: Release,
+  volumes: string[],
+): Promise<{ volume: string; snapshot: string }[]> {
+  if (volumes.length === 0)
+    throw new RollbackError(`${target.resource} has no volumes: --with-data has nothing to restore`);
+  const next = releases.find((r) => r.number > target.number);
+  if (!next || next.snapshots.length === 0) {
+    throw new RollbackError(
+      `no snapshot holds the data of release ${target.number}: release ${next?.number ?? target.number + 1} took none`,
+    );
+  }
+  const all = await listSnapshots({ podman: engine.podman, dataDir: engine.settings.dataDir });
+  const found = next.snapshots.flatMap((id) => all.filter((m) => m.id === id));
+  const missing = volumes.filter((v) => !found.some((m) => m.volume === v));
+  if (missing.length > 0) {
+    throw new RollbackError(
+      `the snapshots of release ${next.number} (${next.snapshots.join(', ')}) no longer cover ${missing.join(', ')} (retention removed them?); see hiy snapshot list`,
+    );
+  }
+  return volumes.map((v) => ({ volume: v, snapshot: found.find((m) => m.volume === v)!.id }));
+}
+
+/**
+ * Rolls a resource back to an earlier release, under the apply lock. Only that resource changes: the plan is
+ * narrowed to it. Stateful resources go through the stop-first upgrade (snapshot of the current data first,
+ * health gate, automatic restore on failure); `withData` restores the target's data after that snapshot.
+ * On success the resource is pinned to the release.
+ */
+export async function rollback(
+  engine: Engine,
+  req: RollbackRequest,
+  onEvent?: ApplyListener,
+  onPlan?: (plan: Plan) => void,
+): Promise<RollbackOutcome> {
+  return withApplyLock(engine, async () => {
+    const [loaded, observed, pins] = await Promise.all([
+      loadDesired(engine),
+      observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+      new PinStore(engine.settings.dataDir).read(),
+    ]);
+    if (!loaded.state) throw new StateRepoInvalidError(loaded.diagnostics);
+    const stateRepo = loaded.state;
+    const id = resolveResource(
+      req.name,
+      stateRepo.workloads.map((w) => w.id),
+    );
+    const releases = await new ReleaseStore(engine.settings.dataDir).list(id);
+    const current = releases.at(-1);
+    if (!current) throw new RollbackError(`${id} has no releases yet; nothing to roll back to`);
+    const targetNumber = req.to ?? current.number - 1;
+    const target = releases.find((r) => r.number === targetNumber);
+    if (!target) {
+      throw new RollbackError(
+        `${id} has no release ${targetNumber}; releases: ${releases.map((r) => r.number).join(', ')} (hiy releases ${req.name})`,
+      );
+    }
+    if (target.number === current.number)
+      throw new RollbackError(`${id} already runs release ${current.number}`);
+    if (!target.workload) {
+      throw new RollbackError(
+        `release ${target.number} of ${id} was recorded before HIY kept full release specs; it cannot be redeployed`,
+      );
+    }
+    const ownVersion = stateRepo.workloads.find((w) => w.id === id)!;
+    const pin: Pin = {
+      resource: id,
+      release: target.number,
+      workload: target.workload,
+      ignoredHash: workloadHash(ownVersion),
+      ignoredCommit: stateRepo.commit,
+      pinnedAt: new Date().toISOString(),
+      withData: req.withData,
+    };
+    const allPins = { ...pins, [id]: pin };
+    const digests = await secretDigestsFor(engine, stateRepo, allPins);
+    const planned = planWithPins(engine, stateRepo, observed, allPins, digests);
+    const plan = scopePlan(planned.plan, id, observed.proxy.state);
+    if (req.withData && target.workload.volumes.length === 0)
+      throw new RollbackError(`${id} has no volumes: --with-data has nothing to restore`);
+    if (req.withData) {
+      const replace = plan.actions.find((a) => a.kind === 'container.replace');
+      if (replace?.kind !== 'container.replace') {
+        throw new RollbackError(
+          `${id} already runs the spec of release ${target.number}; to put back only data, use hiy snapshot restore`,
+        );
+      }
+      replace.restoreData = await dataOf(
+        engine,
+        releases,
+        target,
+        target.workload.volumes.map((v) => v.volumeName),
+      );
+    }
+    onPlan?.(plan);
+    const result = await applyAndRecord(engine, { ...planned, plan }, onEvent, {
+      scope: [id],
+      cause: 'rollback',
+      rolledBackTo: target.number,
+    });
+    if (result.ok) await new PinStore(engine.settings.dataDir).set(pin);
+    // Under the lock, like every writer of the event log; the daemon tails it to its subscribers.
+    await new EventLog(engine.settings.dataDir).append([
+      {
+        type: result.ok ? 'rollback.finished' : 'resource.failed',
+        resource: id,
+        message: result.ok
+          ? `${id} rolled back from release ${current.number} to ${target.number}${req.withData ? ' with its data' : ''}; pinned`
+          : `rollback of ${id} to release ${target.number} failed; the previous version runs again`,
+        data: { from: current.number, to: target.number, withData: req.withData, ok: result.ok },
+      },
+    ]);
+    return { resource: id, from: current.number, to: target.number, plan, result, pinned: result.ok };
+  });
+}
+
+/** `hiy unpin`: the state repo's version of the resource applies again at the next apply. */
+export async function unpin(engine: Engine, name: string): Promise<Pin | undefined> {
+  return withApplyLock(engine, async () => {
+    const store = new PinStore(engine.settings.dataDir);
+    const pins = await store.read();
+    const id = resolveWorkloadName(name, Object.keys(pins));
+    if (!id) return undefined;
+    return (await store.remove([id]))[0];
+  });
+}

@@ -1,0 +1,47 @@
+// The secrets a desired state refers to: each must be set on the box; their salted digests go into plans.
+import type { Diagnostic } from '../model/diagnostics.js';
+import { resourceId } from '../model/names.js';
+import type { DesiredWorkload } from '../model/workload.js';
+import type { SecretSource } from '../store/secrets.js';
+import { fieldPosition } from './crossCheck.js';
+import type { LocatedResource } from './types.js';
+
+/**
+ * Digests of every secret the workloads use (by secret name), and a diagnostic per secret not set — located in
+ * the state repo when the workload comes from it (a pinned release's workload may not).
+ */
+export async function digestSecrets(
+  workloads: DesiredWorkload[],
+  located: LocatedResource[],
+  source: SecretSource,
+): Promise<{ digests: Record<string, string>; diagnostics: Diagnostic[] }> {
+  const digests: Record<string, string> = {};
+  const missing = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  for (const w of workloads) {
+    for (const [env, name] of Object.entries(w.secretEnv ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      if (name in digests) continue;
+      const value = missing.has(name) ? undefined : await source.value(name);
+      if (value !== undefined) {
+        digests[name] = await source.digest(value);
+        continue;
+      }
+      missing.add(name);
+      const path = `spec.secretEnv.${env}`;
+      const lr = located.find((l) => resourceId(l.resource.kind, l.resource.metadata.name) === w.id);
+      const d: Diagnostic = {
+        severity: 'error',
+        summary: `secret "${name}" is not set`,
+        detail: `set it on this box with: hiy secret set ${name} < FILE (values never go in the state repo)`,
+        path,
+        resource: w.id,
+      };
+      if (lr) {
+        const at = fieldPosition(lr, path);
+        Object.assign(d, { file: lr.file, line: at.line, column: at.column });
+      }
+      diagnostics.push(d);
+    }
+  }
+  return { digests, diagnostics };
+}

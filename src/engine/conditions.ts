@@ -1,0 +1,235 @@
+// Status conditions (Ready / Reconciling / Stalled), backoff and events, computed from one run's outcome. Pure.
+import type { ApplyResult } from '../apply/apply.js';
+import type { DesiredState } from '../desired/types.js';
+import type { Condition, ConditionType, ResourceRecord, StoredStatus } from '../model/status.js';
+import type { Plan } from '../plan/types.js';
+import type { EventDraft } from '../store/events.js';
+import {
+  type BackoffPolicy,
+  type BackoffState,
+  DEFAULT_BACKOFF,
+  desiredFingerprint,
+  recordFailure,
+} from './backoff.js';
+
+/** Sets a condition, keeping its lastTransitionTime when its status did not change. */
+export function setCondition(
+  rec: ResourceRecord,
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+): void {
+  const list = rec.conditions ?? [];
+  const prev = list.find((c) => c.type === next.type);
+  const cond: Condition = {
+    ...next,
+    lastTransitionTime: prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
+  };
+  const order: ConditionType[] = ['Ready', 'Reconciling', 'Stalled'];
+  rec.conditions = [...list.filter((c) => c.type !== next.type), cond].sort(
+    (a, b) => order.indexOf(a.type) - order.indexOf(b.type),
+  );
+}
+
+export function getCondition(rec: ResourceRecord | undefined, type: ConditionType): Condition | undefined {
+  return rec?.conditions?.find((c) => c.type === type);
+}
+
+const short = (c: string) => c.slice(0, 12);
+
+/** Before an apply: every resource with actions is Reconciling (persisted, so `hiy status` shows it). */
+export function markReconciling(status: StoredStatus, plan: Plan, now: Date): boolean {
+  const counts = new Map<string, number>();
+  for (const a of plan.actions)
+    if (a.resource !== 'caddy') counts.set(a.resource, (counts.get(a.resource) ?? 0) + 1);
+  for (const [id, n] of counts) {
+    const rec = status.resources[id] ?? {};
+    status.resources[id] = rec;
+    setCondition(
+      rec,
+      {
+        type: 'Reconciling',
+        status: 'True',
+        reason: 'Applying',
+        message: `applying ${n} action(s) of commit ${short(plan.commit)}`,
+      },
+      now,
+    );
+  }
+  return counts.size > 0;
+}
+
+export interface RecordInput {
+  desired: DesiredState;
+  /** The plan as applied (after deferring resources that back off). */
+  plan: Plan;
+  result: ApplyResult;
+  /** Resources left out of this run because they back off, with their backoff state. */
+  deferred?: ReadonlyMap<string, BackoffState>;
+  now: Date;
+  policy?: BackoffPolicy;
+  /** Only these resources are recorded (a rollback touches one resource). */
+  scope?: ReadonlySet<string>;
+}
+
+/**
+ * Updates conditions, backoff and last-attempted commits of every desired resource after a run, and returns
+ * the events worth recording. Call after the engine updated lastApplied/lastError for the run.
+ */
+export function recordConditions(status: StoredStatus, input: RecordInput): EventDraft[] {
+  const { desired, plan, result, now } = input;
+  const events: EventDraft[] = [];
+  const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
+  const failed = new Map<string, { error: string; backoff: boolean }>();
+  const skipped = new Set<string>();
+  const actionsBy = new Map<string, string[]>();
+  for (const a of plan.actions) actionsBy.set(a.resource, [...(actionsBy.get(a.resource) ?? []), a.address]);
+  for (const r of result.results) {
+    const a = byAddress.get(r.address);
+    if (!a) continue;
+    if (r.status === 'failed') {
+      const prev = failed.get(a.resource);
+      // A failed Caddy load is the box's problem (Caddy down, bad config), not one resource's: no backoff.
+      const backoff = (prev?.backoff ?? false) || a.kind !== 'route.change';
+      failed.set(a.resource, { error: prev ? `${prev.error}; ${r.error}` : (r.error ?? 'failed'), backoff });
+    } else if (r.status === 'skipped') skipped.add(a.resource);
+  }
+  for (const w of desired.workloads) {
+    if (input.scope && !input.scope.has(w.id)) continue;
+    const rec = status.resources[w.id] ?? {};
+    status.resources[w.id] = rec;
+    const fingerprint = desiredFingerprint(w);
+    const deferred = input.deferred?.get(w.id);
+    const actions = actionsBy.get(w.id) ?? [];
+    if (deferred) {
+      rec.backoff = deferred;
+      setCondition(
+        rec,
+        { type: 'Ready', status: 'False', reason: 'BackingOff', message: backoffMessage(rec) },
+        now,
+      );
+      setCondition(
+        rec,
+        { type: 'Reconciling', status: 'False', reason: 'Deferred', message: 'left out of this run' },
+        now,
+      );
+      setCondition(
+        rec,
+        { type: 'Stalled', status: 'True', reason: 'BackingOff', message: backoffMessage(rec) },
+        now,
+      );
+      continue;
+    }
+    rec.lastAttemptedCommit = plan.commit;
+    rec.lastAttemptedAt = now.toISOString();
+    setCondition(
+      rec,
+      { type: 'Reconciling', status: 'False', reason: 'Idle', message: 'no run in progress' },
+      now,
+    );
+    const failure = failed.get(w.id);
+    if (failure) {
+      rec.lastError = failure.error;
+      if (failure.backoff) {
+        rec.backoff = recordFailure(
+          rec.backoff,
+          { fingerprint, commit: plan.commit, now },
+          input.policy ?? DEFAULT_BACKOFF,
+        );
+        setCondition(
+          rec,
+          { type: 'Stalled', status: 'True', reason: 'BackingOff', message: backoffMessage(rec) },
+          now,
+        );
+      } else {
+        setCondition(
+          rec,
+          { type: 'Stalled', status: 'False', reason: 'Retrying', message: 'retried at the next run' },
+          now,
+        );
+      }
+      setCondition(
+        rec,
+        { type: 'Ready', status: 'False', reason: 'ApplyFailed', message: failure.error },
+        now,
+      );
+      events.push({
+        type: 'resource.failed',
+        resource: w.id,
+        message: `${w.id}: apply of ${short(plan.commit)} failed: ${failure.error}`,
+        data: {
+          commit: plan.commit,
+          error: failure.error,
+          rolledBack: /rolled back/.test(failure.error),
+          ...(failure.backoff && rec.backoff
+            ? { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt }
+            : {}),
+        },
+      });
+      continue;
+    }
+    if (skipped.has(w.id)) {
+      setCondition(
+        rec,
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Blocked',
+          message: 'not applied: another action of this run failed first',
+        },
+        now,
+      );
+      setCondition(
+        rec,
+        { type: 'Stalled', status: 'False', reason: 'Retrying', message: 'retried at the next run' },
+        now,
+      );
+      continue;
+    }
+    // Drift: the desired resource is what was last applied successfully, yet the box needed actions. A failed
+    // run in between (e.g. one that saw the container half-removed) does not change that.
+    const drift = actions.length > 0 && rec.fingerprint === fingerprint;
+    delete rec.backoff;
+    delete rec.lastError;
+    rec.fingerprint = fingerprint;
+    setCondition(
+      rec,
+      { type: 'Ready', status: 'True', reason: 'Applied', message: `matches commit ${short(plan.commit)}` },
+      now,
+    );
+    setCondition(
+      rec,
+      { type: 'Stalled', status: 'False', reason: 'Converged', message: 'nothing to retry' },
+      now,
+    );
+    if (actions.length > 0) {
+      events.push({
+        type: drift ? 'drift.corrected' : 'resource.applied',
+        resource: w.id,
+        message: drift
+          ? `${w.id}: drift corrected (${actions.join(', ')})`
+          : `${w.id}: commit ${short(plan.commit)} applied (${actions.join(', ')})`,
+        data: { commit: plan.commit, actions },
+      });
+    }
+  }
+  const desiredIds = new Set(desired.workloads.map((w) => w.id as string));
+  for (const [resource, addresses] of actionsBy) {
+    if (resource === 'caddy' || desiredIds.has(resource) || (input.scope && !input.scope.has(resource)))
+      continue;
+    const ok = addresses.every((addr) => result.results.find((r) => r.address === addr)?.status === 'done');
+    if (ok)
+      events.push({
+        type: 'resource.removed',
+        resource,
+        message: `${resource}: removed (not in the state repo any more; volumes kept)`,
+        data: { commit: plan.commit },
+      });
+  }
+  return events;
+}
+
+function backoffMessage(rec: ResourceRecord): string {
+  const b = rec.backoff;
+  if (!b) return 'backing off';
+  return `apply failed ${b.failures} time(s) for this spec (last at commit ${short(b.commit)}); next retry at ${b.retryAt}${rec.lastError ? `: ${rec.lastError}` : ''}`;
+}

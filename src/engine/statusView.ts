@@ -1,0 +1,92 @@
+// The status view of every resource (container, routes, last applied commit, pending changes, pins), as
+// `hiy status` and `GET /api/v1/status` show it.
+import { LABEL_RESOURCE } from '../model/labels.js';
+import type { Condition } from '../model/status.js';
+import { observe } from '../observed/observe.js';
+import { PinStore } from '../store/pins.js';
+import { StatusStore } from '../store/status.js';
+import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
+
+export interface ResourceStatus {
+  id: string;
+  inStateRepo: boolean;
+  container: { name: string; state: string; image: string } | null;
+  routes: string[];
+  lastAppliedCommit?: string;
+  lastAttemptedCommit?: string;
+  lastError?: string;
+  /** The plan has actions for this resource: the box does not match the state repo yet. */
+  pending: boolean;
+  /** Held at a release by `hiy rollback`: the state repo's version at `ignoredCommit` is ignored. */
+  pinned?: { release: number; ignoredCommit: string; since: string };
+  /** Ready / Reconciling / Stalled as the last run (of hiy apply or the daemon) left them. */
+  conditions: Condition[];
+  /** Set while the daemon holds back retries of a failing spec. */
+  backoff?: { failures: number; retryAt: string; commit: string };
+}
+
+export interface StatusView {
+  stateRepo: string;
+  branch: string;
+  head?: string;
+  lastAppliedCommit?: string;
+  lastAppliedAt?: string;
+  lastAttemptedCommit?: string;
+  lastError?: string;
+  stateErrors: number;
+  resources: ResourceStatus[];
+  retainedVolumes: string[];
+}
+
+/** Reads the state repo, the box and the stored status, and puts them side by side. */
+export async function computeStatusView(engine: Engine): Promise<StatusView> {
+  const [desired, observed, stored, pins] = await Promise.all([
+    loadDesired(engine),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+    new StatusStore(engine.settings.dataDir).read(),
+    new PinStore(engine.settings.dataDir).read(),
+  ]);
+  // A secret that is not set is reported by plan/apply; status still shows the rest.
+  const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};
+  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins, digests).plan : undefined;
+  const ids = new Set<string>([
+    ...(desired.state?.workloads.map((w) => w.id) ?? []),
+    ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),
+  ]);
+  ids.delete('');
+  const routes = observed.proxy.state?.routes ?? [];
+  const resources: ResourceStatus[] = [...ids].sort().map((id) => {
+    const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
+    const rec = stored.resources[id];
+    const pinned = plan?.pins?.find((p) => p.resource === id && p.state === 'pinned');
+    return {
+      id,
+      inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
+      container: c ? { name: c.name, state: c.state, image: c.image } : null,
+      routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
+      lastAppliedCommit: rec?.lastAppliedCommit,
+      lastAttemptedCommit: rec?.lastAttemptedCommit,
+      lastError: rec?.lastError,
+      pending: plan?.actions.some((a) => a.resource === id) ?? false,
+      ...(pinned && {
+        pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
+      }),
+      conditions: rec?.conditions ?? [],
+      ...(rec?.backoff && {
+        backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
+      }),
+    };
+  });
+  return {
+    stateRepo: engine.settings.stateRepo,
+    branch: engine.settings.branch,
+    head: desired.state?.commit,
+    lastAppliedCommit: stored.lastAppliedCommit,
+    lastAppliedAt: stored.lastAppliedAt,
+    lastAttemptedCommit: stored.lastAttemptedCommit,
+    lastError: stored.lastError,
+    stateErrors: desired.diagnostics.filter((d) => d.severity === 'error').length,
+    resources,
+    retainedVolumes: plan?.retained.map((r) => r.name) ?? [],
+  };
+}

@@ -1,0 +1,69 @@
+// What HIY records about each resource between runs: conditions, backoff, pins. Types only; src/store persists them.
+import type { DesiredWorkload } from './workload.js';
+
+/** What is remembered about a resource that failed (persisted in status.json). */
+export interface BackoffState {
+  /** Fingerprint of the desired resource that failed (see desiredFingerprint). */
+  fingerprint: string;
+  /** Failures in a row for this fingerprint. */
+  failures: number;
+  lastFailureAt: string;
+  /** Not retried by the daemon before this time (ISO 8601). */
+  retryAt: string;
+  /** State commit of the last failed attempt. */
+  commit: string;
+}
+
+/** Kubernetes-style condition types of a resource. */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+
+/** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  /** A CamelCase constant tools may match on. */
+  reason: string;
+  message: string;
+  /** When `status` last changed. */
+  lastTransitionTime: string;
+}
+
+export interface ResourceRecord {
+  lastAppliedCommit?: string;
+  lastAppliedAt?: string;
+  /** State commit of the last run that tried to converge this resource (applied or not). */
+  lastAttemptedCommit?: string;
+  lastAttemptedAt?: string;
+  specHash?: string;
+  /** desiredFingerprint of what was last applied (drift at an unchanged fingerprint is "drift corrected"). */
+  fingerprint?: string;
+  image?: string;
+  lastError?: string;
+  conditions?: Condition[];
+  /** Set while the resource is failing: the daemon does not retry the same spec before `retryAt`. */
+  backoff?: BackoffState;
+}
+
+export interface StoredStatus {
+  lastAppliedCommit?: string;
+  lastAppliedAt?: string;
+  lastAttemptedCommit?: string;
+  lastAttemptedAt?: string;
+  lastError?: string;
+  resources: Record<string, ResourceRecord>;
+}
+
+/** A resource rolled back by `hiy rollback`, kept on its release until the state repo changes it. */
+export interface Pin {
+  resource: string;
+  /** The release the resource is pinned to. */
+  release: number;
+  /** The workload of that release: what the planner uses instead of the state repo's. */
+  workload: DesiredWorkload;
+  /** Hash of the state repo's version of the resource when pinned; a different one lifts the pin. */
+  ignoredHash: string;
+  /** State repo commit whose version of the resource the pin ignores. */
+  ignoredCommit: string;
+  pinnedAt: string;
+  withData: boolean;
+}

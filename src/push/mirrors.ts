@@ -1,0 +1,190 @@
+// Push webhooks from GitHub, Gitea and Forgejo: HMAC-SHA256 signatures, replay protection by delivery id, and
+// the mirror of an App's URL source that a verified push fetches before the controller reconciles.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
+import type { Engine } from '../engine/engine.js';
+import type { AppResource } from '../model/resources.js';
+import { writeFileAtomic } from '../store/atomic.js';
+
+export type Forge = 'github' | 'gitea';
+
+/** How long a delivery id is remembered: forges redeliver within hours, attackers replay whenever. */
+export const DELIVERY_WINDOW_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * The signature a request carries, as hex: GitHub's `X-Hub-Signature-256: sha256=HEX`, Gitea's
+ * `X-Gitea-Signature: HEX`, Forgejo's `X-Forgejo-Signature: HEX` (Gitea and Forgejo also send GitHub's).
+ */
+export function signatureOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const one = (name: string) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const hub = one('x-hub-signature-256');
+  if (hub?.startsWith('sha256=')) return hub.slice('sha256='.length);
+  return one('x-gitea-signature') ?? one('x-forgejo-signature');
+}
+
+/** The delivery id (GitHub, Gitea or Forgejo header). */
+export function deliveryOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['x-github-delivery', 'x-gitea-delivery', 'x-forgejo-delivery']) {
+    const v = headers[name];
+    const s = Array.isArray(v) ? v[0] : v;
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** The event name (`push`, `ping`…). */
+export function eventOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['x-github-event', 'x-gitea-event', 'x-forgejo-event']) {
+    const v = headers[name];
+    const s = Array.isArray(v) ? v[0] : v;
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** True when `signatureHex` is HMAC-SHA256(secret, body); compared in constant time over the raw bytes. */
+export function verifySignature(secret: string, body: Buffer, signatureHex: string): boolean {
+  if (!/^[0-9a-f]{64}$/i.test(signatureHex)) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(expected, Buffer.from(signatureHex, 'hex'));
+}
+
+/** What HIY reads of a push payload (GitHub and Gitea/Forgejo share these fields). */
+export interface PushInfo {
+  ref?: string;
+  after?: string;
+  urls: string[];
+}
+
+export function pushInfo(payload: unknown): PushInfo {
+  const p = (payload ?? {}) as {
+    ref?: unknown;
+    after?: unknown;
+    repository?: Record<string, unknown>;
+  };
+  const repo = p.repository ?? {};
+  const urls = ['clone_url', 'git_url', 'ssh_url', 'html_url', 'url']
+    .map((k) => repo[k])
+    .filter((u): u is string => typeof u === 'string' && u !== '');
+  return {
+    ref: typeof p.ref === 'string' ? p.ref : undefined,
+    after: typeof p.after === 'string' ? p.after : undefined,
+    urls,
+  };
+}
+
+/** `https://host/o/r.git/` and `https://host/o/r` name the same repository. */
+export function normalizeGitUrl(url: string): string {
+  return url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
+}
+
+/** The Apps whose URL source is one of the push's repository URLs and whose branch it pushed. */
+export function appsForPush(apps: AppResource[], push: PushInfo): AppResource[] {
+  const urls = new Set(push.urls.map(normalizeGitUrl));
+  return apps.filter((a) => {
+    const git = a.spec.source.git;
+    if (!git || !isGitUrl(git) || !urls.has(normalizeGitUrl(git))) return false;
+    return push.ref === `refs/heads/${a.spec.source.branch}`;
+  });
+}
+
+/** Remembers delivery ids for DELIVERY_WINDOW_MS in `<dataDir>/webhooks/deliveries.json` (atomic writes). */
+export class DeliveryLog {
+  readonly path: string;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'webhooks', 'deliveries.json');
+  }
+
+  /** Records the id; false when it was already seen within the window (a replay). Serialized in-process. */
+  remember(id: string, now = Date.now()): Promise<boolean> {
+    const next = this.chain.then(async () => {
+      let seen: Record<string, number> = {};
+      try {
+        seen = JSON.parse(await readFile(this.path, 'utf8')) as Record<string, number>;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      for (const [k, at] of Object.entries(seen)) if (now - at > DELIVERY_WINDOW_MS) delete seen[k];
+      if (id in seen) return false;
+      seen[id] = now;
+      await writeFileAtomic(this.path, `${JSON.stringify(seen)}\n`);
+      return true;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** A fetch of a mirror failed, or the pushed commit is not in it. */
+export class MirrorError extends Error {
+  readonly code = 'MIRROR_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MirrorError';
+  }
+}
+
+/**
+ * Brings the App's mirror up to date with its URL (`git clone --mirror` the first time, `git fetch --prune` after)
+ * and checks that `commit`, when given, is now in it. Real git, no shell; credentials are git's own business.
+ */
+export async function fetchMirror(
+  dataDir: string,
+  app: string,
+  url: string,
+  commit?: string,
+): Promise<string> {
+  const dir = mirrorDir(join(dataDir, 'mirrors'), app);
+  const env = { GIT_TERMINAL_PROMPT: '0' };
+  const exists = await readFile(join(dir, 'HEAD')).then(
+    () => true,
+    () => false,
+  );
+  const run = async (args: string[]) => {
+    const r = await execa('git', args, { reject: false, env, stdin: 'ignore', timeout: 10 * 60_000 });
+    if (r.exitCode !== 0) {
+      const why =
+        String(r.stderr)
+          .split('\n')
+          .find((l) => l.trim()) ?? `exit ${r.exitCode}`;
+      throw new MirrorError(`fetching ${app}'s source failed: ${why}`);
+    }
+  };
+  if (exists) {
+    await run(['-C', dir, 'remote', 'set-url', 'origin', url]);
+    await run(['-C', dir, 'fetch', '--prune', 'origin']);
+  } else {
+    await mkdir(dirname(dir), { recursive: true });
+    const tmp = `${dir}.${process.pid}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    await run(['clone', '--mirror', '--quiet', url, tmp]);
+    // A half-made clone never becomes the mirror the loader reads.
+    await execa('mv', ['-T', tmp, dir]);
+  }
+  if (commit && /^[0-9a-f]{40}$/.test(commit) && !/^0+$/.test(commit)) {
+    const r = await execa('git', ['-C', dir, 'cat-file', '-e', `${commit}^{commit}`], { reject: false, env });
+    if (r.exitCode !== 0) throw new MirrorError(`${app}: pushed commit ${commit} is not in ${url}`);
+  }
+  return dir;
+}
+
+/**
+ * The App resources of the state repo's head, parsed but not resolved: a webhook must find its App (and the
+ * first one must create the mirror) even while that App's unfetched source keeps the whole state from loading.
+ */
+export async function stateApps(engine: Pick<Engine, 'settings' | 'git'>): Promise<AppResource[]> {
+  const resources = await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch);
+  return resources.filter((r): r is AppResource => r.kind === 'App');
+}

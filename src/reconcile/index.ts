@@ -1,0 +1,11 @@
+// The controller's public API: what the CLI and the HTTP server may use of src/reconcile (nothing else).
+export {
+  type Daemon,
+  type DaemonContext,
+  type DaemonOptions,
+  type DaemonPlugin,
+  DaemonRunningError,
+  DEFAULT_RESYNC,
+  startDaemon,
+} from './daemon.js';
+export { CronExpressionError, checkCron } from './triggers.js';

@@ -1,0 +1,135 @@
+// HIY's secret store: values for `spec.secretEnv`, kept in the data directory (0600), never in the state repo.
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SECRET_NAME } from '../model/resources.js';
+
+/** A stored secret as listings show it: never the value. */
+export interface SecretEntry {
+  name: string;
+  updatedAt: string;
+}
+
+/** Reads secret values and digests them; what plan (digests) and apply (values) need from the store. */
+export interface SecretSource {
+  /** The value, or undefined when no secret of that name is set. */
+  value(name: string): Promise<string | undefined>;
+  /** Salted digest (HMAC-SHA256 with the store's random salt) of a value: safe to show, useless to guess from. */
+  digest(value: string): Promise<string>;
+}
+
+export class SecretNameError extends Error {
+  readonly code = 'SECRET_NAME';
+  constructor(name: string) {
+    super(`"${name}" is not a secret name: use letters, digits, ".", "_" and "-" (at most 128)`);
+    this.name = 'SecretNameError';
+  }
+}
+
+/** Writes `text` with mode 0600 through a temporary file and a rename, so a reader never sees half a value. */
+async function writePrivate(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+}
+
+/**
+ * The store: `<dataDir>/secrets/values/NAME` (mode 0600, directory 0700) and `<dataDir>/secrets/salt`.
+ * The salt makes the digests in labels and plans worthless for guessing a short password offline.
+ */
+export class SecretStore implements SecretSource {
+  readonly dir: string;
+  private salt?: Buffer;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'secrets');
+  }
+
+  private get valuesDir(): string {
+    return join(this.dir, 'values');
+  }
+
+  private async ensureDirs(): Promise<void> {
+    await mkdir(this.valuesDir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+  }
+
+  private fileOf(name: string): string {
+    if (!SECRET_NAME.test(name)) throw new SecretNameError(name);
+    return join(this.valuesDir, name);
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    const file = this.fileOf(name);
+    await this.ensureDirs();
+    await writePrivate(file, value);
+  }
+
+  async value(name: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.fileOf(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Removes a secret; false when there was none. */
+  async remove(name: string): Promise<boolean> {
+    const file = this.fileOf(name);
+    const existed = await stat(file).then(
+      () => true,
+      () => false,
+    );
+    await rm(file, { force: true });
+    return existed;
+  }
+
+  async list(): Promise<SecretEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.valuesDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: SecretEntry[] = [];
+    for (const name of names.filter((n) => SECRET_NAME.test(n) && !n.endsWith('.tmp')).sort()) {
+      const s = await stat(join(this.valuesDir, name));
+      out.push({ name, updatedAt: s.mtime.toISOString() });
+    }
+    return out;
+  }
+
+  async digest(value: string): Promise<string> {
+    const salt = await this.loadSalt();
+    return createHmac('sha256', salt).update(value).digest('hex').slice(0, 32);
+  }
+
+  private async loadSalt(): Promise<Buffer> {
+    if (this.salt) return this.salt;
+    const file = join(this.dir, 'salt');
+    try {
+      this.salt = Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.ensureDirs();
+      // Exclusive create: two HIY processes starting at once agree on one salt.
+      try {
+        const fh = await open(file, 'wx', 0o600);
+        await fh.writeFile(randomBytes(32).toString('hex'));
+        await fh.close();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      this.salt = Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+    }
+    return this.salt;
+  }
+}

@@ -1,0 +1,115 @@
+// Backoff of failing resources (pure): delays, reset on a new spec, and plans without deferred resources.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  backoffDelayMs,
+  DEFAULT_BACKOFF,
+  deferResources,
+  desiredFingerprint,
+  isBackedOff,
+  recordFailure,
+} from '../../../src/engine/backoff.js';
+import { plan } from '../../../src/plan/plan.js';
+import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+
+describe('backoff delays', () => {
+  it('doubles from 10 s and caps at 10 min', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 8, 50].map((n) => backoffDelayMs(n) / 1000);
+    assert.deepEqual(delays, [10, 20, 40, 80, 160, 320, 600, 600, 600]);
+    assert.equal(backoffDelayMs(3, { baseMs: 100, maxMs: 250 }), 250);
+  });
+
+  it('counts failures of the same fingerprint and restarts for a new one', () => {
+    const a = recordFailure(undefined, { fingerprint: 'A', commit: 'c1', now: t0 });
+    assert.equal(a.failures, 1);
+    assert.equal(a.retryAt, at(10_000).toISOString());
+    const a2 = recordFailure(a, { fingerprint: 'A', commit: 'c2', now: at(10_000) });
+    assert.equal(a2.failures, 2);
+    assert.equal(a2.retryAt, at(30_000).toISOString());
+    assert.equal(a2.commit, 'c2');
+    const b = recordFailure(a2, { fingerprint: 'B', commit: 'c3', now: at(11_000) });
+    assert.equal(b.failures, 1);
+    assert.equal(b.retryAt, at(21_000).toISOString());
+  });
+
+  it('holds back only the failed fingerprint, and only until retryAt', () => {
+    const s = recordFailure(undefined, { fingerprint: 'A', commit: 'c1', now: t0 }, DEFAULT_BACKOFF);
+    assert.equal(isBackedOff(s, 'A', at(9_999)), true);
+    assert.equal(isBackedOff(s, 'A', at(10_000)), false);
+    assert.equal(isBackedOff(s, 'B', at(1)), false, 'a new spec retries at once');
+    assert.equal(isBackedOff(undefined, 'A', t0), false);
+  });
+
+  it('fingerprints change with routes, health checks and env, not only the container spec hash', () => {
+    const base = port('web', { routes: [{ host: 'a.test', port: 8080 }] });
+    const route = port('web', { routes: [{ host: 'b.test', port: 8080 }] });
+    const env = port('web', { routes: [{ host: 'a.test', port: 8080 }], env: { A: '1' } });
+    assert.equal(base.specHash, route.specHash);
+    assert.notEqual(desiredFingerprint(base), desiredFingerprint(route));
+    assert.notEqual(desiredFingerprint(base), desiredFingerprint(env));
+    assert.equal(
+      desiredFingerprint(base),
+      desiredFingerprint(port('web', { routes: [{ host: 'a.test', port: 8080 }] })),
+    );
+  });
+});
+
+describe('deferResources', () => {
+  const web = (greeting: string) =>
+    port('web', { env: { G: greeting }, routes: [{ host: 'web.test', port: 8080 }] });
+  const api = (greeting: string) =>
+    port('api', { env: { G: greeting }, routes: [{ host: 'api.test', port: 8080 }] });
+
+  it('drops the deferred resource’s actions, keeps its current route, and lets the others converge', () => {
+    const v1 = plan({
+      desired: desired([web('1'), api('1')]),
+      observed: emptyObserved(),
+      observedFingerprint: 'x',
+      settings: SETTINGS,
+    });
+    const box = observedAfter(v1);
+    const d2 = desired([web('2'), api('2')]);
+    const v2 = plan({ desired: d2, observed: box, observedFingerprint: 'y', settings: SETTINGS });
+    // Both are start-first replacements on new upstream ports.
+    assert.deepEqual(
+      v2.actions.map((a) => a.address),
+      ['container/hiy-api', 'container/hiy-web', 'route/port/api', 'route/port/web'],
+    );
+    const out = deferResources(v2, d2, box, new Set(['port/web']));
+    assert.deepEqual(
+      out.actions.map((a) => a.address),
+      ['container/hiy-api', 'route/port/api'],
+    );
+    const webRoute = out.proxy.routes.find((r) => r.resource === 'port/web');
+    const webBefore = box.proxy.state!.routes.find((r) => r.resource === 'port/web');
+    assert.deepEqual(webRoute, webBefore, 'the deferred resource keeps serving from its current container');
+    assert.notDeepEqual(
+      out.proxy.routes.find((r) => r.resource === 'port/api'),
+      box.proxy.state!.routes.find((r) => r.resource === 'port/api'),
+    );
+    assert.deepEqual(out.summary, { create: 0, update: 1, replace: 1, delete: 0 });
+    assert.equal(deferResources(v2, d2, box, new Set()), v2);
+  });
+
+  it('when Caddy lost the routes (a restart), rebuilds a deferred resource’s routes from its container', () => {
+    const v1 = plan({
+      desired: desired([web('1')]),
+      observed: emptyObserved(),
+      observedFingerprint: 'x',
+      settings: SETTINGS,
+    });
+    const applied = observedAfter(v1);
+    const restarted = { ...applied, caddyConfig: null, proxy: { present: false, pristine: true } };
+    const d2 = desired([web('2')]);
+    const v2 = plan({ desired: d2, observed: restarted, observedFingerprint: 'y', settings: SETTINGS });
+    const out = deferResources(v2, d2, restarted, new Set(['port/web']));
+    assert.deepEqual(
+      out.actions.map((a) => a.address),
+      ['caddy/hiy', 'route/port/web'],
+    );
+    assert.deepEqual(out.proxy.routes, applied.proxy.state!.routes);
+  });
+});

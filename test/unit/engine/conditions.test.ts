@@ -1,0 +1,147 @@
+// Conditions, backoff and events recorded from one run's outcome (pure).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ApplyResult } from '../../../src/apply/apply.js';
+import { recordFailure } from '../../../src/engine/backoff.js';
+import { getCondition, markReconciling, recordConditions } from '../../../src/engine/conditions.js';
+import type { StoredStatus } from '../../../src/model/status.js';
+import { plan } from '../../../src/plan/plan.js';
+import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const web = (g = '1') => port('web', { env: { G: g }, routes: [{ host: 'web.test', port: 8080 }] });
+const db = () => port('db', { volumes: [{ name: 'data', mountPath: '/data' }] });
+
+function run(workloads = [web(), db()], observed = emptyObserved()) {
+  const d = desired(workloads);
+  return { d, p: plan({ desired: d, observed, observedFingerprint: 'fp', settings: SETTINGS }) };
+}
+
+function allDone(p: ReturnType<typeof run>['p']): ApplyResult {
+  return {
+    ok: true,
+    caddyWrites: 1,
+    results: p.actions.map((a) => ({ address: a.address, status: 'done' })),
+  };
+}
+
+const conds = (s: StoredStatus, id: string) =>
+  Object.fromEntries((s.resources[id]?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+
+describe('recordConditions', () => {
+  it('a successful run: Ready=True, not stalled, deploy events; the next run without actions emits none', () => {
+    const { d, p } = run();
+    const status: StoredStatus = { resources: {} };
+    markReconciling(status, p, t0);
+    assert.equal(conds(status, 'port/web').Reconciling, 'True/Applying');
+    const events = recordConditions(status, { desired: d, plan: p, result: allDone(p), now: t0 });
+    assert.deepEqual(conds(status, 'port/web'), {
+      Ready: 'True/Applied',
+      Reconciling: 'False/Idle',
+      Stalled: 'False/Converged',
+    });
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.resource}`),
+      ['resource.applied port/web', 'resource.applied port/db'],
+    );
+    assert.equal(status.resources['port/web']!.lastAttemptedCommit, p.commit);
+    const again = run([web(), db()], observedAfter(p));
+    assert.equal(again.p.actions.length, 0);
+    assert.deepEqual(
+      recordConditions(status, { desired: again.d, plan: again.p, result: allDone(again.p), now: t0 }),
+      [],
+    );
+  });
+
+  it('drift: actions for a resource that was Ready at the same spec are reported as drift corrected', () => {
+    const { d, p } = run([web()]);
+    const status: StoredStatus = { resources: {} };
+    recordConditions(status, { desired: d, plan: p, result: allDone(p), now: t0 });
+    const box = observedAfter(p);
+    const removedByHand = { ...box, containers: [] };
+    const r = run([web()], removedByHand);
+    const events = recordConditions(status, { desired: r.d, plan: r.p, result: allDone(r.p), now: t0 });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['drift.corrected'],
+    );
+  });
+
+  it('a failed resource backs off (Stalled) and the others are Ready; a blocked one is not Ready', () => {
+    const { d, p } = run();
+    const status: StoredStatus = { resources: {} };
+    const result: ApplyResult = {
+      ok: false,
+      caddyWrites: 0,
+      results: p.actions.map((a) => ({
+        address: a.address,
+        status: a.address === 'container/hiy-web' ? 'failed' : a.resource === 'port/db' ? 'done' : 'skipped',
+        ...(a.address === 'container/hiy-web' ? { error: 'health check failed; rolled back' } : {}),
+      })),
+    };
+    const events = recordConditions(status, { desired: d, plan: p, result, now: t0 });
+    const rec = status.resources['port/web']!;
+    assert.deepEqual(conds(status, 'port/web'), {
+      Ready: 'False/ApplyFailed',
+      Reconciling: 'False/Idle',
+      Stalled: 'True/BackingOff',
+    });
+    assert.equal(rec.backoff?.failures, 1);
+    assert.equal(rec.backoff?.retryAt, '2026-01-01T00:00:10.000Z');
+    assert.match(getCondition(rec, 'Stalled')!.message, /next retry at 2026-01-01T00:00:10.000Z/);
+    const failed = events.find((e) => e.type === 'resource.failed');
+    assert.equal(failed?.data?.rolledBack, true);
+    assert.equal(conds(status, 'port/db').Ready, 'True/Applied');
+  });
+
+  it('a deferred resource stays Stalled and keeps its backoff and last attempt', () => {
+    const { d, p } = run([web('2')]);
+    const b = recordFailure(undefined, { fingerprint: 'x', commit: 'old', now: t0 });
+    const status: StoredStatus = { resources: { 'port/web': { backoff: b, lastAttemptedCommit: 'old' } } };
+    const events = recordConditions(status, {
+      desired: d,
+      plan: { ...p, actions: [] },
+      result: { ok: true, caddyWrites: 0, results: [] },
+      deferred: new Map([['port/web', b]]),
+      now: t0,
+    });
+    assert.deepEqual(events, []);
+    assert.deepEqual(conds(status, 'port/web'), {
+      Ready: 'False/BackingOff',
+      Reconciling: 'False/Deferred',
+      Stalled: 'True/BackingOff',
+    });
+    assert.equal(status.resources['port/web']!.lastAttemptedCommit, 'old');
+  });
+
+  it('a failed Caddy load does not back resources off (it is the box’s problem)', () => {
+    const { d, p } = run([web()]);
+    const status: StoredStatus = { resources: {} };
+    const result: ApplyResult = {
+      ok: false,
+      caddyWrites: 0,
+      results: p.actions.map((a) => ({
+        address: a.address,
+        status: a.kind === 'route.change' ? 'failed' : 'done',
+        ...(a.kind === 'route.change' ? { error: 'caddy: connection refused' } : {}),
+      })),
+    };
+    recordConditions(status, { desired: d, plan: p, result, now: t0 });
+    assert.equal(status.resources['port/web']!.backoff, undefined);
+    assert.deepEqual(conds(status, 'port/web').Stalled, 'False/Retrying');
+  });
+
+  it('keeps lastTransitionTime while a condition’s status does not change', () => {
+    const { d, p } = run([web()]);
+    const status: StoredStatus = { resources: {} };
+    recordConditions(status, { desired: d, plan: p, result: allDone(p), now: t0 });
+    const later = new Date(t0.getTime() + 60_000);
+    recordConditions(status, {
+      desired: d,
+      plan: { ...p, actions: [] },
+      result: allDone({ ...p, actions: [] }),
+      now: later,
+    });
+    assert.equal(getCondition(status.resources['port/web'], 'Ready')!.lastTransitionTime, t0.toISOString());
+  });
+});
