@@ -1,8 +1,5 @@
 // Executes a Plan step by step: one handler per action kind, phases in order, one Caddy load for all routes.
 import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
-import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
-import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
-import type { Prober } from '../drivers/probe/prober.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
 import {
   listSnapshots,
@@ -11,56 +8,16 @@ import {
   type SnapshotManifest,
   takeSnapshot,
 } from '../snapshots/snapshot.js';
-import { crashPoint, type Journal, type JournalEntry } from '../store/journal.js';
-import type { SecretSource } from '../store/secrets.js';
-import { type BuildSupport, buildImage } from './build.js';
-import type { ApplyListener } from './events.js';
+import { crashPoint, type JournalEntry } from '../store/journal.js';
+import { buildImage } from './build.js';
 import { waitHealthy } from './health.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
+import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
 /** Snapshots kept per volume after a successful upgrade. */
 export const SNAPSHOTS_KEPT = 5;
 
-/** Writes the files of a commit into a directory (for builds). */
-export type ExportCommit = (gitDir: string, commit: string, dest: string) => Promise<void>;
-
-export interface ApplyDeps {
-  podman: PodmanDriver;
-  caddy: CaddyDriver;
-  prober: Prober;
-  exportCommit: ExportCommit;
-  /** Caddy's config as observed with the plan; HIY's part is merged into it, the rest kept as it is. */
-  caddyConfig: CaddyConfig | null;
-  onEvent?: ApplyListener;
-  /** How many container actions run at once (default 4). */
-  concurrency?: number;
-  /** HIY's data directory: snapshots live under it. Without it, upgrades take no snapshot (unit tests only). */
-  dataDir?: string;
-  /** Volumes as observed with the plan (their mountpoints are needed to verify snapshots). */
-  volumes?: VolumeInfo[];
-  /** State repo commit being applied, recorded in snapshot manifests. */
-  stateCommit?: string;
-  /** Values of secretEnv (HIY's secret store); needed only by plans whose containers use secrets. */
-  secrets?: SecretSource;
-  /** Records each interruptible step before and after it, so a crash can be recovered (see recover.ts). */
-  journal?: Journal;
-  /** Generated Containerfiles for detected stacks and default build caps (see ./build.ts). */
-  build?: BuildSupport;
-}
-
-export interface ActionResult {
-  address: string;
-  status: 'done' | 'failed' | 'skipped';
-  error?: string;
-  ms?: number;
-}
-
-export interface ApplyResult {
-  ok: boolean;
-  results: ActionResult[];
-  /** Calls that wrote to Caddy (0 or 1). */
-  caddyWrites: number;
-}
+export type { ActionResult, ApplyDeps, ApplyResult, ExportCommit } from './types.js';
 
 export class ApplyError extends Error {
   readonly code = 'APPLY_FAILED';

@@ -5,17 +5,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBuild } from '../plan/types.js';
-import type { ApplyDeps } from './apply.js';
+import type { ApplyDeps } from './types.js';
 
-/** What builds need beyond Podman, wired by the composition root from src/build (apply never imports it). */
-export interface BuildSupport {
-  /** A Containerfile for a context that has none (a detected stack); throws when no stack is recognised. */
-  containerfileFor(contextDir: string): Promise<{ reason: string; text: string }>;
-  /** Caps used when the App sets no `resources`. */
-  caps: { memoryBytes?: number; cpus?: number };
-  /** Why there are no caps, when there are none. */
-  capsNote?: string;
-}
+export type { BuildSupport } from './types.js';
 
 /** Where the log of the build of `commit` of App `name` is kept: `<dataDir>/builds/NAME/COMMIT12.log`. */
 export function buildLogPath(dataDir: string, name: string, commit: string): string {

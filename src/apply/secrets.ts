@@ -3,7 +3,7 @@
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { LABEL_SECRETS } from '../plan/plan.js';
 import type { Action, ContainerCreate, ContainerReplace, Plan } from '../plan/types.js';
-import type { ApplyDeps } from './apply.js';
+import type { ApplyDeps } from './types.js';
 
 /** A secret the plan needs is missing from the store or changed since the plan was computed. */
 export class SecretChangedError extends Error {

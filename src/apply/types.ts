@@ -1,0 +1,58 @@
+// What applying a plan needs (its dependencies) and what it reports: shared by every action handler.
+import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
+import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
+import type { Journal } from '../store/journal.js';
+import type { SecretSource } from '../store/secrets.js';
+import type { ApplyListener } from './events.js';
+
+/** What builds need beyond Podman, wired by the composition root from src/push (apply never imports it). */
+export interface BuildSupport {
+  /** A Containerfile for a context that has none (a detected stack); throws when no stack is recognised. */
+  containerfileFor(contextDir: string): Promise<{ reason: string; text: string }>;
+  /** Caps used when the App sets no `resources`. */
+  caps: { memoryBytes?: number; cpus?: number };
+  /** Why there are no caps, when there are none. */
+  capsNote?: string;
+}
+
+/** Writes the files of a commit into a directory (for builds). */
+export type ExportCommit = (gitDir: string, commit: string, dest: string) => Promise<void>;
+
+export interface ApplyDeps {
+  podman: PodmanDriver;
+  caddy: CaddyDriver;
+  prober: Prober;
+  exportCommit: ExportCommit;
+  /** Caddy's config as observed with the plan; HIY's part is merged into it, the rest kept as it is. */
+  caddyConfig: CaddyConfig | null;
+  onEvent?: ApplyListener;
+  /** How many container actions run at once (default 4). */
+  concurrency?: number;
+  /** HIY's data directory: snapshots live under it. Without it, upgrades take no snapshot (unit tests only). */
+  dataDir?: string;
+  /** Volumes as observed with the plan (their mountpoints are needed to verify snapshots). */
+  volumes?: VolumeInfo[];
+  /** State repo commit being applied, recorded in snapshot manifests. */
+  stateCommit?: string;
+  /** Values of secretEnv (HIY's secret store); needed only by plans whose containers use secrets. */
+  secrets?: SecretSource;
+  /** Records each interruptible step before and after it, so a crash can be recovered (see recover.ts). */
+  journal?: Journal;
+  /** Generated Containerfiles for detected stacks and default build caps (see ./build.ts). */
+  build?: BuildSupport;
+}
+
+export interface ActionResult {
+  address: string;
+  status: 'done' | 'failed' | 'skipped';
+  error?: string;
+  ms?: number;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  results: ActionResult[];
+  /** Calls that wrote to Caddy (0 or 1). */
+  caddyWrites: number;
+}
