@@ -15,8 +15,8 @@ export const BUNDLE_DIR = join(ROOT, 'dist/bundle');
  * Builds the bundle into `outdir` (emptied first): `main.js`, one chunk per group of lazily imported modules
  * (each command's implementation, the drivers), and linked source maps pointing at src/.
  *
- * Every file lands directly in `outdir`, never deeper: src/build/self.ts finds bin/hiy.js at
- * `../../bin/hiy.js` from its own module, which holds for src/build/ and for dist/bundle/ alike.
+ * Every file lands directly in `outdir`, never deeper: src/push/self.ts finds bin/hiy.js at
+ * `../../bin/hiy.js` from its own module, which holds for src/push/ and for dist/bundle/ alike.
  */
 export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ metafile: true }>> {
   await rm(outdir, { recursive: true, force: true });

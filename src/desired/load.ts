@@ -24,7 +24,7 @@ export interface ResolveOptions {
   mirrorsDir?: string;
   /**
    * Commits to use instead of a branch head, keyed `gitDir + "\0" + branch`: a push being received is built
-   * and deployed before git moves the branch (src/build/receive.ts).
+   * and deployed before git moves the branch (src/push/receive.ts).
    */
   sourceOverrides?: ReadonlyMap<string, string>;
 }

@@ -47,7 +47,7 @@ export interface Engine {
   onLockWait?: (busy: LockBusyError) => void;
   /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
   onRecovery?: (recovery: Recovery) => void;
-  /** Containerfiles for detected stacks and build caps (src/build); without it only Containerfiles build. */
+  /** Containerfiles for detected stacks and build caps (src/push); without it only Containerfiles build. */
   build?: BuildSupport;
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;

@@ -1,4 +1,4 @@
-// What apply's image.build needs from src/build: a Containerfile for a detected stack, and the build caps.
+// What apply's image.build needs from src/push: a Containerfile for a detected stack, and the build caps.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BuildSettings } from './buildSettings.js';

@@ -13,7 +13,7 @@ export function selfCommand(env: NodeJS.ProcessEnv): string[] {
     }
     return argv as string[];
   }
-  // src/build/self.ts and the bundle's files (all directly in dist/bundle/, see scripts/build.ts) are both two
+  // src/push/self.ts and the bundle's files (all directly in dist/bundle/, see scripts/build.ts) are both two
   // levels below the package root.
   return [process.execPath, fileURLToPath(new URL('../../bin/hiy.js', import.meta.url))];
 }

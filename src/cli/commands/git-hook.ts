@@ -1,4 +1,4 @@
-// `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/build/receive.ts).
+// `hiy git-hook pre-receive|post-receive`: what the hooks of pushes through git-shell run (see src/push/receive.ts).
 import { isAbsolute, resolve } from 'node:path';
 import { parseRefUpdates, postReceive, preReceive } from '../../push/receive.js';
 import type { CommandRun } from '../command.js';
