@@ -36,6 +36,8 @@ export interface StatusView {
   stateErrors: number;
   resources: ResourceStatus[];
   retainedVolumes: string[];
+  /** The resource each retained volume belonged to (so a view can be narrowed to what a caller may see). */
+  retainedOwners: Record<string, string>;
 }
 
 /** Reads the state repo, the box and the stored status, and puts them side by side. */
@@ -88,5 +90,6 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
     stateErrors: desired.diagnostics.filter((d) => d.severity === 'error').length,
     resources,
     retainedVolumes: plan?.retained.map((r) => r.name) ?? [],
+    retainedOwners: Object.fromEntries((plan?.retained ?? []).map((r) => [r.name, r.resource])),
   };
 }

@@ -15,6 +15,7 @@ import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names
 import { ReleaseStore } from '../store/releases.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
+import { planVisibleTo, statusVisibleTo } from './visibility.js';
 
 export interface ApiContext {
   engine: Engine;
@@ -115,7 +116,15 @@ const routes: Route[] = [
     handler: async (ctx, req, res) => {
       const caller = await ctx.auth.authenticate(req);
       const view = await computeStatusView(ctx.engine);
-      sendJson(res, 200, { ...view, resources: view.resources.filter((r) => canView(caller, r.id)) });
+      if (isAllowed(caller.user, 'read', '*')) {
+        sendJson(res, 200, view);
+        return;
+      }
+      sendJson(
+        res,
+        200,
+        statusVisibleTo(view, (id) => canView(caller, id)),
+      );
     },
   },
   {
@@ -175,8 +184,11 @@ const routes: Route[] = [
         return;
       }
       // Someone granted a few apps sees their actions only, and not the whole proxy state.
-      const { proxy: _proxy, ...rest } = plan;
-      sendJson(res, 200, { ...rest, actions: plan.actions.filter((a) => canView(caller, a.resource)) });
+      sendJson(
+        res,
+        200,
+        planVisibleTo(plan, (id) => canView(caller, id)),
+      );
     },
   },
   {

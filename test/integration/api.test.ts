@@ -281,6 +281,27 @@ describe('HTTP API', () => {
     );
   });
 
+  it('whole-box reads show a partly granted user only their own retained volumes', async () => {
+    await h.commit({ 'scratch.yaml': webPort('scratch', 'scratch.test', { volume: true }) });
+    assert.equal((await h.hiy(['apply'])).code, 0);
+    await h.commit({ 'scratch.yaml': null });
+    const applied = await h.hiy(['apply']);
+    assert.equal(applied.code, 0, applied.err);
+    const alice = (await call('GET', '/api/v1/status', tokens.alice)).json();
+    const retained = alice.retainedVolumes.filter((v: string) => v.includes('scratch'));
+    assert.equal(retained.length, 1, JSON.stringify(alice.retainedVolumes));
+    const carol = (await call('GET', '/api/v1/status', tokens.carol)).json();
+    assert.deepEqual(carol.retainedVolumes, []);
+    assert.equal(carol.lastError, undefined);
+    await h.commit({ 'scratch.yaml': webPort('scratch', 'scratch.test', { volume: true }) });
+    await h.commit({ 'scratch.yaml': null });
+    const carolPlan = (await call('GET', '/api/v1/plan', tokens.carol)).json();
+    assert.deepEqual(carolPlan.retained, []);
+    assert.equal(carolPlan.proxy, undefined);
+    const alicePlan = (await call('GET', '/api/v1/plan', tokens.alice)).json();
+    assert.ok(alicePlan.retained.some((r: { resource: string }) => r.resource === 'port/scratch'));
+  });
+
   it('a revoked token is refused; no reply or audit line ever held the secret value', async () => {
     const id = JSON.parse((await h.hiy(['token', 'list', '--json'])).out).tokens.find(
       (t: { user: string }) => t.user === 'bob',

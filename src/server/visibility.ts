@@ -1,0 +1,42 @@
+// What a caller granted only some resources may see of whole-box answers (status, plan): theirs, nothing else.
+import type { StatusView } from '../engine/statusView.js';
+import { summarize } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+
+/** Whether the caller may view this resource id (`app/site`). */
+export type CanView = (resource: string) => boolean;
+
+/**
+ * The status view narrowed to the resources the caller may view: their rows and their retained volumes. The
+ * box-wide last error can name other resources, so it is left out (each row keeps its own error).
+ */
+export function statusVisibleTo(view: StatusView, canView: CanView): StatusView {
+  const retainedVolumes = view.retainedVolumes.filter((v) => {
+    const owner = view.retainedOwners[v];
+    return owner !== undefined && canView(owner);
+  });
+  const { lastError: _lastError, ...rest } = view;
+  return {
+    ...rest,
+    resources: view.resources.filter((r) => canView(r.id)),
+    retainedVolumes,
+    retainedOwners: Object.fromEntries(retainedVolumes.map((v) => [v, view.retainedOwners[v]!])),
+  };
+}
+
+/**
+ * A plan narrowed to the caller's resources: their actions, retained volumes and pins, a summary of those, and
+ * neither the whole proxy state nor the mass-delete note (both name resources the caller may not see).
+ */
+export function planVisibleTo(plan: Plan, canView: CanView): Omit<Plan, 'proxy' | 'massDelete'> {
+  const { proxy: _proxy, massDelete: _massDelete, ...rest } = plan;
+  const actions = plan.actions.filter((a) => canView(a.resource));
+  const pins = plan.pins?.filter((p) => canView(p.resource));
+  return {
+    ...rest,
+    actions,
+    retained: plan.retained.filter((r) => canView(r.resource)),
+    ...(pins ? { pins } : {}),
+    summary: summarize(actions),
+  };
+}

@@ -1,0 +1,61 @@
+// Whole-box answers narrowed to what a caller may view: rows, retained volumes, pins, summary. Pure.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StatusView } from '../../../src/engine/statusView.js';
+import type { Plan } from '../../../src/plan/types.js';
+import { planVisibleTo, statusVisibleTo } from '../../../src/server/visibility.js';
+
+const mine = (id: string) => id === 'app/blog';
+
+describe('visibility of whole-box reads', () => {
+  it('status keeps only the caller’s resources and retained volumes, and drops the box-wide error', () => {
+    const view = {
+      stateRepo: '/srv/state',
+      branch: 'main',
+      stateErrors: 0,
+      lastError: 'port/mail: failed to start',
+      resources: [{ id: 'app/blog' }, { id: 'port/mail' }],
+      retainedVolumes: ['hiy-blog-data', 'hiy-mail-spool', 'hiy-orphan'],
+      retainedOwners: { 'hiy-blog-data': 'app/blog', 'hiy-mail-spool': 'port/mail' },
+    } as unknown as StatusView;
+    const seen = statusVisibleTo(view, mine);
+    assert.deepEqual(
+      seen.resources.map((r) => r.id),
+      ['app/blog'],
+    );
+    assert.deepEqual(seen.retainedVolumes, ['hiy-blog-data']);
+    assert.deepEqual(seen.retainedOwners, { 'hiy-blog-data': 'app/blog' });
+    assert.equal(seen.lastError, undefined);
+  });
+
+  it('a plan keeps the caller’s actions, retained volumes and pins, with their summary, and no proxy state', () => {
+    const plan = {
+      actions: [
+        { resource: 'app/blog', change: 'update' },
+        { resource: 'port/mail', change: 'create' },
+        { resource: 'port/mail', change: 'delete' },
+      ],
+      retained: [
+        { name: 'hiy-blog-old', resource: 'app/blog', reason: 'removed' },
+        { name: 'hiy-mail-spool', resource: 'port/mail', reason: 'removed' },
+      ],
+      pins: [{ resource: 'port/mail', release: 2, ignoredCommit: 'abc', pinnedAt: 'now', state: 'pinned' }],
+      massDelete: { removing: ['port/mail'], managed: 2 },
+      proxy: { routes: [] },
+      summary: { create: 1, update: 1, replace: 0, delete: 1 },
+    } as unknown as Plan;
+    const seen = planVisibleTo(plan, mine);
+    assert.deepEqual(
+      seen.actions.map((a) => a.resource),
+      ['app/blog'],
+    );
+    assert.deepEqual(
+      seen.retained.map((r) => r.name),
+      ['hiy-blog-old'],
+    );
+    assert.deepEqual(seen.pins, []);
+    assert.deepEqual(seen.summary, { create: 0, update: 1, replace: 0, delete: 0 });
+    assert.equal('proxy' in seen, false);
+    assert.equal('massDelete' in seen, false);
+  });
+});
