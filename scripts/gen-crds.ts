@@ -1,9 +1,10 @@
-// Generates crds/<kind>.schema.json (JSON Schema for editors) from the zod schemas; `--check` only reports stale files.
+// Generates crds/<kind>.schema.json and the port contract's schema from the zod schemas; `--check` reports stale files.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Kind } from '../src/model/names.js';
+import { PORT_CONTRACT_VERSION, PORT_LABEL, PortDeclaration } from '../src/model/portContract.js';
 import { API_VERSION, KIND_SCHEMAS } from '../src/model/resources.js';
 
 /** Where the generated schemas live, relative to the project root. */
@@ -40,10 +41,32 @@ export function renderCrds(): Map<string, string> {
   return out;
 }
 
+/** The port contract's declaration schema (docs/ports.md): what a port image puts in its label. Pure. */
+export function renderPortContract(): Map<string, string> {
+  const generated = z.toJSONSchema(PortDeclaration, { io: 'input', target: 'draft-7' }) as Record<
+    string,
+    unknown
+  >;
+  const { $schema, ...rest } = generated;
+  const schema = {
+    $schema,
+    $id: `urn:hiy:port:${PORT_CONTRACT_VERSION}`,
+    title: `HIY port declaration (contract ${PORT_CONTRACT_VERSION})`,
+    description: `What a port image declares about itself, as JSON in its ${PORT_LABEL} label (docs/ports.md).`,
+    ...rest,
+  };
+  return new Map([['port-declaration.schema.json', `${JSON.stringify(schema, null, 2)}\n`]]);
+}
+
+/** Every generated file: the resource kinds' schemas and the port contract's. */
+function allGenerated(): Map<string, string> {
+  return new Map([...renderCrds(), ...renderPortContract()]);
+}
+
 /** Names of the files under dir whose content differs from what renderCrds gives (missing files included). */
 export async function staleCrds(dir: string): Promise<string[]> {
   const stale: string[] = [];
-  for (const [file, text] of renderCrds()) {
+  for (const [file, text] of allGenerated()) {
     const onDisk = await readFile(path.join(dir, file), 'utf8').catch(() => undefined);
     if (onDisk !== text) stale.push(path.join(CRDS_DIR, file));
   }
@@ -60,8 +83,8 @@ async function main(argv: string[]): Promise<number> {
     return stale.length > 0 ? 1 : 0;
   }
   await mkdir(dir, { recursive: true });
-  for (const [file, text] of renderCrds()) await writeFile(path.join(dir, file), text);
-  console.log(`wrote ${[...renderCrds().keys()].map((f) => path.join(CRDS_DIR, f)).join(', ')}`);
+  for (const [file, text] of allGenerated()) await writeFile(path.join(dir, file), text);
+  console.log(`wrote ${[...allGenerated().keys()].map((f) => path.join(CRDS_DIR, f)).join(', ')}`);
   return 0;
 }
 
