@@ -183,3 +183,24 @@ test('grants naming apps that do not exist are warnings', () => {
     },
   ]);
 });
+
+const scheduledPort = (name: string, snapshots: string, volumes = true) =>
+  `apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: ${name}\nspec:\n  image: nginx\n${
+    volumes ? '  volumes:\n    - { name: data, mountPath: /data }\n' : ''
+  }  snapshots:\n${snapshots}`;
+
+test('snapshot schedules: a bad cron at its position, and a warning for a schedule without volumes', () => {
+  const parsed = parseStateFiles([
+    {
+      path: 'a.yaml',
+      text: `${scheduledPort('db', '    schedule: "every night"\n')}---\n${scheduledPort('web', '    schedule: "0 3 * * *"\n', false)}`,
+    },
+  ]);
+  assert.deepEqual(parsed.diagnostics, []);
+  const ds = checkResources(parsed.resources).map(
+    (d) => `${d.file}:${d.line} ${d.severity} ${d.path} ${d.summary}`,
+  );
+  assert.equal(ds.length, 2);
+  assert.match(ds[0]!, /^a\.yaml:10 error spec\.snapshots\.schedule "every night" is not a cron expression/);
+  assert.match(ds[1]!, /warning spec\.snapshots snapshots are scheduled but the resource has no volumes/);
+});

@@ -14,6 +14,7 @@ import {
   renameArgv,
   rmArgv,
   runArgv,
+  SECRET_SHIM_SCRIPT,
   startArgv,
   stopArgv,
   volumeCreateArgv,
@@ -300,6 +301,44 @@ describe('volume export and import argv', () => {
       'import',
       'hiy-x-data',
       '/d/snap/archive.tar',
+    ]);
+  });
+});
+
+describe('secretEnv argv', () => {
+  test('runArgv mounts secrets as files and wraps the command in the shim; no value, no --env', () => {
+    const argv = runArgv(
+      {
+        name: 'hiy-web',
+        image: 'localhost/x:1',
+        labels: {},
+        env: { MODE: 'prod' },
+        secretEnv: [{ env: 'DB_PASSWORD', secret: 'hiy-web.DB_PASSWORD.0123456789abcdef' }],
+        args: ['-p', '80'],
+        volumes: [],
+        publish: [],
+        restart: 'no',
+        stopTimeoutSeconds: 1,
+      },
+      { shimBinary: '/bin/busybox', imageCommand: { entrypoint: ['/init'], cmd: ['--default'] } },
+    );
+    assert.deepEqual(argv.slice(argv.indexOf('--env')), [
+      '--env',
+      'MODE=prod',
+      '--secret',
+      'hiy-web.DB_PASSWORD.0123456789abcdef,type=mount,target=/run/secrets/hiy-env/DB_PASSWORD',
+      '-v',
+      '/bin/busybox:/run/hiy/busybox:ro',
+      '--entrypoint',
+      JSON.stringify(['/run/hiy/busybox', 'sh', '-c', SECRET_SHIM_SCRIPT, 'hiy-secrets']),
+      '--restart',
+      'no',
+      '--stop-timeout',
+      '1',
+      'localhost/x:1',
+      '/init',
+      '-p',
+      '80',
     ]);
   });
 });

@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { eventsCommand } from '../../../src/cli/commands/events.js';
-import type { CliDeps } from '../../../src/cli/context.js';
-import type { Settings } from '../../../src/model/settings.js';
-import { EventLog } from '../../../src/store/events.js';
+import { eventsCommand } from '../../../../src/cli/commands/events.js';
+import type { CliDeps } from '../../../../src/cli/context.js';
+import type { Settings } from '../../../../src/model/settings.js';
+import { EventLog } from '../../../../src/store/events.js';
 
 describe('hiy events --follow', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'hiy-events-'));
