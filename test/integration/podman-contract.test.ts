@@ -1,6 +1,6 @@
 // One contract for the Podman driver, run against real Podman (PodmanCli) and the in-memory FakePodman.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -181,6 +181,17 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    });
+
+    test("a volume's mountpoint is the host directory that holds its files", async () => {
+      const name = `${instance}-mounted`;
+      await driver.createVolume(name, owned);
+      await subject.putVolumeFiles(name, { 'a.txt': 'alpha', 'sub/b.txt': 'beta' });
+      const [vol] = (await driver.listVolumes(owned)).filter((v) => v.name === name);
+      assert.ok(vol, 'the volume is listed');
+      assert.equal(await readFile(join(vol.mountpoint, 'a.txt'), 'utf8'), 'alpha');
+      assert.equal(await readFile(join(vol.mountpoint, 'sub/b.txt'), 'utf8'), 'beta');
+      await driver.removeVolume(name);
     });
 
     test('a volume exported and imported into a new volume has the same files', async () => {

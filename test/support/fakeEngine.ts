@@ -7,17 +7,17 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { FakeCaddy } from '../../src/drivers/caddy/fake.js';
 import { IsomorphicGitReader } from '../../src/drivers/git/isomorphic.js';
+import { FakePodman } from '../../src/drivers/podman/fake.js';
 import type { Prober } from '../../src/drivers/probe/prober.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/model/settings.js';
-import { FakePodmanOnDisk } from './fakePodman.js';
 
 /** The images the fake Podman holds from the start (as if pulled). */
 export const FAKE_IMAGES = ['localhost/example/web:1', 'localhost/example/web:2', 'localhost/example/web:3'];
 
 export interface FakeWorld {
   engine: Engine;
-  podman: FakePodmanOnDisk;
+  podman: FakePodman;
   caddy: FakeCaddy;
   settings: Settings;
   stateDir: string;
@@ -54,7 +54,7 @@ export async function fakeEngine(opts: FakeEngineOptions = {}): Promise<FakeWorl
   const root = await mkdtemp(join(tmpdir(), 'hiy-unit-'));
   const stateDir = join(root, 'state');
   const dataDir = join(root, 'data');
-  const podman = new FakePodmanOnDisk(join(root, 'volumes'));
+  const podman = new FakePodman({ volumesRoot: join(root, 'volumes') });
   for (const image of FAKE_IMAGES) podman.addImage(image);
   const caddy = new FakeCaddy();
   const settings: Settings = {

@@ -1,6 +1,15 @@
 // An in-memory Podman held to the same contract tests as the real runner.
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
@@ -54,6 +63,12 @@ export function normalizeImageRef(ref: string): string {
  */
 export class FakePodman implements PodmanDriver {
   calls = 0;
+  /**
+   * Where volumes keep their files: `<volumesRoot>/<name>/_data` is each volume's mountpoint, a real directory
+   * as with Podman (snapshots count files there, a restore empties it). Default: one temp dir per process,
+   * removed when the process exits.
+   */
+  readonly volumesRoot: string;
   /** When true every call throws a PodmanError, as when the podman binary or its storage is unusable. */
   unreachable = false;
   /** Decides exec exit codes. */
@@ -62,9 +77,11 @@ export class FakePodman implements PodmanDriver {
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
-  /** Each volume's regular files by path relative to the volume root. */
-  private readonly volumeFiles = new Map<string, Map<string, Buffer>>();
   private clock = 1_700_000_000;
+
+  constructor(opts: { volumesRoot?: string } = {}) {
+    this.volumesRoot = opts.volumesRoot ?? mkdtempSync(join(processVolumesRoot(), 'podman-'));
+  }
 
   /** Makes an image exist, as if built or imported. */
   addImage(ref: string): void {
@@ -105,7 +122,7 @@ export class FakePodman implements PodmanDriver {
       );
     }
     this.volumes.delete(name);
-    this.volumeFiles.delete(name);
+    rmSync(join(this.volumesRoot, name), { recursive: true, force: true });
   }
 
   async runContainer(spec: RunSpec): Promise<string> {
@@ -222,52 +239,53 @@ export class FakePodman implements PodmanDriver {
     return env;
   }
 
+  /** Where a volume's files are on the host (its mountpoint). */
+  mountpoint(name: string): string {
+    return join(this.volumesRoot, name, '_data');
+  }
+
   /** Writes a file into a volume, as a container using it would (`sub/a.txt`, no leading slash). */
   writeVolumeFile(name: string, path: string, data: string | Buffer): void {
-    const files = this.volumeFiles.get(name);
-    if (!files) throw new Error(`fake: no volume ${name}`);
-    files.set(path, Buffer.from(data));
+    if (!this.volumes.has(name)) throw new Error(`fake: no volume ${name}`);
+    const file = join(this.mountpoint(name), path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, data);
   }
 
   /** A file of a volume, or undefined. */
   readVolumeFile(name: string, path: string): Buffer | undefined {
-    return this.volumeFiles.get(name)?.get(path);
+    if (!this.volumes.has(name)) return undefined;
+    try {
+      return readFileSync(join(this.mountpoint(name), path));
+    } catch {
+      return undefined;
+    }
   }
 
-  /** The volume's file paths, sorted. */
+  /** The volume's regular file paths, sorted. */
   listVolumeFiles(name: string): string[] {
-    return [...(this.volumeFiles.get(name)?.keys() ?? [])].sort();
+    if (!this.volumes.has(name)) return [];
+    const root = this.mountpoint(name);
+    return readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(root, join(e.parentPath ?? e.path, e.name)))
+      .sort();
   }
 
   /** Writes a real tar (with the system `tar`), so whatever reads the archive reads what Podman would give. */
   async exportVolume(name: string, file: string): Promise<void> {
     const argv = this.enter(['volume', 'export', name, '--output', file]);
-    const files = this.volumeFiles.get(name);
-    if (!files) fail(argv, 125, `no such volume ${name}`);
-    await withTempDir(async (dir) => {
-      for (const [path, data] of files) {
-        await mkdir(dirname(join(dir, path)), { recursive: true });
-        await writeFile(join(dir, path), data);
-      }
-      await execa('tar', ['-cf', file, '-C', dir, '.']);
-    });
+    if (!this.volumes.has(name)) fail(argv, 125, `no such volume ${name}`);
+    await execa('tar', ['-cf', file, '-C', this.mountpoint(name), '.']);
   }
 
+  /** Adds the archive's files to the volume (what it holds and the archive does not name is kept). */
   async importVolume(name: string, file: string): Promise<void> {
     const argv = this.enter(['volume', 'import', name, file]);
-    const files = this.volumeFiles.get(name);
-    if (!files) fail(argv, 125, `no such volume ${name}`);
+    if (!this.volumes.has(name)) fail(argv, 125, `no such volume ${name}`);
     await access(file).catch(() => fail(argv, 125, `open ${file}: no such file or directory`));
-    await withTempDir(async (dir) => {
-      const r = await execa('tar', ['-xf', file, '-C', dir], { reject: false });
-      if (r.exitCode !== 0) fail(argv, 125, `extracting ${file}: ${String(r.stderr).trim()}`);
-      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-      for (const e of entries) {
-        if (!e.isFile()) continue;
-        const abs = join(e.parentPath ?? e.path, e.name);
-        files.set(relative(dir, abs), await readFile(abs));
-      }
-    });
+    const r = await execa('tar', ['-xf', file, '-C', this.mountpoint(name)], { reject: false });
+    if (r.exitCode !== 0) fail(argv, 125, `extracting ${file}: ${String(r.stderr).trim()}`);
   }
 
   private enter(argv: string[]): string[] {
@@ -283,12 +301,8 @@ export class FakePodman implements PodmanDriver {
   }
 
   private addVolume(name: string, labels: Record<string, string>): void {
-    this.volumeFiles.set(name, new Map());
-    this.volumes.set(name, {
-      name,
-      labels: { ...labels },
-      mountpoint: `/var/lib/containers/storage/volumes/${name}/_data`,
-    });
+    mkdirSync(this.mountpoint(name), { recursive: true });
+    this.volumes.set(name, { name, labels: { ...labels }, mountpoint: this.mountpoint(name) });
   }
 
   private portConflict(ports: PortMapping[], self: FakeContainer | undefined): PortMapping | undefined {
@@ -330,15 +344,6 @@ function toPorts(spec: RunSpec): PortMapping[] {
     .sort(comparePorts);
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-fake-volume-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 function fail(argv: string[], exitCode: number, stderr: string): never {
   const op =
     argv[0] === 'volume' || argv[0] === 'image' || argv[0] === 'secret' ? `${argv[0]} ${argv[1]}` : argv[0];
@@ -347,4 +352,15 @@ function fail(argv: string[], exitCode: number, stderr: string): never {
     exitCode,
     stderr: `Error: ${stderr}`,
   });
+}
+
+let sharedRoot: string | undefined;
+
+/** One temp directory for the volumes of the FakePodmans of this process (a subdirectory each), removed at exit. */
+function processVolumesRoot(): string {
+  if (sharedRoot && existsSync(sharedRoot)) return sharedRoot;
+  const root = mkdtempSync(join(tmpdir(), 'hiy-fake-volumes-'));
+  sharedRoot = root;
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  return root;
 }

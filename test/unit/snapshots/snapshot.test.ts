@@ -5,6 +5,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { FakePodman } from '../../../src/drivers/podman/fake.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../../../src/model/labels.js';
 import {
   discardIncomplete,
@@ -17,11 +18,10 @@ import {
   takeSnapshot,
   verifySnapshot,
 } from '../../../src/snapshots/snapshot.js';
-import { FakePodmanOnDisk } from '../../support/fakePodman.js';
 
 describe('snapshots on the fake Podman', () => {
   let root: string;
-  let podman: FakePodmanOnDisk;
+  let podman: FakePodman;
   let deps: SnapshotDeps;
   let clock = Date.parse('2026-11-22T02:15:00Z');
   /** The first snapshot of `src`, intact. */
@@ -39,7 +39,7 @@ describe('snapshots on the fake Podman', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'hiy-unit-snapshots-'));
-    podman = new FakePodmanOnDisk(join(root, 'volumes'));
+    podman = new FakePodman({ volumesRoot: join(root, 'volumes') });
     deps = {
       podman,
       dataDir: join(root, 'data'),
