@@ -112,8 +112,8 @@ export const PortDeclaration = z.strictObject({
     .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string())
     .default({})
     .describe(
-      'Values linked resources receive as environment: ${host} (this resource on the instance network), ' +
-        '${env.NAME} and ${secret.NAME} (from this port; secrets stay secrets).',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${…} are the contract's own placeholders
+      'Values linked resources receive as environment: ${host} (this resource on the instance network), ${env.NAME} and ${secret.NAME} (from this port; secrets stay secrets).',
     ),
 });
 
