@@ -429,6 +429,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const h of handles) await h.stop().catch(() => undefined);
     for (const h of pluginHandles.reverse()) await h.stop().catch(() => undefined);
     snapshots?.stop();
+    // No daemon.json of a daemon that never ran (a busy --api-addr, say): tools would look for it.
+    await rm(runtimeFile, { force: true });
     await pidFile.release();
     throw err;
   }
