@@ -1,6 +1,6 @@
 // Holds HIY's default listen addresses (API, Caddy admin, HTTP, HTTPS) for a whole test or benchmark run, so
 // that a test binding one fails at once and one connecting to one is reported; a running `make demo` holds them anyway.
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 
 /** A default address of HIY or Caddy that no test may use: tests take free loopback ports (test/support). */
 export interface DefaultAddress {
@@ -38,11 +38,13 @@ export async function holdDefaultPorts(addresses = DEFAULT_ADDRESSES): Promise<H
   const servers: Server[] = [];
   const held: DefaultAddress[] = [];
   const contacts: string[] = [];
+  const sockets = new Set<Socket>();
   for (const a of addresses) {
     const body = `${a.addr} is held for the test run: tests and benchmarks use free loopback ports, not ${a.setting}'s default\n`;
     const server = createServer((socket) => {
       contacts.push(a.addr);
-      socket.on('error', () => undefined);
+      sockets.add(socket);
+      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
       socket.end(
         `HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
@@ -71,7 +73,11 @@ export async function holdDefaultPorts(addresses = DEFAULT_ADDRESSES): Promise<H
         )
         .join('\n');
     },
-    release: () =>
-      Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
+    async release() {
+      // A server closes once its connections have; ref() so that its close callback runs even when nothing
+      // else keeps the loop alive.
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.ref().close(() => r()))));
+    },
   };
 }
