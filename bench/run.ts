@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
+import { holdDefaultPorts } from '../test/support/defaultPorts.js';
 import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
@@ -97,6 +98,10 @@ async function main(): Promise<number> {
   }
   installSignalCleanup();
   const ctx: BenchContext = { quick: values.quick, log: (m) => process.stderr.write(`${m}\n`) };
+  // As in the integration tests: a benchmark that binds a default address (a `make demo` may run) fails, and
+  // one that connects to one fails the run.
+  const ports = await holdDefaultPorts();
+  ctx.log(`bench: holding ${ports.held.map((a) => a.addr).join(', ') || 'no default address (all in use)'}`);
   const selected = Object.entries(BENCHMARKS).filter(([name]) => only.length === 0 || only.includes(name));
   const startedAt = new Date().toISOString();
   const results: Result[] = [];
@@ -112,6 +117,12 @@ async function main(): Promise<number> {
       }
     }
   });
+  await ports.release();
+  const contacted = ports.report();
+  if (contacted) {
+    process.stderr.write(`bench: ${contacted}\n`);
+    errors.push({ benchmark: 'default addresses', error: contacted });
+  }
   const info = await machine();
   process.stdout.write(`\n${table(results)}\n\n`);
   process.stdout.write(

@@ -63,11 +63,25 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   for _ in $(seq 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
 fi
 echo "demo: starting hiy daemon on $demo/state (log in $logfile)"
+logged=0
+[ -f "$logfile" ] && logged=$(wc -l <"$logfile")
 # Same detachment as Caddy above: its own session, none of this script's file descriptors.
 setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 --lite-mode --no-expose-wasm "$1/bin/hiy.js" daemon --state "$2"' \
   _ "$here" "$demo/state" >> "$logfile" 2>&1 < /dev/null
-for _ in $(seq 50); do [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && break; sleep 0.2; done
-[ -f "$pidfile" ] || { echo "demo: the daemon did not start; see $logfile" >&2; tail -n 20 "$logfile" >&2; exit 1; }
+# Started once it says so on stdout; a daemon that cannot start (its API address taken, say) says why in one line
+# that is not a JSON log line.
+started=no
+for _ in $(seq 150); do
+  new_lines="$(tail -n +"$((logged + 1))" "$logfile" 2>/dev/null || true)"
+  if grep -q '^hiy daemon: pid' <<<"$new_lines"; then started=yes; break; fi
+  grep -q '^\(error\|hiy\): ' <<<"$new_lines" && break
+  sleep 0.2
+done
+if [ "$started" != yes ]; then
+  echo "demo: the daemon did not start (log in $logfile):" >&2
+  tail -n +"$((logged + 1))" "$logfile" | grep -v '^{' | tail -n 5 | sed 's/^/  /' >&2
+  exit 1
+fi
 
 # Wait until the daemon has applied the head commit (the first start builds the App's image: minutes).
 head="$(git -C "$demo/state" rev-parse HEAD)"

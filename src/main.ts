@@ -53,7 +53,10 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
       binary: env.HIY_PODMAN ?? 'podman',
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',
     }),
-    caddy: new CaddyAdminClient({ adminUrl: settings.caddyAdmin }),
+    caddy: new CaddyAdminClient({
+      adminUrl: settings.caddyAdmin,
+      listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
+    }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
     exportCommit,

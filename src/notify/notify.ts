@@ -1,7 +1,7 @@
 // Notifications: controller events → the Notifier resources of the state repo (a JSON webhook or ntfy-style URL).
 import type { Logger } from 'pino';
 import { headResources } from '../desired/load.js';
-import { type FetchLike, nodeFetch } from '../drivers/http/fetch.js';
+import type { FetchLike } from '../drivers/http/fetch.js';
 import type { Engine } from '../engine/engine.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import type { NOTIFY_EVENTS, NotifierResource } from '../model/resources.js';
@@ -119,9 +119,10 @@ export function startNotifier(opts: {
   controller: Controller;
   engine: Pick<Engine, 'settings' | 'git'>;
   logger: Logger;
-  fetchImpl?: FetchLike;
+  /** How notifications are sent (the HTTP driver's fetch, given by whoever starts the notifier). */
+  fetchImpl: FetchLike;
 }): NotifierService {
-  const send = opts.fetchImpl ?? nodeFetch;
+  const send = opts.fetchImpl;
   let pending: Promise<unknown> = Promise.resolve();
   const unsubscribe = opts.controller.subscribe((e) => {
     const note = toNotification(e);

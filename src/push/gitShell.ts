@@ -1,9 +1,9 @@
 // What `hiy git-shell USER` decides before running git: who is asking, for which repository, with which grant.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { isAllowed, roleOn } from '../access/grants.js';
 import { type Access, appsUsingRepo } from '../access/stateAccess.js';
+import { initBareRepo } from '../drivers/git/mirror.js';
 import { shellQuote } from '../drivers/ssh/authorizedKeys.js';
 import { type GitRequest, STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { reposDir } from '../engine/engine.js';
@@ -68,9 +68,7 @@ export function authorize(
 
 /** Creates the bare repository of an App on its first push, with HEAD on the App's branch. */
 export async function createBareRepo(gitDir: string, branch: string): Promise<void> {
-  await mkdir(join(gitDir, '..'), { recursive: true });
-  await execa('git', ['init', '--bare', '--quiet', gitDir]);
-  await execa('git', ['-C', gitDir, 'symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+  await initBareRepo(gitDir, branch);
 }
 
 /**

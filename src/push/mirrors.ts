@@ -1,10 +1,10 @@
 // Push webhooks from GitHub, Gitea and Forgejo: HMAC-SHA256 signatures, replay protection by delivery id, and
 // the mirror of an App's URL source that a verified push fetches before the controller reconciles.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
+import { cloneMirror, GitCommandError, hasCommit, updateMirror } from '../drivers/git/mirror.js';
 import type { Engine } from '../engine/engine.js';
 import type { AppResource } from '../model/resources.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -130,8 +130,8 @@ export class DeliveryLog {
 /** A fetch of a mirror failed, or the pushed commit is not in it. */
 export class MirrorError extends Error {
   readonly code = 'MIRROR_FAILED';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'MirrorError';
   }
 }
@@ -147,36 +147,20 @@ export async function fetchMirror(
   commit?: string,
 ): Promise<string> {
   const dir = mirrorDir(join(dataDir, 'mirrors'), app);
-  const env = { GIT_TERMINAL_PROMPT: '0' };
   const exists = await readFile(join(dir, 'HEAD')).then(
     () => true,
     () => false,
   );
-  const run = async (args: string[]) => {
-    const r = await execa('git', args, { reject: false, env, stdin: 'ignore', timeout: 10 * 60_000 });
-    if (r.exitCode !== 0) {
-      const why =
-        String(r.stderr)
-          .split('\n')
-          .find((l) => l.trim()) ?? `exit ${r.exitCode}`;
-      throw new MirrorError(`fetching ${app}'s source failed: ${why}`);
-    }
-  };
-  if (exists) {
-    await run(['-C', dir, 'remote', 'set-url', 'origin', url]);
-    await run(['-C', dir, 'fetch', '--prune', 'origin']);
-  } else {
-    await mkdir(dirname(dir), { recursive: true });
-    const tmp = `${dir}.${process.pid}.tmp`;
-    await rm(tmp, { recursive: true, force: true });
-    await run(['clone', '--mirror', '--quiet', url, tmp]);
-    // A half-made clone never becomes the mirror the loader reads.
-    await execa('mv', ['-T', tmp, dir]);
+  try {
+    if (exists) await updateMirror(dir, url);
+    else await cloneMirror(url, dir);
+  } catch (err) {
+    if (err instanceof GitCommandError)
+      throw new MirrorError(`fetching ${app}'s source failed: ${err.message}`, { cause: err });
+    throw err;
   }
-  if (commit && /^[0-9a-f]{40}$/.test(commit) && !/^0+$/.test(commit)) {
-    const r = await execa('git', ['-C', dir, 'cat-file', '-e', `${commit}^{commit}`], { reject: false, env });
-    if (r.exitCode !== 0) throw new MirrorError(`${app}: pushed commit ${commit} is not in ${url}`);
-  }
+  if (commit && /^[0-9a-f]{40}$/.test(commit) && !/^0+$/.test(commit) && !(await hasCommit(dir, commit)))
+    throw new MirrorError(`${app}: pushed commit ${commit} is not in ${url}`);
   return dir;
 }
 

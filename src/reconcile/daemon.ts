@@ -3,11 +3,11 @@
 
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { watch } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
 import { processAlive } from '../drivers/process.js';
+import { watchDir } from '../drivers/watch/watch.js';
 import {
   type BackoffPolicy,
   type BackoffState,
@@ -110,7 +110,7 @@ async function claimPidFile(dataDir: string): Promise<{ path: string; release():
   throw new DaemonRunningError({ pid: 0, pidFile: path });
 }
 
-/** Delivers events other writers append to the log (watched with chokidar; duplicates are dropped by seq). */
+/** Delivers events other writers append to the log (watched; duplicates are dropped by seq). */
 function tailEventLog(
   events: EventLog,
   deliver: (list: ControllerEvent[]) => void,
@@ -118,8 +118,6 @@ function tailEventLog(
 ): TriggerHandle {
   let since = 0;
   let reading = Promise.resolve();
-  // The data directory, not the file: the log may not exist yet.
-  const watcher = watch(dirname(events.path), { ignoreInitial: true, depth: 0 });
   const readNow = () => {
     reading = reading
       .then(async () => {
@@ -129,7 +127,7 @@ function tailEventLog(
       })
       .catch(onError);
   };
-  // chokidar may fold close writes into one change: read once the burst is over (trailing, 100 ms).
+  // The watcher may fold close writes into one change: read once the burst is over (trailing, 100 ms).
   let timer: NodeJS.Timeout | undefined;
   const read = (path: string) => {
     if (path !== events.path) return;
@@ -139,7 +137,14 @@ function tailEventLog(
   void events.read({ limit: 1 }).then((l) => {
     since = l.at(-1)?.seq ?? 0;
   });
-  watcher.on('add', read).on('change', read).on('error', onError);
+  // The data directory, not the file: the log may not exist yet.
+  const watcher = watchDir(dirname(events.path), {
+    depth: 0,
+    onEvent: (event, path) => {
+      if (event === 'add' || event === 'change') read(path);
+    },
+    onError,
+  });
   return {
     async stop() {
       clearTimeout(timer);
@@ -429,6 +434,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const h of handles) await h.stop().catch(() => undefined);
     for (const h of pluginHandles.reverse()) await h.stop().catch(() => undefined);
     snapshots?.stop();
+    // No daemon.json of a daemon that never ran (a busy --api-addr, say): tools would look for it.
+    await rm(runtimeFile, { force: true });
     await pidFile.release();
     throw err;
   }

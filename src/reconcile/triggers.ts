@@ -1,10 +1,10 @@
-// Triggers only enqueue: a new commit on the state repo's branch (chokidar on its refs), a cron resync, and a
+// Triggers only enqueue: a new commit on the state repo's branch (a watch on its refs), a cron resync, and a
 // one-shot timer for the earliest backoff expiry. None of them decides anything about what a run does.
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
 import { CronJob, validateCronExpression } from 'cron';
 import type { GitReader } from '../drivers/git/types.js';
+import { watchDir } from '../drivers/watch/watch.js';
 
 /** A stoppable trigger. */
 export interface TriggerHandle {
@@ -88,12 +88,6 @@ export async function watchStateRepo(opts: RepoWatchOptions): Promise<TriggerHan
       return true;
     return rel.startsWith('refs/heads/') && !rel.endsWith('.lock');
   };
-  const watcher: FSWatcher = watch(dir, {
-    ignored: (p: string) => !allowed(p),
-    ignoreInitial: true,
-    persistent: true,
-    depth: 8,
-  });
   let timer: NodeJS.Timeout | undefined;
   let checking = Promise.resolve();
   const check = () => {
@@ -109,12 +103,16 @@ export async function watchStateRepo(opts: RepoWatchOptions): Promise<TriggerHan
       }
     });
   };
-  watcher.on('all', () => {
-    clearTimeout(timer);
-    timer = setTimeout(check, opts.debounceMs ?? 20);
+  const watcher = watchDir(dir, {
+    ignored: (p) => !allowed(p),
+    depth: 8,
+    onEvent: () => {
+      clearTimeout(timer);
+      timer = setTimeout(check, opts.debounceMs ?? 20);
+    },
+    onError: (err) => opts.onError?.(err),
   });
-  watcher.on('error', (err) => opts.onError?.(err));
-  await new Promise<void>((r) => watcher.once('ready', () => r()));
+  await watcher.ready;
   // A commit made between the first resolve and the watch being ready is not missed.
   check();
   return {

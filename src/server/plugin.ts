@@ -1,5 +1,6 @@
 // The HTTP API as a plug-in of `hiy daemon`: started once the daemon's controller exists, stopped before it.
 import type { Logger } from 'pino';
+import type { FetchLike } from '../drivers/http/fetch.js';
 import type { Engine } from '../engine/engine.js';
 import type { Controller } from '../model/events.js';
 import { startNotifier } from '../notify/notify.js';
@@ -16,15 +17,15 @@ export interface ApiPluginContext {
 
 /**
  * The plug-ins `hiy daemon` should start: the API with the webhook receiver on `--api-addr` / `HIY_API_ADDR`
- * (default loopback, `off` disables it), and the notifications of the state repo's Notifiers.
+ * (default loopback, `off` disables it), and the notifications of the state repo's Notifiers, sent with `fetch`.
  */
-export function issue5Plugins(addr: string | undefined) {
+export function issue5Plugins(addr: string | undefined, fetch: FetchLike) {
   return [
     apiPlugin(addr ?? DEFAULT_API_ADDR, (ctx) => [webhookHandler(ctx)]),
     {
       name: 'notify',
       async start(ctx: ApiPluginContext): Promise<{ stop(): Promise<void> }> {
-        const n = startNotifier(ctx);
+        const n = startNotifier({ ...ctx, fetchImpl: fetch });
         return {
           stop: async () => {
             n.stop();

@@ -37,6 +37,30 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** Why a listen failed, for the codes a user can act on; anything else shows node's own message. */
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is in use (another hiy daemon, or another program, listens there)',
+  EACCES: 'permission denied (ports below 1024 need root)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+};
+
+/** The API server could not listen on its address; the message names it and the settings that change it. */
+export class ListenError extends Error {
+  readonly code = 'LISTEN_FAILED';
+  constructor(
+    readonly data: { addr: string; errno?: string },
+    options?: { cause?: unknown },
+  ) {
+    const cause = options?.cause as NodeJS.ErrnoException | undefined;
+    const reason = (data.errno && LISTEN_REASONS[data.errno]) ?? cause?.message ?? 'unknown error';
+    super(
+      `the HTTP API cannot listen on ${data.addr}: ${reason}; give it another address with --api-addr ADDR (or HIY_API_ADDR=ADDR, e.g. 127.0.0.1:0 for any free port), or run without it: HIY_API_ADDR=off`,
+      options,
+    );
+    this.name = 'ListenError';
+  }
+}
+
 /** Splits `HOST:PORT` / `[V6]:PORT` / `:PORT` (all addresses). */
 export function parseListenAddr(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
@@ -49,6 +73,8 @@ export function parseListenAddr(addr: string): { host: string; port: number } {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { engine, controller } = opts;
   const logger = opts.logger ?? engine.logger;
+  const addr = opts.addr ?? DEFAULT_API_ADDR;
+  const { host, port } = parseListenAddr(addr);
   const stored = await new StatusStore(engine.settings.dataDir).read();
   const metrics = new Metrics(stored.lastAppliedAt);
   const unsubscribe = controller.subscribe((e) => metrics.observe(e));
@@ -93,14 +119,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       sendError(res, new HttpError(500, 'INTERNAL', `internal error: ${(err as Error).message}`));
     }
   });
-  const { host, port } = parseListenAddr(opts.addr ?? DEFAULT_API_ADDR);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    unsubscribe();
+    throw new ListenError({ addr, errno: (err as NodeJS.ErrnoException).code }, { cause: err });
+  }
   const bound = server.address() as AddressInfo;
   const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   logger.info({ addr: `${shown}:${bound.port}` }, 'API listening');

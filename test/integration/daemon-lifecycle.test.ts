@@ -109,6 +109,10 @@ describe('hiy daemon process lifecycle', () => {
     const info = JSON.parse(await readFile(join(h.dataDir, 'daemon.json'), 'utf8'));
     assert.equal(info.pid, p.child.pid);
     assert.equal(info.resync, '*/5 * * * * *');
+    // The harness's HIY_API_ADDR=127.0.0.1:0: a free port, announced as bound, never the default 7070.
+    assert.match(info.endpoints.api, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(new URL(info.endpoints.api).port, '7070');
+    assert.equal((await fetch(`${info.endpoints.api}/healthz`)).status, 200);
     p.child.kill('SIGINT');
     assert.equal(await p.exited, 0, p.out());
   });

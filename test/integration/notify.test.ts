@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import pino from 'pino';
 import { settingsFrom } from '../../src/cli/config.js';
+import { nodeFetch } from '../../src/drivers/http/fetch.js';
 import { realEngine } from '../../src/main.js';
 import { type NotifierService, startNotifier } from '../../src/notify/notify.js';
 import { TestController } from '../support/controller.js';
@@ -63,7 +64,7 @@ spec:
     await h.commit({ 'notifiers.yaml': notifiers() });
     const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
     controller = new TestController(engine);
-    notifier = startNotifier({ controller, engine, logger: pino({ level: 'silent' }) });
+    notifier = startNotifier({ controller, engine, logger: pino({ level: 'silent' }), fetchImpl: nodeFetch });
   });
 
   after(async () => {

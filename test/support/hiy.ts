@@ -13,6 +13,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import { LOCK_WAIT_MS, realEngine } from '../../src/main.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
 import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
+import { freePort } from './ports.js';
 
 export interface CliRun {
   code: number;
@@ -28,6 +29,11 @@ export interface Harness {
   dataDir: string;
   stateDir: string;
   root: string;
+  /**
+   * The settings of this HIY as HIY_* variables. Every listener gets a free loopback address, never a default
+   * (tests run while the defaults are held, see ./defaultPorts.ts): Caddy's admin API and HTTP server, an HTTPS
+   * address, and `HIY_API_ADDR=127.0.0.1:0` (a daemon picks a free port and names it in DATA_DIR/daemon.json).
+   */
   env: NodeJS.ProcessEnv;
   /**
    * Runs `hiy ARGS` in-process with the real drivers; `wrapPodman` may put a test double around one step of
@@ -100,6 +106,7 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
   const stateDir = join(root, 'state');
   const dataDir = join(root, 'data');
   await makeRepo(stateDir, { 'README.md': 'state repo\n', ...initial });
+  const httpsPort = await freePort();
   const caddy = await startCaddy();
   const env: NodeJS.ProcessEnv = {
     HIY_STATE: stateDir,
@@ -108,6 +115,8 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
     HIY_INSTANCE: instance,
     HIY_TLS: 'off',
     HIY_HTTP_ADDR: `127.0.0.1:${caddy.httpPort}`,
+    HIY_HTTPS_ADDR: `127.0.0.1:${httpsPort}`,
+    HIY_API_ADDR: '127.0.0.1:0',
     HIY_LOG_LEVEL: 'silent',
   };
   const harness: Harness = {

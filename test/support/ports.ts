@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
+    // Not unref'd: with nothing else keeping the loop alive, an unref'd server's close callback would never run.
     const srv = createServer();
-    srv.unref();
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();

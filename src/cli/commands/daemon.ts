@@ -1,4 +1,5 @@
 // `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
+import { nodeFetch } from '../../drivers/http/fetch.js';
 import type { Settings } from '../../model/settings.js';
 import {
   CronExpressionError,
@@ -18,7 +19,7 @@ import { onTermination } from '../signals.js';
  * driven by its own flags such as --api-addr). Each gets the Controller and may announce its URL.
  */
 export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): DaemonPlugin[] {
-  return issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR) as DaemonPlugin[];
+  return issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[];
 }
 
 export interface DaemonCommandOptions {

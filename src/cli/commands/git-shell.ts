@@ -1,22 +1,14 @@
 // `hiy git-shell USER`: the forced command of every HIY ssh key. Runs git-receive-pack / git-upload-pack on one
 // allowed repository, after checking the request and the user's grant; refuses everything else in one line.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../access/audit.js';
+import { runGitService } from '../../drivers/git/service.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
 import { selfCommand, settingsEnv } from '../../push/self.js';
 import type { CommandRun } from '../command.js';
 import { EXIT } from '../context.js';
-
-function runGit(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', argv, { stdio: 'inherit', env });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
 
 export const run: CommandRun = async (deps, settings, ctx) => {
   const refuse = (message: string) => {
@@ -76,5 +68,5 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     HIY_PUSH_GIT_DIR: decision.gitDir,
   };
   const service = request.service === 'git-receive-pack' ? 'receive-pack' : 'upload-pack';
-  return runGit([...config, service, decision.gitDir], env);
+  return runGitService([...config, service, decision.gitDir], env);
 };

@@ -1,6 +1,6 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
-import { type CaddyConfig, type CaddyDriver, CaddyError } from './types.js';
+import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
 
 /** Options of the admin API client. */
 export interface CaddyAdminClientOptions {
@@ -10,6 +10,11 @@ export interface CaddyAdminClientOptions {
   timeoutMs?: number;
   /** Injected for tests; nodeFetch (node:http) by default. */
   fetch?: FetchLike;
+  /**
+   * The listen addresses HIY puts into Caddy's config, each with the setting that changes it (`:80` →
+   * `HIY_HTTP_ADDR`): a load Caddy refuses because one cannot be bound names that setting.
+   */
+  listenSettings?: Record<string, string>;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -21,11 +26,13 @@ export class CaddyAdminClient implements CaddyDriver {
   readonly adminUrl: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchLike;
+  private readonly listenSettings: Record<string, string>;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchFn = opts.fetch ?? nodeFetch;
+    this.listenSettings = opts.listenSettings ?? {};
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -100,6 +107,23 @@ export class CaddyAdminClient implements CaddyDriver {
       );
     }
     if (!res.ok) {
+      const listen = bindFailure(caddyErrorText(text));
+      if (listen) {
+        const setting = this.listenSettings[listen.addr];
+        const change = setting
+          ? `set ${setting} to another address`
+          : 'change the listen address that uses it';
+        throw new CaddyListenError(
+          `Caddy cannot listen on ${listen.addr}${setting ? ` (${setting})` : ''}: ${listen.reason}; ${change} (Caddy keeps running its previous config)`,
+          {
+            url: this.adminUrl,
+            status: res.status,
+            body: text.slice(0, 4000),
+            addr: listen.addr,
+            ...(setting ? { setting } : {}),
+          },
+        );
+      }
       throw new CaddyError(
         `Caddy's admin API at ${this.adminUrl} refused ${what} (HTTP ${res.status}): ${caddyErrorText(text)}`,
         { url: this.adminUrl, status: res.status, body: text.slice(0, 4000) },
@@ -120,6 +144,24 @@ function caddyErrorText(body: string): string {
     // not JSON: fall through
   }
   return body.trim().slice(0, 500) || '(empty answer)';
+}
+
+/** Why Caddy could not bind, from its error's `bind: …` suffix (Go's syscall messages). */
+const BIND_REASONS: Record<string, string> = {
+  'address already in use': 'the address is in use by another program',
+  'permission denied': 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE for Caddy)',
+  'cannot assign requested address': 'this machine has no such address',
+};
+
+/**
+ * The address a server could not bind, as configured: Caddy answers such a load with `… listening on ADDR: listen
+ * tcp HOST:PORT: bind: address already in use`.
+ */
+export function bindFailure(message: string): { addr: string; reason: string } | undefined {
+  const m = /listening on (\S+?): listen \S+ \S+: bind: ([a-z ]+)/.exec(message);
+  if (!m) return undefined;
+  const addr = m[1]!.replace(/^tcp\//, '');
+  return { addr, reason: BIND_REASONS[m[2]!.trim()] ?? `bind: ${m[2]!.trim()}` };
 }
 
 const REASONS: Record<string, string> = {

@@ -2,7 +2,7 @@
 
 /** Every failure talking to Caddy's admin API. */
 export class CaddyError extends Error {
-  readonly code = 'CADDY_FAILED';
+  readonly code: string = 'CADDY_FAILED';
   constructor(
     message: string,
     readonly data: { url: string; status?: number; body?: string },
@@ -10,6 +10,21 @@ export class CaddyError extends Error {
   ) {
     super(message, options);
     this.name = 'CaddyError';
+  }
+}
+
+/**
+ * Caddy refused a config because one of its servers cannot listen (the address is in use, a privileged port, an
+ * address this machine lacks): `addr` as configured, and the setting that changes it when HIY configured it.
+ */
+export class CaddyListenError extends CaddyError {
+  override readonly code = 'CADDY_LISTEN_FAILED';
+  constructor(
+    message: string,
+    override readonly data: { url: string; status: number; body: string; addr: string; setting?: string },
+  ) {
+    super(message, data);
+    this.name = 'CaddyListenError';
   }
 }
 
