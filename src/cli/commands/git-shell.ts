@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLog } from '../../access/audit.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
 import { selfCommand, settingsEnv } from '../../push/self.js';
@@ -49,7 +48,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const detail = [decision.ok ? undefined : decision.message, from && `from ${from}`]
     .filter(Boolean)
     .join('; ');
-  await new AuditLog(settings.dataDir)
+  await engine.stores.audit
     .append({
       actor: user,
       via: 'ssh',

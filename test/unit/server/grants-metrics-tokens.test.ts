@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hasAnyRole, isAllowed, roleOn } from '../../../src/access/grants.js';
-import { TokenStore } from '../../../src/access/tokens.js';
 import type { UserResource } from '../../../src/model/resources.js';
 import { Metrics } from '../../../src/server/metrics.js';
 import { parseListenAddr } from '../../../src/server/server.js';
+import { TokenStore } from '../../../src/store/tokens.js';
 
 const user = (grants: UserResource['spec']['grants']): UserResource => ({
   apiVersion: 'hiy/v1',
