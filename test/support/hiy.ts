@@ -14,6 +14,7 @@ import { LOCK_WAIT_MS, realEngine } from '../../src/main.js';
 import { openStores, type Stores } from '../../src/store/index.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
 import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
+import { freePort } from './ports.js';
 
 export interface CliRun {
   code: number;
@@ -111,6 +112,8 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
     HIY_INSTANCE: instance,
     HIY_TLS: 'off',
     HIY_HTTP_ADDR: `127.0.0.1:${caddy.httpPort}`,
+    // A daemon started from the harness listens on a free port, never the default 7070 (another HIY may have it).
+    HIY_API_ADDR: `127.0.0.1:${await freePort()}`,
     HIY_LOG_LEVEL: 'silent',
   };
   const harness: Harness = {
