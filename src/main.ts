@@ -9,16 +9,18 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober] = await Promise.all([
-    import('pino'),
-    import('./push/buildSettings.js'),
-    import('./push/buildSupport.js'),
-    import('./drivers/caddy/client.js'),
-    import('./drivers/git/checkout.js'),
-    import('./drivers/git/isomorphic.js'),
-    import('./drivers/podman/runner.js'),
-    import('./drivers/probe/prober.js'),
-  ]);
+  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores] =
+    await Promise.all([
+      import('pino'),
+      import('./push/buildSettings.js'),
+      import('./push/buildSupport.js'),
+      import('./drivers/caddy/client.js'),
+      import('./drivers/git/checkout.js'),
+      import('./drivers/git/isomorphic.js'),
+      import('./drivers/podman/runner.js'),
+      import('./drivers/probe/prober.js'),
+      import('./store/index.js'),
+    ]);
   return {
     pino: pino.default,
     buildSettingsFrom: buildSettings.buildSettingsFrom,
@@ -28,10 +30,11 @@ async function loadDrivers() {
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
     networkProber: prober.networkProber,
+    openStores: stores.openStores,
   };
 }
 
-/** Builds an engine with the real drivers for the given settings. */
+/** Builds an engine with the real drivers and the data directory's stores (opened here, once) for the settings. */
 export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
   const {
     pino,
@@ -42,6 +45,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     IsomorphicGitReader,
     PodmanCli,
     networkProber,
+    openStores,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -61,6 +65,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     prober: networkProber,
     exportCommit,
     logger,
+    stores: openStores(settings.dataDir, { env }),
     build: buildSupport(buildSettingsFrom(env)),
   };
 }

@@ -1,10 +1,11 @@
 // The image.build action: export the commit, find its Containerfile (or generate one for a detected stack),
 // podman build with CPU/memory caps, stream every line, and keep the build log per release.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageBuild } from '../plan/types.js';
+import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
 import type { ApplyDeps } from './types.js';
 
 export type { BuildSupport } from './types.js';
@@ -64,6 +65,13 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
     const path = buildLogPath(deps.dataDir, name, action.source.commit);
     await mkdir(join(deps.dataDir, 'builds', name), { recursive: true });
     log = createWriteStream(path);
+    // A log that cannot be written (a full disk) is not a failed build: say so once, naming the file, and
+    // build on without it (an unhandled stream error would end the whole process).
+    log.on('error', (err) => {
+      log = undefined;
+      const message = `${new FileWriteError(path, err).message}; building without the build log`;
+      deps.onEvent?.({ type: 'action.progress', action, message });
+    });
   }
   const say = (line: string, progress = false) => {
     log?.write(`${line}\n`);
@@ -109,7 +117,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
         throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
       }
       file = join(dir, 'Containerfile.generated');
-      await writeFile(file, generated.text);
+      await writeFileAtomic(file, generated.text);
       say(`no Containerfile: detected ${generated.reason}`, true);
       for (const line of generated.text.trimEnd().split('\n')) say(`  ${line}`);
     }
@@ -124,7 +132,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
     const labelled = withLabelInstruction(await readFile(file, 'utf8'), labels);
     if (labelled !== undefined) {
       file = join(dir, 'Containerfile.hiy');
-      await writeFile(file, labelled);
+      await writeFileAtomic(file, labelled);
       labels = {};
     }
     await deps.podman.buildImage(

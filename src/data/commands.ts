@@ -13,8 +13,6 @@ import {
   type SnapshotReason,
   takeSnapshot,
 } from '../snapshots/snapshot.js';
-import { Journal } from '../store/journal.js';
-import { StatusStore } from '../store/status.js';
 
 /** A data command that cannot be done as asked; nothing was changed. */
 export class DataCommandError extends Error {
@@ -87,7 +85,7 @@ async function withStopped<T>(
   onStep?: (message: string) => void,
 ): Promise<T> {
   const running = containers.filter(isRunning);
-  const journal = new Journal(engine.settings.dataDir);
+  const { journal } = engine.stores;
   const id = journal.nextId('stopped');
   if (running.length > 0)
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
@@ -122,8 +120,7 @@ export async function createSnapshots(
     const own = volumes.filter((v) => v.labels[LABEL_RESOURCE] === id);
     if (own.length === 0) throw new DataCommandError(`${id} has no volumes to snapshot`);
     const mine = containers.filter((c) => c.labels[LABEL_RESOURCE] === id);
-    const stateCommit = (await new StatusStore(engine.settings.dataDir).read()).resources[id]
-      ?.lastAppliedCommit;
+    const stateCommit = (await engine.stores.status.read()).resources[id]?.lastAppliedCommit;
     return withStopped(
       engine,
       mine,
@@ -200,7 +197,7 @@ export async function restoreFromSnapshot(
       users,
       async () => {
         onStep?.(`restoring ${snapshot.volume}/${snapshot.id} into ${target}`);
-        const journal = new Journal(engine.settings.dataDir);
+        const { journal } = engine.stores;
         const step = {
           id: journal.nextId('restore'),
           kind: 'restore' as const,

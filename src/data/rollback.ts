@@ -17,9 +17,8 @@ import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { listSnapshots } from '../snapshots/snapshot.js';
-import { EventLog } from '../store/events.js';
-import { type Pin, PinStore } from '../store/pins.js';
-import { type Release, ReleaseStore } from '../store/releases.js';
+import type { Pin } from '../store/pins.js';
+import type { Release } from '../store/releases.js';
 
 /** A rollback that cannot be done as asked; nothing was changed. */
 export class RollbackError extends Error {
@@ -101,7 +100,7 @@ export async function rollback(
     const [loaded, observed, pins] = await Promise.all([
       loadDesired(engine),
       observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-      new PinStore(engine.settings.dataDir).read(),
+      engine.stores.pins.read(),
     ]);
     if (!loaded.state) throw new StateRepoInvalidError(loaded.diagnostics);
     const stateRepo = loaded.state;
@@ -109,7 +108,7 @@ export async function rollback(
       req.name,
       stateRepo.workloads.map((w) => w.id),
     );
-    const releases = await new ReleaseStore(engine.settings.dataDir).list(id);
+    const releases = await engine.stores.releases.list(id);
     const current = releases.at(-1);
     if (!current) throw new RollbackError(`${id} has no releases yet; nothing to roll back to`);
     const targetNumber = req.to ?? current.number - 1;
@@ -162,9 +161,9 @@ export async function rollback(
       cause: 'rollback',
       rolledBackTo: target.number,
     });
-    if (result.ok) await new PinStore(engine.settings.dataDir).set(pin);
+    if (result.ok) await engine.stores.pins.set(pin);
     // Under the lock, like every writer of the event log; the daemon tails it to its subscribers.
-    await new EventLog(engine.settings.dataDir).append([
+    await engine.stores.events.append([
       {
         type: result.ok ? 'rollback.finished' : 'resource.failed',
         resource: id,
@@ -181,7 +180,7 @@ export async function rollback(
 /** `hiy unpin`: the state repo's version of the resource applies again at the next apply. */
 export async function unpin(engine: Engine, name: string): Promise<Pin | undefined> {
   return withApplyLock(engine, async () => {
-    const store = new PinStore(engine.settings.dataDir);
+    const store = engine.stores.pins;
     const pins = await store.read();
     const id = resolveWorkloadName(name, Object.keys(pins));
     if (!id) return undefined;

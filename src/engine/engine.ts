@@ -23,12 +23,9 @@ import type { ObservedState } from '../observed/types.js';
 import { applyPins } from '../plan/pins.js';
 import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import { EventLog } from '../store/events.js';
-import { Journal } from '../store/journal.js';
-import { type Pin, PinStore } from '../store/pins.js';
-import { type Release, ReleaseStore } from '../store/releases.js';
-import { SecretStore } from '../store/secrets.js';
-import { StatusStore } from '../store/status.js';
+import type { Stores } from '../store/index.js';
+import type { Pin } from '../store/pins.js';
+import type { Release } from '../store/releases.js';
 import type { BackoffPolicy, BackoffState } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
 
@@ -41,6 +38,8 @@ export interface Engine {
   prober: Prober;
   exportCommit: ExportCommit;
   logger: Logger;
+  /** The data directory's stores, opened once by the composition root (`openStores(settings.dataDir)`). */
+  stores: Stores;
   /** How long commands wait for the apply lock held by another run, e.g. the daemon's (default 0: fail at once). */
   lockWaitMs?: number;
   /** Told once when a command starts waiting for the apply lock. */
@@ -136,7 +135,7 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   const [result, observed, stored] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    new PinStore(engine.settings.dataDir).read(),
+    engine.stores.pins.read(),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
   const pins = { ...stored, ...opts.pins };
@@ -159,11 +158,7 @@ export async function secretDigestsFor(
   pins: Record<string, Pin> = {},
 ): Promise<Record<string, string>> {
   const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
-  const { digests, diagnostics } = await digestSecrets(
-    workloads,
-    stateRepo.resources,
-    new SecretStore(engine.settings.dataDir),
-  );
+  const { digests, diagnostics } = await digestSecrets(workloads, stateRepo.resources, engine.stores.secrets);
   if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
   return digests;
 }
@@ -212,7 +207,7 @@ export async function withApplyLock<T>(engine: Engine, fn: () => Promise<T>): Pr
       podman: engine.podman,
       dataDir: engine.settings.dataDir,
       instance: engine.settings.instance,
-      journal: new Journal(engine.settings.dataDir),
+      journal: engine.stores.journal,
     });
     for (const step of recovery.steps) engine.logger.warn({ step }, 'recovered an interrupted step');
     if (recovery.discardedSnapshots.length)
@@ -244,7 +239,7 @@ export async function applyAndRecord(
   onEvent?: ApplyListener,
   opts: RecordOptions = {},
 ): Promise<ApplyResult> {
-  const store = new StatusStore(engine.settings.dataDir);
+  const store = engine.stores.status;
   const { plan } = planned;
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
   if (plan.actions.length > 0) {
@@ -263,8 +258,8 @@ export async function applyAndRecord(
         dataDir: engine.settings.dataDir,
         volumes: planned.observed.volumes,
         stateCommit: plan.commit,
-        journal: new Journal(engine.settings.dataDir),
-        secrets: new SecretStore(engine.settings.dataDir),
+        journal: engine.stores.journal,
+        secrets: engine.stores.secrets,
         build: engine.build,
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
@@ -303,7 +298,7 @@ export async function applyAndRecord(
     }
     status.resources[w.id] = rec;
   }
-  const releases = new ReleaseStore(engine.settings.dataDir);
+  const releases = engine.stores.releases;
   const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
   const workloads = new Map(planned.desired.workloads.map((w) => [w.id as string, w]));
   for (const a of plan.actions) {
@@ -349,11 +344,11 @@ export async function applyAndRecord(
   });
   await store.write(status);
   // Appended under the apply lock (the caller holds it), which orders writers across processes.
-  const events = await new EventLog(engine.settings.dataDir).append(drafts);
+  const events = await engine.stores.events.append(drafts);
   opts.onRecorded?.(events);
   const lifted = (plan.pins ?? []).filter((p) => p.state === 'lifted' && inScope(p.resource));
   if (lifted.length > 0) {
-    await new PinStore(engine.settings.dataDir).remove(lifted.map((p) => p.resource));
+    await engine.stores.pins.remove(lifted.map((p) => p.resource));
     engine.logger.info({ resources: lifted.map((p) => p.resource) }, 'pins lifted by state repo changes');
   }
   if (!scope) {

@@ -3,8 +3,6 @@
 import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
-import { PinStore } from '../store/pins.js';
-import { StatusStore } from '../store/status.js';
 import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
 
 export interface ResourceStatus {
@@ -45,8 +43,8 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   const [desired, observed, stored, pins] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    new StatusStore(engine.settings.dataDir).read(),
-    new PinStore(engine.settings.dataDir).read(),
+    engine.stores.status.read(),
+    engine.stores.pins.read(),
   ]);
   // A secret that is not set is reported by plan/apply; status still shows the rest.
   const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};

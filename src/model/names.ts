@@ -10,6 +10,9 @@ export const HOST_NAME =
 /** An environment variable name as POSIX shells accept it. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A name in HIY's secret store (`hiy secret set NAME`), never the value itself. */
+export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 /** The kinds of resource a state repo may hold. */
 export type Kind = 'App' | 'Port' | 'User' | 'Notifier';
 

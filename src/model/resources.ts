@@ -1,6 +1,6 @@
 // The zod schemas of the hiy/v1 resources (App, Port, User) and their inferred types.
 import * as z from 'zod';
-import { DNS_LABEL, ENV_NAME, HOST_NAME } from './names.js';
+import { DNS_LABEL, ENV_NAME, HOST_NAME, SECRET_NAME } from './names.js';
 import { DURATION_PATTERN, MEMORY_PATTERN } from './quantity.js';
 
 export const API_VERSION = 'hiy/v1';
@@ -21,8 +21,7 @@ export const EnvMap = z
   .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string())
   .describe('Environment variables given to the container (values are strings).');
 
-/** A name in HIY's secret store (`hiy secret set NAME`), never the value itself. */
-export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { SECRET_NAME };
 
 export const SecretEnvMap = z
   .record(

@@ -2,9 +2,10 @@
 // first come first served, and a newer push to the same app branch supersedes one still waiting.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from '../drivers/process.js';
+import { createFileExclusive, writeFileAtomic } from '../store/atomic.js';
 
 /** One push waiting for (or holding) a build slot. */
 export interface Ticket {
@@ -48,23 +49,18 @@ export async function tryAcquireSlot(
   for (let i = 0; i < slots; i++) {
     const path = join(dir, `slot-${i}.lock`);
     for (let attempt = 0; attempt < 2; attempt++) {
+      // Exclusive create: of two pushes racing for a free slot, one gets it. The slot file appears whole (never
+      // empty, even after a crash), so a slot that cannot be read is one removed right now: treat it as held.
+      const slot = JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() });
+      if (await createFileExclusive(path, slot)) return { path, release: () => rm(path, { force: true }) };
+      let pid = 0;
       try {
-        const fh = await open(path, 'wx');
-        await fh.writeFile(JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() }));
-        await fh.close();
-        return { path, release: () => rm(path, { force: true }) };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        let pid = 0;
-        try {
-          pid = (JSON.parse(await readFile(path, 'utf8')) as { pid: number }).pid;
-        } catch {
-          // Being written right now: treat as held.
-          break;
-        }
-        if (pid && processAlive(pid)) break;
-        await rm(path, { force: true });
+        pid = (JSON.parse(await readFile(path, 'utf8')) as { pid: number }).pid;
+      } catch {
+        break;
       }
+      if (pid && processAlive(pid)) break;
+      await rm(path, { force: true });
     }
   }
   return undefined;
@@ -108,7 +104,7 @@ export async function waitForBuildSlot(
   await mkdir(dir, { recursive: true });
   const id = `${String(Date.now()).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${randomBytes(3).toString('hex')}.json`;
   const mine: Ticket = { ...request, id, pid: process.pid };
-  await writeAtomically(join(dir, id), JSON.stringify(mine));
+  await writeFileAtomic(join(dir, id), JSON.stringify(mine));
   let lastAhead = -1;
   try {
     for (;;) {
@@ -126,12 +122,4 @@ export async function waitForBuildSlot(
   } finally {
     await rm(join(dir, id), { force: true });
   }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  await fh.writeFile(text);
-  await fh.close();
-  await rename(tmp, path);
 }

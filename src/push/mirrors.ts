@@ -1,5 +1,5 @@
-// Push webhooks from GitHub, Gitea and Forgejo: HMAC-SHA256 signatures, replay protection by delivery id, and
-// the mirror of an App's URL source that a verified push fetches before the controller reconciles.
+// Push webhooks from GitHub, Gitea and Forgejo: HMAC-SHA256 signatures, the delivery id (replays are refused by
+// store/deliveries.ts), and the mirror of an App's URL source that a verified push fetches before the controller reconciles.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,12 +7,8 @@ import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
 import { cloneMirror, GitCommandError, hasCommit, updateMirror } from '../drivers/git/mirror.js';
 import type { Engine } from '../engine/engine.js';
 import type { AppResource } from '../model/resources.js';
-import { writeFileAtomic } from '../store/atomic.js';
 
 export type Forge = 'github' | 'gitea';
-
-/** How long a delivery id is remembered: forges redeliver within hours, attackers replay whenever. */
-export const DELIVERY_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 /**
  * The signature a request carries, as hex: GitHub's `X-Hub-Signature-256: sha256=HEX`, Gitea's
@@ -96,35 +92,6 @@ export function appsForPush(apps: AppResource[], push: PushInfo): AppResource[] 
     if (!git || !isGitUrl(git) || !urls.has(normalizeGitUrl(git))) return false;
     return push.ref === `refs/heads/${a.spec.source.branch}`;
   });
-}
-
-/** Remembers delivery ids for DELIVERY_WINDOW_MS in `<dataDir>/webhooks/deliveries.json` (atomic writes). */
-export class DeliveryLog {
-  readonly path: string;
-  private chain: Promise<unknown> = Promise.resolve();
-
-  constructor(dataDir: string) {
-    this.path = join(dataDir, 'webhooks', 'deliveries.json');
-  }
-
-  /** Records the id; false when it was already seen within the window (a replay). Serialized in-process. */
-  remember(id: string, now = Date.now()): Promise<boolean> {
-    const next = this.chain.then(async () => {
-      let seen: Record<string, number> = {};
-      try {
-        seen = JSON.parse(await readFile(this.path, 'utf8')) as Record<string, number>;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-      for (const [k, at] of Object.entries(seen)) if (now - at > DELIVERY_WINDOW_MS) delete seen[k];
-      if (id in seen) return false;
-      seen[id] = now;
-      await writeFileAtomic(this.path, `${JSON.stringify(seen)}\n`);
-      return true;
-    });
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
 }
 
 /** A fetch of a mirror failed, or the pushed commit is not in it. */

@@ -4,7 +4,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog } from '../access/audit.js';
 import { appsUsingRepo, loadAccess } from '../access/stateAccess.js';
 import type { ApplyResult } from '../apply/apply.js';
 import { buildImage } from '../apply/build.js';
@@ -349,7 +348,7 @@ async function audited(
   run: () => Promise<number>,
 ): Promise<number> {
   const code = await run();
-  await new AuditLog(ctx.engine.settings.dataDir)
+  await ctx.engine.stores.audit
     .append({
       actor: ctx.user,
       via: 'ssh',

@@ -27,8 +27,7 @@ import {
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { type EventDraft, EventLog } from '../store/events.js';
-import { StatusStore } from '../store/status.js';
+import type { EventDraft, EventLog } from '../store/events.js';
 import { CoalescingQueue } from './queue.js';
 import {
   type SnapshotScheduler,
@@ -165,8 +164,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   checkCron(resync, 'resync schedule');
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
   const pidFile = await claimPidFile(dataDir);
-  const store = new StatusStore(dataDir);
-  const events = new EventLog(dataDir);
+  const store = engine.stores.status;
+  const events = engine.stores.events;
   const listeners = new Set<(e: ControllerEvent) => void>();
   const endpoints: Record<string, string> = {};
   const runtimeFile = join(dataDir, 'daemon.json');

@@ -2,7 +2,6 @@
 // reconcile functions, every mutating call (allowed or not) written to the audit log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { AuditLog } from '../access/audit.js';
 import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../access/grants.js';
 import { LockBusyError } from '../apply/lock.js';
 import { createSnapshots, DataCommandError, snapshotsOf } from '../data/commands.js';
@@ -12,7 +11,6 @@ import { computeStatusView } from '../engine/statusView.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names.js';
-import { ReleaseStore } from '../store/releases.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { planVisibleTo, statusVisibleTo } from './visibility.js';
@@ -21,7 +19,7 @@ export interface ApiContext {
   engine: Engine;
   controller: Controller;
   auth: Authenticator;
-  audit: AuditLog;
+  audit: Engine['stores']['audit'];
   logger: Logger;
 }
 
@@ -149,7 +147,7 @@ const routes: Route[] = [
     pattern: /^\/api\/v1\/releases\/([a-z0-9/-]+)$/,
     handler: async (ctx, req, res, [name]) => {
       const caller = await ctx.auth.authenticate(req);
-      const store = new ReleaseStore(ctx.engine.settings.dataDir);
+      const store = ctx.engine.stores.releases;
       const candidates = parseResourceId(name!) ? [name!] : [`app/${name}`, `port/${name}`];
       let id = candidates[0]!;
       let releases = await store.list(id);

@@ -1,7 +1,6 @@
 // Bearer-token authentication against the token store, and the grant check of the state repo's User resources.
 import type { IncomingMessage } from 'node:http';
 import { isAllowed, type Operation } from '../access/grants.js';
-import { TokenStore } from '../access/tokens.js';
 import type { Engine } from '../engine/engine.js';
 import { loadDesired } from '../engine/engine.js';
 import type { UserResource } from '../model/resources.js';
@@ -29,12 +28,12 @@ export class UserDirectory {
 }
 
 export class Authenticator {
-  private readonly tokens: TokenStore;
+  private readonly tokens: Engine['stores']['tokens'];
   constructor(
     engine: Engine,
     private readonly users: UserDirectory,
   ) {
-    this.tokens = new TokenStore(engine.settings.dataDir);
+    this.tokens = engine.stores.tokens;
   }
 
   /** The caller, or a 401 when the token is missing, malformed, unknown, or its user no longer exists. */

@@ -2,11 +2,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AuditLog } from '../access/audit.js';
 import type { Engine } from '../engine/engine.js';
 import type { Controller } from '../model/events.js';
 import { DEFAULT_API_ADDR } from '../model/settings.js';
-import { StatusStore } from '../store/status.js';
 import { handleApi } from './api.js';
 import { Authenticator, UserDirectory } from './auth.js';
 import { HttpError, sendError, sendJson } from './http.js';
@@ -75,14 +73,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const logger = opts.logger ?? engine.logger;
   const addr = opts.addr ?? DEFAULT_API_ADDR;
   const { host, port } = parseListenAddr(addr);
-  const stored = await new StatusStore(engine.settings.dataDir).read();
+  const stored = await engine.stores.status.read();
   const metrics = new Metrics(stored.lastAppliedAt);
   const unsubscribe = controller.subscribe((e) => metrics.observe(e));
   const ctx = {
     engine,
     controller,
     auth: new Authenticator(engine, new UserDirectory(engine)),
-    audit: new AuditLog(engine.settings.dataDir),
+    audit: engine.stores.audit,
     logger,
   };
 

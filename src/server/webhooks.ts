@@ -2,13 +2,11 @@
 // App's mirror, then enqueue a reconcile so build and deploy go through the controller's one queue.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { AuditLog } from '../access/audit.js';
 import type { Engine } from '../engine/engine.js';
 import type { Controller } from '../model/events.js';
 import type { AppResource } from '../model/resources.js';
 import {
   appsForPush,
-  DeliveryLog,
   deliveryOf,
   eventOf,
   type Forge,
@@ -18,7 +16,6 @@ import {
   stateApps,
   verifySignature,
 } from '../push/mirrors.js';
-import { SecretStore } from '../store/secrets.js';
 import { HttpError, readBody, sendJson } from './http.js';
 import type { ExtraHandler } from './server.js';
 
@@ -32,9 +29,7 @@ export interface WebhookOptions {
 export function webhookHandler(opts: WebhookOptions): ExtraHandler {
   const { engine, controller } = opts;
   const logger = opts.logger ?? engine.logger;
-  const deliveries = new DeliveryLog(engine.settings.dataDir);
-  const audit = new AuditLog(engine.settings.dataDir);
-  const secrets = new SecretStore(engine.settings.dataDir);
+  const { deliveries, audit, secrets } = engine.stores;
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://hiy').pathname;

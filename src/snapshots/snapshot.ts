@@ -1,10 +1,11 @@
 // Verified snapshots of Podman volumes: export, check the archive against the volume, and only then record it.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
+import { syncDir, writeFileAtomic } from '../store/atomic.js';
 import { crashPoint } from '../store/journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
@@ -149,7 +150,10 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
       throw new VerificationFailure(`archive changed after writing (${scan.bytes} bytes read, ${size} now)`);
     }
     await fsyncPath(partial); // durable before any destructive step that relies on it
+    // Podman wrote the archive, so it gets its name by a rename of its own, made durable before the manifest
+    // (written last, with writeFileAtomic) says the snapshot is whole.
     await rename(partial, archive);
+    await syncDir(dir);
     crashPoint('snapshot:archived');
     const manifest: SnapshotManifest = {
       id,
@@ -356,13 +360,6 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, text);
-  await fsyncPath(tmp);
-  await rename(tmp, path);
 }
 
 interface ArchiveScan {

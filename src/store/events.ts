@@ -1,8 +1,8 @@
 // The event history: an append-only, bounded JSON Lines file in the data directory with a monotonic seq.
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ControllerEvent } from '../model/events.js';
-import { writeFileAtomic } from './atomic.js';
+import { appendFileDurable, writeFileAtomic } from './atomic.js';
 
 /** Event types HIY writes (the API streams them; notifications pick the ones people care about). */
 export const EVENT_TYPES = [
@@ -35,8 +35,8 @@ export interface EventLogOptions {
 }
 
 /**
- * `DATA_DIR/events.jsonl`, one event per line. An append is one `write(2)` in O_APPEND mode; a line torn by a
- * crash (no final newline, or not JSON) is ignored by readers and dropped at the next append. Compaction
+ * `DATA_DIR/events.jsonl`, one event per line. An append is written in O_APPEND mode and fsynced; a line torn
+ * by a crash (no final newline, or not JSON) is ignored by readers and dropped at the next append. Compaction
  * rewrites the newest `keep` events to a temporary file and renames it over the log, so the log is never
  * seen half-written, and the highest seq always survives (seq never goes back).
  *
@@ -64,7 +64,6 @@ export class EventLog {
 
   private async appendNow(drafts: EventDraft[]): Promise<ControllerEvent[]> {
     if (drafts.length === 0) return [];
-    await mkdir(dirname(this.path), { recursive: true });
     const { events, torn, lines } = await this.load();
     let seq = events.at(-1)?.seq ?? 0;
     const at = this.now().toISOString();
@@ -74,7 +73,7 @@ export class EventLog {
       const kept = [...events, ...written].slice(-this.keep);
       await writeFileAtomic(this.path, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
     } else {
-      await appendFile(this.path, text, { flag: 'a' });
+      await appendFileDurable(this.path, text);
     }
     return written;
   }

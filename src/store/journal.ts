@@ -1,8 +1,9 @@
 // The apply journal: before each step that leaves the box half-changed if interrupted, HIY appends what it is
 // about to do; after the step, how far it got. The next run under the apply lock reads the journal, finishes or
 // undoes every step left open (recover), then plans as usual. One JSON object per line, fsynced.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendFileDurable } from './atomic.js';
 
 /**
  * A step and how far it got. Each record names the step (`id`) and its latest `phase`; recovery looks only at
@@ -91,14 +92,7 @@ export class Journal {
   write(entry: JournalEntry): Promise<void> {
     const line = `${JSON.stringify({ ...entry, at: new Date().toISOString() })}\n`;
     const next = this.chain.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const fh = await open(this.path, 'a');
-      try {
-        await fh.write(line);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+      await appendFileDurable(this.path, line);
       this.crash?.(entry);
     });
     this.chain = next.catch(() => undefined);

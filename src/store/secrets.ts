@@ -1,8 +1,9 @@
 // HIY's secret store: values for `spec.secretEnv`, kept in the data directory (0600), never in the state repo.
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SECRET_NAME } from '../model/resources.js';
+import { SECRET_NAME } from '../model/names.js';
+import { createFileExclusive, writeFileAtomic } from './atomic.js';
 
 /** A stored secret as listings show it: never the value. */
 export interface SecretEntry {
@@ -24,19 +25,6 @@ export class SecretNameError extends Error {
     super(`"${name}" is not a secret name: use letters, digits, ".", "_" and "-" (at most 128)`);
     this.name = 'SecretNameError';
   }
-}
-
-/** Writes `text` with mode 0600 through a temporary file and a rename, so a reader never sees half a value. */
-async function writePrivate(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 /**
@@ -68,7 +56,8 @@ export class SecretStore implements SecretSource {
   async set(name: string, value: string): Promise<void> {
     const file = this.fileOf(name);
     await this.ensureDirs();
-    await writePrivate(file, value);
+    // Mode 0600 from the first byte; a reader never sees half a value.
+    await writeFileAtomic(file, value, { mode: 0o600 });
   }
 
   async value(name: string): Promise<string | undefined> {
@@ -120,14 +109,9 @@ export class SecretStore implements SecretSource {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await this.ensureDirs();
-      // Exclusive create: two HIY processes starting at once agree on one salt.
-      try {
-        const fh = await open(file, 'wx', 0o600);
-        await fh.writeFile(randomBytes(32).toString('hex'));
-        await fh.close();
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
+      // Exclusive create (not writeFileAtomic, which would replace a salt another HIY process just made):
+      // two processes starting at once agree on one salt, and a crash never leaves an empty one.
+      await createFileExclusive(file, randomBytes(32).toString('hex'), { mode: 0o600 });
       this.salt = Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
     }
     return this.salt;

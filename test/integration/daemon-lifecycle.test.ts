@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StatusStore } from '../../src/store/status.js';
 import { git, type Harness, startHarness, webPort } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 
@@ -86,7 +85,7 @@ describe('hiy daemon process lifecycle', () => {
     assert.match(p.out(), /"reconcile finished"/);
     // The run was finished, not cut short: recorded as applied, the lock and the pid file released.
     const head = await git(h.stateDir, ['rev-parse', 'HEAD']);
-    const status = await new StatusStore(h.dataDir).read();
+    const status = await h.stores.status.read();
     assert.equal(status.lastAppliedCommit, head);
     assert.equal(status.resources['port/slow']?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     assert.equal(existsSync(join(h.dataDir, 'apply.lock')), false);

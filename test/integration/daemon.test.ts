@@ -12,8 +12,6 @@ import type { PodmanDriver } from '../../src/drivers/podman/types.js';
 import { realEngine } from '../../src/main.js';
 import type { ControllerEvent } from '../../src/model/events.js';
 import { type Daemon, startDaemon } from '../../src/reconcile/index.js';
-import { EventLog } from '../../src/store/events.js';
-import { StatusStore } from '../../src/store/status.js';
 import { type RunningCaddy, startCaddy } from '../support/caddy.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
@@ -194,10 +192,10 @@ describe('hiy daemon on real Podman and Caddy', () => {
     }
     t.diagnostic(`30 commits in ${Date.now() - start} ms`);
     await waitServed('web.test', 'web:burst-29');
-    await waitFor(
-      async () => (await new StatusStore(h.dataDir).read()).lastAppliedCommit === last && active === 0,
-      { timeoutMs: 30_000, what: 'the last commit recorded as applied' },
-    );
+    await waitFor(async () => (await h.stores.status.read()).lastAppliedCommit === last && active === 0, {
+      timeoutMs: 30_000,
+      what: 'the last commit recorded as applied',
+    });
     const runs = daemon.runs - runsBefore;
     t.diagnostic(`${runs} runs for 30 commits`);
     assert.ok(runs < 30, `commits coalesced into ${runs} runs`);
@@ -225,7 +223,7 @@ describe('hiy daemon on real Podman and Caddy', () => {
     assert.equal(failed?.data?.rolledBack, true, String(failed?.message));
     // The data-safety rollback brought the old version back (started again, so give httpd a moment).
     await waitFor(() => served('flaky.test', 'flaky v1'), { timeoutMs: 10_000, what: 'v1 serving again' });
-    const status = await new StatusStore(h.dataDir).read();
+    const status = await h.stores.status.read();
     const rec = status.resources['port/flaky']!;
     assert.equal(rec.backoff?.failures, 1);
     assert.equal(rec.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
@@ -234,7 +232,7 @@ describe('hiy daemon on real Podman and Caddy', () => {
     await waitServed('web.test', 'web:during-backoff');
     await new Promise((r) => setTimeout(r, 4000));
     assert.equal(attempts() - before, 1, 'one attempt of the failing spec within its backoff');
-    const s2 = await new StatusStore(h.dataDir).read();
+    const s2 = await h.stores.status.read();
     assert.equal(
       s2.resources['port/flaky']!.conditions?.find((c) => c.type === 'Ready')?.reason,
       'BackingOff',
@@ -250,7 +248,7 @@ describe('hiy daemon on real Podman and Caddy', () => {
     await h.commit({ 'flaky.yaml': flakyPort('flaky', 'flaky.test', true, 'flaky v3') });
     await waitServed('flaky.test', 'flaky v3', 60_000);
     t.diagnostic(`fixed spec served ${Date.now() - fixAt} ms after its commit`);
-    await waitFor(async () => !(await new StatusStore(h.dataDir).read()).resources['port/flaky']?.backoff, {
+    await waitFor(async () => !(await h.stores.status.read()).resources['port/flaky']?.backoff, {
       what: 'backoff cleared',
     });
   });
@@ -317,7 +315,7 @@ describe('hiy daemon on real Podman and Caddy', () => {
       );
     // What subscribers saw live is what was persisted (besides live-only no-op runs, seq 0), in order.
     const live = seen.filter((e) => e.seq !== 0);
-    const persisted = await new EventLog(h.dataDir).read({ since: live[0]!.seq - 1 });
+    const persisted = await h.stores.events.read({ since: live[0]!.seq - 1 });
     assert.deepEqual(
       persisted.slice(0, live.length).map((e) => e.seq),
       live.map((e) => e.seq),

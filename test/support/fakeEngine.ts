@@ -11,6 +11,7 @@ import { FakePodman } from '../../src/drivers/podman/fake.js';
 import type { Prober } from '../../src/drivers/probe/prober.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/model/settings.js';
+import { openStores } from '../../src/store/index.js';
 
 /** The images the fake Podman holds from the start (as if pulled). */
 export const FAKE_IMAGES = ['localhost/example/web:1', 'localhost/example/web:2', 'localhost/example/web:3'];
@@ -88,6 +89,7 @@ export async function fakeEngine(opts: FakeEngineOptions = {}): Promise<FakeWorl
     prober: opts.prober ?? { httpGet: async () => 200, tcpConnect: async () => {} },
     exportCommit: () => Promise.reject(new Error('fakeEngine: no App builds in unit tests')),
     logger: pino({ level: 'silent' }),
+    stores: openStores(settings.dataDir),
   };
   return {
     engine,

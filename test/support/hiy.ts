@@ -11,6 +11,7 @@ import type { PodmanCli } from '../../src/drivers/podman/runner.js';
 import type { PodmanDriver } from '../../src/drivers/podman/types.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { LOCK_WAIT_MS, realEngine } from '../../src/main.js';
+import { openStores, type Stores } from '../../src/store/index.js';
 import { type RunningCaddy, startCaddy } from './caddy.js';
 import { cleanupInstance, ensureBusyboxImage, testInstance } from './podman.js';
 import { freePort } from './ports.js';
@@ -27,6 +28,8 @@ export interface Harness {
   instance: string;
   caddy: RunningCaddy;
   dataDir: string;
+  /** The data directory's stores, for tests to read what HIY recorded (status, events, releases…). */
+  stores: Stores;
   stateDir: string;
   root: string;
   /**
@@ -123,6 +126,7 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
     instance,
     caddy,
     dataDir,
+    stores: openStores(dataDir),
     stateDir,
     root,
     env,

@@ -2,7 +2,7 @@
 
 import type { ControllerEvent } from '../../model/events.js';
 import type { Settings } from '../../model/settings.js';
-import { EventLog } from '../../store/events.js';
+import { openStores } from '../../store/index.js';
 import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -24,7 +24,7 @@ function line(e: ControllerEvent): string {
 }
 
 export async function eventsCommand(deps: CliDeps, settings: Settings, opts: EventsOptions): Promise<number> {
-  const log = new EventLog(settings.dataDir);
+  const log = openStores(settings.dataDir).events;
   const first = await log.read({ since: opts.since, limit: opts.limit });
   if (!opts.follow) {
     if (opts.json) deps.io.out(`${JSON.stringify(first, null, 2)}\n`);

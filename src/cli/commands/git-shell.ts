@@ -2,7 +2,6 @@
 // allowed repository, after checking the request and the user's grant; refuses everything else in one line.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuditLog } from '../../access/audit.js';
 import { runGitService } from '../../drivers/git/service.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
@@ -41,7 +40,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const detail = [decision.ok ? undefined : decision.message, from && `from ${from}`]
     .filter(Boolean)
     .join('; ');
-  await new AuditLog(settings.dataDir)
+  await engine.stores.audit
     .append({
       actor: user,
       via: 'ssh',

@@ -1,9 +1,9 @@
 // `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
 
-import { writeFile } from 'node:fs/promises';
 import { computePlan } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
+import { writeFileAtomic } from '../../store/atomic.js';
 import { type CommandRun, flag, str } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -15,7 +15,7 @@ export async function planCommand(
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
   const { plan } = await computePlan(engine);
-  if (opts.out) await writeFile(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
+  if (opts.out) await writeFileAtomic(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
   if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
   else {
     deps.io.out(renderPlan(plan));

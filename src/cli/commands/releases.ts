@@ -1,7 +1,8 @@
 // `hiy releases NAME`: the applied versions of a resource, newest first.
 
 import type { Settings } from '../../model/settings.js';
-import { type Release, ReleaseStore } from '../../store/releases.js';
+import { openStores } from '../../store/index.js';
+import type { Release, ReleaseStore } from '../../store/releases.js';
 import type { CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -24,7 +25,7 @@ export async function releasesCommand(
   opts: { json: boolean; name?: string },
 ): Promise<number> {
   if (!opts.name) throw new UsageError('hiy releases NAME: which resource? (e.g. greeter or port/greeter)');
-  const { id, releases } = await resolve(new ReleaseStore(settings.dataDir), opts.name);
+  const { id, releases } = await resolve(openStores(settings.dataDir).releases, opts.name);
   const newestFirst = [...releases].reverse();
   if (opts.json) {
     deps.io.out(`${JSON.stringify({ resource: id, releases: newestFirst }, null, 2)}\n`);

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadDesired } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
-import { SecretStore } from '../../store/secrets.js';
+import { openStores } from '../../store/index.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -23,7 +23,7 @@ async function usersOf(deps: CliDeps, settings: Settings): Promise<Map<string, s
 
 async function secretCommand(deps: CliDeps, settings: Settings, ctx: CommandContext): Promise<number> {
   const [action, name] = ctx.args;
-  const store = new SecretStore(settings.dataDir);
+  const store = openStores(settings.dataDir).secrets;
   switch (action) {
     case 'set': {
       if (!name) throw new UsageError('hiy secret set NAME: which secret?');

@@ -1,8 +1,8 @@
 // `hiy token create USER | list | revoke ID`: API tokens for the users of the state repo, stored hashed.
 
-import { TokenStore } from '../../access/tokens.js';
 import { loadDesired } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
+import { openStores } from '../../store/index.js';
 import type { CommandContext, CommandRun } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -11,7 +11,7 @@ import { table } from '../table.js';
 
 async function tokenCommand(deps: CliDeps, settings: Settings, ctx: CommandContext): Promise<number> {
   const [action, arg] = ctx.args;
-  const store = new TokenStore(settings.dataDir);
+  const store = openStores(settings.dataDir).tokens;
   switch (action) {
     case 'create': {
       if (!arg) throw new UsageError('hiy token create USER: for which user of the state repo?');

@@ -59,6 +59,8 @@ export async function checkSudoers(text: string): Promise<string | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'hiy-sudoers-'));
   try {
     const file = join(dir, 'sudoers');
+    // A scratch copy for visudo in a fresh directory, removed below: not a file HIY keeps, so a plain write
+    // (drivers import no store; the kept sudoers file is written with writeFileAtomic by hiy ssh-account).
     await writeFile(file, text, { mode: 0o440 });
     const r = await execa('visudo', ['-c', '-q', '-f', file], { reject: false });
     return r.exitCode === 0

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { TokenStore } from '../../../src/access/tokens.js';
+import { TokenStore } from '../../../src/store/tokens.js';
 
 describe('tokens', () => {
   it('verify accepts the token once created, in constant time, and nothing after revoke', async () => {

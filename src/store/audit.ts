@@ -1,6 +1,7 @@
 // The audit log: one JSON line per mutating request or push (who, what, when, result), append-only.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendFileDurable } from './atomic.js';
 
 export interface AuditEntry {
   at: string;
@@ -17,7 +18,10 @@ export interface AuditEntry {
   detail?: string;
 }
 
-/** `<dataDir>/audit.log`. Each entry is one `appendFile` (O_APPEND), so concurrent writers never interleave. */
+/**
+ * `<dataDir>/audit.log` (0600). Each entry is one fsynced O_APPEND write, so concurrent writers (the API server,
+ * git-shell processes) never interleave; a line torn by a crash or a full disk is skipped by `read`.
+ */
 export class AuditLog {
   readonly path: string;
   constructor(dataDir: string) {
@@ -25,18 +29,20 @@ export class AuditLog {
   }
 
   async append(entry: Omit<AuditEntry, 'at'> & { at?: string }): Promise<void> {
-    await mkdir(join(this.path, '..'), { recursive: true });
     const line: AuditEntry = { at: entry.at ?? new Date().toISOString(), ...entry } as AuditEntry;
-    await appendFile(this.path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    await appendFileDurable(this.path, `${JSON.stringify(line)}\n`, { mode: 0o600 });
   }
 
   async read(): Promise<AuditEntry[]> {
     try {
       const text = await readFile(this.path, 'utf8');
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as AuditEntry);
+      return text.split('\n').flatMap((l) => {
+        try {
+          return l ? [JSON.parse(l) as AuditEntry] : [];
+        } catch {
+          return []; // torn by a crash or a full disk
+        }
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

@@ -1,0 +1,57 @@
+// The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
+import { AuditLog } from './audit.js';
+import { DeliveryLog } from './deliveries.js';
+import { EventLog } from './events.js';
+import { Journal } from './journal.js';
+import { PinStore } from './pins.js';
+import { ReleaseStore } from './releases.js';
+import { SecretStore } from './secrets.js';
+import { StatusStore } from './status.js';
+import { TokenStore } from './tokens.js';
+
+/**
+ * Every store of one data directory. One instance of each per process: the stores that queue writes in-process
+ * (events, journal, deliveries) or cache (the secrets' salt) only do so within one instance. Every file they
+ * write goes through store/atomic.ts (whole files atomically, appends fsynced), and a failed write names its
+ * path.
+ */
+export interface Stores {
+  /** `status.json`: last applied commit and per-resource records. */
+  status: StatusStore;
+  /** `events.jsonl`: the event history. */
+  events: EventLog;
+  /** `pins.json`: resources rolled back and pinned to a release. */
+  pins: PinStore;
+  /** `releases/`: the applied versions of each resource. */
+  releases: ReleaseStore;
+  /** `secrets/`: values for `spec.secretEnv` and the digests' salt. */
+  secrets: SecretStore;
+  /** `journal.jsonl`: the crash journal of apply steps. */
+  journal: Journal;
+  /** `audit.log`: who did what through the API, webhooks and ssh. */
+  audit: AuditLog;
+  /** `api-tokens.json`: API tokens, hashed. */
+  tokens: TokenStore;
+  /** `webhooks/deliveries.json`: webhook deliveries seen (replays are refused). */
+  deliveries: DeliveryLog;
+}
+
+export interface OpenStoresOptions {
+  /** The environment the journal reads its test crash points from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the stores of `dataDir`. Cheap: nothing is read or created until a store is used. */
+export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Stores {
+  return {
+    status: new StatusStore(dataDir),
+    events: new EventLog(dataDir),
+    pins: new PinStore(dataDir),
+    releases: new ReleaseStore(dataDir),
+    secrets: new SecretStore(dataDir),
+    journal: new Journal(dataDir, opts.env),
+    audit: new AuditLog(dataDir),
+    tokens: new TokenStore(dataDir),
+    deliveries: new DeliveryLog(dataDir),
+  };
+}
