@@ -20,8 +20,7 @@ import type { ControllerEvent } from '../model/events.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
-import { applyPins } from '../plan/pins.js';
-import { plan as computePlanValue } from '../plan/plan.js';
+import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { EventLog } from '../store/events.js';
 import { Journal } from '../store/journal.js';
@@ -29,7 +28,7 @@ import { type Pin, PinStore } from '../store/pins.js';
 import { type Release, ReleaseStore } from '../store/releases.js';
 import { SecretStore } from '../store/secrets.js';
 import { StatusStore } from '../store/status.js';
-import type { BackoffPolicy, BackoffState } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
 
 /** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
@@ -86,12 +85,20 @@ export interface Planned {
   /** The state repo's desired state as it is, before pins. */
   stateRepo: DesiredState;
   observed: ObservedState;
+  /** What the plan was computed with besides desired and observed: pins, secret digests, backoff. */
+  history: PlanHistory;
   plan: Plan;
 }
 
 export interface PlanOptions {
   /** Pins to use on top of (or instead of) the stored ones; `hiy rollback` plans with its new pin. */
   pins?: Record<string, Pin>;
+  /**
+   * Leave out resources that back off (their last apply failed for the same spec and their retry time is
+   * after this clock value), as the daemon does. Without it every resource is planned: `hiy plan` shows what
+   * `hiy apply` does, and `hiy apply` by hand is the explicit "retry now".
+   */
+  backoffAt?: Date;
 }
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
@@ -111,42 +118,71 @@ export function assertSafeToApply(plan: Plan, opts: { allowMassDelete: boolean }
   if (plan.massDelete && !opts.allowMassDelete) throw new MassDeleteError(plan.massDelete);
 }
 
-/** Plans from a loaded state repo and an observation, honouring pins. Pure but for nothing: no I/O. */
-export function planWithPins(
+/**
+ * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
+ * secret digests of the state repo and pinned releases, and — with `opts.backoffAt` — the resources backing off.
+ */
+export async function readHistory(
   engine: Engine,
+  stateRepo: DesiredState,
+  opts: PlanOptions = {},
+): Promise<PlanHistory> {
+  const [stored, status] = await Promise.all([
+    new PinStore(engine.settings.dataDir).read(),
+    opts.backoffAt ? new StatusStore(engine.settings.dataDir).read() : undefined,
+  ]);
+  const pins = { ...stored, ...opts.pins };
+  const history: PlanHistory = { pins, secretDigests: await secretDigestsFor(engine, stateRepo, pins) };
+  if (opts.backoffAt && status) {
+    const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
+    for (const [id, rec] of Object.entries(status.resources)) if (rec.backoff) resources[id] = rec.backoff;
+    history.backoff = { now: opts.backoffAt, resources };
+  }
+  return history;
+}
+
+/** Plans from a loaded state repo, an observation and the history. Pure: no I/O. */
+export function planFromHistory(
+  engine: Pick<Engine, 'settings'>,
+  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory },
+): Planned {
+  const { stateRepo, observed, history } = input;
+  const plan = computePlanValue({
+    desired: stateRepo,
+    observed,
+    observedFingerprint: fingerprintObserved(observed),
+    settings: engine.settings,
+    history,
+  });
+  return { desired: pinnedDesired(stateRepo, history), stateRepo, observed, history, plan };
+}
+
+/**
+ * Plans from a loaded state repo and an observation, honouring pins.
+ * @deprecated Use planFromHistory with `history: { pins, secretDigests }` (what this does).
+ */
+export function planWithPins(
+  engine: Pick<Engine, 'settings'>,
   stateRepo: DesiredState,
   observed: ObservedState,
   pins: Record<string, Pin>,
   secretDigests: Record<string, string> = {},
 ): Planned {
-  const { desired, effects } = applyPins(stateRepo, pins);
-  const plan = computePlanValue({
-    desired,
-    observed,
-    observedFingerprint: fingerprintObserved(observed),
-    settings: engine.settings,
-    secretDigests,
-  });
-  if (effects.length > 0) plan.pins = effects;
-  return { desired, stateRepo, observed, plan };
+  return planFromHistory(engine, { stateRepo, observed, history: { pins, secretDigests } });
 }
 
-/** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
+/**
+ * Reads the state repo, observes the box and reads the history, then plans. Throws on invalid state or a
+ * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
+ */
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
-  const [result, observed, stored] = await Promise.all([
+  const [result, observed] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    new PinStore(engine.settings.dataDir).read(),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const pins = { ...stored, ...opts.pins };
-  return planWithPins(
-    engine,
-    result.state,
-    observed,
-    pins,
-    await secretDigestsFor(engine, result.state, pins),
-  );
+  const history = await readHistory(engine, result.state, opts);
+  return planFromHistory(engine, { stateRepo: result.state, observed, history });
 }
 
 /**
@@ -230,8 +266,6 @@ export interface RecordOptions {
   scope?: string[];
   cause?: Release['cause'];
   rolledBackTo?: number;
-  /** Resources left out of the plan because they back off (the daemon; see reconcile/backoff.ts). */
-  deferred?: ReadonlyMap<string, BackoffState>;
   backoff?: BackoffPolicy;
   /** Receives the events written to the history (the daemon streams them to subscribers). */
   onRecorded?: (events: ControllerEvent[]) => void;
@@ -246,6 +280,8 @@ export async function applyAndRecord(
 ): Promise<ApplyResult> {
   const store = new StatusStore(engine.settings.dataDir);
   const { plan } = planned;
+  // Resources the plan left out because they back off: their records keep their backoff.
+  const deferred = new Map((plan.deferred ?? []).map((d) => [d.resource, d.backoff]));
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
   if (plan.actions.length > 0) {
     // Persisted before the apply, so `hiy status` shows Reconciling during a long run.
@@ -290,7 +326,7 @@ export async function applyAndRecord(
     if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
   }
   for (const w of planned.desired.workloads) {
-    if (!inScope(w.id) || opts.deferred?.has(w.id)) continue;
+    if (!inScope(w.id) || deferred.has(w.id)) continue;
     const rec = status.resources[w.id] ?? {};
     const error = failedByResource.get(w.id);
     if (error) rec.lastError = error;
@@ -342,7 +378,7 @@ export async function applyAndRecord(
     desired: planned.desired,
     plan,
     result,
-    deferred: opts.deferred,
+    deferred,
     now: new Date(),
     policy: opts.backoff,
     ...(scope && { scope }),

@@ -38,7 +38,7 @@ describe('secretEnv', () => {
       observed,
       observedFingerprint: 'fp',
       settings: SETTINGS,
-      secretDigests: { 'db-pass': await store.digest(value) },
+      history: { secretDigests: { 'db-pass': await store.digest(value) } },
     });
 
   it('the store keeps values 0600 in a 0700 directory, and digests are salted', async () => {
