@@ -267,6 +267,8 @@ export interface RecordOptions {
   cause?: Release['cause'];
   rolledBackTo?: number;
   backoff?: BackoffPolicy;
+  /** The clock records and backoff are stamped with (default: the system clock). */
+  clock?: () => Date;
   /** Receives the events written to the history (the daemon streams them to subscribers). */
   onRecorded?: (events: ControllerEvent[]) => void;
 }
@@ -280,13 +282,14 @@ export async function applyAndRecord(
 ): Promise<ApplyResult> {
   const store = new StatusStore(engine.settings.dataDir);
   const { plan } = planned;
+  const clock = opts.clock ?? (() => new Date());
   // Resources the plan left out because they back off: their records keep their backoff.
   const deferred = new Map((plan.deferred ?? []).map((d) => [d.resource, d.backoff]));
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
   if (plan.actions.length > 0) {
     // Persisted before the apply, so `hiy status` shows Reconciling during a long run.
     const before = await store.read();
-    if (markReconciling(before, plan, new Date())) await store.write(before);
+    if (markReconciling(before, plan, clock())) await store.write(before);
   }
   const snapshotsBy = new Map<string, string[]>();
   const result = plan.actions.length
@@ -313,7 +316,8 @@ export async function applyAndRecord(
   const scope = opts.scope ? new Set(opts.scope) : undefined;
   const inScope = (id: string) => !scope || scope.has(id);
   const status = await store.read();
-  const now = new Date().toISOString();
+  const finishedAt = clock();
+  const now = finishedAt.toISOString();
   if (!scope) {
     status.lastAttemptedCommit = plan.commit;
     status.lastAttemptedAt = now;
@@ -379,7 +383,7 @@ export async function applyAndRecord(
     plan,
     result,
     deferred,
-    now: new Date(),
+    now: finishedAt,
     policy: opts.backoff,
     ...(scope && { scope }),
   });

@@ -116,6 +116,7 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
   }
   const result = await applyAndRecord(engine, planned, (e) => logApplyEvent(log, e), {
     backoff: opts.backoff,
+    clock,
     onRecorded: publish,
   });
   const ms = clock().getTime() - started;
