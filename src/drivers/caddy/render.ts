@@ -261,6 +261,74 @@ export function validateOwned(owned: OwnedCaddyConfig): string[] {
   return errors;
 }
 
+/**
+ * What Caddy refuses in a whole config that HIY can tell before loading it — Caddy's admin API has no dry run,
+ * and a refused load must not come after containers were stopped. Checked on the merged config, so a clash
+ * with the user's own servers or TLS policies is found too: a listener port out of range, one listener address
+ * claimed by two servers, two TLS automation policies for one host. (Caddy 2.6 refuses each of these at
+ * `POST /load`; a port held by another process it finds only when binding, which no check can foresee.)
+ */
+export function validateConfig(full: CaddyConfig | null): string[] {
+  const errors: string[] = [];
+  const claimed: (Listener & { server: string })[] = [];
+  const servers = objectAt(full ?? {}, ['apps', 'http', 'servers']) ?? {};
+  for (const [name, srv] of Object.entries(servers)) {
+    const listen = isObject(srv) && Array.isArray(srv['listen']) ? srv['listen'] : [];
+    for (const addr of listen) {
+      const l = typeof addr === 'string' ? parseListener(addr) : 'invalid';
+      if (l === 'invalid') {
+        errors.push(`server ${name}: invalid listener address ${JSON.stringify(addr)} (port out of range)`);
+        continue;
+      }
+      if (!l) continue;
+      const other = claimed.find(
+        (c) => c.network === l.network && c.host === l.host && c.from <= l.to && l.from <= c.to,
+      );
+      if (other) {
+        const port = Math.max(other.from, l.from);
+        errors.push(
+          `server ${name}: listener address ${l.network}/${l.host}:${port} is already claimed by server '${other.server}'`,
+        );
+      } else claimed.push({ ...l, server: name });
+    }
+  }
+  const policies = objectAt(full ?? {}, ['apps', 'tls', 'automation'])?.['policies'];
+  const hosts = new Map<string, number>();
+  for (const [i, p] of (Array.isArray(policies) ? policies : []).entries()) {
+    const subjects = isObject(p) ? (strings(p['subjects']) ?? []) : [];
+    const id = isObject(p) && typeof p['@id'] === 'string' ? ` (${p['@id']})` : '';
+    for (const host of new Set(subjects)) {
+      const first = hosts.get(host);
+      if (first !== undefined)
+        errors.push(`TLS automation policy ${i}${id}: host ${host} already has policy ${first}`);
+      else hosts.set(host, i);
+    }
+  }
+  return errors;
+}
+
+/** A listener address as Caddy compares them: network, host and a port range. */
+interface Listener {
+  network: string;
+  host: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * `[network/]host:port[-port]` read as Caddy's ParseNetworkAddress reads it; `invalid` when a port is out of
+ * range, undefined for what claims no TCP/UDP port here (unix sockets, named ports).
+ */
+function parseListener(addr: string): Listener | 'invalid' | undefined {
+  if (/^unix(gram|packet)?\//.test(addr)) return undefined;
+  const m = /^(?:([a-z0-9]+)\/)?(.*):(\d+)(?:-(\d+))?$/.exec(addr);
+  if (!m) return undefined;
+  const from = Number(m[3]);
+  const to = m[4] === undefined ? from : Number(m[4]);
+  if (from > 65535 || to > 65535 || from > to) return 'invalid';
+  return { network: m[1] ?? 'tcp', host: m[2] ?? '', from, to };
+}
+
 /** A `host:port` (or `[ipv6]:port`) dial address with a port from 1 to 65535. */
 export function isDialAddress(dial: string): boolean {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(dial);
