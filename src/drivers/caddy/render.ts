@@ -1,6 +1,6 @@
 // Pure Caddy JSON for HIY's part of the config: render a ProxyState, merge it into a full config, read it back, check it.
 import type { ResourceId } from '../../model/names.js';
-import type { ProxyRoute, ProxyState } from '../../model/routing.js';
+import { type ProxyRoute, type ProxyState, sortRoutes } from '../../model/routing.js';
 import type { TlsMode } from '../../model/settings.js';
 import type { CaddyConfig } from './types.js';
 
@@ -38,10 +38,14 @@ export function ownedServerNames(server: string): string[] {
   return [server, redirectServerName(server)];
 }
 
-/** Renders what HIY owns in Caddy for `state`; routes keep the given order (see `sortRoutes`). */
+/**
+ * Renders what HIY owns in Caddy for `state`. Caddy tries routes in order and each is terminal, so they are
+ * rendered most specific first (`sortRoutes`: exact hosts before wildcards, longer paths first), whatever
+ * order `state` lists them in.
+ */
 export function renderProxy(state: ProxyState): OwnedCaddyConfig {
   const seen = new Map<string, number>();
-  const routes = state.routes.map((r) => {
+  const routes = sortRoutes(state.routes).map((r) => {
     const base = routeId(state.server, r);
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);

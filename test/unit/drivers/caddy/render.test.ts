@@ -34,6 +34,7 @@ describe('renderProxy + mergeOwned golden files', () => {
       'tls-internal',
       'merge-keeps-user-servers-and-policies',
       'empty-routes',
+      'wildcard-and-exact-hosts',
     ]) {
       assert.ok(cases.includes(c), `missing golden case ${c}`);
     }
@@ -295,5 +296,43 @@ describe('validateConfig', () => {
       },
     };
     assert.deepEqual(validateConfig(config), ['TLS automation policy 2: host b.test already has policy 0']);
+  });
+});
+
+describe('renderProxy route order', () => {
+  it('renders the most specific route first whatever the order of the state, and reads it back so', () => {
+    const input = JSON.parse(
+      readFileSync(join(GOLDEN, 'wildcard-and-exact-hosts', 'input.json'), 'utf8'),
+    ) as { state: ProxyState };
+    const shuffled: ProxyState = { ...input.state, routes: [...input.state.routes].reverse() };
+    const ids = (s: ProxyState) => (renderProxy(s).servers[s.server] as any).routes.map((r: any) => r['@id']);
+    assert.deepEqual(ids(shuffled), ids(input.state));
+    assert.deepEqual(ids(shuffled), [
+      'hiy-t1:port/api:api.example.test/v2',
+      'hiy-t1:port/api:api.example.test/',
+      'hiy-t1:port/a-catchall:*.deep.example.test/',
+      'hiy-t1:port/a-catchall:*.example.test/static',
+      'hiy-t1:port/a-catchall:*.example.test/',
+    ]);
+  });
+
+  it('a config whose routes are out of match order (an older HIY) does not read back pristine', () => {
+    const state: ProxyState = {
+      server: 'hiy',
+      listen: [':80'],
+      tls: 'off',
+      routes: [
+        { resource: 'port/wild', host: '*.example.test', path: '/', upstream: '127.0.0.1:1' },
+        { resource: 'port/other', host: 'other.example.test', path: '/', upstream: '127.0.0.1:2' },
+      ],
+    };
+    const config = mergedConfig(state, null) as any;
+    config.apps.http.servers.hiy.routes.reverse();
+    const parsed = parseOwned(config, 'hiy');
+    assert.equal(parsed.pristine, false);
+    assert.deepEqual(
+      parsed.state?.routes.map((r) => r.host),
+      ['*.example.test', 'other.example.test'],
+    );
   });
 });
