@@ -322,7 +322,7 @@ export function prepareCaddyConfig(plan: Plan, current: CaddyConfig | null): Cad
   const config = mergeOwned(current, owned, ownedServerNames(server), tlsPolicyId(server));
   const problems = [...validateOwned(owned), ...validateConfig(config)];
   if (problems.length > 0)
-    throw new ApplyError(`invalid Caddy routes, nothing was changed: ${problems.join('; ')}`, {
+    throw new ApplyError(`HIY's Caddy config is not valid, nothing was changed: ${problems.join('; ')}`, {
       address: 'caddy',
     });
   return config;

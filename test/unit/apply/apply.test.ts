@@ -196,7 +196,7 @@ describe('applyPlan: prepare, then mutate', () => {
     assert.ok(r.plan.actions.some((a) => a.kind === 'container.delete'));
     assertNothingRan(
       r,
-      /invalid Caddy routes, nothing was changed: .*invalid listener address "127\.0\.0\.1:99999"/,
+      /HIY's Caddy config is not valid, nothing was changed: .*invalid listener address "127\.0\.0\.1:99999"/,
     );
     assert.deepEqual(await box(w), before, 'every container, volume and route as it was');
   });
