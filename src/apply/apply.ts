@@ -1,5 +1,13 @@
 // Executes a Plan step by step: one handler per action kind, phases in order, one Caddy load for all routes.
-import { mergeOwned, renderProxy, validateOwned } from '../drivers/caddy/render.js';
+import {
+  mergeOwned,
+  ownedServerNames,
+  renderProxy,
+  tlsPolicyId,
+  validateConfig,
+  validateOwned,
+} from '../drivers/caddy/render.js';
+import type { CaddyConfig } from '../drivers/caddy/types.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
 import {
   listSnapshots,
@@ -233,7 +241,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     await deps.podman.removeContainer(a.container.name, a.container.stopTimeoutSeconds);
     return undefined;
   },
-  // Route changes are not applied one by one: the whole of HIY's Caddy state is loaded once (loadRoutes).
+  // Route changes are not applied one by one: the whole of HIY's Caddy state is loaded once (prepareCaddyConfig).
   'route.change': async () => undefined,
 };
 
@@ -261,19 +269,21 @@ async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
   await Promise.all(workers);
 }
 
-async function loadRoutes(plan: Plan, deps: ApplyDeps): Promise<void> {
+/**
+ * HIY's Caddy config for the plan: rendered, checked for what Caddy would refuse, and merged into Caddy's config
+ * as observed (the user's servers and policies kept). Pure; applyPlan calls it before its first step, so a
+ * config Caddy would refuse leaves every container as it was ("prepare, then mutate").
+ */
+export function prepareCaddyConfig(plan: Plan, current: CaddyConfig | null): CaddyConfig {
   const owned = renderProxy(plan.proxy);
-  const problems = validateOwned(owned);
-  if (problems.length > 0)
-    throw new ApplyError(`invalid Caddy routes: ${problems.join('; ')}`, { address: 'caddy' });
   const server = plan.proxy.server;
-  const config = mergeOwned(
-    deps.caddyConfig,
-    owned,
-    [server, `${server}-redirect`],
-    `${server}-tls-internal`,
-  );
-  await deps.caddy.load(config);
+  const config = mergeOwned(current, owned, ownedServerNames(server), tlsPolicyId(server));
+  const problems = [...validateOwned(owned), ...validateConfig(config)];
+  if (problems.length > 0)
+    throw new ApplyError(`HIY's Caddy config is not valid, nothing was changed: ${problems.join('; ')}`, {
+      address: 'caddy',
+    });
+  return config;
 }
 
 /** The journal record of a start-first switch; its id is derived from the names, so phases pair up. */
@@ -312,7 +322,8 @@ function inPhase(phase: (typeof PHASES)[number], a: Action): boolean {
 }
 
 /**
- * Applies a plan in phases: volumes, builds, containers, routes (one Caddy load), removals. A failed
+ * Applies a plan in phases: volumes, builds, containers, routes (one Caddy load), removals. The Caddy config
+ * is rendered and checked first: one Caddy would refuse fails the apply before anything changed. A failed
  * action stops the apply after its phase, so nothing is removed and no route switches after a failure.
  */
 export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResult> {
@@ -321,6 +332,21 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   );
   let caddyWrites = 0;
   let failed = false;
+  // Prepare, then mutate: the one Caddy config this apply loads is rendered and checked before any step.
+  const routeChanges = plan.actions.filter((a) => a.kind === 'route.change');
+  let caddyConfig: CaddyConfig | undefined;
+  if (routeChanges.length > 0) {
+    try {
+      caddyConfig = prepareCaddyConfig(plan, deps.caddyConfig);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      for (const a of routeChanges) {
+        results.set(a.address, { address: a.address, status: 'failed', error, ms: 0 });
+        deps.onEvent?.({ type: 'action.failed', action: a, ms: 0, error });
+      }
+      return { ok: false, results: [...results.values()], caddyWrites };
+    }
+  }
   for (const phase of PHASES) {
     const actions = plan.actions.filter((a) => inPhase(phase, a));
     if (actions.length === 0) continue;
@@ -329,7 +355,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       const start = Date.now();
       for (const a of actions) deps.onEvent?.({ type: 'action.started', action: a });
       try {
-        await loadRoutes(plan, deps);
+        await deps.caddy.load(caddyConfig!);
         caddyWrites++;
         for (const a of plan.actions) {
           if (

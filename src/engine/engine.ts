@@ -1,97 +1,30 @@
-// The reconcile engine: desired → observed → plan → apply, with the lock and the status record.
-import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { syncAccountKeys } from '../access/sshAccount.js';
-import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
-import type { BuildSupport } from '../apply/build.js';
+import { type ApplyResult, applyPlan } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.js';
-import { type Recovery, recover } from '../apply/recover.js';
-import { loadDesiredState } from '../desired/load.js';
-import { pendingPushOverrides } from '../desired/pendingPushes.js';
-import { digestSecrets } from '../desired/secretRefs.js';
-import type { DesiredResult, DesiredState } from '../desired/types.js';
-import type { CaddyDriver } from '../drivers/caddy/types.js';
-import type { GitReader } from '../drivers/git/types.js';
-import type { PodmanDriver } from '../drivers/podman/types.js';
-import type { Prober } from '../drivers/probe/prober.js';
-import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { recover } from '../apply/recover.js';
 import type { ControllerEvent } from '../model/events.js';
-import type { Settings } from '../model/settings.js';
-import { fingerprintObserved, observe } from '../observed/observe.js';
-import type { ObservedState } from '../observed/types.js';
-import { applyPins } from '../plan/pins.js';
-import { plan as computePlanValue } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import type { Stores } from '../store/index.js';
-import type { Pin } from '../store/pins.js';
 import type { Release } from '../store/releases.js';
-import type { BackoffPolicy, BackoffState } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
+import type { Engine } from './context.js';
+import type { Planned } from './planning.js';
 
-/** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
-export interface Engine {
-  settings: Settings;
-  podman: PodmanDriver;
-  caddy: CaddyDriver;
-  git: GitReader;
-  prober: Prober;
-  exportCommit: ExportCommit;
-  logger: Logger;
-  /** The data directory's stores, opened once by the composition root (`openStores(settings.dataDir)`). */
-  stores: Stores;
-  /** How long commands wait for the apply lock held by another run, e.g. the daemon's (default 0: fail at once). */
-  lockWaitMs?: number;
-  /** Told once when a command starts waiting for the apply lock. */
-  onLockWait?: (busy: LockBusyError) => void;
-  /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
-  onRecovery?: (recovery: Recovery) => void;
-  /** Containerfiles for detected stacks and build caps (src/push); without it only Containerfiles build. */
-  build?: BuildSupport;
-  /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
-  sourceOverrides?: ReadonlyMap<string, string>;
-}
-
-/** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
-export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
-  return join(settings.dataDir, 'repos');
-}
-
-/** A saved plan no longer matches the box or the state repo. */
-export class StalePlanError extends Error {
-  readonly code = 'PLAN_STALE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'StalePlanError';
-  }
-}
-
-export async function loadDesired(engine: Engine): Promise<DesiredResult> {
-  // Pushes deployed whose branch git has not moved yet (reconcile/pushes.ts), then this engine's own.
-  const overrides = await pendingPushOverrides(engine.settings.dataDir);
-  for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
-  return loadDesiredState({
-    settings: engine.settings,
-    git: engine.git,
-    mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
-    reposDir: reposDir(engine.settings),
-    sourceOverrides: overrides,
-  });
-}
-
-export interface Planned {
-  /** The desired state the plan was computed from: the state repo's, with pinned resources' releases swapped in. */
-  desired: DesiredState;
-  /** The state repo's desired state as it is, before pins. */
-  stateRepo: DesiredState;
-  observed: ObservedState;
-  plan: Plan;
-}
-
-export interface PlanOptions {
-  /** Pins to use on top of (or instead of) the stored ones; `hiy rollback` plans with its new pin. */
-  pins?: Record<string, Pin>;
-}
+export type { Engine } from './context.js';
+export {
+  computePlan,
+  loadDesired,
+  type Planned,
+  type PlanOptions,
+  planFromHistory,
+  planWithPins,
+  readHistory,
+  reposDir,
+  StalePlanError,
+  secretDigestsFor,
+  verifySavedPlan,
+} from './planning.js';
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
 export class MassDeleteError extends Error {
@@ -108,78 +41,6 @@ export class MassDeleteError extends Error {
 /** Refuses a plan that would remove more than half of the managed resources, unless allowed. */
 export function assertSafeToApply(plan: Plan, opts: { allowMassDelete: boolean }): void {
   if (plan.massDelete && !opts.allowMassDelete) throw new MassDeleteError(plan.massDelete);
-}
-
-/** Plans from a loaded state repo and an observation, honouring pins. Pure but for nothing: no I/O. */
-export function planWithPins(
-  engine: Engine,
-  stateRepo: DesiredState,
-  observed: ObservedState,
-  pins: Record<string, Pin>,
-  secretDigests: Record<string, string> = {},
-): Planned {
-  const { desired, effects } = applyPins(stateRepo, pins);
-  const plan = computePlanValue({
-    desired,
-    observed,
-    observedFingerprint: fingerprintObserved(observed),
-    settings: engine.settings,
-    secretDigests,
-  });
-  if (effects.length > 0) plan.pins = effects;
-  return { desired, stateRepo, observed, plan };
-}
-
-/** Reads the state repo and observes the box, then plans. Throws on invalid state or a failed observation. */
-export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
-  const [result, observed, stored] = await Promise.all([
-    loadDesired(engine),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    engine.stores.pins.read(),
-  ]);
-  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const pins = { ...stored, ...opts.pins };
-  return planWithPins(
-    engine,
-    result.state,
-    observed,
-    pins,
-    await secretDigestsFor(engine, result.state, pins),
-  );
-}
-
-/**
- * Salted digests of the secrets the state repo (and pinned releases) use; the values stay in the store.
- * A secret that is not set is a state repo error: nothing is planned, let alone applied.
- */
-export async function secretDigestsFor(
-  engine: Engine,
-  stateRepo: DesiredState,
-  pins: Record<string, Pin> = {},
-): Promise<Record<string, string>> {
-  const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
-  const { digests, diagnostics } = await digestSecrets(workloads, stateRepo.resources, engine.stores.secrets);
-  if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
-  return digests;
-}
-
-/** Checks that a saved plan still fits the state repo head and the observed state. */
-export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Planned> {
-  const current = await computePlan(engine);
-  if (saved.instance !== engine.settings.instance) {
-    throw new StalePlanError(`the plan is for instance ${saved.instance}, not ${engine.settings.instance}`);
-  }
-  if (saved.commit !== current.desired.commit) {
-    throw new StalePlanError(
-      `the state repo moved: the plan is for ${saved.commit.slice(0, 12)}, ${engine.settings.branch} is now at ${current.desired.commit.slice(0, 12)}; run hiy plan again`,
-    );
-  }
-  if (saved.observedFingerprint !== current.plan.observedFingerprint) {
-    throw new StalePlanError(
-      'the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again',
-    );
-  }
-  return { ...current, plan: saved };
 }
 
 /** Takes the apply lock, waiting up to `engine.lockWaitMs` while another run (the daemon's) holds it. */
@@ -225,9 +86,9 @@ export interface RecordOptions {
   scope?: string[];
   cause?: Release['cause'];
   rolledBackTo?: number;
-  /** Resources left out of the plan because they back off (the daemon; see reconcile/backoff.ts). */
-  deferred?: ReadonlyMap<string, BackoffState>;
   backoff?: BackoffPolicy;
+  /** The clock records and backoff are stamped with (default: the system clock). */
+  clock?: () => Date;
   /** Receives the events written to the history (the daemon streams them to subscribers). */
   onRecorded?: (events: ControllerEvent[]) => void;
 }
@@ -241,11 +102,14 @@ export async function applyAndRecord(
 ): Promise<ApplyResult> {
   const store = engine.stores.status;
   const { plan } = planned;
+  const clock = opts.clock ?? (() => new Date());
+  // Resources the plan left out because they back off: their records keep their backoff.
+  const deferred = new Map((plan.deferred ?? []).map((d) => [d.resource, d.backoff]));
   engine.logger.info({ commit: plan.commit, actions: plan.actions.length }, 'apply started');
   if (plan.actions.length > 0) {
     // Persisted before the apply, so `hiy status` shows Reconciling during a long run.
     const before = await store.read();
-    if (markReconciling(before, plan, new Date())) await store.write(before);
+    if (markReconciling(before, plan, clock())) await store.write(before);
   }
   const snapshotsBy = new Map<string, string[]>();
   const result = plan.actions.length
@@ -272,7 +136,8 @@ export async function applyAndRecord(
   const scope = opts.scope ? new Set(opts.scope) : undefined;
   const inScope = (id: string) => !scope || scope.has(id);
   const status = await store.read();
-  const now = new Date().toISOString();
+  const finishedAt = clock();
+  const now = finishedAt.toISOString();
   if (!scope) {
     status.lastAttemptedCommit = plan.commit;
     status.lastAttemptedAt = now;
@@ -285,7 +150,7 @@ export async function applyAndRecord(
     if (r.status === 'failed' && action) failedByResource.set(action.resource, r.error ?? 'failed');
   }
   for (const w of planned.desired.workloads) {
-    if (!inScope(w.id) || opts.deferred?.has(w.id)) continue;
+    if (!inScope(w.id) || deferred.has(w.id)) continue;
     const rec = status.resources[w.id] ?? {};
     const error = failedByResource.get(w.id);
     if (error) rec.lastError = error;
@@ -337,8 +202,8 @@ export async function applyAndRecord(
     desired: planned.desired,
     plan,
     result,
-    deferred: opts.deferred,
-    now: new Date(),
+    deferred,
+    now: finishedAt,
     policy: opts.backoff,
     ...(scope && { scope }),
   });

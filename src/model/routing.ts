@@ -20,17 +20,28 @@ export interface ProxyState {
   /** Extra server redirecting HIY_HTTP_ADDR to HTTPS, when tls is on (undefined when off). */
   redirectListen?: string[];
   tls: TlsMode;
-  /** Routes sorted by host, then longest path first. */
+  /** Routes in match order: most specific host, then longest path, first (see sortRoutes). */
   routes: ProxyRoute[];
 }
 
-/** Orders routes the way Caddy must try them: by host, then longer (more specific) path prefixes first. */
+/**
+ * Orders routes the way Caddy must try them, most specific first: every route is terminal, so the first match
+ * wins. Exact hosts come before wildcards (`*.example.com` would otherwise take `www.example.com`'s requests),
+ * wildcards with more labels before those with fewer, then longer path prefixes before shorter ones. Names
+ * only break ties, so the order is stable.
+ */
 export function sortRoutes(routes: ProxyRoute[]): ProxyRoute[] {
   return [...routes].sort(
     (a, b) =>
+      hostRank(a.host) - hostRank(b.host) ||
       a.host.localeCompare(b.host) ||
       b.path.length - a.path.length ||
       a.path.localeCompare(b.path) ||
       a.resource.localeCompare(b.resource),
   );
+}
+
+/** 0 for an exact host; a wildcard ranks after every exact host, the more labels it has the earlier. */
+function hostRank(host: string): number {
+  return host.startsWith('*.') ? 1000 - host.split('.').length : 0;
 }

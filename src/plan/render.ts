@@ -96,7 +96,9 @@ function details(a: Action): string[] {
 export function renderPlan(p: Plan): string {
   const out: string[] = [];
   const where = `state repo ${p.repo} at ${short(p.commit)} (${p.branch})`;
-  if (p.actions.length === 0) {
+  if (p.actions.length === 0 && p.deferred?.length) {
+    out.push(`No changes in this run for the ${where}: what differs backs off (below).`);
+  } else if (p.actions.length === 0) {
     out.push(`No changes. This box matches the ${where}.`);
   } else {
     out.push(`HIY will perform the following actions for the ${where}:`, '');
@@ -124,6 +126,14 @@ export function renderPlan(p: Plan): string {
     );
   }
   if (p.pins?.length) out.push('');
+  if (p.deferred?.length) {
+    if (p.actions.length === 0 && p.retained.length === 0 && !p.pins?.length) out.push('');
+    for (const d of p.deferred)
+      out.push(
+        `Backing off: ${d.resource} is left out of this run and its current container keeps serving; ${d.reason} ("hiy apply" retries it now).`,
+      );
+    out.push('');
+  }
   if (p.massDelete) {
     out.push(
       `Warning: this plan removes ${p.massDelete.removing.length} of the ${p.massDelete.managed} resources HIY manages here (${p.massDelete.removing.join(', ')}).`,

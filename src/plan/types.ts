@@ -3,6 +3,7 @@ import type { Operation } from 'fast-json-patch';
 import type { BuildSpec, RunSpec } from '../model/containers.js';
 import type { ResourceId } from '../model/names.js';
 import type { ProxyRoute, ProxyState } from '../model/routing.js';
+import type { BackoffState } from '../model/status.js';
 import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';
 
 /** What happens to one object; the symbol Terraform users know is CHANGE_SYMBOL[change]. */
@@ -135,6 +136,15 @@ export interface PinNote {
   state: 'pinned' | 'lifted';
 }
 
+/** A resource left out of a plan: its apply failed for this very spec and its retry time has not come. */
+export interface DeferredNote {
+  resource: string;
+  /** Why, for humans. */
+  reason: string;
+  /** The backoff that holds it back, as recorded after its last failure; recorded again with this run. */
+  backoff: BackoffState;
+}
+
 /** A volume HIY keeps although nothing in the state repo uses it any more. */
 export interface RetainedVolume {
   name: string;
@@ -151,7 +161,7 @@ export interface PlanSummary {
 
 export const PLAN_FORMAT_VERSION = 1;
 
-/** A plan: what apply will do, computed purely from desired and observed state. */
+/** A plan: what apply will do, computed purely from desired state, observed state and history. */
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   instance: string;
@@ -172,5 +182,10 @@ export interface Plan {
   proxy: ProxyState;
   /** Resources pinned to a release by `hiy rollback`, and pins this plan lifts because the state repo changed. */
   pins?: PinNote[];
+  /**
+   * Resources left out because they back off (only when the plan was asked to honour backoff, as the daemon
+   * does; `hiy apply` by hand retries everything). They keep being served by their current container.
+   */
+  deferred?: DeferredNote[];
   summary: PlanSummary;
 }

@@ -1,34 +1,20 @@
-// The daemon: triggers → one coalescing queue → a reconcile run under the box-wide apply lock, with backoff,
-// status conditions and the event history. Implements the Controller that the HTTP API codes against.
+// The daemon: pid file, triggers → one coalescing queue → a reconcile run (run.ts) under the box-wide apply lock,
+// event delivery and plug-ins. Implements the Controller that the HTTP API codes against.
 
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
 import { processAlive } from '../drivers/process.js';
 import { watchDir } from '../drivers/watch/watch.js';
-import {
-  type BackoffPolicy,
-  type BackoffState,
-  DEFAULT_BACKOFF,
-  deferResources,
-  desiredFingerprint,
-  isBackedOff,
-} from '../engine/backoff.js';
-import {
-  applyAndRecord,
-  assertSafeToApply,
-  computePlan,
-  type Engine,
-  MassDeleteError,
-  withApplyLock,
-} from '../engine/engine.js';
+import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
+import { type Engine, withApplyLock } from '../engine/engine.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 import { CoalescingQueue } from './queue.js';
+import { reconcileOnce } from './run.js';
 import {
   type SnapshotScheduler,
   startSnapshotScheduler,
@@ -164,7 +150,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   checkCron(resync, 'resync schedule');
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
   const pidFile = await claimPidFile(dataDir);
-  const store = engine.stores.status;
   const events = engine.stores.events;
   const listeners = new Set<(e: ControllerEvent) => void>();
   const endpoints: Record<string, string> = {};
@@ -209,143 +194,27 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       }
     }
   };
-  const record = async (drafts: EventDraft[]) => publish(await events.append(drafts));
-
-  const onApplyEvent = (e: ApplyEvent) => {
-    if (e.type === 'action.started') log.info({ address: e.action.address }, 'action started');
-    else if (e.type === 'action.finished')
-      log.info({ address: e.action.address, ms: e.ms, note: e.note }, 'action finished');
-    else if (e.type === 'action.failed')
-      log.warn({ address: e.action.address, ms: e.ms, error: e.error }, 'action failed');
-    else if (e.type === 'caddy.loaded') log.info({ routes: e.routes, ms: e.ms }, 'caddy loaded');
-  };
 
   const wakeUp = new WakeUpTimer(() => {
     void queue.enqueue({ kind: 'resync', detail: 'backoff expired' });
   });
   let snapshots: SnapshotScheduler | undefined;
 
-  /** One reconcile: plan, leave out resources that back off, apply, record. Holds the apply lock. */
-  const reconcile = async (triggers: Trigger[], earlier: EventDraft[]): Promise<ReconcileOutcome> => {
-    const started = Date.now();
-    const why = [...new Set(triggers.map((t) => (t.detail ? `${t.kind}:${t.detail}` : t.kind)))];
-    log.debug({ triggers: why }, 'reconcile');
-    // Events of the scheduled snapshots taken just before, appended now that the lock is held.
-    if (earlier.length > 0) await record(earlier.splice(0));
-    let planned: Awaited<ReturnType<typeof computePlan>>;
-    try {
-      planned = await computePlan(engine);
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      const status = await store.read();
-      const repeated = status.lastError === error;
-      status.lastError = error;
-      status.lastAttemptedAt = new Date().toISOString();
-      await store.write(status);
-      // Logged and recorded once per distinct error, not at every resync while it lasts.
-      if (!repeated) {
-        log.error({ error }, 'reconcile failed before planning');
-        await record([
-          { type: 'reconcile.failed', message: `cannot plan: ${error}`, data: { error, triggers: why } },
-        ]);
-      }
-      return { ok: false, actions: 0, error };
-    }
-    snapshots?.update(planned.desired);
-    const status = await store.read();
-    const now = new Date();
-    const withActions = new Set(planned.plan.actions.map((a) => a.resource as string));
-    const deferred = new Map<string, BackoffState>();
-    for (const w of planned.desired.workloads) {
-      const b = status.resources[w.id]?.backoff;
-      if (b && withActions.has(w.id) && isBackedOff(b, desiredFingerprint(w), now)) deferred.set(w.id, b);
-    }
-    const plan = deferResources(planned.plan, planned.desired, planned.observed, new Set(deferred.keys()));
-    try {
-      assertSafeToApply(plan, { allowMassDelete: false });
-    } catch (err) {
-      if (!(err instanceof MassDeleteError)) throw err;
-      const repeated = status.lastError === err.message;
-      status.lastError = err.message;
-      status.lastAttemptedCommit = plan.commit;
-      status.lastAttemptedAt = now.toISOString();
-      await store.write(status);
-      if (!repeated) {
-        log.error({ error: err.message }, 'mass delete refused');
-        await record([
-          {
-            type: 'reconcile.failed',
-            message: err.message,
-            data: { commit: plan.commit, error: err.message },
-          },
-        ]);
-      }
-      return { ok: false, commit: plan.commit, actions: 0, error: err.message };
-    }
-    if (plan.actions.length > 0) {
-      log.info(
-        { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred: [...deferred.keys()] },
-        'reconcile started',
-      );
-      await record([
-        {
-          type: 'reconcile.started',
-          message: `applying ${plan.actions.length} action(s) of commit ${plan.commit.slice(0, 12)}`,
-          data: {
-            commit: plan.commit,
-            actions: plan.actions.length,
-            triggers: why,
-            deferred: [...deferred.keys()],
-          },
-        },
-      ]);
-    }
-    const result = await applyAndRecord(engine, { ...planned, plan }, onApplyEvent, {
-      deferred,
+  /** One reconcile (src/reconcile/run.ts); the caller holds the apply lock. */
+  const reconcile = (triggers: Trigger[], earlier: EventDraft[]): Promise<ReconcileOutcome> =>
+    reconcileOnce({
+      engine,
+      events,
+      logger: log,
+      clock: () => new Date(),
       backoff: policy,
-      onRecorded: publish,
+      triggers,
+      earlier,
+      publish,
+      onPlanned: (desired) => snapshots?.update(desired),
+      // Wake up when the earliest backoff expires, rather than at the next resync after it.
+      onBackoff: (retryAt) => wakeUp.armAt(retryAt),
     });
-    const ms = Date.now() - started;
-    const failed = result.results.filter((r) => r.status === 'failed');
-    const error = failed.map((r) => `${r.address}: ${r.error}`).join('; ') || undefined;
-    const kindOf = new Map(plan.actions.map((a) => [a.address, a.kind]));
-    const results = result.results.map((r) => ({ kind: kindOf.get(r.address), status: r.status }));
-    if (plan.actions.length === 0) {
-      publish([
-        {
-          seq: 0,
-          at: new Date().toISOString(),
-          type: 'reconcile.finished',
-          message: `commit ${plan.commit.slice(0, 12)}: no changes`,
-          data: { commit: plan.commit, actions: 0, ok: true, ms, triggers: why, results: [] },
-        },
-      ]);
-    } else {
-      log.info({ commit: plan.commit, ok: result.ok, ms }, 'reconcile finished');
-      await record([
-        {
-          type: result.ok ? 'reconcile.finished' : 'reconcile.failed',
-          message: result.ok
-            ? `commit ${plan.commit.slice(0, 12)} applied in ${(ms / 1000).toFixed(1)}s (${plan.actions.length} action(s))`
-            : `apply of commit ${plan.commit.slice(0, 12)} failed: ${error}`,
-          data: {
-            commit: plan.commit,
-            actions: plan.actions.length,
-            ok: result.ok,
-            ms,
-            triggers: why,
-            results,
-            ...(error ? { error } : {}),
-          },
-        },
-      ]);
-    }
-    // Wake up when the earliest backoff expires, rather than at the next resync after it.
-    const after = await store.read();
-    for (const rec of Object.values(after.resources))
-      if (rec.backoff) wakeUp.armAt(new Date(rec.backoff.retryAt));
-    return { ok: result.ok, commit: plan.commit, actions: plan.actions.length, ...(error ? { error } : {}) };
-  };
 
   /** Runs fn, waiting while another process (a `hiy apply` from a shell) holds the apply lock. */
   const retryingLock = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {

@@ -11,6 +11,7 @@ import {
   parseOwned,
   renderProxy,
   tlsPolicyId,
+  validateConfig,
 } from '../../src/drivers/caddy/render.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError } from '../../src/drivers/caddy/types.js';
 import type { ProxyState } from '../../src/model/routing.js';
@@ -260,6 +261,55 @@ describe('CaddyAdminClient against a real Caddy', () => {
       status: 200,
       body: 'site /again',
     });
+  });
+
+  it('refuses at load what validateConfig names beforehand, and loads what it passes', async (t) => {
+    const caddy = await startCaddy();
+    t.after(() => caddy.stop());
+    const client = new CaddyAdminClient({ adminUrl: caddy.adminUrl });
+    const [p, q] = [await freePort(), await freePort()];
+    const config = (servers: Record<string, string[]>, tls?: unknown): CaddyConfig => ({
+      ...caddy.baseConfig,
+      apps: {
+        http: {
+          servers: Object.fromEntries(
+            Object.entries(servers).map(([name, listen]) => [
+              name,
+              { listen, routes: [], automatic_https: { disable: true } },
+            ]),
+          ),
+        },
+        ...(tls ? { tls } : {}),
+      },
+    });
+    const policy = (subjects: string[]) => ({ subjects, issuers: [{ module: 'internal' }] });
+    const refused: [CaddyConfig, RegExp][] = [
+      [config({ hiy: [`127.0.0.1:${p}`], mine: [`127.0.0.1:${p}`] }), /listener address repeated/],
+      [config({ hiy: [`127.0.0.1:${p}`, `127.0.0.1:${p}`] }), /listener address repeated/],
+      [config({ hiy: ['127.0.0.1:99999'] }), /invalid listener address '127\.0\.0\.1:99999'/],
+      [
+        config(
+          { hiy: [`127.0.0.1:${p}`] },
+          { automation: { policies: [policy(['a.test']), policy(['a.test'])] } },
+        ),
+        /cannot apply more than one automation policy to host: a\.test/,
+      ],
+    ];
+    for (const [bad, why] of refused) {
+      assert.notDeepEqual(validateConfig(bad), [], JSON.stringify(bad));
+      await assert.rejects(client.load(bad), (err) => {
+        assert.ok(err instanceof CaddyError);
+        assert.match(err.message, why);
+        return true;
+      });
+    }
+    const good = config(
+      { hiy: [`127.0.0.1:${p}`], mine: [`127.0.0.1:${q}`] },
+      { automation: { policies: [policy(['a.test']), policy(['b.test'])] } },
+    );
+    assert.deepEqual(validateConfig(good), []);
+    await client.load(good);
+    assert.deepEqual(await client.getConfig(), good);
   });
 
   it("reads Caddy 2.6's `null` answer for an empty config as null", async (t) => {

@@ -1,17 +1,14 @@
 // Pure Caddy JSON for HIY's part of the config: render a ProxyState, merge it into a full config, read it back, check it.
 import type { ResourceId } from '../../model/names.js';
-import type { ProxyRoute, ProxyState } from '../../model/routing.js';
+import { type ProxyRoute, type ProxyState, sortRoutes } from '../../model/routing.js';
 import type { TlsMode } from '../../model/settings.js';
-import type { CaddyConfig } from './types.js';
+import { isObject, type Json, objectAt, strings } from './json.js';
+import type { CaddyConfig, OwnedCaddyConfig } from './types.js';
+
+export { isDialAddress, validateConfig, validateOwned } from './validate.js';
+export type { OwnedCaddyConfig };
 
 /** The parts of Caddy's config HIY owns: its servers (by name) and its TLS automation policies. */
-export interface OwnedCaddyConfig {
-  /** Servers to put under apps.http.servers, by name. */
-  servers: Record<string, unknown>;
-  /** TLS automation policies to put first in apps.tls.automation.policies. */
-  tlsPolicies: unknown[];
-}
-
 /** HIY's part of a full config, parsed back; `pristine` is false after any hand edit. */
 export interface ParsedOwned {
   /** HIY's server exists in the config. */
@@ -20,8 +17,6 @@ export interface ParsedOwned {
   /** What is in Caddy is exactly `renderProxy(state)` (with nothing of HIY's when absent). */
   pristine: boolean;
 }
-
-type Json = Record<string, unknown>;
 
 /** Name of the server that redirects plain HTTP to HTTPS when TLS is on. */
 export function redirectServerName(server: string): string {
@@ -38,10 +33,14 @@ export function ownedServerNames(server: string): string[] {
   return [server, redirectServerName(server)];
 }
 
-/** Renders what HIY owns in Caddy for `state`; routes keep the given order (see `sortRoutes`). */
+/**
+ * Renders what HIY owns in Caddy for `state`. Caddy tries routes in order and each is terminal, so they are
+ * rendered most specific first (`sortRoutes`: exact hosts before wildcards, longer paths first), whatever
+ * order `state` lists them in.
+ */
 export function renderProxy(state: ProxyState): OwnedCaddyConfig {
   const seen = new Map<string, number>();
-  const routes = state.routes.map((r) => {
+  const routes = sortRoutes(state.routes).map((r) => {
     const base = routeId(state.server, r);
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
@@ -221,73 +220,8 @@ function ownedPolicies(full: CaddyConfig | null, policyId: string): unknown[] {
   return Array.isArray(policies) ? policies.filter((p) => isObject(p) && p['@id'] === policyId) : [];
 }
 
-/** Sanity checks before a load: dials are host:port (port 1–65535), hosts non-empty, no duplicate host+path. */
-export function validateOwned(owned: OwnedCaddyConfig): string[] {
-  const errors: string[] = [];
-  for (const [name, srv] of Object.entries(owned.servers)) {
-    if (!isObject(srv)) {
-      errors.push(`server ${name}: not an object`);
-      continue;
-    }
-    if (!strings(srv['listen'])?.length) errors.push(`server ${name}: no listen address`);
-    const seen = new Set<string>();
-    const routes = Array.isArray(srv['routes']) ? srv['routes'] : [];
-    for (const [i, r] of routes.entries()) {
-      const where = `server ${name}, route ${isObject(r) && typeof r['@id'] === 'string' ? r['@id'] : `#${i}`}`;
-      if (!isObject(r)) {
-        errors.push(`${where}: not an object`);
-        continue;
-      }
-      const matches = Array.isArray(r['match']) ? r['match'] : [];
-      for (const m of matches) {
-        const hosts = isObject(m) ? strings(m['host']) : undefined;
-        if (!hosts?.length || hosts.some((h) => h.trim() === '')) errors.push(`${where}: empty host`);
-        const key = JSON.stringify([hosts ?? [], isObject(m) ? (m['path'] ?? []) : []]);
-        if (seen.has(key)) errors.push(`${where}: duplicate host and path ${key}`);
-        seen.add(key);
-      }
-      for (const h of Array.isArray(r['handle']) ? r['handle'] : []) {
-        if (!isObject(h) || h['handler'] !== 'reverse_proxy') continue;
-        const ups = Array.isArray(h['upstreams']) ? h['upstreams'] : [];
-        if (ups.length === 0) errors.push(`${where}: reverse_proxy without upstreams`);
-        for (const u of ups) {
-          const dial = isObject(u) ? u['dial'] : undefined;
-          if (typeof dial !== 'string' || !isDialAddress(dial))
-            errors.push(`${where}: dial ${JSON.stringify(dial)} is not host:port`);
-        }
-      }
-    }
-  }
-  return errors;
-}
-
-/** A `host:port` (or `[ipv6]:port`) dial address with a port from 1 to 65535. */
-export function isDialAddress(dial: string): boolean {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):(\d{1,5})$/.exec(dial);
-  if (!m) return false;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function strings(v: unknown): string[] | undefined {
-  return Array.isArray(v) && v.every((s) => typeof s === 'string') ? [...v] : undefined;
-}
-
 function clone<T>(v: T): T {
   return structuredClone(v);
-}
-
-function objectAt(root: Json, path: string[]): Json | undefined {
-  let cur: unknown = root;
-  for (const k of path) {
-    if (!isObject(cur)) return undefined;
-    cur = cur[k];
-  }
-  return isObject(cur) ? cur : undefined;
 }
 
 function ensureObject(root: Json, path: string[]): Json {

@@ -38,3 +38,11 @@ export interface CaddyDriver {
 
 /** Caddy's JSON config; HIY only looks into apps.http.servers[its server] and its own tagged TLS policies. */
 export type CaddyConfig = Record<string, unknown>;
+
+/** HIY's own part of Caddy's config, rendered from a ProxyState. */
+export interface OwnedCaddyConfig {
+  /** Servers to put under apps.http.servers, by name. */
+  servers: Record<string, unknown>;
+  /** TLS automation policies to put first in apps.tls.automation.policies. */
+  tlsPolicies: unknown[];
+}

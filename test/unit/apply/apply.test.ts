@@ -24,13 +24,13 @@ function world() {
   return { podman, caddy };
 }
 
-async function converge(w: ReturnType<typeof world>, workloads: DesiredWorkload[]) {
-  const observed = await observe({ ...w, instance: SETTINGS.instance });
+async function converge(w: ReturnType<typeof world>, workloads: DesiredWorkload[], settings = SETTINGS) {
+  const observed = await observe({ ...w, instance: settings.instance });
   const p = plan({
     desired: desired(workloads),
     observed,
     observedFingerprint: fingerprintObserved(observed),
-    settings: SETTINGS,
+    settings,
   });
   const events: ApplyEvent[] = [];
   const result = await applyPlan(p, {
@@ -149,5 +149,84 @@ describe('applyPlan', () => {
       ['hiy-a-data'],
     );
     assert.deepEqual(await w.podman.listContainers({}), []);
+  });
+});
+
+describe('applyPlan: prepare, then mutate', () => {
+  type Config = { apps: { http: { servers: Record<string, unknown> }; tls?: unknown } };
+  /** Everything an apply could change: containers (by id, state and spec), volumes, Caddy's config. */
+  async function box(w: ReturnType<typeof world>) {
+    return {
+      containers: (await w.podman.listContainers({}))
+        .map((c) => `${c.name} ${c.id} ${c.state} ${c.labels['hiy.spec-hash']}`)
+        .sort(),
+      volumes: (await w.podman.listVolumes({})).map((v) => v.name).sort(),
+      caddy: await w.caddy.getConfig(),
+    };
+  }
+  /** The upgrade of a (stop-first) and a new resource b, with the removal of old. */
+  const upgrade = [web('a', { env: { GREETING: 'new' } }), web('b')];
+
+  function assertNothingRan(r: Awaited<ReturnType<typeof converge>>, error: RegExp) {
+    assert.equal(r.result.ok, false);
+    assert.equal(r.result.caddyWrites, 0);
+    for (const x of r.result.results) {
+      const kind = r.plan.actions.find((a) => a.address === x.address)?.kind;
+      if (kind === 'route.change') {
+        assert.equal(x.status, 'failed', x.address);
+        assert.match(x.error ?? '', error);
+      } else assert.equal(x.status, 'skipped', x.address);
+    }
+    assert.deepEqual(
+      r.events.filter((e) => e.type === 'action.started'),
+      [],
+    );
+  }
+
+  it('a listen address Caddy refuses fails the apply before a stop-first upgrade stops anything', async () => {
+    const w = world();
+    await converge(w, [web('a'), web('old')]);
+    const before = await box(w);
+    const r = await converge(w, upgrade, { ...SETTINGS, httpAddr: '127.0.0.1:99999' });
+    assert.ok(
+      r.plan.actions.some((a) => a.kind === 'container.replace' && a.strategy === 'stop-first'),
+      'the plan holds a stop-first upgrade',
+    );
+    assert.ok(r.plan.actions.some((a) => a.kind === 'container.create'));
+    assert.ok(r.plan.actions.some((a) => a.kind === 'container.delete'));
+    assertNothingRan(
+      r,
+      /HIY's Caddy config is not valid, nothing was changed: .*invalid listener address "127\.0\.0\.1:99999"/,
+    );
+    assert.deepEqual(await box(w), before, 'every container, volume and route as it was');
+  });
+
+  it('a listen address another Caddy server claims fails the apply before anything changed', async () => {
+    const w = world();
+    await converge(w, [web('a'), web('old')]);
+    const config = (await w.caddy.getConfig()) as Config;
+    config.apps.http.servers['mine'] = { listen: [':8080-8090'], routes: [] };
+    await w.caddy.load(config);
+    const before = await box(w);
+    const r = await converge(w, upgrade, { ...SETTINGS, httpAddr: ':8081' });
+    assertNothingRan(
+      r,
+      /server (hiy|mine): listener address tcp\/:8081 is already claimed by server '(mine|hiy)'/,
+    );
+    assert.deepEqual(await box(w), before);
+  });
+
+  it('a TLS policy of the user for one of HIY’s hosts fails the apply before anything changed', async () => {
+    const w = world();
+    await converge(w, [web('a')]);
+    const config = (await w.caddy.getConfig()) as Config;
+    config.apps.tls = {
+      automation: { policies: [{ subjects: ['b.example.com'], issuers: [{ module: 'acme' }] }] },
+    };
+    await w.caddy.load(config);
+    const before = await box(w);
+    const r = await converge(w, upgrade, { ...SETTINGS, tls: 'internal' });
+    assertNothingRan(r, /TLS automation policy 1: host b\.example\.com already has policy 0/);
+    assert.deepEqual(await box(w), before);
   });
 });

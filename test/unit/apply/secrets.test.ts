@@ -36,7 +36,7 @@ describe('secretEnv applied', () => {
       observed,
       observedFingerprint: 'fp',
       settings: SETTINGS,
-      secretDigests: { 'db-pass': await store.digest(value) },
+      history: { secretDigests: { 'db-pass': await store.digest(value) } },
     });
 
   it('apply creates the Podman secret from the store, refuses a changed one, prunes old ones', async () => {

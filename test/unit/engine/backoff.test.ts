@@ -1,16 +1,15 @@
-// Backoff of failing resources (pure): delays, reset on a new spec, and plans without deferred resources.
+// Backoff of failing resources (pure): delays, reset on a new spec, fingerprints. Plans without deferred
+// resources are the planner's: test/unit/plan/backoff.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   backoffDelayMs,
   DEFAULT_BACKOFF,
-  deferResources,
   desiredFingerprint,
   isBackedOff,
   recordFailure,
 } from '../../../src/engine/backoff.js';
-import { plan } from '../../../src/plan/plan.js';
-import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
+import { port } from '../../support/fixtures.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -54,62 +53,5 @@ describe('backoff delays', () => {
       desiredFingerprint(base),
       desiredFingerprint(port('web', { routes: [{ host: 'a.test', port: 8080 }] })),
     );
-  });
-});
-
-describe('deferResources', () => {
-  const web = (greeting: string) =>
-    port('web', { env: { G: greeting }, routes: [{ host: 'web.test', port: 8080 }] });
-  const api = (greeting: string) =>
-    port('api', { env: { G: greeting }, routes: [{ host: 'api.test', port: 8080 }] });
-
-  it('drops the deferred resource’s actions, keeps its current route, and lets the others converge', () => {
-    const v1 = plan({
-      desired: desired([web('1'), api('1')]),
-      observed: emptyObserved(),
-      observedFingerprint: 'x',
-      settings: SETTINGS,
-    });
-    const box = observedAfter(v1);
-    const d2 = desired([web('2'), api('2')]);
-    const v2 = plan({ desired: d2, observed: box, observedFingerprint: 'y', settings: SETTINGS });
-    // Both are start-first replacements on new upstream ports.
-    assert.deepEqual(
-      v2.actions.map((a) => a.address),
-      ['container/hiy-api', 'container/hiy-web', 'route/port/api', 'route/port/web'],
-    );
-    const out = deferResources(v2, d2, box, new Set(['port/web']));
-    assert.deepEqual(
-      out.actions.map((a) => a.address),
-      ['container/hiy-api', 'route/port/api'],
-    );
-    const webRoute = out.proxy.routes.find((r) => r.resource === 'port/web');
-    const webBefore = box.proxy.state!.routes.find((r) => r.resource === 'port/web');
-    assert.deepEqual(webRoute, webBefore, 'the deferred resource keeps serving from its current container');
-    assert.notDeepEqual(
-      out.proxy.routes.find((r) => r.resource === 'port/api'),
-      box.proxy.state!.routes.find((r) => r.resource === 'port/api'),
-    );
-    assert.deepEqual(out.summary, { create: 0, update: 1, replace: 1, delete: 0 });
-    assert.equal(deferResources(v2, d2, box, new Set()), v2);
-  });
-
-  it('when Caddy lost the routes (a restart), rebuilds a deferred resource’s routes from its container', () => {
-    const v1 = plan({
-      desired: desired([web('1')]),
-      observed: emptyObserved(),
-      observedFingerprint: 'x',
-      settings: SETTINGS,
-    });
-    const applied = observedAfter(v1);
-    const restarted = { ...applied, caddyConfig: null, proxy: { present: false, pristine: true } };
-    const d2 = desired([web('2')]);
-    const v2 = plan({ desired: d2, observed: restarted, observedFingerprint: 'y', settings: SETTINGS });
-    const out = deferResources(v2, d2, restarted, new Set(['port/web']));
-    assert.deepEqual(
-      out.actions.map((a) => a.address),
-      ['caddy/hiy', 'route/port/web'],
-    );
-    assert.deepEqual(out.proxy.routes, applied.proxy.state!.routes);
   });
 });

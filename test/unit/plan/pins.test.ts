@@ -51,6 +51,43 @@ describe('pins', () => {
   });
 });
 
+describe('pins in plan()', () => {
+  it('plans the pinned release from the history, and the plan says so; a lifted pin plans the state repo', () => {
+    const v1 = routed('web', 'one');
+    const v2 = routed('web', 'two');
+    const pins = { 'port/web': pinOf(v2, v1) };
+    const p = plan({
+      desired: desired([v2]),
+      observed: emptyObserved(),
+      observedFingerprint: 'fp',
+      settings: SETTINGS,
+      history: { pins },
+    });
+    const create = p.actions.find((a) => a.kind === 'container.create');
+    assert.ok(create?.kind === 'container.create');
+    assert.equal(create.run.labels['hiy.spec-hash'], v1.specHash);
+    assert.deepEqual(
+      p.pins?.map((x) => [x.resource, x.state, x.release]),
+      [['port/web', 'pinned', 1]],
+    );
+    const moved = port('web', { env: { TEXT: 'three' }, routes: [{ host: 'web.test', port: 8080 }] });
+    const lifted = plan({
+      desired: desired([moved]),
+      observed: emptyObserved(),
+      observedFingerprint: 'fp',
+      settings: SETTINGS,
+      history: { pins },
+    });
+    const again = lifted.actions.find((a) => a.kind === 'container.create');
+    assert.ok(again?.kind === 'container.create');
+    assert.equal(again.run.labels['hiy.spec-hash'], moved.specHash);
+    assert.deepEqual(
+      lifted.pins?.map((x) => x.state),
+      ['lifted'],
+    );
+  });
+});
+
 describe('scopePlan', () => {
   it("keeps one resource's actions and only its route changes", () => {
     const before = [routed('web', 'one'), routed('api', 'one')];

@@ -160,6 +160,27 @@ describe('plan', () => {
     assert.deepEqual(kinds(p), ['route.change caddy/hiy', 'route.change route/port/greeter']);
   });
 
+  it('routes an exact host before a wildcard covering it, and reorders routes an older HIY loaded by name', () => {
+    const wild = port('a-wild', { routes: [{ host: '*.example.test', port: 8080 }] });
+    const other = port('z-other', { routes: [{ host: 'other.example.test', port: 8080 }] });
+    const first = planOf([wild, other]);
+    assert.deepEqual(
+      first.proxy.routes.map((r) => r.host),
+      ['other.example.test', '*.example.test'],
+    );
+    const box = observedAfter(first);
+    assert.deepEqual(planOf([wild, other], box).actions, []);
+    // What an older HIY loaded: the wildcard first, so it took other.example.test's requests.
+    box.proxy.state = { ...box.proxy.state!, routes: [...box.proxy.state!.routes].reverse() };
+    const p = planOf([wild, other], box);
+    assert.deepEqual(kinds(p), ['route.change caddy/hiy']);
+    assert.match(p.actions[0]!.reason, /not in match order/);
+    assert.deepEqual(
+      p.proxy.routes.map((r) => r.host),
+      ['other.example.test', '*.example.test'],
+    );
+  });
+
   it('flags a plan that removes more than half of the managed resources', () => {
     const all = [port('a'), port('b'), port('c')];
     const observed = observedAfter(planOf(all));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { desiredFingerprint, recordFailure } from '../../../src/engine/backoff.js';
 import { plan } from '../../../src/plan/plan.js';
 import { renderPlan } from '../../../src/plan/render.js';
 import type { Plan } from '../../../src/plan/types.js';
@@ -61,5 +62,29 @@ describe('renderPlan', () => {
       routes: [{ host: 'www.example.com', port: 8080 }],
     });
     golden('mixed', renderPlan(planOf([changed], observedAfter(first))));
+  });
+
+  it('a resource backing off is named, with its retry time, and left out', () => {
+    const first = planOf([greeter('hello')]);
+    const next = greeter('hi');
+    const p = plan({
+      desired: desired([next]),
+      observed: observedAfter(first),
+      observedFingerprint: 'fp',
+      settings: SETTINGS,
+      history: {
+        backoff: {
+          now: new Date('2026-01-01T00:00:05Z'),
+          resources: {
+            'port/greeter': recordFailure(undefined, {
+              fingerprint: desiredFingerprint(next),
+              commit: 'b'.repeat(40),
+              now: new Date('2026-01-01T00:00:00Z'),
+            }),
+          },
+        },
+      },
+    });
+    golden('backing-off', renderPlan(p));
   });
 });

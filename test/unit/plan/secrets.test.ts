@@ -34,7 +34,7 @@ describe('secretEnv in plans', () => {
       observed,
       observedFingerprint: 'fp',
       settings: SETTINGS,
-      secretDigests: { 'db-pass': await store.digest(value) },
+      history: { secretDigests: { 'db-pass': await store.digest(value) } },
     });
 
   it('a plan carries names and digests only; text and JSON never contain the value', async () => {

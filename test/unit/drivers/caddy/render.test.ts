@@ -11,6 +11,7 @@ import {
   parseOwned,
   renderProxy,
   tlsPolicyId,
+  validateConfig,
   validateOwned,
 } from '../../../../src/drivers/caddy/render.js';
 import type { CaddyConfig } from '../../../../src/drivers/caddy/types.js';
@@ -33,6 +34,7 @@ describe('renderProxy + mergeOwned golden files', () => {
       'tls-internal',
       'merge-keeps-user-servers-and-policies',
       'empty-routes',
+      'wildcard-and-exact-hosts',
     ]) {
       assert.ok(cases.includes(c), `missing golden case ${c}`);
     }
@@ -50,6 +52,7 @@ describe('renderProxy + mergeOwned golden files', () => {
       const actual = mergedConfig(input.state, existing);
       assert.equal(JSON.stringify(existing), before, 'mergeOwned mutated its input');
       assert.deepEqual(validateOwned(renderProxy(input.state)), []);
+      assert.deepEqual(validateConfig(actual), [], `${name}: Caddy would refuse the merged config`);
 
       const expectedFile = join(dir, 'expected.json');
       if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
@@ -227,5 +230,109 @@ describe('validateOwned', () => {
 
     const dup = validateOwned(renderProxy({ ...STATE, routes: [bad('127.0.0.1:1'), bad('127.0.0.1:2')] }));
     assert.match(dup.join(), /duplicate host and path/);
+  });
+});
+
+describe('validateConfig', () => {
+  const servers = (s: Record<string, string[]>) => ({
+    apps: {
+      http: {
+        servers: Object.fromEntries(Object.entries(s).map(([n, listen]) => [n, { listen, routes: [] }])),
+      },
+    },
+  });
+
+  it('accepts distinct listener addresses, unix sockets and a config without servers', () => {
+    assert.deepEqual(validateConfig(null), []);
+    assert.deepEqual(validateConfig({ admin: { listen: '127.0.0.1:2019' } }), []);
+    assert.deepEqual(
+      validateConfig(
+        servers({
+          a: [':80', '127.0.0.1:8080'],
+          b: ['127.0.0.2:80', 'udp/:80', ':8081-8089'],
+          c: ['unix//run/x.sock'],
+        }),
+      ),
+      [],
+    );
+  });
+
+  it('names a listener address claimed twice, across servers, ranges and within one server', () => {
+    assert.deepEqual(validateConfig(servers({ hiy: [':80'], mine: ['tcp/:80'] })), [
+      "server mine: listener address tcp/:80 is already claimed by server 'hiy'",
+    ]);
+    assert.deepEqual(validateConfig(servers({ mine: [':8000-8100'], hiy: [':8080'] })), [
+      "server hiy: listener address tcp/:8080 is already claimed by server 'mine'",
+    ]);
+    assert.deepEqual(validateConfig(servers({ hiy: [':80', ':80'] })), [
+      "server hiy: listener address tcp/:80 is already claimed by server 'hiy'",
+    ]);
+  });
+
+  it('names a listener port out of range', () => {
+    assert.deepEqual(validateConfig(servers({ hiy: ['127.0.0.1:99999', ':90-80'] })), [
+      'server hiy: invalid listener address "127.0.0.1:99999" (port out of range)',
+      'server hiy: invalid listener address ":90-80" (port out of range)',
+    ]);
+  });
+
+  it('names a host that two TLS automation policies cover', () => {
+    const config = {
+      apps: {
+        tls: {
+          automation: {
+            policies: [
+              {
+                '@id': 'hiy-tls-internal',
+                subjects: ['a.test', 'b.test'],
+                issuers: [{ module: 'internal' }],
+              },
+              { subjects: ['c.test'] },
+              { subjects: ['b.test'] },
+              { issuers: [{ module: 'acme' }] },
+            ],
+          },
+        },
+      },
+    };
+    assert.deepEqual(validateConfig(config), ['TLS automation policy 2: host b.test already has policy 0']);
+  });
+});
+
+describe('renderProxy route order', () => {
+  it('renders the most specific route first whatever the order of the state, and reads it back so', () => {
+    const input = JSON.parse(
+      readFileSync(join(GOLDEN, 'wildcard-and-exact-hosts', 'input.json'), 'utf8'),
+    ) as { state: ProxyState };
+    const shuffled: ProxyState = { ...input.state, routes: [...input.state.routes].reverse() };
+    const ids = (s: ProxyState) => (renderProxy(s).servers[s.server] as any).routes.map((r: any) => r['@id']);
+    assert.deepEqual(ids(shuffled), ids(input.state));
+    assert.deepEqual(ids(shuffled), [
+      'hiy-t1:port/api:api.example.test/v2',
+      'hiy-t1:port/api:api.example.test/',
+      'hiy-t1:port/a-catchall:*.deep.example.test/',
+      'hiy-t1:port/a-catchall:*.example.test/static',
+      'hiy-t1:port/a-catchall:*.example.test/',
+    ]);
+  });
+
+  it('a config whose routes are out of match order (an older HIY) does not read back pristine', () => {
+    const state: ProxyState = {
+      server: 'hiy',
+      listen: [':80'],
+      tls: 'off',
+      routes: [
+        { resource: 'port/wild', host: '*.example.test', path: '/', upstream: '127.0.0.1:1' },
+        { resource: 'port/other', host: 'other.example.test', path: '/', upstream: '127.0.0.1:2' },
+      ],
+    };
+    const config = mergedConfig(state, null) as any;
+    config.apps.http.servers.hiy.routes.reverse();
+    const parsed = parseOwned(config, 'hiy');
+    assert.equal(parsed.pristine, false);
+    assert.deepEqual(
+      parsed.state?.routes.map((r) => r.host),
+      ['*.example.test', 'other.example.test'],
+    );
   });
 });

@@ -1,0 +1,35 @@
+// The Engine: everything one pass of the loop works with (drivers, stores, settings), built by the composition root.
+import type { Logger } from 'pino';
+import type { ExportCommit } from '../apply/apply.js';
+import type { BuildSupport } from '../apply/build.js';
+import type { LockBusyError } from '../apply/lock.js';
+import type { Recovery } from '../apply/recover.js';
+import type { CaddyDriver } from '../drivers/caddy/types.js';
+import type { GitReader } from '../drivers/git/types.js';
+import type { PodmanDriver } from '../drivers/podman/types.js';
+import type { Prober } from '../drivers/probe/prober.js';
+import type { Settings } from '../model/settings.js';
+import type { Stores } from '../store/index.js';
+
+/** Everything the engine needs, built by the composition root (src/main.ts) or by tests. */
+export interface Engine {
+  settings: Settings;
+  podman: PodmanDriver;
+  caddy: CaddyDriver;
+  git: GitReader;
+  prober: Prober;
+  exportCommit: ExportCommit;
+  logger: Logger;
+  /** The data directory's stores, opened once by the composition root (`openStores(settings.dataDir)`). */
+  stores: Stores;
+  /** How long commands wait for the apply lock held by another run, e.g. the daemon's (default 0: fail at once). */
+  lockWaitMs?: number;
+  /** Told once when a command starts waiting for the apply lock. */
+  onLockWait?: (busy: LockBusyError) => void;
+  /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
+  onRecovery?: (recovery: Recovery) => void;
+  /** Containerfiles for detected stacks and build caps (src/push); without it only Containerfiles build. */
+  build?: BuildSupport;
+  /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
+  sourceOverrides?: ReadonlyMap<string, string>;
+}

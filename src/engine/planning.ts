@@ -1,0 +1,164 @@
+// Planning for the engine: read the state repo, observe the box, read the history once, then plan (purely).
+import { join } from 'node:path';
+import { loadDesiredState } from '../desired/load.js';
+import { pendingPushOverrides } from '../desired/pendingPushes.js';
+import { digestSecrets } from '../desired/secretRefs.js';
+import type { DesiredResult, DesiredState } from '../desired/types.js';
+import { StateRepoInvalidError } from '../model/diagnostics.js';
+import type { Settings } from '../model/settings.js';
+import { fingerprintObserved, observe } from '../observed/observe.js';
+import type { ObservedState } from '../observed/types.js';
+import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
+import type { Pin } from '../store/pins.js';
+import type { Engine } from './context.js';
+
+/** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
+export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
+  return join(settings.dataDir, 'repos');
+}
+
+/** A saved plan no longer matches the box or the state repo. */
+export class StalePlanError extends Error {
+  readonly code = 'PLAN_STALE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StalePlanError';
+  }
+}
+
+export async function loadDesired(engine: Engine): Promise<DesiredResult> {
+  // Pushes deployed whose branch git has not moved yet (reconcile/pushes.ts), then this engine's own.
+  const overrides = await pendingPushOverrides(engine.settings.dataDir);
+  for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
+  return loadDesiredState({
+    settings: engine.settings,
+    git: engine.git,
+    mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
+    reposDir: reposDir(engine.settings),
+    sourceOverrides: overrides,
+  });
+}
+
+export interface Planned {
+  /** The desired state the plan was computed from: the state repo's, with pinned resources' releases swapped in. */
+  desired: DesiredState;
+  /** The state repo's desired state as it is, before pins. */
+  stateRepo: DesiredState;
+  observed: ObservedState;
+  /** What the plan was computed with besides desired and observed: pins, secret digests, backoff. */
+  history: PlanHistory;
+  plan: Plan;
+}
+
+export interface PlanOptions {
+  /** Pins to use on top of (or instead of) the stored ones; `hiy rollback` plans with its new pin. */
+  pins?: Record<string, Pin>;
+  /**
+   * Leave out resources that back off (their last apply failed for the same spec and their retry time is
+   * after this clock value), as the daemon does. Without it every resource is planned: `hiy plan` shows what
+   * `hiy apply` does, and `hiy apply` by hand is the explicit "retry now".
+   */
+  backoffAt?: Date;
+}
+
+/**
+ * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
+ * secret digests of the state repo and pinned releases, and — with `opts.backoffAt` — the resources backing off.
+ */
+export async function readHistory(
+  engine: Engine,
+  stateRepo: DesiredState,
+  opts: PlanOptions = {},
+): Promise<PlanHistory> {
+  const [stored, status] = await Promise.all([
+    engine.stores.pins.read(),
+    opts.backoffAt ? engine.stores.status.read() : undefined,
+  ]);
+  const pins = { ...stored, ...opts.pins };
+  const history: PlanHistory = { pins, secretDigests: await secretDigestsFor(engine, stateRepo, pins) };
+  if (opts.backoffAt && status) {
+    const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
+    for (const [id, rec] of Object.entries(status.resources)) if (rec.backoff) resources[id] = rec.backoff;
+    history.backoff = { now: opts.backoffAt, resources };
+  }
+  return history;
+}
+
+/** Plans from a loaded state repo, an observation and the history. Pure: no I/O. */
+export function planFromHistory(
+  engine: Pick<Engine, 'settings'>,
+  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory },
+): Planned {
+  const { stateRepo, observed, history } = input;
+  const plan = computePlanValue({
+    desired: stateRepo,
+    observed,
+    observedFingerprint: fingerprintObserved(observed),
+    settings: engine.settings,
+    history,
+  });
+  return { desired: pinnedDesired(stateRepo, history), stateRepo, observed, history, plan };
+}
+
+/**
+ * Plans from a loaded state repo and an observation, honouring pins.
+ * @deprecated Use planFromHistory with `history: { pins, secretDigests }` (what this does).
+ */
+export function planWithPins(
+  engine: Pick<Engine, 'settings'>,
+  stateRepo: DesiredState,
+  observed: ObservedState,
+  pins: Record<string, Pin>,
+  secretDigests: Record<string, string> = {},
+): Planned {
+  return planFromHistory(engine, { stateRepo, observed, history: { pins, secretDigests } });
+}
+
+/**
+ * Reads the state repo, observes the box and reads the history, then plans. Throws on invalid state or a
+ * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
+ */
+export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
+  const [result, observed] = await Promise.all([
+    loadDesired(engine),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+  ]);
+  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
+  const history = await readHistory(engine, result.state, opts);
+  return planFromHistory(engine, { stateRepo: result.state, observed, history });
+}
+
+/**
+ * Salted digests of the secrets the state repo (and pinned releases) use; the values stay in the store.
+ * A secret that is not set is a state repo error: nothing is planned, let alone applied.
+ */
+export async function secretDigestsFor(
+  engine: Engine,
+  stateRepo: DesiredState,
+  pins: Record<string, Pin> = {},
+): Promise<Record<string, string>> {
+  const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
+  const { digests, diagnostics } = await digestSecrets(workloads, stateRepo.resources, engine.stores.secrets);
+  if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
+  return digests;
+}
+
+/** Checks that a saved plan still fits the state repo head and the observed state. */
+export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Planned> {
+  const current = await computePlan(engine);
+  if (saved.instance !== engine.settings.instance) {
+    throw new StalePlanError(`the plan is for instance ${saved.instance}, not ${engine.settings.instance}`);
+  }
+  if (saved.commit !== current.desired.commit) {
+    throw new StalePlanError(
+      `the state repo moved: the plan is for ${saved.commit.slice(0, 12)}, ${engine.settings.branch} is now at ${current.desired.commit.slice(0, 12)}; run hiy plan again`,
+    );
+  }
+  if (saved.observedFingerprint !== current.plan.observedFingerprint) {
+    throw new StalePlanError(
+      'the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again',
+    );
+  }
+  return { ...current, plan: saved };
+}

@@ -1,0 +1,241 @@
+// The plan of one desired workload: its volumes, image build, container (create, replace, start) and routes. Pure.
+import type { ContainerInfo, RunSpec } from '../model/containers.js';
+import { LABEL_COMMIT, LABEL_RESOURCE, LABEL_SPEC_HASH, LABEL_VOLUME } from '../model/labels.js';
+import type { ProxyRoute } from '../model/routing.js';
+import { type DesiredWorkload, hashOf } from '../model/workload.js';
+import {
+  changedFields,
+  compact,
+  containerSpecView,
+  diff,
+  LABEL_SECRETS,
+  LABEL_SPEC,
+  observedSpecView,
+  secretUses,
+  toRef,
+} from './containerSpec.js';
+import type { UpstreamPortAllocator } from './ports.js';
+import type { Action, SecretUse } from './types.js';
+
+/** What planning one workload needs to know besides the workload. */
+export interface WorkloadContext {
+  /** The ownership labels of this instance (managed-by, instance). */
+  owner: Record<string, string>;
+  /** The observed containers labelled with this workload's resource id. */
+  containers: ContainerInfo[];
+  /** Names of the volumes that exist. */
+  volumes: ReadonlySet<string>;
+  /** Shared by every workload of the plan, called in the order of the desired workloads. */
+  allocator: UpstreamPortAllocator;
+  /** Salted digests of the secrets, by secret name. */
+  secretDigests: Record<string, string>;
+}
+
+/** One workload's actions (unordered) and the routes it wants in Caddy. */
+export interface WorkloadPlan {
+  actions: Action[];
+  routes: ProxyRoute[];
+}
+
+/**
+ * Plans one workload: strays of its resource are deleted, missing volumes created, the image built (Apps), the
+ * container created, replaced (start-first when nothing is shared) or started, and its routes pointed at it.
+ */
+export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): WorkloadPlan {
+  const actions: Action[] = [];
+  const current = ctx.containers.find((c) => c.name === w.containerName);
+  for (const stray of ctx.containers) {
+    if (stray === current) continue;
+    actions.push({
+      kind: 'container.delete',
+      address: `container/${stray.name}`,
+      change: 'delete',
+      resource: w.id,
+      reason: `stray container of ${w.id} (not named ${w.containerName})`,
+      container: toRef(stray),
+      patch: [],
+      before: observedSpecView(stray),
+      after: null,
+    });
+  }
+
+  for (const v of w.volumes) {
+    if (ctx.volumes.has(v.volumeName)) continue;
+    actions.push({
+      kind: 'volume.create',
+      address: `volume/${v.volumeName}`,
+      change: 'create',
+      resource: w.id,
+      reason: `volume ${v.name} of ${w.id} does not exist`,
+      volume: {
+        name: v.volumeName,
+        labels: { ...ctx.owner, [LABEL_RESOURCE]: w.id, [LABEL_VOLUME]: v.name },
+      },
+      patch: [],
+      before: null,
+      after: { name: v.volumeName },
+    });
+  }
+
+  const secrets = secretUses(w, ctx.secretDigests);
+  // A secret's digest joins the hash only when there are secrets, so other workloads keep their hashes.
+  const specHash =
+    secrets.length > 0
+      ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
+      : w.specHash;
+  const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
+  // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
+  const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0;
+  const upstream = new Map<number, number>();
+  for (const p of w.internalPorts)
+    upstream.set(p, ctx.allocator.allocate(w, p, startFirst ? undefined : current));
+  const routes: ProxyRoute[] = w.routes.map((r) => ({
+    resource: w.id,
+    host: r.host,
+    path: r.path,
+    upstream: `127.0.0.1:${upstream.get(r.port)}`,
+  }));
+
+  const view = containerSpecView(w, secrets);
+  const run = runSpec(w, {
+    name: startFirst ? `${w.containerName}_next` : w.containerName,
+    owner: ctx.owner,
+    specHash,
+    view,
+    secrets,
+    upstream,
+  });
+
+  if (!current || replacing) {
+    const build = imageBuild(w, ctx.owner);
+    if (build) actions.push(build);
+  }
+  if (!current) {
+    actions.push({
+      kind: 'container.create',
+      address: `container/${w.containerName}`,
+      change: 'create',
+      resource: w.id,
+      reason: `${w.id} has no container`,
+      run,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      patch: [],
+      before: null,
+      after: view,
+    });
+  } else if (replacing) {
+    const before = observedSpecView(current);
+    const patch = diff(before, view);
+    actions.push({
+      kind: 'container.replace',
+      address: `container/${w.containerName}`,
+      change: 'replace',
+      resource: w.id,
+      reason: `${before ? `changed: ${changedFields(patch)}` : 'spec hash changed'}${startFirst ? ' (new one starts first)' : ''}`,
+      strategy: startFirst ? 'start-first' : 'stop-first',
+      finalName: w.containerName,
+      run,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      previous: toRef(current),
+      volumes: w.volumes.map((v) => v.volumeName),
+      keepSnapshots: w.snapshotsKept,
+      patch,
+      before,
+      after: view,
+    });
+  } else if (current.state !== 'running') {
+    actions.push({
+      kind: 'container.start',
+      address: `container/${w.containerName}`,
+      change: 'update',
+      resource: w.id,
+      reason: `container is ${current.state}; start it`,
+      container: toRef(current),
+      run,
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      patch: [{ op: 'replace', path: '/state', value: 'running' }],
+      before: { state: current.state },
+      after: { state: 'running' },
+    });
+  }
+  return { actions, routes };
+}
+
+/** The build of an App's image at its source commit; undefined for a Port (its image is pulled). */
+function imageBuild(w: DesiredWorkload, owner: Record<string, string>): Action | undefined {
+  if (!w.build) return undefined;
+  return {
+    kind: 'image.build',
+    address: `image/${w.image}`,
+    change: 'create',
+    resource: w.id,
+    reason: `source ${w.build.branch} is at ${w.build.commit.slice(0, 12)}`,
+    source: compact({ ...w.build }),
+    image: compact({
+      tag: w.image,
+      labels: { ...owner, [LABEL_RESOURCE]: w.id, [LABEL_COMMIT]: w.build.commit },
+      context: w.build.context,
+      dockerfile: w.build.dockerfile,
+      memoryBytes: w.memoryBytes,
+      cpus: w.cpus,
+    }),
+    patch: [],
+    before: null,
+    after: { image: w.image, commit: w.build.commit },
+  };
+}
+
+/** The container a workload runs as: labels (ownership, spec hash, spec view), env, mounts and published ports. */
+function runSpec(
+  w: DesiredWorkload,
+  o: {
+    name: string;
+    owner: Record<string, string>;
+    specHash: string;
+    view: Record<string, unknown>;
+    secrets: SecretUse[];
+    upstream: ReadonlyMap<number, number>;
+  },
+): RunSpec {
+  return compact({
+    // '_' never appears in a resource name (a DNS label), so a `_next` name cannot be another resource's.
+    name: o.name,
+    image: w.image,
+    labels: {
+      ...o.owner,
+      [LABEL_RESOURCE]: w.id,
+      [LABEL_SPEC_HASH]: o.specHash,
+      [LABEL_SPEC]: JSON.stringify(o.view),
+      ...(o.secrets.length > 0 ? { [LABEL_SECRETS]: o.secrets.map((s) => s.name).join(',') } : {}),
+      'hiy.stop-timeout': String(w.stopGraceSeconds),
+      ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
+    },
+    env: w.env,
+    secretEnv: o.secrets.length > 0 ? o.secrets.map((s) => ({ env: s.env, secret: s.name })) : undefined,
+    entrypoint: w.command,
+    args: w.args,
+    volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
+    publish: [
+      ...w.ports.map((p) =>
+        compact({
+          hostIp: p.hostIP,
+          hostPort: p.hostPort,
+          containerPort: p.containerPort,
+          protocol: p.protocol,
+        }),
+      ),
+      ...w.internalPorts.map((p) => ({
+        hostIp: '127.0.0.1',
+        hostPort: o.upstream.get(p)!,
+        containerPort: p,
+        protocol: 'tcp' as const,
+      })),
+    ],
+    restart: w.restart,
+    memoryBytes: w.memoryBytes,
+    cpus: w.cpus,
+    stopTimeoutSeconds: w.stopGraceSeconds,
+  });
+}
