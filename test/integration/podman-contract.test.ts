@@ -31,7 +31,14 @@ function collect() {
   const out = { stdout: '', stderr: '' };
   return {
     out,
-    sink: { stdout: (c: string) => void (out.stdout += c), stderr: (c: string) => void (out.stderr += c) },
+    sink: {
+      stdout(c: string) {
+        out.stdout += c;
+      },
+      stderr(c: string) {
+        out.stderr += c;
+      },
+    },
   };
 }
 
