@@ -194,6 +194,8 @@ describe('everyday operations', () => {
         timeoutMs: 60_000,
         what: 'a run of the tick job',
       });
+      const status = await h.hiy(['status']);
+      assert.match(status.out, /port\/web tick +\*\/2 \* \* \* \* \* +\S+ +succeeded \(exit 0\)/);
       const logs = await h.hiy(['logs', 'web', '--job', 'tick']);
       assert.match(logs.out, new RegExp(`job-ran-bonjour-${TOKEN}`));
       await waitFor(

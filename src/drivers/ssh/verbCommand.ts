@@ -186,7 +186,6 @@ export function isVerbCommand(command: string | undefined): boolean {
 export function parseVerbCommand(command: string): ParsedVerbCommand {
   if (command.length > MAX_VERB_COMMAND_LENGTH)
     return { ok: false, reason: `refused: the command is too long (${command.length} characters)` };
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
   if (/[\0-\x08\x0a-\x1f\x7f]/.test(command))
     return { ok: false, reason: 'refused: control characters in the command' };
   const words = splitWords(command);
