@@ -4,7 +4,8 @@ import type { Command } from '../command.js';
 
 export const command: Command = {
   name: 'git-shell',
-  summary: 'the forced command of HIY ssh keys: git push/fetch of allowed repositories, and the everyday verbs',
+  summary:
+    'the forced command of HIY ssh keys: git push/fetch of allowed repositories, and the everyday verbs',
   usage: `git-shell USER                    (run by sshd; reads SSH_ORIGINAL_COMMAND)
                                     Allows only git-receive-pack / git-upload-pack 'NAME' where NAME is an App
                                     repository (push needs the deploy grant, fetch view) or "state" (push: admin
