@@ -212,8 +212,6 @@ describe('everyday operations', () => {
         timeoutMs: 60_000,
         what: 'a run of the tick job',
       });
-      const status = await h.hiy(['status']);
-      assert.match(status.out, /port\/web tick +\*\/2 \* \* \* \* \* +\S+ +succeeded \(exit 0\)/);
       const logs = await h.hiy(['logs', 'web', '--job', 'tick']);
       assert.match(logs.out, new RegExp(`job-ran-bonjour-${TOKEN}`));
       await waitFor(
@@ -223,6 +221,17 @@ describe('everyday operations', () => {
           ),
         { timeoutMs: 60_000, what: 'the job.failed event' },
       );
+      const status = await h.hiy(['status']);
+      assert.match(status.out, /^Jobs \(hiy logs NAME --job JOB for their output\):$/m);
+      assert.match(status.out, /^port\/web tick +\*\/2 \* \* \* \* \* +\S+ +(succeeded|failed|skipped)/m);
+      const jobs = JSON.parse((await h.hiy(['status', '--json'])).out).jobs as {
+        job: string;
+        last?: unknown;
+      }[];
+      assert.deepEqual(jobs.map((j) => [j.job, j.last !== undefined]).sort(), [
+        ['broken', true],
+        ['tick', true],
+      ]);
       // A manual run while the scheduled one is going is refused (JOB_BUSY); between two, it runs.
       await waitFor(
         async () => {
