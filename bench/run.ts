@@ -9,6 +9,7 @@ import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
+import { benchOperations } from './operations.js';
 import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
   startup: benchStartup,
+  operations: benchOperations,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

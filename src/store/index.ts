@@ -2,6 +2,7 @@
 import { AuditLog } from './audit.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
+import { JobRunStore } from './jobRuns.js';
 import { Journal } from './journal.js';
 import { PinStore } from './pins.js';
 import { ReleaseStore } from './releases.js';
@@ -34,6 +35,8 @@ export interface Stores {
   tokens: TokenStore;
   /** `webhooks/deliveries.json`: webhook deliveries seen (replays are refused). */
   deliveries: DeliveryLog;
+  /** `jobs/`: the last runs of each scheduled job. */
+  jobRuns: JobRunStore;
 }
 
 export interface OpenStoresOptions {
@@ -53,5 +56,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     audit: new AuditLog(dataDir),
     tokens: new TokenStore(dataDir),
     deliveries: new DeliveryLog(dataDir),
+    jobRuns: new JobRunStore(dataDir),
   };
 }

@@ -204,3 +204,20 @@ test('snapshot schedules: a bad cron at its position, and a warning for a schedu
   assert.match(ds[0]!, /^a\.yaml:10 error spec\.snapshots\.schedule "every night" is not a cron expression/);
   assert.match(ds[1]!, /warning spec\.snapshots snapshots are scheduled but the resource has no volumes/);
 });
+
+test('jobs: a schedule must be cron (5 or 6 fields), names unique per resource; reported at file:line', () => {
+  const ds = check({
+    path: 'jobs.yaml',
+    text: port(
+      'web',
+      '  jobs:\n    - name: a\n      schedule: "every day"\n      command: ["x"]\n    - name: a\n      schedule: "*/2 * * * * *"\n      command: ["y"]\n',
+    ),
+  });
+  assert.deepEqual(
+    ds.map((d) => [d.at, d.path, d.summary.split(' (')[0]]),
+    [
+      ['jobs.yaml:9:17', 'spec.jobs[0].schedule', '"every day" is not a cron expression'],
+      ['jobs.yaml:11:13', 'spec.jobs[1].name', 'duplicate job name "a"'],
+    ],
+  );
+});

@@ -1,0 +1,167 @@
+// Committing files to a branch of a local repository (bare or working copy) with real git, without touching other files.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { GitError } from './types.js';
+
+export interface CommitAuthor {
+  name: string;
+  email: string;
+}
+
+export interface CommitFilesOptions {
+  /** The repository: a working copy or a bare repository. */
+  dir: string;
+  branch: string;
+  /** Path → new content, or null to delete the file. Other files stay as they are. */
+  files: Record<string, string | null>;
+  /** Author and committer of the new commit. */
+  author: CommitAuthor;
+  message: string;
+  /** The branch head the edit was computed from; the commit is refused when the branch has moved since. */
+  expectedHead?: string;
+}
+
+export type CommitErrorCode = 'STATE_REPO_MOVED' | 'STATE_REPO_DIRTY' | 'GIT_IDENTITY_MISSING';
+
+/** A commit refused for a reason the user can act on (as opposed to GitError, git itself failing). */
+export class CommitRefusedError extends Error {
+  constructor(
+    readonly code: CommitErrorCode,
+    message: string,
+    readonly data: { dir: string; branch?: string; files?: string[] },
+  ) {
+    super(message);
+    this.name = 'CommitRefusedError';
+  }
+}
+
+type Git = (args: string[], opts?: { input?: string; env?: Record<string, string> }) => Promise<string>;
+
+function gitIn(dir: string): Git {
+  return async (args, opts = {}) => {
+    try {
+      const r = await execa('git', ['-C', dir, ...args], {
+        ...(opts.input !== undefined && { input: opts.input }),
+        env: { GIT_TERMINAL_PROMPT: '0', ...opts.env },
+        stripFinalNewline: true,
+      });
+      return r.stdout;
+    } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim();
+      throw new GitError(
+        `git ${args[0]} in ${dir} failed: ${stderr.split('\n')[0]}`,
+        { dir },
+        { cause: err },
+      );
+    }
+  };
+}
+
+/**
+ * Makes one commit on `branch` that changes exactly `files`, and returns its id. On a bare repository only
+ * the branch moves. On a working copy whose checkout is `branch`, uncommitted edits to tracked files refuse the
+ * commit (they would be mixed up with it), and the index and files are then updated to the new commit.
+ * One `git fast-import` writes the blobs, tree and commit and moves the branch only if that is a fast-forward
+ * of `expectedHead`, so a concurrent commit is never lost (STATE_REPO_MOVED).
+ */
+export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
+  const git = gitIn(opts.dir);
+  const ref = `refs/heads/${opts.branch}`;
+  const workingCopy = await stat(join(opts.dir, '.git')).then(
+    () => true,
+    () => false,
+  );
+  let checkedOut = false;
+  let current: string | undefined;
+  if (workingCopy) {
+    // One call: the checked-out branch, its head, and any uncommitted edit to a tracked file.
+    const status = await git(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+    const lines = status.split('\n').filter(Boolean);
+    const header = (key: string) => lines.find((l) => l.startsWith(`# branch.${key} `))?.split(' ')[2];
+    checkedOut = header('head') === opts.branch;
+    if (checkedOut) {
+      current = header('oid');
+      const files = lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/\t| /).pop()!);
+      if (files.length > 0) {
+        throw new CommitRefusedError(
+          'STATE_REPO_DIRTY',
+          `the working copy ${opts.dir} has uncommitted edits (${files.join(', ')}); commit or discard them first`,
+          { dir: opts.dir, branch: opts.branch, files },
+        );
+      }
+    }
+  }
+  const expected =
+    opts.expectedHead ??
+    current ??
+    (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
+  if (!expected || current === '(initial)') {
+    throw new GitError(`git repository ${opts.dir} has no branch ${opts.branch}`, { dir: opts.dir, ref });
+  }
+  if (current !== undefined && current !== expected) throw moved(opts, expected, current);
+  const stream = fastImportStream(ref, expected, opts);
+  const r = await execa('git', ['-C', opts.dir, 'fast-import', '--quiet', '--date-format=now'], {
+    input: stream,
+    reject: false,
+    stripFinalNewline: true,
+  });
+  if (r.exitCode !== 0) {
+    if (/Not updating/.test(r.stderr)) {
+      throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
+    }
+    throw new GitError(`git fast-import in ${opts.dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
+      dir: opts.dir,
+      ref,
+    });
+  }
+  const commit = r.stdout.trim();
+  // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
+  if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
+  return commit;
+}
+
+/** The `git fast-import` input of one commit on top of `parent`, printing the new commit id. */
+function fastImportStream(ref: string, parent: string, opts: CommitFilesOptions): string {
+  const who = `${opts.author.name.replace(/[<>\n]/g, '')} <${opts.author.email.replace(/[<>\n]/g, '')}> now`;
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const out = [
+    `commit ${ref}\nmark :1\nauthor ${who}\ncommitter ${who}\n${data(opts.message)}from ${parent}\n`,
+  ];
+  for (const [path, content] of Object.entries(opts.files)) {
+    if (content === null) out.push(`D ${quotePath(path)}\n`);
+    else out.push(`M 100644 inline ${quotePath(path)}\n${data(content)}`);
+  }
+  out.push('\nget-mark :1\n');
+  return out.join('');
+}
+
+/** A path as fast-import reads it: C-style quoted when it could be misread. */
+function quotePath(path: string): string {
+  if (!/^["\s]|[\n\\"]/.test(path)) return path;
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+function moved(opts: CommitFilesOptions, expected: string, now: string): CommitRefusedError {
+  return new CommitRefusedError(
+    'STATE_REPO_MOVED',
+    `${opts.branch} of ${opts.dir} moved from ${expected.slice(0, 12)} to ${now.slice(0, 12) || 'nothing'} during the edit; try again`,
+    { dir: opts.dir, branch: opts.branch },
+  );
+}
+
+/** git's configured identity (`user.name`/`user.email`) for a repository (its config, then the global one). */
+export async function gitIdentity(dir: string): Promise<CommitAuthor | undefined> {
+  // One call for both: `--get-regexp` prints `user.name VALUE` and `user.email VALUE` lines (exit 1 when none).
+  const out = await gitIn(dir)(['config', '--get-regexp', '^user\\.(name|email)$']).catch(() => '');
+  const value = (key: string) =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith(`${key} `))
+      .pop()
+      ?.slice(key.length + 1)
+      .trim();
+  const name = value('user.name');
+  const email = value('user.email');
+  return name && email ? { name, email } : undefined;
+}
