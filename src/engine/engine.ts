@@ -1,6 +1,7 @@
 // The reconcile engine: desired → observed → plan → apply, with the lock and the status record.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { pruneDashboardAccess } from '../access/dashboardAccess.js';
 import { syncAccountKeys } from '../access/sshAccount.js';
 import { type ApplyResult, applyPlan, type ExportCommit } from '../apply/apply.js';
 import type { BuildSupport } from '../apply/build.js';
@@ -367,6 +368,10 @@ export async function applyAndRecord(
         'could not update the ssh account authorized_keys',
       );
     }
+    // A removed User loses its dashboard sessions and passkeys with the same apply.
+    await pruneDashboardAccess(engine.settings.dataDir, planned.stateRepo.users).catch((err: Error) =>
+      engine.logger.error({ error: err.message }, 'could not prune dashboard sessions'),
+    );
   }
   engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
   return result;
