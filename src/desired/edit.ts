@@ -1,0 +1,165 @@
+// Pure edits of state repo YAML (env of one resource), keeping comments, formatting and the other documents as written.
+import { type Document, isMap, parseAllDocuments } from 'yaml';
+import { ENV_NAME } from '../model/names.js';
+
+/** The resource an edit is for: its kind (`App`/`app`, `Port`/`port`) and metadata.name. */
+export interface EditTarget {
+  kind: string;
+  name: string;
+}
+
+export type StateEditErrorCode =
+  | 'EDIT_TARGET_NOT_FOUND'
+  | 'EDIT_TARGET_AMBIGUOUS'
+  | 'EDIT_YAML_INVALID'
+  | 'CONFIG_KEY_INVALID'
+  | 'CONFIG_KEY_SECRET'
+  | 'CONFIG_KEY_NOT_SET';
+
+/** An edit of the state repo that cannot be made as asked; nothing is written. */
+export class StateEditError extends Error {
+  constructor(
+    readonly code: StateEditErrorCode,
+    message: string,
+    readonly data: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StateEditError';
+  }
+}
+
+/** `app/blog` for messages. */
+export function targetId(target: EditTarget): string {
+  return `${target.kind.toLowerCase()}/${target.name}`;
+}
+
+/**
+ * Sets environment variables (`spec.env`) of one resource in one file's text. Refuses invalid names and names
+ * that the resource takes from the secret store (`spec.secretEnv`: those are set with `hiy secret set`).
+ * Only the edited document is re-serialized; every other byte of the file is kept.
+ */
+export function setEnv(text: string, target: EditTarget, vars: Record<string, string>): string {
+  const bad = Object.keys(vars).filter((k) => !ENV_NAME.test(k));
+  if (bad.length > 0) {
+    throw new StateEditError(
+      'CONFIG_KEY_INVALID',
+      `not environment variable names: ${bad.join(', ')} (letters, digits and _, not starting with a digit)`,
+      { keys: bad },
+    );
+  }
+  return editDocument(text, target, (doc) => {
+    const secret = doc.getIn(['spec', 'secretEnv']);
+    const secretKeys = isMap(secret) ? Object.keys(vars).filter((k) => secret.has(k)) : [];
+    if (secretKeys.length > 0) {
+      throw new StateEditError(
+        'CONFIG_KEY_SECRET',
+        `${secretKeys.join(', ')} of ${targetId(target)} ${secretKeys.length > 1 ? 'come' : 'comes'} from the secret store (spec.secretEnv); use hiy secret set to change a secret's value`,
+        { keys: secretKeys, resource: targetId(target) },
+      );
+    }
+    for (const [key, value] of Object.entries(vars)) doc.setIn(['spec', 'env', key], value);
+  });
+}
+
+/** Removes environment variables from `spec.env` of one resource (and `env` itself when it becomes empty). */
+export function unsetEnv(text: string, target: EditTarget, keys: string[]): string {
+  return editDocument(text, target, (doc) => {
+    const env = doc.getIn(['spec', 'env']);
+    const missing = keys.filter((k) => !isMap(env) || !env.has(k));
+    if (missing.length > 0) {
+      throw new StateEditError(
+        'CONFIG_KEY_NOT_SET',
+        `${targetId(target)} has no ${missing.join(', ')} in spec.env`,
+        { keys: missing, resource: targetId(target) },
+      );
+    }
+    for (const key of keys) doc.deleteIn(['spec', 'env', key]);
+    const after = doc.getIn(['spec', 'env']);
+    if (isMap(after) && after.items.length === 0) doc.deleteIn(['spec', 'env']);
+  });
+}
+
+/** True when the text holds a document of the target resource (the file to edit among a state repo's). */
+export function holdsResource(text: string, target: EditTarget): boolean {
+  try {
+    return findDocuments(text, target).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The one state file (by path) that defines the target; throws when none or several do. */
+export function findResourceFile(files: ReadonlyMap<string, string>, target: EditTarget): string {
+  const found = [...files].filter(([, text]) => holdsResource(text, target)).map(([p]) => p);
+  if (found.length === 0) {
+    throw new StateEditError('EDIT_TARGET_NOT_FOUND', `no ${targetId(target)} in the state repo`, {
+      resource: targetId(target),
+    });
+  }
+  if (found.length > 1) {
+    throw new StateEditError(
+      'EDIT_TARGET_AMBIGUOUS',
+      `${targetId(target)} is defined in ${found.length} files (${found.join(', ')})`,
+      { resource: targetId(target), files: found },
+    );
+  }
+  return found[0]!;
+}
+
+function findDocuments(text: string, target: EditTarget): number[] {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) return [];
+  const kind = target.kind.toLowerCase();
+  const out: number[] = [];
+  docs.forEach((doc, i) => {
+    const k = doc.get('kind');
+    const name = doc.getIn(['metadata', 'name']);
+    if (typeof k === 'string' && k.toLowerCase() === kind && name === target.name) out.push(i);
+  });
+  return out;
+}
+
+/** Applies `change` to the target's document and splices its new text in place of the old one. */
+function editDocument(text: string, target: EditTarget, change: (doc: Document) => void): string {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) {
+    throw new StateEditError('EDIT_YAML_INVALID', `cannot parse the file of ${targetId(target)}`, {
+      resource: targetId(target),
+    });
+  }
+  const hits = findDocuments(text, target);
+  if (hits.length === 0) {
+    throw new StateEditError('EDIT_TARGET_NOT_FOUND', `no ${targetId(target)} in this file`, {
+      resource: targetId(target),
+    });
+  }
+  if (hits.length > 1) {
+    throw new StateEditError('EDIT_TARGET_AMBIGUOUS', `${targetId(target)} is defined twice in this file`, {
+      resource: targetId(target),
+    });
+  }
+  const i = hits[0]!;
+  const doc = docs[i]!;
+  if (doc.errors.length > 0) {
+    throw new StateEditError(
+      'EDIT_YAML_INVALID',
+      `the YAML of ${targetId(target)} has errors: ${doc.errors[0]!.message.split('\n')[0]}`,
+      { resource: targetId(target) },
+    );
+  }
+  const spec = doc.get('spec');
+  if (!isMap(spec)) {
+    throw new StateEditError('EDIT_YAML_INVALID', `${targetId(target)} has no spec mapping to edit`, {
+      resource: targetId(target),
+    });
+  }
+  change(doc);
+  // The document's own span: the first one owns the file's leading comments (its commentBefore).
+  const start = i === 0 ? 0 : doc.range[0];
+  const end = doc.range[2];
+  let replacement = doc.toString();
+  // toString ends with one newline; keep whatever followed the document in the original (e.g. no final newline).
+  if (end >= text.length && !text.endsWith('\n')) replacement = replacement.replace(/\n$/, '');
+  return text.slice(0, start) + replacement + text.slice(end);
+}

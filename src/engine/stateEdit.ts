@@ -1,0 +1,96 @@
+// Editing the state repo as a commit: read the head, edit, validate everything, plan the change, commit.
+import { join } from 'node:path';
+import { isStateFilePath, loadDesiredFromFiles } from '../desired/load.js';
+import { pendingPushOverrides } from '../desired/pendingPushes.js';
+import { type CommitAuthor, commitFiles } from '../drivers/git/commit.js';
+import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
+import { observe } from '../observed/observe.js';
+import type { Plan } from '../plan/types.js';
+import { PinStore } from '../store/pins.js';
+import { type Engine, planWithPins, reposDir, secretDigestsFor } from './engine.js';
+
+export interface StateEditOptions {
+  /**
+   * Given the state files at the branch head (path → text), returns the files to change (path → new text, or
+   * null to delete). Throw to refuse the edit; return {} for nothing to change.
+   */
+  edit(files: Map<string, string>): Record<string, string | null>;
+  author: CommitAuthor;
+  /** Commit message, e.g. `config: set LOG_LEVEL on app/blog`. */
+  message: string;
+  /** Validate and plan only; commit nothing. */
+  dryRun?: boolean;
+}
+
+export interface StateEditResult {
+  /** The new commit; absent on a dry run or when the edit changed nothing. */
+  commit?: string;
+  /** What applying the edited state would do to the box (the same planning as `hiy plan`). */
+  plan: Plan;
+  /** Warnings about the edited state (errors are thrown, see editStateRepo). */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Edits the state repo's branch in one commit. The whole edited state is validated first: any error throws
+ * StateRepoInvalidError carrying every diagnostic, and nothing is committed. The plan of the change against the
+ * box comes back with the commit; applying it is left to the daemon (or `hiy apply`), like any other commit.
+ * A branch that moves during the edit refuses the commit (CommitRefusedError STATE_REPO_MOVED).
+ */
+export async function editStateRepo(engine: Engine, opts: StateEditOptions): Promise<StateEditResult> {
+  const { stateRepo, branch } = engine.settings;
+  const head = await engine.git.resolveBranch(stateRepo, branch);
+  const tree = (await engine.git.listFiles(stateRepo, head)).filter((f) => isStateFilePath(f.path));
+  const decoder = new TextDecoder();
+  const files = new Map<string, string>();
+  await Promise.all(
+    tree.map(async (f) => files.set(f.path, decoder.decode(await engine.git.readBlob(stateRepo, f.oid)))),
+  );
+  const changes = Object.fromEntries(
+    Object.entries(opts.edit(new Map(files))).filter(
+      ([path, text]) => files.get(path) !== (text ?? undefined),
+    ),
+  );
+  const next = new Map(files);
+  for (const [path, text] of Object.entries(changes)) {
+    if (text === null) next.delete(path);
+    else next.set(path, text);
+  }
+  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
+  const overrides = await pendingPushOverrides(engine.settings.dataDir);
+  for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
+  const [result, observed, pins] = await Promise.all([
+    loadDesiredFromFiles(
+      [...next].map(([path, text]) => ({ path, text })),
+      {
+        settings: engine.settings,
+        git: engine.git,
+        reposDir: reposDir(engine.settings),
+        mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
+        sourceOverrides: overrides,
+        commit: head,
+      },
+    ),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+    new PinStore(engine.settings.dataDir).read(),
+  ]);
+  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
+  const { plan } = planWithPins(
+    engine,
+    result.state,
+    observed,
+    pins,
+    await secretDigestsFor(engine, result.state, pins),
+  );
+  const diagnostics = result.diagnostics;
+  if (opts.dryRun || Object.keys(changes).length === 0) return { plan, diagnostics };
+  const commit = await commitFiles({
+    dir: stateRepo,
+    branch,
+    files: changes,
+    author: opts.author,
+    message: opts.message,
+    expectedHead: head,
+  });
+  return { commit, plan: { ...plan, commit }, diagnostics };
+}
