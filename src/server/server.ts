@@ -1,4 +1,5 @@
-// HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/ and /hooks/.
+// HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/, /hooks/ and the
+// dashboard at / (src/server/dashboard).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -9,6 +10,7 @@ import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { StatusStore } from '../store/status.js';
 import { handleApi } from './api.js';
 import { Authenticator, UserDirectory } from './auth.js';
+import { createDashboardContext, handleDashboard } from './dashboard/index.js';
 import { HttpError, sendError, sendJson } from './http.js';
 import { Metrics } from './metrics.js';
 
@@ -52,13 +54,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const stored = await new StatusStore(engine.settings.dataDir).read();
   const metrics = new Metrics(stored.lastAppliedAt);
   const unsubscribe = controller.subscribe((e) => metrics.observe(e));
+  const users = new UserDirectory(engine);
   const ctx = {
     engine,
     controller,
-    auth: new Authenticator(engine, new UserDirectory(engine)),
+    auth: new Authenticator(engine, users),
     audit: new AuditLog(engine.settings.dataDir),
     logger,
   };
+  const dashboard = createDashboardContext({ ...ctx, users });
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://hiy').pathname;
@@ -78,6 +82,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       for (const h of opts.handlers ?? []) if (await h(req, res)) return;
       if (await handleApi(ctx, req, res)) return;
+      if (await handleDashboard(dashboard, req, res)) return;
       throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${path}`);
     } catch (err) {
       if (res.headersSent) {
