@@ -32,7 +32,24 @@ export const LABEL_SPEC = 'hiy.spec';
 /** Label listing the Podman secrets a container uses (names only), so unused ones can be removed. */
 export const LABEL_SECRETS = 'hiy.secrets';
 
-export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'>;
+export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'> &
+  Partial<Pick<Settings, 'dashboardHost' | 'apiAddr'>>;
+
+/** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */
+export const DASHBOARD_ROUTE_RESOURCE = 'hiy/dashboard' as ProxyRoute['resource'];
+
+/**
+ * The route publishing the dashboard at HIY_DASHBOARD_HOST: to the daemon's API address, with a wildcard listen
+ * address (`:7070`, `0.0.0.0:7070`, `[::]:7070`) reached on loopback. Undefined when no host is set.
+ */
+export function dashboardRoute(settings: PlanSettings): ProxyRoute | undefined {
+  if (!settings.dashboardHost || !settings.apiAddr) return undefined;
+  const upstream = settings.apiAddr
+    .replace(/^:/, '127.0.0.1:')
+    .replace(/^0\.0\.0\.0:/, '127.0.0.1:')
+    .replace(/^\[::\]:/, '[::1]:');
+  return { resource: DASHBOARD_ROUTE_RESOURCE, host: settings.dashboardHost, path: '/', upstream };
+}
 
 export interface PlanInput {
   desired: DesiredState;
@@ -398,6 +415,8 @@ export function plan(input: PlanInput): Plan {
       ? { removing, managed: managed.size }
       : undefined;
 
+  const dashboard = dashboardRoute(settings);
+  if (dashboard) routes.push(dashboard);
   const proxy = desiredProxyState(settings, routes);
   actions.push(...routeActions(proxy, observed));
   sortActions(actions);

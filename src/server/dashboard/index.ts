@@ -193,11 +193,7 @@ async function buildLogPage(
 }
 
 /** GET /live: the controller's events the viewer may see, as Server-Sent Events (as /api/v1/events). */
-async function liveEvents(
-  ctx: DashboardContext,
-  res: ServerResponse,
-  viewer: Viewer,
-): Promise<void> {
+async function liveEvents(ctx: DashboardContext, res: ServerResponse, viewer: Viewer): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
