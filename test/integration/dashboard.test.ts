@@ -1,0 +1,306 @@
+// The web dashboard in a real browser (Debian's chromium) against a real API server, Podman and Caddy: link and
+// passkey sign-in, grants, CSRF, Roll back with data, an env edit that becomes a commit, removed users.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import type { Browser, Page } from 'playwright-core';
+import type { AuditEntry } from '../../src/access/audit.js';
+import { LoginLinkStore } from '../../src/access/loginLinks.js';
+import { settingsFrom } from '../../src/cli/config.js';
+import { realEngine } from '../../src/main.js';
+import { type ApiServer, startApiServer } from '../../src/server/server.js';
+import { ensureDashboardAssets, launchBrowser, signInWithLink } from '../support/browser.js';
+import { TestController } from '../support/controller.js';
+import { git, type Harness, makeRepo, startHarness, webContainerfile, webPort } from '../support/hiy.js';
+import { waitFor } from '../support/ports.js';
+
+const USERS = `apiVersion: hiy/v1
+kind: User
+metadata: { name: alice }
+spec:
+  grants: [{ app: "*", role: admin }]
+---
+apiVersion: hiy/v1
+kind: User
+metadata: { name: bob }
+spec:
+  grants: [{ app: blog, role: view }]
+`;
+
+const BLOG = `apiVersion: hiy/v1
+kind: App
+metadata:
+  name: blog
+spec:
+  source:
+    git: ../src/blog
+    branch: main
+  routes:
+    - host: blog.test
+      port: 8080
+  healthcheck:
+    http: { path: /, port: 8080 }
+    interval: 1s
+    timeout: 20s
+  stopGracePeriod: 1s
+`;
+
+const greeter = (greeting: string) =>
+  webPort('greeter', 'greeter.test', { volume: true, env: { GREETING: greeting } });
+
+describe('dashboard', () => {
+  let h: Harness;
+  let server: ApiServer;
+  let controller: TestController;
+  let browser: Browser;
+  let base: string;
+  let alice: Page;
+  const container = () => `hiy-${h.instance}-greeter`;
+  const cat = async () => (await execa('podman', ['exec', container(), 'cat', '/data/file'])).stdout.trim();
+  const write = (text: string) =>
+    execa('podman', ['exec', container(), 'sh', '-c', `echo ${text} > /data/file`]);
+  const audit = async (): Promise<AuditEntry[]> =>
+    (await readFile(join(h.dataDir, 'audit.log'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  const snapshotCount = async () =>
+    JSON.parse((await h.hiy(['snapshot', 'list', 'greeter', '--json'])).out).snapshots.length as number;
+
+  /** `hiy login USER`: the last line is the URL alone; it points at the default API address (no daemon runs). */
+  const loginUrl = async (user: string): Promise<string> => {
+    const r = await h.hiy(['login', user]);
+    assert.equal(r.code, 0, r.err);
+    const last = r.out.trimEnd().split('\n').at(-1)!;
+    assert.match(last, /^http:\/\/127\.0\.0\.1:7070\/login\/link\?t=[A-Za-z0-9_-]{43}$/);
+    return `${base}${new URL(last).pathname}${new URL(last).search}`;
+  };
+
+  before(async () => {
+    await ensureDashboardAssets();
+    h = await startHarness({ 'users.yaml': USERS, 'greeter.yaml': greeter('one') });
+    await makeRepo(join(h.root, 'src', 'blog'), { Containerfile: webContainerfile('blog v1') });
+    await h.commit({ 'blog.yaml': BLOG });
+    const applied = await h.hiy(['apply']);
+    assert.equal(applied.code, 0, applied.out + applied.err);
+    await write('one');
+    await h.commit({ 'greeter.yaml': greeter('two') });
+    const second = await h.hiy(['apply']);
+    assert.equal(second.code, 0, second.out + second.err);
+    await write('two');
+    const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
+    controller = new TestController(engine);
+    server = await startApiServer({ controller, engine, addr: '127.0.0.1:0' });
+    // WebAuthn needs a host name as relying party (not an IP address); localhost is a secure context over http.
+    base = `http://localhost:${server.port}`;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await h?.cleanup();
+  });
+
+  it('signs in through the link hiy login prints; the session cookie is HttpOnly and SameSite=Strict', async () => {
+    ({ page: alice } = await signInWithLink(browser, await loginUrl('alice')));
+    await alice.getByRole('heading', { name: 'Overview' }).waitFor();
+    assert.ok(await alice.getByRole('link', { name: 'greeter', exact: true }).isVisible());
+    assert.ok(await alice.getByRole('link', { name: 'blog', exact: true }).isVisible());
+    const [cookie] = await alice.context().cookies();
+    assert.equal(cookie?.name, 'hiy_session');
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    const stored = await readFile(join(h.dataDir, 'sessions.json'), 'utf8');
+    assert.ok(!stored.includes(cookie!.value), 'only a hash of the session is stored');
+    await alice.screenshot({ path: 'docs/screenshots/overview.png', fullPage: true });
+    const signin = (await audit()).find((e) => e.action === 'signin');
+    assert.equal(signin?.actor, 'alice');
+    assert.equal(signin?.result, 'ok');
+    assert.match(signin?.detail ?? '', /link; session [0-9a-f]{12}; from 127\.0\.0\.1/);
+  });
+
+  it('refuses a link used once already, and an expired one', async () => {
+    const url = await loginUrl('alice');
+    const first = await signInWithLink(browser, url);
+    await first.context.close();
+    const again = await browser.newContext();
+    const page = await again.newPage();
+    const r = await page.goto(url);
+    assert.equal(r?.status(), 410);
+    assert.match(await page.locator('main').innerText(), /already used or has expired/);
+    // Issued 11 minutes ago: valid for 10.
+    const old = await new LoginLinkStore(h.dataDir, () => new Date(Date.now() - 11 * 60_000)).create('alice');
+    const expired = await page.goto(`${base}/login/link?t=${old.token}`);
+    assert.equal(expired?.status(), 410);
+    // Posting it by hand is refused too, and opens no session.
+    const post = await page.request.post(`${base}/login/link`, { form: { t: old.token } });
+    assert.equal(post.status(), 410);
+    assert.deepEqual(await again.cookies(), []);
+    await again.close();
+  });
+
+  it('registers a passkey with a virtual authenticator and signs in with it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      },
+    });
+    await page.goto(await loginUrl('alice'));
+    await page.getByRole('button', { name: /^Sign in as / }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.goto(`${base}/me`);
+    await page.getByLabel('Name of the new passkey').fill('test key');
+    await page.getByRole('button', { name: 'Register a passkey' }).click();
+    await page.getByRole('cell', { name: 'test key', exact: true }).waitFor();
+    const stored = JSON.parse(await readFile(join(h.dataDir, 'passkeys.json'), 'utf8'));
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].user, 'alice');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((u) => u.pathname === '/login');
+    assert.deepEqual(await context.cookies(), []);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL((u) => u.pathname === '/');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const last = (await audit()).filter((e) => e.action === 'signin').at(-1);
+    assert.equal(last?.actor, 'alice');
+    assert.match(last?.detail ?? '', /^passkey;/);
+    await context.close();
+  });
+
+  it('a view-only user sees only the apps granted and no action buttons; the same POST by hand is 403', async () => {
+    const { context, page } = await signInWithLink(browser, await loginUrl('bob'));
+    assert.ok(await page.getByRole('link', { name: 'blog', exact: true }).isVisible());
+    assert.equal(await page.getByRole('link', { name: 'greeter', exact: true }).count(), 0);
+    await page.goto(`${base}/r/app/blog`);
+    await page.getByRole('heading', { name: 'App blog' }).waitFor();
+    for (const name of [/Roll back/, /Snapshot now/, /Restore/, /Edit env/, /Apply/])
+      assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name} button`);
+    assert.equal(await page.getByRole('link', { name: 'People' }).count(), 0);
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const before = await snapshotCount();
+    const snap = await page.request.post(`${base}/r/app/blog/snapshot`, { form: { csrf: csrf! } });
+    assert.equal(snap.status(), 403);
+    const rollback = await page.request.post(`${base}/r/port/greeter/rollback`, {
+      form: { csrf: csrf!, to: '1', withData: 'yes' },
+    });
+    assert.equal(rollback.status(), 403);
+    assert.match(await rollback.text(), /bob may not do rollback on port\/greeter/i);
+    assert.doesNotMatch(await rollback.text(), /at .*\.ts:\d+/, 'no stack trace');
+    assert.equal((await page.goto(`${base}/r/port/greeter`))?.status(), 404);
+    assert.equal((await page.goto(`${base}/people`))?.status(), 403);
+    assert.equal(await snapshotCount(), before);
+    assert.equal(await cat(), 'two');
+    const denied = (await audit()).filter((e) => e.actor === 'bob' && e.result === 'denied');
+    assert.deepEqual(
+      denied.map((e) => [e.action, e.target]),
+      [
+        ['snapshot.create', 'app/blog'],
+        ['rollback', 'port/greeter'],
+      ],
+    );
+    await context.close();
+  });
+
+  it('a forged POST without the CSRF token is 403 and changes nothing', async () => {
+    const before = await snapshotCount();
+    const forged = await alice.request.post(`${base}/r/port/greeter/snapshot`, {
+      form: { resource: 'greeter' },
+    });
+    assert.equal(forged.status(), 403);
+    const wrong = await alice.request.post(`${base}/r/port/greeter/snapshot`, {
+      form: { csrf: 'x'.repeat(43) },
+    });
+    assert.equal(wrong.status(), 403);
+    // From another site, even with the right token: the Origin gives it away.
+    const csrf = await alice.locator('meta[name="csrf-token"]').getAttribute('content');
+    const cross = await alice.request.post(`${base}/r/port/greeter/snapshot`, {
+      form: { csrf: csrf! },
+      headers: { origin: 'http://evil.example' },
+    });
+    assert.equal(cross.status(), 403);
+    assert.equal(await snapshotCount(), before);
+  });
+
+  it('Snapshot now and Roll back with data from the page bring back the volume’s earlier content', async () => {
+    await alice.goto(`${base}/r/port/greeter`);
+    const before = await snapshotCount();
+    await alice.getByRole('button', { name: 'Snapshot now' }).click();
+    await alice.getByRole('status').filter({ hasText: 'Snapshot taken' }).waitFor();
+    assert.equal(await snapshotCount(), before + 1);
+    await write('three');
+    await alice.getByRole('button', { name: 'Roll back to release 1 with its data' }).click();
+    await alice
+      .getByRole('status')
+      .filter({ hasText: 'Rolled port/greeter back from release 2 to 1 with its data' })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await cat(), 'one', 'the data release 1 had before its upgrade');
+    assert.equal((await h.get('greeter.test')).body.trim(), 'greeter:one');
+    await alice.screenshot({ path: 'docs/screenshots/resource.png', fullPage: true });
+    const line = (await audit()).filter((e) => e.action === 'rollback').at(-1);
+    assert.equal(line?.actor, 'alice');
+    assert.equal(line?.via, 'dashboard');
+    assert.equal(line?.result, 'ok');
+  });
+
+  it('an env edit shows its plan, becomes a commit by that user, and the new value is served after Apply', async () => {
+    await alice.goto(`${base}/r/port/greeter/edit`);
+    const text = alice.getByLabel(/Variables, one KEY=value per line/);
+    assert.equal(await text.inputValue(), 'GREETING=two');
+    await text.fill('GREETING=edited');
+    await alice.getByRole('button', { name: 'Show the plan' }).click();
+    await alice.getByRole('heading', { name: 'Plan of this edit' }).waitFor();
+    assert.match(await alice.locator('pre').innerText(), /GREETING/);
+    // A bad edit is not committed; the error is shown in words.
+    const head = await git(h.stateDir, ['rev-parse', 'HEAD']);
+    await text.fill('1BAD=x');
+    await alice.getByRole('button', { name: 'Commit' }).click();
+    await alice.getByText(/The edit was not committed/).waitFor();
+    assert.equal(await git(h.stateDir, ['rev-parse', 'HEAD']), head);
+    await alice.getByLabel(/Variables, one KEY=value per line/).fill('GREETING=edited');
+    await alice.getByRole('button', { name: 'Commit' }).click();
+    await alice
+      .getByRole('status')
+      .filter({ hasText: /Committed [0-9a-f]{12} \(set GREETING\)/ })
+      .waitFor();
+    assert.equal(await git(h.stateDir, ['log', '-1', '--format=%an']), 'alice');
+    assert.match(
+      await git(h.stateDir, ['log', '-1', '--format=%s']),
+      /dashboard: set GREETING of port\/greeter/,
+    );
+    assert.match(await git(h.stateDir, ['show', 'HEAD:greeter.yaml']), /GREETING: "?edited/);
+    await alice.goto(`${base}/plan`);
+    await alice.getByRole('button', { name: 'Apply' }).click();
+    await alice
+      .getByRole('status')
+      .filter({ hasText: /Applied/ })
+      .waitFor({ timeout: 60_000 });
+    await waitFor(async () => (await h.get('greeter.test')).body.trim() === 'greeter:edited', {
+      timeoutMs: 30_000,
+      what: 'the edited value served',
+    });
+  });
+
+  it('a User removed from the state repo loses its sessions and passkeys at the next apply', async () => {
+    const { context, page } = await signInWithLink(browser, await loginUrl('bob'));
+    const sessions = await h.hiy(['session', 'list', '--json']);
+    assert.ok(JSON.parse(sessions.out).sessions.some((s: { user: string }) => s.user === 'bob'));
+    await h.commit({ 'users.yaml': USERS.split('---')[0]! }, 'remove bob');
+    assert.equal((await h.hiy(['apply'])).code, 0);
+    const after = JSON.parse((await h.hiy(['session', 'list', '--json'])).out).sessions;
+    assert.ok(!after.some((s: { user: string }) => s.user === 'bob'));
+    await page.goto(`${base}/`);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    await context.close();
+  });
+});
