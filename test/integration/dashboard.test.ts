@@ -197,6 +197,9 @@ describe('dashboard', () => {
     assert.equal(rollback.status(), 403);
     assert.match(await rollback.text(), /bob may not do rollback on port\/greeter/i);
     assert.doesNotMatch(await rollback.text(), /at .*\.ts:\d+/, 'no stack trace');
+    await page.getByRole('link', { name: 'build log' }).first().click();
+    await page.getByRole('heading', { name: /^Build of blog at/ }).waitFor();
+    assert.match(await page.locator('pre').innerText(), /\S/);
     assert.equal((await page.goto(`${base}/r/port/greeter`))?.status(), 404);
     assert.equal((await page.goto(`${base}/people`))?.status(), 403);
     assert.equal(await snapshotCount(), before);
@@ -289,6 +292,54 @@ describe('dashboard', () => {
       timeoutMs: 30_000,
       what: 'the edited value served',
     });
+  });
+
+  it('an open page hears of a deploy over the event stream and refreshes itself', async () => {
+    await alice.goto(`${base}/`);
+    await alice.waitForFunction("document.body.dataset.live === 'open'");
+    controller.emit('resource.applied', 'port/greeter: commit abc applied', { resource: 'port/greeter' });
+    await alice.waitForFunction(
+      'document.body.dataset.lastEvent !== undefined && document.body.dataset.refreshed !== undefined',
+      undefined,
+      { timeout: 5000 },
+    );
+  });
+
+  it('pages stay under 100 KB with their CSS and JS, are served compressed, and static assets are cached', async () => {
+    for (const path of ['/', '/r/port/greeter', '/plan', '/events', '/people', '/me']) {
+      const r = await alice.request.get(`${base}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(r.status(), 200, path);
+      const page = await r.text();
+      const assets = [...page.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
+      let total = Buffer.byteLength(page);
+      for (const a of assets) {
+        const res = await alice.request.get(`${base}${a}`, { headers: { 'accept-encoding': 'br' } });
+        assert.equal(res.headers()['cache-control'], 'public, max-age=31536000, immutable');
+        assert.equal(res.headers()['content-encoding'], 'br');
+        total += (await res.body()).length;
+      }
+      assert.ok(total <= 100 * 1024, `${path}: ${total} bytes with its CSS and JS`);
+    }
+    const raw = await fetch(`${base}/login`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(raw.headers.get('content-encoding'), 'gzip');
+    assert.equal(raw.headers.get('cache-control'), 'no-store');
+  });
+
+  it('is published through Caddy at HIY_DASHBOARD_HOST, and hiy login then prints that URL', async () => {
+    const env = { HIY_DASHBOARD_HOST: 'hiy.test', HIY_API_ADDR: `127.0.0.1:${server.port}` };
+    const applied = await h.hiy(['apply'], env);
+    assert.equal(applied.code, 0, applied.out + applied.err);
+    const page = await h.get('hiy.test', '/login');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Sign in to HIY/);
+    const login = await h.hiy(['login', 'alice'], env);
+    assert.match(
+      login.out.trimEnd().split('\n').at(-1)!,
+      /^http:\/\/hiy\.test\/login\/link\?t=[A-Za-z0-9_-]{43}$/,
+    );
+    // Without the setting, the route goes with the next apply.
+    assert.equal((await h.hiy(['apply'])).code, 0);
+    assert.doesNotMatch((await h.get('hiy.test', '/login')).body, /Sign in to HIY/);
   });
 
   it('a User removed from the state repo loses its sessions and passkeys at the next apply', async () => {
