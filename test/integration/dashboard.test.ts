@@ -122,6 +122,35 @@ describe('dashboard', () => {
     assert.match(signin?.detail ?? '', /link; session [0-9a-f]{12}; from 127\.0\.0\.1/);
   });
 
+  it('ssh hiy@box login (the gate runs hiy git-shell USER) prints a link for the key’s user', async () => {
+    const r = await h.hiy(['git-shell', 'bob'], {
+      SSH_ORIGINAL_COMMAND: 'login',
+      SSH_CLIENT: '10.1.2.3 5555 22',
+    });
+    assert.equal(r.code, 0, r.err);
+    const url = r.out.trimEnd().split('\n').at(-1)!;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:7070\/login\/link\?t=[A-Za-z0-9_-]{43}$/);
+    const { context, page } = await signInWithLink(
+      browser,
+      `${base}${new URL(url).pathname}${new URL(url).search}`,
+    );
+    assert.match(await page.locator('header').innerText(), /bob/);
+    await context.close();
+    const refused = await h.hiy(['git-shell', 'mallory'], { SSH_ORIGINAL_COMMAND: 'login' });
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /refused: mallory is not a User of this HIY/);
+    assert.equal(refused.out, '');
+    const lines = (await audit()).filter((e) => e.action === 'login.link' && e.via === 'ssh');
+    assert.deepEqual(
+      lines.map((e) => [e.actor, e.result]),
+      [
+        ['bob', 'ok'],
+        ['mallory', 'denied'],
+      ],
+    );
+    assert.match(lines[0]!.detail ?? '', /from 10\.1\.2\.3/);
+  });
+
   it('refuses a link used once already, and an expired one', async () => {
     const url = await loginUrl('alice');
     const first = await signInWithLink(browser, url);
@@ -296,13 +325,12 @@ describe('dashboard', () => {
 
   it('an open page hears of a deploy over the event stream and refreshes itself', async () => {
     await alice.goto(`${base}/`);
-    await alice.waitForFunction("document.body.dataset.live === 'open'");
+    // Locators, not waitForFunction: the dashboard's CSP (script-src 'self') refuses evaluated strings.
+    await alice.locator('body[data-live="open"]').waitFor({ state: 'attached' });
     controller.emit('resource.applied', 'port/greeter: commit abc applied', { resource: 'port/greeter' });
-    await alice.waitForFunction(
-      'document.body.dataset.lastEvent !== undefined && document.body.dataset.refreshed !== undefined',
-      undefined,
-      { timeout: 5000 },
-    );
+    await alice
+      .locator('body[data-last-event][data-refreshed]')
+      .waitFor({ state: 'attached', timeout: 5000 });
   });
 
   it('pages stay under 100 KB with their CSS and JS, are served compressed, and static assets are cached', async () => {
