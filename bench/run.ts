@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
+import { benchDashboard } from './dashboard.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
 import { benchPlan } from './plan.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
   startup: benchStartup,
+  dashboard: benchDashboard,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -41,7 +41,7 @@ export function raw(text: string): Html {
   return new Html(text);
 }
 
-/** `3 min ago`, `2 h ago`, `5 d ago` relative to `now`; the exact time goes in a title attribute. */
+/** `3 min ago`, `2 h ago`, `5 d ago` relative to `now`; the exact time in the datetime attribute. */
 export function ago(iso: string | undefined, now = Date.now()): Html {
   if (!iso) return html`<span class="muted">never</span>`;
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -53,12 +53,13 @@ export function ago(iso: string | undefined, now = Date.now()): Html {
         : s < 86400
           ? `${Math.round(s / 3600)} h ago`
           : `${Math.round(s / 86400)} d ago`;
-  return html`<time datetime="${iso}" title="${iso}">${text}</time>`;
+  return html`<time datetime="${iso}">${text}</time>`;
 }
 
-/** The first 12 characters of a commit, in a code element. */
-export function shortCommit(commit: string | undefined): Html {
-  return commit
+/** The first 12 characters of a commit, in a code element (the whole commit in its title unless `full` is false). */
+export function shortCommit(commit: string | undefined, full = true): Html {
+  if (!commit) return html`<span class="muted">–</span>`;
+  return full
     ? html`<code title="${commit}">${commit.slice(0, 12)}</code>`
-    : html`<span class="muted">–</span>`;
+    : html`<code>${commit.slice(0, 12)}</code>`;
 }

@@ -75,5 +75,5 @@ export function conditionBadge(
       : c.status === 'True'
         ? 'Ready'
         : 'Not ready';
-  return html`<span class="badge ${cls}" title="${c.message}">${label}</span> <span class="muted">${c.reason}</span>`;
+  return html`<span class="badge ${cls}" title="${c.message}">${label}</span> ${c.reason}`;
 }

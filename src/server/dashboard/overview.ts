@@ -47,15 +47,12 @@ export function renderOverview(d: OverviewData): Html {
   const inSync = view.head && view.head === view.lastAppliedCommit;
   const rows = view.resources.map((r) => {
     const [kind, name] = r.id.split('/') as [string, string];
-    return html`<tr>
-<td><a href="/r/${r.id}">${name}</a>${r.inStateRepo ? '' : html` <span class="badge warn">not in state repo</span>`}</td>
-<td>${kind === 'app' ? 'App' : 'Port'}</td>
-<td>${r.container ? html`<span class="${r.container.state === 'running' ? 'ok' : 'bad'}">${r.container.state}</span>` : html`<span class="muted">no container</span>`}${r.pending ? html` <span class="badge warn">pending</span>` : ''}${r.pinned ? html` <span class="badge warn">pinned to release ${r.pinned.release}</span>` : ''}</td>
-<td>${conditionBadge(r.conditions)}</td>
-<td class="hide-sm"><code>${r.container?.image ?? ''}</code></td>
-<td>${shortCommit(r.lastAppliedCommit)}</td>
-<td>${r.routes.map((route, i) => html`${i ? html`<br>` : ''}${routeLink(route, d.tls)}`)}</td>
-<td>${ago(d.lastDeploy[r.id], now)}</td></tr>`;
+    const state = r.container
+      ? html`<td class="${r.container.state === 'running' ? 'ok' : 'bad'}">${r.container.state}`
+      : html`<td class="muted">no container`;
+    // One line per row, no titles or spans that are not needed: 200 resources stay under 100 KB.
+    return html`<tr><td><a href="/r/${r.id}">${name}</a>${r.inStateRepo ? '' : html` <span class="badge warn">not in state repo</span>`}</td><td>${kind === 'app' ? 'App' : 'Port'}</td>${state}${r.pending ? html` <span class="badge warn">pending</span>` : ''}${r.pinned ? html` <span class="badge warn">pinned to release ${r.pinned.release}</span>` : ''}</td><td>${conditionBadge(r.conditions)}</td><td><code>${r.container?.image ?? ''}</code></td><td>${shortCommit(r.lastAppliedCommit, false)}</td><td>${r.routes.map((route, i) => html`${i ? html`<br>` : ''}${routeLink(route, d.tls)}`)}</td><td>${ago(d.lastDeploy[r.id], now)}</td></tr>
+`;
   });
   return html`<h1>Overview</h1>
 <div class="cards">
@@ -68,7 +65,7 @@ ${view.head ? (inSync ? html`<div class="ok">in sync with the head</div>` : html
 ${
   view.resources.length === 0
     ? html`<p class="muted">No resources you may view.</p>`
-    : html`<div class="wrap"><table><caption class="skip">Resources</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Condition</th><th scope="col" class="hide-sm">Image</th><th scope="col">Commit</th><th scope="col">Routes</th><th scope="col">Last deploy</th></tr></thead>
+    : html`<div class="wrap"><table class="resources"><caption class="skip">Resources</caption><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">State</th><th scope="col">Condition</th><th scope="col">Image</th><th scope="col">Commit</th><th scope="col">Routes</th><th scope="col">Last deploy</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
 }
 ${view.retainedVolumes.length ? html`<h2>Retained volumes</h2><p>${view.retainedVolumes.map((v, i) => html`${i ? ', ' : ''}<code>${v}</code>`)} <span class="muted">(kept after their resource left the state repo)</span></p>` : ''}`;

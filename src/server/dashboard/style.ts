@@ -31,5 +31,6 @@ color:var(--fg);border:1px solid var(--line);border-radius:6px}textarea{font-fam
 .notice{border:1px solid var(--ok);color:var(--ok);padding:.6rem .8rem;border-radius:6px;margin:.5rem 0}
 .actions{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}ul.events{list-style:none;padding:0;margin:0}
 ul.events li{border-bottom:1px solid var(--line);padding:.25rem 0;font-size:.9rem}
-@media (max-width:40rem){main{padding:.6rem}th,td{padding:.3rem}.hide-sm{display:none}}
+@media (max-width:40rem){main{padding:.6rem}th,td{padding:.3rem}.hide-sm,table.resources th:nth-child(5),
+table.resources td:nth-child(5){display:none}}
 `;
