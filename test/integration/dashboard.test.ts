@@ -279,6 +279,26 @@ describe('dashboard', () => {
     assert.equal(await cat(), 'one', 'the data release 1 had before its upgrade');
     assert.equal((await h.get('greeter.test')).body.trim(), 'greeter:one');
     await alice.screenshot({ path: 'docs/screenshots/resource.png', fullPage: true });
+    // Restore needs its confirmation: without it nothing changes; with it, the manual snapshot's data is back.
+    const manual = JSON.parse((await h.hiy(['snapshot', 'list', 'greeter', '--json'])).out).snapshots.find(
+      (m: { reason: string }) => m.reason === 'manual',
+    );
+    const csrf = await alice.locator('meta[name="csrf-token"]').getAttribute('content');
+    const unconfirmed = await alice.request.post(`${base}/r/port/greeter/restore`, {
+      form: { csrf: csrf!, snapshot: manual.id },
+    });
+    assert.equal(unconfirmed.status(), 400);
+    assert.match(await unconfirmed.text(), /tick the confirmation box/i);
+    assert.equal(await cat(), 'one');
+    const row = alice.getByRole('row').filter({ hasText: manual.id });
+    await row.getByText('Restore…').click();
+    await row.getByLabel(/I want to replace the data/).check();
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await alice
+      .getByRole('status')
+      .filter({ hasText: `from ${manual.id}` })
+      .waitFor({ timeout: 60_000 });
+    assert.equal(await cat(), 'two', 'the data of the manual snapshot');
     const line = (await audit()).filter((e) => e.action === 'rollback').at(-1);
     assert.equal(line?.actor, 'alice');
     assert.equal(line?.via, 'dashboard');
@@ -368,6 +388,32 @@ describe('dashboard', () => {
     // Without the setting, the route goes with the next apply.
     assert.equal((await h.hiy(['apply'])).code, 0);
     assert.doesNotMatch((await h.get('hiy.test', '/login')).body, /Sign in to HIY/);
+  });
+
+  it('an admin revokes a session on People; that browser is signed out at once', async () => {
+    const other = await signInWithLink(browser, await loginUrl('alice'));
+    const list = JSON.parse((await h.hiy(['session', 'list', '--json'])).out).sessions as {
+      id: string;
+      user: string;
+      createdAt: string;
+    }[];
+    const newest = list
+      .filter((x) => x.user === 'alice')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .at(-1)!;
+    await alice.goto(`${base}/people`);
+    await alice.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await alice.getByRole('button', { name: `Revoke session ${newest.id}` }).click();
+    await alice
+      .getByRole('status')
+      .filter({ hasText: `Session ${newest.id} revoked.` })
+      .waitFor();
+    await other.page.goto(`${base}/`);
+    assert.equal(new URL(other.page.url()).pathname, '/login');
+    const line = (await audit()).filter((e) => e.action === 'session.revoke').at(-1);
+    assert.equal(line?.actor, 'alice');
+    assert.equal(line?.result, 'ok');
+    await other.context.close();
   });
 
   it('a User removed from the state repo loses its sessions and passkeys at the next apply', async () => {
