@@ -60,6 +60,7 @@ export function checkResources(resources: LocatedResource[]): Diagnostic[] {
     ...checkVolumes(resources),
     ...checkExposedPorts(resources),
     ...checkSnapshotSchedules(resources),
+    ...checkJobs(resources),
     ...checkGrants(resources),
     ...checkSecretEnv(resources),
   ];
@@ -222,6 +223,31 @@ function checkSnapshotSchedules(resources: LocatedResource[]): Diagnostic[] {
         ),
       );
     }
+  }
+  return out;
+}
+
+/** Each job's schedule is a cron expression (5 fields, or 6 with seconds); job names are unique per resource. */
+function checkJobs(resources: LocatedResource[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const lr of resources.filter(isWorkload)) {
+    const seen = new Set<string>();
+    (lr.resource.spec.jobs ?? []).forEach((job, i) => {
+      if (seen.has(job.name)) out.push(diag(lr, `spec.jobs[${i}].name`, `duplicate job name "${job.name}"`));
+      seen.add(job.name);
+      const fields = job.schedule.trim().split(/\s+/).length;
+      const check = fields === 5 || fields === 6 ? validateCronExpression(job.schedule) : undefined;
+      if (!check?.valid) {
+        out.push(
+          diag(
+            lr,
+            `spec.jobs[${i}].schedule`,
+            `"${job.schedule}" is not a cron expression${check?.error ? ` (${check.error.message})` : ` (${fields} field(s); give 5, or 6 with seconds first)`}`,
+            'e.g. "*/15 * * * *" for every 15 minutes',
+          ),
+        );
+      }
+    });
   }
   return out;
 }

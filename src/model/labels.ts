@@ -17,3 +17,11 @@ export const LABEL_COMMIT = 'hiy.commit';
 export function ownershipLabels(instance: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_INSTANCE]: instance };
 }
+
+/**
+ * On one-off containers (`hiy run`, scheduled jobs): `run` or `job:NAME`. One-offs carry the instance and resource
+ * labels but never hiy.managed-by, so observation, planning and recovery never see them as a workload.
+ */
+export const LABEL_ONE_OFF = 'hiy.one-off';
+/** On one-off containers: the pid of the hiy process running it; when that process is gone it is a leftover. */
+export const LABEL_ONE_OFF_PID = 'hiy.one-off.pid';

@@ -93,6 +93,16 @@ export const SnapshotPolicy = z.strictObject({
     .describe('Cron schedule of automatic snapshots taken by hiy daemon (seconds field allowed).'),
 });
 
+export const Job = z.strictObject({
+  name: dnsLabel.describe('Name of the job, unique within the resource (hiy job run NAME JOB).'),
+  schedule: z
+    .string()
+    .min(1)
+    .describe('Cron schedule, local time: 5 fields, or 6 with seconds first (e.g. "*/15 * * * *").'),
+  command: z.array(z.string()).min(1).describe('The command, run in a one-off container like hiy run.'),
+  timeout: duration.default('1h').describe('A run still going after this long is stopped and counts as failed.'),
+});
+
 /** Fields shared by every workload (App and Port). */
 const workloadFields = {
   command: z.array(z.string()).optional().describe('Replaces the image entrypoint.'),
@@ -111,6 +121,12 @@ const workloadFields = {
   resources: Resources.optional(),
   stopGracePeriod: duration.default('10s').describe('Time between SIGTERM and SIGKILL when stopping.'),
   snapshots: SnapshotPolicy.optional().describe('Snapshot retention and schedule of the volumes.'),
+  jobs: z
+    .array(Job)
+    .optional()
+    .describe(
+      'Scheduled jobs run by hiy daemon as one-off containers (image, env, secrets and volumes of the resource).',
+    ),
 };
 
 export const PortSpec = z.strictObject({
@@ -179,6 +195,7 @@ export const NOTIFY_EVENTS = [
   'rollback',
   'drift.corrected',
   'snapshot.failed',
+  'job.failed',
 ] as const;
 
 export const NotifierSpec = z.strictObject({

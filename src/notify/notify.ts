@@ -59,6 +59,13 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
         title: `Snapshot FAILED${e.resource ? ` (${e.resource})` : ''}`,
         message: e.message,
       };
+    case 'job.failed':
+      return {
+        ...base,
+        event: 'job.failed',
+        title: `Job FAILED${e.resource ? ` (${e.resource})` : ''}`,
+        message: e.message,
+      };
     default:
       return undefined;
   }
@@ -70,6 +77,7 @@ const NTFY: Record<NotifyEvent, { priority: string; tags: string }> = {
   rollback: { priority: '4', tags: 'rewind' },
   'drift.corrected': { priority: '3', tags: 'wrench' },
   'snapshot.failed': { priority: '5', tags: 'warning' },
+  'job.failed': { priority: '4', tags: 'x' },
 };
 
 /** True when the notifier wants this notification (its events and resources filters). */

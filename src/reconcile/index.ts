@@ -8,4 +8,5 @@ export {
   DEFAULT_RESYNC,
   startDaemon,
 } from './daemon.js';
+export { jobsPlugin } from './jobSchedule.js';
 export { CronExpressionError, checkCron } from './triggers.js';

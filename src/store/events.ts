@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'snapshot.taken',
   'snapshot.failed',
   'rollback.finished',
+  'resource.restarted',
+  'job.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -24,7 +24,7 @@ export interface Release {
   restoredSnapshots?: string[];
   appliedAt: string;
   /** How the release came about. */
-  cause: 'apply' | 'rollback';
+  cause: 'apply' | 'rollback' | 'restart';
   /** For a rollback: the release it redeployed. */
   rolledBackTo?: number;
 }

@@ -22,6 +22,24 @@ interface Subject {
   putVolumeFiles(volume: string, files: Record<string, string>): Promise<void>;
   /** Reads a file of a volume, as a container would. */
   readVolumeFile(volume: string, path: string): Promise<string>;
+  /** The fake's stand-in for a container printing lines (a real container prints them itself). */
+  print(container: string, lines: string[]): void;
+}
+
+/** An OutputSink that keeps what it is given. */
+function collect() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    sink: {
+      stdout(c: string) {
+        out.stdout += c;
+      },
+      stderr(c: string) {
+        out.stderr += c;
+      },
+    },
+  };
 }
 
 function contract(title: string, makeSubject: () => Promise<Subject>): void {
@@ -238,6 +256,90 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.deepEqual(await driver.listSecrets(owned), []);
     });
 
+    test('logs: what the container printed, --tail, and -f streams until aborted', async () => {
+      const name = `${instance}-talk`;
+      await driver.runContainer(
+        runSpec('talk', {
+          entrypoint: ['sh', '-c', 'echo one; echo two; echo three; sleep 1; echo four; sleep 600'],
+        }),
+      );
+      subject.print(name, ['one', 'two', 'three']);
+      await waitFor(
+        async () => {
+          const { out, sink } = collect();
+          await driver.logs(name, {}, sink);
+          return out.stdout.includes('three');
+        },
+        { timeoutMs: 20_000 },
+      );
+      const tail = collect();
+      await driver.logs(name, { tail: 2 }, tail.sink);
+      assert.equal(tail.out.stdout, 'two\nthree\n');
+      const followed = collect();
+      const abort = new AbortController();
+      const following = driver.logs(name, { follow: true, signal: abort.signal }, followed.sink);
+      subject.print(name, ['four']);
+      await waitFor(async () => followed.out.stdout.includes('four'), { timeoutMs: 20_000 });
+      abort.abort();
+      await following;
+      await assert.rejects(driver.logs(`${instance}-nobody`, {}, collect().sink), PodmanError);
+    });
+
+    test('execAttached passes output and exit code; through the shim it sees secretEnv', async () => {
+      const secret = `${instance}-sh.TOKEN.0123456789abcdef`;
+      await driver.createSecret(secret, 's3cret', { ...owned, [LABEL_RESOURCE]: 'port/sh' });
+      const name = `${instance}-sh`;
+      await driver.runContainer(
+        runSpec('sh', { entrypoint: ['sleep', '600'], secretEnv: [{ env: 'TOKEN', secret }] }),
+      );
+      const plain = collect();
+      assert.equal(await driver.execAttached(name, ['env'], { output: plain.sink }), 0);
+      assert.match(plain.out.stdout, /^GREETING=hello$/m);
+      assert.doesNotMatch(plain.out.stdout, /TOKEN/);
+      const shimmed = collect();
+      const code = await driver.execAttached(name, ['env'], {
+        output: shimmed.sink,
+        secretShim: true,
+      });
+      assert.equal(code, 0);
+      assert.match(shimmed.out.stdout, /^TOKEN=s3cret$/m);
+      assert.match(shimmed.out.stdout, /^GREETING=hello$/m);
+      assert.equal(await driver.execAttached(name, ['sh', '-c', 'exit 3'], { output: collect().sink }), 3);
+      await assert.rejects(
+        driver.execAttached(`${instance}-nobody`, ['true'], { output: collect().sink }),
+        PodmanError,
+      );
+      await driver.removeContainer(name, 0);
+      await driver.removeSecret(secret);
+    });
+
+    test('runOneOff: output, exit code, secrets, and nothing left behind', async () => {
+      const secret = `${instance}-once.TOKEN.0123456789abcdef`;
+      await driver.createSecret(secret, 'once-value', { ...owned, [LABEL_RESOURCE]: 'port/once' });
+      const spec = (suffix: string, entrypoint: string[]) =>
+        runSpec(`once-${suffix}`, {
+          labels: { [LABEL_INSTANCE]: instance, 'hiy.one-off': 'run' },
+          entrypoint,
+          secretEnv: [{ env: 'TOKEN', secret }],
+        });
+      const printed = collect();
+      assert.equal(await driver.runOneOff(spec('a', ['env']), { output: printed.sink }), 0);
+      assert.match(printed.out.stdout, /^TOKEN=once-value$/m);
+      assert.equal(await driver.runOneOff(spec('b', ['sh', '-c', 'exit 7']), { output: collect().sink }), 7);
+      const left = (await driver.listContainers({ [LABEL_INSTANCE]: instance })).filter((c) =>
+        c.name.includes('-once-'),
+      );
+      assert.deepEqual(left, []);
+      await assert.rejects(
+        driver.runOneOff(
+          { ...spec('c', ['true']), image: `localhost/hiy/not-there:${instance}` },
+          { output: collect().sink },
+        ),
+        PodmanError,
+      );
+      await driver.removeSecret(secret);
+    });
+
     test('one call per operation', async () => {
       const before = driver.calls;
       await driver.listContainers(owned);
@@ -275,6 +377,7 @@ contract('PodmanCli (real podman)', async () => {
         ]);
       }
     },
+    print() {},
     async readVolumeFile(volume, path) {
       const r = await execa('podman', [
         'run',
@@ -304,6 +407,7 @@ contract('FakePodman', async () => {
     async readVolumeFile(volume, path) {
       return fake.readVolumeFile(volume, path)?.toString('utf8') ?? '';
     },
+    print: (container, lines) => fake.print(container, ...lines),
   };
 });
 

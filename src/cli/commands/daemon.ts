@@ -4,6 +4,7 @@ import {
   CronExpressionError,
   type DaemonPlugin,
   DEFAULT_RESYNC,
+  jobsPlugin,
   startDaemon,
 } from '../../reconcile/index.js';
 import { issue5Plugins } from '../../server/plugin.js';
@@ -18,7 +19,7 @@ import { onTermination } from '../signals.js';
  * driven by its own flags such as --api-addr). Each gets the Controller and may announce its URL.
  */
 export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): DaemonPlugin[] {
-  return issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR) as DaemonPlugin[];
+  return [...(issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR) as DaemonPlugin[]), jobsPlugin()];
 }
 
 export interface DaemonCommandOptions {

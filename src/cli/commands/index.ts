@@ -4,14 +4,19 @@
 import type { Command } from '../command.js';
 import { command as apply } from './apply.meta.js';
 import { command as authorizedKeys } from './authorized-keys.meta.js';
+import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
 import { command as events } from './events.meta.js';
+import { command as exec, runCommand as runOnce } from './exec.meta.js';
 import { command as fetch } from './fetch.meta.js';
 import { command as gitHook } from './git-hook.meta.js';
 import { command as gitShell } from './git-shell.meta.js';
+import { command as job } from './job.meta.js';
 import { command as login } from './login.meta.js';
+import { command as logs } from './logs.meta.js';
 import { command as plan } from './plan.meta.js';
 import { command as releases } from './releases.meta.js';
+import { command as restart } from './restart.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
 import { command as session } from './session.meta.js';
@@ -33,6 +38,12 @@ export const COMMANDS: Command[] = [
   snapshot,
   volume,
   events,
+  logs,
+  exec,
+  runOnce,
+  config,
+  restart,
+  job,
   daemon,
   secret,
   token,

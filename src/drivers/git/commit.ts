@@ -1,6 +1,5 @@
 // Committing files to a branch of a local repository (bare or working copy) with real git, without touching other files.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { GitError } from './types.js';
@@ -61,71 +60,86 @@ function gitIn(dir: string): Git {
 
 /**
  * Makes one commit on `branch` that changes exactly `files`, and returns its id. On a bare repository only
- * the branch moves. On a working copy, uncommitted edits to tracked files refuse the commit (they would be
- * mixed up with it); when the branch is checked out, the index and files are updated to the new commit.
- * The branch moves with a compare-and-swap, so a concurrent commit is never lost (STATE_REPO_MOVED).
+ * the branch moves. On a working copy whose checkout is `branch`, uncommitted edits to tracked files refuse the
+ * commit (they would be mixed up with it), and the index and files are then updated to the new commit.
+ * One `git fast-import` writes the blobs, tree and commit and moves the branch only if that is a fast-forward
+ * of `expectedHead`, so a concurrent commit is never lost (STATE_REPO_MOVED).
  */
 export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
   const git = gitIn(opts.dir);
-  const [bare, , headRef] = (
-    await git(['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--symbolic-full-name', 'HEAD'])
-  ).split('\n');
   const ref = `refs/heads/${opts.branch}`;
-  const current = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '');
-  if (!current)
-    throw new GitError(`git repository ${opts.dir} has no branch ${opts.branch}`, { dir: opts.dir, ref });
-  const expected = opts.expectedHead ?? current;
-  if (current !== expected) throw moved(opts, expected, current);
-  const checkedOut = bare !== 'true' && headRef === ref;
-  if (checkedOut) {
-    const dirty = await git(['status', '--porcelain', '--untracked-files=no']);
-    if (dirty) {
-      const files = dirty.split('\n').map((l) => l.slice(3));
-      throw new CommitRefusedError(
-        'STATE_REPO_DIRTY',
-        `the working copy ${opts.dir} has uncommitted edits (${files.join(', ')}); commit or discard them first`,
-        { dir: opts.dir, branch: opts.branch, files },
-      );
-    }
-  }
-  const tmp = await mkdtemp(join(tmpdir(), 'hiy-commit-'));
-  try {
-    const env = { GIT_INDEX_FILE: join(tmp, 'index') };
-    await git(['read-tree', expected], { env });
-    const lines: string[] = [];
-    for (const [path, content] of Object.entries(opts.files)) {
-      if (content === null) {
-        lines.push(`0 ${'0'.repeat(40)}\t${path}`);
-      } else {
-        const oid = await git(['hash-object', '-w', '--stdin'], { input: content });
-        lines.push(`100644 ${oid}\t${path}`);
+  const workingCopy = await stat(join(opts.dir, '.git')).then(
+    () => true,
+    () => false,
+  );
+  let checkedOut = false;
+  let current: string | undefined;
+  if (workingCopy) {
+    // One call: the checked-out branch, its head, and any uncommitted edit to a tracked file.
+    const status = await git(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+    const lines = status.split('\n').filter(Boolean);
+    const header = (key: string) => lines.find((l) => l.startsWith(`# branch.${key} `))?.split(' ')[2];
+    checkedOut = header('head') === opts.branch;
+    if (checkedOut) {
+      current = header('oid');
+      const files = lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/\t| /).pop()!);
+      if (files.length > 0) {
+        throw new CommitRefusedError(
+          'STATE_REPO_DIRTY',
+          `the working copy ${opts.dir} has uncommitted edits (${files.join(', ')}); commit or discard them first`,
+          { dir: opts.dir, branch: opts.branch, files },
+        );
       }
     }
-    await git(['update-index', '--index-info'], { env, input: `${lines.join('\n')}\n` });
-    const tree = await git(['write-tree'], { env });
-    const who = {
-      GIT_AUTHOR_NAME: opts.author.name,
-      GIT_AUTHOR_EMAIL: opts.author.email,
-      GIT_COMMITTER_NAME: opts.author.name,
-      GIT_COMMITTER_EMAIL: opts.author.email,
-    };
-    const commit = await git(['commit-tree', tree, '-p', expected, '-F', '-'], {
-      env: who,
-      input: opts.message,
-    });
-    try {
-      await git(['update-ref', '-m', `hiy: ${opts.message.split('\n')[0]}`, ref, commit, expected]);
-    } catch (err) {
-      const now = await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => '');
-      if (now !== expected) throw moved(opts, expected, now);
-      throw err;
-    }
-    // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
-    if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
-    return commit;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
   }
+  const expected =
+    opts.expectedHead ??
+    current ??
+    (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
+  if (!expected || current === '(initial)') {
+    throw new GitError(`git repository ${opts.dir} has no branch ${opts.branch}`, { dir: opts.dir, ref });
+  }
+  if (current !== undefined && current !== expected) throw moved(opts, expected, current);
+  const stream = fastImportStream(ref, expected, opts);
+  const r = await execa('git', ['-C', opts.dir, 'fast-import', '--quiet', '--date-format=now'], {
+    input: stream,
+    reject: false,
+    stripFinalNewline: true,
+  });
+  if (r.exitCode !== 0) {
+    if (/Not updating/.test(r.stderr)) {
+      throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
+    }
+    throw new GitError(`git fast-import in ${opts.dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
+      dir: opts.dir,
+      ref,
+    });
+  }
+  const commit = r.stdout.trim();
+  // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
+  if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
+  return commit;
+}
+
+/** The `git fast-import` input of one commit on top of `parent`, printing the new commit id. */
+function fastImportStream(ref: string, parent: string, opts: CommitFilesOptions): string {
+  const who = `${opts.author.name.replace(/[<>\n]/g, '')} <${opts.author.email.replace(/[<>\n]/g, '')}> now`;
+  const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const out = [
+    `commit ${ref}\nmark :1\nauthor ${who}\ncommitter ${who}\n${data(opts.message)}from ${parent}\n`,
+  ];
+  for (const [path, content] of Object.entries(opts.files)) {
+    if (content === null) out.push(`D ${quotePath(path)}\n`);
+    else out.push(`M 100644 inline ${quotePath(path)}\n${data(content)}`);
+  }
+  out.push('\nget-mark :1\n');
+  return out.join('');
+}
+
+/** A path as fast-import reads it: C-style quoted when it could be misread. */
+function quotePath(path: string): string {
+  if (!/^["\s]|[\n\\"]/.test(path)) return path;
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 function moved(opts: CommitFilesOptions, expected: string, now: string): CommitRefusedError {

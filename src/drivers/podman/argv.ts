@@ -205,6 +205,55 @@ export function execArgv(name: string, command: string[]): string[] {
   return ['exec', name, ...command];
 }
 
+/** `podman logs` of one container. */
+export function logsArgv(
+  name: string,
+  opts: { follow?: boolean; since?: string; tail?: number; timestamps?: boolean },
+): string[] {
+  const argv = ['logs'];
+  if (opts.follow) argv.push('--follow');
+  if (opts.since !== undefined) argv.push('--since', opts.since);
+  if (opts.tail !== undefined) argv.push('--tail', String(opts.tail));
+  if (opts.timestamps) argv.push('--timestamps');
+  argv.push(name);
+  return argv;
+}
+
+/** The words that run a command through the secret shim, as the container's own command does (see runArgv). */
+export function shimCommand(command: string[]): string[] {
+  return [SHIM_BINARY, 'sh', '-c', SECRET_SHIM_SCRIPT, 'hiy-secrets', ...command];
+}
+
+/**
+ * `podman exec` attached. With `secretShim` (the container has secretEnv), the command runs through the same
+ * shim as the container's main process, so it sees the secret variables as well as the plain ones.
+ */
+export function execAttachedArgv(
+  name: string,
+  command: string[],
+  opts: { interactive?: boolean; tty?: boolean; secretShim?: boolean },
+): string[] {
+  const argv = ['exec'];
+  if (opts.interactive) argv.push('-i');
+  if (opts.tty) argv.push('-t');
+  argv.push(name, ...(opts.secretShim ? shimCommand(command) : command));
+  return argv;
+}
+
+/**
+ * `podman run --rm` attached, for a one-off container: the workload's image, env, secrets and volumes, no
+ * published ports, no restart policy. The spec's entrypoint is the command to run (through the shim when there
+ * are secrets), so the image's own entrypoint is never needed.
+ */
+export function oneOffRunArgv(
+  spec: RunSpec,
+  opts: RunArgvOptions & { interactive?: boolean; tty?: boolean },
+): string[] {
+  const argv = runArgv({ ...spec, publish: [], restart: 'no' }, opts);
+  argv.splice(0, 2, 'run', '--rm', ...(opts.interactive ? ['-i'] : []), ...(opts.tty ? ['-t'] : []));
+  return argv;
+}
+
 const labelsSchema = z
   .record(z.string(), z.string())
   .nullish()

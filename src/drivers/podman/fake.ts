@@ -6,8 +6,11 @@ import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { comparePorts, hasLabels } from './argv.js';
 import {
+  type AttachOptions,
   type BuildSpec,
   type ContainerInfo,
+  type LogsOptions,
+  type OutputSink,
   type PodmanDriver,
   PodmanError,
   type PortMapping,
@@ -65,6 +68,10 @@ export class FakePodman implements PodmanDriver {
   /** Each volume's regular files by path relative to the volume root. */
   private readonly volumeFiles = new Map<string, Map<string, Buffer>>();
   private clock = 1_700_000_000;
+  /** Each container's output, by container id (a rename keeps it, as Podman's log file does). */
+  private readonly output = new Map<string, string[]>();
+  /** One-off containers run so far (their specs), for tests. */
+  readonly oneOffs: RunSpec[] = [];
 
   /** Makes an image exist, as if built or imported. */
   addImage(ref: string): void {
@@ -187,6 +194,74 @@ export class FakePodman implements PodmanDriver {
     const argv = this.enter(['exec', name, ...command]);
     const c = this.find(argv, name);
     if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
+    return this.execHandler(name, command);
+  }
+
+  /** Appends lines to a container's output, as its process would print them. */
+  print(name: string, ...lines: string[]): void {
+    const c = this.containers.get(name);
+    if (!c) throw new Error(`fake: no container ${name}`);
+    this.output.set(c.id, [...(this.output.get(c.id) ?? []), ...lines]);
+  }
+
+  async logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void> {
+    const argv = this.enter(['logs', name]);
+    const c = this.find(argv, name);
+    let sent = 0;
+    const flush = () => {
+      const lines = this.output.get(c.id) ?? [];
+      const from = sent === 0 && opts.tail !== undefined ? Math.max(0, lines.length - opts.tail) : sent;
+      for (const line of lines.slice(from)) write(output, 'stdout', `${line}\n`);
+      sent = lines.length;
+    };
+    flush();
+    // Like `podman logs -f`: new output streams until the container stops (or is removed) or the caller aborts.
+    while (
+      opts.follow &&
+      !opts.signal?.aborted &&
+      this.containers.get(c.name)?.id === c.id &&
+      c.state === 'running'
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+      flush();
+    }
+  }
+
+  async execAttached(
+    name: string,
+    command: string[],
+    opts: AttachOptions & { secretShim?: boolean },
+  ): Promise<number> {
+    const argv = this.enter(['exec', name, ...command]);
+    const c = this.find(argv, name);
+    if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
+    // Without the shim an exec'd process sees only the plain env, as in a real container.
+    const env = opts.secretShim ? this.containerEnv(name)! : { ...c.spec.env };
+    return this.answer(name, command, env, opts.output);
+  }
+
+  async runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number> {
+    const argv = this.enter(['run', '--rm', spec.name]);
+    if (!this.images.has(normalizeImageRef(spec.image))) fail(argv, 125, `${spec.image}: image not known`);
+    if (this.containers.has(spec.name))
+      fail(argv, 125, `the container name "${spec.name}" is already in use`);
+    for (const s of spec.secretEnv ?? []) {
+      if (!this.secrets.has(s.secret))
+        fail(argv, 125, `no secret with name or id "${s.secret}": no such secret`);
+    }
+    this.oneOffs.push(structuredClone(spec));
+    const env = { ...spec.env };
+    for (const s of spec.secretEnv ?? []) env[s.env] = this.secrets.get(s.secret)?.value ?? '';
+    return this.answer(spec.name, spec.entrypoint ?? [], env, opts.output);
+  }
+
+  /** An attached command's answer: `env` prints the environment it sees; the exit code is execHandler's. */
+  private answer(name: string, command: string[], env: Record<string, string>, output: OutputSink): number {
+    if (command.length === 1 && command[0] === 'env') {
+      for (const [k, v] of Object.entries(env)) write(output, 'stdout', `${k}=${v}\n`);
+      return 0;
+    }
+    if (command[0] === 'echo') write(output, 'stdout', `${command.slice(1).join(' ')}\n`);
     return this.execHandler(name, command);
   }
 
@@ -337,6 +412,11 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function write(output: OutputSink, stream: 'stdout' | 'stderr', text: string): void {
+  if (output === 'inherit') process[stream].write(text);
+  else output[stream](text);
 }
 
 function fail(argv: string[], exitCode: number, stderr: string): never {

@@ -3,9 +3,12 @@ import { execa } from 'execa';
 import {
   buildArgv,
   execArgv,
+  execAttachedArgv,
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
+  logsArgv,
+  oneOffRunArgv,
   parseImageCommand,
   parsePs,
   parseSecretInspect,
@@ -30,9 +33,12 @@ import {
   volumeRmArgv,
 } from './argv.js';
 import {
+  type AttachOptions,
   type BuildSpec,
   type ContainerInfo,
   type ImageCommand,
+  type LogsOptions,
+  type OutputSink,
   type PodmanDriver,
   PodmanError,
   type RunSpec,
@@ -181,6 +187,87 @@ export class PodmanCli implements PodmanDriver {
     const result = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
     if (result.exitCode === 125 && /^Error:/m.test(result.stderr)) throw this.failure(argv, result);
     return result.exitCode;
+  }
+
+  async logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void> {
+    const argv = logsArgv(name, opts);
+    const r = await this.attached(argv, { output, signal: opts.signal });
+    if (r.exitCode !== 0 && !r.aborted) throw this.failure(argv, r);
+  }
+
+  async execAttached(
+    name: string,
+    command: string[],
+    opts: AttachOptions & { secretShim?: boolean },
+  ): Promise<number> {
+    const argv = execAttachedArgv(name, command, opts);
+    const r = await this.attached(argv, opts);
+    if (r.exitCode === 125 && /^Error:/m.test(r.stderr)) throw this.failure(argv, r);
+    return r.timedOut ? 124 : r.exitCode;
+  }
+
+  async runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number> {
+    let imageCommand: ImageCommand | undefined;
+    if (!spec.entrypoint && spec.secretEnv?.length) {
+      // Without a command of its own the one-off runs the image's; the shim needs to know it (see runContainer).
+      const argv = imageCommandArgv(spec.image);
+      const { stdout } = await this.call(argv);
+      imageCommand = this.parse(argv, () => parseImageCommand(stdout));
+    }
+    const argv = oneOffRunArgv(spec, { shimBinary: this.shimBinary, imageCommand, ...opts });
+    try {
+      const r = await this.attached(argv, opts);
+      if (r.exitCode === 125 && /^Error:/m.test(r.stderr)) throw this.failure(argv, r);
+      return r.timedOut ? 124 : r.exitCode;
+    } finally {
+      // Killing `podman run` does not stop its container: a timeout, an abort or a crash of podman removes it here.
+      await this.call(rmArgv(spec.name, 0), { okExitCodes: 'any' }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs podman attached to `opts.output`. Piped stderr is also kept (its `Error:` line makes messages); with
+   * `inherit` podman talks to this process's terminal directly and stderr is not seen.
+   */
+  private async attached(
+    argv: string[],
+    opts: Pick<AttachOptions, 'output' | 'interactive' | 'timeoutMs' | 'signal'>,
+  ): Promise<CallResult & { timedOut: boolean; aborted: boolean }> {
+    this.calls++;
+    const inherit = opts.output === 'inherit';
+    const child = execa(this.binary, argv, {
+      reject: false,
+      buffer: false,
+      stdin: inherit && opts.interactive ? 'inherit' : 'ignore',
+      stdout: inherit ? 'inherit' : 'pipe',
+      stderr: inherit ? 'inherit' : 'pipe',
+      forceKillAfterDelay: 2_000,
+      ...(opts.timeoutMs !== undefined && { timeout: opts.timeoutMs }),
+      ...(opts.signal && { cancelSignal: opts.signal }),
+    });
+    let stderr = '';
+    if (opts.output !== 'inherit') {
+      const sink = opts.output;
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => sink.stdout(c));
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+        if (stderr.length < 64 * 1024) stderr += c;
+        sink.stderr(c);
+      });
+    }
+    const result = await child;
+    if (result.code === 'ENOENT') {
+      throw new PodmanError(`podman is not installed or not on PATH (tried "${this.binary}")`, {
+        argv: redactArgv(argv),
+      });
+    }
+    const aborted = Boolean(result.isCanceled);
+    return {
+      exitCode: result.exitCode ?? (aborted ? 130 : -1),
+      stdout: '',
+      stderr,
+      timedOut: Boolean(result.timedOut),
+      aborted,
+    };
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {

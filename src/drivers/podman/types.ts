@@ -25,6 +25,33 @@ export class PodmanError extends Error {
   }
 }
 
+/** Where the output of an attached call goes: this process's own stdout/stderr, or handed over as it comes. */
+export type OutputSink = 'inherit' | { stdout(chunk: string): void; stderr(chunk: string): void };
+
+/** `podman logs` options. */
+export interface LogsOptions {
+  /** Keep streaming until the container stops or `signal` aborts. */
+  follow?: boolean;
+  /** Only output since this duration ago (`10m`) or time, as podman's --since takes it. */
+  since?: string;
+  /** Only the last N lines. */
+  tail?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+/** How a command runs attached to the caller (exec, one-off run). */
+export interface AttachOptions {
+  output: OutputSink;
+  /** Pass this process's stdin on (podman -i); only with output `inherit`. */
+  interactive?: boolean;
+  /** Allocate a pseudo-terminal (podman -t); stdin must be a terminal. */
+  tty?: boolean;
+  /** Stop after this long (a one-off container is then removed); exit code 124, as timeout(1) says. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** Podman as HIY uses it. Methods throw PodmanError on failure. */
 export interface PodmanDriver {
   /** One call: all containers (running or not) carrying every given label. */
@@ -46,6 +73,19 @@ export interface PodmanDriver {
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
   exec(name: string, command: string[], timeoutMs: number): Promise<number>;
+  /** The container's output as `podman logs` gives it; with follow, until it stops or the signal aborts. */
+  logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void>;
+  /**
+   * Runs a command in a running container, attached, with the container's environment; `secretShim` runs it
+   * through the secret shim so it sees secretEnv too. Resolves to the command's exit code.
+   */
+  execAttached(
+    name: string,
+    command: string[],
+    opts: AttachOptions & { secretShim?: boolean },
+  ): Promise<number>;
+  /** Runs a one-off container attached (`podman run --rm`) and resolves to its exit code; it is removed after. */
+  runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number>;
   /** Creates a secret from a value passed on stdin (never in argv). Fails if the name is taken. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   /** All secrets carrying every given label (names and labels only). */

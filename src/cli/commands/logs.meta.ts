@@ -1,0 +1,20 @@
+// `hiy logs` as --help and flag parsing know it; every hiy process imports this.
+// ./logs.ts, the implementation, is imported only when the command runs.
+import type { Command } from '../command.js';
+
+export const command: Command = {
+  name: 'logs',
+  summary: "a resource's container output (-f: follow it across deploys), or its scheduled job runs (--job)",
+  usage: `logs NAME [-f] [--since 10m] [--tail N] [--timestamps] [--job JOB] [--json]
+                                    -f keeps streaming until Ctrl-C, on through replacements by deploys and
+                                    restarts. --job JOB: the last runs of a scheduled job (output, exit code).`,
+  options: {
+    follow: { type: 'boolean', short: 'f' },
+    since: { type: 'string' },
+    tail: { type: 'string' },
+    timestamps: { type: 'boolean' },
+    job: { type: 'string' },
+  },
+  maxArgs: 1,
+  load: async () => (await import('./logs.js')).run,
+};

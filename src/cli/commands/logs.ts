@@ -1,0 +1,92 @@
+// `hiy logs NAME`: the container's output as podman has it, or the kept runs of one of its scheduled jobs.
+import type { OutputSink } from '../../drivers/podman/types.js';
+import { resourceLogs } from '../../engine/logs.js';
+import type { Settings } from '../../model/settings.js';
+import { type JobRun, JobRunStore } from '../../store/jobRuns.js';
+import { type CommandRun, flag, str } from '../command.js';
+import { UsageError } from '../config.js';
+import type { CliDeps } from '../context.js';
+import { EXIT } from '../context.js';
+import { onTermination } from '../signals.js';
+
+export interface LogsCommandOptions {
+  name?: string;
+  json: boolean;
+  follow: boolean;
+  since?: string;
+  tail?: string;
+  timestamps: boolean;
+  job?: string;
+  /** Ends --follow (default: SIGINT or SIGTERM). */
+  signal?: AbortSignal;
+}
+
+function runLine(r: JobRun): string {
+  const code = r.exitCode !== undefined ? ` exit ${r.exitCode}` : '';
+  const why = r.reason ? ` (${r.reason})` : '';
+  return `== ${r.startedAt}  ${r.outcome}${code}  ${(r.ms / 1000).toFixed(1)}s  ${r.trigger}${why}\n${r.output}${r.output && !r.output.endsWith('\n') ? '\n' : ''}`;
+}
+
+export async function logsCommand(
+  deps: CliDeps,
+  settings: Settings,
+  opts: LogsCommandOptions,
+): Promise<number> {
+  if (!opts.name) throw new UsageError('hiy logs NAME: which resource? (e.g. blog or app/blog)');
+  const tail = opts.tail === undefined ? undefined : Number(opts.tail);
+  if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0))
+    throw new UsageError(`--tail takes a number of lines, not "${opts.tail}"`);
+  if (opts.since !== undefined && !/^(\d+(\.\d+)?(ms|s|m|h))+$|^\d{4}-\d\d-\d\d/.test(opts.since))
+    throw new UsageError(
+      `--since takes a duration such as 10m or 1h30m, or a time such as 2024-05-01T10:00:00Z`,
+    );
+  if (opts.job) {
+    const id = opts.name.includes('/') ? [opts.name] : [`app/${opts.name}`, `port/${opts.name}`];
+    const store = new JobRunStore(settings.dataDir);
+    let runs: JobRun[] = [];
+    for (const r of id) if (runs.length === 0) runs = await store.list(r, opts.job);
+    if (tail !== undefined) runs = runs.slice(-tail);
+    if (opts.json) deps.io.out(`${JSON.stringify({ resource: opts.name, job: opts.job, runs }, null, 2)}\n`);
+    else if (runs.length === 0) deps.io.out(`No runs of job ${opts.job} of ${opts.name} yet.\n`);
+    else for (const r of runs) deps.io.out(runLine(r));
+    return EXIT.ok;
+  }
+  const engine = await deps.makeEngine(settings);
+  const stop = opts.follow && !opts.signal ? onTermination() : undefined;
+  const abort = new AbortController();
+  void stop?.signal.then(() => abort.abort());
+  const output: OutputSink = opts.json
+    ? {
+        stdout: (c) => deps.io.out(`${JSON.stringify({ stream: 'stdout', text: c })}\n`),
+        stderr: (c) => deps.io.out(`${JSON.stringify({ stream: 'stderr', text: c })}\n`),
+      }
+    : { stdout: (c) => deps.io.out(c), stderr: (c) => deps.io.err(c) };
+  try {
+    await resourceLogs(
+      engine,
+      opts.name,
+      {
+        follow: opts.follow,
+        ...(opts.since !== undefined && { since: opts.since }),
+        ...(tail !== undefined && { tail }),
+        timestamps: opts.timestamps,
+        signal: opts.signal ?? abort.signal,
+      },
+      output,
+    );
+  } finally {
+    stop?.dispose();
+  }
+  return EXIT.ok;
+}
+
+export const run: CommandRun = (deps, settings, ctx) =>
+  logsCommand(deps, settings, {
+    name: ctx.args[0],
+    json: ctx.json,
+    follow: flag(ctx, 'follow'),
+    since: str(ctx, 'since'),
+    tail: str(ctx, 'tail'),
+    timestamps: flag(ctx, 'timestamps'),
+    job: str(ctx, 'job'),
+  });

@@ -1,0 +1,197 @@
+// Scheduled jobs (`spec.jobs`): one run in a one-off container, never two of one job at once, kept in the store.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LockBusyError } from '../apply/lock.js';
+import { headResources } from '../desired/load.js';
+import { processAlive } from '../drivers/process.js';
+import { resolveWorkloadName } from '../model/names.js';
+import { parseDuration } from '../model/quantity.js';
+import type { Resource } from '../model/resources.js';
+import { type EventDraft, EventLog } from '../store/events.js';
+import { JOB_OUTPUT_KEPT, type JobRun, JobRunStore } from '../store/jobRuns.js';
+import { type Engine, withApplyLock } from './engine.js';
+import { oneOffSpec, removeLeftoverOneOffs } from './oneOff.js';
+import { currentRelease, findWorkloadContainer, OperationError } from './resourceTarget.js';
+
+/** A job as the state repo defines it, with its resource. */
+export interface JobSpec {
+  resource: string;
+  name: string;
+  schedule: string;
+  command: string[];
+  timeoutMs: number;
+}
+
+/** Every job of the Apps and Ports of a state. Pure. */
+export function jobsOf(resources: Resource[]): JobSpec[] {
+  const out: JobSpec[] = [];
+  for (const r of resources) {
+    if (r.kind !== 'App' && r.kind !== 'Port') continue;
+    for (const j of r.spec.jobs ?? []) {
+      out.push({
+        resource: `${r.kind.toLowerCase()}/${r.metadata.name}`,
+        name: j.name,
+        schedule: j.schedule,
+        command: j.command,
+        timeoutMs: parseDuration(j.timeout),
+      });
+    }
+  }
+  return out;
+}
+
+/** The job `job` of resource `name` at the state repo's head; OperationError when there is none. */
+export async function findJob(engine: Engine, name: string, job: string): Promise<JobSpec> {
+  const all = jobsOf(await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch));
+  const id = resolveWorkloadName(name, new Set(all.map((j) => j.resource)));
+  const found = all.find((j) => j.resource === id && j.name === job);
+  if (!found) {
+    const known = all.filter((j) => j.resource === id).map((j) => j.name);
+    throw new OperationError(
+      'JOB_UNKNOWN',
+      `${id ?? name} has no job ${job}${known.length ? ` (jobs: ${known.join(', ')})` : ''}`,
+      { resource: id ?? name, job },
+    );
+  }
+  return found;
+}
+
+/**
+ * Runs a job once and records the run (the last 20 are kept). Skipped, and recorded so, when the resource is not
+ * running or is being upgraded. Throws OperationError JOB_BUSY while another run of the same job is going (in
+ * this process or another): the caller says so and does not wait.
+ */
+export async function runJob(
+  engine: Engine,
+  job: JobSpec,
+  trigger: JobRun['trigger'],
+  opts: { onOutput?: (chunk: string) => void; signal?: AbortSignal } = {},
+): Promise<JobRun> {
+  const { onOutput } = opts;
+  const unlock = await lockJob(engine.settings.dataDir, job);
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  let output = '';
+  const keep = (chunk: string) => {
+    output = (output + chunk).slice(-JOB_OUTPUT_KEPT);
+    onOutput?.(chunk);
+  };
+  const base = { resource: job.resource, job: job.name, trigger, startedAt };
+  let run: JobRun;
+  try {
+    const container = await findWorkloadContainer(engine, job.resource);
+    if (container?.state !== 'running') {
+      run = { ...base, ms: 0, outcome: 'skipped', reason: `${job.resource} is not running`, output: '' };
+    } else {
+      try {
+        await removeLeftoverOneOffs(engine);
+        const { id, release } = await currentRelease(engine, job.resource);
+        const spec = oneOffSpec(engine, id, release.run, job.command, `job-${job.name}`);
+        const exitCode = await engine.podman.runOneOff(spec, {
+          output: { stdout: keep, stderr: keep },
+          timeoutMs: job.timeoutMs,
+          ...(opts.signal && { signal: opts.signal }),
+        });
+        const ms = Date.now() - started;
+        const timedOut = exitCode === 124 && ms >= job.timeoutMs;
+        run = {
+          ...base,
+          ms,
+          exitCode,
+          outcome: timedOut ? 'timed-out' : exitCode === 0 ? 'succeeded' : 'failed',
+          ...(timedOut && { reason: `stopped after its timeout of ${job.timeoutMs / 1000}s` }),
+          output,
+        };
+      } catch (err) {
+        const reason = (err as Error).message;
+        const skipped = err instanceof OperationError && err.code === 'UPGRADING';
+        run = { ...base, ms: Date.now() - started, outcome: skipped ? 'skipped' : 'failed', reason, output };
+      }
+    }
+    await new JobRunStore(engine.settings.dataDir).record(run);
+  } finally {
+    await unlock();
+  }
+  engine.logger[run.outcome === 'succeeded' ? 'info' : 'warn'](
+    {
+      resource: job.resource,
+      job: job.name,
+      outcome: run.outcome,
+      exitCode: run.exitCode,
+      ms: run.ms,
+      reason: run.reason,
+    },
+    'job run',
+  );
+  return run;
+}
+
+/** The event of a run that failed or timed out (it reaches notifications as `job.failed`), or undefined. */
+export function jobEvent(run: JobRun): EventDraft | undefined {
+  if (run.outcome !== 'failed' && run.outcome !== 'timed-out') return undefined;
+  const why =
+    run.outcome === 'timed-out'
+      ? 'timed out'
+      : run.exitCode !== undefined
+        ? `exited ${run.exitCode}`
+        : 'failed';
+  return {
+    type: 'job.failed',
+    resource: run.resource,
+    message: `${run.resource}: job ${run.job} ${why}${run.reason ? `: ${run.reason}` : ''}`,
+    data: { job: run.job, outcome: run.outcome, exitCode: run.exitCode, ms: run.ms, trigger: run.trigger },
+  };
+}
+
+/**
+ * Appends a failed run's event to the history. The event log's writers hold the apply lock; a run in progress
+ * holds it for a while, so this retries (every 500 ms, up to `maxWaitMs`).
+ */
+export async function recordJobEvent(engine: Engine, run: JobRun, maxWaitMs = 10 * 60_000): Promise<boolean> {
+  const event = jobEvent(run);
+  if (!event) return false;
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    try {
+      await withApplyLock(engine, () => new EventLog(engine.settings.dataDir).append([event]));
+      return true;
+    } catch (err) {
+      if (!(err instanceof LockBusyError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Takes `<dataDir>/jobs/RESOURCE.JOB.lock` (the holder's pid); a dead holder's lock is taken over. */
+async function lockJob(dataDir: string, job: JobSpec): Promise<() => Promise<void>> {
+  const dir = join(dataDir, 'jobs');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${job.resource.replace('/', '_')}.${job.name}.lock`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && processAlive(pid)) {
+        throw new OperationError(
+          'JOB_BUSY',
+          `job ${job.name} of ${job.resource} is still running (pid ${pid}); this run is skipped`,
+          {
+            resource: job.resource,
+            job: job.name,
+            pid,
+          },
+        );
+      }
+      await rm(path, { force: true });
+    }
+  }
+  throw new OperationError('JOB_BUSY', `cannot take the lock of job ${job.name} of ${job.resource}`, {
+    resource: job.resource,
+    job: job.name,
+  });
+}

@@ -1,0 +1,67 @@
+// `hiy logs`: a resource's container output, and with follow, across replacements (a deploy does not end it).
+import type { LogsOptions, OutputSink } from '../drivers/podman/types.js';
+import { PodmanError } from '../drivers/podman/types.js';
+import type { Engine } from './engine.js';
+import { containerNameOf, findWorkloadContainer, missingContainer } from './resourceTarget.js';
+
+export interface ResourceLogsOptions extends Omit<LogsOptions, 'signal'> {
+  signal?: AbortSignal;
+  /** How often to look for the replacement container once a followed one ended (default 250 ms). */
+  pollMs?: number;
+}
+
+/**
+ * Writes the resource's container output to `output`. Without follow it is one `podman logs` call on the
+ * container's known name (no listing first: as fast as podman alone). With follow, when the container ends
+ * (replaced by a deploy, restarted), the stream goes on with its successor's output from its start, until the
+ * signal aborts.
+ */
+export async function resourceLogs(
+  engine: Engine,
+  name: string,
+  opts: ResourceLogsOptions,
+  output: OutputSink,
+): Promise<void> {
+  const container = containerNameOf(engine, name);
+  try {
+    const first = opts.follow ? await findWorkloadContainer(engine, name) : undefined;
+    if (opts.follow && !first) throw await missingContainer(engine, name);
+    await engine.podman.logs(container, opts, output);
+    if (!opts.follow) return;
+    let seen = first!.id;
+    while (!opts.signal?.aborted) {
+      const ended = new Date().toISOString();
+      const next = await waitForSuccessor(engine, name, seen, opts);
+      if (!next) return;
+      // A successor is streamed from its start; the same container (its stream broke off) from where it ended.
+      const since = next === seen ? ended : undefined;
+      seen = next;
+      await engine.podman.logs(container, { ...opts, tail: undefined, since }, output);
+    }
+  } catch (err) {
+    if (
+      err instanceof PodmanError &&
+      /no such container|no container with/i.test(err.data.stderr ?? err.message)
+    ) {
+      throw await missingContainer(engine, name);
+    }
+    throw err;
+  }
+}
+
+/** Polls until a running container of the resource other than `seen` exists; its id, or undefined when aborted. */
+async function waitForSuccessor(
+  engine: Engine,
+  name: string,
+  seen: string,
+  opts: ResourceLogsOptions,
+): Promise<string | undefined> {
+  while (!opts.signal?.aborted) {
+    const c = await findWorkloadContainer(engine, name);
+    if (c && c.state === 'running' && c.id !== seen) return c.id;
+    // The same container running again (podman logs -f ended for another reason): follow it on.
+    if (c && c.state === 'running' && c.id === seen) return seen;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+  }
+  return undefined;
+}
