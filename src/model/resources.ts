@@ -100,7 +100,9 @@ export const Job = z.strictObject({
     .min(1)
     .describe('Cron schedule, local time: 5 fields, or 6 with seconds first (e.g. "*/15 * * * *").'),
   command: z.array(z.string()).min(1).describe('The command, run in a one-off container like hiy run.'),
-  timeout: duration.default('1h').describe('A run still going after this long is stopped and counts as failed.'),
+  timeout: duration
+    .default('1h')
+    .describe('A run still going after this long is stopped and counts as failed.'),
 });
 
 /** Fields shared by every workload (App and Port). */

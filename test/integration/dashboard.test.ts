@@ -353,6 +353,21 @@ describe('dashboard', () => {
       .waitFor({ state: 'attached', timeout: 5000 });
   });
 
+  it('the resource page shows the container’s logs and follows new output live', async () => {
+    await execa('podman', ['exec', container(), 'sh', '-c', 'echo before-the-page > /proc/1/fd/1']);
+    await alice.goto(`${base}/r/port/greeter`);
+    assert.match(await alice.locator('#logs').innerText(), /before-the-page/);
+    await alice.locator('body[data-live="open"]').waitFor({ state: 'attached' });
+    await waitFor(
+      async () => {
+        await execa('podman', ['exec', container(), 'sh', '-c', 'echo live-line > /proc/1/fd/1']);
+        return alice.locator('body[data-log-lines]').count();
+      },
+      { timeoutMs: 10_000, intervalMs: 500, what: 'a log line reaching the page' },
+    );
+    assert.match(await alice.locator('#logs').innerText(), /live-line/);
+  });
+
   it('pages stay under 100 KB with their CSS and JS, are served compressed, and static assets are cached', async () => {
     for (const path of ['/', '/r/port/greeter', '/plan', '/events', '/people', '/me']) {
       const r = await alice.request.get(`${base}${path}`, { headers: { 'accept-encoding': 'gzip' } });

@@ -9,7 +9,7 @@ import { HttpError } from '../http.js';
 import { CSS } from './style.js';
 
 /** The live-update script: follows /live (SSE) and refreshes the page's main element when something happens. */
-const LIVE_JS = `// HIY dashboard: live updates over the event stream (the page works without this script).
+export const LIVE_JS = `// HIY dashboard: live updates over the event stream (the page works without this script).
 (function () {
   var main = document.querySelector('main[data-live]');
   var list = document.querySelector('[data-live-events]');
@@ -31,11 +31,23 @@ const LIVE_JS = `// HIY dashboard: live updates over the event stream (the page 
       })
       .catch(function () {});
   }
-  var source = new EventSource('/live');
+  // One stream per page (a browser opens at most 6 connections to a host): events, and the logs of the
+  // resource shown, if any; closed when the page goes away.
+  var logs = document.getElementById('logs');
+  var source = new EventSource('/live' + (logs && logs.dataset.logs ? '?logs=' + encodeURIComponent(logs.dataset.logs) : ''));
+  addEventListener('pagehide', function () { source.close(); });
   var status = document.getElementById('live-status');
   source.onopen = function () { if (status) status.textContent = 'live'; document.body.dataset.live = 'open'; };
   source.onerror = function () { if (status) status.textContent = 'reconnecting…'; };
-  source.onmessage = function () {};
+  source.addEventListener('log', function (e) {
+    var pre = document.getElementById('logs');
+    if (!pre) return;
+    var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    var text = pre.textContent + '\\n' + e.data;
+    pre.textContent = text.length > 60000 ? text.slice(-50000) : text;
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+    document.body.dataset.logLines = String(Number(document.body.dataset.logLines || 0) + 1);
+  });
   function onEvent(e) {
     var ev;
     try { ev = JSON.parse(e.data); } catch (_) { return; }

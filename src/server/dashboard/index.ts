@@ -11,6 +11,7 @@ import { editAction, editPage } from './edit.js';
 import { eventsPage } from './events.js';
 import { html } from './html.js';
 import { page } from './layout.js';
+import { followLogs } from './logs.js';
 import { mePage } from './me.js';
 import { overviewPage } from './overview.js';
 import {
@@ -112,7 +113,7 @@ async function route(
     throw new HttpError(401, 'UNAUTHENTICATED', 'sign in first (your session ended or was revoked)');
   }
   if (path === '/logout' && post) return signOut(ctx, req, res, viewer);
-  if (path === '/live' && get) return liveEvents(ctx, res, viewer);
+  if (path === '/live' && get) return liveEvents(ctx, res, viewer, url.searchParams.get('logs') ?? undefined);
 
   if (get) {
     if (path === '/') return sendHtml(req, res, 200, await overviewPage(ctx, viewer, flashOf(url)?.text));
@@ -192,8 +193,17 @@ async function buildLogPage(
   sendHtml(req, res, 200, page({ title: `Build of ${name}`, section: 'overview', viewer, body }));
 }
 
-/** GET /live: the controller's events the viewer may see, as Server-Sent Events (as /api/v1/events). */
-async function liveEvents(ctx: DashboardContext, res: ServerResponse, viewer: Viewer): Promise<void> {
+/**
+ * GET /live: the controller's events the viewer may see, as Server-Sent Events (as /api/v1/events), and with
+ * `?logs=/r/KIND/NAME/logs` the output of that resource's container as `log` events, on the same connection.
+ */
+async function liveEvents(
+  ctx: DashboardContext,
+  res: ServerResponse,
+  viewer: Viewer,
+  logs: string | undefined,
+): Promise<void> {
+  const logsOf = logs ? /^\/r\/((?:app|port)\/[a-z0-9-]{1,63})\/logs$/.exec(logs)?.[1] : undefined;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -206,9 +216,15 @@ async function liveEvents(ctx: DashboardContext, res: ServerResponse, viewer: Vi
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();
-  await new Promise<void>((resolve) => {
-    res.on('close', resolve);
+  const abort = new AbortController();
+  const closed = new Promise<void>((resolve) => {
+    res.on('close', () => {
+      abort.abort();
+      resolve();
+    });
   });
+  if (logsOf && isAllowed(viewer.user, 'read', logsOf)) void followLogs(ctx, res, logsOf, abort.signal);
+  await closed;
   clearInterval(heartbeat);
   unsubscribe();
 }

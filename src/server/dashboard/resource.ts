@@ -9,6 +9,7 @@ import { ReleaseStore } from '../../store/releases.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, csrfField, page } from './layout.js';
+import { recentLogs } from './logs.js';
 import { routeLink } from './overview.js';
 
 export async function resourcePage(
@@ -18,12 +19,13 @@ export async function resourcePage(
   flash?: { text: string; error: boolean },
 ): Promise<Html | undefined> {
   const { engine } = ctx;
-  const [view, desired, releases, snapshots, events] = await Promise.all([
+  const [view, desired, releases, snapshots, events, logs] = await Promise.all([
     computeStatusView(engine),
     loadDesired(engine),
     new ReleaseStore(engine.settings.dataDir).list(id),
     snapshotsOf(engine, id).catch(() => []),
     new EventLog(engine.settings.dataDir).read({ limit: 1000 }),
+    recentLogs(ctx, id),
   ]);
   const status = view.resources.find((r) => r.id === id);
   const workload = desired.state?.workloads.find((w) => w.id === id);
@@ -84,6 +86,8 @@ ${maySnapshot && workload?.volumes.length ? html`<form method="post" action="/r/
 ${snapshots.length ? html`<div class="wrap"><table><thead><tr><th scope="col">Snapshot</th><th scope="col">Volume</th><th scope="col">Reason</th><th scope="col">Size</th><th scope="col">Taken</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${snapshotRows}</tbody></table></div>` : html`<p class="muted">No snapshots.</p>`}
 <h2 id="env">Environment</h2>
 ${workload ? envTable(workload) : html`<p class="muted">Not in the state repo.</p>`}
+<h2 id="logs-heading">Logs</h2>
+<pre id="logs" data-logs="/r/${id}/logs" aria-labelledby="logs-heading" tabindex="0">${logs}</pre>
 <h2 id="events">Events</h2>
 <ul class="events" data-live-events>${evs.map((e) => html`<li>${ago(e.at, now)} <b>${e.type}</b> ${e.message}</li>`)}</ul>
 ${evs.length ? '' : html`<p class="muted">No events yet.</p>`}`;

@@ -1,8 +1,10 @@
 // Pure parts of the dashboard: escaping, the overview's rendering, env edits, the Caddy route of the dashboard.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Script } from 'node:vm';
 import type { StatusView } from '../../../src/engine/statusView.js';
 import { dashboardRoute } from '../../../src/plan/plan.js';
+import { LIVE_JS } from '../../../src/server/dashboard/assets.js';
 import { parseEnvLines, planEdit } from '../../../src/server/dashboard/edit.js';
 import { html } from '../../../src/server/dashboard/html.js';
 import { renderOverview } from '../../../src/server/dashboard/overview.js';
@@ -19,6 +21,10 @@ spec:
 `;
 
 describe('dashboard', () => {
+  it('the live-update script is valid JavaScript', () => {
+    assert.doesNotThrow(() => new Script(LIVE_JS));
+  });
+
   it('escapes every value put into HTML', () => {
     const evil = '<script>alert("x")</script>';
     assert.equal(
