@@ -213,9 +213,10 @@ describe('dashboard', () => {
     assert.equal(await page.getByRole('link', { name: 'greeter', exact: true }).count(), 0);
     await page.goto(`${base}/r/app/blog`);
     await page.getByRole('heading', { name: 'App blog' }).waitFor();
-    for (const name of [/Roll back/, /Snapshot now/, /Restore/, /Edit env/, /Apply/])
+    for (const name of [/Roll back/, /Snapshot now/, /Restore/, /Apply/])
       assert.equal(await page.getByRole('button', { name }).count(), 0, `no ${name} button`);
-    assert.equal(await page.getByRole('link', { name: 'People' }).count(), 0);
+    for (const name of ['Edit env', 'Edit YAML', 'People'])
+      assert.equal(await page.getByRole('link', { name }).count(), 0, `no ${name} link`);
     const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
     const before = await snapshotCount();
     const snap = await page.request.post(`${base}/r/app/blog/snapshot`, { form: { csrf: csrf! } });
@@ -441,6 +442,26 @@ describe('dashboard', () => {
     assert.ok(!after.some((s: { user: string }) => s.user === 'bob'));
     await page.goto(`${base}/`);
     assert.equal(new URL(page.url()).pathname, '/login');
+    await context.close();
+  });
+
+  it('sign-in failures are rate-limited per address: 429, and nothing is tried', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let last = 0;
+    for (let i = 0; i < 12; i++) {
+      const r = await page.request.post(`${base}/login/link`, { form: { t: 'A'.repeat(43) } });
+      last = r.status();
+    }
+    assert.equal(last, 429);
+    // Even a good link is refused now, and stays unused.
+    const url = await loginUrl('alice');
+    const good = await page.request.post(`${base}/login/link`, {
+      form: { t: new URL(url).searchParams.get('t')! },
+    });
+    assert.equal(good.status(), 429);
+    assert.match(await good.text(), /too many sign-in attempts/i);
+    assert.deepEqual(await context.cookies(), []);
     await context.close();
   });
 });

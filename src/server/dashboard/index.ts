@@ -24,7 +24,7 @@ import { peoplePage } from './people.js';
 import { planPage } from './plan.js';
 import { resourcePage } from './resource.js';
 import { redirect, sendHtml } from './respond.js';
-import { currentViewer } from './session.js';
+import { currentViewer, parseCookies, SESSION_COOKIE, sessionCookie } from './session.js';
 import { linkPage, signInPage, signOut, useLink } from './signin.js';
 
 export { createDashboardContext, type DashboardContext } from './context.js';
@@ -112,6 +112,8 @@ async function route(
     if (get && path !== '/live') return redirect(res, '/login');
     throw new HttpError(401, 'UNAUTHENTICATED', 'sign in first (your session ended or was revoked)');
   }
+  // The cookie lives as long as the session may: 12 h from the last use, so each page renews it.
+  if (get) res.setHeader('set-cookie', sessionCookie(req, parseCookies(req)[SESSION_COOKIE]));
   if (path === '/logout' && post) return signOut(ctx, req, res, viewer);
   if (path === '/live' && get) return liveEvents(ctx, res, viewer, url.searchParams.get('logs') ?? undefined);
 

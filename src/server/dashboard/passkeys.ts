@@ -12,8 +12,8 @@ import {
 } from '@simplewebauthn/server';
 import { HttpError, readJson, sendJson } from '../http.js';
 import type { DashboardContext, Viewer } from './context.js';
-import { checkCsrf, checkSameOrigin, clientAddress, isHttps } from './session.js';
-import { limitSignIn, openSession } from './signin.js';
+import { checkCsrf, checkSameOrigin, isHttps } from './session.js';
+import { auditRefused, limitSignIn, openSession } from './signin.js';
 
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 
@@ -28,6 +28,8 @@ function relyingParty(req: IncomingMessage): { rpID: string; origin: string } {
 function newChallenge(ctx: DashboardContext, challenge: string, user?: string): string {
   const now = Date.now();
   for (const [id, c] of ctx.challenges) if (c.expires < now) ctx.challenges.delete(id);
+  // Unanswered challenges are bounded: the oldest goes first (a flood of option requests costs no memory).
+  if (ctx.challenges.size >= 1000) ctx.challenges.delete(ctx.challenges.keys().next().value!);
   const id = randomBytes(16).toString('base64url');
   ctx.challenges.set(id, { challenge, expires: now + CHALLENGE_TTL_MS, ...(user ? { user } : {}) });
   return id;
@@ -138,13 +140,7 @@ export async function signInWithPasskey(
   const expectedChallenge = takeChallenge(ctx, body.challengeId);
   const response = body.response as AuthenticationResponseJSON;
   const refuse = async (why: string) => {
-    await ctx.audit.append({
-      actor: 'anonymous',
-      via: 'dashboard',
-      action: 'signin',
-      result: 'unauthenticated',
-      detail: `passkey: ${why}; from ${clientAddress(req)}`,
-    });
+    await auditRefused(ctx, req, 'signin', `passkey: ${why}`);
     return new HttpError(401, 'UNAUTHENTICATED', `sign-in refused: ${why}`);
   };
   const stored = typeof response?.id === 'string' ? await ctx.passkeys.find(response.id) : undefined;

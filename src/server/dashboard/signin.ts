@@ -27,10 +27,10 @@ export function signInPage(message?: { text: string; error: boolean }): Html {
   });
 }
 
-/** Counts a sign-in attempt; 429 with Retry-After when the address is over the limit. */
+/** 429 when the client's address has failed to sign in too often lately (nothing is tried then). */
 export function limitSignIn(ctx: DashboardContext, req: IncomingMessage): string {
   const address = clientAddress(req);
-  if (!ctx.limiter.attempt(address)) {
+  if (ctx.limiter.blocked(address)) {
     throw new HttpError(
       429,
       'RATE_LIMITED',
@@ -67,12 +67,14 @@ export async function openSession(
   });
 }
 
-async function auditRefused(
+/** A failed sign-in: counted against the address, and a line of the audit log. */
+export async function auditRefused(
   ctx: DashboardContext,
   req: IncomingMessage,
   action: string,
   why: string,
 ): Promise<void> {
+  ctx.limiter.failed(clientAddress(req));
   await ctx.audit.append({
     actor: 'anonymous',
     via: 'dashboard',

@@ -98,17 +98,18 @@ describe('dashboard access', () => {
     assert.equal(await links.consume(link.token), undefined);
   });
 
-  it('the sign-in limit counts attempts per address in a window', () => {
+  it('the sign-in limit counts failures per address in a window', () => {
     let now = 0;
     const limit = new SignInLimiter({ max: 3, windowMs: 1000, now: () => now });
-    assert.deepEqual(
-      [1, 2, 3, 4].map(() => limit.attempt('a')),
-      [true, true, true, false],
-    );
-    assert.equal(limit.attempt('b'), true, 'other addresses are not affected');
+    const blockedAfter = [1, 2, 3].map(() => {
+      limit.failed('a');
+      return limit.blocked('a');
+    });
+    assert.deepEqual(blockedAfter, [false, false, true]);
+    assert.equal(limit.blocked('b'), false, 'other addresses are not affected');
     assert.equal(limit.retryAfter('a'), 1);
     now = 1000;
-    assert.equal(limit.attempt('a'), true);
+    assert.equal(limit.blocked('a'), false, 'a new window');
   });
 
   it('the sign-in URL: the dashboard host (https unless TLS is off), else the daemon’s API address', async () => {
