@@ -332,6 +332,18 @@ describe('dashboard', () => {
       /dashboard: set GREETING of port\/greeter/,
     );
     assert.match(await git(h.stateDir, ['show', 'HEAD:greeter.yaml']), /GREETING: "?edited/);
+    // The whole YAML (admin): an invalid edit is refused with its field path, and nothing is committed.
+    const before = await git(h.stateDir, ['rev-parse', 'HEAD']);
+    await alice.goto(`${base}/r/port/greeter/edit?yaml=1`);
+    const yaml = alice.getByLabel('YAML');
+    await yaml.fill((await yaml.inputValue()).replace('port: 8080', 'port: 99999'));
+    await alice.getByRole('button', { name: 'Commit' }).click();
+    await alice.getByText(/the state repo would not be valid/).waitFor();
+    assert.match(
+      await alice.getByRole('alert').innerText(),
+      /greeter\.yaml:\d+:\d+.*spec\.routes\[0\]\.port/s,
+    );
+    assert.equal(await git(h.stateDir, ['rev-parse', 'HEAD']), before);
     await alice.goto(`${base}/plan`);
     await alice.getByRole('button', { name: 'Apply' }).click();
     await alice
@@ -384,6 +396,24 @@ describe('dashboard', () => {
       }
       assert.ok(total <= 100 * 1024, `${path}: ${total} bytes with its CSS and JS`);
     }
+    // Readable on a phone (nothing wider than the screen) and in dark mode.
+    await alice.setViewportSize({ width: 390, height: 844 });
+    await alice.emulateMedia({ colorScheme: 'dark' });
+    await alice.goto(`${base}/`);
+    const header = await alice.locator('header').boundingBox();
+    assert.ok(header && header.width <= 390, `header ${header?.width} px wide`);
+    const bg = await alice
+      .locator('body')
+      .evaluate(
+        (b) =>
+          (
+            b.ownerDocument.defaultView as { getComputedStyle(e: unknown): { backgroundColor: string } }
+          ).getComputedStyle(b).backgroundColor,
+      );
+    assert.equal(bg, 'rgb(13, 17, 23)', 'dark background');
+    await alice.screenshot({ path: 'docs/screenshots/phone-dark.png' });
+    await alice.setViewportSize({ width: 1280, height: 720 });
+    await alice.emulateMedia({ colorScheme: 'light' });
     const raw = await fetch(`${base}/login`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(raw.headers.get('content-encoding'), 'gzip');
     assert.equal(raw.headers.get('cache-control'), 'no-store');
