@@ -9,6 +9,7 @@ import { benchDaemon } from './daemon.js';
 import { benchDashboard } from './dashboard.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
+import { benchOperations } from './operations.js';
 import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'push-to-serving': benchPush,
   startup: benchStartup,
   dashboard: benchDashboard,
+  operations: benchOperations,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -49,3 +49,9 @@ export function isAllowed(user: UserResource | undefined, op: Operation, resourc
 export function hasAnyRole(user: UserResource | undefined, role: Role): boolean {
   return (user?.spec.grants ?? []).some((g) => RANK[g.role] >= RANK[role]);
 }
+
+/** True when `user` holds at least `role` on `resource` (the SSH verbs name their role directly). */
+export function hasRole(user: UserResource | undefined, resource: string, role: Role): boolean {
+  const held = roleOn(user, resource);
+  return held !== undefined && RANK[held] >= RANK[role];
+}

@@ -89,6 +89,17 @@ export function holdsResource(text: string, target: EditTarget): boolean {
   }
 }
 
+/** The kind and name of every document of a file's text (unparsable text holds none). */
+export function resourcesIn(text: string): EditTarget[] {
+  try {
+    return parseAllDocuments(text)
+      .map((doc) => ({ kind: doc.get('kind'), name: doc.getIn(['metadata', 'name']) }))
+      .filter((r): r is EditTarget => typeof r.kind === 'string' && typeof r.name === 'string');
+  } catch {
+    return [];
+  }
+}
+
 /** The one state file (by path) that defines the target; throws when none or several do. */
 export function findResourceFile(files: ReadonlyMap<string, string>, target: EditTarget): string {
   const found = [...files].filter(([, text]) => holdsResource(text, target)).map(([p]) => p);

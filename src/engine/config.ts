@@ -1,5 +1,5 @@
 // `hiy config`: a resource's env as the state repo has it, and edits of it committed to the state repo.
-import { findResourceFile, setEnv, targetId, unsetEnv } from '../desired/edit.js';
+import { findResourceFile, resourcesIn, setEnv, targetId, unsetEnv } from '../desired/edit.js';
 import { headResources } from '../desired/load.js';
 import type { CommitAuthor } from '../drivers/git/commit.js';
 import { resolveWorkloadName } from '../model/names.js';
@@ -62,17 +62,31 @@ export async function editConfig(
   engine: Engine,
   edit: ConfigEdit,
 ): Promise<StateEditResult & { resource: string }> {
-  const { id, resource } = await resolve(engine, edit.name);
-  const target = { kind: resource.kind, name: resource.metadata.name };
+  let id = edit.name;
+  // The resource is found in the files the edit reads (one read of the state repo, not two).
   const result = await editStateRepo(engine, {
     edit(files) {
+      const target = findTarget(files, edit.name);
+      id = targetId(target);
       const file = findResourceFile(files, target);
       const text = files.get(file)!;
       return { [file]: edit.set ? setEnv(text, target, edit.set) : unsetEnv(text, target, edit.unset ?? []) };
     },
     author: edit.author,
-    message: configMessage(targetId(target), edit),
+    message: () => configMessage(id, edit),
     dryRun: edit.dryRun,
   });
   return { ...result, resource: id };
+}
+
+/** `blog` → the App or Port named blog among the files (App first, as resolveWorkloadName does for ids). */
+function findTarget(files: ReadonlyMap<string, string>, name: string): { kind: string; name: string } {
+  if (name.includes('/')) {
+    const [kind, bare] = name.split('/', 2) as [string, string];
+    if (kind === 'app' || kind === 'port') return { kind: kind === 'app' ? 'App' : 'Port', name: bare };
+  }
+  const all = [...files.values()].flatMap(resourcesIn);
+  const kinds = ['App', 'Port'].filter((kind) => all.some((r) => r.kind === kind && r.name === name));
+  if (kinds.length === 1) return { kind: kinds[0]!, name };
+  throw new OperationError('RESOURCE_UNKNOWN', `no App or Port named ${name} in the state repo`, { name });
 }

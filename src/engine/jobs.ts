@@ -195,3 +195,29 @@ async function lockJob(dataDir: string, job: JobSpec): Promise<() => Promise<voi
     job: job.name,
   });
 }
+
+/** A job of the state repo's head with its last run (for `hiy status`). */
+export interface JobStatus {
+  resource: string;
+  job: string;
+  schedule: string;
+  last?: Omit<JobRun, 'output'>;
+}
+
+/** Every job at the state repo's head and its last run, without the output. */
+export async function jobStatuses(engine: Engine): Promise<JobStatus[]> {
+  const jobs = jobsOf(await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch));
+  const store = new JobRunStore(engine.settings.dataDir);
+  return Promise.all(
+    jobs.map(async (j) => {
+      const last = await store.last(j.resource, j.name);
+      const { output: _output, ...rest } = last ?? { output: '' };
+      return {
+        resource: j.resource,
+        job: j.name,
+        schedule: j.schedule,
+        ...(last && { last: rest as Omit<JobRun, 'output'> }),
+      };
+    }),
+  );
+}

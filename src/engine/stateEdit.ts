@@ -16,8 +16,8 @@ export interface StateEditOptions {
    */
   edit(files: Map<string, string>): Record<string, string | null>;
   author: CommitAuthor;
-  /** Commit message, e.g. `config: set LOG_LEVEL on app/blog`. */
-  message: string;
+  /** Commit message, e.g. `config: set LOG_LEVEL on app/blog` (a function: computed after the edit ran). */
+  message: string | (() => string);
   /** Validate and plan only; commit nothing. */
   dryRun?: boolean;
 }
@@ -89,7 +89,7 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
     branch,
     files: changes,
     author: opts.author,
-    message: opts.message,
+    message: typeof opts.message === 'function' ? opts.message() : opts.message,
     expectedHead: head,
   });
   return { commit, plan: { ...plan, commit }, diagnostics };

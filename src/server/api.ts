@@ -15,6 +15,7 @@ import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names
 import { ReleaseStore } from '../store/releases.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
+import { handleOperations } from './operationsApi.js';
 import { planVisibleTo, statusVisibleTo } from './visibility.js';
 
 export interface ApiContext {
@@ -316,6 +317,7 @@ export async function handleApi(
     await events(ctx, req, res);
     return true;
   }
+  if (await handleOperations(ctx, req, res)) return true;
   const matching = routes.filter((r) => r.pattern.test(path));
   if (matching.length === 0) return false;
   const route = matching.find((r) => r.method === req.method);

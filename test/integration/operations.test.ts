@@ -97,6 +97,24 @@ describe('everyday operations', () => {
     const env = await h.hiy(['run', 'web', '--', 'env']);
     assert.equal(env.code, 0, env.err);
     assert.match(env.out, new RegExp(`^TOKEN=${TOKEN}$`, 'm'));
+    // A one-off whose hiy process died (a crash, kill -9) is a leftover: the next run removes it.
+    await execa('podman', [
+      'run',
+      '-d',
+      '--pull=never',
+      '--name',
+      `hiy-${h.instance}-web-run-dead00`,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${LABEL_ONE_OFF}=run`,
+      '--label',
+      'hiy.one-off.pid=999999999',
+      'localhost/hiy/busybox:latest',
+      'sleep',
+      '600',
+    ]);
+    assert.equal((await oneOffsLeft()).length, 1);
     assert.equal((await h.hiy(['run', 'web', '--', 'sh', '-c', 'exit 3'])).code, 3);
     assert.deepEqual(await oneOffsLeft(), []);
     const status = await h.hiy(['plan', '--json']);
@@ -115,7 +133,7 @@ describe('everyday operations', () => {
     assert.equal(secret.code, 1);
     assert.match(secret.err, /hiy secret set/);
     const set = await h.hiy(['config', 'set', 'web', 'LOG_LEVEL=debug']);
-    assert.equal(set.code, 0, set.err);
+    assert.equal(set.code, 0, `${set.err}${set.out}`);
     assert.match(set.out, /-\/\+|replace/);
     assert.equal(await git(h.stateDir, ['rev-list', '--count', `${before}..HEAD`]), '1');
     assert.equal(
@@ -194,6 +212,8 @@ describe('everyday operations', () => {
         timeoutMs: 60_000,
         what: 'a run of the tick job',
       });
+      const status = await h.hiy(['status']);
+      assert.match(status.out, /port\/web tick +\*\/2 \* \* \* \* \* +\S+ +succeeded \(exit 0\)/);
       const logs = await h.hiy(['logs', 'web', '--job', 'tick']);
       assert.match(logs.out, new RegExp(`job-ran-bonjour-${TOKEN}`));
       await waitFor(
@@ -203,14 +223,21 @@ describe('everyday operations', () => {
           ),
         { timeoutMs: 60_000, what: 'the job.failed event' },
       );
-      const manual = await h.hiy(['job', 'run', 'web', 'tick', '--json']);
-      assert.ok(
-        ['succeeded'].includes(JSON.parse(manual.out).outcome) || /still running/.test(manual.err),
-        manual.err,
+      // A manual run while the scheduled one is going is refused (JOB_BUSY); between two, it runs.
+      await waitFor(
+        async () => {
+          const manual = JSON.parse((await h.hiy(['job', 'run', 'web', 'tick', '--json'])).out);
+          assert.ok(
+            manual.outcome === 'succeeded' || manual.error?.code === 'JOB_BUSY',
+            JSON.stringify(manual),
+          );
+          return manual.outcome === 'succeeded' && manual.trigger === 'manual';
+        },
+        { timeoutMs: 30_000, intervalMs: 300, what: 'a manual run of the tick job' },
       );
 
       const set = await h.hiy(['config', 'set', 'web', 'GREETING=hallo']);
-      assert.equal(set.code, 0, set.err);
+      assert.equal(set.code, 0, `${set.err}${set.out}`);
       await waitFor(async () => (await h.get('ops.test')).body.trim() === 'hallo', {
         timeoutMs: 60_000,
         what: 'the daemon to apply the config commit',

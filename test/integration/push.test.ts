@@ -95,7 +95,7 @@ describe('git push to HIY over ssh', () => {
     for (const l of lines) {
       assert.match(
         l,
-        /^restrict,command="\/usr\/bin\/env .*HIY_DATA_DIR=.* git-shell (alice|bob|carol)" ssh-ed25519 /,
+        /^restrict,pty,command="\/usr\/bin\/env .*HIY_DATA_DIR=.* git-shell (alice|bob|carol)" ssh-ed25519 /,
       );
       assert.ok(l.includes(h.stateDir) && l.includes(h.dataDir) && l.includes(h.instance), l);
     }

@@ -79,7 +79,7 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`# ${wrapper} \\(root, 755\\)`));
     assert.match(r.out, new RegExp(`${account} ALL=\\(root\\) NOPASSWD: ${wrapper}`));
-    assert.match(r.out, /restrict,command="\/usr\/bin\/sudo -n \S+ alice" ssh-ed25519 /);
+    assert.match(r.out, /restrict,pty,command="\/usr\/bin\/sudo -n \S+ alice" ssh-ed25519 /);
     assert.equal(existsSync(wrapper), false);
     assert.equal(existsSync(sudoers), false);
     assert.equal((await execa('getent', ['passwd', account], { reject: false })).exitCode, 2);
@@ -103,7 +103,10 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
     assert.deepEqual(await modes(join(home, '.ssh', 'authorized_keys')), { uid: 0, mode: '644' });
     assert.equal((await execa('visudo', ['-c', '-q', '-f', sudoers], { reject: false })).exitCode, 0);
     const keys = await readFile(join(home, '.ssh', 'authorized_keys'), 'utf8');
-    assert.match(keys, new RegExp(`^restrict,command="/usr/bin/sudo -n ${wrapper} alice" ssh-ed25519 `, 'm'));
+    assert.match(
+      keys,
+      new RegExp(`^restrict,pty,command="/usr/bin/sudo -n ${wrapper} alice" ssh-ed25519 `, 'm'),
+    );
     // The settings live in the root-owned wrapper, not in the keys.
     assert.ok(!keys.includes(h.dataDir));
     const script = await readFile(wrapper, 'utf8');

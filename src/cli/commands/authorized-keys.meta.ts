@@ -7,7 +7,7 @@ export const command: Command = {
   summary:
     "print (or write) the authorized_keys of HIY's ssh account: every User key forced to hiy git-shell",
   usage: `authorized-keys [--out FILE] [--json]
-                                    Each line is restrict,command="… hiy git-shell USER" KEY: no forwarding, no pty.
+                                    Each line is restrict,pty,command="… hiy git-shell USER" KEY: no forwarding; a pty only for exec/run.
                                     The command carries every setting, so it works under a stock sshd; use it as
                                     sshd's AuthorizedKeysCommand to keep keys current (see README), or --out FILE
                                     to write the file atomically (mode 600).`,

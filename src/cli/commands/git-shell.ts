@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../access/audit.js';
 import { parseGitCommand, quoteUntrusted } from '../../drivers/ssh/gitCommand.js';
+import { isVerbCommand } from '../../drivers/ssh/verbCommand.js';
 import { DNS_LABEL } from '../../model/names.js';
 import { selfCommand, settingsEnv } from '../../push/self.js';
 import type { CommandRun } from '../command.js';
@@ -36,9 +37,16 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     return EXIT.ok;
   }
   // Checked before anything touches the file system.
+  // A terminal (ssh -t; the keys allow one for exec and run) shows as a TTY on stdin, through sudo too.
+  const pty = Boolean(process.stdin.isTTY);
+  // The everyday-operation verbs (logs, config, restart, run, exec, job run) have their own strict parser.
+  const original = deps.io.env.SSH_ORIGINAL_COMMAND;
+  if (isVerbCommand(original))
+    return (await import('./git-shell-verbs.js')).runSshVerb(deps, settings, user, original!, pty);
   // Refused before anything touches the file system, the audit log included (sshd logs the attempt).
-  const parsed = parseGitCommand(deps.io.env.SSH_ORIGINAL_COMMAND);
+  const parsed = parseGitCommand(original);
   if (!parsed.ok) return refuse(parsed.reason);
+  if (pty) return refuse('refused: git push and fetch take no terminal (drop ssh -t)');
   const { request } = parsed;
   // Imported only now: a refused request never loads the state repo's reader (yaml, zod, isomorphic-git), so
   // its one-line answer comes about as fast as node starts.

@@ -1,8 +1,11 @@
 // `hiy logs NAME`: the container's output as podman has it, or the kept runs of one of its scheduled jobs.
+import { readFile } from 'node:fs/promises';
+import { buildLogPath } from '../../apply/build.js';
 import type { OutputSink } from '../../drivers/podman/types.js';
 import { resourceLogs } from '../../engine/logs.js';
 import type { Settings } from '../../model/settings.js';
 import { type JobRun, JobRunStore } from '../../store/jobRuns.js';
+import { ReleaseStore } from '../../store/releases.js';
 import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -17,6 +20,9 @@ export interface LogsCommandOptions {
   tail?: string;
   timestamps: boolean;
   job?: string;
+  /** `--build`: the build log of a release (`release`: its number; default the current one). */
+  build?: boolean;
+  release?: string;
   /** Ends --follow (default: SIGINT or SIGTERM). */
   signal?: AbortSignal;
 }
@@ -40,6 +46,9 @@ export async function logsCommand(
     throw new UsageError(
       `--since takes a duration such as 10m or 1h30m, or a time such as 2024-05-01T10:00:00Z`,
     );
+  if (opts.release !== undefined && !opts.build)
+    throw new UsageError(`hiy logs: unexpected argument "${opts.release}"`);
+  if (opts.build) return buildLog(deps, settings, opts.name, opts.release);
   if (opts.job) {
     const id = opts.name.includes('/') ? [opts.name] : [`app/${opts.name}`, `port/${opts.name}`];
     const store = new JobRunStore(settings.dataDir);
@@ -80,6 +89,31 @@ export async function logsCommand(
   return EXIT.ok;
 }
 
+/** Prints the kept build log of an App's release (the current one by default). */
+async function buildLog(deps: CliDeps, settings: Settings, name: string, release?: string): Promise<number> {
+  const bare = name.replace(/^app\//, '');
+  const releases = await new ReleaseStore(settings.dataDir).list(`app/${bare}`);
+  const number = release === undefined ? undefined : Number(release);
+  if (release !== undefined && !Number.isInteger(number))
+    throw new UsageError(`--build takes a release number, not "${release}"`);
+  const r = number === undefined ? releases.at(-1) : releases.find((x) => x.number === number);
+  if (!r) {
+    throw new UsageError(
+      releases.length === 0
+        ? `app/${bare} has no releases (build logs are kept for Apps HIY built)`
+        : `app/${bare} has no release ${release} (releases: ${releases.map((x) => x.number).join(', ')})`,
+    );
+  }
+  const commit = r.image.split(':').pop() ?? '';
+  const text = await readFile(buildLogPath(settings.dataDir, bare, commit), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    deps.io.err(`No build log of release ${r.number} of app/${bare} (image ${r.image}) is kept.\n`);
+    return EXIT.error;
+  }
+  deps.io.out(text);
+  return EXIT.ok;
+}
+
 export const run: CommandRun = (deps, settings, ctx) =>
   logsCommand(deps, settings, {
     name: ctx.args[0],
@@ -89,4 +123,6 @@ export const run: CommandRun = (deps, settings, ctx) =>
     tail: str(ctx, 'tail'),
     timestamps: flag(ctx, 'timestamps'),
     job: str(ctx, 'job'),
+    build: flag(ctx, 'build'),
+    release: ctx.args[1],
   });

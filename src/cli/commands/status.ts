@@ -1,5 +1,6 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
 
+import { jobStatuses } from '../../engine/jobs.js';
 import { computeStatusView } from '../../engine/statusView.js';
 import type { Settings } from '../../model/settings.js';
 import type { Condition } from '../../model/status.js';
@@ -15,9 +16,10 @@ export async function statusCommand(
   settings: Settings,
   opts: { json: boolean },
 ): Promise<number> {
-  const view = await computeStatusView(await deps.makeEngine(settings));
+  const engine = await deps.makeEngine(settings);
+  const [view, jobs] = await Promise.all([computeStatusView(engine), jobStatuses(engine).catch(() => [])]);
   if (opts.json) {
-    deps.io.out(`${JSON.stringify(view, null, 2)}\n`);
+    deps.io.out(`${JSON.stringify({ ...view, jobs }, null, 2)}\n`);
     return EXIT.ok;
   }
   const short = (c?: string) => (c ? c.slice(0, 12) : '-');
@@ -61,6 +63,17 @@ export async function statusCommand(
     deps.io.out(`${table(rows)}\n`);
   }
   if (view.retainedVolumes.length) deps.io.out(`\nRetained volumes: ${view.retainedVolumes.join(', ')}\n`);
+  if (jobs.length > 0) {
+    const rows = [['JOB', 'SCHEDULE', 'LAST RUN', 'OUTCOME']];
+    for (const j of jobs) {
+      const l = j.last;
+      const outcome = l
+        ? `${l.outcome}${l.exitCode !== undefined ? ` (exit ${l.exitCode})` : ''}${l.reason ? `: ${l.reason}` : ''}`
+        : '-';
+      rows.push([`${j.resource} ${j.job}`, j.schedule, l?.startedAt ?? 'never', outcome]);
+    }
+    deps.io.out(`\nJobs (hiy logs NAME --job JOB for their output):\n${table(rows)}\n`);
+  }
   return EXIT.ok;
 }
 

@@ -152,10 +152,16 @@ function moved(opts: CommitFilesOptions, expected: string, now: string): CommitR
 
 /** git's configured identity (`user.name`/`user.email`) for a repository (its config, then the global one). */
 export async function gitIdentity(dir: string): Promise<CommitAuthor | undefined> {
-  const git = gitIn(dir);
-  const [name, email] = await Promise.all([
-    git(['config', 'user.name']).catch(() => ''),
-    git(['config', 'user.email']).catch(() => ''),
-  ]);
+  // One call for both: `--get-regexp` prints `user.name VALUE` and `user.email VALUE` lines (exit 1 when none).
+  const out = await gitIn(dir)(['config', '--get-regexp', '^user\\.(name|email)$']).catch(() => '');
+  const value = (key: string) =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith(`${key} `))
+      .pop()
+      ?.slice(key.length + 1)
+      .trim();
+  const name = value('user.name');
+  const email = value('user.email');
   return name && email ? { name, email } : undefined;
 }

@@ -1,4 +1,4 @@
-// OpenSSH authorized_keys lines for HIY's users: every key forced to `hiy git-shell USER`, with `restrict`. Pure.
+// OpenSSH authorized_keys lines for HIY's users: every key forced to `hiy git-shell USER`, with `restrict,pty`. Pure.
 import type { UserResource } from '../../model/resources.js';
 
 /** Thrown when a value cannot be written safely into an authorized_keys `command="…"` option. */
@@ -61,7 +61,8 @@ export function keyPart(key: string): string | undefined {
 
 /**
  * The authorized_keys text: one line per key of every user, sorted by user, each
- * `restrict,command="… git-shell USER"` (`restrict` turns off port, agent and X11 forwarding and the pty).
+ * `restrict,pty,command="… git-shell USER"` (`restrict` turns off port, agent and X11 forwarding; `pty` gives back
+ * only the terminal, which git-shell refuses to every request but `exec` and `run`).
  * `commandFor(user)` gives the forced command of a user.
  */
 export function renderAuthorizedKeys(users: UserResource[], commandFor: (user: string) => string): string {
@@ -73,7 +74,7 @@ export function renderAuthorizedKeys(users: UserResource[], commandFor: (user: s
     const command = optionValue(commandFor(u.metadata.name));
     for (const key of u.spec.sshKeys) {
       const part = keyPart(key);
-      if (part) lines.push(`restrict,command="${command}" ${part} hiy:${u.metadata.name}`);
+      if (part) lines.push(`restrict,pty,command="${command}" ${part} hiy:${u.metadata.name}`);
       else lines.push(`# skipped a malformed key of ${u.metadata.name}`);
     }
   }

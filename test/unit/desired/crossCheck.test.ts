@@ -183,3 +183,20 @@ test('grants naming apps that do not exist are warnings', () => {
     },
   ]);
 });
+
+test('jobs: a schedule must be cron (5 or 6 fields), names unique per resource; reported at file:line', () => {
+  const ds = check({
+    path: 'jobs.yaml',
+    text: port(
+      'web',
+      '  jobs:\n    - name: a\n      schedule: "every day"\n      command: ["x"]\n    - name: a\n      schedule: "*/2 * * * * *"\n      command: ["y"]\n',
+    ),
+  });
+  assert.deepEqual(
+    ds.map((d) => [d.at, d.path, d.summary.split(' (')[0]]),
+    [
+      ['jobs.yaml:9:17', 'spec.jobs[0].schedule', '"every day" is not a cron expression'],
+      ['jobs.yaml:11:13', 'spec.jobs[1].name', 'duplicate job name "a"'],
+    ],
+  );
+});

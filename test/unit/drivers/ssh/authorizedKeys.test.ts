@@ -33,7 +33,7 @@ describe('authorized_keys', () => {
       cmd,
     );
     const line = (u: string) =>
-      `restrict,command="/usr/bin/env HIY_DATA_DIR=/var/lib/hiy 'HIY_SELF=[\\"/usr/bin/node\\",\\"/opt/hiy/bin/hiy.js\\"]' /usr/bin/node /opt/hiy/bin/hiy.js git-shell ${u}" ${KEY} hiy:${u}`;
+      `restrict,pty,command="/usr/bin/env HIY_DATA_DIR=/var/lib/hiy 'HIY_SELF=[\\"/usr/bin/node\\",\\"/opt/hiy/bin/hiy.js\\"]' /usr/bin/node /opt/hiy/bin/hiy.js git-shell ${u}" ${KEY} hiy:${u}`;
     assert.equal(
       text,
       [
@@ -53,7 +53,7 @@ describe('authorized_keys', () => {
     );
     const lines = text.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.equal(lines[1], `restrict,command="x" ${KEY} hiy:eve`);
+    assert.equal(lines[1], `restrict,pty,command="x" ${KEY} hiy:eve`);
     assert.equal(lines[2], '# skipped a malformed key of eve');
   });
 

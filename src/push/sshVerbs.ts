@@ -1,0 +1,171 @@
+// The everyday-operation verbs over SSH (`ssh hiy@box logs blog -f`): who may, and what each does. The grammar
+// is drivers/ssh/verbCommand.ts's; here are the grant check and one handler per verb, calling the same engine
+// functions as the CLI and the API.
+import { hasRole } from '../access/grants.js';
+import type { Access } from '../access/stateAccess.js';
+import type { VerbRequest, VerbSpec } from '../drivers/ssh/verbCommand.js';
+import { editConfig, showConfig } from '../engine/config.js';
+import type { Engine } from '../engine/engine.js';
+import { findJob, recordJobEvent, runJob } from '../engine/jobs.js';
+import { resourceLogs } from '../engine/logs.js';
+import { execInResource, runOneOff } from '../engine/oneOff.js';
+import { restartResource } from '../engine/restart.js';
+import type { UserResource } from '../model/resources.js';
+import { renderPlan } from '../plan/render.js';
+import { JobRunStore } from '../store/jobRuns.js';
+
+/** What a verb's handler gets: the engine, who is asking, and the session's streams. */
+export interface SshVerbContext {
+  engine: Engine;
+  user: UserResource;
+  request: VerbRequest;
+  /** The resource id the grant was checked on (`app/blog`). */
+  resource: string;
+  /** Whether the session has a terminal (`ssh -t`). */
+  pty: boolean;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The resource id a name means for a grant: `app/NAME` when an App has that name, else `port/NAME`. */
+export function verbResource(access: Access, name: string): string {
+  if (name.includes('/')) return name;
+  return access.apps.some((a) => a.metadata.name === name) ? `app/${name}` : `port/${name}`;
+}
+
+export type VerbDecision =
+  | { ok: true; resource: string; user: UserResource }
+  | { ok: false; message: string; resource?: string };
+
+/** The grant check of a verb: the user's role on the resource (Ports only through `*` grants), and the pty rule. */
+export function authorizeVerb(
+  request: VerbRequest,
+  spec: VerbSpec,
+  userName: string,
+  access: Access,
+  pty: boolean,
+): VerbDecision {
+  const user = access.users.get(userName);
+  if (!user) return { ok: false, message: `refused: ${userName} is not a User of this HIY` };
+  if (pty && !spec.pty) {
+    return {
+      ok: false,
+      message: `refused: ${request.verb} takes no terminal; only exec and run do (drop ssh -t)`,
+    };
+  }
+  const resource = verbResource(access, request.name);
+  if (!hasRole(user, resource, spec.role)) {
+    return {
+      ok: false,
+      message: `refused: ${request.verb} needs the ${spec.role} role on ${resource}`,
+      resource,
+    };
+  }
+  return { ok: true, resource, user };
+}
+
+/** How the author of a commit made over SSH is written: the User, `NAME@hiy`. */
+export function sshAuthor(user: UserResource): { name: string; email: string } {
+  return { name: user.metadata.name, email: `${user.metadata.name}@hiy` };
+}
+
+type Handler = (ctx: SshVerbContext) => Promise<number>;
+
+const attach = (ctx: SshVerbContext) => ({ output: 'inherit' as const, interactive: true, tty: ctx.pty });
+
+async function logs(ctx: SshVerbContext): Promise<number> {
+  const { flags, name } = ctx.request;
+  const tail = typeof flags.tail === 'string' ? Number(flags.tail) : undefined;
+  if (typeof flags.job === 'string') {
+    let runs = await new JobRunStore(ctx.engine.settings.dataDir).list(ctx.resource, flags.job);
+    if (tail !== undefined) runs = runs.slice(-tail);
+    if (runs.length === 0) ctx.out(`No runs of job ${flags.job} of ${ctx.resource} yet.\n`);
+    for (const r of runs) {
+      ctx.out(
+        `== ${r.startedAt}  ${r.outcome}${r.exitCode !== undefined ? ` exit ${r.exitCode}` : ''}${r.reason ? ` (${r.reason})` : ''}\n${r.output}`,
+      );
+    }
+    return 0;
+  }
+  await resourceLogs(
+    ctx.engine,
+    name,
+    {
+      follow: flags.follow === true,
+      timestamps: flags.timestamps === true,
+      ...(tail !== undefined && { tail }),
+      ...(typeof flags.since === 'string' && { since: flags.since }),
+    },
+    'inherit',
+  );
+  return 0;
+}
+
+async function config(ctx: SshVerbContext): Promise<number> {
+  const c = await showConfig(ctx.engine, ctx.request.name);
+  const lines = Object.entries(c.env).map(([k, v]) => `${k}=${v}`);
+  for (const [k, s] of Object.entries(c.secretEnv)) lines.push(`${k}=<secret ${s}>`);
+  ctx.out(lines.length ? `${lines.join('\n')}\n` : `${c.resource} has no env.\n`);
+  return 0;
+}
+
+const editEnv =
+  (unset: boolean): Handler =>
+  async (ctx) => {
+    const { words, name } = ctx.request;
+    const set = unset
+      ? undefined
+      : Object.fromEntries(words.map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+    const result = await editConfig(ctx.engine, {
+      name,
+      ...(set ? { set } : { unset: words }),
+      author: sshAuthor(ctx.user),
+    });
+    ctx.out(renderPlan(result.plan));
+    ctx.out(
+      result.commit
+        ? `\nCommitted ${result.commit.slice(0, 12)}; HIY applies it shortly.\n`
+        : '\nNothing to change.\n',
+    );
+    return 0;
+  };
+
+async function restart(ctx: SshVerbContext): Promise<number> {
+  const outcome = await restartResource(ctx.engine, ctx.request.name, { actor: ctx.user.metadata.name });
+  if (outcome.result.ok) ctx.out(`Restarted ${outcome.resource}.\n`);
+  else ctx.err(`hiy: restart of ${outcome.resource} failed; the previous container runs again\n`);
+  return outcome.result.ok ? 0 : 1;
+}
+
+async function jobRunVerb(ctx: SshVerbContext): Promise<number> {
+  const job = await findJob(ctx.engine, ctx.request.name, ctx.request.words[0]!);
+  const done = await runJob(ctx.engine, job, 'manual', { onOutput: ctx.out });
+  await recordJobEvent(ctx.engine, done, 60_000);
+  ctx.err(
+    `job ${job.name} of ${job.resource}: ${done.outcome}${done.exitCode !== undefined ? `, exit ${done.exitCode}` : ''}\n`,
+  );
+  return done.outcome === 'succeeded' ? 0 : 1;
+}
+
+/** One handler per verb of drivers/ssh/verbCommand.ts's VERBS. */
+export const VERB_HANDLERS: Record<string, Handler> = {
+  logs,
+  config,
+  'config:set': editEnv(false),
+  'config:unset': editEnv(true),
+  restart,
+  run: (ctx) =>
+    runOneOff(ctx.engine, { name: ctx.request.name, command: ctx.request.words, attach: attach(ctx) }),
+  exec: (ctx) => execInResource(ctx.engine, ctx.request.name, ctx.request.words, attach(ctx)),
+  'job:run': jobRunVerb,
+};
+
+/** A one-line, secret-free summary of a request for the audit log (config values are left out). */
+export function auditDetail(request: VerbRequest): string {
+  if (request.verb === 'config:set') return request.words.map((w) => w.slice(0, w.indexOf('='))).join(' ');
+  if (request.verb === 'run' || request.verb === 'exec') return request.words.join(' ').slice(0, 200);
+  return [
+    ...Object.entries(request.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`)),
+    ...request.words,
+  ].join(' ');
+}

@@ -1,0 +1,66 @@
+// The SSH verbs' grant check: the same roles as the API, Ports through "*" grants only, a pty for exec/run only.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Access } from '../../../src/access/stateAccess.js';
+import { parseVerbCommand } from '../../../src/drivers/ssh/verbCommand.js';
+import { type UserResource, UserResource as UserSchema } from '../../../src/model/resources.js';
+import { auditDetail, authorizeVerb } from '../../../src/push/sshVerbs.js';
+
+const user = (name: string, grants: { app: string; role: 'view' | 'deploy' | 'admin' }[]): UserResource =>
+  UserSchema.parse({ apiVersion: 'hiy/v1', kind: 'User', metadata: { name }, spec: { grants } });
+
+const access: Access = {
+  commit: 'c',
+  users: new Map([
+    ['vic', user('vic', [{ app: 'blog', role: 'view' }])],
+    ['dee', user('dee', [{ app: 'blog', role: 'deploy' }])],
+    ['ada', user('ada', [{ app: '*', role: 'admin' }])],
+  ]),
+  apps: [
+    {
+      apiVersion: 'hiy/v1',
+      kind: 'App',
+      metadata: { name: 'blog' },
+      spec: {
+        source: { repo: 'blog', branch: 'main' },
+        build: { context: '.' },
+        restart: 'unless-stopped',
+        stopGracePeriod: '10s',
+      },
+    } as Access['apps'][number],
+  ],
+};
+
+function decide(who: string, command: string, pty = false) {
+  const p = parseVerbCommand(command);
+  assert.ok(p.ok);
+  const d = authorizeVerb(p.request, p.spec, who, access, pty);
+  return d.ok ? `ok ${d.resource}` : d.message;
+}
+
+describe('SSH verb grants', () => {
+  it('view reads, deploy changes, admin execs', () => {
+    assert.equal(decide('vic', 'logs blog'), 'ok app/blog');
+    assert.equal(decide('vic', 'config blog'), 'ok app/blog');
+    assert.equal(decide('vic', 'restart blog'), 'refused: restart needs the deploy role on app/blog');
+    assert.equal(decide('dee', 'config:set blog A=b'), 'ok app/blog');
+    assert.equal(decide('dee', 'run blog -- true'), 'ok app/blog');
+    assert.equal(decide('dee', 'exec blog -- sh'), 'refused: exec needs the admin role on app/blog');
+    assert.equal(decide('ada', 'exec blog -- sh'), 'ok app/blog');
+    assert.equal(decide('dee', 'logs db'), 'refused: logs needs the view role on port/db');
+    assert.equal(decide('ada', 'logs db'), 'ok port/db');
+    assert.equal(decide('eve', 'logs blog'), 'refused: eve is not a User of this HIY');
+  });
+
+  it('a terminal only for exec and run', () => {
+    assert.equal(decide('ada', 'exec blog -- sh', true), 'ok app/blog');
+    assert.equal(decide('ada', 'run blog', true), 'ok app/blog');
+    assert.match(decide('ada', 'logs blog', true), /logs takes no terminal/);
+  });
+
+  it('audit details never carry config values', () => {
+    const p = parseVerbCommand('config:set blog PASSWORDISH=hunter2 B=c');
+    assert.ok(p.ok);
+    assert.equal(auditDetail(p.request), 'PASSWORDISH B');
+  });
+});
