@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { holdDefaultPorts } from '../test/support/defaultPorts.js';
 import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
+import { benchDashboard } from './dashboard.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
 import { benchNoop } from './noop.js';
 import { benchOperations } from './operations.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
   startup: benchStartup,
+  dashboard: benchDashboard,
   operations: benchOperations,
 };
 

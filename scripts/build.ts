@@ -20,6 +20,7 @@ export const BUNDLE_DIR = join(ROOT, 'dist/bundle');
  */
 export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ metafile: true }>> {
   await rm(outdir, { recursive: true, force: true });
+  await buildDashboardAssets(outdir);
   return build({
     absWorkingDir: ROOT,
     entryPoints: { main: 'src/main.ts' },
@@ -40,6 +41,26 @@ export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ me
     // The maps point at src/ and node_modules/ of this checkout instead of carrying a copy of every source.
     sourcesContent: false,
     metafile: true,
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * The dashboard's browser script for passkeys (src/server/dashboard/client/passkey.ts with
+ * @simplewebauthn/browser), minified into `outdir/static/passkey.js`, which the server serves as a static asset.
+ * The only client-side build step: every other page is rendered on the server.
+ */
+export async function buildDashboardAssets(outdir = BUNDLE_DIR): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: { passkey: 'src/server/dashboard/client/passkey.ts' },
+    outdir: join(outdir, 'static'),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome109', 'firefox115', 'safari16'],
+    tsconfig: 'src/server/dashboard/client/tsconfig.json',
     logLevel: 'warning',
   });
 }

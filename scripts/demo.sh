@@ -18,6 +18,7 @@ export HIY_DATA_DIR="${HIY_DATA_DIR:-/var/lib/hiy}"
 export HIY_CADDY_ADMIN="${HIY_CADDY_ADMIN:-http://127.0.0.1:2019}"
 export HIY_TLS="${HIY_TLS:-off}"          # no Let's Encrypt without internet; `internal` or `acme` on a real server
 export HIY_HTTP_ADDR="${HIY_HTTP_ADDR:-:80}"
+export HIY_DASHBOARD_HOST="${HIY_DASHBOARD_HOST:-hiy.localhost}"   # the dashboard, published through Caddy
 demo="$HIY_DATA_DIR/demo"
 mkdir -p "$demo"
 
@@ -117,3 +118,8 @@ node bin/hiy.js status --state "$demo/state" --json \
       code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "$host:$port:127.0.0.1" "$url" || true)
       echo "  $url  → HTTP $code"
     done
+dash="http://$HIY_DASHBOARD_HOST${port:+:$port}/"
+[ "$port" = "80" ] && dash="http://$HIY_DASHBOARD_HOST/"
+echo
+echo "The dashboard: $dash  → HTTP $(curl -s -o /dev/null -w '%{http_code}' --resolve "$HIY_DASHBOARD_HOST:$port:127.0.0.1" "$dash" || true)"
+echo "  sign in: node bin/hiy.js login USER --state $demo/state --data-dir $HIY_DATA_DIR   (prints a one-time link)"

@@ -12,7 +12,8 @@ if [[ "$(id -u)" != 0 ]]; then
 fi
 
 # 1. System packages: apt only runs when something is missing.
-packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo)
+# chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
+packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,8 +1,8 @@
 // Settings from flags with environment fallbacks; the one place that reads HIY_* variables.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DNS_LABEL } from '../model/names.js';
-import { DEFAULT_SETTINGS, type Settings, type TlsMode } from '../model/settings.js';
+import { DNS_LABEL, HOST_NAME } from '../model/names.js';
+import { DEFAULT_API_ADDR, DEFAULT_SETTINGS, type Settings, type TlsMode } from '../model/settings.js';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -34,7 +34,8 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn; info for hiy daemon)
                      HIY_BUSYBOX        static busybox mounted read-only to export secretEnv files (/bin/busybox)
   --resync CRON      HIY_RESYNC         hiy daemon: resync schedule (* * * * *, every minute)
-  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API and webhooks (127.0.0.1:7070; off disables)
+  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API, webhooks and dashboard (127.0.0.1:7070; off disables)
+                     HIY_DASHBOARD_HOST host name the dashboard is published at through Caddy (unset: not published)
                      HIY_BUILD_IMAGE_STATIC|_NODE|_PYTHON  base images of detected stacks (localhost/hiy/
                                         busybox:latest, localhost/hiy/node:20, localhost/hiy/python:3)
                      HIY_BUILD_CPUS     CPU cap of builds (all CPUs but one; 0 = none)
@@ -55,6 +56,14 @@ function parseRange(text: string): { from: number; to: number } {
   if (!m || from < 1 || to > 65535 || from > to)
     throw new UsageError(`HIY_UPSTREAM_PORTS must look like 20000-29999, not ${text}`);
   return { from, to };
+}
+
+/** HIY_DASHBOARD_HOST (a host name) and the API address Caddy sends it to. */
+function dashboardSettings(env: NodeJS.ProcessEnv): Pick<Settings, 'dashboardHost' | 'apiAddr'> {
+  const host = env.HIY_DASHBOARD_HOST?.trim().toLowerCase();
+  if (!host) return {};
+  if (!HOST_NAME.test(host)) throw new UsageError(`HIY_DASHBOARD_HOST must be a host name, not ${host}`);
+  return { dashboardHost: host, apiAddr: env.HIY_API_ADDR ?? DEFAULT_API_ADDR };
 }
 
 /** Builds Settings; `needState` makes a missing state repo a usage error. */
@@ -81,5 +90,6 @@ export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needSta
     upstreamPorts: env.HIY_UPSTREAM_PORTS
       ? parseRange(env.HIY_UPSTREAM_PORTS)
       : DEFAULT_SETTINGS.upstreamPorts,
+    ...dashboardSettings(env),
   };
 }

@@ -1,3 +1,4 @@
+import { pruneDashboardAccess } from '../access/dashboardAccess.js';
 import { syncAccountKeys } from '../access/sshAccount.js';
 import { type ApplyResult, applyPlan } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
@@ -227,6 +228,10 @@ export async function applyAndRecord(
         'could not update the ssh account authorized_keys',
       );
     }
+    // A removed User loses its dashboard sessions and passkeys with the same apply.
+    await pruneDashboardAccess(engine.stores, planned.stateRepo.users).catch((err: Error) =>
+      engine.logger.error({ error: err.message }, 'could not prune dashboard sessions'),
+    );
   }
   engine.logger.info({ commit: plan.commit, ok: result.ok }, 'apply finished');
   return result;

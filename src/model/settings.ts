@@ -20,6 +20,10 @@ export interface Settings {
   instance: string;
   /** Range of 127.0.0.1 host ports given to container ports that Caddy proxies to. */
   upstreamPorts: { from: number; to: number };
+  /** Host name the dashboard is published at through Caddy (HIY_DASHBOARD_HOST); unset: not published. */
+  dashboardHost?: string;
+  /** The daemon's API address (HIY_API_ADDR), which Caddy proxies the dashboard host to. */
+  apiAddr?: string;
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {

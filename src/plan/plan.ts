@@ -20,7 +20,24 @@ export { containerSpecView, LABEL_SECRETS, LABEL_SPEC, podmanSecretName } from '
 export { sortActions, summarize } from './order.js';
 export { routesEqual } from './routes.js';
 
-export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'>;
+export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'> &
+  Partial<Pick<Settings, 'dashboardHost' | 'apiAddr'>>;
+
+/** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */
+export const DASHBOARD_ROUTE_RESOURCE = 'hiy/dashboard' as ProxyRoute['resource'];
+
+/**
+ * The route publishing the dashboard at HIY_DASHBOARD_HOST: to the daemon's API address, with a wildcard listen
+ * address (`:7070`, `0.0.0.0:7070`, `[::]:7070`) reached on loopback. Undefined when no host is set.
+ */
+export function dashboardRoute(settings: PlanSettings): ProxyRoute | undefined {
+  if (!settings.dashboardHost || !settings.apiAddr) return undefined;
+  const upstream = settings.apiAddr
+    .replace(/^:/, '127.0.0.1:')
+    .replace(/^0\.0\.0\.0:/, '127.0.0.1:')
+    .replace(/^\[::\]:/, '[::1]:');
+  return { resource: DASHBOARD_ROUTE_RESOURCE, host: settings.dashboardHost, path: '/', upstream };
+}
 
 /**
  * What HIY remembers between runs that changes a plan, read once by the engine (src/engine) before planning.
@@ -107,6 +124,8 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
   actions.push(...removedContainers(byResource, desiredIds));
   const wantedVolumes = new Set(desired.workloads.flatMap((w) => w.volumes.map((v) => v.volumeName)));
   const massDelete = massDeleteOf(byResource, desiredIds);
+  const dashboard = dashboardRoute(settings);
+  if (dashboard) routes.push(dashboard);
   const proxy = desiredProxyState(settings, routes);
   actions.push(...routeActions(proxy, observed));
   sortActions(actions);

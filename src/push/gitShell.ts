@@ -2,13 +2,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAllowed, roleOn } from '../access/grants.js';
+import { issueSignInLink, UnknownUserError } from '../access/signInLink.js';
 import { type Access, appsUsingRepo } from '../access/stateAccess.js';
 import { initBareRepo } from '../drivers/git/mirror.js';
+import type { GitReader } from '../drivers/git/types.js';
 import { shellQuote } from '../drivers/ssh/authorizedKeys.js';
 import { type GitRequest, STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { reposDir } from '../engine/engine.js';
 import type { Settings } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import type { Stores } from '../store/index.js';
 
 export type ShellDecision =
   | {
@@ -90,4 +93,37 @@ ${onlyState}exec ${quoted} git-hook ${hook}
     if (current !== text) await writeFileAtomic(path, text, { mode: 0o755 });
   }
   return dir;
+}
+
+/**
+ * `ssh hiy@box login`: a one-time dashboard sign-in link for the User whose key logged in (the forced command
+ * names them). What to print (the URL alone on the last line), or why not. Audited either way.
+ */
+export async function signInOverSsh(
+  settings: Settings,
+  git: GitReader,
+  stores: Pick<Stores, 'audit' | 'links'>,
+  user: string,
+  from: string | undefined,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  const audit = (result: 'ok' | 'denied', detail: string) =>
+    stores.audit.append({
+      actor: user,
+      via: 'ssh',
+      action: 'login.link',
+      result,
+      detail: [detail, from && `from ${from}`].filter(Boolean).join('; '),
+    });
+  try {
+    const link = await issueSignInLink(settings, git, stores.links, user);
+    await audit('ok', `expires ${link.expiresAt}`);
+    return {
+      ok: true,
+      text: `Sign-in link for ${user}, valid for one use until ${link.expiresAt} (10 minutes):\n${link.url}\n`,
+    };
+  } catch (err) {
+    if (!(err instanceof UnknownUserError)) throw err;
+    await audit('denied', err.message);
+    return { ok: false, message: `refused: ${user} is not a User of this HIY` };
+  }
 }

@@ -12,7 +12,6 @@ import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { restartResource } from '../engine/restart.js';
 import type { UserResource } from '../model/resources.js';
 import { renderPlan } from '../plan/render.js';
-import { JobRunStore } from '../store/jobRuns.js';
 
 /** What a verb's handler gets: the engine, who is asking, and the session's streams. */
 export interface SshVerbContext {
@@ -77,7 +76,7 @@ async function logs(ctx: SshVerbContext): Promise<number> {
   const { flags, name } = ctx.request;
   const tail = typeof flags.tail === 'string' ? Number(flags.tail) : undefined;
   if (typeof flags.job === 'string') {
-    let runs = await new JobRunStore(ctx.engine.settings.dataDir).list(ctx.resource, flags.job);
+    let runs = await ctx.engine.stores.jobRuns.list(ctx.resource, flags.job);
     if (tail !== undefined) runs = runs.slice(-tail);
     if (runs.length === 0) ctx.out(`No runs of job ${flags.job} of ${ctx.resource} yet.\n`);
     for (const r of runs) {

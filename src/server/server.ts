@@ -1,4 +1,5 @@
-// HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/ and /hooks/.
+// HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/, /hooks/ and the
+// dashboard at / (src/server/dashboard).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -7,6 +8,7 @@ import type { Controller } from '../model/events.js';
 import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { handleApi } from './api.js';
 import { Authenticator, UserDirectory } from './auth.js';
+import { createDashboardContext, handleDashboard } from './dashboard/index.js';
 import { HttpError, sendError, sendJson } from './http.js';
 import { Metrics } from './metrics.js';
 
@@ -76,13 +78,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const stored = await engine.stores.status.read();
   const metrics = new Metrics(stored.lastAppliedAt);
   const unsubscribe = controller.subscribe((e) => metrics.observe(e));
+  const users = new UserDirectory(engine);
   const ctx = {
     engine,
     controller,
-    auth: new Authenticator(engine, new UserDirectory(engine)),
+    auth: new Authenticator(engine, users),
     audit: engine.stores.audit,
     logger,
   };
+  const dashboard = createDashboardContext({ ...ctx, users });
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://hiy').pathname;
@@ -102,6 +106,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       for (const h of opts.handlers ?? []) if (await h(req, res)) return;
       if (await handleApi(ctx, req, res)) return;
+      if (await handleDashboard(dashboard, req, res)) return;
       throw new HttpError(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${path}`);
     } catch (err) {
       if (res.headersSent) {

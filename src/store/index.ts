@@ -4,9 +4,12 @@ import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
 import { JobRunStore } from './jobRuns.js';
 import { Journal } from './journal.js';
+import { LoginLinkStore } from './loginLinks.js';
+import { PasskeyStore } from './passkeys.js';
 import { PinStore } from './pins.js';
 import { ReleaseStore } from './releases.js';
 import { SecretStore } from './secrets.js';
+import { SessionStore } from './sessions.js';
 import { StatusStore } from './status.js';
 import { TokenStore } from './tokens.js';
 
@@ -37,6 +40,12 @@ export interface Stores {
   deliveries: DeliveryLog;
   /** `jobs/`: the last runs of each scheduled job. */
   jobRuns: JobRunStore;
+  /** `dashboard/sessions.json`: dashboard sessions, hashed. */
+  sessions: SessionStore;
+  /** One-time sign-in links, hashed. */
+  links: LoginLinkStore;
+  /** Passkeys (public keys only). */
+  passkeys: PasskeyStore;
 }
 
 export interface OpenStoresOptions {
@@ -57,5 +66,8 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     tokens: new TokenStore(dataDir),
     deliveries: new DeliveryLog(dataDir),
     jobRuns: new JobRunStore(dataDir),
+    sessions: new SessionStore(dataDir),
+    links: new LoginLinkStore(dataDir),
+    passkeys: new PasskeyStore(dataDir),
   };
 }

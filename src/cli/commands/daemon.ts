@@ -68,6 +68,9 @@ export async function daemonCommand(
 export const run: CommandRun = async (deps, settings, ctx) => {
   // The daemon retries a busy lock itself (and must stay responsive to SIGTERM meanwhile).
   const engine = { ...(await deps.makeEngine(settings)), lockWaitMs: 0 };
+  // Caddy publishes the dashboard at HIY_DASHBOARD_HOST to the address the API really listens on.
+  const apiAddr = str(ctx, 'api-addr');
+  if (apiAddr && engine.settings.dashboardHost) engine.settings = { ...engine.settings, apiAddr };
   return daemonCommand({ ...deps, makeEngine: async () => engine }, settings, {
     resync: str(ctx, 'resync'),
     plugins: daemonPlugins(ctx, deps.io.env),

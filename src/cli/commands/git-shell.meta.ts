@@ -11,7 +11,8 @@ export const command: Command = {
                                     repository (push needs the deploy grant, fetch view) or "state" (push: admin
                                     on "*"). A push builds and deploys; it fails when the build or deploy fails.
                                     Also logs, config, config:set/unset, restart, run, exec, job run NAME…
-                                    with the API's grants; a terminal (ssh -t) only for exec and run.`,
+                                    with the API's grants; a terminal (ssh -t) only for exec and run.
+                                    "login" prints a one-time sign-in URL of the dashboard for USER.`,
   maxArgs: 1,
   load: async () => (await import('./git-shell.js')).run,
 };

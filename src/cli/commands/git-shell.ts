@@ -18,6 +18,21 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const user = ctx.args[0];
   if (!user || !DNS_LABEL.test(user))
     return refuse(`git-shell needs a user name, not ${quoteUntrusted(user ?? '')}`);
+  // `ssh hiy@box login`: a one-time sign-in link of the dashboard for the user whose key logged in.
+  if (deps.io.env.SSH_ORIGINAL_COMMAND?.trim() === 'login') {
+    const { signInOverSsh } = await import('../../push/gitShell.js');
+    const engine = await deps.makeEngine(settings);
+    const r = await signInOverSsh(
+      settings,
+      engine.git,
+      engine.stores,
+      user,
+      deps.io.env.SSH_CLIENT?.split(' ')[0],
+    );
+    if (!r.ok) return refuse(r.message);
+    deps.io.out(r.text);
+    return EXIT.ok;
+  }
   // Checked before anything touches the file system.
   // A terminal (ssh -t; the keys allow one for exec and run) shows as a TTY on stdin, through sudo too.
   const pty = Boolean(process.stdin.isTTY);

@@ -12,12 +12,14 @@ import { command as fetch } from './fetch.meta.js';
 import { command as gitHook } from './git-hook.meta.js';
 import { command as gitShell } from './git-shell.meta.js';
 import { command as job } from './job.meta.js';
+import { command as login } from './login.meta.js';
 import { command as logs } from './logs.meta.js';
 import { command as plan } from './plan.meta.js';
 import { command as releases } from './releases.meta.js';
 import { command as restart } from './restart.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
+import { command as session } from './session.meta.js';
 import { command as snapshot } from './snapshot.meta.js';
 import { command as sshAccount } from './ssh-account.meta.js';
 import { command as status } from './status.meta.js';
@@ -45,6 +47,8 @@ export const COMMANDS: Command[] = [
   daemon,
   secret,
   token,
+  login,
+  session,
   fetch,
   authorizedKeys,
   sshAccount,

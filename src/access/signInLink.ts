@@ -1,0 +1,56 @@
+// `hiy login USER` and `ssh hiy@box login`: a one-time sign-in URL for a User of the state repo.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GitReader } from '../drivers/git/types.js';
+import { DEFAULT_API_ADDR, type Settings } from '../model/settings.js';
+import type { LoginLinkStore } from '../store/loginLinks.js';
+import { loadAccess } from './stateAccess.js';
+
+/** The user asked for is not a User of the state repo. */
+export class UnknownUserError extends Error {
+  readonly code = 'UNKNOWN_USER';
+  constructor(
+    readonly user: string,
+    readonly known: string[],
+  ) {
+    super(`no User ${user} in the state repo (users: ${known.join(', ') || 'none'})`);
+    this.name = 'UnknownUserError';
+  }
+}
+
+/**
+ * Where the dashboard is reached: `https://HIY_DASHBOARD_HOST` (http when HIY_TLS=off) when it is published
+ * through Caddy, else the daemon's API address as DATA_DIR/daemon.json publishes it, else the default address.
+ */
+export async function dashboardBaseUrl(
+  settings: Pick<Settings, 'dashboardHost' | 'tls' | 'dataDir'>,
+): Promise<string> {
+  if (settings.dashboardHost)
+    return `${settings.tls === 'off' ? 'http' : 'https'}://${settings.dashboardHost}`;
+  try {
+    const runtime = JSON.parse(await readFile(join(settings.dataDir, 'daemon.json'), 'utf8')) as {
+      endpoints?: Record<string, string>;
+    };
+    const api = runtime.endpoints?.api;
+    if (api) return api.replace(/\/+$/, '');
+  } catch {
+    // no daemon running (yet): the default address
+  }
+  return `http://${DEFAULT_API_ADDR}`;
+}
+
+/**
+ * Issues a sign-in link for `user`, who must be a User of the state repo at its head (read leniently, as ssh
+ * access is: an unrelated broken file does not lock people out). Valid 10 minutes, for one use.
+ */
+export async function issueSignInLink(
+  settings: Settings,
+  git: GitReader,
+  links: LoginLinkStore,
+  user: string,
+): Promise<{ url: string; expiresAt: string }> {
+  const access = await loadAccess(settings, git);
+  if (!access.users.has(user)) throw new UnknownUserError(user, [...access.users.keys()].sort());
+  const { token, expiresAt } = await links.create(user);
+  return { url: `${await dashboardBaseUrl(settings)}/login/link?t=${token}`, expiresAt };
+}

@@ -1,0 +1,202 @@
+// The dashboard's operational actions: roll back, snapshot, restore, apply, revoke. Each checks the CSRF token
+// and the grant (grants.ts, as the API and SSH do), calls the same function the CLI and API call (same lock),
+// writes one audit line with the user and client address, and redirects back with the outcome in words.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAllowed, roleOn } from '../../access/grants.js';
+import { createSnapshots, DataCommandError, restoreFromSnapshot } from '../../data/commands.js';
+import { RollbackError, rollback } from '../../data/rollback.js';
+import { StateRepoInvalidError } from '../../model/diagnostics.js';
+import { HttpError } from '../http.js';
+import type { DashboardContext, Viewer } from './context.js';
+import { readForm, redirect } from './respond.js';
+import { checkCsrf } from './session.js';
+
+interface ActionSpec {
+  /** Audit action name, e.g. `rollback`. */
+  action: string;
+  target?: string;
+  /** Whether the viewer's grants allow it. */
+  allowed: (viewer: Viewer) => boolean;
+  /** Where to go afterwards. */
+  back: string;
+  /** Does it; resolves to the message shown and audited. */
+  run: (form: URLSearchParams) => Promise<{ message: string; ok?: boolean }>;
+}
+
+/** Errors a user can act on (busy lock, refused rollback, invalid state repo); anything else is a 500. */
+function expected(err: unknown): boolean {
+  return (
+    err instanceof RollbackError ||
+    err instanceof DataCommandError ||
+    err instanceof StateRepoInvalidError ||
+    (err as { code?: string }).code === 'LOCKED' ||
+    (err as { code?: string }).code === 'SNAPSHOT_FAILED'
+  );
+}
+
+export async function runAction(
+  ctx: DashboardContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  viewer: Viewer,
+  spec: ActionSpec,
+): Promise<void> {
+  const actor = viewer.user.metadata.name;
+  const line = (result: 'ok' | 'failed' | 'denied', detail: string) =>
+    ctx.audit.append({
+      actor,
+      via: 'dashboard',
+      action: spec.action,
+      ...(spec.target ? { target: spec.target } : {}),
+      result,
+      detail: `${detail}; from ${viewer.address}`,
+    });
+  const form = await readForm(req);
+  try {
+    checkCsrf(req, viewer, form.get('csrf') ?? undefined);
+  } catch (err) {
+    await line('denied', (err as Error).message);
+    throw err;
+  }
+  if (!spec.allowed(viewer)) {
+    const what = spec.target ? ` on ${spec.target}` : '';
+    await line('denied', 'no grant');
+    throw new HttpError(403, 'FORBIDDEN', `${actor} may not do ${spec.action}${what}`);
+  }
+  try {
+    const { message, ok = true } = await spec.run(form);
+    await line(ok ? 'ok' : 'failed', message);
+    redirect(res, ok ? spec.back : `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, message);
+  } catch (err) {
+    await line('failed', (err as Error).message);
+    if (!expected(err)) throw err;
+    redirect(res, `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, (err as Error).message);
+  }
+}
+
+/** POST /r/KIND/NAME/ACTION for a resource. */
+export function resourceAction(ctx: DashboardContext, id: string, verb: string): ActionSpec | undefined {
+  const back = `/r/${id}`;
+  switch (verb) {
+    case 'rollback':
+      return {
+        action: 'rollback',
+        target: id,
+        back,
+        allowed: (v) => isAllowed(v.user, 'rollback', id),
+        run: async (form) => {
+          const to = Number(form.get('to'));
+          if (!Number.isInteger(to) || to < 1) throw new HttpError(400, 'BAD_REQUEST', 'which release? (to)');
+          const withData = form.get('withData') === 'yes';
+          const o = await rollback(ctx.engine, { name: id, to, withData });
+          return {
+            ok: o.result.ok,
+            message: o.result.ok
+              ? `Rolled ${id} back from release ${o.from} to ${o.to}${withData ? ' with its data' : ''}.`
+              : `Rollback of ${id} to release ${o.to} failed: ${o.result.results.find((r) => r.error)?.error ?? 'see events'}`,
+          };
+        },
+      };
+    case 'snapshot':
+      return {
+        action: 'snapshot.create',
+        target: id,
+        back,
+        allowed: (v) => isAllowed(v.user, 'snapshot', id),
+        run: async () => {
+          const taken = await createSnapshots(ctx.engine, id);
+          return { message: `Snapshot taken: ${taken.map((m) => `${m.volume} ${m.id}`).join(', ')}.` };
+        },
+      };
+    case 'restore':
+      return {
+        action: 'snapshot.restore',
+        target: id,
+        back,
+        // Restoring replaces the data: the same grant as rolling back with data.
+        allowed: (v) => isAllowed(v.user, 'rollback', id),
+        run: async (form) => {
+          const snapshot = form.get('snapshot') ?? '';
+          if (form.get('confirm') !== 'yes')
+            throw new HttpError(400, 'CONFIRM', 'tick the confirmation box to restore a snapshot');
+          const o = await restoreFromSnapshot(ctx.engine, snapshot, undefined);
+          if (o.snapshot.resource !== id)
+            throw new HttpError(400, 'BAD_REQUEST', `${snapshot} is not a snapshot of ${id}`);
+          return {
+            message: `Restored ${o.volume} from ${o.snapshot.id} (${o.files} files)${o.preRestore ? `; what it held before is snapshot ${o.preRestore.id}` : ''}.`,
+          };
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** POST /plan/apply: a reconcile of the head through the controller (admin on "*"). */
+export function applyAction(ctx: DashboardContext, viewer: Viewer): ActionSpec {
+  return {
+    action: 'reconcile',
+    target: '*',
+    back: '/plan',
+    allowed: (v) => roleOn(v.user, '*') === 'admin',
+    run: async () => {
+      const o = await ctx.controller.enqueue({ kind: 'api', detail: viewer.user.metadata.name });
+      return {
+        ok: o.ok,
+        message: o.ok
+          ? `Applied ${o.commit?.slice(0, 12) ?? 'the head'}: ${o.actions} action(s).`
+          : `Apply failed: ${o.error ?? 'see events'}`,
+      };
+    },
+  };
+}
+
+/** POST /me/sessions/revoke, /people/sessions/revoke, /people/tokens/revoke, /me/passkeys/remove. */
+export function accountAction(ctx: DashboardContext, path: string, viewer: Viewer): ActionSpec | undefined {
+  const me = viewer.user.metadata.name;
+  const admin = (v: Viewer) => roleOn(v.user, '*') === 'admin';
+  switch (path) {
+    case '/me/sessions/revoke':
+      return {
+        action: 'session.revoke',
+        back: '/me',
+        allowed: () => true,
+        run: async (form) => ({ message: await revokeSession(ctx, form.get('id') ?? '', me) }),
+      };
+    case '/people/sessions/revoke':
+      return {
+        action: 'session.revoke',
+        back: '/people',
+        allowed: admin,
+        run: async (form) => ({ message: await revokeSession(ctx, form.get('id') ?? '', undefined) }),
+      };
+    case '/me/passkeys/remove':
+      return {
+        action: 'passkey.remove',
+        back: '/me',
+        allowed: () => true,
+        run: async (form) => {
+          const ok = await ctx.passkeys.remove(form.get('id') ?? '', me);
+          return { ok, message: ok ? 'Passkey removed.' : 'No such passkey.' };
+        },
+      };
+    case '/people/tokens/revoke':
+      return {
+        action: 'token.revoke',
+        back: '/people',
+        allowed: admin,
+        run: async (form) => {
+          const id = form.get('id') ?? '';
+          const ok = await ctx.engine.stores.tokens.revoke(id);
+          return { ok, message: ok ? `Token ${id} revoked.` : `No token ${id}.` };
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+async function revokeSession(ctx: DashboardContext, id: string, owner: string | undefined): Promise<string> {
+  const ok = await ctx.sessions.revoke(id, owner);
+  return ok ? `Session ${id} revoked.` : `No session ${id}.`;
+}
