@@ -1,0 +1,317 @@
+// Builds the ports under ports/ offline from Debian packages (mmdebstrap → podman import → podman build), cached by input hash.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  type PortSources,
+  portImageRef,
+  portsRoot,
+  readPort,
+  stalePortReadmes,
+  writePortReadmes,
+} from './portDecl.js';
+
+const run = promisify(execFile);
+
+/** Label holding the hash of everything an image was built from; a rebuild is skipped when it matches. */
+export const INPUTS_LABEL = 'io.hiy.ports.inputs';
+
+/** Where mmdebstrap's downloaded .deb files are kept between builds (shared by every port). */
+const APT_CACHE = process.env.HIY_PORTS_APT_CACHE ?? '/var/cache/hiy-ports/apt';
+
+/** The box's own apt sources: the ports are made from what the box itself installs. */
+const APT_SOURCES = process.env.HIY_PORTS_APT_SOURCES ?? '/etc/apt/sources.list.d/debian.sources';
+
+const SUITE = 'bookworm';
+
+/** Bump when the way a base is made changes, so every cached base is rebuilt. */
+const BASE_RECIPE = 'mmdebstrap-minbase-v1';
+
+/** dpkg filters: no manuals, docs or translations in the images (copyright files stay). */
+const DPKG_OPTS = [
+  'path-exclude=/usr/share/man/*',
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+  'path-exclude=/usr/share/locale/*',
+  'path-exclude=/usr/share/info/*',
+];
+
+/** A failure of the build, with the command's output. */
+export class PortBuildError extends Error {
+  readonly code = 'PORT_BUILD_FAILED';
+  constructor(
+    message: string,
+    readonly data: { port: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface BuildOptions {
+  /** Build this version instead of the declaration's (tag and label): tests use it to make an upgrade. */
+  version?: string;
+  /** Progress lines go here (stderr by default). */
+  log?: (line: string) => void;
+}
+
+export interface BuildResult {
+  image: string;
+  built: boolean;
+  baseBuilt: boolean;
+  seconds: number;
+}
+
+async function filesUnder(dir: string, base = dir): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full, base)));
+    else if (entry.name !== 'README.md') out.push(path.relative(base, full));
+  }
+  return out.sort();
+}
+
+/** sha256 over the port's files (names, modes, contents) and the version being built: the image's identity. */
+export async function portInputsHash(dir: string, baseHash: string, version: string): Promise<string> {
+  const h = createHash('sha256').update(`${baseHash}\0${version}\0`);
+  for (const rel of await filesUnder(dir)) {
+    const full = path.join(dir, rel);
+    const mode = (await stat(full)).mode & 0o777;
+    h.update(`${rel}\0${mode.toString(8)}\0`).update(await readFile(full)).update('\0');
+  }
+  return h.digest('hex');
+}
+
+/** sha256 over the package list, the apt sources and the recipe: the base's identity. */
+export async function baseInputsHash(packages: string[], hook: string): Promise<string> {
+  const sources = await readFile(APT_SOURCES, 'utf8');
+  return createHash('sha256')
+    .update(`${BASE_RECIPE}\0${SUITE}\0${[...packages].sort().join(',')}\0${DPKG_OPTS.join(',')}\0${sources}\0${hook}`)
+    .digest('hex');
+}
+
+async function imageLabel(image: string, label: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('podman', ['image', 'inspect', '--format', `{{index .Labels "${label}"}}`, image]);
+    const v = stdout.trim();
+    return v === '' || v === '<no value>' ? undefined : v;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sh(port: string, cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(cmd, args, { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string };
+    const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-30).join('\n');
+    throw new PortBuildError(`port ${port}: ${cmd} failed:\n${tail}`, { port }, { cause: err });
+  }
+}
+
+/** Makes the port's Debian root file system with mmdebstrap and imports it as its base image (once per hash). */
+async function ensureBase(
+  port: PortSources,
+  log: (l: string) => void,
+): Promise<{ image: string; hash: string; built: boolean }> {
+  const { name, packages } = port;
+  const hook = await readFile(path.join(port.dir, 'base-hook'), 'utf8').catch(() => '');
+  const hash = await baseInputsHash(packages, hook);
+  const image = `localhost/hiy-ports/${name}-base:${hash.slice(0, 16)}`;
+  if ((await imageLabel(image, INPUTS_LABEL)) === hash) return { image, hash, built: false };
+  log(`port ${name}: making the Debian ${SUITE} root file system (${packages.join(', ')})`);
+  const work = await mkdtemp(path.join(tmpdir(), `hiy-port-${name}-`));
+  try {
+    await mkdir(APT_CACHE, { recursive: true });
+    const debs = path.join(work, 'debs');
+    const args = [
+      '--quiet',
+      '--variant=minbase',
+      '--mode=root',
+      '--format=tar',
+      `--include=${packages.join(',')}`,
+      // Downloaded packages are kept between builds (the ports share most of them): in from the cache, out to
+      // this build's own directory, then moved into the cache file by file (builds may run side by side).
+      '--skip=essential/unlink',
+      '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/',
+      `--setup-hook=sync-in ${APT_CACHE} /var/cache/apt/archives/`,
+      `--customize-hook=sync-out /var/cache/apt/archives ${debs}`,
+      ...(hook ? [`--essential-hook=${path.join(port.dir, 'base-hook')} "$1"`] : []),
+      '--dpkgopt=force-unsafe-io',
+      ...DPKG_OPTS.map((o) => `--dpkgopt=${o}`),
+      SUITE,
+      '-',
+      APT_SOURCES,
+    ];
+    const importArgs = [
+      'import',
+      '--quiet',
+      '--change',
+      `LABEL ${INPUTS_LABEL}=${hash}`,
+      '--change',
+      'CMD ["/bin/bash"]',
+      '--message',
+      `hiy port ${name} base: debian ${SUITE} minbase + ${packages.join(' ')}`,
+      '-',
+      image,
+    ];
+    // The root file system streams from mmdebstrap straight into podman import: no tar on disk.
+    await sh(name, 'bash', [
+      '-o',
+      'pipefail',
+      '-c',
+      'n=$1; shift; mmdebstrap "${@:1:n}" | podman import "${@:n+1}"',
+      'bash',
+      String(args.length),
+      ...args,
+      ...importArgs,
+    ]);
+    await mkdir(debs, { recursive: true });
+    for (const f of await readdir(debs)) {
+      if (!f.endsWith('.deb')) continue;
+      const dest = path.join(APT_CACHE, f);
+      if (await stat(dest).then(() => true, () => false)) continue;
+      await copyFile(path.join(debs, f), `${dest}.part-${process.pid}`);
+      await rename(`${dest}.part-${process.pid}`, dest);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return { image, hash, built: true };
+}
+
+/** Builds one port (cached): its base, then its Containerfile with the declaration as the io.hiy.port.v1 label. */
+export async function buildPort(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const started = Date.now();
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const port = await readPort(name);
+  const declaration = opts.version ? { ...port.declaration, version: opts.version } : port.declaration;
+  const base = await ensureBase(port, log);
+  const image = portImageRef(name, declaration.version);
+  const hash = await portInputsHash(port.dir, base.hash, declaration.version);
+  if ((await imageLabel(image, INPUTS_LABEL)) === hash)
+    return { image, built: false, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
+  log(`port ${name}: building ${image}`);
+  await sh(name, 'podman', [
+    'build',
+    '--quiet',
+    '--pull=never',
+    '--network=none',
+    '--layers=false',
+    '--build-arg',
+    `BASE=${base.image}`,
+    '--label',
+    `io.hiy.port.v1=${JSON.stringify(declaration)}`,
+    '--label',
+    `${INPUTS_LABEL}=${hash}`,
+    '-t',
+    image,
+    '-f',
+    path.join(port.dir, 'Containerfile'),
+    port.dir,
+  ]);
+  return { image, built: true, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Builds several ports, HIY_PORTS_JOBS (default 2) at a time: downloads and dpkg runs overlap. */
+export async function buildPorts(
+  names: string[],
+  opts: BuildOptions = {},
+  onDone: (r: BuildResult) => void = () => {},
+): Promise<BuildResult[]> {
+  const jobs = Math.max(1, Number(process.env.HIY_PORTS_JOBS ?? 2) || 1);
+  const queue = [...names];
+  const results: BuildResult[] = [];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const r = await buildPort(name, opts);
+      results.push(r);
+      onDone(r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, names.length) }, worker));
+  return results;
+}
+
+/** Every port under ports/ (a directory with a port.yaml). */
+export async function listPorts(): Promise<string[]> {
+  const entries = await readdir(portsRoot(), { withFileTypes: true });
+  const names: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const has = await stat(path.join(portsRoot(), e.name, 'port.yaml')).then(
+      () => true,
+      () => false,
+    );
+    if (has) names.push(e.name);
+  }
+  return names.sort();
+}
+
+const USAGE = `usage: tsx scripts/ports.ts build [NAME...] [--version V]
+       tsx scripts/ports.ts check            validate every port.yaml against the contract
+       tsx scripts/ports.ts readme [--check]  write (or check) each port's generated README.md
+       tsx scripts/ports.ts image NAME        print the image reference of a port`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const vi = rest.indexOf('--version');
+  const version = vi >= 0 ? rest[vi + 1] : undefined;
+  const names = rest.filter((a, i) => !a.startsWith('--') && (vi < 0 || i !== vi + 1));
+  if (cmd === 'build') {
+    const all = names.length > 0 ? names : await listPorts();
+    const t0 = Date.now();
+    await buildPorts(all, version ? { version } : {}, (r) =>
+      console.log(
+        `${r.image}: ${r.built ? `built${r.baseBuilt ? ' (with its base)' : ''}` : 'up to date'} in ${r.seconds.toFixed(1)} s`,
+      ),
+    );
+    console.log(`ports: ${all.length} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  }
+  if (cmd === 'check') {
+    for (const name of await listPorts()) {
+      const p = await readPort(name);
+      console.log(`${name}: ok (${p.declaration.version}, dataVersion ${p.declaration.dataVersion})`);
+    }
+    return 0;
+  }
+  if (cmd === 'readme') {
+    if (rest.includes('--check')) {
+      const stale = await stalePortReadmes(await listPorts());
+      if (stale.length > 0) {
+        console.error(`stale: ${stale.join(', ')}; run \`tsx scripts/ports.ts readme\``);
+        return 1;
+      }
+      return 0;
+    }
+    for (const f of await writePortReadmes(await listPorts())) console.log(`wrote ${f}`);
+    return 0;
+  }
+  if (cmd === 'image' && names[0]) {
+    const p = await readPort(names[0]);
+    console.log(portImageRef(names[0], version ?? p.declaration.version));
+    return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    },
+  );
+}
+
+export const PORTS_SCRIPT = fileURLToPath(import.meta.url);
