@@ -19,7 +19,9 @@ export function portImageRef(name: string, version: string): string {
 export class PortDeclarationError extends Error {
   readonly code = 'PORT_DECLARATION_INVALID';
   constructor(readonly data: { file: string; problems: string[] }) {
-    super(`${data.file}: the declaration does not follow the port contract:\n  ${data.problems.join('\n  ')}`);
+    super(
+      `${data.file}: the declaration does not follow the port contract:\n  ${data.problems.join('\n  ')}`,
+    );
   }
 }
 

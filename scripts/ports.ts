@@ -1,7 +1,7 @@
 // Builds the ports under ports/ offline from Debian packages (mmdebstrap → podman import → podman build), cached by input hash.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -82,7 +82,9 @@ export async function portInputsHash(dir: string, baseHash: string, version: str
   for (const rel of await filesUnder(dir)) {
     const full = path.join(dir, rel);
     const mode = (await stat(full)).mode & 0o777;
-    h.update(`${rel}\0${mode.toString(8)}\0`).update(await readFile(full)).update('\0');
+    h.update(`${rel}\0${mode.toString(8)}\0`)
+      .update(await readFile(full))
+      .update('\0');
   }
   return h.digest('hex');
 }
@@ -91,13 +93,21 @@ export async function portInputsHash(dir: string, baseHash: string, version: str
 export async function baseInputsHash(packages: string[], hook: string): Promise<string> {
   const sources = await readFile(APT_SOURCES, 'utf8');
   return createHash('sha256')
-    .update(`${BASE_RECIPE}\0${SUITE}\0${[...packages].sort().join(',')}\0${DPKG_OPTS.join(',')}\0${sources}\0${hook}`)
+    .update(
+      `${BASE_RECIPE}\0${SUITE}\0${[...packages].sort().join(',')}\0${DPKG_OPTS.join(',')}\0${sources}\0${hook}`,
+    )
     .digest('hex');
 }
 
 async function imageLabel(image: string, label: string): Promise<string | undefined> {
   try {
-    const { stdout } = await run('podman', ['image', 'inspect', '--format', `{{index .Labels "${label}"}}`, image]);
+    const { stdout } = await run('podman', [
+      'image',
+      'inspect',
+      '--format',
+      `{{index .Labels "${label}"}}`,
+      image,
+    ]);
     const v = stdout.trim();
     return v === '' || v === '<no value>' ? undefined : v;
   } catch {
@@ -167,6 +177,7 @@ async function ensureBase(
       '-o',
       'pipefail',
       '-c',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script (array slices), not a JS template
       'n=$1; shift; mmdebstrap "${@:1:n}" | podman import "${@:n+1}"',
       'bash',
       String(args.length),
@@ -177,7 +188,13 @@ async function ensureBase(
     for (const f of await readdir(debs)) {
       if (!f.endsWith('.deb')) continue;
       const dest = path.join(APT_CACHE, f);
-      if (await stat(dest).then(() => true, () => false)) continue;
+      if (
+        await stat(dest).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
       await copyFile(path.join(debs, f), `${dest}.part-${process.pid}`);
       await rename(`${dest}.part-${process.pid}`, dest);
     }
@@ -187,8 +204,47 @@ async function ensureBase(
   return { image, hash, built: true };
 }
 
+/** Runs fn holding a per-port lock (a directory with the holder's pid), so setup and tests never build twice at once. */
+async function withPortLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(tmpdir(), `hiy-ports-${name}.lock`);
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'));
+      let alive = pid > 0;
+      try {
+        if (alive) process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      // A lock without a live holder is left over from a killed build (a pid is written right after mkdir).
+      const age =
+        Date.now() -
+        (await stat(lock).then(
+          (s) => s.mtimeMs,
+          () => Date.now(),
+        ));
+      if (!alive && age > 2000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds one port (cached): its base, then its Containerfile with the declaration as the io.hiy.port.v1 label. */
-export async function buildPort(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
+export function buildPort(name: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  return withPortLock(name, () => buildPortLocked(name, opts));
+}
+
+async function buildPortLocked(name: string, opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const port = await readPort(name);
