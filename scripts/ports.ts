@@ -1,11 +1,12 @@
 // Builds the ports under ports/ offline from Debian packages (mmdebstrap → podman import → podman build), cached by input hash.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { PORT_LABEL } from '../src/model/portContract.js';
 import {
   type PortSources,
   portImageRef,
@@ -115,15 +116,33 @@ async function imageLabel(image: string, label: string): Promise<string | undefi
   }
 }
 
-async function sh(port: string, cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string };
-    const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').slice(-30).join('\n');
-    throw new PortBuildError(`port ${port}: ${cmd} failed:\n${tail}`, { port }, { cause: err });
-  }
+/**
+ * Runs a command in its own process group (mmdebstrap signals its whole group when it fails, which would take
+ * this process with it) and returns its stdout; a failure carries the last lines of its output.
+ */
+function sh(port: string, cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let all = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      all = (all + d.toString()).slice(-16_000);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      all = (all + d.toString()).slice(-16_000);
+    });
+    child.on('error', (err) =>
+      reject(new PortBuildError(`port ${port}: cannot run ${cmd}: ${err.message}`, { port }, { cause: err })),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(out);
+      const tail = all.split('\n').slice(-30).join('\n');
+      reject(
+        new PortBuildError(`port ${port}: ${cmd} failed (${signal ?? `exit ${code}`}):\n${tail}`, { port }),
+      );
+    });
+  });
 }
 
 /** Makes the port's Debian root file system with mmdebstrap and imports it as its base image (once per hash). */
@@ -178,7 +197,7 @@ async function ensureBase(
       'pipefail',
       '-c',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script (array slices), not a JS template
-      'n=$1; shift; mmdebstrap "${@:1:n}" | podman import "${@:n+1}"',
+      'n=$1; shift; mmdebstrap "${@:1:n}" | podman "${@:n+1}"',
       'bash',
       String(args.length),
       ...args,
@@ -255,24 +274,40 @@ async function buildPortLocked(name: string, opts: BuildOptions): Promise<BuildR
   if ((await imageLabel(image, INPUTS_LABEL)) === hash)
     return { image, built: false, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
   log(`port ${name}: building ${image}`);
-  await sh(name, 'podman', [
-    'build',
-    '--quiet',
-    '--pull=never',
-    '--network=none',
-    '--layers=false',
-    '--build-arg',
-    `BASE=${base.image}`,
-    '--label',
-    `io.hiy.port.v1=${JSON.stringify(declaration)}`,
-    '--label',
-    `${INPUTS_LABEL}=${hash}`,
-    '-t',
-    image,
-    '-f',
-    path.join(port.dir, 'Containerfile'),
-    port.dir,
-  ]);
+  // The declaration goes in as a single-quoted LABEL appended to the Containerfile: `podman build --label` would
+  // substitute the "${host}" of provides. JSON never needs a raw "'" (it becomes \u0027).
+  const work = await mkdtemp(path.join(tmpdir(), `hiy-port-${name}-`));
+  const containerfile = path.join(work, 'Containerfile');
+  const json = JSON.stringify(declaration).replace(/'/g, '\\u0027');
+  await writeFile(
+    containerfile,
+    `${await readFile(path.join(port.dir, 'Containerfile'), 'utf8')}\nLABEL ${PORT_LABEL}='${json}'\n`,
+  );
+  try {
+    await sh(name, 'podman', [
+      'build',
+      '--quiet',
+      '--pull=never',
+      '--network=none',
+      '--layers=false',
+      '--build-arg',
+      `BASE=${base.image}`,
+      '--label',
+      `${INPUTS_LABEL}=${hash}`,
+      '-t',
+      image,
+      '-f',
+      containerfile,
+      port.dir,
+    ]);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const label = await imageLabel(image, PORT_LABEL);
+  if (label !== json)
+    throw new PortBuildError(`port ${name}: the ${PORT_LABEL} label of ${image} is not the declaration`, {
+      port: name,
+    });
   return { image, built: true, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
 }
 
