@@ -32,6 +32,9 @@ const SUITE = 'bookworm';
 /** Bump when the way a base is made changes, so every cached base is rebuilt. */
 const BASE_RECIPE = 'mmdebstrap-minbase-v1';
 
+/** Bump when the way an image is made from its base changes (how the label is written…). */
+const IMAGE_RECIPE = 'containerfile-label-v2';
+
 /** dpkg filters: no manuals, docs or translations in the images (copyright files stay). */
 const DPKG_OPTS = [
   'path-exclude=/usr/share/man/*',
@@ -79,7 +82,7 @@ async function filesUnder(dir: string, base = dir): Promise<string[]> {
 
 /** sha256 over the port's files (names, modes, contents) and the version being built: the image's identity. */
 export async function portInputsHash(dir: string, baseHash: string, version: string): Promise<string> {
-  const h = createHash('sha256').update(`${baseHash}\0${version}\0`);
+  const h = createHash('sha256').update(`${IMAGE_RECIPE}\0${baseHash}\0${version}\0`);
   for (const rel of await filesUnder(dir)) {
     const full = path.join(dir, rel);
     const mode = (await stat(full)).mode & 0o777;
