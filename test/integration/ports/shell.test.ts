@@ -110,8 +110,9 @@ test('ssh runs a command as the user with zsh; $HOME and the host key survive an
   assert.equal(again!.stdout.trim(), 'kept');
   // StrictHostKeyChecking=accept-new fails on a changed key; known_hosts is unchanged.
   assert.equal(await readFile(path.join(dir, 'known_hosts'), 'utf8'), knownHosts);
-  const diff = await execa('podman', ['diff', v2.name]);
-  assert.equal(diff.stdout.trim(), '', 'nothing is written to the image layer');
+  // The root file system is read-only (the test bed runs every port so): all state is in the volumes.
+  const ro = await execa('podman', ['inspect', '--format', '{{.HostConfig.ReadonlyRootfs}}', v2.name]);
+  assert.equal(ro.stdout.trim(), 'true');
 });
 
 test('check refuses an empty or malformed AUTHORIZED_KEYS and a bad LOGIN_SHELL, naming the variable', async () => {
@@ -129,5 +130,5 @@ test('check refuses an empty or malformed AUTHORIZED_KEYS and a bad LOGIN_SHELL,
   assert.match(bad.output, /AUTHORIZED_KEYS line 2 is not an OpenSSH public key/);
   assert.match(bad.output, /USERNAME="root" is a system account/);
   assert.match(bad.output, /LOGIN_SHELL="fish" is not supported: it must be bash or zsh/);
-  assert.doesNotMatch(bad.output, /AAAA/, 'no key material in the output');
+  assert.ok(!bad.output.includes(publicKey.split(' ')[1]!), 'no key material in the output');
 });
