@@ -277,6 +277,7 @@ async function buildPortLocked(name: string, opts: BuildOptions): Promise<BuildR
   if ((await imageLabel(image, INPUTS_LABEL)) === hash)
     return { image, built: false, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
   log(`port ${name}: building ${image}`);
+  const previous = await imageId(image);
   // The declaration goes in as a single-quoted LABEL appended to the Containerfile: `podman build --label` would
   // substitute the "${host}" of provides. JSON never needs a raw "'" (it becomes \u0027).
   const work = await mkdtemp(path.join(tmpdir(), `hiy-port-${name}-`));
@@ -311,7 +312,31 @@ async function buildPortLocked(name: string, opts: BuildOptions): Promise<BuildR
     throw new PortBuildError(`port ${name}: the ${PORT_LABEL} label of ${image} is not the declaration`, {
       port: name,
     });
+  await dropReplaced(name, previous, base.image);
   return { image, built: true, baseBuilt: base.built, seconds: (Date.now() - started) / 1000 };
+}
+
+async function imageId(image: string): Promise<string | undefined> {
+  const r = await run('podman', ['image', 'inspect', '--format', '{{.Id}}', image]).catch(() => undefined);
+  return r?.stdout.trim() || undefined;
+}
+
+/**
+ * Removes what a rebuild replaced: the image the tag pointed to before, and this port's older bases. Images a
+ * container still uses (a running port) or other images build on are kept: `podman rmi` refuses them.
+ */
+async function dropReplaced(name: string, previous: string | undefined, currentBase: string): Promise<void> {
+  const rmi = (ref: string) => run('podman', ['rmi', ref]).catch(() => undefined);
+  if (previous) await rmi(previous);
+  const bases = await run('podman', [
+    'images',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+    '--filter',
+    `reference=localhost/hiy-ports/${name}-base`,
+  ]).catch(() => undefined);
+  for (const ref of bases?.stdout.split('\n') ?? [])
+    if (ref.trim() && ref.trim() !== currentBase) await rmi(ref.trim());
 }
 
 /** Builds several ports, HIY_PORTS_JOBS (default 2) at a time: downloads and dpkg runs overlap. */
