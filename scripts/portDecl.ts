@@ -32,6 +32,8 @@ export interface PortSources {
   declaration: PortDeclaration;
   /** The Debian packages its root file system includes (ports/NAME/packages, one per line, # comments). */
   packages: string[];
+  /** How to use it (ports/NAME/NOTES.md, optional): appended to the generated README. */
+  notes?: string;
 }
 
 /** Parses and validates a declaration's YAML text; throws PortDeclarationError listing every problem. Pure. */
@@ -72,16 +74,17 @@ export async function readPort(name: string): Promise<PortSources> {
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l !== '');
-  return { name, dir, declaration, packages };
+  const notes = await readFile(path.join(dir, 'NOTES.md'), 'utf8').catch(() => undefined);
+  return { name, dir, declaration, packages, ...(notes ? { notes } : {}) };
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The README of a port's settings, generated from its declaration and package list. Pure. */
-export function renderPortReadme(p: Pick<PortSources, 'declaration' | 'packages'>): string {
+export function renderPortReadme(p: Pick<PortSources, 'declaration' | 'packages' | 'notes'>): string {
   const d = p.declaration;
   const lines = [
-    `<!-- Generated from port.yaml by \`tsx scripts/ports.ts readme\`; edit port.yaml, not this file. -->`,
+    `<!-- Generated from port.yaml (and NOTES.md) by \`npx tsx scripts/ports.ts readme\`; edit those, not this file. -->`,
     `# ${d.name} ${d.version}`,
     '',
     `${d.description}`,
@@ -127,6 +130,7 @@ export function renderPortReadme(p: Pick<PortSources, 'declaration' | 'packages'
     lines.push('', '## Provides (to linked resources)', '', '| variable | value |', '|---|---|');
     for (const [k, v] of provides) lines.push(`| \`${k}\` | \`${cell(v)}\` |`);
   }
+  if (p.notes) lines.push('', '## Using it', '', p.notes.trim());
   return `${lines.join('\n')}\n`;
 }
 

@@ -75,7 +75,8 @@ async function filesUnder(dir: string, base = dir): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await filesUnder(full, base)));
-    else if (entry.name !== 'README.md') out.push(path.relative(base, full));
+    // Documentation (the generated README.md, NOTES.md) is not part of the image.
+    else if (!entry.name.endsWith('.md')) out.push(path.relative(base, full));
   }
   return out.sort();
 }

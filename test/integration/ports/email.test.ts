@@ -122,7 +122,7 @@ test('submission with auth, IMAP and POP3 read it; no open relay; the mailbox an
   assert.equal(certAfter.output, cert.output, 'the certificate is made once');
 });
 
-test('check names DOMAIN and the bad MAIL_USERS lines, without printing hashes', async () => {
+test('check names DOMAIN, the bad MAIL_USERS lines (without printing hashes) and a mismatched TLS pair; doveadm pw makes hashes', async () => {
   const image = await ensurePortImage('email');
   const r = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
     env: {
@@ -135,4 +135,40 @@ test('check names DOMAIN and the bad MAIL_USERS lines, without printing hashes',
   assert.match(r.output, /MAIL_USERS line 3 repeats the user alice \(first on line 1\)/);
   assert.match(r.output, /MAIL_USERS line 4 does not start with a user name/);
   assert.doesNotMatch(r.output, /\$6\$/);
+
+  // The image makes hashes itself (the README's way to add a mailbox), and they pass the check.
+  const pw = await bed.hook(image, 'check', ['doveadm', 'pw', '-s', 'SHA512-CRYPT', '-p', 'a password']);
+  assert.equal(pw.exitCode, 0, pw.output);
+  assert.match(pw.output.trim(), /^\{SHA512-CRYPT\}\$6\$/);
+
+  // A certificate given by path must come with its own key.
+  const certs = { certs: '/certs' };
+  const made = await bed.hook(
+    image,
+    'check',
+    [
+      'bash',
+      '-c',
+      'cd /certs && for n in a b; do openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=$n -keyout $n.key -out $n.pem 2>/dev/null; done',
+    ],
+    { volumes: certs },
+  );
+  assert.equal(made.exitCode, 0, made.output);
+  const env = { DOMAIN: 'example.org', MAIL_USERS: `alice:${pw.output.trim()}` };
+  const mismatched = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/b.key' },
+    volumes: certs,
+  });
+  assert.notEqual(mismatched.exitCode, 0);
+  assert.match(mismatched.output, /TLS_KEY_FILE is not the private key of TLS_CERT_FILE/);
+  const alone = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem' },
+    volumes: certs,
+  });
+  assert.match(alone.output, /TLS_CERT_FILE and TLS_KEY_FILE must be given together/);
+  const good = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/a.key' },
+    volumes: certs,
+  });
+  assert.equal(good.exitCode, 0, good.output);
 });
