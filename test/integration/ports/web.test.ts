@@ -111,6 +111,15 @@ test('sftp uploads a page that nginx serves with gzip, cache and security header
   const listing = await get(http, '/empty/');
   assert.equal(listing.status, 404, 'a directory without index.html is not listed');
 
+  // nginx logs each request on stdout (hiy logs); nginx's workers run as www-data.
+  assert.match(await bed.logs(web), /"GET \/hello\.html HTTP\/1\.1" 200/);
+  const workers = await bed.exec(web, [
+    'bash',
+    '-c',
+    'for p in /proc/[0-9]*; do [[ "$(cat $p/comm)" == nginx ]] && stat -c %U $p; done | sort | uniq -c',
+  ]);
+  assert.match(workers.output, /\d+ www-data/);
+
   // A shell over the SFTP login is refused (ForceCommand internal-sftp).
   const shell = await execa('ssh', ['-p', sftpPort, ...options, 'web@127.0.0.1', 'id'], {
     reject: false,
