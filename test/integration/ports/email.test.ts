@@ -93,6 +93,18 @@ test('submission with auth, IMAP and POP3 read it; no open relay; the mailbox an
   assert.match(relay.stdout, /^submission-unauthenticated 554 /m);
   assert.match(relay.stdout, /^incoming accepted$/m);
   assert.match(relay.stdout, /^plaintext imap login refused/m);
+  // Not even from the container's own loopback (what some port forwarders make every client look like).
+  const inside = await bed.exec(v1, [
+    'bash',
+    '-c',
+    [
+      'exec 3<>/dev/tcp/127.0.0.1/25; read -r l <&3',
+      "printf 'EHLO inside\\r\\n' >&3; while read -r l <&3; do [[ $l == '250 '* ]] && break; done",
+      "printf 'MAIL FROM:<a@inside.example>\\r\\n' >&3; read -r l <&3",
+      "printf 'RCPT TO:<victim@elsewhere.example>\\r\\n' >&3; read -r l <&3; echo \"$l\"; printf 'QUIT\\r\\n' >&3",
+    ].join('\n'),
+  ]);
+  assert.match(inside.output, /^554 .*Relay access denied/);
   const cert = await bed.exec(v1, [
     'openssl',
     'x509',
