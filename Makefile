@@ -1,5 +1,5 @@
 # Entry points: `make demo` (the main job) and `make test` (everything CI runs). Both set up the box first.
-.PHONY: demo test setup deps build bench lint clean
+.PHONY: demo test setup deps build bench lint clean ports
 
 setup:
 	bash scripts/setup.sh
@@ -13,7 +13,11 @@ build: deps
 demo:
 	bash scripts/demo.sh
 
-test: setup deps
+# The port images (ports/NAME): built offline from Debian packages; a second run rebuilds only what changed.
+ports: deps
+	npx tsx scripts/ports.ts build
+
+test: setup deps ports
 	npm test
 
 bench: setup deps

@@ -13,7 +13,8 @@ fi
 
 # 1. System packages: apt only runs when something is missing.
 # chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
-packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium)
+# mmdebstrap: the ports' Debian root file systems (ports/, scripts/portBase.ts) from this box's apt sources.
+packages=(podman runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -93,5 +94,17 @@ fi
 for stack in node python; do
   say "stack base image ($stack): $("$repo/images/runtime/build.sh" "$stack" | tail -n 1 || true)"
 done
+
+# The port images (ports/NAME), made from this box's apt sources with mmdebstrap: built once, then only when a port's
+# files or package list change (scripts/ports.ts compares a hash of its inputs with the image's label).
+# HIY_SETUP_PORTS=0 skips them; they need the project's node_modules (`make ports` installs them first).
+if [[ "${HIY_SETUP_PORTS:-1}" == 0 ]]; then
+  say "port images skipped (HIY_SETUP_PORTS=0)"
+elif [[ -x "$repo/node_modules/.bin/tsx" ]]; then
+  say "port images (ports/)"
+  (cd "$repo" && node_modules/.bin/tsx scripts/ports.ts build) 2>&1 | sed 's/^/setup:   /'
+else
+  say "port images not built yet: node_modules is missing (run \`make ports\` after \`make deps\`)"
+fi
 
 say "done"

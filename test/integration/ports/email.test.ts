@@ -1,0 +1,186 @@
+// The email port, run as HIY will run it: real smtplib, imaplib and poplib; no open relay; mail survives an upgrade.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { execa } from 'execa';
+import { testInstance } from '../../support/podman.js';
+import { ensurePortImage, PortTestbed, type RunningPort } from '../../support/portImages.js';
+
+const VOLUMES = { mail: '/var/mail', state: '/var/lib/hiy-mail' };
+const HEALTH = ['/usr/local/lib/hiy/health'];
+const PASSWORD = 'correct horse battery staple';
+const bed = new PortTestbed(testInstance('pmail'));
+
+after(() => bed.cleanup());
+
+/** Python's own mail clients (the ones users' scripts use); STARTTLS with the generated certificate, unverified. */
+const CLIENT = String.raw`
+import imaplib, os, poplib, smtplib, ssl, sys, time
+from email.message import EmailMessage
+host = "127.0.0.1"
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+p = {k: int(os.environ[k]) for k in ("SMTP", "SUBMISSION", "IMAP", "POP3")}
+user, pw, domain, what = os.environ["MAIL_USER"], os.environ["MAIL_PASSWORD"], os.environ["MAIL_DOMAIN"], sys.argv[1]
+
+def imap_subjects():
+    m = imaplib.IMAP4(host, p["IMAP"]); m.starttls(ssl_context=ctx); m.login(user, pw); m.select("INBOX")
+    _, ids = m.search(None, "ALL"); out = []
+    for i in ids[0].split():
+        _, data = m.fetch(i, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"); out.append(data[0][1].decode().strip())
+    m.logout(); return out
+
+if what == "send":
+    msg = EmailMessage(); msg["From"] = f"{user}@{domain}"; msg["To"] = f"{user}@{domain}"
+    msg["Subject"] = "hello from smtplib"; msg.set_content("a real message\n")
+    s = smtplib.SMTP(host, p["SUBMISSION"], timeout=20); s.starttls(context=ctx); s.login(user, pw); s.send_message(msg); s.quit()
+    deadline = time.time() + 60
+    while "Subject: hello from smtplib" not in imap_subjects():
+        if time.time() > deadline: sys.exit("the message did not arrive in the mailbox")
+        time.sleep(0.3)
+    pop = poplib.POP3(host, p["POP3"], timeout=20); pop.stls(context=ctx); pop.user(user); pop.pass_(pw)
+    count, _ = pop.stat(); body = b"\n".join(pop.retr(count)[1]).decode(); pop.quit()
+    assert "a real message" in body, body
+    print("sent and read", count)
+elif what == "relay":
+    s = smtplib.SMTP(host, p["SMTP"], timeout=20); s.ehlo("stranger.example")
+    s.mail("someone@stranger.example"); code, reply = s.rcpt("victim@elsewhere.example"); s.quit()
+    print("relay", code, reply.decode())
+    s = smtplib.SMTP(host, p["SUBMISSION"], timeout=20); s.starttls(context=ctx); s.ehlo("stranger.example")
+    s.mail("someone@stranger.example"); code2, reply2 = s.rcpt("victim@elsewhere.example"); s.quit()
+    print("submission-unauthenticated", code2, reply2.decode())
+    s = smtplib.SMTP(host, p["SMTP"], timeout=20); s.ehlo("friend.example")
+    s.sendmail("friend@friend.example", [f"{user}@{domain}"], "Subject: incoming\n\nfrom outside\n"); s.quit()
+    print("incoming accepted")
+    try:
+        m = imaplib.IMAP4(host, p["IMAP"]); m.login(user, pw); print("plaintext imap login allowed")
+    except imaplib.IMAP4.error as e:
+        print("plaintext imap login refused", e)
+elif what == "list":
+    print("\n".join(imap_subjects()))
+`;
+
+async function client(port: RunningPort, what: string) {
+  return execa('python3', ['-c', CLIENT, what], {
+    env: {
+      SMTP: String(port.ports.get(25)),
+      SUBMISSION: String(port.ports.get(587)),
+      IMAP: String(port.ports.get(143)),
+      POP3: String(port.ports.get(110)),
+      MAIL_USER: 'alice',
+      MAIL_PASSWORD: PASSWORD,
+      MAIL_DOMAIN: 'example.org',
+    },
+    reject: false,
+    all: true,
+  });
+}
+
+test('submission with auth, IMAP and POP3 read it; no open relay; the mailbox and certificate survive an upgrade', async () => {
+  const hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: PASSWORD })).stdout.trim();
+  const env = { DOMAIN: 'example.org', MAIL_USERS: `# mailboxes\nalice:{SHA512-CRYPT}${hash}\n` };
+  const image = await ensurePortImage('email');
+  const check = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], { env, volumes: VOLUMES });
+  assert.equal(check.exitCode, 0, check.output);
+
+  const v1 = await bed.run({ image, env, volumes: VOLUMES, publish: [25, 587, 143, 110] });
+  await bed.healthy(v1, HEALTH);
+  const sent = await client(v1, 'send');
+  assert.equal(sent.exitCode, 0, `${sent.all}\n${await bed.logs(v1)}`);
+  assert.match(sent.stdout, /sent and read 1/);
+
+  const relay = await client(v1, 'relay');
+  assert.equal(relay.exitCode, 0, relay.all);
+  assert.match(relay.stdout, /^relay 554 .*Relay access denied/m);
+  assert.match(relay.stdout, /^submission-unauthenticated 554 /m);
+  assert.match(relay.stdout, /^incoming accepted$/m);
+  assert.match(relay.stdout, /^plaintext imap login refused/m);
+  // Not even from the container's own loopback (what some port forwarders make every client look like).
+  const inside = await bed.exec(v1, [
+    'bash',
+    '-c',
+    [
+      'exec 3<>/dev/tcp/127.0.0.1/25; read -r l <&3',
+      "printf 'EHLO inside\\r\\n' >&3; while read -r l <&3; do [[ $l == '250 '* ]] && break; done",
+      "printf 'MAIL FROM:<a@inside.example>\\r\\n' >&3; read -r l <&3",
+      "printf 'RCPT TO:<victim@elsewhere.example>\\r\\n' >&3; read -r l <&3; echo \"$l\"; printf 'QUIT\\r\\n' >&3",
+    ].join('\n'),
+  ]);
+  assert.match(inside.output, /^554 .*Relay access denied/);
+  const cert = await bed.exec(v1, [
+    'openssl',
+    'x509',
+    '-noout',
+    '-fingerprint',
+    '-in',
+    '/var/lib/hiy-mail/tls/cert.pem',
+  ]);
+
+  const next = await ensurePortImage('email', '1.0.1-test');
+  bed.ownImage(next);
+  await bed.remove(v1);
+  const v2 = await bed.run({ image: next, env, volumes: VOLUMES, publish: [25, 587, 143, 110] }, v1);
+  await bed.healthy(v2, HEALTH);
+  const listed = await client(v2, 'list');
+  assert.equal(listed.exitCode, 0, listed.all);
+  assert.match(listed.stdout, /Subject: hello from smtplib/);
+  assert.match(listed.stdout, /Subject: incoming/);
+  const certAfter = await bed.exec(v2, [
+    'openssl',
+    'x509',
+    '-noout',
+    '-fingerprint',
+    '-in',
+    '/var/lib/hiy-mail/tls/cert.pem',
+  ]);
+  assert.equal(certAfter.output, cert.output, 'the certificate is made once');
+});
+
+test('check names DOMAIN, the bad MAIL_USERS lines (without printing hashes) and a mismatched TLS pair; doveadm pw makes hashes', async () => {
+  const image = await ensurePortImage('email');
+  const r = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: {
+      MAIL_USERS: 'alice:{SHA512-CRYPT}$6$salt$hash\nbob:plaintext\nalice:{SHA512-CRYPT}$6$x$y\nBad User',
+    },
+  });
+  assert.notEqual(r.exitCode, 0);
+  assert.match(r.output, /DOMAIN is empty: it must hold the mail domain/);
+  assert.match(r.output, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
+  assert.match(r.output, /MAIL_USERS line 3 repeats the user alice \(first on line 1\)/);
+  assert.match(r.output, /MAIL_USERS line 4 does not start with a user name/);
+  assert.doesNotMatch(r.output, /\$6\$/);
+
+  // The image makes hashes itself (the README's way to add a mailbox), and they pass the check.
+  const pw = await bed.hook(image, 'check', ['doveadm', 'pw', '-s', 'SHA512-CRYPT', '-p', 'a password']);
+  assert.equal(pw.exitCode, 0, pw.output);
+  assert.match(pw.output.trim(), /^\{SHA512-CRYPT\}\$6\$/);
+
+  // A certificate given by path must come with its own key.
+  const certs = { certs: '/certs' };
+  const made = await bed.hook(
+    image,
+    'check',
+    [
+      'bash',
+      '-c',
+      'cd /certs && for n in a b; do openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=$n -keyout $n.key -out $n.pem 2>/dev/null; done',
+    ],
+    { volumes: certs },
+  );
+  assert.equal(made.exitCode, 0, made.output);
+  const env = { DOMAIN: 'example.org', MAIL_USERS: `alice:${pw.output.trim()}` };
+  const mismatched = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/b.key' },
+    volumes: certs,
+  });
+  assert.notEqual(mismatched.exitCode, 0);
+  assert.match(mismatched.output, /TLS_KEY_FILE is not the private key of TLS_CERT_FILE/);
+  const alone = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem' },
+    volumes: certs,
+  });
+  assert.match(alone.output, /TLS_CERT_FILE and TLS_KEY_FILE must be given together/);
+  const good = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/a.key' },
+    volumes: certs,
+  });
+  assert.equal(good.exitCode, 0, good.output);
+});
