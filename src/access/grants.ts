@@ -17,8 +17,10 @@ export const REQUIRED_ROLE = {
   reconcile: 'deploy',
   snapshot: 'deploy',
   push: 'deploy',
-  /** Redeploying an older release (and possibly its data) against what the state repo says. */
-  rollback: 'admin',
+  /** Redeploying an older release (and possibly its data, or restoring a snapshot) of a resource one deploys. */
+  rollback: 'deploy',
+  /** Administering the box: users, tokens and sessions, whole-YAML edits, applying the whole plan. */
+  administer: 'admin',
 } as const satisfies Record<string, Role>;
 
 export type Operation = keyof typeof REQUIRED_ROLE;

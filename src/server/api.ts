@@ -137,7 +137,7 @@ const routes: Route[] = [
         .map((lr) => ({ id: resourceId(lr.resource.kind, lr.resource.metadata.name), lr }))
         // Users (their keys and grants) are for those who administer everything.
         .filter(({ id, lr }) =>
-          lr.resource.kind === 'User' ? isAllowed(caller.user, 'rollback', '*') : canView(caller, id),
+          lr.resource.kind === 'User' ? isAllowed(caller.user, 'administer', '*') : canView(caller, id),
         )
         .map(({ id, lr }) => ({ id, file: lr.file, line: lr.line, ...lr.resource }));
       sendJson(res, 200, { commit: desired.state.commit, resources: items });

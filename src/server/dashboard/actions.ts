@@ -138,7 +138,7 @@ export function applyAction(ctx: DashboardContext, viewer: Viewer): ActionSpec {
     action: 'reconcile',
     target: '*',
     back: '/plan',
-    allowed: (v) => roleOn(v.user, '*') === 'admin',
+    allowed: (v) => isAllowed(v.user, 'administer', '*'),
     run: async () => {
       const o = await ctx.controller.enqueue({ kind: 'api', detail: viewer.user.metadata.name });
       return {
@@ -154,7 +154,7 @@ export function applyAction(ctx: DashboardContext, viewer: Viewer): ActionSpec {
 /** POST /me/sessions/revoke, /people/sessions/revoke, /people/tokens/revoke, /me/passkeys/remove. */
 export function accountAction(ctx: DashboardContext, path: string, viewer: Viewer): ActionSpec | undefined {
   const me = viewer.user.metadata.name;
-  const admin = (v: Viewer) => roleOn(v.user, '*') === 'admin';
+  const admin = (v: Viewer) => isAllowed(v.user, 'administer', '*');
   switch (path) {
     case '/me/sessions/revoke':
       return {

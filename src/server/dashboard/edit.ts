@@ -112,7 +112,7 @@ ${outcome ?? ''}
 }
 
 function mayEdit(viewer: Viewer, id: string, yaml: boolean): boolean {
-  return yaml ? isAllowed(viewer.user, 'rollback', '*') : isAllowed(viewer.user, 'push', id);
+  return yaml ? isAllowed(viewer.user, 'administer', '*') : isAllowed(viewer.user, 'push', id);
 }
 
 export async function editPage(

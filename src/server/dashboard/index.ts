@@ -173,7 +173,7 @@ async function route(
 }
 
 function requireAdmin(viewer: Viewer): void {
-  if (!isAllowed(viewer.user, 'rollback', '*'))
+  if (!isAllowed(viewer.user, 'administer', '*'))
     throw new HttpError(403, 'FORBIDDEN', `${viewer.user.metadata.name} is not an admin on "*"`);
 }
 

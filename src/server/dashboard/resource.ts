@@ -76,7 +76,7 @@ export async function resourcePage(
 <div class="card"><b>Applied commit</b>${shortCommit(status?.lastAppliedCommit)}${status?.pending ? html` <span class="badge warn">pending changes</span>` : ''}${status?.pinned ? html`<div class="warn">pinned to release ${status.pinned.release} (hiy rollback); the state repo's version is ignored until it changes</div>` : ''}</div>
 <div class="card"><b>Routes</b>${status?.routes.length ? status.routes.map((r, i) => html`${i ? html`<br>` : ''}${routeLink(r, engine.settings.tls)}`) : html`<span class="muted">none</span>`}</div>
 </div>
-${mayEdit ? html`<p class="actions"><a class="button" href="/r/${id}/edit">Edit env</a>${isAllowed(u, 'rollback', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
+${mayEdit ? html`<p class="actions"><a class="button" href="/r/${id}/edit">Edit env</a>${isAllowed(u, 'administer', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
 <h2 id="releases">Releases</h2>
 ${releases.length ? html`<div class="wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Applied</th><th scope="col">Cause</th><th scope="col">Image</th><th scope="col">State commit</th><th scope="col">Build</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${releaseRows}</tbody></table></div>` : html`<p class="muted">No releases yet.</p>`}
 <h2 id="snapshots">Snapshots</h2>
