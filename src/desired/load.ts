@@ -157,10 +157,14 @@ async function stateRepoCall<T>(dir: string, branch: string, fn: () => Promise<T
     return await fn();
   } catch (err) {
     if (err instanceof GitError) {
-      if (/ has no branch /.test(err.message)) {
-        throw new GitError(`state repo ${dir} has no branch ${branch}`, { dir, ref: branch }, { cause: err });
+      if (err.data.reason === 'no-branch') {
+        throw new GitError(
+          `state repo ${dir} has no branch ${branch}`,
+          { dir, ref: branch, reason: 'no-branch' },
+          { cause: err },
+        );
       }
-      if (err.message.includes(dir)) throw err;
+      if (err.data.dir === dir) throw err;
     }
     throw new GitError(`state repo ${dir}: ${(err as Error).message}`, { dir, ref: branch }, { cause: err });
   }
@@ -291,8 +295,9 @@ async function resolveSource(
     return out;
   } catch (err) {
     if (!(err instanceof GitError)) throw err;
-    const missingBranch = / has no branch /.test(err.message);
-    if (source.repo !== undefined && (missingBranch || err.message.startsWith('not a git repository'))) {
+    const missingBranch = err.data.reason === 'no-branch';
+    const notARepository = err.data.reason === 'not-a-repository';
+    if (source.repo !== undefined && (missingBranch || notARepository)) {
       // A hosted repository is created by its first push: until then the App is valid and simply not deployed.
       const p = formatPath(['spec', 'source', 'repo']);
       const at = fieldPosition(lr, p);
@@ -315,7 +320,7 @@ async function resolveSource(
           : 'repo';
     const summary = missingBranch
       ? `source repository ${gitDir} has no branch ${source.branch}`
-      : err.message.startsWith('not a git repository')
+      : notARepository
         ? `source repository ${gitDir} does not exist or is not a git repository`
         : `source repository ${gitDir} cannot be read: ${err.message}`;
     report(

@@ -16,6 +16,7 @@ import type { GitReader } from '../drivers/git/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { HiyError } from '../model/errors.js';
 import type { ControllerEvent } from '../model/events.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
@@ -59,10 +60,9 @@ export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
 }
 
 /** A saved plan no longer matches the box or the state repo. */
-export class StalePlanError extends Error {
-  readonly code = 'PLAN_STALE';
+export class StalePlanError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('PLAN_STALE', message);
     this.name = 'StalePlanError';
   }
 }
@@ -95,12 +95,13 @@ export interface PlanOptions {
 }
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
-export class MassDeleteError extends Error {
-  readonly code = 'MASS_DELETE_REFUSED';
-  constructor(readonly data: { removing: string[]; managed: number }) {
+export class MassDeleteError extends HiyError<{ removing: string[]; managed: number }> {
+  constructor(data: { removing: string[]; managed: number }) {
     super(
+      'MASS_DELETE_REFUSED',
       `refusing to remove ${data.removing.length} of the ${data.managed} resources HIY manages at once (${data.removing.join(', ')}); ` +
         'if the state repo really means it, apply with --allow-mass-delete (volumes are kept either way)',
+      { data },
     );
     this.name = 'MassDeleteError';
   }

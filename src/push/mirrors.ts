@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
 import type { Engine } from '../engine/engine.js';
+import { HiyError } from '../model/errors.js';
 import type { AppResource } from '../model/resources.js';
 import { writeFileAtomic } from '../store/atomic.js';
 
@@ -128,10 +129,9 @@ export class DeliveryLog {
 }
 
 /** A fetch of a mirror failed, or the pushed commit is not in it. */
-export class MirrorError extends Error {
-  readonly code = 'MIRROR_FAILED';
+export class MirrorError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('MIRROR_FAILED', message);
     this.name = 'MirrorError';
   }
 }

@@ -24,6 +24,7 @@ import {
   MassDeleteError,
   withApplyLock,
 } from '../engine/engine.js';
+import { HiyError } from '../model/errors.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -75,10 +76,13 @@ export interface Daemon extends Controller {
 }
 
 /** Another daemon already runs on this data directory. */
-export class DaemonRunningError extends Error {
-  readonly code = 'DAEMON_RUNNING';
-  constructor(readonly data: { pid: number; pidFile: string }) {
-    super(`another hiy daemon (pid ${data.pid}) already runs on this data directory (${data.pidFile})`);
+export class DaemonRunningError extends HiyError<{ pid: number; pidFile: string }> {
+  constructor(data: { pid: number; pidFile: string }) {
+    super(
+      'DAEMON_RUNNING',
+      `another hiy daemon (pid ${data.pid}) already runs on this data directory (${data.pidFile})`,
+      { data },
+    );
     this.name = 'DaemonRunningError';
   }
 }

@@ -1,6 +1,7 @@
 // The one way HIY writes a file in its data directory (and the few outside it): never half-written, never lost.
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { HiyError } from '../model/errors.js';
 
 let counter = 0;
 
@@ -49,15 +50,15 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** A file HIY could not write; the message names the path and the reason (e.g. "no space left on device"). */
-export class FileWriteError extends Error {
-  readonly code = 'FILE_WRITE_FAILED';
-  readonly data: { path: string; errno?: string };
+export class FileWriteError extends HiyError<{ path: string; errno?: string }> {
   constructor(path: string, cause: unknown) {
     const errno = (cause as NodeJS.ErrnoException)?.code;
     const reason =
       errno === 'ENOSPC' ? 'no space left on device' : ((cause as Error)?.message ?? String(cause));
-    super(`could not write ${path}: ${reason}`, { cause });
+    super('FILE_WRITE_FAILED', `could not write ${path}: ${reason}`, {
+      data: { path, ...(errno && { errno }) },
+      cause,
+    });
     this.name = 'FileWriteError';
-    this.data = { path, ...(errno && { errno }) };
   }
 }

@@ -23,7 +23,7 @@ export class IsomorphicGitReader implements GitReader {
       if (isNotFound(err)) {
         throw new GitError(
           `git repository ${dir} has no branch ${branch}`,
-          { dir, ref: branch },
+          { dir, ref: branch, reason: 'no-branch' },
           { cause: err },
         );
       }
@@ -110,7 +110,7 @@ async function findGitdir(dir: string): Promise<string> {
     fs.promises.stat(path.join(dir, 'objects')).catch(() => undefined),
   ]);
   if (head?.isFile() && objects?.isDirectory()) return dir;
-  throw new GitError(`not a git repository: ${dir}`, { dir });
+  throw new GitError(`not a git repository: ${dir}`, { dir, reason: 'not-a-repository' });
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,4 +1,5 @@
 // Reading git repositories on the box (state repo, App sources) at a commit, without a working copy.
+import { HiyError } from '../../model/errors.js';
 
 /** A file in a commit's tree. */
 export interface TreeFile {
@@ -7,14 +8,16 @@ export interface TreeFile {
   oid: string;
 }
 
-export class GitError extends Error {
-  readonly code = 'GIT_FAILED';
+/** Why a git read failed, when it is one a caller decides on. */
+export type GitFailure = 'not-a-repository' | 'no-branch';
+
+export class GitError extends HiyError<{ dir: string; ref?: string; reason?: GitFailure }> {
   constructor(
     message: string,
-    readonly data: { dir: string; ref?: string },
+    data: { dir: string; ref?: string; reason?: GitFailure },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('GIT_FAILED', message, { data, ...options });
     this.name = 'GitError';
   }
 }
