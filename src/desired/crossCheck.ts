@@ -1,67 +1,37 @@
 // Checks that need several resources (or several fields) at once: name clashes, port and route conflicts. Pure.
 import { validateCronExpression } from 'cron';
 import type { Diagnostic } from '../model/diagnostics.js';
-import { resourceId } from '../model/names.js';
-import type { Workload } from '../model/resources.js';
-import type { LocatedResource, SourcePosition } from './types.js';
+import { type BoxPorts, checkReservedHostPorts } from './hostPorts.js';
+import { diag, fieldPosition, idOf, isWorkload, where } from './located.js';
+import type { LocatedResource } from './types.js';
 
-/** Where a field of a located resource was written; falls back to the nearest written ancestor, then the document. */
-export function fieldPosition(lr: LocatedResource, path: string): SourcePosition {
-  let p = path;
-  for (;;) {
-    const found = lr.positions?.get(p);
-    if (found) return found;
-    if (p === '') return { line: lr.line, column: lr.column };
-    const m = /^(.*)(?:\[\d+\]|\.[^.[]*)$/.exec(p);
-    p = m ? m[1]! : '';
-  }
-}
+export type { BoxPorts };
+export { fieldPosition };
 
-/** `apps/blog.yaml:12`, used to name the other side of a conflict. */
-function where(lr: LocatedResource, path = ''): string {
-  return `${lr.file}:${fieldPosition(lr, path).line}`;
-}
-
-function idOf(lr: LocatedResource): string {
-  return resourceId(lr.resource.kind, lr.resource.metadata.name);
-}
-
-function diag(
-  lr: LocatedResource,
-  path: string,
-  summary: string,
-  detail?: string,
-  severity: Diagnostic['severity'] = 'error',
-): Diagnostic {
-  const at = fieldPosition(lr, path);
-  const d: Diagnostic = {
-    severity,
-    summary,
-    file: lr.file,
-    line: at.line,
-    column: at.column,
-    path,
-    resource: idOf(lr),
-  };
-  if (detail) d.detail = detail;
-  return d;
-}
-
-function isWorkload(lr: LocatedResource): lr is LocatedResource & { resource: Workload } {
-  return lr.resource.kind === 'App' || lr.resource.kind === 'Port';
+/** What the cross-resource checks need besides the valid resources. */
+export interface CrossCheckOptions {
+  /**
+   * Resources of invalid documents (ParseResult.incomplete): they take part in the checks that need only their
+   * kind and name, or one field that is valid on its own; the checks that need a whole spec skip them.
+   */
+  incomplete?: LocatedResource[];
+  /** The box's own ports; host ports are checked against those given. */
+  box?: BoxPorts;
 }
 
 /** Every cross-resource problem, sorted by file and position. Grants to unknown apps are warnings. */
-export function checkResources(resources: LocatedResource[]): Diagnostic[] {
+export function checkResources(resources: LocatedResource[], opts: CrossCheckOptions = {}): Diagnostic[] {
+  const all = opts.incomplete?.length ? [...resources, ...opts.incomplete] : resources;
   const out = [
-    ...checkDuplicateNames(resources),
-    ...checkHostPorts(resources),
-    ...checkRoutes(resources),
-    ...checkVolumes(resources),
+    ...checkDuplicateNames(all),
+    ...checkHostPorts(all),
+    ...(opts.box ? checkReservedHostPorts(all, opts.box) : []),
+    ...checkRoutes(all),
+    ...checkVolumes(all),
     ...checkExposedPorts(resources),
     ...checkSnapshotSchedules(resources),
-    ...checkGrants(resources),
-    ...checkSecretEnv(resources),
+    ...checkGrants(all),
+    ...checkSecretEnv(all),
   ];
   return out.sort(
     (a, b) =>
@@ -237,7 +207,7 @@ function checkGrants(resources: LocatedResource[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const lr of resources) {
     if (lr.resource.kind !== 'User') continue;
-    lr.resource.spec.grants.forEach((g, i) => {
+    (lr.resource.spec.grants ?? []).forEach((g, i) => {
       if (g.app === '*' || apps.has(g.app)) return;
       const detail = ports.has(g.app) ? `port/${g.app} is a Port; grants apply to Apps` : undefined;
       out.push(
@@ -260,7 +230,8 @@ function checkSecretEnv(resources: LocatedResource[]): Diagnostic[] {
   for (const lr of resources.filter(isWorkload)) {
     const env = lr.resource.spec.env ?? {};
     for (const name of Object.keys(lr.resource.spec.secretEnv ?? {})) {
-      if (name in env) {
+      // Own keys only: `constructor in {}` is true.
+      if (Object.hasOwn(env, name)) {
         out.push(
           diag(
             lr,

@@ -22,11 +22,17 @@ export class GitError extends HiyError<{ dir: string; ref?: string; reason?: Git
   }
 }
 
+/** A tree entry listFiles leaves out: a symlink (its blob is a link target), or a submodule (another repository). */
+export interface SkippedEntry {
+  path: string;
+  kind: 'symlink' | 'submodule';
+}
+
 /** Read-only access to local git repositories (working copies or bare). */
 export interface GitReader {
   /** Full commit id at the head of a branch; throws GitError when the repo or branch does not exist. */
   resolveBranch(dir: string, branch: string): Promise<string>;
-  /** Every file (blob) in the tree of a commit, recursively. */
-  listFiles(dir: string, commit: string): Promise<TreeFile[]>;
+  /** Every file (blob) in the tree of a commit, recursively; symlinks and submodules go to `skipped` if given. */
+  listFiles(dir: string, commit: string, skipped?: SkippedEntry[]): Promise<TreeFile[]>;
   readBlob(dir: string, oid: string): Promise<Uint8Array>;
 }
