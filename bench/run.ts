@@ -12,6 +12,7 @@ import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
+import { benchValidate } from './validate.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
   startup: benchStartup,
+  'validate-limits': benchValidate,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

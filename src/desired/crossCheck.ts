@@ -41,6 +41,9 @@ export function checkResources(resources: LocatedResource[], opts: CrossCheckOpt
   );
 }
 
+/** How many of the other resources of a duplicate name a diagnostic names. */
+const DUPLICATES_NAMED = 3;
+
 /** App and Port share one namespace (both run as container hiy-NAME); User has its own. */
 function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   const groups = new Map<string, LocatedResource[]>();
@@ -53,7 +56,10 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     for (const lr of group) {
-      const others = group.filter((o) => o !== lr).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
+      // At most DUPLICATES_NAMED others, so that n copies of a name cost n lines of bounded length, not n².
+      const rest = group.filter((o) => o !== lr);
+      const others = rest.slice(0, DUPLICATES_NAMED).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
+      if (rest.length > DUPLICATES_NAMED) others.push(`${rest.length - DUPLICATES_NAMED} more`);
       const name = lr.resource.metadata.name;
       const detail =
         lr.resource.kind === 'User' || lr.resource.kind === 'Notifier'
@@ -65,20 +71,39 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   return out;
 }
 
-/** Two published ports clash when host port and protocol match and the addresses overlap (unset = all addresses). */
+/** The ports published so far on one host port and protocol: the first of all, of every address, of each address. */
+interface PublishedOn {
+  first: SeenPort;
+  everyAddress?: SeenPort;
+  byAddress: Map<string, SeenPort>;
+}
+interface SeenPort {
+  n: number;
+  lr: LocatedResource;
+  path: string;
+  hostIP?: string;
+}
+
+/**
+ * Two published ports clash when host port and protocol match and the addresses overlap (unset = all addresses).
+ * The first port published before that overlaps is named; found in constant time, whatever the number of ports.
+ */
 function checkHostPorts(resources: LocatedResource[]): Diagnostic[] {
-  const seen: { lr: LocatedResource; path: string; hostPort: number; protocol: string; hostIP?: string }[] =
-    [];
+  const seen = new Map<string, PublishedOn>();
+  let n = 0;
   const out: Diagnostic[] = [];
   for (const lr of resources.filter(isWorkload)) {
     (lr.resource.spec.ports ?? []).forEach((p, i) => {
       const path = `spec.ports[${i}].hostPort`;
-      const clash = seen.find(
-        (s) =>
-          s.hostPort === p.hostPort &&
-          s.protocol === p.protocol &&
-          (s.hostIP === undefined || p.hostIP === undefined || s.hostIP === p.hostIP),
-      );
+      const key = `${p.hostPort}/${p.protocol}`;
+      const on = seen.get(key);
+      let clash: SeenPort | undefined;
+      if (on && p.hostIP === undefined) clash = on.first;
+      else if (on) {
+        const same = on.byAddress.get(p.hostIP!);
+        const every = on.everyAddress;
+        clash = same && every ? (same.n < every.n ? same : every) : (same ?? every);
+      }
       if (clash) {
         const other =
           clash.lr === lr
@@ -94,7 +119,11 @@ function checkHostPorts(resources: LocatedResource[]): Diagnostic[] {
           ),
         );
       }
-      seen.push({ lr, path, hostPort: p.hostPort, protocol: p.protocol, hostIP: p.hostIP });
+      const entry: SeenPort = { n: n++, lr, path, hostIP: p.hostIP };
+      const published: PublishedOn = on ?? { first: entry, byAddress: new Map() };
+      if (p.hostIP === undefined) published.everyAddress ??= entry;
+      else if (!published.byAddress.has(p.hostIP)) published.byAddress.set(p.hostIP, entry);
+      seen.set(key, published);
     });
   }
   return out;

@@ -13,6 +13,8 @@ const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 export interface DocumentResult {
   resource?: LocatedResource;
   incomplete?: LocatedResource;
+  /** An empty document (`---` alone, comments only): not counted against STATE_DOCUMENTS_MAX. */
+  empty?: true;
 }
 
 /** One YAML document being checked: its positions, and the diagnostics found so far. */
@@ -38,6 +40,12 @@ export class DocumentContext {
     }
   }
 
+  /** True for a document with nothing in it (`---` alone, comments only). */
+  isEmpty(): boolean {
+    const contents = this.doc.contents as Node | null;
+    return contents === null || (isScalar(contents) && contents.value === null);
+  }
+
   validate(): DocumentResult {
     const { doc } = this;
     let syntaxBroken = false;
@@ -50,7 +58,7 @@ export class DocumentContext {
     // A document broken by syntax errors has unreliable content: validating it would only add noise.
     if (syntaxBroken) return {};
     const contents = doc.contents as Node | null;
-    if (contents === null || (isScalar(contents) && contents.value === null)) return {}; // empty document
+    if (this.isEmpty()) return { empty: true };
     if (!isMap(contents)) {
       const got = isSeq(contents) ? 'a list' : 'a scalar';
       this.report({

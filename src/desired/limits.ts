@@ -4,7 +4,13 @@
 export const STATE_FILE_MAX_BYTES = 1024 * 1024;
 
 /** All state files of a state repo together; beyond it the rest of the files are refused unread. */
-export const STATE_REPO_MAX_BYTES = 4 * 1024 * 1024;
+export const STATE_REPO_MAX_BYTES = 2 * 1024 * 1024;
+
+/**
+ * YAML documents (resources, valid or not; empty ones not counted) in one file, and in all files together: HIY
+ * manages one box, and its plan is measured for a thousand resources (bench plan-1000).
+ */
+export const STATE_DOCUMENTS_MAX = 2000;
 
 /** Problems reported per file; the rest are counted in one "… and N more" line. */
 export const FILE_DIAGNOSTICS_MAX = 30;

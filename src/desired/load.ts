@@ -8,7 +8,8 @@ import type { AppResource, Resource, UserResource } from '../model/resources.js'
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
 import { type BoxPorts, checkResources, fieldPosition } from './crossCheck.js';
-import { mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
+import { STATE_DOCUMENTS_MAX } from './limits.js';
+import { cappedPerFile, mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
 import { isStateFilePath, readCommitFiles, readWorktreeFiles } from './read.js';
 import type { DesiredResult, LocatedResource, StateFile } from './types.js';
 
@@ -71,25 +72,20 @@ export async function loadDesiredState(opts: LoadOptions): Promise<DesiredResult
     call,
   });
   if (opts.blobTexts) prune(opts.blobTexts, new Set(read.files.map((f) => f.oid!)));
-  let parsed: ParseResult;
-  if (opts.parsed) {
-    const cache = opts.parsed;
-    const keys = new Set<string>();
-    const results = read.files.map((f) => {
-      const key = `${f.oid}:${f.path}`;
-      keys.add(key);
-      let r = cache.get(key);
-      if (!r) {
-        r = parseStateFile(f);
-        cache.set(key, r);
-      }
-      return r;
-    });
-    prune(cache, keys);
-    parsed = mergeResults(results);
-  } else {
-    parsed = parseStateFiles(read.files);
-  }
+  const cache = opts.parsed;
+  const keys = new Set<string>();
+  const parsed = parseInOrder(read.files, (f) => {
+    if (!cache) return parseStateFile(f);
+    const key = `${f.oid}:${f.path}`;
+    keys.add(key);
+    let r = cache.get(key);
+    if (!r) {
+      r = parseStateFile(f);
+      cache.set(key, r);
+    }
+    return r;
+  });
+  if (cache) prune(cache, keys);
   return resolveDesired(withReadProblems(parsed, read.diagnostics), commit, opts);
 }
 
@@ -104,7 +100,11 @@ export async function loadDesiredFromFiles(
   files: StateFiles,
   opts: ResolveOptions & { commit?: string },
 ): Promise<DesiredResult> {
-  const parsed = parseStateFiles(files.filter((f) => isStateFilePath(f.path)));
+  const wanted = files.filter((f) => isStateFilePath(f.path));
+  const parsed = parseInOrder(
+    wanted.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    parseStateFile,
+  );
   return resolveDesired(
     withReadProblems(parsed, files.diagnostics ?? []),
     opts.commit ?? WORKTREE_COMMIT,
@@ -119,6 +119,34 @@ export async function loadDesiredFromFiles(
 export async function loadWorktreeFiles(dir: string): Promise<StateFiles> {
   const read = await readWorktreeFiles(dir);
   return Object.assign(read.files, { diagnostics: read.diagnostics });
+}
+
+/**
+ * Parses files in path order until their documents together pass STATE_DOCUMENTS_MAX: the file where that happens
+ * gets the error, and the files after it are not parsed.
+ */
+function parseInOrder<F extends StateFile>(files: F[], parseOne: (file: F) => ParseResult): ParseResult {
+  const results: ParseResult[] = [];
+  let documents = 0;
+  for (const [i, file] of files.entries()) {
+    const r = parseOne(file);
+    results.push(r);
+    documents += r.documents ?? 0;
+    if (documents > STATE_DOCUMENTS_MAX) {
+      results.push({
+        resources: [],
+        diagnostics: [
+          {
+            severity: 'error',
+            summary: `the state repo has more than ${STATE_DOCUMENTS_MAX} documents (counted in path order up to this file); the ${files.length - i - 1} file(s) after it were not checked`,
+            file: file.path,
+          },
+        ],
+      });
+      break;
+    }
+  }
+  return mergeResults(results);
 }
 
 function withReadProblems(parsed: ParseResult, diagnostics: Diagnostic[]): ParseResult {
@@ -165,7 +193,8 @@ async function resolveDesired(
     incomplete: parsed.incomplete,
     box: { httpAddr, httpsAddr, tls, upstreamPorts },
   });
-  const diagnostics: Diagnostic[] = [...parsed.diagnostics, ...checked];
+  // Parse diagnostics come capped per file; these are capped per file the same way below.
+  const found: Diagnostic[] = [...checked];
 
   const names = objectNames(opts.settings.instance);
   const workloads: DesiredWorkload[] = [];
@@ -180,19 +209,18 @@ async function resolveDesired(
           lr as LocatedResource & { resource: AppResource },
           opts,
           branchHeads,
-          diagnostics,
+          found,
         );
         if (build) workloads.push(toDesiredWorkload(r, { names, build }));
       }
     }),
   );
   workloads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  diagnostics.sort(
-    (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0),
-  );
+  const byPosition = (a: Diagnostic, b: Diagnostic) =>
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0);
+  const diagnostics = [...parsed.diagnostics, ...cappedPerFile(found.sort(byPosition))].sort(byPosition);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const users = resources
     .filter((lr) => lr.resource.kind === 'User')

@@ -5,6 +5,7 @@ import { DocumentContext } from './document.js';
 import {
   FILE_DIAGNOSTICS_MAX,
   formatBytes,
+  STATE_DOCUMENTS_MAX,
   STATE_FILE_MAX_BYTES,
   YAML_DEPTH_MAX,
   YAML_DOCUMENT_TOKENS_MAX,
@@ -22,6 +23,8 @@ export interface ParseResult {
    * still take part in the cross-resource checks. Absent when there are none.
    */
   incomplete?: LocatedResource[];
+  /** Documents that are not empty, valid or not (STATE_DOCUMENTS_MAX); absent when there are none. */
+  documents?: number;
 }
 
 /** Parses and validates every document of every file; never stops at the first problem. */
@@ -37,6 +40,8 @@ export function mergeResults(results: ParseResult[]): ParseResult {
   };
   const incomplete = results.flatMap((r) => r.incomplete ?? []);
   if (incomplete.length > 0) out.incomplete = incomplete;
+  const documents = results.reduce((n, r) => n + (r.documents ?? 0), 0);
+  if (documents > 0) out.documents = documents;
   return out;
 }
 
@@ -73,12 +78,21 @@ export function parseStateFile(file: StateFile): ParseResult {
   };
   try {
     const incompletes: LocatedResource[] = [];
+    let documents = 0;
+    let tooMany: number | undefined;
     const check = (doc: Document.Parsed) => {
+      if (tooMany !== undefined) return;
       const at = new DocumentContext(file, doc, pos);
-      const { resource, incomplete } = at.validate();
+      if (documents === STATE_DOCUMENTS_MAX && !at.isEmpty()) {
+        tooMany = doc.range[0];
+        return;
+      }
+      const { resource, incomplete, empty } = at.validate();
+      if (!empty) documents++;
       for (const d of at.diagnostics) out.diagnostics.push(d);
       if (resource) out.resources.push(resource);
-      if (incomplete) incompletes.push(incomplete);
+      // A file already past its problems' cap is not cross-checked further: its count says there is more.
+      if (incomplete && out.diagnostics.length <= FILE_DIAGNOSTICS_MAX) incompletes.push(incomplete);
     };
     // One pass, one document at a time: each lexer token is checked against the limits before the parser gets
     // it, so text past a limit costs no more than the tokens up to it, and no file holds all its documents.
@@ -89,7 +103,7 @@ export function parseStateFile(file: StateFile): ParseResult {
     let passed: ReturnType<YamlLimits['take']>;
     for (const token of new Lexer().lex(file.text)) {
       passed = limits.take(token);
-      if (passed) break;
+      if (passed || tooMany !== undefined) break;
       for (const cst of parser.next(token)) for (const doc of composer.next(cst)) check(doc);
     }
     if (passed) {
@@ -102,11 +116,18 @@ export function parseStateFile(file: StateFile): ParseResult {
         limits.offset,
         'the rest of the file was not checked; split it into several files',
       );
-    } else {
+    } else if (tooMany === undefined) {
       for (const cst of parser.end()) for (const doc of composer.next(cst)) check(doc);
       for (const doc of composer.end()) check(doc);
     }
+    if (tooMany !== undefined)
+      fail(
+        `more than ${STATE_DOCUMENTS_MAX} documents in one file`,
+        tooMany,
+        'the rest of the file was not checked; a state repo may hold at most that many in all',
+      );
     if (incompletes.length > 0) out.incomplete = incompletes;
+    if (documents > 0) out.documents = documents;
   } catch (err) {
     // Whatever the text makes the parser do (a stack overflow, say), it is one problem of this file.
     fail(`cannot parse this file: ${(err as Error)?.message ?? String(err)}`);
@@ -114,6 +135,17 @@ export function parseStateFile(file: StateFile): ParseResult {
   out.diagnostics.sort((a, b) => a.line! - b.line! || a.column! - b.column!);
   out.diagnostics = capped(out.diagnostics);
   return out;
+}
+
+/** Diagnostics of several files, each file's capped like parseStateFile's (order kept within a file). */
+export function cappedPerFile(diagnostics: Diagnostic[]): Diagnostic[] {
+  const byFile = new Map<string | undefined, Diagnostic[]>();
+  for (const d of diagnostics) {
+    const list = byFile.get(d.file);
+    if (list) list.push(d);
+    else byFile.set(d.file, [d]);
+  }
+  return [...byFile.values()].flatMap((list) => capped(list));
 }
 
 /** The first FILE_DIAGNOSTICS_MAX diagnostics of a file, and one that counts the others. */

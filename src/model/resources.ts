@@ -27,7 +27,8 @@ function rule(problem: (value: string) => string | undefined) {
 export const ENV_VALUE_MAX_BYTES = 32 * 1024;
 export const ENV_TOTAL_MAX_BYTES = 512 * 1024;
 
-const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
+/** Length in UTF-8 bytes, as the kernel counts an argument (without encoding the string). */
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const kib = (n: number) => `${n / 1024} KiB`;
 
 /** Where a volume may not be mounted: the kernel's file systems in the container. */

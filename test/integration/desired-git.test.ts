@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { STATE_FILE_MAX_BYTES, STATE_REPO_MAX_BYTES } from '../../src/desired/limits.js';
+import { formatBytes, STATE_FILE_MAX_BYTES, STATE_REPO_MAX_BYTES } from '../../src/desired/limits.js';
 import { loadDesiredFromFiles, loadDesiredState, loadWorktreeFiles } from '../../src/desired/load.js';
 import { IsomorphicGitReader } from '../../src/drivers/git/isomorphic.js';
 import { GitError } from '../../src/drivers/git/types.js';
@@ -238,7 +238,7 @@ describe('loading the desired state from git', () => {
       r.diagnostics.map((d) => `${d.file}:${d.line ?? ''} ${d.summary}`);
     const expected = [
       'a-huge.yaml:1 the file has 1 MiB; a state file may have at most 1 MiB',
-      `f${String(fit).padStart(2, '0')}.yaml: the state files take more than 4 MiB, the limit of a state repo; this file and the 1 after it were not read`,
+      `f${String(fit).padStart(2, '0')}.yaml: the state files take more than ${formatBytes(STATE_REPO_MAX_BYTES)}, the limit of a state repo; this file and the 1 after it were not read`,
     ];
     const committed = await loadDesiredState({ settings: settings(repo), git: new IsomorphicGitReader() });
     assert.deepEqual(show(committed), expected);

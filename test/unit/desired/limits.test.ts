@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   FILE_DIAGNOSTICS_MAX,
+  formatBytes,
+  STATE_DOCUMENTS_MAX,
   STATE_FILE_MAX_BYTES,
   STATE_REPO_MAX_BYTES,
   YAML_DEPTH_MAX,
 } from '../../../src/desired/limits.js';
-import { loadWorktreeFiles } from '../../../src/desired/load.js';
+import { loadDesiredFromFiles, loadWorktreeFiles } from '../../../src/desired/load.js';
 import { parseStateFile } from '../../../src/desired/parse.js';
+import type { GitReader } from '../../../src/drivers/git/types.js';
 
 /** Deterministic junk: YAML's special characters, letters and line breaks, in `bytes` bytes. */
 function junk(bytes: number, seed = 1): string {
@@ -31,7 +34,13 @@ metadata:
   name: svc-${i}
 spec:
   image: localhost/example/web:${i}
-  env: { GREETING: "hello ${i}", LOG_LEVEL: info }
+  env:
+    GREETING: "hello ${i}"
+    DATABASE_URL: postgres://app:app@db-${i}.internal:5432/app?sslmode=disable
+    REDIS_URL: redis://cache-${i}.internal:6379/0
+    FEATURE_FLAGS: "search,comments,uploads,previews"
+    PUBLIC_URL: https://svc-${i}.example.com
+    SMTP_HOST: mail.example.com
   volumes: [{ name: data, mountPath: /var/lib/app }]
   routes: [{ host: svc-${i}.example.com, port: 8080 }]
 ---
@@ -88,12 +97,47 @@ describe('one file', () => {
     }
   });
 
-  test('ordinary resources up to the file limit pass every limit', () => {
+  test('ordinary resources up to the file and document limits pass every limit', () => {
     let text = '';
-    for (let i = 0; Buffer.byteLength(text) < STATE_FILE_MAX_BYTES - 400; i++) text += resource(i);
+    for (let i = 0; i < STATE_DOCUMENTS_MAX && text.length < STATE_FILE_MAX_BYTES - 1000; i++)
+      text += resource(i);
     const { diagnostics, resources } = parseStateFile({ path: 'many.yaml', text });
     assert.deepEqual(diagnostics, []);
-    assert.ok(resources.length > 2500);
+    assert.ok(resources.length > 1500, `${resources.length}`);
+  });
+});
+
+describe('documents', () => {
+  const user = (i: number) => `apiVersion: hiy/v1\nkind: User\nmetadata: { name: u${i} }\nspec: {}\n---\n`;
+  const users = (from: number, n: number) => Array.from({ length: n }, (_, i) => user(from + i)).join('');
+
+  test('a file of more documents than a state repo may hold stops there, at that document', () => {
+    const text = `---\n---\n${users(0, STATE_DOCUMENTS_MAX + 10)}`;
+    const r = parseStateFile({ path: 'users.yaml', text });
+    assert.equal(r.resources.length, STATE_DOCUMENTS_MAX);
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.line} ${d.summary}`),
+      [`${2 + 5 * STATE_DOCUMENTS_MAX} more than ${STATE_DOCUMENTS_MAX} documents in one file`],
+    );
+  });
+
+  test('the documents of all files together are limited too, in path order', async () => {
+    const half = STATE_DOCUMENTS_MAX / 2 + 1;
+    const r = await loadDesiredFromFiles(
+      [
+        { path: 'c.yaml', text: users(2 * half, 1) },
+        { path: 'b.yaml', text: users(half, half) },
+        { path: 'a.yaml', text: users(0, half) },
+      ],
+      { settings: { stateRepo: '/state', branch: 'main', instance: 't' }, git: {} as GitReader },
+    );
+    assert.equal(r.state, undefined);
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.file} ${d.summary}`),
+      [
+        `b.yaml the state repo has more than ${STATE_DOCUMENTS_MAX} documents (counted in path order up to this file); the 1 file(s) after it were not checked`,
+      ],
+    );
   });
 });
 
@@ -112,7 +156,7 @@ describe('the working tree', () => {
         files.diagnostics?.map((d) => `${d.file} ${d.summary}`),
         [
           'a-big.yaml the file has 1 MiB; a state file may have at most 1 MiB',
-          `f${String(fit).padStart(2, '0')}.yaml the state files take more than 4 MiB, the limit of a state repo; this file and the 1 after it were not read`,
+          `f${String(fit).padStart(2, '0')}.yaml the state files take more than ${formatBytes(STATE_REPO_MAX_BYTES)}, the limit of a state repo; this file and the 1 after it were not read`,
         ],
       );
     } finally {
