@@ -2,7 +2,6 @@
 // event takes to reach a dashboard page open in a real browser (Debian's chromium, over the SSE stream).
 
 import { gzipSync } from 'node:zlib';
-import { LoginLinkStore } from '../src/store/loginLinks.js';
 import { settingsFrom } from '../src/cli/config.js';
 import type { StatusView } from '../src/engine/statusView.js';
 import { realEngine } from '../src/main.js';
@@ -10,6 +9,7 @@ import type { UserResource } from '../src/model/resources.js';
 import { page } from '../src/server/dashboard/layout.js';
 import { renderOverview } from '../src/server/dashboard/overview.js';
 import { startApiServer } from '../src/server/server.js';
+import { LoginLinkStore } from '../src/store/loginLinks.js';
 import { ensureDashboardAssets, launchBrowser, signInWithLink } from '../test/support/browser.js';
 import { TestController } from '../test/support/controller.js';
 import { startHarness } from '../test/support/hiy.js';

@@ -15,6 +15,7 @@ import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
+import { benchValidate } from './validate.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   startup: benchStartup,
   dashboard: benchDashboard,
   operations: benchOperations,
+  'validate-limits': benchValidate,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -1,19 +1,22 @@
 // `hiy login USER` and `ssh hiy@box login`: a one-time sign-in URL for a User of the state repo.
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitReader } from '../drivers/git/types.js';
+import { HiyError } from '../model/errors.js';
 import { DEFAULT_API_ADDR, type Settings } from '../model/settings.js';
 import type { LoginLinkStore } from '../store/loginLinks.js';
 import { loadAccess } from './stateAccess.js';
 
 /** The user asked for is not a User of the state repo. */
-export class UnknownUserError extends Error {
-  readonly code = 'UNKNOWN_USER';
+export class UnknownUserError extends HiyError<{ user: string; known: string[] }> {
   constructor(
     readonly user: string,
     readonly known: string[],
   ) {
-    super(`no User ${user} in the state repo (users: ${known.join(', ') || 'none'})`);
+    super('UNKNOWN_USER', `no User ${user} in the state repo (users: ${known.join(', ') || 'none'})`, {
+      data: { user, known },
+    });
     this.name = 'UnknownUserError';
   }
 }

@@ -8,6 +8,8 @@ import {
   validateOwned,
 } from '../drivers/caddy/render.js';
 import type { CaddyConfig } from '../drivers/caddy/types.js';
+import { PodmanError } from '../drivers/podman/types.js';
+import { HiyError } from '../model/errors.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
 import {
   listSnapshots,
@@ -27,14 +29,13 @@ export const SNAPSHOTS_KEPT = 5;
 
 export type { ActionResult, ApplyDeps, ApplyResult, ExportCommit } from './types.js';
 
-export class ApplyError extends Error {
-  readonly code = 'APPLY_FAILED';
+export class ApplyError extends HiyError<{ address: string; rolledBack?: boolean }> {
   constructor(
     message: string,
-    readonly data: { address: string },
+    data: { address: string; rolledBack?: boolean },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('APPLY_FAILED', message, { data, ...options });
     this.name = 'ApplyError';
   }
 }
@@ -176,7 +177,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
       : '';
     throw new ApplyError(
       `${a.resource}: the new version failed (${explain(err)}); rolled back to the previous container${data}`,
-      { address: a.address },
+      { address: a.address, rolledBack: true },
       { cause: err },
     );
   }
@@ -248,7 +249,8 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
 /** The error's message, with a hint for the failures users can fix themselves. */
 function explain(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/address already in use/.test(message)) {
+  // Podman says so only in its stderr: the one place a failure is recognised by text (the tool's, not ours).
+  if (err instanceof PodmanError && /address already in use/.test(err.data.stderr ?? '')) {
     return `${message} (a process outside HIY holds this port: free it, or give HIY another range with HIY_UPSTREAM_PORTS)`;
   }
   return message;
@@ -396,7 +398,14 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
           failed = true;
           const ms = Date.now() - start;
           const error = explain(err);
-          results.set(a.address, { address: a.address, status: 'failed', error, ms });
+          const rolledBack = err instanceof ApplyError && err.data.rolledBack === true;
+          results.set(a.address, {
+            address: a.address,
+            status: 'failed',
+            error,
+            ms,
+            ...(rolledBack && { rolledBack }),
+          });
           deps.onEvent?.({ type: 'action.failed', action: a, ms, error });
         }
       });

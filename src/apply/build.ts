@@ -4,6 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HiyError } from '../model/errors.js';
 import type { ImageBuild } from '../plan/types.js';
 import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
 import type { ApplyDeps } from './types.js';
@@ -22,14 +23,9 @@ async function fileExists(path: string): Promise<boolean> {
   );
 }
 
-export class BuildError extends Error {
-  readonly code = 'BUILD_FAILED';
-  constructor(
-    message: string,
-    readonly data: { address: string },
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export class BuildError extends HiyError<{ address: string }> {
+  constructor(message: string, data: { address: string }, options?: { cause?: unknown }) {
+    super('BUILD_FAILED', message, { data, ...options });
     this.name = 'BuildError';
   }
 }

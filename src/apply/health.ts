@@ -2,15 +2,12 @@
 
 import type { PodmanDriver, RunSpec } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
+import { HiyError } from '../model/errors.js';
 import type { DesiredHealthCheck } from '../model/workload.js';
 
-export class HealthCheckError extends Error {
-  readonly code = 'UNHEALTHY';
-  constructor(
-    message: string,
-    readonly data: { container: string; lastError?: string },
-  ) {
-    super(message);
+export class HealthCheckError extends HiyError<{ container: string; lastError?: string }> {
+  constructor(message: string, data: { container: string; lastError?: string }) {
+    super('UNHEALTHY', message, { data });
     this.name = 'HealthCheckError';
   }
 }

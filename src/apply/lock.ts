@@ -3,11 +3,17 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from '../drivers/process.js';
+import { HiyError } from '../model/errors.js';
 
-export class LockBusyError extends Error {
-  readonly code = 'LOCKED';
-  constructor(readonly data: { path: string; pid: number; since: string }) {
-    super(`another hiy apply is running (pid ${data.pid}, since ${data.since}); lock ${data.path}`);
+export class LockBusyError extends HiyError<{ path: string; pid: number; since: string }> {
+  constructor(data: { path: string; pid: number; since: string }) {
+    super(
+      'LOCKED',
+      `another hiy apply is running (pid ${data.pid}, since ${data.since}); lock ${data.path}`,
+      {
+        data,
+      },
+    );
     this.name = 'LockBusyError';
   }
 }

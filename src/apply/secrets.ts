@@ -1,15 +1,15 @@
 // Podman secrets for secretEnv: created from HIY's secret store just before a container needs them, removed
 // once no container of the instance uses them. Values pass from the store to `podman secret create` on stdin.
+import { HiyError } from '../model/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { LABEL_SECRETS } from '../plan/plan.js';
 import type { Action, ContainerCreate, ContainerReplace, Plan } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
 /** A secret the plan needs is missing from the store or changed since the plan was computed. */
-export class SecretChangedError extends Error {
-  readonly code = 'SECRET_CHANGED';
+export class SecretChangedError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('SECRET_CHANGED', message);
     this.name = 'SecretChangedError';
   }
 }

@@ -47,6 +47,8 @@ export interface ActionResult {
   address: string;
   status: 'done' | 'failed' | 'skipped';
   error?: string;
+  /** A failed replacement that put the previous container (and its data) back. */
+  rolledBack?: boolean;
   ms?: number;
 }
 

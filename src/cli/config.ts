@@ -1,13 +1,13 @@
 // Settings from flags with environment fallbacks; the one place that reads HIY_* variables.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { HiyError } from '../model/errors.js';
 import { DNS_LABEL, HOST_NAME } from '../model/names.js';
 import { DEFAULT_API_ADDR, DEFAULT_SETTINGS, type Settings, type TlsMode } from '../model/settings.js';
 
-export class UsageError extends Error {
-  readonly code = 'USAGE';
+export class UsageError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('USAGE', message);
     this.name = 'UsageError';
   }
 }

@@ -3,6 +3,7 @@
 
 import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
+import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { resolveWorkloadName } from '../model/names.js';
 import { observe } from '../observed/observe.js';
@@ -15,10 +16,9 @@ import {
 } from '../snapshots/snapshot.js';
 
 /** A data command that cannot be done as asked; nothing was changed. */
-export class DataCommandError extends Error {
-  readonly code = 'DATA_COMMAND_REFUSED';
+export class DataCommandError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('DATA_COMMAND_REFUSED', message);
     this.name = 'DataCommandError';
   }
 }

@@ -11,6 +11,7 @@ import {
   withApplyLock,
 } from '../engine/engine.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { HiyError } from '../model/errors.js';
 import { resolveWorkloadName } from '../model/names.js';
 import { workloadHash } from '../model/workload.js';
 import { observe } from '../observed/observe.js';
@@ -21,10 +22,9 @@ import type { Pin } from '../store/pins.js';
 import type { Release } from '../store/releases.js';
 
 /** A rollback that cannot be done as asked; nothing was changed. */
-export class RollbackError extends Error {
-  readonly code = 'ROLLBACK_REFUSED';
+export class RollbackError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('ROLLBACK_REFUSED', message);
     this.name = 'RollbackError';
   }
 }

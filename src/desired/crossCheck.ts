@@ -1,68 +1,38 @@
 // Checks that need several resources (or several fields) at once: name clashes, port and route conflicts. Pure.
 import { validateCronExpression } from 'cron';
 import type { Diagnostic } from '../model/diagnostics.js';
-import { resourceId } from '../model/names.js';
-import type { Workload } from '../model/resources.js';
-import type { LocatedResource, SourcePosition } from './types.js';
+import { type BoxPorts, checkReservedHostPorts } from './hostPorts.js';
+import { diag, fieldPosition, idOf, isWorkload, where } from './located.js';
+import type { LocatedResource } from './types.js';
 
-/** Where a field of a located resource was written; falls back to the nearest written ancestor, then the document. */
-export function fieldPosition(lr: LocatedResource, path: string): SourcePosition {
-  let p = path;
-  for (;;) {
-    const found = lr.positions?.get(p);
-    if (found) return found;
-    if (p === '') return { line: lr.line, column: lr.column };
-    const m = /^(.*)(?:\[\d+\]|\.[^.[]*)$/.exec(p);
-    p = m ? m[1]! : '';
-  }
-}
+export type { BoxPorts };
+export { fieldPosition };
 
-/** `apps/blog.yaml:12`, used to name the other side of a conflict. */
-function where(lr: LocatedResource, path = ''): string {
-  return `${lr.file}:${fieldPosition(lr, path).line}`;
-}
-
-function idOf(lr: LocatedResource): string {
-  return resourceId(lr.resource.kind, lr.resource.metadata.name);
-}
-
-function diag(
-  lr: LocatedResource,
-  path: string,
-  summary: string,
-  detail?: string,
-  severity: Diagnostic['severity'] = 'error',
-): Diagnostic {
-  const at = fieldPosition(lr, path);
-  const d: Diagnostic = {
-    severity,
-    summary,
-    file: lr.file,
-    line: at.line,
-    column: at.column,
-    path,
-    resource: idOf(lr),
-  };
-  if (detail) d.detail = detail;
-  return d;
-}
-
-function isWorkload(lr: LocatedResource): lr is LocatedResource & { resource: Workload } {
-  return lr.resource.kind === 'App' || lr.resource.kind === 'Port';
+/** What the cross-resource checks need besides the valid resources. */
+export interface CrossCheckOptions {
+  /**
+   * Resources of invalid documents (ParseResult.incomplete): they take part in the checks that need only their
+   * kind and name, or one field that is valid on its own; the checks that need a whole spec skip them.
+   */
+  incomplete?: LocatedResource[];
+  /** The box's own ports; host ports are checked against those given. */
+  box?: BoxPorts;
 }
 
 /** Every cross-resource problem, sorted by file and position. Grants to unknown apps are warnings. */
-export function checkResources(resources: LocatedResource[]): Diagnostic[] {
+export function checkResources(resources: LocatedResource[], opts: CrossCheckOptions = {}): Diagnostic[] {
+  const all = opts.incomplete?.length ? [...resources, ...opts.incomplete] : resources;
   const out = [
-    ...checkDuplicateNames(resources),
-    ...checkHostPorts(resources),
-    ...checkRoutes(resources),
-    ...checkVolumes(resources),
+    ...checkDuplicateNames(all),
+    ...checkHostPorts(all),
+    ...(opts.box ? checkReservedHostPorts(all, opts.box) : []),
+    ...checkRoutes(all),
+    ...checkVolumes(all),
     ...checkExposedPorts(resources),
     ...checkSnapshotSchedules(resources),
     ...checkJobs(resources),
-    ...checkGrants(resources),
-    ...checkSecretEnv(resources),
+    ...checkGrants(all),
+    ...checkSecretEnv(all),
   ];
   return out.sort(
     (a, b) =>
@@ -71,6 +41,9 @@ export function checkResources(resources: LocatedResource[]): Diagnostic[] {
       (a.column ?? 0) - (b.column ?? 0),
   );
 }
+
+/** How many of the other resources of a duplicate name a diagnostic names. */
+const DUPLICATES_NAMED = 3;
 
 /** App and Port share one namespace (both run as container hiy-NAME); User has its own. */
 function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
@@ -84,7 +57,10 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     for (const lr of group) {
-      const others = group.filter((o) => o !== lr).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
+      // At most DUPLICATES_NAMED others, so that n copies of a name cost n lines of bounded length, not n².
+      const rest = group.filter((o) => o !== lr);
+      const others = rest.slice(0, DUPLICATES_NAMED).map((o) => `${idOf(o)} at ${where(o, 'metadata.name')}`);
+      if (rest.length > DUPLICATES_NAMED) others.push(`${rest.length - DUPLICATES_NAMED} more`);
       const name = lr.resource.metadata.name;
       const detail =
         lr.resource.kind === 'User' || lr.resource.kind === 'Notifier'
@@ -96,20 +72,39 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
   return out;
 }
 
-/** Two published ports clash when host port and protocol match and the addresses overlap (unset = all addresses). */
+/** The ports published so far on one host port and protocol: the first of all, of every address, of each address. */
+interface PublishedOn {
+  first: SeenPort;
+  everyAddress?: SeenPort;
+  byAddress: Map<string, SeenPort>;
+}
+interface SeenPort {
+  n: number;
+  lr: LocatedResource;
+  path: string;
+  hostIP?: string;
+}
+
+/**
+ * Two published ports clash when host port and protocol match and the addresses overlap (unset = all addresses).
+ * The first port published before that overlaps is named; found in constant time, whatever the number of ports.
+ */
 function checkHostPorts(resources: LocatedResource[]): Diagnostic[] {
-  const seen: { lr: LocatedResource; path: string; hostPort: number; protocol: string; hostIP?: string }[] =
-    [];
+  const seen = new Map<string, PublishedOn>();
+  let n = 0;
   const out: Diagnostic[] = [];
   for (const lr of resources.filter(isWorkload)) {
     (lr.resource.spec.ports ?? []).forEach((p, i) => {
       const path = `spec.ports[${i}].hostPort`;
-      const clash = seen.find(
-        (s) =>
-          s.hostPort === p.hostPort &&
-          s.protocol === p.protocol &&
-          (s.hostIP === undefined || p.hostIP === undefined || s.hostIP === p.hostIP),
-      );
+      const key = `${p.hostPort}/${p.protocol}`;
+      const on = seen.get(key);
+      let clash: SeenPort | undefined;
+      if (on && p.hostIP === undefined) clash = on.first;
+      else if (on) {
+        const same = on.byAddress.get(p.hostIP!);
+        const every = on.everyAddress;
+        clash = same && every ? (same.n < every.n ? same : every) : (same ?? every);
+      }
       if (clash) {
         const other =
           clash.lr === lr
@@ -125,7 +120,11 @@ function checkHostPorts(resources: LocatedResource[]): Diagnostic[] {
           ),
         );
       }
-      seen.push({ lr, path, hostPort: p.hostPort, protocol: p.protocol, hostIP: p.hostIP });
+      const entry: SeenPort = { n: n++, lr, path, hostIP: p.hostIP };
+      const published: PublishedOn = on ?? { first: entry, byAddress: new Map() };
+      if (p.hostIP === undefined) published.everyAddress ??= entry;
+      else if (!published.byAddress.has(p.hostIP)) published.byAddress.set(p.hostIP, entry);
+      seen.set(key, published);
     });
   }
   return out;
@@ -263,7 +262,7 @@ function checkGrants(resources: LocatedResource[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const lr of resources) {
     if (lr.resource.kind !== 'User') continue;
-    lr.resource.spec.grants.forEach((g, i) => {
+    (lr.resource.spec.grants ?? []).forEach((g, i) => {
       if (g.app === '*' || apps.has(g.app)) return;
       const detail = ports.has(g.app) ? `port/${g.app} is a Port; grants apply to Apps` : undefined;
       out.push(
@@ -286,7 +285,8 @@ function checkSecretEnv(resources: LocatedResource[]): Diagnostic[] {
   for (const lr of resources.filter(isWorkload)) {
     const env = lr.resource.spec.env ?? {};
     for (const name of Object.keys(lr.resource.spec.secretEnv ?? {})) {
-      if (name in env) {
+      // Own keys only: `constructor in {}` is true.
+      if (Object.hasOwn(env, name)) {
         out.push(
           diag(
             lr,

@@ -1,5 +1,7 @@
 // Pure edits of state repo YAML (env of one resource), keeping comments, formatting and the other documents as written.
+
 import { type Document, isMap, parseAllDocuments } from 'yaml';
+import { HiyError } from '../model/errors.js';
 import { ENV_NAME } from '../model/names.js';
 
 /** The resource an edit is for: its kind (`App`/`app`, `Port`/`port`) and metadata.name. */
@@ -17,14 +19,15 @@ export type StateEditErrorCode =
   | 'CONFIG_KEY_NOT_SET';
 
 /** An edit of the state repo that cannot be made as asked; nothing is written. */
-export class StateEditError extends Error {
+export class StateEditError extends HiyError {
+  declare readonly code: StateEditErrorCode;
   constructor(
-    readonly code: StateEditErrorCode,
+    code: StateEditErrorCode,
     message: string,
-    readonly data: Record<string, unknown> = {},
+    data: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, { data, ...options });
     this.name = 'StateEditError';
   }
 }

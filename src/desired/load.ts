@@ -7,16 +7,21 @@ import { objectNames, resourceId } from '../model/names.js';
 import type { AppResource, Resource, UserResource } from '../model/resources.js';
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
-import { checkResources, fieldPosition } from './crossCheck.js';
-import { type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
+import { type BoxPorts, checkResources, fieldPosition } from './crossCheck.js';
+import { STATE_DOCUMENTS_MAX } from './limits.js';
+import { cappedPerFile, mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
+import { isStateFilePath, readCommitFiles, readWorktreeFiles } from './read.js';
 import type { DesiredResult, LocatedResource, StateFile } from './types.js';
+
+export { isStateFilePath };
 
 /** The commit id reported when the state was read from files on disk rather than from a commit. */
 export const WORKTREE_COMMIT = 'worktree';
 
 /** What loading needs besides the files: where the state repo is, and how to resolve App sources. */
 export interface ResolveOptions {
-  settings: Pick<Settings, 'stateRepo' | 'branch' | 'instance'>;
+  /** The box's ports (HIY_HTTP_ADDR, HIY_HTTPS_ADDR, HIY_TLS, HIY_UPSTREAM_PORTS), when given, are checked too. */
+  settings: Pick<Settings, 'stateRepo' | 'branch' | 'instance'> & BoxPorts;
   git: GitReader;
   /** Directory of HIY-hosted repositories (`<dataDir>/repos`); without it `source.repo` is an error. */
   reposDir?: string;
@@ -51,100 +56,101 @@ export function mirrorDir(mirrorsDir: string, app: string): string {
   return path.join(mirrorsDir, `${app}.git`);
 }
 
-/** True for the files that hold resources: `*.yaml`/`*.yml` outside dot-directories and node_modules. */
-export function isStateFilePath(file: string): boolean {
-  const parts = file.split('/');
-  const dirs = parts.slice(0, -1);
-  if (dirs.some((d) => d.startsWith('.') || d === 'node_modules')) return false;
-  return /\.ya?ml$/.test(parts[parts.length - 1]!);
-}
-
 /**
  * Loads the state repo at the head of its branch. Uncommitted edits are never seen.
  * Throws GitError when the state repo itself cannot be read; every other problem is a diagnostic.
  */
 export async function loadDesiredState(opts: LoadOptions): Promise<DesiredResult> {
   const { stateRepo, branch } = opts.settings;
-  const commit = await stateRepoCall(stateRepo, branch, () => opts.git.resolveBranch(stateRepo, branch));
-  const tree = await stateRepoCall(stateRepo, branch, () => opts.git.listFiles(stateRepo, commit));
-  const wanted = tree.filter((f) => isStateFilePath(f.path));
-  const texts = opts.blobTexts;
-  const files = await Promise.all(
-    wanted.map(async (f): Promise<StateFile & { oid: string }> => {
-      let text = texts?.get(f.oid);
-      if (text === undefined) {
-        const bytes = await stateRepoCall(stateRepo, branch, () => opts.git.readBlob(stateRepo, f.oid));
-        text = new TextDecoder().decode(bytes);
-        texts?.set(f.oid, text);
-      }
-      return { path: f.path, text, oid: f.oid };
-    }),
-  );
-  if (texts) prune(texts, new Set(wanted.map((f) => f.oid)));
-  let parsed: ParseResult;
-  if (opts.parsed) {
-    const cache = opts.parsed;
-    const keys = new Set<string>();
-    const results = files.map((f) => {
-      const key = `${f.oid}:${f.path}`;
-      keys.add(key);
-      let r = cache.get(key);
-      if (!r) {
-        r = parseStateFile(f);
-        cache.set(key, r);
-      }
-      return r;
-    });
-    prune(cache, keys);
-    parsed = {
-      resources: results.flatMap((r) => r.resources),
-      diagnostics: results.flatMap((r) => r.diagnostics),
-    };
-  } else {
-    parsed = parseFiles(files);
-  }
-  return resolveDesired(parsed, commit, opts);
+  const call = <T>(fn: () => Promise<T>) => stateRepoCall(stateRepo, branch, fn);
+  const commit = await call(() => opts.git.resolveBranch(stateRepo, branch));
+  const read = await readCommitFiles({
+    git: opts.git,
+    dir: stateRepo,
+    commit,
+    blobTexts: opts.blobTexts,
+    call,
+  });
+  if (opts.blobTexts) prune(opts.blobTexts, new Set(read.files.map((f) => f.oid!)));
+  const cache = opts.parsed;
+  const keys = new Set<string>();
+  const parsed = parseInOrder(read.files, (f) => {
+    if (!cache) return parseStateFile(f);
+    const key = `${f.oid}:${f.path}`;
+    keys.add(key);
+    let r = cache.get(key);
+    if (!r) {
+      r = parseStateFile(f);
+      cache.set(key, r);
+    }
+    return r;
+  });
+  if (cache) prune(cache, keys);
+  return resolveDesired(withReadProblems(parsed, read.diagnostics), commit, opts);
 }
 
+/** State files in memory, with what reading them found (see loadWorktreeFiles). */
+export type StateFiles = StateFile[] & { diagnostics?: Diagnostic[] };
+
 /**
- * Loads state from files already in memory (e.g. the working tree, for `hiy validate --worktree`).
- * The commit is `worktree` unless given.
+ * Loads state from files already in memory (e.g. the working tree, for `hiy validate --worktree`), with the
+ * diagnostics of reading them when they came from loadWorktreeFiles. The commit is `worktree` unless given.
  */
 export async function loadDesiredFromFiles(
-  files: StateFile[],
+  files: StateFiles,
   opts: ResolveOptions & { commit?: string },
 ): Promise<DesiredResult> {
+  const wanted = files.filter((f) => isStateFilePath(f.path));
+  const parsed = parseInOrder(
+    wanted.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    parseStateFile,
+  );
   return resolveDesired(
-    parseFiles(files.filter((f) => isStateFilePath(f.path))),
+    withReadProblems(parsed, files.diagnostics ?? []),
     opts.commit ?? WORKTREE_COMMIT,
     opts,
   );
 }
 
-/** Reads the state files of a directory on disk (uncommitted edits included), with `/`-separated relative paths. */
-export async function loadWorktreeFiles(dir: string): Promise<StateFile[]> {
-  const out: StateFile[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
-    for (const e of entries) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!e.name.startsWith('.') && e.name !== 'node_modules') await walk(p);
-      } else if (e.isFile() && isStateFilePath(p)) {
-        out.push({ path: p, text: await fs.readFile(path.join(dir, p), 'utf8') });
-      }
-    }
-  };
-  await walk('');
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/**
+ * Reads the state files of a directory on disk (uncommitted edits included), with `/`-separated relative paths,
+ * under the rules of the committed view (readWorktreeFiles); what was skipped or refused is in `diagnostics`.
+ */
+export async function loadWorktreeFiles(dir: string): Promise<StateFiles> {
+  const read = await readWorktreeFiles(dir);
+  return Object.assign(read.files, { diagnostics: read.diagnostics });
 }
 
-function parseFiles(files: StateFile[]): ParseResult {
-  const results = files.map((f) => parseStateFile(f));
-  return {
-    resources: results.flatMap((r) => r.resources),
-    diagnostics: results.flatMap((r) => r.diagnostics),
-  };
+/**
+ * Parses files in path order until their documents together pass STATE_DOCUMENTS_MAX: the file where that happens
+ * gets the error, and the files after it are not parsed.
+ */
+function parseInOrder<F extends StateFile>(files: F[], parseOne: (file: F) => ParseResult): ParseResult {
+  const results: ParseResult[] = [];
+  let documents = 0;
+  for (const [i, file] of files.entries()) {
+    const r = parseOne(file);
+    results.push(r);
+    documents += r.documents ?? 0;
+    if (documents > STATE_DOCUMENTS_MAX) {
+      results.push({
+        resources: [],
+        diagnostics: [
+          {
+            severity: 'error',
+            summary: `the state repo has more than ${STATE_DOCUMENTS_MAX} documents (counted in path order up to this file); the ${files.length - i - 1} file(s) after it were not checked`,
+            file: file.path,
+          },
+        ],
+      });
+      break;
+    }
+  }
+  return mergeResults(results);
+}
+
+function withReadProblems(parsed: ParseResult, diagnostics: Diagnostic[]): ParseResult {
+  return diagnostics.length ? { ...parsed, diagnostics: [...diagnostics, ...parsed.diagnostics] } : parsed;
 }
 
 function prune<V>(cache: Map<string, V>, keep: Set<string>): void {
@@ -157,10 +163,14 @@ async function stateRepoCall<T>(dir: string, branch: string, fn: () => Promise<T
     return await fn();
   } catch (err) {
     if (err instanceof GitError) {
-      if (/ has no branch /.test(err.message)) {
-        throw new GitError(`state repo ${dir} has no branch ${branch}`, { dir, ref: branch }, { cause: err });
+      if (err.data.reason === 'no-branch') {
+        throw new GitError(
+          `state repo ${dir} has no branch ${branch}`,
+          { dir, ref: branch, reason: 'no-branch' },
+          { cause: err },
+        );
       }
-      if (err.message.includes(dir)) throw err;
+      if (err.data.dir === dir) throw err;
     }
     throw new GitError(`state repo ${dir}: ${(err as Error).message}`, { dir, ref: branch }, { cause: err });
   }
@@ -178,7 +188,13 @@ async function resolveDesired(
     return x < y ? -1 : x > y ? 1 : a.file.localeCompare(b.file) || a.line - b.line;
   };
   const resources = [...parsed.resources].sort(byId);
-  const diagnostics: Diagnostic[] = [...parsed.diagnostics, ...checkResources(resources)];
+  const { httpAddr, httpsAddr, tls, upstreamPorts } = opts.settings;
+  const checked = checkResources(resources, {
+    incomplete: parsed.incomplete,
+    box: { httpAddr, httpsAddr, tls, upstreamPorts },
+  });
+  // Parse diagnostics come capped per file; these are capped per file the same way below.
+  const found: Diagnostic[] = [...checked];
 
   const names = objectNames(opts.settings.instance);
   const workloads: DesiredWorkload[] = [];
@@ -193,19 +209,18 @@ async function resolveDesired(
           lr as LocatedResource & { resource: AppResource },
           opts,
           branchHeads,
-          diagnostics,
+          found,
         );
         if (build) workloads.push(toDesiredWorkload(r, { names, build }));
       }
     }),
   );
   workloads.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  diagnostics.sort(
-    (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      (a.column ?? 0) - (b.column ?? 0),
-  );
+  const byPosition = (a: Diagnostic, b: Diagnostic) =>
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0);
+  const diagnostics = [...parsed.diagnostics, ...cappedPerFile(found.sort(byPosition))].sort(byPosition);
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const users = resources
     .filter((lr) => lr.resource.kind === 'User')
@@ -291,8 +306,9 @@ async function resolveSource(
     return out;
   } catch (err) {
     if (!(err instanceof GitError)) throw err;
-    const missingBranch = / has no branch /.test(err.message);
-    if (source.repo !== undefined && (missingBranch || err.message.startsWith('not a git repository'))) {
+    const missingBranch = err.data.reason === 'no-branch';
+    const notARepository = err.data.reason === 'not-a-repository';
+    if (source.repo !== undefined && (missingBranch || notARepository)) {
       // A hosted repository is created by its first push: until then the App is valid and simply not deployed.
       const p = formatPath(['spec', 'source', 'repo']);
       const at = fieldPosition(lr, p);
@@ -315,7 +331,7 @@ async function resolveSource(
           : 'repo';
     const summary = missingBranch
       ? `source repository ${gitDir} has no branch ${source.branch}`
-      : err.message.startsWith('not a git repository')
+      : notARepository
         ? `source repository ${gitDir} does not exist or is not a git repository`
         : `source repository ${gitDir} cannot be read: ${err.message}`;
     report(
@@ -335,12 +351,6 @@ async function resolveSource(
  */
 export async function headResources(git: GitReader, stateRepo: string, branch: string): Promise<Resource[]> {
   const commit = await git.resolveBranch(stateRepo, branch);
-  const files = (await git.listFiles(stateRepo, commit)).filter((f) => isStateFilePath(f.path));
-  const texts = await Promise.all(
-    files.map(async (f) => ({
-      path: f.path,
-      text: new TextDecoder().decode(await git.readBlob(stateRepo, f.oid)),
-    })),
-  );
-  return parseStateFiles(texts).resources.map((lr) => lr.resource);
+  const read = await readCommitFiles({ git, dir: stateRepo, commit, call: (fn) => fn() });
+  return parseStateFiles(read.files).resources.map((lr) => lr.resource);
 }

@@ -22,6 +22,11 @@ export interface LocatedResource {
    * (`spec.routes[0].port`). Fields filled in by defaults are absent; look up their parent instead.
    */
   positions?: ReadonlyMap<string, SourcePosition>;
+  /**
+   * Set on the resources of ParseResult.incomplete only: the document is invalid, and `resource.spec` holds just
+   * the fields that validated on their own (required ones may be missing). Never part of a DesiredState.
+   */
+  incomplete?: true;
 }
 
 /** A state repo file at a commit. */

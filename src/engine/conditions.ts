@@ -79,7 +79,7 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
   const { desired, plan, result, now } = input;
   const events: EventDraft[] = [];
   const byAddress = new Map(plan.actions.map((a) => [a.address, a]));
-  const failed = new Map<string, { error: string; backoff: boolean }>();
+  const failed = new Map<string, { error: string; backoff: boolean; rolledBack: boolean }>();
   const skipped = new Set<string>();
   const actionsBy = new Map<string, string[]>();
   for (const a of plan.actions) actionsBy.set(a.resource, [...(actionsBy.get(a.resource) ?? []), a.address]);
@@ -90,7 +90,11 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
       const prev = failed.get(a.resource);
       // A failed Caddy load is the box's problem (Caddy down, bad config), not one resource's: no backoff.
       const backoff = (prev?.backoff ?? false) || a.kind !== 'route.change';
-      failed.set(a.resource, { error: prev ? `${prev.error}; ${r.error}` : (r.error ?? 'failed'), backoff });
+      failed.set(a.resource, {
+        error: prev ? `${prev.error}; ${r.error}` : (r.error ?? 'failed'),
+        backoff,
+        rolledBack: (prev?.rolledBack ?? false) || r.rolledBack === true,
+      });
     } else if (r.status === 'skipped') skipped.add(a.resource);
   }
   for (const w of desired.workloads) {
@@ -159,7 +163,7 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
         data: {
           commit: plan.commit,
           error: failure.error,
-          rolledBack: /rolled back/.test(failure.error),
+          rolledBack: failure.rolledBack,
           ...(failure.backoff && rec.backoff
             ? { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt }
             : {}),

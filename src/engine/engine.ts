@@ -4,6 +4,7 @@ import { type ApplyResult, applyPlan } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.js';
 import { recover } from '../apply/recover.js';
+import { HiyError } from '../model/errors.js';
 import type { ControllerEvent } from '../model/events.js';
 import type { Plan } from '../plan/types.js';
 import type { Release } from '../store/releases.js';
@@ -28,12 +29,13 @@ export {
 } from './planning.js';
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
-export class MassDeleteError extends Error {
-  readonly code = 'MASS_DELETE_REFUSED';
-  constructor(readonly data: { removing: string[]; managed: number }) {
+export class MassDeleteError extends HiyError<{ removing: string[]; managed: number }> {
+  constructor(data: { removing: string[]; managed: number }) {
     super(
+      'MASS_DELETE_REFUSED',
       `refusing to remove ${data.removing.length} of the ${data.managed} resources HIY manages at once (${data.removing.join(', ')}); ` +
         'if the state repo really means it, apply with --allow-mass-delete (volumes are kept either way)',
+      { data },
     );
     this.name = 'MassDeleteError';
   }

@@ -1,10 +1,12 @@
 // Planning for the engine: read the state repo, observe the box, read the history once, then plan (purely).
+
 import { join } from 'node:path';
 import { loadDesiredState } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { HiyError } from '../model/errors.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
@@ -19,10 +21,9 @@ export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
 }
 
 /** A saved plan no longer matches the box or the state repo. */
-export class StalePlanError extends Error {
-  readonly code = 'PLAN_STALE';
+export class StalePlanError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('PLAN_STALE', message);
     this.name = 'StalePlanError';
   }
 }

@@ -1,6 +1,8 @@
 // Finding what an everyday operation acts on: a resource's id, its running container and its applied release.
+
 import { headResources } from '../desired/load.js';
 import type { ContainerInfo } from '../model/containers.js';
+import { HiyError } from '../model/errors.js';
 import { LABEL_ONE_OFF, LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { objectNames, resolveWorkloadName } from '../model/names.js';
 import type { Release } from '../store/releases.js';
@@ -16,13 +18,10 @@ export type OperationErrorCode =
   | 'NOT_CONVERGED';
 
 /** An everyday operation (logs, exec, run, restart, job run) that cannot be done as asked. */
-export class OperationError extends Error {
-  constructor(
-    readonly code: OperationErrorCode,
-    message: string,
-    readonly data: Record<string, unknown> = {},
-  ) {
-    super(message);
+export class OperationError extends HiyError {
+  declare readonly code: OperationErrorCode;
+  constructor(code: OperationErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, { data });
     this.name = 'OperationError';
   }
 }

@@ -1,4 +1,5 @@
 // Diagnostics: problems found in a state repo, collected all at once rather than stopping at the first.
+import { HiyError } from './errors.js';
 
 export interface Diagnostic {
   severity: 'error' | 'warning';
@@ -35,10 +36,10 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 /** Thrown when a state repo has errors; carries every diagnostic. */
-export class StateRepoInvalidError extends Error {
-  readonly code = 'STATE_INVALID';
+export class StateRepoInvalidError extends HiyError<{ errors: number }> {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(`the state repo has ${diagnostics.filter((d) => d.severity === 'error').length} error(s)`);
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    super('STATE_INVALID', `the state repo has ${errors} error(s)`, { data: { errors } });
     this.name = 'StateRepoInvalidError';
   }
 }

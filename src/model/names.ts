@@ -7,6 +7,24 @@ export const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 export const HOST_NAME =
   /^(?:\*\.)?(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*$/;
 
+/** Longest DNS name (RFC 1035), without the final dot. */
+export const HOST_NAME_MAX = 253;
+
+/**
+ * Why a route host is refused, or undefined: a DNS name of at most 253 characters whose labels have at most 63,
+ * optionally starting with `*.`; not an IP address (a last label of digits only is never a DNS name: RFC 3696).
+ */
+export function hostNameProblem(host: string): string | undefined {
+  if (host.length > HOST_NAME_MAX)
+    return `must have at most ${HOST_NAME_MAX} characters (a DNS name), got ${host.length}`;
+  const long = host.split('.').find((label) => label.length > 63);
+  if (long) return `each label must have at most 63 characters; "${long.slice(0, 20)}…" has ${long.length}`;
+  if (!HOST_NAME.test(host)) return 'must be a host name such as blog.example.com';
+  if (/^\d+$/.test(host.slice(host.lastIndexOf('.') + 1)))
+    return 'must be a host name, not an IP address: Caddy routes and certificates go by name';
+  return undefined;
+}
+
 /** An environment variable name as POSIX shells accept it. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

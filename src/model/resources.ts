@@ -1,6 +1,6 @@
 // The zod schemas of the hiy/v1 resources (App, Port, User) and their inferred types.
 import * as z from 'zod';
-import { DNS_LABEL, ENV_NAME, HOST_NAME, SECRET_NAME } from './names.js';
+import { DNS_LABEL, ENV_NAME, HOST_NAME, HOST_NAME_MAX, hostNameProblem, SECRET_NAME } from './names.js';
 import { DURATION_PATTERN, MEMORY_PATTERN } from './quantity.js';
 
 export const API_VERSION = 'hiy/v1';
@@ -10,22 +10,85 @@ const dnsLabel = z
   .regex(DNS_LABEL, 'must be a DNS label: lower-case letters, digits and "-", at most 63 characters');
 const portNumber = z.number().int().min(1).max(65535);
 const duration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 500ms, 2s, 1m30s');
-const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
+
+/** Adds the problem a rule finds (a message that reads well after a field path) as a zod issue. */
+function rule(problem: (value: string) => string | undefined) {
+  return (value: string, ctx: z.core.$RefinementCtx<string>) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  };
+}
+
+/**
+ * Limits of `env` (see docs/design.md, "Limits of a state repo"): `podman run` gets each variable as one
+ * argument `--env NAME=value`, and Linux refuses a single argument over 128 KiB (MAX_ARG_STRLEN) and all of
+ * them over about 2 MiB (ARG_MAX): an apply would fail with E2BIG. HIY's limits stay well below both.
+ */
+export const ENV_VALUE_MAX_BYTES = 32 * 1024;
+export const ENV_TOTAL_MAX_BYTES = 512 * 1024;
+
+/** Length in UTF-8 bytes, as the kernel counts an argument (without encoding the string). */
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const kib = (n: number) => `${n / 1024} KiB`;
+
+/** Where a volume may not be mounted: the kernel's file systems in the container. */
+const RESERVED_MOUNT_ROOTS = ['/proc', '/sys', '/dev'];
+
+/**
+ * Why a volume's mount path is refused, or undefined: it must be absolute and clean (no `.`/`..` segment, no
+ * `//`, no trailing `/`), without `:` (`podman run -v SOURCE:TARGET:OPTIONS` would read what follows as options:
+ * `/data:ro` would mount read-only), and neither `/` nor under /proc, /sys or /dev.
+ */
+export function mountPathProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return 'must be an absolute path';
+  if (p.includes('\0')) return 'must not contain a NUL byte';
+  if (p.includes(':'))
+    return 'must not contain ":" (Podman would read what follows as mount options, e.g. :ro)';
+  if (p === '/') return "must not be / (the container's root)";
+  if (p.includes('//')) return 'must not contain "//"';
+  if (p.endsWith('/')) return 'must not end with "/"';
+  if (p.split('/').some((s) => s === '.' || s === '..')) return 'must not contain "." or ".." segments';
+  const root = RESERVED_MOUNT_ROOTS.find((r) => p === r || p.startsWith(`${r}/`));
+  if (root) return `must not be ${root} or under it (the kernel's file system in the container)`;
+  return undefined;
+}
 
 export const Metadata = z.strictObject({
   name: dnsLabel.describe('Name of the resource; containers and volumes are named after it.'),
   labels: z.record(z.string(), z.string()).optional().describe('Free-form labels, for people and tools.'),
 });
 
+const envName = z.string().regex(ENV_NAME, 'must be an environment variable name');
+
 export const EnvMap = z
-  .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string())
-  .describe('Environment variables given to the container (values are strings).');
+  .record(
+    envName,
+    z
+      .string()
+      .refine((v) => !v.includes('\0'), 'must not contain a NUL byte (Podman cannot pass it)')
+      .refine(
+        (v) => utf8Bytes(v) <= ENV_VALUE_MAX_BYTES,
+        `must have at most ${kib(ENV_VALUE_MAX_BYTES)} (podman run passes each variable as one argument)`,
+      ),
+  )
+  .superRefine((env, ctx) => {
+    let total = 0;
+    for (const [k, v] of Object.entries(env)) total += utf8Bytes(k) + utf8Bytes(v) + 2;
+    if (total > ENV_TOTAL_MAX_BYTES)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the variables take ${Math.ceil(total / 1024)} KiB; at most ${kib(ENV_TOTAL_MAX_BYTES)} in all (podman run gets them as arguments)`,
+      });
+  })
+  .describe(
+    `Environment variables given to the container (values are strings; no NUL byte; at most ${kib(ENV_VALUE_MAX_BYTES)} each and ${kib(ENV_TOTAL_MAX_BYTES)} in all).`,
+  );
 
 export { SECRET_NAME };
 
 export const SecretEnvMap = z
   .record(
-    z.string().regex(ENV_NAME, 'must be an environment variable name'),
+    envName,
     z.string().regex(SECRET_NAME, 'must name a secret set with hiy secret set NAME (letters, digits, . _ -)'),
   )
   .describe(
@@ -35,7 +98,12 @@ export const SecretEnvMap = z
 
 export const VolumeMount = z.strictObject({
   name: dnsLabel.describe('Volume name, unique within the resource; the Podman volume is hiy-NAME-VOLUME.'),
-  mountPath: absolutePath.describe('Where the volume is mounted in the container.'),
+  mountPath: z.string().superRefine(rule(mountPathProblem)).meta({
+    // For editors; mountPathProblem is the whole rule.
+    pattern: '^(?:/[^/:\\u0000]+)+$',
+    description:
+      'Where the volume is mounted in the container: an absolute, clean path without ":", not /, not under /proc, /sys or /dev.',
+  }),
   readOnly: z.boolean().optional(),
 });
 
@@ -47,7 +115,13 @@ export const PublishedPort = z.strictObject({
 });
 
 export const Route = z.strictObject({
-  host: z.string().regex(HOST_NAME, 'must be a host name such as blog.example.com'),
+  host: z.string().superRefine(rule(hostNameProblem)).meta({
+    // For editors; hostNameProblem is the whole rule.
+    pattern: HOST_NAME.source,
+    maxLength: HOST_NAME_MAX,
+    description:
+      'A DNS name (at most 253 characters, labels of at most 63), optionally *.; not an IP address.',
+  }),
   path: z
     .string()
     .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must be a path prefix starting with /')

@@ -2,16 +2,16 @@
 import { parseOwned } from '../drivers/caddy/render.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
+import { HiyError } from '../model/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE, ownershipLabels } from '../model/labels.js';
 import { objectNames } from '../model/names.js';
 import { hashOf } from '../model/workload.js';
 import type { ObservedState } from './types.js';
 
 /** Observation failed: nothing may be planned from it, least of all a delete. */
-export class ObservationError extends Error {
-  readonly code = 'OBSERVATION_FAILED';
+export class ObservationError extends HiyError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('OBSERVATION_FAILED', message, { ...options });
     this.name = 'ObservationError';
   }
 }

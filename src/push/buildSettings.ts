@@ -1,6 +1,7 @@
 // Build settings from the environment: base images of the detected stacks and the default build caps.
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { HiyError } from '../model/errors.js';
 import { parseMemory } from '../model/quantity.js';
 import type { StackImages } from './stacks.js';
 
@@ -31,10 +32,9 @@ function hostHasCaps(): boolean {
   }
 }
 
-export class BuildSettingsError extends Error {
-  readonly code = 'USAGE';
+export class BuildSettingsError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('USAGE', message);
     this.name = 'BuildSettingsError';
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { headResources, isGitUrl, mirrorDir } from '../desired/load.js';
 import { cloneMirror, GitCommandError, hasCommit, updateMirror } from '../drivers/git/mirror.js';
 import type { Engine } from '../engine/engine.js';
+import { HiyError } from '../model/errors.js';
 import type { AppResource } from '../model/resources.js';
 
 export type Forge = 'github' | 'gitea';
@@ -95,10 +96,9 @@ export function appsForPush(apps: AppResource[], push: PushInfo): AppResource[] 
 }
 
 /** A fetch of a mirror failed, or the pushed commit is not in it. */
-export class MirrorError extends Error {
-  readonly code = 'MIRROR_FAILED';
+export class MirrorError extends HiyError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('MIRROR_FAILED', message, options);
     this.name = 'MirrorError';
   }
 }

@@ -1,4 +1,5 @@
 // Stack detection for a build context without a Containerfile/Dockerfile, and the Containerfile HIY generates. Pure.
+import { HiyError } from '../model/errors.js';
 
 /** The stacks HIY can build without a Containerfile. */
 export type Stack = 'static' | 'node' | 'python';
@@ -25,10 +26,9 @@ export interface GeneratedContainerfile {
 }
 
 /** No Containerfile, and no stack recognised (or one recognised but without a way to start it). */
-export class StackError extends Error {
-  readonly code = 'STACK_UNKNOWN';
+export class StackError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('STACK_UNKNOWN', message);
     this.name = 'StackError';
   }
 }

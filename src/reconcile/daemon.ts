@@ -9,6 +9,7 @@ import { processAlive } from '../drivers/process.js';
 import { watchDir } from '../drivers/watch/watch.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
+import { HiyError } from '../model/errors.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -60,10 +61,13 @@ export interface Daemon extends Controller {
 }
 
 /** Another daemon already runs on this data directory. */
-export class DaemonRunningError extends Error {
-  readonly code = 'DAEMON_RUNNING';
-  constructor(readonly data: { pid: number; pidFile: string }) {
-    super(`another hiy daemon (pid ${data.pid}) already runs on this data directory (${data.pidFile})`);
+export class DaemonRunningError extends HiyError<{ pid: number; pidFile: string }> {
+  constructor(data: { pid: number; pidFile: string }) {
+    super(
+      'DAEMON_RUNNING',
+      `another hiy daemon (pid ${data.pid}) already runs on this data directory (${data.pidFile})`,
+      { data },
+    );
     this.name = 'DaemonRunningError';
   }
 }

@@ -5,6 +5,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CronJob, validateCronExpression } from 'cron';
 import type { GitReader } from '../drivers/git/types.js';
 import { watchDir } from '../drivers/watch/watch.js';
+import { HiyError } from '../model/errors.js';
 
 /** A stoppable trigger. */
 export interface TriggerHandle {
@@ -12,14 +13,12 @@ export interface TriggerHandle {
 }
 
 /** An invalid cron expression (the message says which and why). */
-export class CronExpressionError extends Error {
-  readonly code = 'CRON_INVALID';
-  constructor(
-    readonly data: { expression: string; what: string },
-    detail: string,
-  ) {
+export class CronExpressionError extends HiyError<{ expression: string; what: string }> {
+  constructor(data: { expression: string; what: string }, detail: string) {
     super(
+      'CRON_INVALID',
       `${data.what}: "${data.expression}" is not a cron expression (${detail}); e.g. "* * * * *" every minute, "*/30 * * * * *" every 30 seconds`,
+      { data },
     );
     this.name = 'CronExpressionError';
   }

@@ -1,14 +1,15 @@
 // The JSON API under /api/v1/: reads filtered by the caller's grants, actions through the controller or the
 // reconcile functions, every mutating call (allowed or not) written to the audit log.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../access/grants.js';
-import { LockBusyError } from '../apply/lock.js';
 import { createSnapshots, DataCommandError, snapshotsOf } from '../data/commands.js';
 import { RollbackError, rollback } from '../data/rollback.js';
 import { computePlan, type Engine, loadDesired } from '../engine/engine.js';
 import { computeStatusView } from '../engine/statusView.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { hasCode } from '../model/errors.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
@@ -54,7 +55,8 @@ function toHttp(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof StateRepoInvalidError)
     return new HttpError(422, err.code, err.message, { diagnostics: err.diagnostics });
-  if (err instanceof LockBusyError) return new HttpError(409, 'BUSY', err.message);
+  // The apply lock is held (by the daemon's run or a shell's command): decided by the error's code.
+  if (hasCode(err, 'LOCKED')) return new HttpError(409, 'BUSY', err.message);
   if (err instanceof RollbackError) return new HttpError(409, err.code, err.message);
   if (err instanceof DataCommandError) return new HttpError(409, err.code, err.message);
   return undefined;

@@ -1,15 +1,16 @@
 // Small HTTP helpers for the API: JSON replies, bounded bodies, errors that carry their status code.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HiyError } from '../model/errors.js';
 
 /** An error that becomes an HTTP reply; status codes exist only in src/server. */
-export class HttpError extends Error {
+export class HttpError extends HiyError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly data?: Record<string, unknown>,
+    data?: Record<string, unknown>,
   ) {
-    super(message);
+    super(code, message, data ? { data } : {});
     this.name = 'HttpError';
   }
 }

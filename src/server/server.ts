@@ -1,9 +1,11 @@
 // HIY's HTTP server (node:http, no framework): /healthz, /metrics, the JSON API under /api/v1/, /hooks/ and the
 // dashboard at / (src/server/dashboard).
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
+import { HiyError } from '../model/errors.js';
 import type { Controller } from '../model/events.js';
 import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { handleApi } from './api.js';
@@ -45,17 +47,14 @@ const LISTEN_REASONS: Record<string, string> = {
 };
 
 /** The API server could not listen on its address; the message names it and the settings that change it. */
-export class ListenError extends Error {
-  readonly code = 'LISTEN_FAILED';
-  constructor(
-    readonly data: { addr: string; errno?: string },
-    options?: { cause?: unknown },
-  ) {
+export class ListenError extends HiyError<{ addr: string; errno?: string }> {
+  constructor(data: { addr: string; errno?: string }, options?: { cause?: unknown }) {
     const cause = options?.cause as NodeJS.ErrnoException | undefined;
     const reason = (data.errno && LISTEN_REASONS[data.errno]) ?? cause?.message ?? 'unknown error';
     super(
+      'LISTEN_FAILED',
       `the HTTP API cannot listen on ${data.addr}: ${reason}; give it another address with --api-addr ADDR (or HIY_API_ADDR=ADDR, e.g. 127.0.0.1:0 for any free port), or run without it: HIY_API_ADDR=off`,
-      options,
+      { data, ...options },
     );
     this.name = 'ListenError';
   }

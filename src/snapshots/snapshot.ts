@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
+import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import { syncDir, writeFileAtomic } from '../store/atomic.js';
 import { crashPoint } from '../store/journal.js';
@@ -69,20 +70,24 @@ export interface RestoreResult {
 }
 
 /** Any failure to take, verify or restore a snapshot. Nothing half-made is left behind when it is thrown. */
-export class SnapshotError extends Error {
-  readonly code = 'SNAPSHOT_FAILED';
+export class SnapshotError extends HiyError<{ volume: string; id?: string; reason: string }> {
   constructor(
     message: string,
-    readonly data: { volume: string; id?: string; reason: string },
+    data: { volume: string; id?: string; reason: string },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('SNAPSHOT_FAILED', message, { data, ...options });
     this.name = 'SnapshotError';
   }
 }
 
 /** A check that failed; becomes a SnapshotError "… failed verification: <reason>". */
-class VerificationFailure extends Error {}
+class VerificationFailure extends HiyError {
+  constructor(message: string) {
+    super('SNAPSHOT_UNVERIFIED', message);
+    this.name = 'VerificationFailure';
+  }
+}
 
 const ARCHIVE = 'archive.tar';
 const MANIFEST = 'manifest.json';

@@ -1,6 +1,7 @@
 // The one way HIY writes a file in its data directory (and the few outside it): never half-written, never lost.
 import { chmod, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { HiyError } from '../model/errors.js';
 
 let counter = 0;
 
@@ -130,14 +131,14 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** A file HIY could not write; the message names the path and the reason (e.g. "no space left on device"). */
-export class FileWriteError extends Error {
-  readonly code = 'FILE_WRITE_FAILED';
-  readonly data: { path: string; errno?: string };
+export class FileWriteError extends HiyError<{ path: string; errno?: string }> {
   constructor(path: string, cause: unknown) {
     const errno = (cause as NodeJS.ErrnoException)?.code;
-    super(`could not write ${path}: ${reasonOf(cause)}`, { cause });
+    super('FILE_WRITE_FAILED', `could not write ${path}: ${reasonOf(cause)}`, {
+      data: { path, ...(errno && { errno }) },
+      cause,
+    });
     this.name = 'FileWriteError';
-    this.data = { path, ...(errno && { errno }) };
   }
 }
 

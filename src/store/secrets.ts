@@ -2,6 +2,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HiyError } from '../model/errors.js';
 import { SECRET_NAME } from '../model/names.js';
 import { createFileExclusive, writeFileAtomic } from './atomic.js';
 
@@ -19,10 +20,12 @@ export interface SecretSource {
   digest(value: string): Promise<string>;
 }
 
-export class SecretNameError extends Error {
-  readonly code = 'SECRET_NAME';
+export class SecretNameError extends HiyError {
   constructor(name: string) {
-    super(`"${name}" is not a secret name: use letters, digits, ".", "_" and "-" (at most 128)`);
+    super(
+      'SECRET_NAME',
+      `"${name}" is not a secret name: use letters, digits, ".", "_" and "-" (at most 128)`,
+    );
     this.name = 'SecretNameError';
   }
 }

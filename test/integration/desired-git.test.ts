@@ -1,10 +1,11 @@
 // loadDesiredState against real git repositories (working copy and bare), through IsomorphicGitReader.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { formatBytes, STATE_FILE_MAX_BYTES, STATE_REPO_MAX_BYTES } from '../../src/desired/limits.js';
 import { loadDesiredFromFiles, loadDesiredState, loadWorktreeFiles } from '../../src/desired/load.js';
 import { IsomorphicGitReader } from '../../src/drivers/git/isomorphic.js';
 import { GitError } from '../../src/drivers/git/types.js';
@@ -182,6 +183,70 @@ describe('loading the desired state from git', () => {
         `16:13 spec.source.branch source repository ${path.join(root, 'src', 'hello')} has no branch dev`,
       ],
     );
+  });
+
+  test('symlinks and submodules: skipped and said so, the same way by the commit and the working tree', async () => {
+    const lib = path.join(root, 'lib');
+    mkdirSync(lib);
+    git(lib, 'init', '-q', '-b', 'main');
+    write(path.join(lib, 'port.yaml'), portYaml('localhost/lib:1').replace('greeter', 'lib'));
+    git(lib, 'add', '.');
+    git(lib, 'commit', '-q', '-m', 'lib');
+    const repo = path.join(root, 'linked');
+    mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    write(path.join(repo, 'ports', 'greeter.yaml'), portYaml('localhost/greeter:1'));
+    write(path.join(repo, 'docs', 'notes.md'), '# notes\n');
+    symlinkSync('greeter.yaml', path.join(repo, 'ports', 'alias.yaml'));
+    symlinkSync('ports', path.join(repo, 'more'));
+    symlinkSync('docs/notes.md', path.join(repo, 'README.md'));
+    git(repo, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'vendor/lib');
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'links');
+    const show = (r: Awaited<ReturnType<typeof loadDesiredState>>) => ({
+      resources: r.state?.resources.map((x) => `${x.resource.kind}/${x.resource.metadata.name} ${x.file}`),
+      diagnostics: r.diagnostics.map((d) => `${d.severity} ${d.file}: ${d.summary}`),
+    });
+    const expected = {
+      resources: ['Port/greeter ports/greeter.yaml'],
+      diagnostics: [
+        'warning more: symlink not followed: HIY reads only the regular files committed in the state repo',
+        'warning ports/alias.yaml: symlink not followed: HIY reads only the regular files committed in the state repo',
+        "warning vendor/lib: submodule not read: its files are another repository's, not the state repo's",
+      ],
+    };
+    const committed = await loadDesiredState({ settings: settings(repo), git: new IsomorphicGitReader() });
+    assert.deepEqual(show(committed), expected);
+    const worktree = await loadDesiredFromFiles(await loadWorktreeFiles(repo), {
+      settings: settings(repo),
+      git: new IsomorphicGitReader(),
+    });
+    assert.deepEqual(show(worktree), expected);
+  });
+
+  test('the size limits: the commit and the working tree refuse the same files, unparsed', async () => {
+    const repo = path.join(root, 'big');
+    mkdirSync(repo);
+    git(repo, 'init', '-q', '-b', 'main');
+    write(path.join(repo, 'a-huge.yaml'), `${'x: '.repeat(STATE_FILE_MAX_BYTES / 3)}[\n`);
+    const chunk = `# ${'y'.repeat(1000)}\n`.repeat(900);
+    const fit = Math.floor(STATE_REPO_MAX_BYTES / chunk.length);
+    for (let i = 0; i <= fit + 1; i++) write(path.join(repo, `f${String(i).padStart(2, '0')}.yaml`), chunk);
+    git(repo, 'add', '.');
+    git(repo, 'commit', '-q', '-m', 'big');
+    const show = (r: Awaited<ReturnType<typeof loadDesiredState>>) =>
+      r.diagnostics.map((d) => `${d.file}:${d.line ?? ''} ${d.summary}`);
+    const expected = [
+      'a-huge.yaml:1 the file has 1 MiB; a state file may have at most 1 MiB',
+      `f${String(fit).padStart(2, '0')}.yaml: the state files take more than ${formatBytes(STATE_REPO_MAX_BYTES)}, the limit of a state repo; this file and the 1 after it were not read`,
+    ];
+    const committed = await loadDesiredState({ settings: settings(repo), git: new IsomorphicGitReader() });
+    assert.deepEqual(show(committed), expected);
+    const worktree = await loadDesiredFromFiles(await loadWorktreeFiles(repo), {
+      settings: settings(repo),
+      git: new IsomorphicGitReader(),
+    });
+    assert.deepEqual(show(worktree), expected);
   });
 
   test('an unchanged file is read from git once', async () => {

@@ -1,6 +1,8 @@
 // `hiy config NAME`, `hiy config set NAME K=V…`, `hiy config unset NAME K…`: env as the state repo has it.
+
 import { gitIdentity } from '../../drivers/git/commit.js';
 import { editConfig, showConfig } from '../../engine/config.js';
+import { HiyError } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { type CommandRun, flag } from '../command.js';
@@ -9,15 +11,14 @@ import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
 
 /** The author of a commit made on the box: git's configured identity for the state repo. */
-export class GitIdentityMissingError extends Error {
-  readonly code = 'GIT_IDENTITY_MISSING';
-  readonly data: { stateRepo: string };
+export class GitIdentityMissingError extends HiyError<{ stateRepo: string }> {
   constructor(stateRepo: string) {
     super(
+      'GIT_IDENTITY_MISSING',
       `git has no identity to author the commit: set one with git -C ${stateRepo} config user.name "NAME" and user.email "EMAIL" (or --global)`,
+      { data: { stateRepo } },
     );
     this.name = 'GitIdentityMissingError';
-    this.data = { stateRepo };
   }
 }
 

@@ -1,14 +1,14 @@
 // The Caddy driver interface: one read of the whole config, one load of a whole config.
+import { HiyError } from '../../model/errors.js';
 
 /** Every failure talking to Caddy's admin API. */
-export class CaddyError extends Error {
-  readonly code: string = 'CADDY_FAILED';
+export class CaddyError extends HiyError<{ url: string; status?: number; body?: string }> {
   constructor(
     message: string,
-    readonly data: { url: string; status?: number; body?: string },
+    data: { url: string; status?: number; body?: string },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('CADDY_FAILED', message, { data, ...options });
     this.name = 'CaddyError';
   }
 }

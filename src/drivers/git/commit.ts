@@ -1,7 +1,9 @@
 // Committing files to a branch of a local repository (bare or working copy) with real git, without touching other files.
+
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { HiyError } from '../../model/errors.js';
 import { GitError } from './types.js';
 
 export interface CommitAuthor {
@@ -25,13 +27,14 @@ export interface CommitFilesOptions {
 export type CommitErrorCode = 'STATE_REPO_MOVED' | 'STATE_REPO_DIRTY' | 'GIT_IDENTITY_MISSING';
 
 /** A commit refused for a reason the user can act on (as opposed to GitError, git itself failing). */
-export class CommitRefusedError extends Error {
+export class CommitRefusedError extends HiyError<{ dir: string; branch?: string; files?: string[] }> {
+  declare readonly code: CommitErrorCode;
   constructor(
-    readonly code: CommitErrorCode,
+    code: CommitErrorCode,
     message: string,
-    readonly data: { dir: string; branch?: string; files?: string[] },
+    data: { dir: string; branch?: string; files?: string[] },
   ) {
-    super(message);
+    super(code, message, { data });
     this.name = 'CommitRefusedError';
   }
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { GitError, type GitReader, type TreeFile } from './types.js';
+import { GitError, type GitReader, type SkippedEntry, type TreeFile } from './types.js';
 
 /** Reads local repositories without a working copy; every read goes through the object database. */
 export class IsomorphicGitReader implements GitReader {
@@ -23,7 +23,7 @@ export class IsomorphicGitReader implements GitReader {
       if (isNotFound(err)) {
         throw new GitError(
           `git repository ${dir} has no branch ${branch}`,
-          { dir, ref: branch },
+          { dir, ref: branch, reason: 'no-branch' },
           { cause: err },
         );
       }
@@ -35,7 +35,7 @@ export class IsomorphicGitReader implements GitReader {
     }
   }
 
-  async listFiles(dir: string, commit: string): Promise<TreeFile[]> {
+  async listFiles(dir: string, commit: string, skipped?: SkippedEntry[]): Promise<TreeFile[]> {
     const gitdir = await this.gitdir(dir);
     const out: TreeFile[] = [];
     const walk = async (treeOid: string, prefix: string): Promise<void> => {
@@ -45,7 +45,9 @@ export class IsomorphicGitReader implements GitReader {
         if (entry.type === 'tree') await walk(entry.oid, p);
         // Symlinks (120000) are blobs too, but their content is a link target, not a file to read.
         else if (entry.type === 'blob' && entry.mode !== '120000') out.push({ path: p, oid: entry.oid });
+        else if (entry.type === 'blob') skipped?.push({ path: p, kind: 'symlink' });
         // 'commit' entries are submodules: not part of this repository's files.
+        else if (entry.type === 'commit') skipped?.push({ path: p, kind: 'submodule' });
       }
     };
     try {
@@ -110,7 +112,7 @@ async function findGitdir(dir: string): Promise<string> {
     fs.promises.stat(path.join(dir, 'objects')).catch(() => undefined),
   ]);
   if (head?.isFile() && objects?.isDirectory()) return dir;
-  throw new GitError(`not a git repository: ${dir}`, { dir });
+  throw new GitError(`not a git repository: ${dir}`, { dir, reason: 'not-a-repository' });
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,17 +1,15 @@
 // Bare repositories with the git binary: mirrors of App sources (clone, fetch, has-commit) and hosted App repositories
 // (init). No shell, no prompt; credentials are git's own business. node:child_process only: git-shell loads this.
+
 import { spawn } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { HiyError } from '../../model/errors.js';
 
 /** A git command failed; the message is the first line git printed on stderr (or the exit status). */
-export class GitCommandError extends Error {
-  readonly code = 'GIT_FAILED';
-  constructor(
-    message: string,
-    readonly data: { args: string[]; exitCode: number | null; signal?: string },
-  ) {
-    super(message);
+export class GitCommandError extends HiyError<{ args: string[]; exitCode: number | null; signal?: string }> {
+  constructor(message: string, data: { args: string[]; exitCode: number | null; signal?: string }) {
+    super('GIT_FAILED', message, { data });
     this.name = 'GitCommandError';
   }
 }

@@ -9,18 +9,18 @@ import type {
   SecretInfo,
   VolumeInfo,
 } from '../../model/containers.js';
+import { HiyError } from '../../model/errors.js';
 
 export type { BuildSpec, ContainerInfo, ImageCommand, PortMapping, RunSpec, SecretInfo, VolumeInfo };
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
-export class PodmanError extends Error {
-  readonly code = 'PODMAN_FAILED';
+export class PodmanError extends HiyError<{ argv: string[]; exitCode?: number; stderr?: string }> {
   constructor(
     message: string,
-    readonly data: { argv: string[]; exitCode?: number; stderr?: string },
+    data: { argv: string[]; exitCode?: number; stderr?: string },
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('PODMAN_FAILED', message, { data, ...options });
     this.name = 'PodmanError';
   }
 }

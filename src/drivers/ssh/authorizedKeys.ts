@@ -1,11 +1,11 @@
 // OpenSSH authorized_keys lines for HIY's users: every key forced to `hiy git-shell USER`, with `restrict,pty`. Pure.
+import { HiyError } from '../../model/errors.js';
 import type { UserResource } from '../../model/resources.js';
 
 /** Thrown when a value cannot be written safely into an authorized_keys `command="…"` option. */
-export class AuthorizedKeysError extends Error {
-  readonly code = 'AUTHORIZED_KEYS';
+export class AuthorizedKeysError extends HiyError {
   constructor(message: string) {
-    super(message);
+    super('AUTHORIZED_KEYS', message);
     this.name = 'AuthorizedKeysError';
   }
 }

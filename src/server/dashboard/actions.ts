@@ -2,7 +2,7 @@
 // and the grant (grants.ts, as the API and SSH do), calls the same function the CLI and API call (same lock),
 // writes one audit line with the user and client address, and redirects back with the outcome in words.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAllowed, roleOn } from '../../access/grants.js';
+import { isAllowed } from '../../access/grants.js';
 import { createSnapshots, DataCommandError, restoreFromSnapshot } from '../../data/commands.js';
 import { RollbackError, rollback } from '../../data/rollback.js';
 import { StateRepoInvalidError } from '../../model/diagnostics.js';

@@ -12,7 +12,7 @@ const user = (grants: UserResource['spec']['grants']): UserResource => ({
 });
 
 describe('grants', () => {
-  it('the matrix: view reads, deploy reconciles and snapshots, admin rolls back', () => {
+  it('the matrix: view reads; deploy reconciles, snapshots and rolls back (issue 11); admin administers', () => {
     const u = user([
       { app: 'blog', role: 'deploy' },
       { app: 'shop', role: 'view' },
@@ -20,7 +20,9 @@ describe('grants', () => {
     assert.equal(roleOn(u, 'app/blog'), 'deploy');
     assert.ok(isAllowed(u, 'read', 'app/blog'));
     assert.ok(isAllowed(u, 'snapshot', 'app/blog'));
-    assert.ok(!isAllowed(u, 'rollback', 'app/blog'));
+    assert.ok(isAllowed(u, 'rollback', 'app/blog'));
+    assert.ok(!isAllowed(u, 'administer', 'app/blog'));
+    assert.ok(!isAllowed(u, 'rollback', 'app/shop'));
     assert.ok(isAllowed(u, 'read', 'app/shop'));
     assert.ok(!isAllowed(u, 'snapshot', 'app/shop'));
     assert.ok(!isAllowed(u, 'read', 'app/other'));

@@ -107,6 +107,37 @@ describe('applyPlan', () => {
     assert.match(failed?.error ?? '', /did not become healthy within .*\/bin\/check exited 3/);
   });
 
+  it('a stop-first upgrade that never becomes healthy is rolled back, and its result says so as data', async () => {
+    const w = world();
+    let exitCode = 0;
+    w.podman.execHandler = () => exitCode;
+    const db = (greeting: string) =>
+      port('db', {
+        env: { GREETING: greeting },
+        volumes: [{ name: 'data', mountPath: '/d' }],
+        healthcheck: { command: ['/bin/check'], interval: '50ms', timeout: '300ms' },
+      });
+    assert.equal((await converge(w, [db('a')])).result.ok, true);
+    exitCode = 3;
+    const r = await converge(w, [db('b')]);
+    const failed = r.result.results.find((x) => x.status === 'failed');
+    assert.equal(failed?.rolledBack, true);
+    assert.match(failed?.error ?? '', /rolled back to the previous container/);
+    const running = (await w.podman.listContainers({})).map((c) => `${c.name}:${c.state}`);
+    assert.deepEqual(running, ['hiy-db:running']);
+  });
+
+  it('a failure that is not a rollback carries no rolledBack, whatever its message says', async () => {
+    const w = world();
+    w.podman.execHandler = () => 3;
+    const r = await converge(w, [
+      port('rolled-back', { healthcheck: { command: ['/bin/check'], interval: '50ms', timeout: '300ms' } }),
+    ]);
+    const failed = r.result.results.find((x) => x.status === 'failed');
+    assert.match(failed?.error ?? '', /rolled-back/);
+    assert.equal(failed?.rolledBack, undefined);
+  });
+
   it('upgrading a resource never touches another resource named like its temporary containers', async () => {
     const w = world();
     const stateless = (name: string, greeting: string) =>

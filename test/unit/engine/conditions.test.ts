@@ -76,7 +76,9 @@ describe('recordConditions', () => {
       results: p.actions.map((a) => ({
         address: a.address,
         status: a.address === 'container/hiy-web' ? 'failed' : a.resource === 'port/db' ? 'done' : 'skipped',
-        ...(a.address === 'container/hiy-web' ? { error: 'health check failed; rolled back' } : {}),
+        ...(a.address === 'container/hiy-web'
+          ? { error: 'health check failed; rolled back', rolledBack: true }
+          : {}),
       })),
     };
     const events = recordConditions(status, { desired: d, plan: p, result, now: t0 });
@@ -92,6 +94,22 @@ describe('recordConditions', () => {
     const failed = events.find((e) => e.type === 'resource.failed');
     assert.equal(failed?.data?.rolledBack, true);
     assert.equal(conds(status, 'port/db').Ready, 'True/Applied');
+  });
+
+  it('rolledBack comes from the result’s data, never from the words of its message', () => {
+    const { d, p } = run([web()]);
+    const result: ApplyResult = {
+      ok: false,
+      caddyWrites: 0,
+      results: p.actions.map((a) => ({
+        address: a.address,
+        status: a.address === 'container/hiy-web' ? 'failed' : 'skipped',
+        ...(a.address === 'container/hiy-web' ? { error: 'image "rolled back" not found' } : {}),
+      })),
+    };
+    const events = recordConditions({ resources: {} }, { desired: d, plan: p, result, now: t0 });
+    const failed = events.find((e) => e.type === 'resource.failed');
+    assert.equal(failed?.data?.rolledBack, false);
   });
 
   it('a deferred resource stays Stalled and keeps its backoff and last attempt', () => {
