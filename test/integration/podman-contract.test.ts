@@ -22,6 +22,8 @@ interface Subject {
   putVolumeFiles(volume: string, files: Record<string, string>): Promise<void>;
   /** Reads a file of a volume, as a container would. */
   readVolumeFile(volume: string, path: string): Promise<string>;
+  /** Pauses a container (HIY never does; a person or another tool may). */
+  pause(name: string): Promise<void>;
 }
 
 function contract(title: string, makeSubject: () => Promise<Subject>): void {
@@ -112,6 +114,20 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       await driver.removeContainer(`${instance}-web-old`, 0);
       assert.equal(await findOwned('web-old'), undefined);
       await driver.removeContainer(`${instance}-web-old`, 0);
+    });
+
+    test('a paused container: start and stop are refused, unpause runs it again', async () => {
+      await driver.runContainer(runSpec('paused'));
+      await subject.pause(`${instance}-paused`);
+      assert.equal((await findOwned('paused'))?.state, 'paused');
+      const start = await driver.startContainer(`${instance}-paused`).catch((e: unknown) => e);
+      assert.ok(start instanceof PodmanError);
+      assert.match(start.message, /container state improper/);
+      await assert.rejects(driver.stopContainer(`${instance}-paused`, 0), /container state improper/);
+      await driver.unpauseContainer(`${instance}-paused`);
+      assert.equal((await findOwned('paused'))?.state, 'running');
+      await assert.rejects(driver.unpauseContainer(`${instance}-paused`), /not paused/);
+      await driver.removeContainer(`${instance}-paused`, 0);
     });
 
     test('a name already in use is refused', async () => {
@@ -288,6 +304,9 @@ contract('PodmanCli (real podman)', async () => {
       ]);
       return String(r.stdout);
     },
+    async pause(name) {
+      await execa('podman', ['pause', name]);
+    },
   };
 });
 
@@ -304,6 +323,7 @@ contract('FakePodman', async () => {
     async readVolumeFile(volume, path) {
       return fake.readVolumeFile(volume, path)?.toString('utf8') ?? '';
     },
+    pause: async (name) => fake.setContainerState(name, 'paused'),
   };
 });
 

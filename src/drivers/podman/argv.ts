@@ -172,6 +172,10 @@ export function stopArgv(name: string, timeoutSeconds: number): string[] {
   return ['stop', '-t', String(timeoutSeconds), name];
 }
 
+export function unpauseArgv(name: string): string[] {
+  return ['unpause', name];
+}
+
 /** Forced removal (stop with the timeout, then kill); `--ignore` makes an absent container a success. */
 export function rmArgv(name: string, timeoutSeconds: number): string[] {
   return ['rm', '-f', '-t', String(timeoutSeconds), '--ignore', name];

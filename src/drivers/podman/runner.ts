@@ -23,6 +23,7 @@ import {
   secretRmArgv,
   startArgv,
   stopArgv,
+  unpauseArgv,
   volumeCreateArgv,
   volumeExportArgv,
   volumeImportArgv,
@@ -149,6 +150,10 @@ export class PodmanCli implements PodmanDriver {
 
   async stopContainer(name: string, timeoutSeconds: number): Promise<void> {
     await this.call(stopArgv(name, timeoutSeconds), { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    await this.call(unpauseArgv(name));
   }
 
   async removeContainer(name: string, timeoutSeconds: number): Promise<void> {
