@@ -37,8 +37,8 @@ export type LockAttempt =
   /** Held by a live process (or one not provably dead); `holder` is undefined when the file is unreadable. */
   | { held?: undefined; holder: LockRecord | undefined };
 
-/** Tokens of the locks this process holds right now. */
-const heldTokens = new Set<string>();
+/** Tokens this process uses right now: locks it holds, and its attempts (their claims) under way. */
+const liveTokens = new Set<string>();
 
 function readStat(pid: number | 'self'): string | undefined {
   try {
@@ -84,13 +84,13 @@ export function selfIdentity(): Pick<LockRecord, 'pid' | 'start' | 'boot'> {
  * True only when the process that wrote `r` is provably gone: the box rebooted since, no process has its pid,
  * or the process with its pid started at another time (the pid was reused). A process this one cannot see
  * (another user's, /proc hidden) counts as alive. A record of this very process is stale only when this
- * process does not hold it (a release that could not remove its file).
+ * process no longer uses its token (a release that could not remove its file).
  */
 export function ownerIsDead(r: LockRecord): boolean {
   const self = selfIdentity();
   if (r.boot && self.boot && r.boot !== self.boot) return true;
   if (!Number.isInteger(r.pid) || r.pid <= 0) return false;
-  if (r.pid === process.pid && (!r.start || r.start === self.start)) return !heldTokens.has(r.token);
+  if (r.pid === process.pid && (!r.start || r.start === self.start)) return !liveTokens.has(r.token);
   try {
     process.kill(r.pid, 0);
   } catch (err) {
@@ -124,6 +124,14 @@ async function readText(path: string): Promise<string | undefined> {
 /** A file name part for a token (tokens of older locks are their whole text). */
 function tokenName(token: string): string {
   return /^[0-9a-f]{8,64}$/.test(token) ? token : Buffer.from(token).toString('hex').slice(0, 64);
+}
+
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 async function linkExclusive(from: string, to: string): Promise<boolean> {
@@ -160,7 +168,7 @@ async function removeStale(
   }
   try {
     const text = await readText(path);
-    if (text !== undefined && parseRecord(text)?.token === stale.token) await unlink(path);
+    if (text !== undefined && parseRecord(text)?.token === stale.token) await unlinkIfThere(path);
     return 'removed';
   } finally {
     await unlink(claim).catch(() => undefined);
@@ -189,14 +197,16 @@ export async function tryLockFile(path: string, meta?: Record<string, string>): 
     ...(meta && { meta }),
   };
   const tmp = `${path}.${token}.tmp`;
-  await writeNew(tmp, JSON.stringify(record));
+  liveTokens.add(token);
+  let taken = false;
   let tookOver: LockRecord | undefined;
   let holder: LockRecord | undefined;
   try {
+    await writeNew(tmp, JSON.stringify(record));
     // Each round ends in the lock taken, a live holder, or a stale lock removed (then try again).
     for (let round = 0; round < 8; round++) {
       if (await linkExclusive(tmp, path)) {
-        heldTokens.add(token);
+        taken = true;
         return { held: heldLock(path, record), ...(tookOver && { tookOver }) };
       }
       const text = await readText(path);
@@ -210,6 +220,7 @@ export async function tryLockFile(path: string, meta?: Record<string, string>): 
     }
     return { holder }; // other processes took and released it all the while: busy for now
   } finally {
+    if (!taken) liveTokens.delete(token);
     await unlink(tmp).catch(() => undefined);
   }
 }
@@ -225,9 +236,9 @@ function heldLock(path: string, record: LockRecord): HeldLock {
       try {
         // Only a lock holding our token is ours: never remove a lock another process took over meanwhile.
         const text = await readText(path);
-        if (text !== undefined && parseRecord(text)?.token === record.token) await unlink(path);
+        if (text !== undefined && parseRecord(text)?.token === record.token) await unlinkIfThere(path);
       } finally {
-        heldTokens.delete(record.token);
+        liveTokens.delete(record.token);
       }
     },
   };
