@@ -13,7 +13,7 @@ import {
   type SnapshotReason,
   takeSnapshot,
 } from '../snapshots/snapshot.js';
-import { Journal } from '../store/journal.js';
+import { crashDuring, Journal } from '../store/journal.js';
 import { StatusStore } from '../store/status.js';
 
 /** A data command that cannot be done as asked; nothing was changed. */
@@ -93,7 +93,9 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10'));
+    await crashDuring('stopped:stop', () =>
+      engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10')),
+    );
   }
   try {
     return await fn();

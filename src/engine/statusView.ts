@@ -5,6 +5,7 @@ import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
 import { PinStore } from '../store/pins.js';
 import { StatusStore } from '../store/status.js';
+import { observedConditions } from './conditions.js';
 import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
 
 export interface ResourceStatus {
@@ -55,6 +56,7 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   ]);
   ids.delete('');
   const routes = observed.proxy.state?.routes ?? [];
+  const now = new Date();
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
@@ -71,7 +73,8 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
       ...(pinned && {
         pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
       }),
-      conditions: rec?.conditions ?? [],
+      // The last run's conditions, but never Ready for a container that is not running now.
+      conditions: observedConditions(rec?.conditions ?? [], c ?? null, now),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),

@@ -5,7 +5,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } fr
 import { isAbsolute, join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
-import { crashPoint } from '../store/journal.js';
+import { crashDuring, crashPoint } from '../store/journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
 export type SnapshotReason = 'upgrade' | 'manual' | 'scheduled' | 'pre-restore' | 'pre-delete';
@@ -130,7 +130,10 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
   try {
     // The archive is hashed and parsed while Podman writes it (on another CPU), not after.
     const [scanned, counted] = await Promise.allSettled([
-      scanWhileWritten(partial, deps.podman.exportVolume(volume, partial)),
+      scanWhileWritten(
+        partial,
+        crashDuring('snapshot:export', () => deps.podman.exportVolume(volume, partial)),
+      ),
       (deps.countVolume ?? countFiles)(opts.mountpoint),
     ]);
     // The export's failure explains more than the count's (a missing volume has no mountpoint either).
@@ -316,7 +319,7 @@ export async function restoreSnapshot(
       await Promise.all(present.map((name) => rm(join(mountpoint, name), { recursive: true, force: true })));
     } else await opts.beforeReplace?.();
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);
-    await deps.podman.importVolume(toVolume, archive);
+    await crashDuring('restore:import', () => deps.podman.importVolume(toVolume, archive));
     const after = await count(mountpoint);
     if (after.files !== manifest.files) {
       throw new VerificationFailure(

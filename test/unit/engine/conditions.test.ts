@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApplyResult } from '../../../src/apply/apply.js';
 import { recordFailure } from '../../../src/engine/backoff.js';
-import { getCondition, markReconciling, recordConditions } from '../../../src/engine/conditions.js';
+import {
+  getCondition,
+  markReconciling,
+  observedConditions,
+  recordConditions,
+} from '../../../src/engine/conditions.js';
 import type { StoredStatus } from '../../../src/model/status.js';
 import { plan } from '../../../src/plan/plan.js';
 import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
@@ -143,5 +148,41 @@ describe('recordConditions', () => {
       now: later,
     });
     assert.equal(getCondition(status.resources['port/web'], 'Ready')!.lastTransitionTime, t0.toISOString());
+  });
+});
+
+describe('observedConditions (status as observed now)', () => {
+  const ready = (status: 'True' | 'False') => [
+    { type: 'Ready' as const, status, reason: 'Applied', message: 'm', lastTransitionTime: t0.toISOString() },
+    {
+      type: 'Stalled' as const,
+      status: 'False' as const,
+      reason: 'Converged',
+      message: 'm',
+      lastTransitionTime: t0.toISOString(),
+    },
+  ];
+  const now = new Date('2026-01-02T00:00:00Z');
+
+  it('a container that is not running is never Ready, whatever the last run said', () => {
+    for (const state of ['stopping', 'exited', 'paused', 'created', 'Stopping']) {
+      const out = observedConditions(ready('True'), { name: 'hiy-x-web', state }, now);
+      assert.deepEqual(out[0], {
+        type: 'Ready',
+        status: 'False',
+        reason: 'NotRunning',
+        message: `container hiy-x-web is ${state}; the next apply starts it`,
+        lastTransitionTime: now.toISOString(),
+      });
+      assert.deepEqual(out[1], ready('True')[1], 'the other conditions are kept');
+    }
+    assert.equal(observedConditions(ready('True'), null, now)[0]?.reason, 'ContainerMissing');
+  });
+
+  it('a running container keeps the recorded conditions; nothing is invented', () => {
+    const recorded = ready('True');
+    assert.equal(observedConditions(recorded, { name: 'c', state: 'running' }, now), recorded);
+    assert.deepEqual(observedConditions(ready('False'), { name: 'c', state: 'exited' }, now), ready('False'));
+    assert.deepEqual(observedConditions([], { name: 'c', state: 'exited' }, now), []);
   });
 });
