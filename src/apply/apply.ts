@@ -15,7 +15,7 @@ import {
 import { crashDuring, crashPoint, type Journal, type JournalEntry } from '../store/journal.js';
 import type { SecretSource } from '../store/secrets.js';
 import { type BuildSupport, buildImage } from './build.js';
-import { ensureRunning } from './ensureRunning.js';
+import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import type { ApplyListener } from './events.js';
 import { waitHealthy } from './health.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
@@ -307,8 +307,12 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return awaitHealthy(a, deps);
   },
   'container.delete': async (a, deps) => {
+    // A delete cut short may have left it `stopping`: removeFromAnyState finishes the stop first.
     await crashDuring('delete:rm', () =>
-      deps.podman.removeContainer(a.container.name, a.container.stopTimeoutSeconds),
+      removeFromAnyState(deps.podman, {
+        name: a.container.name,
+        stopTimeoutSeconds: a.container.stopTimeoutSeconds,
+      }),
     );
     return undefined;
   },
@@ -370,7 +374,10 @@ function switchEntry(a: ContainerReplace, phase: 'healthy' | 'routed' | 'done'):
 /** After Caddy switched: the old container of a start-first replace goes, the new one takes its name. */
 async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
   await crashDuring('switch:rm', () =>
-    deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds),
+    removeFromAnyState(deps.podman, {
+      name: a.previous.name,
+      stopTimeoutSeconds: a.previous.stopTimeoutSeconds,
+    }),
   );
   await crashDuring('switch:rename', () => deps.podman.renameContainer(a.run.name, a.finalName));
   await journal(deps, switchEntry(a, 'done'));

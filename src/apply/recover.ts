@@ -4,7 +4,7 @@ import type { ContainerInfo, PodmanDriver } from '../drivers/podman/types.js';
 import { ownershipLabels } from '../model/labels.js';
 import { discardIncomplete, listSnapshots, restoreSnapshot } from '../snapshots/snapshot.js';
 import type { Journal, JournalEntry } from '../store/journal.js';
-import { ensureRunning, stopTimeoutOf } from './ensureRunning.js';
+import { ensureRunning, removeFromAnyState, stopTimeoutOf } from './ensureRunning.js';
 
 export interface RecoverDeps {
   podman: PodmanDriver;
@@ -21,6 +21,12 @@ export interface Recovery {
 
 type Find = (name: string) => ContainerInfo | undefined;
 
+/** Removes a container as observed (at once: it is unproven or already replaced), whatever its state. */
+async function remove(podman: PodmanDriver, find: Find, name: string): Promise<void> {
+  const c = find(name);
+  if (c) await removeFromAnyState(podman, { name, state: c.state, stopTimeoutSeconds: 0 });
+}
+
 /** ensureRunning for a container as observed; undefined when it is absent or running. */
 async function bringBack(podman: PodmanDriver, find: Find, name: string): Promise<string | undefined> {
   const c = find(name);
@@ -33,7 +39,7 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
   switch (e.kind) {
     case 'run':
       // Created but never proven: remove it; the next plan creates it again.
-      await podman.removeContainer(e.name, 0);
+      await remove(podman, find, e.name);
       return `removed ${e.name}, left half-created or unproven`;
     case 'replace': {
       if (e.phase === 'stopping' || e.phase === 'snapshotting') {
@@ -41,7 +47,7 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
         return `upgrade of ${e.final} interrupted before any change${how ? `; ${how} the old version again` : ''}`;
       }
       if (e.phase === 'healthy') {
-        await podman.removeContainer(e.parked, 0);
+        await remove(podman, find, e.parked);
         return `upgrade of ${e.final} had succeeded; removed the parked old container ${e.parked}`;
       }
       // parked: the new one was being started or checked. Undo: remove it, put the data back, restart the old.
@@ -51,7 +57,7 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
         const how = await bringBack(podman, find, e.final);
         return `upgrade of ${e.final} interrupted before the old version was parked${how ? `; ${how} it again` : ''}`;
       }
-      await podman.removeContainer(e.final, 0);
+      await remove(podman, find, e.final);
       const restored: string[] = [];
       for (const s of e.snapshots ?? []) {
         const manifest = (await listSnapshots(deps, s.volume)).find((m) => m.id === s.id);
@@ -70,11 +76,11 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
     case 'switch': {
       if (e.phase === 'routed') {
         // Caddy already sends traffic to the new container: finish the retire.
-        if (find(e.old) && find(e.next)) await podman.removeContainer(e.old, 0);
+        if (find(e.old) && find(e.next)) await remove(podman, find, e.old);
         if (find(e.next)) await podman.renameContainer(e.next, e.final);
         return `finished the switch of ${e.final} to its new container`;
       }
-      await podman.removeContainer(e.next, 0);
+      await remove(podman, find, e.next);
       return `removed ${e.next}: the switch to it never happened`;
     }
     case 'restore':

@@ -130,6 +130,16 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       await driver.removeContainer(`${instance}-paused`, 0);
     });
 
+    test('init: refused for a running container; an exited one is initialized and starts', async () => {
+      await driver.runContainer(runSpec('init'));
+      await assert.rejects(driver.initContainer(`${instance}-init`), /container state improper/);
+      await driver.stopContainer(`${instance}-init`, 0);
+      await driver.initContainer(`${instance}-init`);
+      await driver.startContainer(`${instance}-init`);
+      assert.equal((await findOwned('init'))?.state, 'running');
+      await driver.removeContainer(`${instance}-init`, 0);
+    });
+
     test('a name already in use is refused', async () => {
       await driver.runContainer(runSpec('dup'));
       const err = await driver.runContainer(runSpec('dup')).catch((e: unknown) => e);

@@ -176,6 +176,10 @@ export function unpauseArgv(name: string): string[] {
   return ['unpause', name];
 }
 
+export function initArgv(name: string): string[] {
+  return ['init', name];
+}
+
 /** Forced removal (stop with the timeout, then kill); `--ignore` makes an absent container a success. */
 export function rmArgv(name: string, timeoutSeconds: number): string[] {
   return ['rm', '-f', '-t', String(timeoutSeconds), '--ignore', name];

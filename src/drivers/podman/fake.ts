@@ -174,6 +174,16 @@ export class FakePodman implements PodmanDriver {
     if (c.state !== 'created') c.state = 'exited';
   }
 
+  async initContainer(name: string): Promise<void> {
+    const c = this.find(this.enter(['init', name]), name);
+    if (c.state !== 'created' && c.state !== 'exited')
+      fail(
+        ['init', name],
+        125,
+        `container ${c.id} has already been created in runtime: container state improper`,
+      );
+  }
+
   async unpauseContainer(name: string): Promise<void> {
     const c = this.find(this.enter(['unpause', name]), name);
     if (c.state !== 'paused')

@@ -6,6 +6,7 @@ import {
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
+  initArgv,
   parseImageCommand,
   parsePs,
   parseSecretInspect,
@@ -154,6 +155,10 @@ export class PodmanCli implements PodmanDriver {
 
   async unpauseContainer(name: string): Promise<void> {
     await this.call(unpauseArgv(name));
+  }
+
+  async initContainer(name: string): Promise<void> {
+    await this.call(initArgv(name));
   }
 
   async removeContainer(name: string, timeoutSeconds: number): Promise<void> {
