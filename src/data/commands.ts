@@ -12,6 +12,7 @@ import {
   type SnapshotManifest,
   type SnapshotReason,
   takeSnapshot,
+  verifySnapshot,
 } from '../snapshots/snapshot.js';
 import { crashDuring, Journal } from '../store/journal.js';
 import { StatusStore } from '../store/status.js';
@@ -174,6 +175,10 @@ export async function restoreFromSnapshot(
 ): Promise<RestoreOutcome> {
   return withApplyLock(engine, async () => {
     const snapshot = await findSnapshot(engine, ref);
+    // Verified before anything changes: a snapshot that fails verification creates no volume, stops no
+    // container and leaves nothing in the journal for the next run to "recover".
+    onStep?.(`verifying ${snapshot.volume}/${snapshot.id}`);
+    await verifySnapshot(snapDeps(engine), snapshot);
     const target = toVolume ?? snapshot.volume;
     const { volumes, containers } = await observeData(engine);
     const all = await engine.podman.listVolumes({});
@@ -210,12 +215,24 @@ export async function restoreFromSnapshot(
           snapshot: snapshot.id,
           volume: target,
         };
+        const progress = { replacing: false };
         await journal.write({ ...step, phase: 'saving' });
-        const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
-          beforeReplace: () => journal.write({ ...step, phase: 'replacing' }),
-        });
-        await journal.write({ ...step, phase: 'done' });
-        return result;
+        try {
+          const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
+            verified: true,
+            beforeReplace: async () => {
+              progress.replacing = true;
+              await journal.write({ ...step, phase: 'replacing' });
+            },
+          });
+          await journal.write({ ...step, phase: 'done' });
+          return result;
+        } catch (err) {
+          // Failed before the volume was touched: nothing to recover. Once its content was being replaced, the
+          // step stays open and the next run finishes it (the previous content is in the pre-restore snapshot).
+          if (!progress.replacing) await journal.write({ ...step, phase: 'done' });
+          throw err;
+        }
       },
       onStep,
     );

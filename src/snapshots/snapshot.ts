@@ -292,10 +292,15 @@ export async function restoreSnapshot(
     currentSaved?: boolean;
     /** Called once the current content is saved, before the volume is emptied (the journal records it). */
     beforeReplace?: () => Promise<void>;
+    /**
+     * The caller ran verifySnapshot on this manifest just before, ahead of any change (restoreFromSnapshot
+     * verifies before it creates the target or stops its containers): the archive is not read twice.
+     */
+    verified?: boolean;
   } = {},
 ): Promise<RestoreResult> {
   const what = `restore of snapshot ${manifest.id} into ${toVolume}`;
-  await verifySnapshot(deps, manifest);
+  if (!opts.verified) await verifySnapshot(deps, manifest);
   try {
     const target = (await deps.podman.listVolumes({})).find((v) => v.name === toVolume);
     if (!target) throw new Error(`volume ${toVolume} does not exist (create it, with its labels, first)`);
