@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from '../drivers/process.js';
+import { tryLockFile } from '../store/lockFile.js';
 
 /** One push waiting for (or holding) a build slot. */
 export interface Ticket {
@@ -46,26 +47,10 @@ export async function tryAcquireSlot(
   const dir = join(dataDir, 'builds');
   await mkdir(dir, { recursive: true });
   for (let i = 0; i < slots; i++) {
-    const path = join(dir, `slot-${i}.lock`);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fh = await open(path, 'wx');
-        await fh.writeFile(JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() }));
-        await fh.close();
-        return { path, release: () => rm(path, { force: true }) };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        let pid = 0;
-        try {
-          pid = (JSON.parse(await readFile(path, 'utf8')) as { pid: number }).pid;
-        } catch {
-          // Being written right now: treat as held.
-          break;
-        }
-        if (pid && processAlive(pid)) break;
-        await rm(path, { force: true });
-      }
-    }
+    // A lock file like the apply lock's: never seen half-written, taken over only from a provably dead owner,
+    // released only by its owner (store/lockFile.ts).
+    const attempt = await tryLockFile(join(dir, `slot-${i}.lock`), { owner });
+    if (attempt.held) return { path: attempt.held.path, release: () => attempt.held.release() };
   }
   return undefined;
 }

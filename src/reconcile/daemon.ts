@@ -1,13 +1,12 @@
 // The daemon: triggers → one coalescing queue → a reconcile run under the box-wide apply lock, with backoff,
 // status conditions and the event history. Implements the Controller that the HTTP API codes against.
 
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { watch } from 'chokidar';
 import type { Logger } from 'pino';
 import type { ApplyEvent } from '../apply/events.js';
 import { LockBusyError } from '../apply/lock.js';
-import { processAlive } from '../drivers/process.js';
 import {
   type BackoffPolicy,
   type BackoffState,
@@ -28,6 +27,7 @@ import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { type EventDraft, EventLog } from '../store/events.js';
+import { tryLockFile } from '../store/lockFile.js';
 import { StatusStore } from '../store/status.js';
 import { CoalescingQueue } from './queue.js';
 import {
@@ -83,31 +83,15 @@ export class DaemonRunningError extends Error {
   }
 }
 
-/** `DATA_DIR/daemon.pid`: one daemon per data directory; a file left by a dead process is taken over. */
+/**
+ * `DATA_DIR/daemon.pid`: one daemon per data directory. A lock file like the apply lock's (store/lockFile.ts):
+ * never seen half-written, taken over only from a provably dead daemon, released only by its owner.
+ */
 async function claimPidFile(dataDir: string): Promise<{ path: string; release(): Promise<void> }> {
-  await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, 'daemon.pid');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return {
-        path,
-        async release() {
-          const text = await readFile(path, 'utf8').catch(() => '');
-          if (Number(text.trim()) === process.pid) await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && processAlive(pid))
-        throw new DaemonRunningError({ pid, pidFile: path });
-      await rm(path, { force: true });
-    }
-  }
-  throw new DaemonRunningError({ pid: 0, pidFile: path });
+  const attempt = await tryLockFile(path);
+  if (!attempt.held) throw new DaemonRunningError({ pid: attempt.holder?.pid ?? 0, pidFile: path });
+  return attempt.held;
 }
 
 /** Delivers events other writers append to the log (watched with chokidar; duplicates are dropped by seq). */
