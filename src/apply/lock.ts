@@ -2,7 +2,7 @@
 
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HeldLock, sweepLockLeftovers, tryLockFile } from '../store/lockFile.js';
+import { type HeldLock, lockHolder, sweepLockLeftovers, tryLockFile } from '../store/lockFile.js';
 
 export class LockBusyError extends Error {
   readonly code = 'LOCKED';
@@ -30,6 +30,11 @@ export interface ApplyLock {
 function trace(env: NodeJS.ProcessEnv, what: 'enter' | 'leave', held: HeldLock): void {
   const file = env.HIY_TEST_LOCK_TRACE;
   if (file) appendFileSync(file, `${what} ${held.record.pid} ${held.record.token}\n`);
+}
+
+/** Whether a run holds the apply lock now (a lock that cannot be read counts as held). Reads, never takes it. */
+export async function applyLockHeld(dataDir: string): Promise<boolean> {
+  return (await lockHolder(join(dataDir, 'apply.lock'))) !== 'free';
 }
 
 /**

@@ -175,6 +175,15 @@ async function removeStale(
   }
 }
 
+/** Who holds the lock at `path` without taking it: `free` when absent or its owner is provably dead. */
+export async function lockHolder(path: string): Promise<LockRecord | 'unreadable' | 'free'> {
+  const text = await readText(path);
+  if (text === undefined) return 'free';
+  const r = parseRecord(text);
+  if (!r) return 'unreadable';
+  return ownerIsDead(r) ? 'free' : r;
+}
+
 /** Writes `text` to a new file and makes it durable (a lock must never appear empty, not even after a crash). */
 async function writeNew(path: string, text: string): Promise<void> {
   const fh = await open(path, 'wx', 0o644);

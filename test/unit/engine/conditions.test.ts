@@ -152,21 +152,23 @@ describe('recordConditions', () => {
 });
 
 describe('observedConditions (status as observed now)', () => {
+  const cond = (type: 'Ready' | 'Reconciling' | 'Stalled', status: 'True' | 'False', reason: string) => ({
+    type,
+    status,
+    reason,
+    message: 'm',
+    lastTransitionTime: t0.toISOString(),
+  });
   const ready = (status: 'True' | 'False') => [
-    { type: 'Ready' as const, status, reason: 'Applied', message: 'm', lastTransitionTime: t0.toISOString() },
-    {
-      type: 'Stalled' as const,
-      status: 'False' as const,
-      reason: 'Converged',
-      message: 'm',
-      lastTransitionTime: t0.toISOString(),
-    },
+    cond('Ready', status, 'Applied'),
+    cond('Stalled', 'False', 'Converged'),
   ];
   const now = new Date('2026-01-02T00:00:00Z');
+  const idle = (container: { name: string; state: string } | null) => ({ container, runInProgress: false });
 
   it('a container that is not running is never Ready, whatever the last run said', () => {
     for (const state of ['stopping', 'exited', 'paused', 'created', 'Stopping']) {
-      const out = observedConditions(ready('True'), { name: 'hiy-x-web', state }, now);
+      const out = observedConditions(ready('True'), idle({ name: 'hiy-x-web', state }), now);
       assert.deepEqual(out[0], {
         type: 'Ready',
         status: 'False',
@@ -176,13 +178,36 @@ describe('observedConditions (status as observed now)', () => {
       });
       assert.deepEqual(out[1], ready('True')[1], 'the other conditions are kept');
     }
-    assert.equal(observedConditions(ready('True'), null, now)[0]?.reason, 'ContainerMissing');
+    assert.equal(observedConditions(ready('True'), idle(null), now)[0]?.reason, 'ContainerMissing');
   });
 
   it('a running container keeps the recorded conditions; nothing is invented', () => {
-    const recorded = ready('True');
-    assert.equal(observedConditions(recorded, { name: 'c', state: 'running' }, now), recorded);
-    assert.deepEqual(observedConditions(ready('False'), { name: 'c', state: 'exited' }, now), ready('False'));
-    assert.deepEqual(observedConditions([], { name: 'c', state: 'exited' }, now), []);
+    assert.deepEqual(
+      observedConditions(ready('True'), idle({ name: 'c', state: 'running' }), now),
+      ready('True'),
+    );
+    assert.deepEqual(
+      observedConditions(ready('False'), idle({ name: 'c', state: 'exited' }), now),
+      ready('False'),
+    );
+    assert.deepEqual(observedConditions([], idle({ name: 'c', state: 'exited' }), now), []);
+  });
+
+  it('Reconciling left True by a killed run is not shown while no run holds the lock', () => {
+    const recorded = [cond('Reconciling', 'True', 'Applying')];
+    const running = { name: 'c', state: 'running' };
+    assert.deepEqual(
+      observedConditions(recorded, { container: running, runInProgress: true }, now),
+      recorded,
+    );
+    assert.deepEqual(observedConditions(recorded, { container: running, runInProgress: false }, now), [
+      {
+        type: 'Reconciling',
+        status: 'False',
+        reason: 'Interrupted',
+        message: 'the run was interrupted; the next run recovers and applies',
+        lastTransitionTime: now.toISOString(),
+      },
+    ]);
   });
 });
