@@ -10,6 +10,7 @@ import {
 import type { CaddyConfig } from '../drivers/caddy/types.js';
 import { PodmanError } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_RESOURCE } from '../model/labels.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
 import {
   listSnapshots,
@@ -18,8 +19,9 @@ import {
   type SnapshotManifest,
   takeSnapshot,
 } from '../snapshots/snapshot.js';
-import { crashPoint, type JournalEntry } from '../store/journal.js';
+import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
+import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { waitHealthy } from './health.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
@@ -61,7 +63,7 @@ async function runJournaled(
 ): Promise<string | undefined> {
   const id = stepId(deps, `run:${spec.name}`);
   await journal(deps, { id, kind: 'run', name: spec.name, phase: 'running' });
-  await deps.podman.runContainer(spec);
+  await crashDuring('run:run', () => deps.podman.runContainer(spec));
   const note = await prove();
   await journal(deps, { id, kind: 'run', name: spec.name, phase: 'done' });
   return note;
@@ -111,6 +113,19 @@ async function restoreRequested(a: ContainerReplace, deps: ApplyDeps): Promise<v
   }
 }
 
+/** Runs the old container of a stop-first upgrade again, from whatever state a failed stop left it in. */
+async function restartOld(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
+  const owner = [LABEL_MANAGED_BY, LABEL_INSTANCE, LABEL_RESOURCE];
+  const labels = Object.fromEntries(Object.entries(a.run.labels).filter(([k]) => owner.includes(k)));
+  const found = (await deps.podman.listContainers(labels)).find((c) => c.name === a.previous.name);
+  if (!found) return;
+  await ensureRunning(deps.podman, {
+    name: found.name,
+    state: found.state,
+    stopTimeoutSeconds: a.previous.stopTimeoutSeconds,
+  });
+}
+
 /**
  * Stop-first upgrade of a container that owns volumes or host ports: stop the old one (so its data is at
  * rest), snapshot and verify its volumes, park it under another name, start the new one. If the new one
@@ -135,7 +150,18 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
       ...(snaps && { snapshots: snaps.map((m) => ({ volume: m.volume, id: m.id })) }),
     });
   await record('stopping');
-  await deps.podman.stopContainer(old.name, old.stopTimeoutSeconds);
+  try {
+    await crashDuring('replace:stop', () => deps.podman.stopContainer(old.name, old.stopTimeoutSeconds));
+  } catch (err) {
+    // A stop that failed half-way (a timeout) can leave the old one `stopping`: finish it and run it again.
+    await restartOld(a, deps).catch(() => undefined);
+    await record('done');
+    throw new ApplyError(
+      `upgrade of ${a.resource} aborted before any change, the old version could not be stopped: ${explain(err)}`,
+      { address: a.address },
+      { cause: err },
+    );
+  }
   await record('snapshotting');
   let snapshots: SnapshotManifest[];
   try {
@@ -151,10 +177,10 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   }
   await deps.podman.removeContainer(parked, 0);
   await record('parked', snapshots);
-  await deps.podman.renameContainer(old.name, parked);
+  await crashDuring('replace:rename', () => deps.podman.renameContainer(old.name, parked));
   try {
     await restoreRequested(a, deps);
-    await deps.podman.runContainer(a.run);
+    await crashDuring('replace:run', () => deps.podman.runContainer(a.run));
     crashPoint('replace:started');
     await awaitHealthy(a, deps);
   } catch (err) {
@@ -182,7 +208,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     );
   }
   await record('healthy', snapshots);
-  await deps.podman.removeContainer(parked, 0);
+  await crashDuring('replace:rm', () => deps.podman.removeContainer(parked, 0));
   await record('done');
   // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
   for (const s of snapshots) {
@@ -208,7 +234,7 @@ async function awaitHealthy(
 
 const handlers: { [K in Action['kind']]: Handler<K> } = {
   'volume.create': async (a, deps) => {
-    await deps.podman.createVolume(a.volume.name, a.volume.labels);
+    await crashDuring('volume:create', () => deps.podman.createVolume(a.volume.name, a.volume.labels));
     return undefined;
   },
   'image.build': buildImage,
@@ -235,11 +261,25 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return replaceStopFirst(a, deps);
   },
   'container.start': async (a, deps) => {
-    await deps.podman.startContainer(a.container.name);
+    // From the state observed with the plan: `podman start` alone refuses a paused or half-stopped container.
+    const state = (a.before as { state?: string } | null)?.state ?? 'exited';
+    await crashDuring('start:start', () =>
+      ensureRunning(deps.podman, {
+        name: a.container.name,
+        state,
+        stopTimeoutSeconds: a.container.stopTimeoutSeconds,
+      }),
+    );
     return awaitHealthy(a, deps);
   },
   'container.delete': async (a, deps) => {
-    await deps.podman.removeContainer(a.container.name, a.container.stopTimeoutSeconds);
+    // A delete cut short may have left it `stopping`: removeFromAnyState finishes the stop first.
+    await crashDuring('delete:rm', () =>
+      removeFromAnyState(deps.podman, {
+        name: a.container.name,
+        stopTimeoutSeconds: a.container.stopTimeoutSeconds,
+      }),
+    );
     return undefined;
   },
   // Route changes are not applied one by one: the whole of HIY's Caddy state is loaded once (prepareCaddyConfig).
@@ -302,8 +342,13 @@ function switchEntry(a: ContainerReplace, phase: 'healthy' | 'routed' | 'done'):
 
 /** After Caddy switched: the old container of a start-first replace goes, the new one takes its name. */
 async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
-  await deps.podman.removeContainer(a.previous.name, a.previous.stopTimeoutSeconds);
-  await deps.podman.renameContainer(a.run.name, a.finalName);
+  await crashDuring('switch:rm', () =>
+    removeFromAnyState(deps.podman, {
+      name: a.previous.name,
+      stopTimeoutSeconds: a.previous.stopTimeoutSeconds,
+    }),
+  );
+  await crashDuring('switch:rename', () => deps.podman.renameContainer(a.run.name, a.finalName));
   await journal(deps, switchEntry(a, 'done'));
   return 'old container retired';
 }
@@ -357,7 +402,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
       const start = Date.now();
       for (const a of actions) deps.onEvent?.({ type: 'action.started', action: a });
       try {
-        await deps.caddy.load(caddyConfig!);
+        await crashDuring('caddy:load', () => deps.caddy.load(caddyConfig!));
         caddyWrites++;
         for (const a of plan.actions) {
           if (

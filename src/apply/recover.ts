@@ -4,6 +4,7 @@ import type { ContainerInfo, PodmanDriver } from '../drivers/podman/types.js';
 import { ownershipLabels } from '../model/labels.js';
 import { discardIncomplete, listSnapshots, restoreSnapshot } from '../snapshots/snapshot.js';
 import type { Journal, JournalEntry } from '../store/journal.js';
+import { ensureRunning, removeFromAnyState, stopTimeoutOf } from './ensureRunning.js';
 
 export interface RecoverDeps {
   podman: PodmanDriver;
@@ -20,11 +21,17 @@ export interface Recovery {
 
 type Find = (name: string) => ContainerInfo | undefined;
 
-async function startIfStopped(podman: PodmanDriver, find: Find, name: string): Promise<boolean> {
+/** Removes a container as observed (at once: it is unproven or already replaced), whatever its state. */
+async function remove(podman: PodmanDriver, find: Find, name: string): Promise<void> {
   const c = find(name);
-  if (!c || c.state === 'running') return false;
-  await podman.startContainer(name);
-  return true;
+  if (c) await removeFromAnyState(podman, { name, state: c.state, stopTimeoutSeconds: 0 });
+}
+
+/** ensureRunning for a container as observed; undefined when it is absent or running. */
+async function bringBack(podman: PodmanDriver, find: Find, name: string): Promise<string | undefined> {
+  const c = find(name);
+  if (!c) return undefined;
+  return ensureRunning(podman, { name, state: c.state, stopTimeoutSeconds: stopTimeoutOf(c) });
 }
 
 async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Promise<string> {
@@ -32,24 +39,25 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
   switch (e.kind) {
     case 'run':
       // Created but never proven: remove it; the next plan creates it again.
-      await podman.removeContainer(e.name, 0);
+      await remove(podman, find, e.name);
       return `removed ${e.name}, left half-created or unproven`;
     case 'replace': {
       if (e.phase === 'stopping' || e.phase === 'snapshotting') {
-        const started = await startIfStopped(podman, find, e.final);
-        return `upgrade of ${e.final} interrupted before any change${started ? '; started the old version again' : ''}`;
+        const how = await bringBack(podman, find, e.final);
+        return `upgrade of ${e.final} interrupted before any change${how ? `; ${how} the old version again` : ''}`;
       }
       if (e.phase === 'healthy') {
-        await podman.removeContainer(e.parked, 0);
+        await remove(podman, find, e.parked);
         return `upgrade of ${e.final} had succeeded; removed the parked old container ${e.parked}`;
       }
       // parked: the new one was being started or checked. Undo: remove it, put the data back, restart the old.
-      if (!find(e.parked)) {
+      const parked = find(e.parked);
+      if (!parked) {
         // Parking is a rename: without a parked container the rename never happened and the old one is `final`.
-        const started = await startIfStopped(podman, find, e.final);
-        return `upgrade of ${e.final} interrupted before the old version was parked${started ? '; started it again' : ''}`;
+        const how = await bringBack(podman, find, e.final);
+        return `upgrade of ${e.final} interrupted before the old version was parked${how ? `; ${how} it again` : ''}`;
       }
-      await podman.removeContainer(e.final, 0);
+      await remove(podman, find, e.final);
       const restored: string[] = [];
       for (const s of e.snapshots ?? []) {
         const manifest = (await listSnapshots(deps, s.volume)).find((m) => m.id === s.id);
@@ -58,17 +66,21 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
         restored.push(s.volume);
       }
       await podman.renameContainer(e.parked, e.final);
-      await podman.startContainer(e.final);
+      await ensureRunning(podman, {
+        name: e.final,
+        state: parked.state,
+        stopTimeoutSeconds: stopTimeoutOf(parked),
+      });
       return `undid the interrupted upgrade of ${e.final}: the old version runs again${restored.length ? ` with the data of ${restored.join(', ')} as it was before` : ''}`;
     }
     case 'switch': {
       if (e.phase === 'routed') {
         // Caddy already sends traffic to the new container: finish the retire.
-        if (find(e.old) && find(e.next)) await podman.removeContainer(e.old, 0);
+        if (find(e.old) && find(e.next)) await remove(podman, find, e.old);
         if (find(e.next)) await podman.renameContainer(e.next, e.final);
         return `finished the switch of ${e.final} to its new container`;
       }
-      await podman.removeContainer(e.next, 0);
+      await remove(podman, find, e.next);
       return `removed ${e.next}: the switch to it never happened`;
     }
     case 'restore':
@@ -83,10 +95,11 @@ async function recoverStep(deps: RecoverDeps, e: JournalEntry, find: Find): Prom
       }
     case 'stopped': {
       const started: string[] = [];
-      for (const name of e.containers) if (await startIfStopped(podman, find, name)) started.push(name);
-      return started.length
-        ? `started ${started.join(', ')} again (stopped for a snapshot)`
-        : 'nothing to restart';
+      for (const name of e.containers) {
+        const how = await bringBack(podman, find, name);
+        if (how) started.push(`${how} ${name}`);
+      }
+      return started.length ? `${started.join(', ')} again (stopped for a snapshot)` : 'nothing to restart';
     }
   }
 }

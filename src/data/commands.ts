@@ -13,7 +13,9 @@ import {
   type SnapshotManifest,
   type SnapshotReason,
   takeSnapshot,
+  verifySnapshot,
 } from '../snapshots/snapshot.js';
+import { crashDuring } from '../store/journal.js';
 
 /** A data command that cannot be done as asked; nothing was changed. */
 export class DataCommandError extends HiyError {
@@ -91,7 +93,9 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10'));
+    await crashDuring('stopped:stop', () =>
+      engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10')),
+    );
   }
   try {
     return await fn();
@@ -169,6 +173,10 @@ export async function restoreFromSnapshot(
 ): Promise<RestoreOutcome> {
   return withApplyLock(engine, async () => {
     const snapshot = await findSnapshot(engine, ref);
+    // Verified before anything changes: a snapshot that fails verification creates no volume, stops no
+    // container and leaves nothing in the journal for the next run to "recover".
+    onStep?.(`verifying ${snapshot.volume}/${snapshot.id}`);
+    await verifySnapshot(snapDeps(engine), snapshot);
     const target = toVolume ?? snapshot.volume;
     const { volumes, containers } = await observeData(engine);
     const all = await engine.podman.listVolumes({});
@@ -205,12 +213,24 @@ export async function restoreFromSnapshot(
           snapshot: snapshot.id,
           volume: target,
         };
+        const progress = { replacing: false };
         await journal.write({ ...step, phase: 'saving' });
-        const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
-          beforeReplace: () => journal.write({ ...step, phase: 'replacing' }),
-        });
-        await journal.write({ ...step, phase: 'done' });
-        return result;
+        try {
+          const result = await restoreSnapshot(snapDeps(engine), snapshot, target, {
+            verified: true,
+            beforeReplace: async () => {
+              progress.replacing = true;
+              await journal.write({ ...step, phase: 'replacing' });
+            },
+          });
+          await journal.write({ ...step, phase: 'done' });
+          return result;
+        } catch (err) {
+          // Failed before the volume was touched: nothing to recover. Once its content was being replaced, the
+          // step stays open and the next run finishes it (the previous content is in the pre-restore snapshot).
+          if (!progress.replacing) await journal.write({ ...step, phase: 'done' });
+          throw err;
+        }
       },
       onStep,
     );

@@ -36,6 +36,42 @@ export function getCondition(rec: ResourceRecord | undefined, type: ConditionTyp
 
 const short = (c: string) => c.slice(0, 12);
 
+/**
+ * The conditions the last run recorded, corrected by what is observed now: Ready is never True for a resource
+ * whose container is not running (a stop cut short leaves it `stopping`; a person may have stopped or paused it;
+ * it may have crashed or been removed), whatever the last run found; Reconciling is not True when no run holds
+ * the apply lock (the run was killed). Returns new conditions, the input intact.
+ */
+export function observedConditions(
+  conditions: Condition[],
+  observed: { container: { name: string; state: string } | null; runInProgress: boolean },
+  now: Date,
+): Condition[] {
+  const { container } = observed;
+  const at = now.toISOString();
+  return conditions.map((c): Condition => {
+    if (c.type === 'Ready' && c.status === 'True' && container?.state.toLowerCase() !== 'running')
+      return {
+        type: 'Ready',
+        status: 'False',
+        reason: container ? 'NotRunning' : 'ContainerMissing',
+        message: container
+          ? `container ${container.name} is ${container.state}; the next apply starts it`
+          : 'its container is missing; the next apply creates it',
+        lastTransitionTime: at,
+      };
+    if (c.type === 'Reconciling' && c.status === 'True' && !observed.runInProgress)
+      return {
+        type: 'Reconciling',
+        status: 'False',
+        reason: 'Interrupted',
+        message: 'the run was interrupted; the next run recovers and applies',
+        lastTransitionTime: at,
+      };
+    return c;
+  });
+}
+
 /** Before an apply: every resource with actions is Reconciling (persisted, so `hiy status` shows it). */
 export function markReconciling(status: StoredStatus, plan: Plan, now: Date): boolean {
   const counts = new Map<string, number>();

@@ -1,8 +1,11 @@
 // The status view of every resource (container, routes, last applied commit, pending changes, pins), as
 // `hiy status` and `GET /api/v1/status` show it.
+
+import { applyLockHeld } from '../apply/lock.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
+import { observedConditions } from './conditions.js';
 import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
 
 export interface ResourceStatus {
@@ -55,6 +58,8 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   ]);
   ids.delete('');
   const routes = observed.proxy.state?.routes ?? [];
+  const now = new Date();
+  const runInProgress = await applyLockHeld(engine.settings.dataDir);
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
@@ -71,7 +76,9 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
       ...(pinned && {
         pinned: { release: pinned.release, ignoredCommit: pinned.ignoredCommit, since: pinned.pinnedAt },
       }),
-      conditions: rec?.conditions ?? [],
+      // The last run's conditions, but never Ready for a container that is not running now, nor Reconciling
+      // when no run is in progress.
+      conditions: observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),

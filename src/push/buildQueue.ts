@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { processAlive } from '../drivers/process.js';
-import { createFileExclusive, writeFileAtomic } from '../store/atomic.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { tryLockFile } from '../store/lockFile.js';
 
 /** One push waiting for (or holding) a build slot. */
 export interface Ticket {
@@ -47,21 +48,10 @@ export async function tryAcquireSlot(
   const dir = join(dataDir, 'builds');
   await mkdir(dir, { recursive: true });
   for (let i = 0; i < slots; i++) {
-    const path = join(dir, `slot-${i}.lock`);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      // Exclusive create: of two pushes racing for a free slot, one gets it. The slot file appears whole (never
-      // empty, even after a crash), so a slot that cannot be read is one removed right now: treat it as held.
-      const slot = JSON.stringify({ pid: process.pid, owner, since: new Date().toISOString() });
-      if (await createFileExclusive(path, slot)) return { path, release: () => rm(path, { force: true }) };
-      let pid = 0;
-      try {
-        pid = (JSON.parse(await readFile(path, 'utf8')) as { pid: number }).pid;
-      } catch {
-        break;
-      }
-      if (pid && processAlive(pid)) break;
-      await rm(path, { force: true });
-    }
+    // A lock file like the apply lock's: never seen half-written, taken over only from a provably dead owner,
+    // released only by its owner (store/lockFile.ts).
+    const attempt = await tryLockFile(join(dir, `slot-${i}.lock`), { owner });
+    if (attempt.held) return { path: attempt.held.path, release: () => attempt.held.release() };
   }
   return undefined;
 }

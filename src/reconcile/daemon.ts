@@ -1,11 +1,10 @@
 // The daemon: pid file, triggers → one coalescing queue → a reconcile run (run.ts) under the box-wide apply lock,
 // event delivery and plug-ins. Implements the Controller that the HTTP API codes against.
 
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { LockBusyError } from '../apply/lock.js';
-import { processAlive } from '../drivers/process.js';
 import { watchDir } from '../drivers/watch/watch.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
@@ -14,6 +13,7 @@ import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../
 import { DEFAULT_RESYNC } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { EventDraft, EventLog } from '../store/events.js';
+import { tryLockFile } from '../store/lockFile.js';
 import { CoalescingQueue } from './queue.js';
 import { reconcileOnce } from './run.js';
 import {
@@ -72,31 +72,15 @@ export class DaemonRunningError extends HiyError<{ pid: number; pidFile: string 
   }
 }
 
-/** `DATA_DIR/daemon.pid`: one daemon per data directory; a file left by a dead process is taken over. */
+/**
+ * `DATA_DIR/daemon.pid`: one daemon per data directory. A lock file like the apply lock's (store/lockFile.ts):
+ * never seen half-written, taken over only from a provably dead daemon, released only by its owner.
+ */
 async function claimPidFile(dataDir: string): Promise<{ path: string; release(): Promise<void> }> {
-  await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, 'daemon.pid');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return {
-        path,
-        async release() {
-          const text = await readFile(path, 'utf8').catch(() => '');
-          if (Number(text.trim()) === process.pid) await rm(path, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && processAlive(pid))
-        throw new DaemonRunningError({ pid, pidFile: path });
-      await rm(path, { force: true });
-    }
-  }
-  throw new DaemonRunningError({ pid: 0, pidFile: path });
+  const attempt = await tryLockFile(path);
+  if (!attempt.held) throw new DaemonRunningError({ pid: attempt.holder?.pid ?? 0, pidFile: path });
+  return attempt.held;
 }
 
 /** Delivers events other writers append to the log (watched; duplicates are dropped by seq). */

@@ -7,7 +7,7 @@ import type { PodmanDriver } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import { syncDir, writeFileAtomic } from '../store/atomic.js';
-import { crashPoint } from '../store/journal.js';
+import { crashDuring, crashPoint } from '../store/journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
 export type SnapshotReason = 'upgrade' | 'manual' | 'scheduled' | 'pre-restore' | 'pre-delete';
@@ -136,7 +136,10 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
   try {
     // The archive is hashed and parsed while Podman writes it (on another CPU), not after.
     const [scanned, counted] = await Promise.allSettled([
-      scanWhileWritten(partial, deps.podman.exportVolume(volume, partial)),
+      scanWhileWritten(
+        partial,
+        crashDuring('snapshot:export', () => deps.podman.exportVolume(volume, partial)),
+      ),
       (deps.countVolume ?? countFiles)(opts.mountpoint),
     ]);
     // The export's failure explains more than the count's (a missing volume has no mountpoint either).
@@ -298,10 +301,15 @@ export async function restoreSnapshot(
     currentSaved?: boolean;
     /** Called once the current content is saved, before the volume is emptied (the journal records it). */
     beforeReplace?: () => Promise<void>;
+    /**
+     * The caller ran verifySnapshot on this manifest just before, ahead of any change (restoreFromSnapshot
+     * verifies before it creates the target or stops its containers): the archive is not read twice.
+     */
+    verified?: boolean;
   } = {},
 ): Promise<RestoreResult> {
   const what = `restore of snapshot ${manifest.id} into ${toVolume}`;
-  await verifySnapshot(deps, manifest);
+  if (!opts.verified) await verifySnapshot(deps, manifest);
   try {
     const target = (await deps.podman.listVolumes({})).find((v) => v.name === toVolume);
     if (!target) throw new Error(`volume ${toVolume} does not exist (create it, with its labels, first)`);
@@ -325,7 +333,7 @@ export async function restoreSnapshot(
       await Promise.all(present.map((name) => rm(join(mountpoint, name), { recursive: true, force: true })));
     } else await opts.beforeReplace?.();
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);
-    await deps.podman.importVolume(toVolume, archive);
+    await crashDuring('restore:import', () => deps.podman.importVolume(toVolume, archive));
     const after = await count(mountpoint);
     if (after.files !== manifest.files) {
       throw new VerificationFailure(

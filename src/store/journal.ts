@@ -56,14 +56,44 @@ export type JournalKind = JournalEntry['kind'];
  * the nth `crashPoint(kind:phase)`. Unset (always, outside those tests), it costs one lookup per record.
  */
 const crashCounts = new Map<string, number>();
-export function crashPoint(point: string, env: NodeJS.ProcessEnv = process.env): void {
+function armed(point: string, env: NodeJS.ProcessEnv): boolean {
   const spec = env.HIY_TEST_CRASH_AT;
-  if (!spec) return;
+  if (!spec) return false;
   const [kind, phase, nth] = spec.split(':');
-  if (point !== `${kind}:${phase}`) return;
+  if (point !== `${kind}:${phase}`) return false;
   const seen = (crashCounts.get(point) ?? 0) + 1;
   crashCounts.set(point, seen);
-  if (seen === Number(nth ?? '1')) process.kill(process.pid, 'SIGKILL');
+  return seen === Number(nth ?? '1');
+}
+
+export function crashPoint(point: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (armed(point, env)) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * An in-flight crash point around an external call (`replace:stop`, `restore:import`…): armed by
+ * `HIY_TEST_CRASH_AT` like crashPoint, the nth such call is started, then `HIY_TEST_CRASH_DELAY_MS` later
+ * (default 150), or as soon as it settles if sooner, the whole process group is SIGKILLed: the podman process
+ * the call runs dies half-way too, as when systemd kills the control group of a service. The test starts hiy
+ * as a process group leader (`detached`); otherwise only hiy itself dies. Unarmed, it is just `call()`.
+ */
+export function crashDuring<T>(
+  point: string,
+  call: () => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  if (!armed(point, env)) return call();
+  const kill = () => {
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
+  const work = call();
+  setTimeout(kill, Number(env.HIY_TEST_CRASH_DELAY_MS ?? '150'));
+  work.then(kill, kill);
+  return new Promise<T>(() => {});
 }
 
 function crashHook(env: NodeJS.ProcessEnv): ((e: JournalEntry) => void) | undefined {

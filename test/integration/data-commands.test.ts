@@ -1,5 +1,8 @@
 // `hiy snapshot list|create|restore` and `hiy volume ls|rm` on real Podman volumes with real data.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
@@ -74,6 +77,43 @@ describe('snapshot and volume commands', () => {
       assert.equal(ls.stdout.trim(), 'first');
       assert.equal(await cat(), 'second', 'the original volume is untouched');
     } finally {
+      await execa('podman', ['volume', 'rm', '-f', copy], { reject: false });
+    }
+  });
+
+  it('a snapshot that fails verification is refused before anything changes: no volume, no stop, no journal', async () => {
+    await sh('echo second > /data/file');
+    assert.equal((await h.hiy(['snapshot', 'create', 'db'])).code, 0);
+    const [snap] = JSON.parse((await h.hiy(['snapshot', 'list', 'db', '--json'])).out).snapshots;
+    const dir = join(h.dataDir, 'snapshots', snap.volume, snap.id);
+    const copy = `${volume}-corrupt`;
+    const startedAt = async () =>
+      (await execa('podman', ['inspect', '--format', '{{.State.StartedAt}}', container])).stdout;
+    try {
+      // One byte of file data flipped: the archive still parses, only its checksum can tell.
+      const file = join(dir, 'archive.tar');
+      const bytes = await readFile(file);
+      const at = bytes.indexOf(Buffer.from('second\n'));
+      assert.ok(at > 0, 'the archive holds the file data');
+      bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+      await writeFile(file, bytes);
+      const started = await startedAt();
+      for (const args of [[], ['--to-volume', copy]]) {
+        const r = await h.hiy(['snapshot', 'restore', `${snap.volume}/${snap.id}`, ...args]);
+        assert.equal(r.code, 1, r.out + r.err);
+        assert.match(r.err, /failed verification: archive checksum/);
+        assert.doesNotMatch(r.out, /stopping|creating volume/, 'nothing was stopped or created');
+        // Nothing was journaled: there is nothing for the next run to recover.
+        assert.equal(existsSync(join(h.dataDir, 'journal.jsonl')), false);
+      }
+      assert.equal((await execa('podman', ['volume', 'exists', copy], { reject: false })).exitCode, 1);
+      assert.equal(await startedAt(), started, 'the container was never stopped');
+      assert.equal(await cat(), 'second', 'the volume is untouched');
+      const next = await h.hiy(['apply']);
+      assert.equal(next.code, 0, next.out + next.err);
+      assert.doesNotMatch(next.out, /recovering/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
       await execa('podman', ['volume', 'rm', '-f', copy], { reject: false });
     }
   });

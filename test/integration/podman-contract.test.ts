@@ -24,6 +24,8 @@ interface Subject {
   readVolumeFile(volume: string, path: string): Promise<string>;
   /** The fake's stand-in for a container printing lines (a real container prints them itself). */
   print(container: string, lines: string[]): void;
+  /** Pauses a container (HIY never does; a person or another tool may). */
+  pause(name: string): Promise<void>;
 }
 
 /** An OutputSink that keeps what it is given. */
@@ -130,6 +132,30 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       await driver.removeContainer(`${instance}-web-old`, 0);
       assert.equal(await findOwned('web-old'), undefined);
       await driver.removeContainer(`${instance}-web-old`, 0);
+    });
+
+    test('a paused container: start and stop are refused, unpause runs it again', async () => {
+      await driver.runContainer(runSpec('paused'));
+      await subject.pause(`${instance}-paused`);
+      assert.equal((await findOwned('paused'))?.state, 'paused');
+      const start = await driver.startContainer(`${instance}-paused`).catch((e: unknown) => e);
+      assert.ok(start instanceof PodmanError);
+      assert.match(start.message, /container state improper/);
+      await assert.rejects(driver.stopContainer(`${instance}-paused`, 0), /container state improper/);
+      await driver.unpauseContainer(`${instance}-paused`);
+      assert.equal((await findOwned('paused'))?.state, 'running');
+      await assert.rejects(driver.unpauseContainer(`${instance}-paused`), /not paused/);
+      await driver.removeContainer(`${instance}-paused`, 0);
+    });
+
+    test('init: refused for a running container; an exited one is initialized and starts', async () => {
+      await driver.runContainer(runSpec('init'));
+      await assert.rejects(driver.initContainer(`${instance}-init`), /container state improper/);
+      await driver.stopContainer(`${instance}-init`, 0);
+      await driver.initContainer(`${instance}-init`);
+      await driver.startContainer(`${instance}-init`);
+      assert.equal((await findOwned('init'))?.state, 'running');
+      await driver.removeContainer(`${instance}-init`, 0);
     });
 
     test('a name already in use is refused', async () => {
@@ -402,6 +428,9 @@ contract('PodmanCli (real podman)', async () => {
       ]);
       return String(r.stdout);
     },
+    async pause(name) {
+      await execa('podman', ['pause', name]);
+    },
   };
 });
 
@@ -419,6 +448,7 @@ contract('FakePodman', async () => {
       return fake.readVolumeFile(volume, path)?.toString('utf8') ?? '';
     },
     print: (container, lines) => fake.print(container, ...lines),
+    pause: async (name) => fake.setContainerState(name, 'paused'),
   };
 });
 

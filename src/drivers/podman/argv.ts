@@ -172,6 +172,14 @@ export function stopArgv(name: string, timeoutSeconds: number): string[] {
   return ['stop', '-t', String(timeoutSeconds), name];
 }
 
+export function unpauseArgv(name: string): string[] {
+  return ['unpause', name];
+}
+
+export function initArgv(name: string): string[] {
+  return ['init', name];
+}
+
 /** Forced removal (stop with the timeout, then kill); `--ignore` makes an absent container a success. */
 export function rmArgv(name: string, timeoutSeconds: number): string[] {
   return ['rm', '-f', '-t', String(timeoutSeconds), '--ignore', name];

@@ -33,9 +33,12 @@ interface FakeContainer {
   spec: RunSpec;
   name: string;
   imageId: string;
-  state: 'running' | 'exited';
+  /** Podman's states HIY may meet; `stopping` is what a `podman stop` killed half-way leaves. */
+  state: FakeContainerState;
   createdAt: number;
 }
+
+export type FakeContainerState = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
 
 /** Answers an exec in the fake; by default `true`→0, `false`→1, `sh -c "exit N"`→N, anything else 0. */
 export type FakeExecHandler = (container: string, command: string[]) => number;
@@ -165,16 +168,51 @@ export class FakePodman implements PodmanDriver {
     return c.id;
   }
 
+  /** Puts a container in a state, as a pause or a `podman stop` killed half-way would leave it. */
+  setContainerState(name: string, state: FakeContainerState): void {
+    this.find(['inspect', name], name).state = state;
+  }
+
   async startContainer(name: string): Promise<void> {
     const c = this.find(this.enter(['start', name]), name);
     if (c.state === 'running') return;
+    if (c.state === 'paused' || c.state === 'stopping')
+      fail(
+        ['start', name],
+        125,
+        `unable to start container "${c.id}": container ${c.id} must be in Created or Stopped state to be started: container state improper`,
+      );
     const busy = this.portConflict(toPorts(c.spec), c);
     if (busy) fail(['start', name], 125, `${busy.hostIp}:${busy.hostPort}: bind: address already in use`);
     c.state = 'running';
   }
 
   async stopContainer(name: string, _timeoutSeconds: number): Promise<void> {
-    this.find(this.enter(['stop', name]), name).state = 'exited';
+    const c = this.find(this.enter(['stop', name]), name);
+    if (c.state === 'paused')
+      fail(
+        ['stop', name],
+        125,
+        `container ${c.id} is running or paused, refusing to clean up: container state improper`,
+      );
+    if (c.state !== 'created') c.state = 'exited';
+  }
+
+  async initContainer(name: string): Promise<void> {
+    const c = this.find(this.enter(['init', name]), name);
+    if (c.state !== 'created' && c.state !== 'exited')
+      fail(
+        ['init', name],
+        125,
+        `container ${c.id} has already been created in runtime: container state improper`,
+      );
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    const c = this.find(this.enter(['unpause', name]), name);
+    if (c.state !== 'paused')
+      fail(['unpause', name], 125, `"${c.id}" is not paused, can't unpause: container state improper`);
+    c.state = 'running';
   }
 
   async removeContainer(name: string, _timeoutSeconds: number): Promise<void> {

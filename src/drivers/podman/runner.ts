@@ -7,6 +7,7 @@ import {
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
+  initArgv,
   logsArgv,
   oneOffRunArgv,
   parseImageCommand,
@@ -26,6 +27,7 @@ import {
   secretRmArgv,
   startArgv,
   stopArgv,
+  unpauseArgv,
   volumeCreateArgv,
   volumeExportArgv,
   volumeImportArgv,
@@ -155,6 +157,14 @@ export class PodmanCli implements PodmanDriver {
 
   async stopContainer(name: string, timeoutSeconds: number): Promise<void> {
     await this.call(stopArgv(name, timeoutSeconds), { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    await this.call(unpauseArgv(name));
+  }
+
+  async initContainer(name: string): Promise<void> {
+    await this.call(initArgv(name));
   }
 
   async removeContainer(name: string, timeoutSeconds: number): Promise<void> {

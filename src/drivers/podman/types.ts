@@ -64,7 +64,15 @@ export interface PodmanDriver {
   /** Creates and starts a container; returns its id. */
   runContainer(spec: RunSpec): Promise<string>;
   startContainer(name: string): Promise<void>;
+  /** Stops a container; also finishes a stop that was cut short (a container left `stopping`). */
   stopContainer(name: string, timeoutSeconds: number): Promise<void>;
+  /** Resumes a paused container (fails when it is not paused). */
+  unpauseContainer(name: string): Promise<void>;
+  /**
+   * `podman init`: creates a created container in the runtime without starting it. Failing on the leftover of
+   * a `podman run` killed half-way, it cleans that leftover up (see apply/ensureRunning.ts).
+   */
+  initContainer(name: string): Promise<void>;
   /** Removes a container, stopping it first (SIGTERM, then SIGKILL after the timeout). Absent is not an error. */
   removeContainer(name: string, timeoutSeconds: number): Promise<void>;
   renameContainer(name: string, newName: string): Promise<void>;

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApplyResult } from '../../../src/apply/apply.js';
 import { recordFailure } from '../../../src/engine/backoff.js';
-import { getCondition, markReconciling, recordConditions } from '../../../src/engine/conditions.js';
+import {
+  getCondition,
+  markReconciling,
+  observedConditions,
+  recordConditions,
+} from '../../../src/engine/conditions.js';
 import type { StoredStatus } from '../../../src/model/status.js';
 import { plan } from '../../../src/plan/plan.js';
 import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
@@ -161,5 +166,66 @@ describe('recordConditions', () => {
       now: later,
     });
     assert.equal(getCondition(status.resources['port/web'], 'Ready')!.lastTransitionTime, t0.toISOString());
+  });
+});
+
+describe('observedConditions (status as observed now)', () => {
+  const cond = (type: 'Ready' | 'Reconciling' | 'Stalled', status: 'True' | 'False', reason: string) => ({
+    type,
+    status,
+    reason,
+    message: 'm',
+    lastTransitionTime: t0.toISOString(),
+  });
+  const ready = (status: 'True' | 'False') => [
+    cond('Ready', status, 'Applied'),
+    cond('Stalled', 'False', 'Converged'),
+  ];
+  const now = new Date('2026-01-02T00:00:00Z');
+  const idle = (container: { name: string; state: string } | null) => ({ container, runInProgress: false });
+
+  it('a container that is not running is never Ready, whatever the last run said', () => {
+    for (const state of ['stopping', 'exited', 'paused', 'created', 'Stopping']) {
+      const out = observedConditions(ready('True'), idle({ name: 'hiy-x-web', state }), now);
+      assert.deepEqual(out[0], {
+        type: 'Ready',
+        status: 'False',
+        reason: 'NotRunning',
+        message: `container hiy-x-web is ${state}; the next apply starts it`,
+        lastTransitionTime: now.toISOString(),
+      });
+      assert.deepEqual(out[1], ready('True')[1], 'the other conditions are kept');
+    }
+    assert.equal(observedConditions(ready('True'), idle(null), now)[0]?.reason, 'ContainerMissing');
+  });
+
+  it('a running container keeps the recorded conditions; nothing is invented', () => {
+    assert.deepEqual(
+      observedConditions(ready('True'), idle({ name: 'c', state: 'running' }), now),
+      ready('True'),
+    );
+    assert.deepEqual(
+      observedConditions(ready('False'), idle({ name: 'c', state: 'exited' }), now),
+      ready('False'),
+    );
+    assert.deepEqual(observedConditions([], idle({ name: 'c', state: 'exited' }), now), []);
+  });
+
+  it('Reconciling left True by a killed run is not shown while no run holds the lock', () => {
+    const recorded = [cond('Reconciling', 'True', 'Applying')];
+    const running = { name: 'c', state: 'running' };
+    assert.deepEqual(
+      observedConditions(recorded, { container: running, runInProgress: true }, now),
+      recorded,
+    );
+    assert.deepEqual(observedConditions(recorded, { container: running, runInProgress: false }, now), [
+      {
+        type: 'Reconciling',
+        status: 'False',
+        reason: 'Interrupted',
+        message: 'the run was interrupted; the next run recovers and applies',
+        lastTransitionTime: now.toISOString(),
+      },
+    ]);
   });
 });
