@@ -47,14 +47,15 @@ export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ me
 
 /**
  * The dashboard's browser script for passkeys (src/server/dashboard/client/passkey.ts with
- * @simplewebauthn/browser), minified into `outdir/static/passkey.js`, which the server serves as a static asset.
+ * @simplewebauthn/browser), minified into `dist/static/passkey.js` (beside the bundle, not in it: every file of the
+ * bundle sits directly in dist/bundle/, see above), which the server serves as a static asset.
  * The only client-side build step: every other page is rendered on the server.
  */
 export async function buildDashboardAssets(outdir = BUNDLE_DIR): Promise<void> {
   await build({
     absWorkingDir: ROOT,
     entryPoints: { passkey: 'src/server/dashboard/client/passkey.ts' },
-    outdir: join(outdir, 'static'),
+    outdir: join(outdir, '..', 'static'),
     bundle: true,
     minify: true,
     format: 'iife',

@@ -88,10 +88,10 @@ function asset(type: string, text: string | Buffer): Asset {
 
 /**
  * The passkey script, bundled from ./client/passkey.ts with @simplewebauthn/browser by `npm run build` into
- * dist/bundle/static/. Looked for next to the running bundle, then in the checkout's dist/ (tests run src/).
+ * dist/static/, beside the bundle. Looked for from the running bundle, then from src/ (tests run src/).
  */
 function readPasskeyScript(): Buffer | undefined {
-  for (const rel of ['./static/passkey.js', '../../../dist/bundle/static/passkey.js']) {
+  for (const rel of ['../static/passkey.js', '../../../dist/static/passkey.js']) {
     try {
       return readFileSync(fileURLToPath(new URL(rel, import.meta.url)));
     } catch {
