@@ -6,7 +6,7 @@ import {
   applyAndRecord,
   type Engine,
   loadDesired,
-  planWithPins,
+  planFromHistory,
   secretDigestsFor,
   withApplyLock,
 } from '../engine/engine.js';
@@ -137,24 +137,30 @@ export async function rollback(
     };
     const allPins = { ...pins, [id]: pin };
     const digests = await secretDigestsFor(engine, stateRepo, allPins);
-    const planned = planWithPins(engine, stateRepo, observed, allPins, digests);
-    const plan = scopePlan(planned.plan, id, observed.proxy.state);
+    const planned = planFromHistory(engine, {
+      stateRepo,
+      observed,
+      history: { pins: allPins, secretDigests: digests },
+    });
     if (req.withData && target.workload.volumes.length === 0)
       throw new RollbackError(`${id} has no volumes: --with-data has nothing to restore`);
-    if (req.withData) {
-      const replace = plan.actions.find((a) => a.kind === 'container.replace');
-      if (replace?.kind !== 'container.replace') {
-        throw new RollbackError(
-          `${id} already runs the spec of release ${target.number}; to put back only data, use hiy snapshot restore`,
-        );
-      }
-      replace.restoreData = await dataOf(
-        engine,
-        releases,
-        target,
-        target.workload.volumes.map((v) => v.volumeName),
+    if (
+      req.withData &&
+      !planned.plan.actions.some((a) => a.resource === id && a.kind === 'container.replace')
+    ) {
+      throw new RollbackError(
+        `${id} already runs the spec of release ${target.number}; to put back only data, use hiy snapshot restore`,
       );
     }
+    const restoreData = req.withData
+      ? await dataOf(
+          engine,
+          releases,
+          target,
+          target.workload.volumes.map((v) => v.volumeName),
+        )
+      : undefined;
+    const plan = scopePlan(planned.plan, id, observed.proxy.state, { restoreData });
     onPlan?.(plan);
     const result = await applyAndRecord(engine, { ...planned, plan }, onEvent, {
       scope: [id],

@@ -20,7 +20,6 @@ export {
   type Planned,
   type PlanOptions,
   planFromHistory,
-  planWithPins,
   readHistory,
   reposDir,
   StalePlanError,

@@ -103,20 +103,6 @@ export function planFromHistory(
 }
 
 /**
- * Plans from a loaded state repo and an observation, honouring pins.
- * @deprecated Use planFromHistory with `history: { pins, secretDigests }` (what this does).
- */
-export function planWithPins(
-  engine: Pick<Engine, 'settings'>,
-  stateRepo: DesiredState,
-  observed: ObservedState,
-  pins: Record<string, Pin>,
-  secretDigests: Record<string, string> = {},
-): Planned {
-  return planFromHistory(engine, { stateRepo, observed, history: { pins, secretDigests } });
-}
-
-/**
  * Reads the state repo, observes the box and reads the history, then plans. Throws on invalid state or a
  * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
  */

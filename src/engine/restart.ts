@@ -11,7 +11,7 @@ import {
   applyAndRecord,
   type Engine,
   loadDesired,
-  planWithPins,
+  planFromHistory,
   secretDigestsFor,
   withApplyLock,
 } from './engine.js';
@@ -50,7 +50,7 @@ export async function restartResource(
     if (!id) throw await missingContainer(engine, name);
     const digests = await secretDigestsFor(engine, stateRepo, pins);
     const pending = scopePlan(
-      planWithPins(engine, stateRepo, observed, pins, digests).plan,
+      planFromHistory(engine, { stateRepo, observed, history: { pins, secretDigests: digests } }).plan,
       id,
       observed.proxy.state,
     );
@@ -72,7 +72,11 @@ export async function restartResource(
         c === current ? { ...c, labels: { ...c.labels, [LABEL_SPEC_HASH]: 'restart' } } : c,
       ),
     };
-    const planned = planWithPins(engine, stateRepo, stale, pins, digests);
+    const planned = planFromHistory(engine, {
+      stateRepo,
+      observed: stale,
+      history: { pins, secretDigests: digests },
+    });
     const plan = scopePlan(planned.plan, id, observed.proxy.state);
     for (const a of plan.actions) a.reason = `restart${opts.actor ? ` requested by ${opts.actor}` : ''}`;
     opts.onPlan?.(plan);

@@ -6,7 +6,7 @@ import { type CommitAuthor, commitFiles } from '../drivers/git/commit.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { observe } from '../observed/observe.js';
 import type { Plan } from '../plan/types.js';
-import { type Engine, planWithPins, reposDir, secretDigestsFor } from './engine.js';
+import { type Engine, planFromHistory, reposDir, secretDigestsFor } from './engine.js';
 
 export interface StateEditOptions {
   /**
@@ -74,13 +74,11 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
     engine.stores.pins.read(),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const { plan } = planWithPins(
-    engine,
-    result.state,
+  const { plan } = planFromHistory(engine, {
+    stateRepo: result.state,
     observed,
-    pins,
-    await secretDigestsFor(engine, result.state, pins),
-  );
+    history: { pins, secretDigests: await secretDigestsFor(engine, result.state, pins) },
+  });
   const diagnostics = result.diagnostics;
   if (opts.dryRun || Object.keys(changes).length === 0) return { plan, diagnostics };
   const commit = await commitFiles({

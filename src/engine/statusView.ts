@@ -6,7 +6,7 @@ import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
 import { observedConditions } from './conditions.js';
-import { type Engine, loadDesired, planWithPins, secretDigestsFor } from './engine.js';
+import { type Engine, loadDesired, planFromHistory, secretDigestsFor } from './engine.js';
 
 export interface ResourceStatus {
   id: string;
@@ -51,7 +51,13 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   ]);
   // A secret that is not set is reported by plan/apply; status still shows the rest.
   const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};
-  const plan = desired.state ? planWithPins(engine, desired.state, observed, pins, digests).plan : undefined;
+  const plan = desired.state
+    ? planFromHistory(engine, {
+        stateRepo: desired.state,
+        observed,
+        history: { pins, secretDigests: digests },
+      }).plan
+    : undefined;
   const ids = new Set<string>([
     ...(desired.state?.workloads.map((w) => w.id) ?? []),
     ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),

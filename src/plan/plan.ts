@@ -11,7 +11,7 @@ import { applyPins } from './pins.js';
 import { UpstreamPortAllocator } from './ports.js';
 import { containersByResource, massDeleteOf, removedContainers, retainedVolumes } from './removals.js';
 import { desiredProxyState, routeActions } from './routes.js';
-import type { Action, Plan } from './types.js';
+import type { Action, ContainerReplace, Plan } from './types.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
 import { planWorkload } from './workloads.js';
 
@@ -153,8 +153,18 @@ export function isEmptyPlan(p: Plan): boolean {
  * Narrows a plan to one resource (what `hiy rollback` applies): its actions only, and a Caddy state where only
  * that resource's routes change — other resources' pending changes stay pending. Pure.
  */
-export function scopePlan(p: Plan, resource: string, observedProxy: ProxyState | undefined): Plan {
-  const actions = p.actions.filter((a) => a.resource === resource);
+export function scopePlan(
+  p: Plan,
+  resource: string,
+  observedProxy: ProxyState | undefined,
+  opts: { restoreData?: ContainerReplace['restoreData'] } = {},
+): Plan {
+  const actions = p.actions
+    .filter((a) => a.resource === resource)
+    // A rollback with data: the replacement restores these snapshots into its volumes before it starts.
+    .map((a) =>
+      a.kind === 'container.replace' && opts.restoreData ? { ...a, restoreData: opts.restoreData } : a,
+    );
   const proxy: ProxyState = observedProxy
     ? {
         ...p.proxy,
