@@ -123,7 +123,7 @@ export function resourceAction(ctx: DashboardContext, id: string, verb: string):
           if (o.snapshot.resource !== id)
             throw new HttpError(400, 'BAD_REQUEST', `${snapshot} is not a snapshot of ${id}`);
           return {
-            message: `Restored ${o.volume} from ${o.snapshot.id} (${o.files} files)${o.preRestore ? `; what it held before is snapshot ${o.preRestore.id}` : ''}.`,
+            message: `Restored ${o.volume} from ${o.snapshot.id} (${o.files} ${o.files === 1 ? 'file' : 'files'})${o.preRestore ? `; what it held before is snapshot ${o.preRestore.id}` : ''}.`,
           };
         },
       };

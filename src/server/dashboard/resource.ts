@@ -54,7 +54,7 @@ export async function resourcePage(
   const snapshotRows = [...snapshots].reverse().map(
     (
       s,
-    ) => html`<tr><td><code>${s.id}</code></td><td>${s.volume}</td><td>${s.reason}</td><td>${s.files} files, ${Math.ceil(s.bytes / 1024)} KiB</td><td>${ago(s.createdAt, now)}</td>
+    ) => html`<tr><td><code>${s.id}</code></td><td>${s.volume}</td><td>${s.reason}</td><td>${s.files} ${s.files === 1 ? 'file' : 'files'}, ${Math.ceil(s.bytes / 1024)} KiB</td><td>${ago(s.createdAt, now)}</td>
 <td>${
       mayRollback
         ? html`<details><summary>Restore…</summary><form method="post" action="/r/${id}/restore">${csrfField(viewer)}<input type="hidden" name="snapshot" value="${s.id}">
