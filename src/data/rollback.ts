@@ -5,16 +5,14 @@ import type { ApplyListener } from '../apply/events.js';
 import {
   applyAndRecord,
   type Engine,
-  loadDesired,
   planFromHistory,
+  readPlanInputs,
   secretDigestsFor,
   withApplyLock,
 } from '../engine/engine.js';
-import { StateRepoInvalidError } from '../model/diagnostics.js';
 import { HiyError } from '../model/errors.js';
 import { resolveWorkloadName } from '../model/names.js';
 import { workloadHash } from '../model/workload.js';
-import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { listSnapshots } from '../snapshots/snapshot.js';
@@ -97,13 +95,10 @@ export async function rollback(
   onPlan?: (plan: Plan) => void,
 ): Promise<RollbackOutcome> {
   return withApplyLock(engine, async () => {
-    const [loaded, observed, pins] = await Promise.all([
-      loadDesired(engine),
-      observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+    const [{ stateRepo, observed }, pins] = await Promise.all([
+      readPlanInputs(engine),
       engine.stores.pins.read(),
     ]);
-    if (!loaded.state) throw new StateRepoInvalidError(loaded.diagnostics);
-    const stateRepo = loaded.state;
     const id = resolveResource(
       req.name,
       stateRepo.workloads.map((w) => w.id),

@@ -21,6 +21,7 @@ export {
   type PlanOptions,
   planFromHistory,
   readHistory,
+  readPlanInputs,
   reposDir,
   StalePlanError,
   secretDigestsFor,

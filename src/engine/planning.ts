@@ -107,13 +107,24 @@ export function planFromHistory(
  * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
  */
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
+  const { stateRepo, observed } = await readPlanInputs(engine);
+  const history = await readHistory(engine, stateRepo, opts);
+  return planFromHistory(engine, { stateRepo, observed, history });
+}
+
+/**
+ * The state repo's desired state and one observation of the box, read at once. Throws on an invalid state
+ * repo or a failed observation (nothing is planned from either).
+ */
+export async function readPlanInputs(
+  engine: Engine,
+): Promise<{ stateRepo: DesiredState; observed: ObservedState }> {
   const [result, observed] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const history = await readHistory(engine, result.state, opts);
-  return planFromHistory(engine, { stateRepo: result.state, observed, history });
+  return { stateRepo: result.state, observed };
 }
 
 /**

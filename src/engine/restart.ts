@@ -1,17 +1,15 @@
 // `hiy restart`: a new container of the same spec, health-gated, start-first where the resource has no volumes.
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
-import { StateRepoInvalidError } from '../model/diagnostics.js';
 import { LABEL_ONE_OFF, LABEL_RESOURCE, LABEL_SPEC_HASH } from '../model/labels.js';
 import { resolveWorkloadName } from '../model/names.js';
-import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import {
   applyAndRecord,
   type Engine,
-  loadDesired,
   planFromHistory,
+  readPlanInputs,
   secretDigestsFor,
   withApplyLock,
 } from './engine.js';
@@ -36,13 +34,10 @@ export async function restartResource(
   opts: { actor?: string; onEvent?: ApplyListener; onPlan?: (plan: Plan) => void } = {},
 ): Promise<RestartOutcome> {
   return withApplyLock(engine, async () => {
-    const [loaded, observed, pins] = await Promise.all([
-      loadDesired(engine),
-      observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+    const [{ stateRepo, observed }, pins] = await Promise.all([
+      readPlanInputs(engine),
       engine.stores.pins.read(),
     ]);
-    if (!loaded.state) throw new StateRepoInvalidError(loaded.diagnostics);
-    const stateRepo = loaded.state;
     const id = resolveWorkloadName(
       name,
       stateRepo.workloads.map((w) => w.id),
