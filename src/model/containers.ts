@@ -76,3 +76,9 @@ export interface ImageCommand {
   entrypoint: string[];
   cmd: string[];
 }
+
+/** An image as `podman image inspect` reports it: its id and labels. */
+export interface ImageInfo {
+  id: string;
+  labels: Record<string, string>;
+}

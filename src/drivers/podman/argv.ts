@@ -4,6 +4,7 @@ import type {
   BuildSpec,
   ContainerInfo,
   ImageCommand,
+  ImageInfo,
   PortMapping,
   RunSpec,
   SecretInfo,
@@ -153,6 +154,11 @@ export function imageCommandArgv(ref: string): string[] {
     '{"entrypoint":{{json .Config.Entrypoint}},"cmd":{{json .Config.Cmd}}}',
     ref,
   ];
+}
+
+/** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
+export function imageInspectArgv(ref: string): string[] {
+  return ['image', 'inspect', '--format', '{"id":{{json .Id}},"labels":{{json .Labels}}}', ref];
 }
 
 export function pullArgv(ref: string): string[] {
@@ -318,4 +324,15 @@ const imageCommandSchema = z.object({
 export function parseImageCommand(json: string): ImageCommand {
   const e = imageCommandSchema.parse(JSON.parse(json.trim()));
   return { entrypoint: e.entrypoint ?? [], cmd: e.cmd ?? [] };
+}
+
+const imageInspectSchema = z.object({
+  id: z.string().min(1),
+  labels: z.record(z.string(), z.string()).nullish(),
+});
+
+/** Parses imageInspectArgv's output. */
+export function parseImageInspect(json: string): ImageInfo {
+  const e = imageInspectSchema.parse(JSON.parse(json.trim()));
+  return { id: e.id, labels: e.labels ?? {} };
 }

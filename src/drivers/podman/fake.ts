@@ -17,6 +17,7 @@ import { comparePorts, hasLabels } from './argv.js';
 import {
   type BuildSpec,
   type ContainerInfo,
+  type ImageInfo,
   type PodmanDriver,
   PodmanError,
   type PortMapping,
@@ -76,6 +77,7 @@ export class FakePodman implements PodmanDriver {
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
+  private readonly imageLabels = new Map<string, Record<string, string>>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   private clock = 1_700_000_000;
 
@@ -83,10 +85,14 @@ export class FakePodman implements PodmanDriver {
     this.volumesRoot = opts.volumesRoot ?? mkdtempSync(join(processVolumesRoot(), 'podman-'));
   }
 
-  /** Makes an image exist, as if built or imported. */
-  addImage(ref: string): void {
+  /** Makes an image exist, as if built or imported; labels as `podman build --label` gives them. */
+  addImage(ref: string, labels: Record<string, string> = {}): void {
     const norm = normalizeImageRef(ref);
-    this.images.set(norm, createHash('sha256').update(norm).digest('hex'));
+    const id = createHash('sha256')
+      .update(`${norm}\0${JSON.stringify(labels)}`)
+      .digest('hex');
+    this.images.set(norm, id);
+    this.imageLabels.set(id, { ...labels });
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -192,11 +198,17 @@ export class FakePodman implements PodmanDriver {
     return this.images.has(normalizeImageRef(ref));
   }
 
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    this.enter(['image', 'inspect', ref]);
+    const id = this.images.get(normalizeImageRef(ref));
+    return id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } };
+  }
+
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
     this.enter(['build', spec.tag]);
     onLine?.(`STEP 1/1: (fake build of ${spec.file})`);
     onLine?.(`COMMIT ${spec.tag}`);
-    this.addImage(spec.tag);
+    this.addImage(spec.tag, spec.labels);
     onLine?.(`Successfully tagged ${normalizeImageRef(spec.tag)}`);
   }
 

@@ -6,7 +6,9 @@ import {
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
+  imageInspectArgv,
   parseImageCommand,
+  parseImageInspect,
   parsePs,
   parseSecretInspect,
   parseVolumeLs,
@@ -33,6 +35,7 @@ import {
   type BuildSpec,
   type ContainerInfo,
   type ImageCommand,
+  type ImageInfo,
   type PodmanDriver,
   PodmanError,
   type RunSpec,
@@ -162,6 +165,16 @@ export class PodmanCli implements PodmanDriver {
   async imageExists(ref: string): Promise<boolean> {
     const { exitCode } = await this.call(imageExistsArgv(ref), { okExitCodes: [1] });
     return exitCode === 0;
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const argv = imageInspectArgv(ref);
+    const r = await this.call(argv, { okExitCodes: [125] });
+    if (r.exitCode !== 0) {
+      if (/no such image|image not known|failed to find image/i.test(r.stderr)) return undefined;
+      throw this.failure(argv, r);
+    }
+    return this.parse(argv, () => parseImageInspect(r.stdout));
   }
 
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {

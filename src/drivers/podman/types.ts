@@ -4,13 +4,23 @@ import type {
   BuildSpec,
   ContainerInfo,
   ImageCommand,
+  ImageInfo,
   PortMapping,
   RunSpec,
   SecretInfo,
   VolumeInfo,
 } from '../../model/containers.js';
 
-export type { BuildSpec, ContainerInfo, ImageCommand, PortMapping, RunSpec, SecretInfo, VolumeInfo };
+export type {
+  BuildSpec,
+  ContainerInfo,
+  ImageCommand,
+  ImageInfo,
+  PortMapping,
+  RunSpec,
+  SecretInfo,
+  VolumeInfo,
+};
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
 export class PodmanError extends Error {
@@ -42,6 +52,8 @@ export interface PodmanDriver {
   removeContainer(name: string, timeoutSeconds: number): Promise<void>;
   renameContainer(name: string, newName: string): Promise<void>;
   imageExists(ref: string): Promise<boolean>;
+  /** One call: the image's id and labels; undefined when there is no such image on the box. */
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
