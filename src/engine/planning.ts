@@ -10,6 +10,7 @@ import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { resolvePorts } from '../ports/resolve.js';
 import type { Pin } from '../store/pins.js';
 import type { Engine } from './context.js';
 
@@ -125,8 +126,18 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const history = await readHistory(engine, result.state, opts);
-  return planFromHistory(engine, { stateRepo: result.state, observed, history });
+  const ports = await resolvePorts({
+    podman: engine.podman,
+    cache: engine.stores.portDeclarations,
+    secrets: engine.stores.secrets,
+    instance: engine.settings.instance,
+    state: result.state,
+    containers: observed.containers,
+  });
+  if (ports.diagnostics.some((d) => d.severity === 'error'))
+    throw new StateRepoInvalidError(ports.diagnostics);
+  const history = await readHistory(engine, ports.state, opts);
+  return planFromHistory(engine, { stateRepo: ports.state, observed, history });
 }
 
 /**

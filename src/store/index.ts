@@ -4,6 +4,7 @@ import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
 import { Journal } from './journal.js';
 import { PinStore } from './pins.js';
+import { PortDeclarationStore } from './portDeclarations.js';
 import { ReleaseStore } from './releases.js';
 import { SecretStore } from './secrets.js';
 import { StatusStore } from './status.js';
@@ -22,6 +23,8 @@ export interface Stores {
   events: EventLog;
   /** `pins.json`: resources rolled back and pinned to a release. */
   pins: PinStore;
+  /** `port-declarations.json`: port declarations read from images, by image id. */
+  portDeclarations: PortDeclarationStore;
   /** `releases/`: the applied versions of each resource. */
   releases: ReleaseStore;
   /** `secrets/`: values for `spec.secretEnv` and the digests' salt. */
@@ -47,6 +50,7 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     status: new StatusStore(dataDir),
     events: new EventLog(dataDir),
     pins: new PinStore(dataDir),
+    portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),
     journal: new Journal(dataDir, opts.env),
