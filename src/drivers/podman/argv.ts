@@ -158,7 +158,7 @@ export function imageCommandArgv(ref: string): string[] {
 
 /** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
 export function imageInspectArgv(ref: string): string[] {
-  return ['image', 'inspect', '--format', '{"id":{{json .Id}},"labels":{{json .Labels}}}', ref];
+  return ['image', 'inspect', '--format', '{"id":{{json .ID}},"labels":{{json .Labels}}}', ref];
 }
 
 export function pullArgv(ref: string): string[] {
