@@ -19,6 +19,7 @@ import {
 import { crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
 import { waitHealthy } from './health.js';
+import { runCheckHook } from './hooks.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
@@ -120,6 +121,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
   await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
+  await runCheckHook(a, deps); // so does a failing check of the new configuration
   const id = stepId(deps, `replace:${a.finalName}`);
   const record = (
     phase: 'stopping' | 'snapshotting' | 'parked' | 'healthy' | 'done',
@@ -213,6 +215,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'image.build': buildImage,
   'container.create': async (a, deps) => {
     await ensureSecrets(a, deps);
+    await runCheckHook(a, deps);
     return runJournaled(deps, a.run, () => awaitHealthy(a, deps));
   },
   'container.replace': async (a, deps) => {
@@ -220,6 +223,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
       await deps.podman.removeContainer(a.run.name, 0);
       await ensureSecrets(a, deps);
+      await runCheckHook(a, deps);
       try {
         return await runJournaled(deps, a.run, async () => {
           const note = await awaitHealthy(a, deps);

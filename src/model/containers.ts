@@ -77,6 +77,12 @@ export interface ImageCommand {
   cmd: string[];
 }
 
+/** How a one-off container ended: its exit code and the last 64 KiB of its output (stdout and stderr). */
+export interface HookResult {
+  exitCode: number;
+  output: string;
+}
+
 /** An image as `podman image inspect` reports it: its id and labels. */
 export interface ImageInfo {
   id: string;

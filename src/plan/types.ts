@@ -66,6 +66,8 @@ export interface ContainerCreate extends ActionBase {
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
+  /** The port's check hook, run in a one-off container of this configuration before it first starts. */
+  check?: { command: string[]; port: string };
 }
 
 export interface ContainerReplace extends ActionBase {
@@ -84,6 +86,8 @@ export interface ContainerReplace extends ActionBase {
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
+  /** The port's check hook, run in a one-off container of this configuration before it first starts. */
+  check?: { command: string[]; port: string };
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];

@@ -120,6 +120,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       run,
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
       patch: [],
       before: null,
       after: view,
@@ -138,6 +139,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       run,
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
       previous: toRef(current),
       volumes: w.volumes.map((v) => v.volumeName),
       keepSnapshots: w.snapshotsKept,
@@ -238,4 +240,10 @@ function runSpec(
     cpus: w.cpus,
     stopTimeoutSeconds: w.stopGraceSeconds,
   });
+}
+
+/** The port's check hook as a create or replace carries it (none for a bare image). */
+function checkHook(w: DesiredWorkload): { check?: { command: string[]; port: string } } {
+  const check = w.port?.hooks.check;
+  return check ? { check: { command: check, port: `port ${w.port!.name} ${w.port!.version}` } } : {};
 }

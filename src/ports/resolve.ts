@@ -114,7 +114,10 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
   });
   const workloads = input.state.workloads.map((w) => {
     const r = effective.get(w.id);
-    return r ? toDesiredWorkload(r, { names }) : w;
+    const decl = declarations.get(w.id);
+    if (!r || !decl) return w;
+    const port = { name: decl.name, version: decl.version, dataVersion: decl.dataVersion, hooks: decl.hooks };
+    return { ...toDesiredWorkload(r, { names }), port };
   });
   return { state: { ...input.state, resources, workloads }, diagnostics, declarations };
 }

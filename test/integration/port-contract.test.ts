@@ -117,4 +117,24 @@ describe('the port contract on real Podman', () => {
     assert.equal(r.code, 0, r.err);
     assert.equal(r.calls.podman + r.calls.caddy, 3, JSON.stringify(r.calls));
   });
+
+  it('a check hook that exits 1 fails the deploy with its output; the previous version keeps serving', async () => {
+    const failing = `localhost/hiy-test/${h.instance}-greeter:2`;
+    await buildPortImage(h.instance, failing, {
+      ...DECLARATION,
+      version: '1.3.0',
+      hooks: { check: ['/bin/sh', '-c', 'echo "checking $DOMAIN as $HIY_HOOK of $HIY_RESOURCE"; exit 1'] },
+    });
+    await h.commit({ 'ports/greeter.yaml': portYaml(failing, '  env:\n    DOMAIN: example.org\n') });
+    const apply = await h.hiy(['apply']);
+    assert.notEqual(apply.code, 0);
+    assert.match(
+      apply.err,
+      /the check hook of port greeter 1\.3\.0 failed \(exit 1\); the running version keeps serving/,
+    );
+    assert.match(apply.err, /checking example\.org as check of greeter/);
+    assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
+    const names = await instanceObjects('containers', h.instance, '{{.Names}}');
+    assert.deepEqual(names, [`hiy-${h.instance}-greeter`], 'no check container is left behind');
+  });
 });

@@ -120,6 +120,17 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   return argv;
 }
 
+/** `podman run --rm` (attached) for a one-off container: runArgv without `-d`. */
+export function runOnceArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
+  return runArgv(spec, opts).map((a, i) => (i === 1 && a === '-d' ? '--rm' : a));
+}
+
+/** The last `max` bytes of a hook's output (what errors and events show). */
+export function tailOutput(text: string, max = 64 * 1024): string {
+  const buf = Buffer.from(text);
+  return buf.length <= max ? text : buf.subarray(buf.length - max).toString('utf8');
+}
+
 /** The variable through which a secret value is handed to `podman secret create --env`. */
 export const SECRET_VALUE_VAR = 'HIY_SECRET_VALUE';
 

@@ -17,6 +17,7 @@ import { comparePorts, hasLabels } from './argv.js';
 import {
   type BuildSpec,
   type ContainerInfo,
+  type HookResult,
   type ImageInfo,
   type PodmanDriver,
   PodmanError,
@@ -74,6 +75,10 @@ export class FakePodman implements PodmanDriver {
   unreachable = false;
   /** Decides exec exit codes. */
   execHandler: FakeExecHandler = defaultExec;
+  /** Decides how one-off containers (hooks) end; every one succeeds with no output by default. */
+  hookHandler: (spec: RunSpec) => HookResult = () => ({ exitCode: 0, output: '' });
+  /** The one-off containers run, in order. */
+  readonly hooksRun: RunSpec[] = [];
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
@@ -162,6 +167,13 @@ export class FakePodman implements PodmanDriver {
     };
     this.containers.set(c.name, c);
     return c.id;
+  }
+
+  async runHook(spec: RunSpec, _timeoutMs: number): Promise<HookResult> {
+    const argv = this.enter(['run', '--rm', spec.name]);
+    if (!this.images.has(normalizeImageRef(spec.image))) fail(argv, 125, `${spec.image}: image not known`);
+    this.hooksRun.push(spec);
+    return this.hookHandler(spec);
   }
 
   async startContainer(name: string): Promise<void> {

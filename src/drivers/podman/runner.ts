@@ -18,6 +18,7 @@ import {
   renameArgv,
   rmArgv,
   runArgv,
+  runOnceArgv,
   SECRET_VALUE_VAR,
   secretCreateArgv,
   secretInspectArgv,
@@ -25,6 +26,7 @@ import {
   secretRmArgv,
   startArgv,
   stopArgv,
+  tailOutput,
   volumeCreateArgv,
   volumeExportArgv,
   volumeImportArgv,
@@ -34,6 +36,7 @@ import {
 import {
   type BuildSpec,
   type ContainerInfo,
+  type HookResult,
   type ImageCommand,
   type ImageInfo,
   type PodmanDriver,
@@ -144,6 +147,29 @@ export class PodmanCli implements PodmanDriver {
     }
     const { stdout } = await this.call(runArgv(spec, { shimBinary: this.shimBinary, imageCommand }));
     return stdout.trim().split('\n').pop()?.trim() ?? '';
+  }
+
+  async runHook(spec: RunSpec, timeoutMs: number): Promise<HookResult> {
+    let imageCommand: ImageCommand | undefined;
+    if (spec.secretEnv?.length && !spec.entrypoint) {
+      const argv = imageCommandArgv(spec.image);
+      const { stdout } = await this.call(argv);
+      imageCommand = this.parse(argv, () => parseImageCommand(stdout));
+    }
+    const argv = runOnceArgv({ ...spec, restart: 'no' }, { shimBinary: this.shimBinary, imageCommand });
+    let r: CallResult;
+    try {
+      r = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
+    } catch (err) {
+      if (!(err instanceof PodmanError) || !/timed out/.test(err.message)) throw err;
+      await this.call(rmArgv(spec.name, 0)).catch(() => undefined);
+      return {
+        exitCode: 124,
+        output: tailOutput(`${err.data.stderr ?? ''}\n(timed out after ${timeoutMs} ms)`),
+      };
+    }
+    if (r.exitCode === 125 && /^Error:/m.test(r.stderr)) throw this.failure(argv, r);
+    return { exitCode: r.exitCode, output: tailOutput(`${r.stdout}${r.stderr}`) };
   }
 
   async startContainer(name: string): Promise<void> {

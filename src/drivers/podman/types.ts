@@ -3,6 +3,7 @@
 import type {
   BuildSpec,
   ContainerInfo,
+  HookResult,
   ImageCommand,
   ImageInfo,
   PortMapping,
@@ -14,6 +15,7 @@ import type {
 export type {
   BuildSpec,
   ContainerInfo,
+  HookResult,
   ImageCommand,
   ImageInfo,
   PortMapping,
@@ -58,6 +60,12 @@ export interface PodmanDriver {
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
   exec(name: string, command: string[], timeoutMs: number): Promise<number>;
+  /**
+   * Runs a one-off container to completion (`podman run --rm`, attached) and resolves to its exit code and the
+   * last 64 KiB of its output; after `timeoutMs` it is removed and the exit code is 124. Podman's own
+   * failures (exit 125) throw.
+   */
+  runHook(spec: RunSpec, timeoutMs: number): Promise<HookResult>;
   /** Creates a secret from a value passed on stdin (never in argv). Fails if the name is taken. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   /** All secrets carrying every given label (names and labels only). */

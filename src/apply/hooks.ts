@@ -1,0 +1,73 @@
+// The port contract's hooks around a deploy: `check` runs in a one-off container of the new configuration
+// before it first starts; a non-zero exit fails the deploy with the hook's output, the running version untouched.
+import type { RunSpec } from '../drivers/podman/types.js';
+import { LABEL_INSTANCE, LABEL_MANAGED_BY } from '../model/labels.js';
+import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
+import type { ApplyDeps } from './types.js';
+
+/** How long a hook may run (docs/ports.md). */
+export const HOOK_TIMEOUT_MS = 10 * 60_000;
+/** Lines of a failed hook's output shown in the error (events and status carry the error). */
+const OUTPUT_LINES = 20;
+
+/** A hook exited non-zero: its name, exit code and the last of its output. */
+export class HookFailedError extends Error {
+  readonly code = 'PORT_HOOK_FAILED';
+  constructor(
+    message: string,
+    readonly data: { hook: string; resource: string; exitCode: number; output: string },
+  ) {
+    super(message);
+    this.name = 'HookFailedError';
+  }
+}
+
+/** The last lines of a hook's output, indented under the error line. */
+export function outputTail(output: string): string {
+  const lines = output.replace(/\s+$/, '').split('\n');
+  const tail = lines.slice(-OUTPUT_LINES);
+  return tail.length && tail[0] !== '' ? `\n  ${tail.join('\n  ')}` : '';
+}
+
+/** A one-off container of the action's new configuration running `command` instead of the image's own. */
+export function hookRunSpec(
+  a: ContainerCreate | ContainerReplace,
+  hook: 'check' | 'migrate',
+  command: string[],
+  extraEnv: Record<string, string> = {},
+): RunSpec {
+  const base = a.kind === 'container.replace' ? a.finalName : a.run.name;
+  const labels: Record<string, string> = {};
+  for (const k of [LABEL_MANAGED_BY, LABEL_INSTANCE]) if (a.run.labels[k]) labels[k] = a.run.labels[k];
+  const resource = a.resource === 'caddy' ? 'caddy' : a.resource.split('/')[1]!;
+  return {
+    ...a.run,
+    // '_' never appears in a resource name: this cannot be another resource's container.
+    name: `${base}_${hook}`,
+    labels,
+    env: { ...a.run.env, ...extraEnv, HIY_HOOK: hook, HIY_RESOURCE: resource },
+    entrypoint: command,
+    args: [],
+    publish: [],
+    restart: 'no',
+  };
+}
+
+/** Runs the check hook when the action's port declares one; throws HookFailedError on a non-zero exit. */
+export async function runCheckHook(a: ContainerCreate | ContainerReplace, deps: ApplyDeps): Promise<void> {
+  if (!a.check) return;
+  deps.onEvent?.({
+    type: 'action.progress',
+    action: a,
+    message: `running the check hook of ${a.check.port}`,
+  });
+  const spec = hookRunSpec(a, 'check', a.check.command);
+  await deps.podman.removeContainer(spec.name, 0); // a leftover of a killed run
+  const r = await deps.podman.runHook(spec, HOOK_TIMEOUT_MS);
+  if (r.exitCode === 0) return;
+  const keeps = a.kind === 'container.replace' ? 'the running version keeps serving' : 'nothing was started';
+  throw new HookFailedError(
+    `${a.resource}: the check hook of ${a.check.port} failed (exit ${r.exitCode}); ${keeps}${outputTail(r.output)}`,
+    { hook: 'check', resource: a.resource, exitCode: r.exitCode, output: r.output },
+  );
+}
