@@ -19,7 +19,7 @@ import {
 import { crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
 import { waitHealthy } from './health.js';
-import { runCheckHook } from './hooks.js';
+import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
@@ -85,6 +85,7 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
         stateCommit: deps.stateCommit,
         imageAfter: a.run.image,
         imageBefore: (a.before as { image?: string } | null)?.image,
+        ...(a.dataVersion !== undefined && { dataVersion: a.dataVersion }),
       },
     );
     taken.push(manifest);
@@ -121,7 +122,9 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
   await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
-  await runCheckHook(a, deps); // so does a failing check of the new configuration
+  // So does a failing check of the new configuration (after the migration when the data version goes up).
+  if (!a.migrate) await runCheckHook(a, deps);
+  await runDumpHook(a, deps); // so what the snapshot takes is consistent; a failure changes nothing
   const id = stepId(deps, `replace:${a.finalName}`);
   const record = (
     phase: 'stopping' | 'snapshotting' | 'parked' | 'healthy' | 'done',
@@ -155,6 +158,10 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   await deps.podman.renameContainer(old.name, parked);
   try {
     await restoreRequested(a, deps);
+    if (a.migrate) {
+      await runMigrateSteps(a, deps);
+      await runCheckHook(a, deps);
+    }
     await deps.podman.runContainer(a.run);
     crashPoint('replace:started');
     await awaitHealthy(a, deps);

@@ -71,3 +71,46 @@ export async function runCheckHook(a: ContainerCreate | ContainerReplace, deps: 
     { hook: 'check', resource: a.resource, exitCode: r.exitCode, output: r.output },
   );
 }
+
+/**
+ * The dump hook, in the running container before its volumes are snapshotted (`env` sets the hook variables,
+ * as `podman exec` is called without its own environment options). Non-zero: the upgrade stops, nothing changed.
+ */
+export async function runDumpHook(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
+  if (!a.dump) return;
+  deps.onEvent?.({ type: 'action.progress', action: a, message: `running the dump hook of ${a.dump.port}` });
+  const resource = a.resource === 'caddy' ? 'caddy' : a.resource.split('/')[1]!;
+  const command = ['env', 'HIY_HOOK=dump', `HIY_RESOURCE=${resource}`, ...a.dump.command];
+  const exitCode = await deps.podman.exec(a.previous.name, command, HOOK_TIMEOUT_MS);
+  if (exitCode !== 0) {
+    throw new HookFailedError(
+      `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${exitCode}); nothing was changed, the running version keeps serving`,
+      { hook: 'dump', resource: a.resource, exitCode, output: '' },
+    );
+  }
+}
+
+/** Migrates the (snapshotted) data one version at a time: `migrate FROM TO` in a one-off container of the new image. */
+export async function runMigrateSteps(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
+  if (!a.migrate) return;
+  for (let from = a.migrate.from; from < a.migrate.to; from++) {
+    const to = from + 1;
+    deps.onEvent?.({
+      type: 'action.progress',
+      action: a,
+      message: `migrating the data from version ${from} to ${to}`,
+    });
+    const spec = hookRunSpec(a, 'migrate', [...a.migrate.command, String(from), String(to)], {
+      HIY_DATA_VERSION_FROM: String(from),
+      HIY_DATA_VERSION_TO: String(to),
+    });
+    await deps.podman.removeContainer(spec.name, 0);
+    const r = await deps.podman.runHook(spec, HOOK_TIMEOUT_MS);
+    if (r.exitCode !== 0) {
+      throw new HookFailedError(
+        `the migrate hook of ${a.migrate.port} failed from data version ${from} to ${to} (exit ${r.exitCode})${outputTail(r.output)}`,
+        { hook: 'migrate', resource: a.resource, exitCode: r.exitCode, output: r.output },
+      );
+    }
+  }
+}

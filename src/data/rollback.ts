@@ -2,6 +2,7 @@
 
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
+import { checkDataVersions } from '../engine/dataVersions.js';
 import {
   applyAndRecord,
   type Engine,
@@ -16,6 +17,7 @@ import { workloadHash } from '../model/workload.js';
 import { observe } from '../observed/observe.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { resolvePorts } from '../ports/resolve.js';
 import { listSnapshots } from '../snapshots/snapshot.js';
 import type { Pin } from '../store/pins.js';
 import type { Release } from '../store/releases.js';
@@ -103,7 +105,18 @@ export async function rollback(
       engine.stores.pins.read(),
     ]);
     if (!loaded.state) throw new StateRepoInvalidError(loaded.diagnostics);
-    const stateRepo = loaded.state;
+    // The state repo's Ports as plans see them (declarations folded in), so the pin's ignored hash matches.
+    const ports = await resolvePorts({
+      podman: engine.podman,
+      cache: engine.stores.portDeclarations,
+      secrets: engine.stores.secrets,
+      instance: engine.settings.instance,
+      state: loaded.state,
+      containers: observed.containers,
+    });
+    if (ports.diagnostics.some((d) => d.severity === 'error'))
+      throw new StateRepoInvalidError(ports.diagnostics);
+    const stateRepo = ports.state;
     const id = resolveResource(
       req.name,
       stateRepo.workloads.map((w) => w.id),
@@ -155,6 +168,7 @@ export async function rollback(
         target.workload.volumes.map((v) => v.volumeName),
       );
     }
+    await checkDataVersions(engine, { stateRepo, desired: planned.desired, plan });
     onPlan?.(plan);
     const result = await applyAndRecord(engine, { ...planned, plan }, onEvent, {
       scope: [id],

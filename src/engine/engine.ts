@@ -169,6 +169,10 @@ export async function applyAndRecord(
   for (const a of plan.actions) {
     if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
       const workload = workloads.get(a.resource);
+      if (workload?.port && workload.volumes.length > 0) {
+        const volumes = workload.volumes.map((v) => v.volumeName);
+        await engine.stores.dataVersions.set(volumes, workload.port.dataVersion, a.resource, finishedAt);
+      }
       await releases.record({
         resource: a.resource,
         stateCommit: plan.commit,

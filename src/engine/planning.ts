@@ -13,6 +13,7 @@ import type { Plan } from '../plan/types.js';
 import { resolvePorts } from '../ports/resolve.js';
 import type { Pin } from '../store/pins.js';
 import type { Engine } from './context.js';
+import { checkDataVersions } from './dataVersions.js';
 
 /** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
 export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
@@ -137,7 +138,9 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   if (ports.diagnostics.some((d) => d.severity === 'error'))
     throw new StateRepoInvalidError(ports.diagnostics);
   const history = await readHistory(engine, ports.state, opts);
-  return planFromHistory(engine, { stateRepo: ports.state, observed, history });
+  const planned = planFromHistory(engine, { stateRepo: ports.state, observed, history });
+  await checkDataVersions(engine, planned);
+  return planned;
 }
 
 /**

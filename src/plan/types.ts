@@ -93,6 +93,12 @@ export interface ContainerReplace extends ActionBase {
   volumes: string[];
   /** Snapshots kept per volume once the upgrade succeeded (the resource's `snapshots.keep`). */
   keepSnapshots: number;
+  /** The port's dump hook: run in the running container before its volumes are snapshotted. */
+  dump?: { command: string[]; port: string };
+  /** The data version the volumes hold now (recorded in the snapshots' manifests). */
+  dataVersion?: number;
+  /** Set when the new image's data version is higher: migrate from → to, one step at a time, after the snapshot. */
+  migrate?: { command: string[]; port: string; from: number; to: number };
   /**
    * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
    * restored into their volumes before the new container starts (stop-first only).

@@ -1,5 +1,6 @@
 // The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
 import { AuditLog } from './audit.js';
+import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
 import { Journal } from './journal.js';
@@ -23,6 +24,8 @@ export interface Stores {
   events: EventLog;
   /** `pins.json`: resources rolled back and pinned to a release. */
   pins: PinStore;
+  /** `data-versions.json`: the port data version each volume holds. */
+  dataVersions: DataVersionStore;
   /** `port-declarations.json`: port declarations read from images, by image id. */
   portDeclarations: PortDeclarationStore;
   /** `releases/`: the applied versions of each resource. */
@@ -50,6 +53,7 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     status: new StatusStore(dataDir),
     events: new EventLog(dataDir),
     pins: new PinStore(dataDir),
+    dataVersions: new DataVersionStore(dataDir),
     portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),
