@@ -137,4 +137,55 @@ describe('the port contract on real Podman', () => {
     const names = await instanceObjects('containers', h.instance, '{{.Names}}');
     assert.deepEqual(names, [`hiy-${h.instance}-greeter`], 'no check container is left behind');
   });
+
+  it('the toolkit: hiy port new, hiy port label, a build, and hiy port check runs the check hook', async () => {
+    const dir = join(h.root, 'echo');
+    const created = await h.hiy(['port', 'new', dir, '--from', BUSYBOX_IMAGE]);
+    assert.equal(created.code, 0, created.err);
+    const label = await h.hiy(['port', 'label', join(dir, 'port.yaml')]);
+    assert.equal(label.code, 0, label.err);
+    assert.equal(JSON.parse(label.out).name, 'echo');
+    const tag = `localhost/hiy-test/${h.instance}-echo:0.1.0`;
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      tag,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${PORT_LABEL}=${label.out.trim()}`,
+      dir,
+    ]);
+    const check = await h.hiy(['port', 'check', tag]);
+    assert.equal(check.code, 0, check.err);
+    assert.match(check.out, /port echo 0\.1\.0, data version 1: the declaration is valid/);
+    assert.match(check.out, /echo: configuration for example\.org looks right/);
+    await writeFile(join(dir, 'hooks/check'), '#!/bin/sh\necho "no database configured" >&2\nexit 3\n', {
+      mode: 0o755,
+    });
+    const failingTag = `localhost/hiy-test/${h.instance}-echo:0.1.1`;
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      failingTag,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${PORT_LABEL}=${label.out.trim()}`,
+      dir,
+    ]);
+    const failed = await h.hiy(['port', 'check', failingTag]);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.err, /the check hook failed \(exit 3\)/);
+    assert.match(failed.err, /no database configured/);
+    const left = await execa('podman', ['volume', 'ls', '-q', '--filter', 'name=hiy-portcheck-']);
+    assert.equal(left.stdout.trim(), '', 'the check volumes are removed');
+    await writeFile(join(h.root, 'broken.yaml'), 'contract: v1\nname: Echo\nversion: "1"\n');
+    const broken = await h.hiy(['port', 'label', join(h.root, 'broken.yaml')]);
+    assert.notEqual(broken.code, 0);
+    assert.match(broken.err, /broken\.yaml: name: must be a DNS label/);
+    assert.match(broken.err, /broken\.yaml: dataVersion: /);
+  });
 });

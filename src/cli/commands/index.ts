@@ -10,6 +10,7 @@ import { command as fetch } from './fetch.meta.js';
 import { command as gitHook } from './git-hook.meta.js';
 import { command as gitShell } from './git-shell.meta.js';
 import { command as plan } from './plan.meta.js';
+import { command as port } from './port.meta.js';
 import { command as releases } from './releases.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
@@ -30,6 +31,7 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  port,
   events,
   daemon,
   secret,
