@@ -8,7 +8,7 @@ import { holdDefaultPorts } from '../test/support/defaultPorts.js';
 import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
-import { benchNoop } from './noop.js';
+import { benchNoop, benchNoopDeclared } from './noop.js';
 import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
@@ -17,6 +17,7 @@ import { benchStartup } from './startup.js';
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
   'noop-reconcile-50': benchNoop,
+  'noop-reconcile-50-declared': benchNoopDeclared,
   'converge-20': benchConverge,
   'snapshot-200m': benchSnapshot,
   'daemon-50': benchDaemon,
