@@ -4,7 +4,7 @@ import { loadDesiredState } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
-import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
@@ -51,6 +51,8 @@ export interface Planned {
   /** What the plan was computed with besides desired and observed: pins, secret digests, backoff. */
   history: PlanHistory;
   plan: Plan;
+  /** Warnings about the state repo found while planning (a Port variable its image does not declare…). */
+  warnings?: Diagnostic[];
 }
 
 export interface PlanOptions {
@@ -140,7 +142,8 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   const history = await readHistory(engine, ports.state, opts);
   const planned = planFromHistory(engine, { stateRepo: ports.state, observed, history });
   await checkDataVersions(engine, planned);
-  return planned;
+  const warnings = ports.diagnostics.filter((d) => d.severity === 'warning');
+  return warnings.length > 0 ? { ...planned, warnings } : planned;
 }
 
 /**

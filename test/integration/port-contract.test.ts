@@ -101,9 +101,21 @@ describe('the port contract on real Podman', () => {
   });
 
   it('a short Port (image and DOMAIN) gets the declared volume, health check and defaults, and serves', async () => {
-    await h.commit({ 'ports/greeter.yaml': portYaml(image, '  env:\n    DOMAIN: example.org\n') });
+    await h.commit({
+      'ports/greeter.yaml': portYaml(image, '  env:\n    DOMAIN: example.org\n    COLOUR: blue\n'),
+    });
     const plan = await h.hiy(['plan']);
     assert.equal(plan.code, 0, plan.err);
+    assert.match(
+      plan.err,
+      /warning: ports\/greeter\.yaml:9:13: spec\.env\.COLOUR: is not a variable of port greeter 1\.2\.0/,
+    );
+    const json = await h.hiy(['plan', '--json']);
+    const create = JSON.parse(json.out).actions.find((a: { kind: string }) => a.kind === 'container.create');
+    assert.deepEqual(create.after.env, { COLOUR: 'blue', DOMAIN: 'example.org', GREETING: 'hello' });
+    assert.deepEqual(create.after.volumes, [
+      { mountPath: '/data', readOnly: false, volume: `hiy-${h.instance}-greeter-data` },
+    ]);
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
     assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
