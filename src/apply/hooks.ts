@@ -2,6 +2,7 @@
 // before it first starts; a non-zero exit fails the deploy with the hook's output, the running version untouched.
 import type { RunSpec } from '../drivers/podman/types.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY } from '../model/labels.js';
+import { execHookArgv } from '../model/portContract.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
@@ -80,7 +81,7 @@ export async function runDumpHook(a: ContainerReplace, deps: ApplyDeps): Promise
   if (!a.dump) return;
   deps.onEvent?.({ type: 'action.progress', action: a, message: `running the dump hook of ${a.dump.port}` });
   const resource = a.resource === 'caddy' ? 'caddy' : a.resource.split('/')[1]!;
-  const command = ['env', 'HIY_HOOK=dump', `HIY_RESOURCE=${resource}`, ...a.dump.command];
+  const command = execHookArgv('dump', resource, a.dump.command);
   const exitCode = await deps.podman.exec(a.previous.name, command, HOOK_TIMEOUT_MS);
   if (exitCode !== 0) {
     throw new HookFailedError(

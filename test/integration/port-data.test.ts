@@ -127,6 +127,18 @@ describe('port data versions on real Podman', () => {
     assert.equal(versions[volume()].version, 2);
   });
 
+  it('hiy snapshot create runs the dump hook first and records the data version in the manifest', async () => {
+    await execa('podman', ['exec', `hiy-${h.instance}-keeper`, 'rm', '-f', '/data/dump.txt']);
+    const r = await h.hiy(['snapshot', 'create', 'keeper']);
+    assert.equal(r.code, 0, r.err);
+    const [latest] = await listSnapshots({ podman: undefined as never, dataDir: h.dataDir }, volume());
+    assert.equal(latest?.reason, 'manual');
+    assert.equal(latest?.dataVersion, 2);
+    const archive = join(h.dataDir, 'snapshots', volume(), latest!.id, 'archive.tar');
+    const { stdout } = await execa('tar', ['-tf', archive]);
+    assert.match(stdout, /dump\.txt/);
+  });
+
   it('a downgrade is refused by the plan, naming the release and the rollback command', async () => {
     await h.commit({ 'ports/keeper.yaml': portYaml(tag('1')) });
     const r = await h.hiy(['plan']);
