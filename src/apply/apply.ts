@@ -20,6 +20,7 @@ import { crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
 import { waitHealthy } from './health.js';
 import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
+import { joinNetwork } from './network.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
@@ -122,6 +123,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
   await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
+  await joinNetwork(a, deps);
   // So does a failing check of the new configuration (after the migration when the data version goes up).
   if (!a.migrate) await runCheckHook(a, deps);
   await runDumpHook(a, deps); // so what the snapshot takes is consistent; a failure changes nothing
@@ -222,6 +224,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'image.build': buildImage,
   'container.create': async (a, deps) => {
     await ensureSecrets(a, deps);
+    await joinNetwork(a, deps);
     await runCheckHook(a, deps);
     return runJournaled(deps, a.run, () => awaitHealthy(a, deps));
   },
@@ -230,6 +233,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
       await deps.podman.removeContainer(a.run.name, 0);
       await ensureSecrets(a, deps);
+      await joinNetwork(a, deps);
       await runCheckHook(a, deps);
       try {
         return await runJournaled(deps, a.run, async () => {

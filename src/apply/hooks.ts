@@ -51,6 +51,12 @@ export function hookRunSpec(
     args: [],
     publish: [],
     restart: 'no',
+    // On the instance network (linked Ports by name), never at the container's own fixed address.
+    network: a.run.network && {
+      name: a.run.network.name,
+      aliases: [],
+      ...(a.run.network.hosts && { hosts: a.run.network.hosts }),
+    },
   };
 }
 

@@ -4,6 +4,8 @@ import type { ApplyListener } from '../apply/events.js';
 import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.js';
 import { recover } from '../apply/recover.js';
 import type { ControllerEvent } from '../model/events.js';
+import { ownershipLabels } from '../model/labels.js';
+import { instanceNetwork } from '../model/names.js';
 import type { Plan } from '../plan/types.js';
 import type { Release } from '../store/releases.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -125,6 +127,11 @@ export async function applyAndRecord(
         journal: engine.stores.journal,
         secrets: engine.stores.secrets,
         build: engine.build,
+        network: {
+          name: instanceNetwork(engine.settings.instance),
+          labels: ownershipLabels(engine.settings.instance),
+          addresses: (subnet, resources) => engine.stores.network.addresses(subnet, resources),
+        },
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
             snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);

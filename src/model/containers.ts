@@ -51,6 +51,8 @@ export interface RunSpec {
   memoryBytes?: number;
   cpus?: number;
   stopTimeoutSeconds: number;
+  /** The instance network (docs/ports.md): joined under `aliases`, at a fixed `ip` for link targets. */
+  network?: { name: string; aliases: string[]; ip?: string; hosts?: Record<string, string> };
 }
 
 export interface BuildSpec {

@@ -77,6 +77,10 @@ export interface DesiredWorkload {
    * it is and the hooks HIY runs around its deploys.
    */
   port?: PortHooksView;
+  /** Link name → the linked Port's resource id (`links: [port/db]` gives `db` → `port/db`). */
+  links?: Record<string, string>;
+  /** Another workload links to this one: it keeps a fixed address on the instance network. */
+  linkTarget?: boolean;
   /** sha256 (hex, 16 chars) of the container-relevant fields above; stored as a label on the container. */
   specHash: string;
 }

@@ -68,6 +68,10 @@ export interface ContainerCreate extends ActionBase {
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
   check?: { command: string[]; port: string };
+  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  links?: Record<string, string>;
+  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
+  fixedAddress?: boolean;
 }
 
 export interface ContainerReplace extends ActionBase {
@@ -88,6 +92,10 @@ export interface ContainerReplace extends ActionBase {
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
   check?: { command: string[]; port: string };
+  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  links?: Record<string, string>;
+  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
+  fixedAddress?: boolean;
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];

@@ -85,7 +85,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       : w.specHash;
   const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
   // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
-  const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0;
+  // A link target keeps its fixed address, which two containers cannot hold at once.
+  const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0 && !w.linkTarget;
   const upstream = new Map<number, number>();
   for (const p of w.internalPorts)
     upstream.set(p, ctx.allocator.allocate(w, p, startFirst ? undefined : current));
@@ -121,6 +122,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
       ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkTarget ? { fixedAddress: true } : {}),
       patch: [],
       before: null,
       after: view,
@@ -140,6 +143,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
       ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkTarget ? { fixedAddress: true } : {}),
       previous: toRef(current),
       volumes: w.volumes.map((v) => v.volumeName),
       keepSnapshots: w.snapshotsKept,

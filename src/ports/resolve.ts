@@ -12,6 +12,7 @@ import { toDesiredWorkload } from '../model/workload.js';
 import type { PortDeclarationStore } from '../store/portDeclarations.js';
 import type { SecretStore } from '../store/secrets.js';
 import { effectivePort, type SecretToGenerate } from './effective.js';
+import { resolveLinks } from './links.js';
 import { type ImageDeclaration, readDeclarations } from './read.js';
 
 export interface ResolvePortsInput {
@@ -98,9 +99,8 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
     effective.set(id, result.resource);
     generate.push(...result.generate);
   }
-  if (diagnostics.some((d) => d.severity === 'error') || effective.size === 0) {
+  if (diagnostics.some((d) => d.severity === 'error'))
     return { state: input.state, diagnostics, declarations };
-  }
   if (input.secrets) {
     for (const g of generate) {
       if ((await input.secrets.value(g.name)) === undefined)
@@ -119,5 +119,12 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
     const port = { name: decl.name, version: decl.version, dataVersion: decl.dataVersion, hooks: decl.hooks };
     return { ...toDesiredWorkload(r, { names }), port };
   });
-  return { state: { ...input.state, resources, workloads }, diagnostics, declarations };
+  const linked = await resolveLinks({
+    state: { ...input.state, resources, workloads },
+    declarations,
+    ...(input.secrets && { secrets: input.secrets }),
+    instance: input.instance,
+  });
+  diagnostics.push(...linked.diagnostics);
+  return { state: linked.state, diagnostics, declarations };
 }

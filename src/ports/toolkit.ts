@@ -19,7 +19,15 @@ export class PortContractError extends Error {
   }
 }
 
-/** A `port.yaml` as the label's JSON (compact), or every problem as `file: field: message`. */
+/**
+ * A declaration as the label's text: compact JSON with every `$` written `\u0024`, because `podman build
+ * --label` (and LABEL in a Containerfile) expand `${…}` as build variables; JSON reads it back as `$`.
+ */
+export function labelText(declaration: unknown): string {
+  return JSON.stringify(declaration).replace(/\$/g, '\\u0024');
+}
+
+/** A `port.yaml` as the label's text (labelText), or every problem as `file: field: message`. */
 export function declarationLabel(file: string, text: string): string {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
@@ -35,7 +43,7 @@ export function declarationLabel(file: string, text: string): string {
       problems,
     });
   }
-  return JSON.stringify(r.data);
+  return labelText(r.data);
 }
 
 export interface PortCheckReport {

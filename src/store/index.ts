@@ -4,6 +4,7 @@ import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
 import { Journal } from './journal.js';
+import { NetworkStore } from './network.js';
 import { PinStore } from './pins.js';
 import { PortDeclarationStore } from './portDeclarations.js';
 import { ReleaseStore } from './releases.js';
@@ -26,6 +27,8 @@ export interface Stores {
   pins: PinStore;
   /** `data-versions.json`: the port data version each volume holds. */
   dataVersions: DataVersionStore;
+  /** `network.json`: the fixed addresses of link targets on the instance network. */
+  network: NetworkStore;
   /** `port-declarations.json`: port declarations read from images, by image id. */
   portDeclarations: PortDeclarationStore;
   /** `releases/`: the applied versions of each resource. */
@@ -54,6 +57,7 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     events: new EventLog(dataDir),
     pins: new PinStore(dataDir),
     dataVersions: new DataVersionStore(dataDir),
+    network: new NetworkStore(dataDir),
     portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),

@@ -113,6 +113,13 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   } else if (spec.entrypoint) argv.push('--entrypoint', JSON.stringify(spec.entrypoint));
   for (const v of spec.volumes) argv.push('-v', `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
   for (const p of spec.publish) argv.push('-p', publishFlag(p));
+  if (spec.network) {
+    argv.push('--network', spec.network.name);
+    for (const a of spec.network.aliases) argv.push('--network-alias', a);
+    if (spec.network.ip) argv.push('--ip', spec.network.ip);
+    for (const [host, ip] of sortedEntries(spec.network.hosts ?? {}))
+      argv.push('--add-host', `${host}:${ip}`);
+  }
   argv.push('--restart', spec.restart);
   if (spec.memoryBytes !== undefined) argv.push('--memory', String(spec.memoryBytes));
   if (spec.cpus !== undefined) argv.push('--cpus', String(spec.cpus));
@@ -196,6 +203,33 @@ export function rmArgv(name: string, timeoutSeconds: number): string[] {
 
 export function renameArgv(name: string, newName: string): string[] {
   return ['rename', name, newName];
+}
+
+/** Exits 0 when the network exists, 1 when it does not. */
+export function networkExistsArgv(name: string): string[] {
+  return ['network', 'exists', name];
+}
+
+/** An isolated bridge network: containers of other isolated networks (other instances) cannot reach it. */
+export function networkCreateArgv(name: string, labels: Record<string, string>): string[] {
+  return ['network', 'create', '--opt', 'isolate=true', ...labelFlags('--label', labels), name];
+}
+
+/** The network's subnets, as JSON. */
+export function networkInspectArgv(name: string): string[] {
+  return ['network', 'inspect', '--format', '{{json .Subnets}}', name];
+}
+
+/** Parses networkInspectArgv's output: the first IPv4 subnet. */
+export function parseNetworkSubnet(json: string): string {
+  const subnets =
+    z
+      .array(z.object({ subnet: z.string() }))
+      .nullish()
+      .parse(JSON.parse(json.trim())) ?? [];
+  const v4 = subnets.find((s) => s.subnet.includes('.'));
+  if (!v4) throw new Error('the network has no IPv4 subnet');
+  return v4.subnet;
 }
 
 /** Exits 0 when the image exists, 1 when it does not. */

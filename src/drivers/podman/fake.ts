@@ -82,6 +82,8 @@ export class FakePodman implements PodmanDriver {
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
+  /** Networks: name → subnet and labels. */
+  readonly networks = new Map<string, { subnet: string; labels: Record<string, string> }>();
   private readonly imageLabels = new Map<string, Record<string, string>>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   private clock = 1_700_000_000;
@@ -146,6 +148,8 @@ export class FakePodman implements PodmanDriver {
     }
     const holder = this.containers.get(spec.name);
     if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
+    if (spec.network && !this.networks.has(spec.network.name))
+      fail(argv, 125, `unable to find network with name or ID ${spec.network.name}: network not found`);
     const busy = this.portConflict(toPorts(spec), undefined);
     if (busy)
       fail(
@@ -208,6 +212,16 @@ export class FakePodman implements PodmanDriver {
   async imageExists(ref: string): Promise<boolean> {
     this.enter(['image', 'exists', ref]);
     return this.images.has(normalizeImageRef(ref));
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    this.enter(['network', 'exists', name]);
+    if (!this.networks.has(name)) {
+      this.enter(['network', 'create', name]);
+      this.networks.set(name, { subnet: `10.89.${this.networks.size + 1}.0/24`, labels: { ...labels } });
+    }
+    this.enter(['network', 'inspect', name]);
+    return this.networks.get(name)!.subnet;
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {

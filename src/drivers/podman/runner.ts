@@ -7,8 +7,12 @@ import {
   imageCommandArgv,
   imageExistsArgv,
   imageInspectArgv,
+  networkCreateArgv,
+  networkExistsArgv,
+  networkInspectArgv,
   parseImageCommand,
   parseImageInspect,
+  parseNetworkSubnet,
   parsePs,
   parseSecretInspect,
   parseVolumeLs,
@@ -191,6 +195,19 @@ export class PodmanCli implements PodmanDriver {
   async imageExists(ref: string): Promise<boolean> {
     const { exitCode } = await this.call(imageExistsArgv(ref), { okExitCodes: [1] });
     return exitCode === 0;
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    const { exitCode } = await this.call(networkExistsArgv(name), { okExitCodes: [1] });
+    if (exitCode !== 0) {
+      const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
+      // Two HIY processes may create it at once; the loser finds it there.
+      if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
+        throw this.failure(networkCreateArgv(name, labels), r);
+    }
+    const argv = networkInspectArgv(name);
+    const { stdout } = await this.call(argv);
+    return this.parse(argv, () => parseNetworkSubnet(stdout));
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
