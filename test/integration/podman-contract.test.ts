@@ -164,6 +164,15 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.equal(await driver.imageExists(`localhost/hiy/not-there:${instance}`), false);
     });
 
+    test('ensureNetwork creates the labelled network once and names its subnet', async () => {
+      const name = `hiy-${instance}`;
+      const subnet = await driver.ensureNetwork(name, owned);
+      assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+      assert.equal(await driver.ensureNetwork(name, owned), subnet, 'a second call finds it');
+      await driver.runContainer(runSpec('netted', { network: { name, aliases: ['netted'] } }));
+      assert.equal((await findOwned('netted'))?.state, 'running');
+    });
+
     test('inspectImage: the id and labels in one call, undefined when absent', async () => {
       const before = driver.calls;
       const info = await driver.inspectImage(BUSYBOX_IMAGE);
