@@ -10,15 +10,16 @@ const allowed = {
   desired: ['model', 'drivers', 'store'],
   observed: ['model', 'drivers'],
   plan: ['model', 'desired', 'observed'],
+  ports: ['model', 'drivers', 'store', 'desired'],
   snapshots: ['model', 'drivers', 'store'],
   apply: ['model', 'plan', 'drivers', 'store', 'snapshots'],
   access: ['model', 'store', 'drivers', 'desired'],
-  engine: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'access'],
-  data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine'],
+  engine: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'access', 'ports'],
+  data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'ports'],
   notify: ['model', 'drivers', 'desired', 'engine'],
-  reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'access'],
-  push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile'],
-  server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'access', 'notify', 'push', 'reconcile'],
+  reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'access', 'ports'],
+  push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports'],
+  server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'access', 'notify', 'push', 'reconcile', 'ports'],
 };
 
 const layers = Object.keys(allowed);

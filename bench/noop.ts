@@ -6,9 +6,11 @@ import { psArgv, volumeLsArgv } from '../src/drivers/podman/argv.js';
 import type { PodmanCli } from '../src/drivers/podman/runner.js';
 import { computePlan, type Engine, loadDesired } from '../src/engine/engine.js';
 import { realEngine } from '../src/main.js';
-import { ownershipLabels } from '../src/model/labels.js';
+import { LABEL_INSTANCE, ownershipLabels } from '../src/model/labels.js';
+import { PORT_LABEL } from '../src/model/portContract.js';
 import { observe } from '../src/observed/observe.js';
 import { type Harness, startHarness, webPort } from '../test/support/hiy.js';
+import { BUSYBOX_IMAGE } from '../test/support/podman.js';
 import { type BenchContext, fmtMs, type Result, stats, timed, withCleanup } from './lib.js';
 
 const COUNT = 50;
@@ -31,7 +33,46 @@ async function directCalls(h: Harness): Promise<void> {
   ]);
 }
 
-export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
+/** Builds a port image (busybox with an io.hiy.port.v1 declaration) owned by the harness's instance. */
+async function buildDeclaredImage(h: Harness): Promise<string> {
+  const tag = `localhost/hiy-bench/${h.instance}-web:1`;
+  const declaration = {
+    contract: 'v1',
+    name: 'web',
+    version: '1.0.0',
+    dataVersion: 1,
+    description: 'busybox httpd',
+    env: { GREETING: { description: 'the greeting', default: 'hello' } },
+  };
+  await execa(
+    'podman',
+    [
+      'build',
+      '-q',
+      '-t',
+      tag,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${PORT_LABEL}=${JSON.stringify(declaration)}`,
+      '-f',
+      '-',
+      '.',
+    ],
+    {
+      input: `FROM ${BUSYBOX_IMAGE}\n`,
+    },
+  );
+  return tag;
+}
+
+/** noop-reconcile-50 with every Port's image carrying a port declaration: still three calls. */
+export function benchNoopDeclared(ctx: BenchContext): Promise<Result[]> {
+  return benchNoop(ctx, true);
+}
+
+export async function benchNoop(ctx: BenchContext, declared = false): Promise<Result[]> {
+  const group = declared ? 'noop-reconcile-50-declared' : 'noop-reconcile-50';
   const runs = ctx.quick ? 15 : 25;
   const warmup = 2;
   const files: Record<string, string> = {};
@@ -48,6 +89,12 @@ export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
     },
     async () => {
       h = await startHarness(files);
+      if (declared) {
+        const image = await buildDeclaredImage(h);
+        const swapped: Record<string, string> = {};
+        for (const [f, text] of Object.entries(files)) swapped[f] = text.replace(BUSYBOX_IMAGE, image);
+        await h.commit(swapped);
+      }
       const setup = await timed(() => h!.hiy(['apply']));
       if (setup.value.code !== 0) {
         throw new Error(
@@ -123,8 +170,8 @@ export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
       };
       return [
         {
-          name: 'noop-reconcile-50 (computePlan)',
-          group: 'noop-reconcile-50',
+          name: `${group} (computePlan)`,
+          group,
           samplesMs: engineMs,
           stats: e,
           target: `3 calls, ratio ≤ ${MAX_RATIO}`,
@@ -141,7 +188,7 @@ export async function benchNoop(ctx: BenchContext): Promise<Result[]> {
         },
         {
           name: '  the 3 calls direct (execa + fetch)',
-          group: 'noop-reconcile-50',
+          group,
           samplesMs: directMs,
           stats: d,
           target: '',

@@ -9,7 +9,7 @@ import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
 import { benchDashboard } from './dashboard.js';
 import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, timed } from './lib.js';
-import { benchNoop } from './noop.js';
+import { benchNoop, benchNoopDeclared } from './noop.js';
 import { benchOperations } from './operations.js';
 import { benchPlan } from './plan.js';
 import { benchPush } from './push.js';
@@ -20,6 +20,7 @@ import { benchValidate } from './validate.js';
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
   'noop-reconcile-50': benchNoop,
+  'noop-reconcile-50-declared': benchNoopDeclared,
   'converge-20': benchConverge,
   'snapshot-200m': benchSnapshot,
   'daemon-50': benchDaemon,

@@ -23,6 +23,8 @@ import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js'
 import { buildImage } from './build.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { waitHealthy } from './health.js';
+import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
+import { joinNetwork } from './network.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
@@ -87,6 +89,7 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
         stateCommit: deps.stateCommit,
         imageAfter: a.run.image,
         imageBefore: (a.before as { image?: string } | null)?.image,
+        ...(a.dataVersion !== undefined && { dataVersion: a.dataVersion }),
       },
     );
     taken.push(manifest);
@@ -136,6 +139,10 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
   const parked = `${a.finalName}_prev`;
   await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
+  await joinNetwork(a, deps);
+  // So does a failing check of the new configuration (after the migration when the data version goes up).
+  if (!a.migrate) await runCheckHook(a, deps);
+  await runDumpHook(a, deps); // so what the snapshot takes is consistent; a failure changes nothing
   const id = stepId(deps, `replace:${a.finalName}`);
   const record = (
     phase: 'stopping' | 'snapshotting' | 'parked' | 'healthy' | 'done',
@@ -180,6 +187,10 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   await crashDuring('replace:rename', () => deps.podman.renameContainer(old.name, parked));
   try {
     await restoreRequested(a, deps);
+    if (a.migrate) {
+      await runMigrateSteps(a, deps);
+      await runCheckHook(a, deps);
+    }
     await crashDuring('replace:run', () => deps.podman.runContainer(a.run));
     crashPoint('replace:started');
     await awaitHealthy(a, deps);
@@ -240,6 +251,8 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'image.build': buildImage,
   'container.create': async (a, deps) => {
     await ensureSecrets(a, deps);
+    await joinNetwork(a, deps);
+    await runCheckHook(a, deps);
     return runJournaled(deps, a.run, () => awaitHealthy(a, deps));
   },
   'container.replace': async (a, deps) => {
@@ -247,6 +260,8 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
       await deps.podman.removeContainer(a.run.name, 0);
       await ensureSecrets(a, deps);
+      await joinNetwork(a, deps);
+      await runCheckHook(a, deps);
       try {
         return await runJournaled(deps, a.run, async () => {
           const note = await awaitHealthy(a, deps);

@@ -21,6 +21,12 @@ export type ExportCommit = (gitDir: string, commit: string, dest: string) => Pro
 
 export interface ApplyDeps {
   podman: PodmanDriver;
+  /** The instance network every new container joins (docs/ports.md); absent: Podman's default network. */
+  network?: {
+    name: string;
+    labels: Record<string, string>;
+    addresses(subnet: string, resources: string[]): Promise<Record<string, string>>;
+  };
   caddy: CaddyDriver;
   prober: Prober;
   exportCommit: ExportCommit;

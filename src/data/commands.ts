@@ -6,6 +6,7 @@ import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { resolveWorkloadName } from '../model/names.js';
+import { execHookArgv } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
 import {
   listSnapshots,
@@ -125,6 +126,21 @@ export async function createSnapshots(
     if (own.length === 0) throw new DataCommandError(`${id} has no volumes to snapshot`);
     const mine = containers.filter((c) => c.labels[LABEL_RESOURCE] === id);
     const stateCommit = (await engine.stores.status.read()).resources[id]?.lastAppliedCommit;
+    // A declared port's dump hook runs in its running container first, so the data at rest is consistent.
+    const port = (await engine.stores.releases.list(id)).at(-1)?.workload?.port;
+    const dataVersions = await engine.stores.dataVersions.read();
+    if (port?.hooks.dump) {
+      for (const c of mine.filter((c) => c.state === 'running')) {
+        onStep?.(`dump hook of port ${port.name} ${port.version} in ${c.name}`);
+        const command = execHookArgv('dump', id.split('/')[1]!, port.hooks.dump);
+        const code = await engine.podman.exec(c.name, command, 10 * 60_000);
+        if (code !== 0) {
+          throw new DataCommandError(
+            `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${code}); no snapshot was taken`,
+          );
+        }
+      }
+    }
     return withStopped(
       engine,
       mine,
@@ -140,6 +156,7 @@ export async function createSnapshots(
               reason,
               ...(stateCommit && { stateCommit }),
               imageBefore: mine[0]?.image,
+              ...(dataVersions[v.name] && { dataVersion: dataVersions[v.name]!.version }),
             }),
           );
         }

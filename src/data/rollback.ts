@@ -2,6 +2,7 @@
 
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
+import { checkDataVersions } from '../engine/dataVersions.js';
 import {
   applyAndRecord,
   type Engine,
@@ -156,6 +157,7 @@ export async function rollback(
         )
       : undefined;
     const plan = scopePlan(planned.plan, id, observed.proxy.state, { restoreData });
+    await checkDataVersions(engine, { stateRepo, desired: planned.desired, plan });
     onPlan?.(plan);
     const result = await applyAndRecord(engine, { ...planned, plan }, onEvent, {
       scope: [id],

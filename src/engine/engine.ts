@@ -6,6 +6,8 @@ import { type ApplyLock, acquireApplyLock, LockBusyError } from '../apply/lock.j
 import { recover } from '../apply/recover.js';
 import { HiyError } from '../model/errors.js';
 import type { ControllerEvent } from '../model/events.js';
+import { ownershipLabels } from '../model/labels.js';
+import { instanceNetwork } from '../model/names.js';
 import type { Plan } from '../plan/types.js';
 import type { Release } from '../store/releases.js';
 import type { BackoffPolicy } from './backoff.js';
@@ -128,6 +130,11 @@ export async function applyAndRecord(
         journal: engine.stores.journal,
         secrets: engine.stores.secrets,
         build: engine.build,
+        network: {
+          name: instanceNetwork(engine.settings.instance),
+          labels: ownershipLabels(engine.settings.instance),
+          addresses: (subnet, resources) => engine.stores.network.addresses(subnet, resources),
+        },
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {
             snapshotsBy.set(e.action.address, [...(snapshotsBy.get(e.action.address) ?? []), e.manifest.id]);
@@ -172,6 +179,10 @@ export async function applyAndRecord(
   for (const a of plan.actions) {
     if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
       const workload = workloads.get(a.resource);
+      if (workload?.port && workload.volumes.length > 0) {
+        const volumes = workload.volumes.map((v) => v.volumeName);
+        await engine.stores.dataVersions.set(volumes, workload.port.dataVersion, a.resource, finishedAt);
+      }
       await releases.record({
         resource: a.resource,
         stateCommit: plan.commit,

@@ -5,15 +5,17 @@ import { loadDesiredState } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
-import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { HiyError } from '../model/errors.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { resolvePorts } from '../ports/resolve.js';
 import type { Pin } from '../store/pins.js';
 import type { Engine } from './context.js';
+import { checkDataVersions } from './dataVersions.js';
 
 /** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
 export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
@@ -50,6 +52,8 @@ export interface Planned {
   /** What the plan was computed with besides desired and observed: pins, secret digests, backoff. */
   history: PlanHistory;
   plan: Plan;
+  /** Warnings about the state repo found while planning (a Port variable its image does not declare…). */
+  warnings?: Diagnostic[];
 }
 
 export interface PlanOptions {
@@ -107,24 +111,41 @@ export function planFromHistory(
  * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
  */
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
-  const { stateRepo, observed } = await readPlanInputs(engine);
+  const { stateRepo, observed, warnings } = await readPlanInputs(engine);
   const history = await readHistory(engine, stateRepo, opts);
-  return planFromHistory(engine, { stateRepo, observed, history });
+  const planned = planFromHistory(engine, { stateRepo, observed, history });
+  await checkDataVersions(engine, planned);
+  return warnings.length > 0 ? { ...planned, warnings } : planned;
 }
 
 /**
- * The state repo's desired state and one observation of the box, read at once. Throws on an invalid state
- * repo or a failed observation (nothing is planned from either).
+ * The state repo's desired state, with each Port's image declaration folded in (src/ports), and one
+ * observation of the box, read at once. Throws on an invalid state repo, a port configuration its declaration
+ * refuses, or a failed observation (nothing is planned from any of them); declaration warnings are returned.
  */
 export async function readPlanInputs(
   engine: Engine,
-): Promise<{ stateRepo: DesiredState; observed: ObservedState }> {
+): Promise<{ stateRepo: DesiredState; observed: ObservedState; warnings: Diagnostic[] }> {
   const [result, observed] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  return { stateRepo: result.state, observed };
+  const ports = await resolvePorts({
+    podman: engine.podman,
+    cache: engine.stores.portDeclarations,
+    secrets: engine.stores.secrets,
+    instance: engine.settings.instance,
+    state: result.state,
+    containers: observed.containers,
+  });
+  if (ports.diagnostics.some((d) => d.severity === 'error'))
+    throw new StateRepoInvalidError(ports.diagnostics);
+  return {
+    stateRepo: ports.state,
+    observed,
+    warnings: ports.diagnostics.filter((d) => d.severity === 'warning'),
+  };
 }
 
 /**

@@ -51,6 +51,8 @@ export interface RunSpec {
   memoryBytes?: number;
   cpus?: number;
   stopTimeoutSeconds: number;
+  /** The instance network (docs/ports.md): joined under `aliases`, at a fixed `ip` for link targets. */
+  network?: { name: string; aliases: string[]; ip?: string; hosts?: Record<string, string> };
 }
 
 export interface BuildSpec {
@@ -75,4 +77,16 @@ export interface SecretInfo {
 export interface ImageCommand {
   entrypoint: string[];
   cmd: string[];
+}
+
+/** How a one-off container ended: its exit code and the last 64 KiB of its output (stdout and stderr). */
+export interface HookResult {
+  exitCode: number;
+  output: string;
+}
+
+/** An image as `podman image inspect` reports it: its id and labels. */
+export interface ImageInfo {
+  id: string;
+  labels: Record<string, string>;
 }

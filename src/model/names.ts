@@ -62,6 +62,11 @@ export interface ObjectNames {
   caddyServer: string;
 }
 
+/** The instance's Podman network (docs/ports.md): `hiy` for the default instance, `hiy-INSTANCE` otherwise. */
+export function instanceNetwork(instance: string): string {
+  return instance === 'default' ? 'hiy' : `hiy-${instance}`;
+}
+
 export function objectNames(instance: string): ObjectNames {
   const prefix = instance === 'default' ? 'hiy' : `hiy-${instance}`;
   return {

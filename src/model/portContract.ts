@@ -119,3 +119,11 @@ export const PortDeclaration = z.strictObject({
 
 export type PortDeclaration = z.infer<typeof PortDeclaration>;
 export type PortEnvVar = z.infer<typeof PortEnvVar>;
+
+/**
+ * A hook run with `podman exec` (dump), as argv: `env` sets the hook variables, since exec is called without
+ * environment options.
+ */
+export function execHookArgv(hook: 'dump', resource: string, command: string[]): string[] {
+  return ['env', `HIY_HOOK=${hook}`, `HIY_RESOURCE=${resource}`, ...command];
+}

@@ -191,6 +191,12 @@ const workloadFields = {
     .optional()
     .describe('Container ports the service listens on; when given, routes and health checks must use them.'),
   routes: z.array(Route).optional().describe('HTTP routes served by Caddy.'),
+  links: z
+    .array(z.string().regex(/^port\/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Port such as port/db'))
+    .optional()
+    .describe(
+      "Ports this workload uses: each one's `provides` values become its environment (secrets stay secrets), and it reaches them by name on the instance network.",
+    ),
   healthcheck: HealthCheck.optional(),
   restart: z.enum(['always', 'unless-stopped', 'on-failure', 'no']).default('unless-stopped'),
   resources: Resources.optional(),

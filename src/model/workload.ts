@@ -11,6 +11,14 @@ export type Probe =
   | { kind: 'tcp'; port: number }
   | { kind: 'command'; command: string[] };
 
+/** A declared port as a workload carries it: `port email 1.2.0`, its data version and its hook commands. */
+export interface PortHooksView {
+  name: string;
+  version: string;
+  dataVersion: number;
+  hooks: { check?: string[]; dump?: string[]; migrate?: string[] };
+}
+
 export interface DesiredHealthCheck {
   probe: Probe;
   intervalMs: number;
@@ -64,6 +72,15 @@ export interface DesiredWorkload {
   stopGraceSeconds: number;
   /** Snapshots kept per volume after a successful upgrade (not part of the hash). */
   snapshotsKept: number;
+  /**
+   * The port contract's side of a Port whose image declares it (set by src/ports, not part of the hash): who
+   * it is and the hooks HIY runs around its deploys.
+   */
+  port?: PortHooksView;
+  /** Link name → the linked Port's resource id (`links: [port/db]` gives `db` → `port/db`). */
+  links?: Record<string, string>;
+  /** Another workload links to this one: it keeps a fixed address on the instance network. */
+  linkTarget?: boolean;
   /** sha256 (hex, 16 chars) of the container-relevant fields above; stored as a label on the container. */
   specHash: string;
 }

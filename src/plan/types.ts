@@ -66,6 +66,12 @@ export interface ContainerCreate extends ActionBase {
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
+  /** The port's check hook, run in a one-off container of this configuration before it first starts. */
+  check?: { command: string[]; port: string };
+  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  links?: Record<string, string>;
+  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
+  fixedAddress?: boolean;
 }
 
 export interface ContainerReplace extends ActionBase {
@@ -84,11 +90,23 @@ export interface ContainerReplace extends ActionBase {
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
+  /** The port's check hook, run in a one-off container of this configuration before it first starts. */
+  check?: { command: string[]; port: string };
+  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  links?: Record<string, string>;
+  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
+  fixedAddress?: boolean;
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];
   /** Snapshots kept per volume once the upgrade succeeded (the resource's `snapshots.keep`). */
   keepSnapshots: number;
+  /** The port's dump hook: run in the running container before its volumes are snapshotted. */
+  dump?: { command: string[]; port: string };
+  /** The data version the volumes hold now (recorded in the snapshots' manifests). */
+  dataVersion?: number;
+  /** Set when the new image's data version is higher: migrate from → to, one step at a time, after the snapshot. */
+  migrate?: { command: string[]; port: string; from: number; to: number };
   /**
    * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
    * restored into their volumes before the new container starts (stop-first only).

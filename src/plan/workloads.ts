@@ -85,7 +85,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       : w.specHash;
   const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
   // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
-  const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0;
+  // A link target keeps its fixed address, which two containers cannot hold at once.
+  const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0 && !w.linkTarget;
   const upstream = new Map<number, number>();
   for (const p of w.internalPorts)
     upstream.set(p, ctx.allocator.allocate(w, p, startFirst ? undefined : current));
@@ -120,6 +121,9 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       run,
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkTarget ? { fixedAddress: true } : {}),
       patch: [],
       before: null,
       after: view,
@@ -138,6 +142,9 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       run,
       ...(secrets.length > 0 ? { secrets } : {}),
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkTarget ? { fixedAddress: true } : {}),
       previous: toRef(current),
       volumes: w.volumes.map((v) => v.volumeName),
       keepSnapshots: w.snapshotsKept,
@@ -238,4 +245,10 @@ function runSpec(
     cpus: w.cpus,
     stopTimeoutSeconds: w.stopGraceSeconds,
   });
+}
+
+/** The port's check hook as a create or replace carries it (none for a bare image). */
+function checkHook(w: DesiredWorkload): { check?: { command: string[]; port: string } } {
+  const check = w.port?.hooks.check;
+  return check ? { check: { command: check, port: `port ${w.port!.name} ${w.port!.version}` } } : {};
 }

@@ -27,6 +27,8 @@ export interface SnapshotManifest {
   imageBefore?: string;
   imageAfter?: string;
   reason: SnapshotReason;
+  /** The port data version of the volume's content (docs/ports.md), when a declared port ran on it. */
+  dataVersion?: number;
   /** Regular files in the archive (hard links count, directories and symlinks do not). */
   files: number;
   /** Size of `archive.tar` in bytes. */
@@ -59,6 +61,7 @@ export interface TakeSnapshotOptions {
   stateCommit?: string;
   imageBefore?: string;
   imageAfter?: string;
+  dataVersion?: number;
 }
 
 /** The outcome of a restore. */
@@ -171,6 +174,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
       ...(opts.imageBefore !== undefined && { imageBefore: opts.imageBefore }),
       ...(opts.imageAfter !== undefined && { imageAfter: opts.imageAfter }),
       reason: opts.reason,
+      ...(opts.dataVersion !== undefined && { dataVersion: opts.dataVersion }),
       files: scan.files,
       bytes: scan.bytes,
       sha256: scan.sha256,

@@ -1,12 +1,15 @@
 // The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
 import { AuditLog } from './audit.js';
+import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
 import { JobRunStore } from './jobRuns.js';
 import { Journal } from './journal.js';
 import { LoginLinkStore } from './loginLinks.js';
+import { NetworkStore } from './network.js';
 import { PasskeyStore } from './passkeys.js';
 import { PinStore } from './pins.js';
+import { PortDeclarationStore } from './portDeclarations.js';
 import { ReleaseStore } from './releases.js';
 import { SecretStore } from './secrets.js';
 import { SessionStore } from './sessions.js';
@@ -26,6 +29,12 @@ export interface Stores {
   events: EventLog;
   /** `pins.json`: resources rolled back and pinned to a release. */
   pins: PinStore;
+  /** `data-versions.json`: the port data version each volume holds. */
+  dataVersions: DataVersionStore;
+  /** `network.json`: the fixed addresses of link targets on the instance network. */
+  network: NetworkStore;
+  /** `port-declarations.json`: port declarations read from images, by image id. */
+  portDeclarations: PortDeclarationStore;
   /** `releases/`: the applied versions of each resource. */
   releases: ReleaseStore;
   /** `secrets/`: values for `spec.secretEnv` and the digests' salt. */
@@ -59,6 +68,9 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     status: new StatusStore(dataDir),
     events: new EventLog(dataDir),
     pins: new PinStore(dataDir),
+    dataVersions: new DataVersionStore(dataDir),
+    network: new NetworkStore(dataDir),
+    portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),
     journal: new Journal(dataDir, opts.env),

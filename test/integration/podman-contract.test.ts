@@ -208,6 +208,24 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.equal(await driver.imageExists(`localhost/hiy/not-there:${instance}`), false);
     });
 
+    test('ensureNetwork creates the labelled network once and names its subnet', async () => {
+      const name = `hiy-${instance}`;
+      const subnet = await driver.ensureNetwork(name, owned);
+      assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+      assert.equal(await driver.ensureNetwork(name, owned), subnet, 'a second call finds it');
+      await driver.runContainer(runSpec('netted', { network: { name, aliases: ['netted'] } }));
+      assert.equal((await findOwned('netted'))?.state, 'running');
+    });
+
+    test('inspectImage: the id and labels in one call, undefined when absent', async () => {
+      const before = driver.calls;
+      const info = await driver.inspectImage(BUSYBOX_IMAGE);
+      assert.equal(driver.calls, before + 1);
+      assert.match(info?.id ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(typeof info?.labels, 'object');
+      assert.equal(await driver.inspectImage(`localhost/hiy/not-there:${instance}`), undefined);
+    });
+
     test('buildImage streams its output and the image then exists', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
       try {
@@ -222,6 +240,8 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
         assert.ok(lines.some((l) => l.includes(tag)));
         assert.ok(lines.every((l) => !l.includes('\n')));
         assert.equal(await driver.imageExists(tag), true);
+        const info = await driver.inspectImage(tag);
+        assert.equal(info?.labels[LABEL_INSTANCE], instance, 'build labels are read back by inspectImage');
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

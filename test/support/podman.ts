@@ -33,6 +33,9 @@ export async function cleanupInstance(instance: string): Promise<void> {
   for (const name of await instanceSecrets(instance)) {
     await execa('podman', ['secret', 'rm', name], { reject: false });
   }
+  // The instance network (docs/ports.md), once its containers are gone.
+  const networks = await lines(['network', 'ls', '-q', '--filter', filter]);
+  if (networks.length > 0) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
 }
 
 /** Names of the Podman secrets labelled `hiy.instance=<instance>` (Podman 4.3 cannot filter secrets by label). */

@@ -15,6 +15,7 @@ import { command as job } from './job.meta.js';
 import { command as login } from './login.meta.js';
 import { command as logs } from './logs.meta.js';
 import { command as plan } from './plan.meta.js';
+import { command as port } from './port.meta.js';
 import { command as releases } from './releases.meta.js';
 import { command as restart } from './restart.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
@@ -37,6 +38,7 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  port,
   events,
   logs,
   exec,

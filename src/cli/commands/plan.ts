@@ -1,6 +1,7 @@
 // `hiy plan`: what would change, Terraform-style; --json prints the plan value, --out saves it.
 
 import { computePlan } from '../../engine/engine.js';
+import { formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { writeFileAtomic } from '../../store/atomic.js';
@@ -14,7 +15,8 @@ export async function planCommand(
   opts: { json: boolean; out?: string; detailedExitcode: boolean },
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
-  const { plan } = await computePlan(engine);
+  const { plan, warnings } = await computePlan(engine);
+  if (!opts.json) for (const w of warnings ?? []) deps.io.err(`${formatDiagnostic(w)}\n`);
   if (opts.out) await writeFileAtomic(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
   if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
   else {

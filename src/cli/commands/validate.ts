@@ -1,9 +1,10 @@
-// `hiy validate`: checks the state repo without touching Podman or Caddy.
+// `hiy validate`: checks the state repo, and each Port against its image's declaration when the image is on the box.
 
 import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
 import { loadDesired } from '../../engine/engine.js';
-import { formatDiagnostic } from '../../model/diagnostics.js';
+import { type Diagnostic, formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
+import { resolvePorts } from '../../ports/resolve.js';
 import { type CommandRun, flag } from '../command.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -17,6 +18,26 @@ export async function validateCommand(
   const result = opts.worktree
     ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), { settings, git: engine.git })
     : await loadDesired(engine);
+  if (result.state) {
+    // Read-only: no generated secret is created and no container is looked at.
+    const found: Diagnostic[] = await resolvePorts({
+      podman: engine.podman,
+      cache: engine.stores.portDeclarations,
+      instance: settings.instance,
+      state: result.state,
+      containers: [],
+    }).then(
+      (r) => r.diagnostics,
+      (err: unknown) => [
+        {
+          severity: 'warning',
+          summary: `port declarations could not be checked: ${(err as Error).message.split('\n')[0]}`,
+        },
+      ],
+    );
+    result.diagnostics.push(...found);
+    if (found.some((d) => d.severity === 'error')) delete result.state;
+  }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const valid = errors.length === 0;
   if (opts.json) {

@@ -4,6 +4,7 @@ import type {
   BuildSpec,
   ContainerInfo,
   ImageCommand,
+  ImageInfo,
   PortMapping,
   RunSpec,
   SecretInfo,
@@ -112,11 +113,29 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   } else if (spec.entrypoint) argv.push('--entrypoint', JSON.stringify(spec.entrypoint));
   for (const v of spec.volumes) argv.push('-v', `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
   for (const p of spec.publish) argv.push('-p', publishFlag(p));
+  if (spec.network) {
+    argv.push('--network', spec.network.name);
+    for (const a of spec.network.aliases) argv.push('--network-alias', a);
+    if (spec.network.ip) argv.push('--ip', spec.network.ip);
+    for (const [host, ip] of sortedEntries(spec.network.hosts ?? {}))
+      argv.push('--add-host', `${host}:${ip}`);
+  }
   argv.push('--restart', spec.restart);
   if (spec.memoryBytes !== undefined) argv.push('--memory', String(spec.memoryBytes));
   if (spec.cpus !== undefined) argv.push('--cpus', String(spec.cpus));
   argv.push('--stop-timeout', String(spec.stopTimeoutSeconds), spec.image, ...args);
   return argv;
+}
+
+/** `podman run --rm` (attached) for a one-off container: runArgv without `-d`. */
+export function runOnceArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
+  return runArgv(spec, opts).map((a, i) => (i === 1 && a === '-d' ? '--rm' : a));
+}
+
+/** The last `max` bytes of a hook's output (what errors and events show). */
+export function tailOutput(text: string, max = 64 * 1024): string {
+  const buf = Buffer.from(text);
+  return buf.length <= max ? text : buf.subarray(buf.length - max).toString('utf8');
 }
 
 /** The variable through which a secret value is handed to `podman secret create --env`. */
@@ -155,6 +174,11 @@ export function imageCommandArgv(ref: string): string[] {
   ];
 }
 
+/** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
+export function imageInspectArgv(ref: string): string[] {
+  return ['image', 'inspect', '--format', '{"id":{{json .ID}},"labels":{{json .Labels}}}', ref];
+}
+
 export function pullArgv(ref: string): string[] {
   return ['pull', '--quiet', ref];
 }
@@ -187,6 +211,33 @@ export function rmArgv(name: string, timeoutSeconds: number): string[] {
 
 export function renameArgv(name: string, newName: string): string[] {
   return ['rename', name, newName];
+}
+
+/** Exits 0 when the network exists, 1 when it does not. */
+export function networkExistsArgv(name: string): string[] {
+  return ['network', 'exists', name];
+}
+
+/** An isolated bridge network: containers of other isolated networks (other instances) cannot reach it. */
+export function networkCreateArgv(name: string, labels: Record<string, string>): string[] {
+  return ['network', 'create', '--opt', 'isolate=true', ...labelFlags('--label', labels), name];
+}
+
+/** The network's subnets, as JSON. */
+export function networkInspectArgv(name: string): string[] {
+  return ['network', 'inspect', '--format', '{{json .Subnets}}', name];
+}
+
+/** Parses networkInspectArgv's output: the first IPv4 subnet. */
+export function parseNetworkSubnet(json: string): string {
+  const subnets =
+    z
+      .array(z.object({ subnet: z.string() }))
+      .nullish()
+      .parse(JSON.parse(json.trim())) ?? [];
+  const v4 = subnets.find((s) => s.subnet.includes('.'));
+  if (!v4) throw new Error('the network has no IPv4 subnet');
+  return v4.subnet;
 }
 
 /** Exits 0 when the image exists, 1 when it does not. */
@@ -375,4 +426,15 @@ const imageCommandSchema = z.object({
 export function parseImageCommand(json: string): ImageCommand {
   const e = imageCommandSchema.parse(JSON.parse(json.trim()));
   return { entrypoint: e.entrypoint ?? [], cmd: e.cmd ?? [] };
+}
+
+const imageInspectSchema = z.object({
+  id: z.string().min(1),
+  labels: z.record(z.string(), z.string()).nullish(),
+});
+
+/** Parses imageInspectArgv's output. */
+export function parseImageInspect(json: string): ImageInfo {
+  const e = imageInspectSchema.parse(JSON.parse(json.trim()));
+  return { id: e.id, labels: e.labels ?? {} };
 }

@@ -18,6 +18,8 @@ import {
   type AttachOptions,
   type BuildSpec,
   type ContainerInfo,
+  type HookResult,
+  type ImageInfo,
   type LogsOptions,
   type OutputSink,
   type PodmanDriver,
@@ -79,9 +81,16 @@ export class FakePodman implements PodmanDriver {
   unreachable = false;
   /** Decides exec exit codes. */
   execHandler: FakeExecHandler = defaultExec;
+  /** Decides how one-off containers (hooks) end; every one succeeds with no output by default. */
+  hookHandler: (spec: RunSpec) => HookResult = () => ({ exitCode: 0, output: '' });
+  /** The one-off containers run, in order. */
+  readonly hooksRun: RunSpec[] = [];
   private readonly containers = new Map<string, FakeContainer>();
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
+  /** Networks: name → subnet and labels. */
+  readonly networks = new Map<string, { subnet: string; labels: Record<string, string> }>();
+  private readonly imageLabels = new Map<string, Record<string, string>>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   private clock = 1_700_000_000;
   /** Each container's output, by container id (a rename keeps it, as Podman's log file does). */
@@ -93,10 +102,14 @@ export class FakePodman implements PodmanDriver {
     this.volumesRoot = opts.volumesRoot ?? mkdtempSync(join(processVolumesRoot(), 'podman-'));
   }
 
-  /** Makes an image exist, as if built or imported. */
-  addImage(ref: string): void {
+  /** Makes an image exist, as if built or imported; labels as `podman build --label` gives them. */
+  addImage(ref: string, labels: Record<string, string> = {}): void {
     const norm = normalizeImageRef(ref);
-    this.images.set(norm, createHash('sha256').update(norm).digest('hex'));
+    const id = createHash('sha256')
+      .update(`${norm}\0${JSON.stringify(labels)}`)
+      .digest('hex');
+    this.images.set(norm, id);
+    this.imageLabels.set(id, { ...labels });
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -145,6 +158,8 @@ export class FakePodman implements PodmanDriver {
     }
     const holder = this.containers.get(spec.name);
     if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
+    if (spec.network && !this.networks.has(spec.network.name))
+      fail(argv, 125, `unable to find network with name or ID ${spec.network.name}: network not found`);
     const busy = this.portConflict(toPorts(spec), undefined);
     if (busy)
       fail(
@@ -171,6 +186,13 @@ export class FakePodman implements PodmanDriver {
   /** Puts a container in a state, as a pause or a `podman stop` killed half-way would leave it. */
   setContainerState(name: string, state: FakeContainerState): void {
     this.find(['inspect', name], name).state = state;
+  }
+
+  async runHook(spec: RunSpec, _timeoutMs: number): Promise<HookResult> {
+    const argv = this.enter(['run', '--rm', spec.name]);
+    if (!this.images.has(normalizeImageRef(spec.image))) fail(argv, 125, `${spec.image}: image not known`);
+    this.hooksRun.push(spec);
+    return this.hookHandler(spec);
   }
 
   async startContainer(name: string): Promise<void> {
@@ -237,11 +259,27 @@ export class FakePodman implements PodmanDriver {
     return this.images.has(normalizeImageRef(ref));
   }
 
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    this.enter(['network', 'exists', name]);
+    if (!this.networks.has(name)) {
+      this.enter(['network', 'create', name]);
+      this.networks.set(name, { subnet: `10.89.${this.networks.size + 1}.0/24`, labels: { ...labels } });
+    }
+    this.enter(['network', 'inspect', name]);
+    return this.networks.get(name)!.subnet;
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    this.enter(['image', 'inspect', ref]);
+    const id = this.images.get(normalizeImageRef(ref));
+    return id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } };
+  }
+
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
     this.enter(['build', spec.tag]);
     onLine?.(`STEP 1/1: (fake build of ${spec.file})`);
     onLine?.(`COMMIT ${spec.tag}`);
-    this.addImage(spec.tag);
+    this.addImage(spec.tag, spec.labels);
     onLine?.(`Successfully tagged ${normalizeImageRef(spec.tag)}`);
   }
 

@@ -7,10 +7,16 @@ import {
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
+  imageInspectArgv,
   initArgv,
   logsArgv,
+  networkCreateArgv,
+  networkExistsArgv,
+  networkInspectArgv,
   oneOffRunArgv,
   parseImageCommand,
+  parseImageInspect,
+  parseNetworkSubnet,
   parsePs,
   parseSecretInspect,
   parseVolumeLs,
@@ -20,6 +26,7 @@ import {
   renameArgv,
   rmArgv,
   runArgv,
+  runOnceArgv,
   SECRET_VALUE_VAR,
   secretCreateArgv,
   secretInspectArgv,
@@ -27,6 +34,7 @@ import {
   secretRmArgv,
   startArgv,
   stopArgv,
+  tailOutput,
   unpauseArgv,
   volumeCreateArgv,
   volumeExportArgv,
@@ -38,7 +46,9 @@ import {
   type AttachOptions,
   type BuildSpec,
   type ContainerInfo,
+  type HookResult,
   type ImageCommand,
+  type ImageInfo,
   type LogsOptions,
   type OutputSink,
   type PodmanDriver,
@@ -151,6 +161,29 @@ export class PodmanCli implements PodmanDriver {
     return stdout.trim().split('\n').pop()?.trim() ?? '';
   }
 
+  async runHook(spec: RunSpec, timeoutMs: number): Promise<HookResult> {
+    let imageCommand: ImageCommand | undefined;
+    if (spec.secretEnv?.length && !spec.entrypoint) {
+      const argv = imageCommandArgv(spec.image);
+      const { stdout } = await this.call(argv);
+      imageCommand = this.parse(argv, () => parseImageCommand(stdout));
+    }
+    const argv = runOnceArgv({ ...spec, restart: 'no' }, { shimBinary: this.shimBinary, imageCommand });
+    let r: CallResult;
+    try {
+      r = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
+    } catch (err) {
+      if (!(err instanceof PodmanError) || !/timed out/.test(err.message)) throw err;
+      await this.call(rmArgv(spec.name, 0)).catch(() => undefined);
+      return {
+        exitCode: 124,
+        output: tailOutput(`${err.data.stderr ?? ''}\n(timed out after ${timeoutMs} ms)`),
+      };
+    }
+    if (r.exitCode === 125 && /^Error:/m.test(r.stderr)) throw this.failure(argv, r);
+    return { exitCode: r.exitCode, output: tailOutput(`${r.stdout}${r.stderr}`) };
+  }
+
   async startContainer(name: string): Promise<void> {
     await this.call(startArgv(name));
   }
@@ -178,6 +211,29 @@ export class PodmanCli implements PodmanDriver {
   async imageExists(ref: string): Promise<boolean> {
     const { exitCode } = await this.call(imageExistsArgv(ref), { okExitCodes: [1] });
     return exitCode === 0;
+  }
+
+  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+    const { exitCode } = await this.call(networkExistsArgv(name), { okExitCodes: [1] });
+    if (exitCode !== 0) {
+      const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
+      // Two HIY processes may create it at once; the loser finds it there.
+      if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
+        throw this.failure(networkCreateArgv(name, labels), r);
+    }
+    const argv = networkInspectArgv(name);
+    const { stdout } = await this.call(argv);
+    return this.parse(argv, () => parseNetworkSubnet(stdout));
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const argv = imageInspectArgv(ref);
+    const r = await this.call(argv, { okExitCodes: [125] });
+    if (r.exitCode !== 0) {
+      if (/no such image|image not known|failed to find image/i.test(r.stderr)) return undefined;
+      throw this.failure(argv, r);
+    }
+    return this.parse(argv, () => parseImageInspect(r.stdout));
   }
 
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {

@@ -3,7 +3,9 @@
 import type {
   BuildSpec,
   ContainerInfo,
+  HookResult,
   ImageCommand,
+  ImageInfo,
   PortMapping,
   RunSpec,
   SecretInfo,
@@ -11,7 +13,17 @@ import type {
 } from '../../model/containers.js';
 import { HiyError } from '../../model/errors.js';
 
-export type { BuildSpec, ContainerInfo, ImageCommand, PortMapping, RunSpec, SecretInfo, VolumeInfo };
+export type {
+  BuildSpec,
+  ContainerInfo,
+  HookResult,
+  ImageCommand,
+  ImageInfo,
+  PortMapping,
+  RunSpec,
+  SecretInfo,
+  VolumeInfo,
+};
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
 export class PodmanError extends HiyError<{ argv: string[]; exitCode?: number; stderr?: string }> {
@@ -77,6 +89,10 @@ export interface PodmanDriver {
   removeContainer(name: string, timeoutSeconds: number): Promise<void>;
   renameContainer(name: string, newName: string): Promise<void>;
   imageExists(ref: string): Promise<boolean>;
+  /** Creates the (isolated) network if it is missing; resolves to its IPv4 subnet (`10.89.3.0/24`). */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  /** One call: the image's id and labels; undefined when there is no such image on the box. */
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code. */
@@ -94,6 +110,12 @@ export interface PodmanDriver {
   ): Promise<number>;
   /** Runs a one-off container attached (`podman run --rm`) and resolves to its exit code; it is removed after. */
   runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number>;
+  /**
+   * Runs a one-off container to completion (`podman run --rm`, attached) and resolves to its exit code and the
+   * last 64 KiB of its output; after `timeoutMs` it is removed and the exit code is 124. Podman's own
+   * failures (exit 125) throw.
+   */
+  runHook(spec: RunSpec, timeoutMs: number): Promise<HookResult>;
   /** Creates a secret from a value passed on stdin (never in argv). Fails if the name is taken. */
   createSecret(name: string, value: string, labels: Record<string, string>): Promise<void>;
   /** All secrets carrying every given label (names and labels only). */

@@ -7,6 +7,8 @@ import {
   execArgv,
   hasLabels,
   imageExistsArgv,
+  imageInspectArgv,
+  parseImageInspect,
   parsePs,
   parseVolumeLs,
   psArgv,
@@ -169,6 +171,16 @@ describe('argv builders', () => {
     assert.deepEqual(renameArgv('c', 'c-old'), ['rename', 'c', 'c-old']);
     assert.deepEqual(imageExistsArgv('localhost/x:1'), ['image', 'exists', 'localhost/x:1']);
     assert.deepEqual(execArgv('c', ['sh', '-c', 'exit 3']), ['exec', 'c', 'sh', '-c', 'exit 3']);
+  });
+
+  test('imageInspectArgv and its parser: id and labels, null labels as none', () => {
+    assert.deepEqual(imageInspectArgv('localhost/x:1').slice(0, 3), ['image', 'inspect', '--format']);
+    assert.equal(imageInspectArgv('localhost/x:1').at(-1), 'localhost/x:1');
+    assert.deepEqual(parseImageInspect('{"id":"abc","labels":{"io.hiy.port.v1":"{}"}}\n'), {
+      id: 'abc',
+      labels: { 'io.hiy.port.v1': '{}' },
+    });
+    assert.deepEqual(parseImageInspect('{"id":"abc","labels":null}'), { id: 'abc', labels: {} });
   });
 
   test('buildArgv with and without limits', () => {

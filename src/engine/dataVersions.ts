@@ -1,0 +1,90 @@
+// Data versions in the plan (docs/ports.md): same version, a plain upgrade; higher, migrate steps after a
+// verified snapshot; lower, refused with the release and snapshot that hold data of that version.
+import { fieldPosition } from '../desired/crossCheck.js';
+import type { DesiredState } from '../desired/types.js';
+import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
+import { resourceId } from '../model/names.js';
+import type { DesiredWorkload } from '../model/workload.js';
+import type { ContainerReplace, Plan } from '../plan/types.js';
+import { listSnapshots } from '../snapshots/snapshot.js';
+import type { Release } from '../store/releases.js';
+import type { Engine } from './context.js';
+
+export interface DataVersionInput {
+  stateRepo: DesiredState;
+  /** The workloads the plan deploys (pins swapped in). */
+  desired: DesiredState;
+  plan: Plan;
+}
+
+const title = (w: DesiredWorkload) => `port ${w.port!.name} ${w.port!.version}`;
+
+/** Where a downgrade's data is: the newest release of that data version and the snapshots taken leaving it. */
+export function downgradeHint(w: DesiredWorkload, releases: Release[], version: number): string {
+  const holder = [...releases].reverse().find((r) => r.workload?.port?.dataVersion === version);
+  if (!holder) return `no release of ${w.id} ran data version ${version}, so no snapshot holds such data`;
+  const next = releases.find((r) => r.number === holder.number + 1);
+  const snaps = next?.snapshots.length ? ` (snapshot ${next.snapshots.join(', ')})` : '';
+  return `release ${holder.number} (${holder.image}) holds data of version ${version}${snaps}: hiy rollback ${w.name} --to ${holder.number} --with-data`;
+}
+
+/**
+ * Checks each declared port's data version against the version its volumes hold (data-versions.json) and puts
+ * the dump and migrate steps on its replace action. A downgrade, or a higher version without a migrate hook,
+ * is a StateRepoInvalidError at the resource's spec.image: nothing is applied.
+ */
+export async function checkDataVersions(engine: Engine, input: DataVersionInput): Promise<void> {
+  const recorded = await engine.stores.dataVersions.read();
+  const diagnostics: Diagnostic[] = [];
+  for (const w of input.desired.workloads) {
+    if (!w.port) continue;
+    const action = input.plan.actions.find(
+      (a) => a.resource === w.id && (a.kind === 'container.replace' || a.kind === 'container.create'),
+    );
+    const replace = action?.kind === 'container.replace' ? (action as ContainerReplace) : undefined;
+    if (replace && w.port.hooks.dump) replace.dump = { command: w.port.hooks.dump, port: title(w) };
+    const held = w.volumes.flatMap((v) => recorded[v.volumeName]?.version ?? []);
+    if (held.length === 0 || !action) continue;
+    const now = Math.max(...held);
+    if (replace) replace.dataVersion = now;
+    let from = now;
+    if (replace?.restoreData?.length) {
+      // rollback --with-data: the data the new container finds is the restored snapshots'.
+      const snap = { podman: engine.podman, dataDir: engine.settings.dataDir };
+      const restored = await Promise.all(
+        replace.restoreData.map(async (r) =>
+          (await listSnapshots(snap, r.volume)).find((m) => m.id === r.snapshot),
+        ),
+      );
+      const versions = restored.flatMap((m) => m?.dataVersion ?? []);
+      if (versions.length) from = Math.max(...versions);
+    }
+    const to = w.port.dataVersion;
+    if (to === from) continue;
+    const problem =
+      to < from
+        ? `${title(w)} keeps data of version ${to}, but the data of ${w.id} is at version ${from}: a downgrade is refused`
+        : !w.port.hooks.migrate
+          ? `${title(w)} keeps data of version ${to}, the data of ${w.id} is at version ${from}, and the port has no migrate hook: refused`
+          : !replace
+            ? `${title(w)} would migrate the data of ${w.id} from version ${from} to ${to}, but no container runs it: deploy the previous version first`
+            : undefined;
+    if (!problem) {
+      replace!.migrate = { command: w.port.hooks.migrate!, port: title(w), from, to };
+      continue;
+    }
+    const detail = to < from ? downgradeHint(w, await engine.stores.releases.list(w.id), to) : undefined;
+    const lr = input.stateRepo.resources.find(
+      (r) => resourceId(r.resource.kind, r.resource.metadata.name) === w.id,
+    );
+    const at = lr ? fieldPosition(lr, 'spec.image') : undefined;
+    diagnostics.push({
+      severity: 'error',
+      summary: problem,
+      ...(detail && { detail }),
+      ...(lr && at && { file: lr.file, line: at.line, column: at.column, path: 'spec.image' }),
+      resource: w.id,
+    });
+  }
+  if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
+}

@@ -1,0 +1,130 @@
+// Service links: `links: [port/db]` gives a workload the linked Port's `provides` values as environment
+// (`${host}`, `${env.X}`, `${secret.X}`; a value with a secret in it stays a secret) and makes the Port a link
+// target, reached by name on the instance network.
+import { fieldPosition } from '../desired/crossCheck.js';
+import type { DesiredState, LocatedResource } from '../desired/types.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { objectNames, resourceId } from '../model/names.js';
+import type { PortDeclaration } from '../model/portContract.js';
+import type { AppResource, PortResource } from '../model/resources.js';
+import { type DesiredWorkload, hashOf, toDesiredWorkload } from '../model/workload.js';
+import type { SecretStore } from '../store/secrets.js';
+
+/** The secret-store name of a linked value that carries a secret: one per linking resource and variable. */
+export function linkSecretName(resource: string, variable: string): string {
+  return `hiy.link.${resource}.${variable}`;
+}
+
+const PLACEHOLDER = /\$\{(host|env\.([A-Za-z_][A-Za-z0-9_]*)|secret\.([A-Za-z_][A-Za-z0-9_]*))\}/g;
+
+export interface ResolveLinksInput {
+  state: DesiredState;
+  declarations: Map<string, PortDeclaration>;
+  /** Where secret values are read and linked secrets written; without it (validate) only the links are checked. */
+  secrets?: Pick<SecretStore, 'value' | 'set'>;
+  instance: string;
+}
+
+type WorkloadResource = LocatedResource & { resource: AppResource | PortResource };
+
+/** Checks every link, renders the provided values and rebuilds the linking workloads; marks the link targets. */
+export async function resolveLinks(
+  input: ResolveLinksInput,
+): Promise<{ state: DesiredState; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const byId = new Map(input.state.workloads.map((w) => [w.id as string, w]));
+  const rebuilt = new Map<string, DesiredWorkload>();
+  const targets = new Set<string>();
+  const names = objectNames(input.instance);
+  const linking = input.state.resources.filter(
+    (lr): lr is WorkloadResource =>
+      (lr.resource.kind === 'App' || lr.resource.kind === 'Port') && !!lr.resource.spec.links?.length,
+  );
+  for (const lr of linking) {
+    const id = resourceId(lr.resource.kind, lr.resource.metadata.name);
+    const own = byId.get(id);
+    if (!own) continue;
+    const at = (i: number, summary: string) => {
+      const path = `spec.links[${i}]`;
+      const pos = fieldPosition(lr, path);
+      diagnostics.push({
+        severity: 'error',
+        summary,
+        file: lr.file,
+        line: pos.line,
+        column: pos.column,
+        path,
+        resource: id,
+      });
+    };
+    const env: Record<string, string> = {};
+    const secretEnv: Record<string, string> = {};
+    const links: Record<string, string> = {};
+    const spec = lr.resource.spec;
+    for (const [i, link] of (spec.links ?? []).entries()) {
+      const target = byId.get(link);
+      const decl = input.declarations.get(link);
+      if (link === id) at(i, 'a resource cannot link to itself');
+      else if (!target) at(i, `${link} does not exist in the state repo`);
+      else if (!decl || Object.keys(decl.provides).length === 0)
+        at(i, `${link} provides nothing: its image declares no provides (docs/ports.md)`);
+      if (!target || !decl || link === id) continue;
+      links[target.name] = link;
+      targets.add(link);
+      for (const [variable, template] of Object.entries(decl.provides)) {
+        if (spec.env?.[variable] !== undefined || spec.secretEnv?.[variable] !== undefined) continue; // the spec wins
+        let secret = false;
+        const problems: string[] = [];
+        const values: Promise<string>[] = [];
+        template.replace(PLACEHOLDER, (_m, what: string, envName?: string, secretName?: string) => {
+          if (what === 'host') values.push(Promise.resolve(target.name));
+          else if (envName !== undefined) {
+            const v = target.env[envName];
+            if (v === undefined) problems.push(`${envName} is not set on ${link}`);
+            values.push(Promise.resolve(v ?? ''));
+          } else {
+            secret = true;
+            const ref = target.secretEnv?.[secretName!];
+            if (!ref) problems.push(`${secretName} is not a secret of ${link}`);
+            values.push(
+              ref && input.secrets ? input.secrets.value(ref).then((v) => v ?? '') : Promise.resolve(''),
+            );
+          }
+          return '';
+        });
+        const resolved = await Promise.all(values);
+        let k = 0;
+        const value = template.replace(PLACEHOLDER, () => resolved[k++] ?? '');
+        if (problems.length) {
+          at(i, `${link} provides ${variable}, but ${problems.join('; ')}`);
+          continue;
+        }
+        if (!secret) env[variable] = value;
+        else {
+          const name = linkSecretName(lr.resource.metadata.name, variable);
+          secretEnv[variable] = name;
+          if (input.secrets && (await input.secrets.value(name)) !== value)
+            await input.secrets.set(name, value);
+        }
+      }
+    }
+    const resource = {
+      ...lr.resource,
+      spec: {
+        ...spec,
+        env: { ...env, ...(spec.env ?? {}) },
+        ...(Object.keys(secretEnv).length > 0 && { secretEnv: { ...secretEnv, ...(spec.secretEnv ?? {}) } }),
+      },
+    } as AppResource | PortResource;
+    const w = toDesiredWorkload(resource, { names, ...(own.build && { build: own.build }) });
+    rebuilt.set(id, { ...w, ...(own.port && { port: own.port }), links });
+  }
+  const workloads = input.state.workloads.map((w) => {
+    const next = rebuilt.get(w.id) ?? w;
+    // A link target runs at a fixed address: its hash changes once, so a running one is recreated with it.
+    return targets.has(w.id)
+      ? { ...next, linkTarget: true, specHash: hashOf({ spec: next.specHash, linkTarget: true }) }
+      : next;
+  });
+  return { state: { ...input.state, workloads }, diagnostics };
+}

@@ -1,0 +1,203 @@
+// The port contract on real Podman and Caddy: an image built here declares what it needs in its io.hiy.port.v1
+// label; a Port missing a required variable fails the plan and creates nothing, a short Port serves.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { LABEL_INSTANCE } from '../../src/model/labels.js';
+import { PORT_LABEL } from '../../src/model/portContract.js';
+import { type Harness, startHarness } from '../support/hiy.js';
+import { BUSYBOX_IMAGE, instanceObjects } from '../support/podman.js';
+
+const DECLARATION = {
+  contract: 'v1',
+  name: 'greeter',
+  version: '1.2.0',
+  dataVersion: 1,
+  description: 'says hello to its domain',
+  env: {
+    DOMAIN: { description: 'the mail domain', required: true, pattern: '[a-z0-9.-]+\\.[a-z]{2,}' },
+    GREETING: { description: 'the greeting', default: 'hello' },
+  },
+  volumes: [{ name: 'data', mountPath: '/data', description: 'the greetings said' }],
+  ports: [{ containerPort: 8080, description: 'the web site', http: true }],
+  healthcheck: { http: { path: '/', port: 8080 }, interval: '1s', timeout: '20s' },
+};
+
+/** Builds a port image whose entrypoint serves "GREETING DOMAIN" and keeps it in its volume. */
+async function buildPortImage(instance: string, tag: string, declaration: unknown): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-port-'));
+  try {
+    const script =
+      'mkdir -p /www && echo "$GREETING $DOMAIN" | tee /www/index.html >> /data/said && exec httpd -f -p 8080 -h /www';
+    await writeFile(
+      join(dir, 'Containerfile'),
+      `FROM ${BUSYBOX_IMAGE}\nCMD ["/bin/sh", "-c", ${JSON.stringify(script)}]\n`,
+    );
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      tag,
+      '--label',
+      `${LABEL_INSTANCE}=${instance}`,
+      '--label',
+      `${PORT_LABEL}=${JSON.stringify(declaration)}`,
+      dir,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const portYaml = (image: string, env: string) => `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: greeter
+spec:
+  image: ${image}
+${env}  routes:
+    - { host: greeter.test, port: 8080 }
+  stopGracePeriod: 1s
+`;
+
+describe('the port contract on real Podman', () => {
+  let h: Harness;
+  let image: string;
+
+  before(async () => {
+    h = await startHarness();
+    image = `localhost/hiy-test/${h.instance}-greeter:1`;
+    await buildPortImage(h.instance, image, DECLARATION);
+  });
+  after(async () => {
+    await h.cleanup();
+  });
+
+  it('a missing required variable fails hiy plan and hiy apply at file:line:col, and creates nothing', async () => {
+    await h.commit({ 'ports/greeter.yaml': portYaml(image, '') });
+    const expected =
+      'ports/greeter.yaml:6:3: spec.env.DOMAIN: required by port greeter 1.2.0: the mail domain';
+    const plan = await h.hiy(['plan']);
+    assert.notEqual(plan.code, 0);
+    assert.ok(plan.err.includes(expected), plan.err);
+    const validate = await h.hiy(['validate']);
+    assert.notEqual(validate.code, 0);
+    assert.ok(validate.err.includes(expected), validate.err);
+    const apply = await h.hiy(['apply']);
+    assert.notEqual(apply.code, 0);
+    assert.ok(apply.err.includes(expected), apply.err);
+    assert.deepEqual(await instanceObjects('containers', h.instance, '{{.Names}}'), []);
+    assert.deepEqual(await instanceObjects('volumes', h.instance, '{{.Name}}'), []);
+  });
+
+  it('a value failing its pattern is refused the same way', async () => {
+    await h.commit({ 'ports/greeter.yaml': portYaml(image, '  env:\n    DOMAIN: "not a domain"\n') });
+    const plan = await h.hiy(['plan']);
+    assert.notEqual(plan.code, 0);
+    assert.match(plan.err, /ports\/greeter\.yaml:8:13: spec\.env\.DOMAIN: does not match/);
+  });
+
+  it('a short Port (image and DOMAIN) gets the declared volume, health check and defaults, and serves', async () => {
+    await h.commit({
+      'ports/greeter.yaml': portYaml(image, '  env:\n    DOMAIN: example.org\n    COLOUR: blue\n'),
+    });
+    const plan = await h.hiy(['plan']);
+    assert.equal(plan.code, 0, plan.err);
+    assert.match(
+      plan.err,
+      /warning: ports\/greeter\.yaml:9:13: spec\.env\.COLOUR: is not a variable of port greeter 1\.2\.0/,
+    );
+    const json = await h.hiy(['plan', '--json']);
+    const create = JSON.parse(json.out).actions.find((a: { kind: string }) => a.kind === 'container.create');
+    assert.deepEqual(create.after.env, { COLOUR: 'blue', DOMAIN: 'example.org', GREETING: 'hello' });
+    assert.deepEqual(create.after.volumes, [
+      { mountPath: '/data', readOnly: false, volume: `hiy-${h.instance}-greeter-data` },
+    ]);
+    const apply = await h.hiy(['apply']);
+    assert.equal(apply.code, 0, apply.err);
+    assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
+    assert.deepEqual(await instanceObjects('volumes', h.instance, '{{.Name}}'), [
+      `hiy-${h.instance}-greeter-data`,
+    ]);
+  });
+
+  it('a no-op reconcile reads no declaration again: 3 external calls', async () => {
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.calls.podman + r.calls.caddy, 3, JSON.stringify(r.calls));
+  });
+
+  it('a check hook that exits 1 fails the deploy with its output; the previous version keeps serving', async () => {
+    const failing = `localhost/hiy-test/${h.instance}-greeter:2`;
+    await buildPortImage(h.instance, failing, {
+      ...DECLARATION,
+      version: '1.3.0',
+      hooks: { check: ['/bin/sh', '-c', 'echo "checking $DOMAIN as $HIY_HOOK of $HIY_RESOURCE"; exit 1'] },
+    });
+    await h.commit({ 'ports/greeter.yaml': portYaml(failing, '  env:\n    DOMAIN: example.org\n') });
+    const apply = await h.hiy(['apply']);
+    assert.notEqual(apply.code, 0);
+    assert.match(
+      apply.err,
+      /the check hook of port greeter 1\.3\.0 failed \(exit 1\); the running version keeps serving/,
+    );
+    assert.match(apply.err, /checking example\.org as check of greeter/);
+    assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
+    const names = await instanceObjects('containers', h.instance, '{{.Names}}');
+    assert.deepEqual(names, [`hiy-${h.instance}-greeter`], 'no check container is left behind');
+  });
+
+  it('the toolkit: hiy port new, hiy port label, a build, and hiy port check runs the check hook', async () => {
+    const dir = join(h.root, 'echo');
+    const created = await h.hiy(['port', 'new', dir, '--from', BUSYBOX_IMAGE]);
+    assert.equal(created.code, 0, created.err);
+    const label = await h.hiy(['port', 'label', join(dir, 'port.yaml')]);
+    assert.equal(label.code, 0, label.err);
+    assert.equal(JSON.parse(label.out).name, 'echo');
+    const tag = `localhost/hiy-test/${h.instance}-echo:0.1.0`;
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      tag,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${PORT_LABEL}=${label.out.trim()}`,
+      dir,
+    ]);
+    const check = await h.hiy(['port', 'check', tag]);
+    assert.equal(check.code, 0, check.err);
+    assert.match(check.out, /port echo 0\.1\.0, data version 1: the declaration is valid/);
+    assert.match(check.out, /echo: configuration for example\.org looks right/);
+    await writeFile(join(dir, 'hooks/check'), '#!/bin/sh\necho "no database configured" >&2\nexit 3\n', {
+      mode: 0o755,
+    });
+    const failingTag = `localhost/hiy-test/${h.instance}-echo:0.1.1`;
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      failingTag,
+      '--label',
+      `${LABEL_INSTANCE}=${h.instance}`,
+      '--label',
+      `${PORT_LABEL}=${label.out.trim()}`,
+      dir,
+    ]);
+    const failed = await h.hiy(['port', 'check', failingTag]);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.err, /the check hook failed \(exit 3\)/);
+    assert.match(failed.err, /no database configured/);
+    const left = await execa('podman', ['volume', 'ls', '-q', '--filter', 'name=hiy-portcheck-']);
+    assert.equal(left.stdout.trim(), '', 'the check volumes are removed');
+    await writeFile(join(h.root, 'broken.yaml'), 'contract: v1\nname: Echo\nversion: "1"\n');
+    const broken = await h.hiy(['port', 'label', join(h.root, 'broken.yaml')]);
+    assert.notEqual(broken.code, 0);
+    assert.match(broken.err, /broken\.yaml: name: must be a DNS label/);
+    assert.match(broken.err, /broken\.yaml: dataVersion: /);
+  });
+});

@@ -1,0 +1,175 @@
+// Service links on real Podman: a Port linked to a declared database port gets its DATABASE_URL (the generated
+// password through the secret mechanism, never --env) and reaches it by name over the instance network; a
+// container of another instance's network cannot reach it.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { LABEL_INSTANCE } from '../../src/model/labels.js';
+import { PORT_LABEL } from '../../src/model/portContract.js';
+import { labelText } from '../../src/ports/toolkit.js';
+import { type Harness, startHarness } from '../support/hiy.js';
+import { BUSYBOX_IMAGE, cleanupInstance, testInstance } from '../support/podman.js';
+
+const DB = {
+  contract: 'v1',
+  name: 'kv',
+  version: '1.0.0',
+  dataVersion: 1,
+  description: 'a tiny key-value store over HTTP',
+  env: { DB_PASSWORD: { description: 'the password', secret: true, generate: { length: 24 } } },
+  ports: [{ containerPort: 8080, description: 'the store' }],
+  healthcheck: { tcp: { port: 8080 }, interval: '1s', timeout: '20s' },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholders
+  provides: { DATABASE_URL: 'kv://app:${secret.DB_PASSWORD}@${host}:8080/' },
+};
+
+/** The "database": answers GET /value with a fixed text (its password is only in its environment). */
+async function buildDb(instance: string, tag: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-port-'));
+  try {
+    const script = 'mkdir -p /srv && echo "kv-of-$HIY_NAME" > /srv/value && exec httpd -f -p 8080 -h /srv';
+    await writeFile(
+      join(dir, 'Containerfile'),
+      `FROM ${BUSYBOX_IMAGE}\nCMD ["/bin/sh", "-c", ${JSON.stringify(script)}]\n`,
+    );
+    await execa('podman', [
+      'build',
+      '-q',
+      '-t',
+      tag,
+      '--label',
+      `${LABEL_INSTANCE}=${instance}`,
+      '--label',
+      `${PORT_LABEL}=${labelText(DB)}`,
+      dir,
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const dbYaml = (image: string) => `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: db
+spec:
+  image: ${image}
+  env: { HIY_NAME: db }
+  stopGracePeriod: 1s
+`;
+
+/** A web page showing the DATABASE_URL it got and what it read from the database by name. */
+const APP_SCRIPT =
+  'mkdir -p /www; echo "$DATABASE_URL" > /www/url.txt; host=$(echo "$DATABASE_URL" | sed "s#.*@##; s#:.*##"); ' +
+  'while :; do printf "GET /value HTTP/1.0\\r\\n\\r\\n" | nc -w 2 "$host" 8080 | tail -1 > /www/db.txt; ' +
+  'sleep 1; done & exec httpd -f -p 8080 -h /www';
+
+const appYaml = (links: string) => `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: app
+spec:
+  image: ${BUSYBOX_IMAGE}
+  command: ["/bin/sh", "-c", ${JSON.stringify(APP_SCRIPT)}]
+  links: ${links}
+  routes:
+    - { host: app.test, port: 8080 }
+  healthcheck: { http: { path: /url.txt, port: 8080 }, interval: 1s, timeout: 20s }
+  stopGracePeriod: 1s
+`;
+
+describe('service links on real Podman', () => {
+  let h: Harness;
+  const other = testInstance('o');
+
+  before(async () => {
+    h = await startHarness();
+    await buildDb(h.instance, `localhost/hiy-test/${h.instance}-kv:1`);
+  });
+  after(async () => {
+    await h.cleanup();
+    await cleanupInstance(other);
+  });
+
+  it('a link to something that does not exist, or provides nothing, is a file:line error', async () => {
+    await h.commit({ 'ports/app.yaml': appYaml('[port/nope]') });
+    const r = await h.hiy(['plan']);
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.err,
+      /ports\/app\.yaml:8:\d+: spec\.links\[0\]: port\/nope does not exist in the state repo/,
+    );
+    await h.commit({
+      'ports/app.yaml': appYaml('[port/db]'),
+      'ports/db.yaml': dbYaml(BUSYBOX_IMAGE),
+    });
+    const bare = await h.hiy(['plan']);
+    assert.notEqual(bare.code, 0);
+    assert.match(bare.err, /spec\.links\[0\]: port\/db provides nothing/);
+  });
+
+  it('the linked app gets DATABASE_URL as a secret and reaches the port by name on the instance network', async () => {
+    await h.commit({ 'ports/db.yaml': dbYaml(`localhost/hiy-test/${h.instance}-kv:1`) });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.err);
+    const password = await h.stores.secrets.value('hiy.generated.db.DB_PASSWORD');
+    assert.equal(password?.length, 24);
+    const deadline = Date.now() + 20_000;
+    let db = '';
+    while (Date.now() < deadline && db !== 'kv-of-db') {
+      db = (await h.get('app.test', '/db.txt')).body.trim();
+      if (db !== 'kv-of-db') await new Promise((res) => setTimeout(res, 250));
+    }
+    assert.equal(db, 'kv-of-db', 'the app reached the database by name');
+    assert.equal((await h.get('app.test', '/url.txt')).body.trim(), `kv://app:${password}@db:8080/`);
+    const inspect = await execa('podman', ['inspect', `hiy-${h.instance}-app`, `hiy-${h.instance}-db`]);
+    assert.ok(!inspect.stdout.includes(password!), 'the password is in no podman inspect');
+  });
+
+  it("a container of another instance's network cannot reach it", async () => {
+    const ip = (
+      await execa('podman', [
+        'inspect',
+        `hiy-${h.instance}-db`,
+        '--format',
+        `{{(index .NetworkSettings.Networks "hiy-${h.instance}").IPAddress}}`,
+      ])
+    ).stdout.trim();
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+    const probe = (network: string) =>
+      execa(
+        'podman',
+        [
+          'run',
+          '--rm',
+          '--network',
+          network,
+          '--label',
+          `${LABEL_INSTANCE}=${network === `hiy-${h.instance}` ? h.instance : other}`,
+          BUSYBOX_IMAGE,
+          'sh',
+          '-c',
+          `printf "GET /value HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${ip} 8080 | tail -1`,
+        ],
+        { reject: false, timeout: 30_000 },
+      );
+    await execa('podman', [
+      'network',
+      'create',
+      '--opt',
+      'isolate=true',
+      '--label',
+      `${LABEL_INSTANCE}=${other}`,
+      `hiy-${other}`,
+    ]);
+    assert.equal(
+      (await probe(`hiy-${h.instance}`)).stdout.trim(),
+      'kv-of-db',
+      'reachable from its own instance',
+    );
+    assert.equal((await probe(`hiy-${other}`)).stdout.trim(), '', 'not from another instance');
+  });
+});

@@ -1,0 +1,148 @@
+// Service links on the fakes: provides rendered (secrets into the store, passed as secretEnv), link errors at
+// spec.links[N], link targets marked (fixed address, salted hash); addresses kept; network flags in the argv.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseStateFiles } from '../../../src/desired/parse.js';
+import { runArgv } from '../../../src/drivers/podman/argv.js';
+import { FakePodman } from '../../../src/drivers/podman/fake.js';
+import { formatDiagnostic } from '../../../src/model/diagnostics.js';
+import { objectNames } from '../../../src/model/names.js';
+import { PORT_LABEL } from '../../../src/model/portContract.js';
+import type { PortResource } from '../../../src/model/resources.js';
+import { toDesiredWorkload } from '../../../src/model/workload.js';
+import { resolvePorts } from '../../../src/ports/resolve.js';
+import { labelText } from '../../../src/ports/toolkit.js';
+import { NetworkStore } from '../../../src/store/network.js';
+
+const DB = {
+  contract: 'v1',
+  name: 'pg',
+  version: '16.0.0',
+  dataVersion: 1,
+  description: 'a database',
+  env: {
+    DB_PASSWORD: { description: 'password', secret: true, generate: { length: 20 } },
+    DB_NAME: { description: 'database', default: 'app' },
+  },
+  provides: {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholders
+    DATABASE_URL: 'postgres://app:${secret.DB_PASSWORD}@${host}:5432/${env.DB_NAME}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholders
+    DB_HOST: '${host}',
+  },
+};
+
+const port = (name: string, image: string, extra = '') =>
+  `apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: ${name}\nspec:\n  image: ${image}\n${extra}`;
+
+async function resolve(text: string) {
+  const podman = new FakePodman();
+  podman.addImage('localhost/pg:16', { [PORT_LABEL]: labelText(DB) });
+  podman.addImage('localhost/web:1');
+  const parsed = parseStateFiles([{ path: 'ports.yaml', text }]);
+  assert.deepEqual(parsed.diagnostics, []);
+  const names = objectNames('unit');
+  const values = new Map<string, string>();
+  let file = { refs: {}, labels: {} };
+  const r = await resolvePorts({
+    podman,
+    cache: {
+      read: async () => structuredClone(file),
+      write: async (f) => {
+        file = f;
+      },
+    },
+    secrets: { value: async (n) => values.get(n), set: async (n, v) => void values.set(n, v) },
+    instance: 'unit',
+    state: {
+      repo: '/s',
+      branch: 'main',
+      commit: 'c',
+      resources: parsed.resources,
+      workloads: parsed.resources.map((lr) => toDesiredWorkload(lr.resource as PortResource, { names })),
+      users: [],
+    },
+    containers: [],
+  });
+  return { r, values };
+}
+
+describe('service links', () => {
+  it('renders provides: plain values as env, values with a secret as a stored secret in secretEnv', async () => {
+    const { r, values } = await resolve(
+      `${port('db', 'localhost/pg:16')}---\n${port('web', 'localhost/web:1', '  links: [port/db]\n')}`,
+    );
+    assert.deepEqual(r.diagnostics, []);
+    const web = r.state.workloads.find((w) => w.id === 'port/web')!;
+    const db = r.state.workloads.find((w) => w.id === 'port/db')!;
+    assert.deepEqual(web.env, { DB_HOST: 'db' });
+    assert.deepEqual(web.secretEnv, { DATABASE_URL: 'hiy.link.web.DATABASE_URL' });
+    assert.deepEqual(web.links, { db: 'port/db' });
+    const password = values.get('hiy.generated.db.DB_PASSWORD')!;
+    assert.equal(values.get('hiy.link.web.DATABASE_URL'), `postgres://app:${password}@db:5432/app`);
+    assert.equal(db.linkTarget, true);
+    assert.notEqual(
+      db.specHash,
+      toDesiredWorkload(r.state.resources[0]!.resource as PortResource, { names: objectNames('unit') })
+        .specHash,
+    );
+  });
+
+  it('a link to nothing, to itself or to a port providing nothing is an error at spec.links[N]', async () => {
+    const { r } = await resolve(
+      `${port('db', 'localhost/pg:16')}---\n${port('plain', 'localhost/web:1')}---\n${port('web', 'localhost/web:1', '  links: [port/nope, port/web, port/plain]\n')}`,
+    );
+    assert.deepEqual(
+      r.diagnostics.map((d) => formatDiagnostic(d).replace(/:\d+:\d+:/, ':L:C:')),
+      [
+        'error: ports.yaml:L:C: spec.links[0]: port/nope does not exist in the state repo',
+        'error: ports.yaml:L:C: spec.links[1]: a resource cannot link to itself',
+        'error: ports.yaml:L:C: spec.links[2]: port/plain provides nothing: its image declares no provides (docs/ports.md)',
+      ],
+    );
+  });
+
+  it('fixed addresses come from the top of the subnet and are kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hiy-net-'));
+    try {
+      const store = new NetworkStore(dir);
+      assert.deepEqual(await store.addresses('10.89.3.0/24', ['port/db', 'port/kv']), {
+        'port/db': '10.89.3.254',
+        'port/kv': '10.89.3.253',
+      });
+      assert.deepEqual(await new NetworkStore(dir).addresses('10.89.3.0/24', ['port/kv']), {
+        'port/kv': '10.89.3.253',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runArgv joins the network with alias, fixed address and hosts', () => {
+    const argv = runArgv({
+      name: 'c',
+      image: 'img',
+      labels: {},
+      env: {},
+      volumes: [],
+      publish: [],
+      restart: 'no',
+      stopTimeoutSeconds: 1,
+      network: { name: 'hiy-x', aliases: ['web'], ip: '10.89.3.254', hosts: { db: '10.89.3.253' } },
+    });
+    const at = argv.indexOf('--network');
+    assert.deepEqual(argv.slice(at, at + 8), [
+      '--network',
+      'hiy-x',
+      '--network-alias',
+      'web',
+      '--ip',
+      '10.89.3.254',
+      '--add-host',
+      'db:10.89.3.253',
+    ]);
+  });
+});
