@@ -125,8 +125,13 @@ describe('a full disk under the data directory', () => {
 
     const j = await hiyProcess(['secret', 'set', 'db-pass', '--json'], env, 'new-value');
     assert.equal(j.code, 1, j.err);
+    // --json carries the error's code, message and structured data (HiyError), never a stack.
     assert.deepEqual(JSON.parse(j.out), {
-      error: { code: 'FILE_WRITE_FAILED', message: `could not write ${file}: no space left on device` },
+      error: {
+        code: 'FILE_WRITE_FAILED',
+        message: `could not write ${file}: no space left on device`,
+        data: { path: file, errno: 'ENOSPC' },
+      },
     });
     assert.equal(j.err, '');
 
