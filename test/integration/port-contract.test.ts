@@ -1,13 +1,13 @@
 // The port contract on real Podman and Caddy: an image built here declares what it needs in its io.hiy.port.v1
 // label; a Port missing a required variable fails the plan and creates nothing, a short Port serves.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { LABEL_INSTANCE } from '../../src/model/labels.js';
 import { PORT_LABEL } from '../../src/model/portContract.js';
+import { buildBusyboxPort } from '../support/busyboxPort.js';
 import { type Harness, startHarness } from '../support/hiy.js';
 import { BUSYBOX_IMAGE, instanceObjects } from '../support/podman.js';
 
@@ -26,31 +26,9 @@ const DECLARATION = {
   healthcheck: { http: { path: '/', port: 8080 }, interval: '1s', timeout: '20s' },
 };
 
-/** Builds a port image whose entrypoint serves "GREETING DOMAIN" and keeps it in its volume. */
-async function buildPortImage(instance: string, tag: string, declaration: unknown): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-port-'));
-  try {
-    const script =
-      'mkdir -p /www && echo "$GREETING $DOMAIN" | tee /www/index.html >> /data/said && exec httpd -f -p 8080 -h /www';
-    await writeFile(
-      join(dir, 'Containerfile'),
-      `FROM ${BUSYBOX_IMAGE}\nCMD ["/bin/sh", "-c", ${JSON.stringify(script)}]\n`,
-    );
-    await execa('podman', [
-      'build',
-      '-q',
-      '-t',
-      tag,
-      '--label',
-      `${LABEL_INSTANCE}=${instance}`,
-      '--label',
-      `${PORT_LABEL}=${JSON.stringify(declaration)}`,
-      dir,
-    ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+/** What the test ports run: say hello in the page and in the data volume, then serve. */
+const SAY_AND_SERVE =
+  'mkdir -p /www && echo "$GREETING $DOMAIN" | tee /www/index.html >> /data/said && exec httpd -f -p 8080 -h /www';
 
 const portYaml = (image: string, env: string) => `apiVersion: hiy/v1
 kind: Port
@@ -70,7 +48,7 @@ describe('the port contract on real Podman', () => {
   before(async () => {
     h = await startHarness();
     image = `localhost/hiy-test/${h.instance}-greeter:1`;
-    await buildPortImage(h.instance, image, DECLARATION);
+    await buildBusyboxPort(h.instance, image, SAY_AND_SERVE, DECLARATION);
   });
   after(async () => {
     await h.cleanup();
@@ -132,7 +110,7 @@ describe('the port contract on real Podman', () => {
 
   it('a check hook that exits 1 fails the deploy with its output; the previous version keeps serving', async () => {
     const failing = `localhost/hiy-test/${h.instance}-greeter:2`;
-    await buildPortImage(h.instance, failing, {
+    await buildBusyboxPort(h.instance, failing, SAY_AND_SERVE, {
       ...DECLARATION,
       version: '1.3.0',
       hooks: { check: ['/bin/sh', '-c', 'echo "checking $DOMAIN as $HIY_HOOK of $HIY_RESOURCE"; exit 1'] },

@@ -2,16 +2,13 @@
 // a failing migration restores the data and the old version; a downgrade is refused by the plan, and
 // `hiy rollback --to N --with-data` brings the old data back.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { LABEL_INSTANCE } from '../../src/model/labels.js';
-import { PORT_LABEL } from '../../src/model/portContract.js';
 import { listSnapshots } from '../../src/snapshots/snapshot.js';
+import { buildBusyboxPort } from '../support/busyboxPort.js';
 import { type Harness, startHarness } from '../support/hiy.js';
-import { BUSYBOX_IMAGE } from '../support/podman.js';
 
 const SERVE = '[ -f /data/layout ] || echo v1-layout > /data/layout; exec httpd -f -p 8080 -h /data';
 
@@ -30,29 +27,6 @@ function declaration(dataVersion: number, migrate?: string) {
       ...(migrate && { migrate: ['/bin/sh', '-c', migrate, 'migrate'] }),
     },
   };
-}
-
-async function buildImage(instance: string, tag: string, decl: unknown): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-port-'));
-  try {
-    await writeFile(
-      join(dir, 'Containerfile'),
-      `FROM ${BUSYBOX_IMAGE}\nCMD ["/bin/sh", "-c", ${JSON.stringify(SERVE)}]\n`,
-    );
-    await execa('podman', [
-      'build',
-      '-q',
-      '-t',
-      tag,
-      '--label',
-      `${LABEL_INSTANCE}=${instance}`,
-      '--label',
-      `${PORT_LABEL}=${JSON.stringify(decl)}`,
-      dir,
-    ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const portYaml = (image: string) => `apiVersion: hiy/v1
@@ -74,18 +48,20 @@ describe('port data versions on real Podman', () => {
 
   before(async () => {
     h = await startHarness();
-    await buildImage(h.instance, tag('1'), declaration(1));
-    await buildImage(
+    await buildBusyboxPort(h.instance, tag('1'), SERVE, declaration(1));
+    await buildBusyboxPort(
       h.instance,
       tag('2'),
+      SERVE,
       declaration(
         2,
         'test "$1:$2:$HIY_DATA_VERSION_TO" = 1:2:2 && sed -i s/v1-layout/v2-layout/ /data/layout',
       ),
     );
-    await buildImage(
+    await buildBusyboxPort(
       h.instance,
       tag('2-bad'),
+      SERVE,
       declaration(2, 'echo garbage > /data/layout; echo "cannot read the v1 layout" >&2; exit 1'),
     );
   });

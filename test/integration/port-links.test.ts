@@ -2,16 +2,15 @@
 // password through the secret mechanism, never --env) and reaches it by name over the instance network; a
 // container of another instance's network cannot reach it.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { LABEL_INSTANCE } from '../../src/model/labels.js';
-import { PORT_LABEL } from '../../src/model/portContract.js';
-import { labelText } from '../../src/ports/toolkit.js';
+import { buildBusyboxPort } from '../support/busyboxPort.js';
 import { type Harness, startHarness } from '../support/hiy.js';
 import { BUSYBOX_IMAGE, cleanupInstance, testInstance } from '../support/podman.js';
+
+/** The linked port: serves one value derived from its name. */
+const KV_SCRIPT = 'mkdir -p /srv && echo "kv-of-$HIY_NAME" > /srv/value && exec httpd -f -p 8080 -h /srv';
 
 const DB = {
   contract: 'v1',
@@ -25,31 +24,6 @@ const DB = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholders
   provides: { DATABASE_URL: 'kv://app:${secret.DB_PASSWORD}@${host}:8080/' },
 };
-
-/** The "database": answers GET /value with a fixed text (its password is only in its environment). */
-async function buildDb(instance: string, tag: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-port-'));
-  try {
-    const script = 'mkdir -p /srv && echo "kv-of-$HIY_NAME" > /srv/value && exec httpd -f -p 8080 -h /srv';
-    await writeFile(
-      join(dir, 'Containerfile'),
-      `FROM ${BUSYBOX_IMAGE}\nCMD ["/bin/sh", "-c", ${JSON.stringify(script)}]\n`,
-    );
-    await execa('podman', [
-      'build',
-      '-q',
-      '-t',
-      tag,
-      '--label',
-      `${LABEL_INSTANCE}=${instance}`,
-      '--label',
-      `${PORT_LABEL}=${labelText(DB)}`,
-      dir,
-    ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const dbYaml = (image: string) => `apiVersion: hiy/v1
 kind: Port
@@ -87,7 +61,7 @@ describe('service links on real Podman', () => {
 
   before(async () => {
     h = await startHarness();
-    await buildDb(h.instance, `localhost/hiy-test/${h.instance}-kv:1`);
+    await buildBusyboxPort(h.instance, `localhost/hiy-test/${h.instance}-kv:1`, KV_SCRIPT, DB);
   });
   after(async () => {
     await h.cleanup();
