@@ -3,7 +3,7 @@
 import { parseVerbCommand } from '../../drivers/ssh/verbCommand.js';
 import type { Settings } from '../../model/settings.js';
 import type { CliDeps } from '../context.js';
-import { EXIT } from '../context.js';
+import { auditSshDecision, openGate, refuser } from './sshGate.js';
 
 /** Runs one verb request from SSH_ORIGINAL_COMMAND for `user`; the exit code goes back to the ssh client. */
 export async function runSshVerb(
@@ -13,40 +13,25 @@ export async function runSshVerb(
   command: string,
   pty: boolean,
 ): Promise<number> {
-  const refuse = (message: string) => {
-    deps.io.err(`hiy: ${message}\n`);
-    return EXIT.error;
-  };
+  const refuse = refuser(deps);
   const parsed = parseVerbCommand(command);
   if (!parsed.ok) return refuse(parsed.reason);
   const { request, spec } = parsed;
   // Only now: what a refused command never needs (the state repo's reader, the engine's drivers).
-  const [{ loadAccess }, { authorizeVerb, auditDetail, VERB_HANDLERS }] = await Promise.all([
-    import('../../access/stateAccess.js'),
+  const [gate, { authorizeVerb, auditDetail, VERB_HANDLERS }] = await Promise.all([
+    openGate(deps, settings),
     import('../../push/sshVerbs.js'),
   ]);
-  const engine = await deps.makeEngine(settings);
-  let access: Awaited<ReturnType<typeof loadAccess>>;
-  try {
-    access = await loadAccess(settings, engine.git);
-  } catch (err) {
-    return refuse(`cannot read the state repo: ${(err as Error).message}`);
-  }
+  if ('refused' in gate) return refuse(gate.refused);
+  const { engine, access } = gate;
   const decision = authorizeVerb(request, spec, user, access, pty);
-  const from = deps.io.env.SSH_CLIENT?.split(' ')[0];
-  const detail = [decision.ok ? auditDetail(request) : decision.message, from && `from ${from}`]
-    .filter(Boolean)
-    .join('; ');
-  await engine.stores.audit
-    .append({
-      actor: user,
-      via: 'ssh',
-      action: `ssh.${request.verb}`,
-      target: decision.resource ?? request.name,
-      result: decision.ok ? 'ok' : 'denied',
-      ...(detail && { detail }),
-    })
-    .catch((err: Error) => engine.logger.error({ error: err.message }, 'could not write the audit log'));
+  await auditSshDecision(deps, engine, {
+    actor: user,
+    action: `ssh.${request.verb}`,
+    target: decision.resource ?? request.name,
+    ok: decision.ok,
+    detail: decision.ok ? auditDetail(request) : decision.message,
+  });
   if (!decision.ok) return refuse(decision.message);
   const handler = VERB_HANDLERS[request.verb];
   if (!handler) return refuse(`refused: ${request.verb} is not served here`);

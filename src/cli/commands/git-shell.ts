@@ -9,12 +9,10 @@ import { DNS_LABEL } from '../../model/names.js';
 import { selfCommand, settingsEnv } from '../../push/self.js';
 import type { CommandRun } from '../command.js';
 import { EXIT } from '../context.js';
+import { auditSshDecision, openGate, refuser } from './sshGate.js';
 
 export const run: CommandRun = async (deps, settings, ctx) => {
-  const refuse = (message: string) => {
-    deps.io.err(`hiy: ${message}\n`);
-    return EXIT.error;
-  };
+  const refuse = refuser(deps);
   const user = ctx.args[0];
   if (!user || !DNS_LABEL.test(user))
     return refuse(`git-shell needs a user name, not ${quoteUntrusted(user ?? '')}`);
@@ -47,32 +45,20 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const { request } = parsed;
   // Imported only now: a refused request never loads the state repo's reader (yaml, zod, isomorphic-git), so
   // its one-line answer comes about as fast as node starts.
-  const [{ loadAccess }, { authorize, createBareRepo, installHooks }] = await Promise.all([
-    import('../../access/stateAccess.js'),
+  const [gate, { authorize, createBareRepo, installHooks }] = await Promise.all([
+    openGate(deps, settings),
     import('../../push/gitShell.js'),
   ]);
-  const engine = await deps.makeEngine(settings);
-  let access: Awaited<ReturnType<typeof loadAccess>>;
-  try {
-    access = await loadAccess(settings, engine.git);
-  } catch (err) {
-    return refuse(`cannot read the state repo: ${(err as Error).message}`);
-  }
+  if ('refused' in gate) return refuse(gate.refused);
+  const { engine, access } = gate;
   const decision = authorize(request, user, access, settings, existsSync);
-  const from = deps.io.env.SSH_CLIENT?.split(' ')[0];
-  const detail = [decision.ok ? undefined : decision.message, from && `from ${from}`]
-    .filter(Boolean)
-    .join('; ');
-  await engine.stores.audit
-    .append({
-      actor: user,
-      via: 'ssh',
-      action: request.service === 'git-receive-pack' ? 'git.push' : 'git.fetch',
-      target: request.repo,
-      result: decision.ok ? 'ok' : 'denied',
-      ...(detail && { detail }),
-    })
-    .catch((err: Error) => engine.logger.error({ error: err.message }, 'could not write the audit log'));
+  await auditSshDecision(deps, engine, {
+    actor: user,
+    action: request.service === 'git-receive-pack' ? 'git.push' : 'git.fetch',
+    target: request.repo,
+    ok: decision.ok,
+    ...(!decision.ok && { detail: decision.message }),
+  });
   if (!decision.ok) return refuse(decision.message);
   if (decision.create) {
     await createBareRepo(decision.gitDir, decision.create.branch);
