@@ -16,14 +16,14 @@ import { resolveWorkloadName } from '../model/names.js';
 import { workloadHash } from '../model/workload.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import { listSnapshots } from '../snapshots/snapshot.js';
+import { listSnapshots, verifySnapshot } from '../snapshots/snapshot.js';
 import type { Pin } from '../store/pins.js';
 import type { Release } from '../store/releases.js';
 
 /** A rollback that cannot be done as asked; nothing was changed. */
 export class RollbackError extends HiyError {
-  constructor(message: string) {
-    super('ROLLBACK_REFUSED', message);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ROLLBACK_REFUSED', message, options);
     this.name = 'RollbackError';
   }
 }
@@ -80,7 +80,18 @@ async function dataOf(
       `the snapshots of release ${next.number} (${next.snapshots.join(', ')}) no longer cover ${missing.join(', ')} (retention removed them?); see hiy snapshot list`,
     );
   }
-  return volumes.map((v) => ({ volume: v, snapshot: found.find((m) => m.volume === v)!.id }));
+  const chosen = volumes.map((v) => found.find((m) => m.volume === v)!);
+  // Verified before anything stops: a damaged archive refuses the rollback while the current version still runs.
+  const snap = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  for (const m of chosen) {
+    await verifySnapshot(snap, m).catch((err: Error) => {
+      throw new RollbackError(
+        `the data of release ${target.number} cannot be restored: ${err.message}; nothing was changed (see hiy snapshot list)`,
+        { cause: err },
+      );
+    });
+  }
+  return chosen.map((m) => ({ volume: m.volume, snapshot: m.id }));
 }
 
 /**

@@ -1,5 +1,7 @@
 // Rollback on the fake drivers: releases redeployed (image and config), data restored, pins set, shown and lifted.
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RollbackError, rollback, unpin } from '../../../src/data/rollback.js';
 import { applyAndRecord, computePlan, withApplyLock } from '../../../src/engine/engine.js';
@@ -87,6 +89,29 @@ describe('rollback on fake drivers', () => {
     assert.equal((await applyOnce()).ok, true);
     assert.equal((await running(DB))?.image, V2);
     assert.equal(data(), 'two');
+  });
+
+  it('withData with a damaged snapshot is refused before anything stops', async () => {
+    const snapshotOf2 = (await releases()).find((r) => r.number === 2)!.snapshots[0]!;
+    const archive = join(w.dataDir, 'snapshots', VOLUME, snapshotOf2, 'archive.tar');
+    const good = await readFile(archive);
+    await writeFile(archive, Buffer.concat([good, Buffer.from('x')]));
+    const before = (await releases()).length;
+    try {
+      await assert.rejects(rollback(w.engine, { name: 'db', to: 1, withData: true }), (err: Error) => {
+        assert.ok(err instanceof RollbackError);
+        assert.match(
+          err.message,
+          /cannot be restored: snapshot .* failed verification: .*nothing was changed/,
+        );
+        return true;
+      });
+      assert.equal((await running(DB))?.state, 'running', 'the current version still runs');
+      assert.equal(data(), 'two');
+      assert.equal((await releases()).length, before, 'no release recorded');
+    } finally {
+      await writeFile(archive, good);
+    }
   });
 
   it('withData restores the data of the release it goes back to, and can itself be undone', async () => {
