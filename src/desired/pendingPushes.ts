@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../drivers/process.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { identityOf, type ProcessIdentity, processGone } from '../store/lockFile.js';
 import { sourceKey } from './load.js';
 
 export interface PendingPush {
@@ -15,6 +15,9 @@ export interface PendingPush {
   commit: string;
   /** git-receive-pack's pid: the record counts while it lives. */
   pid: number;
+  /** Its start time and boot id (filled in when recorded): a reused pid does not keep the record alive. */
+  start?: ProcessIdentity['start'];
+  boot?: ProcessIdentity['boot'];
 }
 
 function dirOf(dataDir: string): string {
@@ -28,7 +31,7 @@ function fileOf(dataDir: string, p: Pick<PendingPush, 'gitDir' | 'branch'>): str
 
 /** Records a deployed push (call it under the apply lock, before the lock is released). */
 export async function recordPendingPush(dataDir: string, push: PendingPush): Promise<void> {
-  await writeFileAtomic(fileOf(dataDir, push), JSON.stringify(push));
+  await writeFileAtomic(fileOf(dataDir, push), JSON.stringify({ ...push, ...identityOf(push.pid) }));
 }
 
 /** Source overrides of the pushes whose receive-pack still runs; records of finished ones are removed. */
@@ -46,7 +49,7 @@ export async function pendingPushOverrides(dataDir: string): Promise<Map<string,
     const push = await readFile(file, 'utf8')
       .then((t) => JSON.parse(t) as PendingPush)
       .catch(() => undefined);
-    if (push && processAlive(push.pid)) out.set(sourceKey(push.gitDir, push.branch), push.commit);
+    if (push && !processGone(push)) out.set(sourceKey(push.gitDir, push.branch), push.commit);
     else await rm(file, { force: true });
   }
   return out;

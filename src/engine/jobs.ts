@@ -1,14 +1,13 @@
 // Scheduled jobs (`spec.jobs`): one run in a one-off container, never two of one job at once, kept in the store.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockBusyError } from '../apply/lock.js';
 import { headResources } from '../desired/load.js';
-import { processAlive } from '../drivers/process.js';
 import { resolveWorkloadName } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { Resource } from '../model/resources.js';
 import type { EventDraft } from '../store/events.js';
 import { JOB_OUTPUT_KEPT, type JobRun } from '../store/jobRuns.js';
+import { tryLockFile } from '../store/lockFile.js';
 import { type Engine, withApplyLock } from './engine.js';
 import { oneOffSpec, removeLeftoverOneOffs } from './oneOff.js';
 import { currentRelease, findWorkloadContainer, OperationError } from './resourceTarget.js';
@@ -162,38 +161,20 @@ export async function recordJobEvent(engine: Engine, run: JobRun, maxWaitMs = 10
   }
 }
 
-/** Takes `<dataDir>/jobs/RESOURCE.JOB.lock` (the holder's pid); a dead holder's lock is taken over. */
+/**
+ * Takes `<dataDir>/jobs/RESOURCE.JOB.lock` (store/lockFile: the holder's pid, start time and boot id); a lock
+ * whose holder provably died is taken over, a live holder's means the run is skipped.
+ */
 async function lockJob(dataDir: string, job: JobSpec): Promise<() => Promise<void>> {
-  const dir = join(dataDir, 'jobs');
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, `${job.resource.replace('/', '_')}.${job.name}.lock`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return () => rm(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid > 0 && processAlive(pid)) {
-        throw new OperationError(
-          'JOB_BUSY',
-          `job ${job.name} of ${job.resource} is still running (pid ${pid}); this run is skipped`,
-          {
-            resource: job.resource,
-            job: job.name,
-            pid,
-          },
-        );
-      }
-      await rm(path, { force: true });
-    }
-  }
-  throw new OperationError('JOB_BUSY', `cannot take the lock of job ${job.name} of ${job.resource}`, {
-    resource: job.resource,
-    job: job.name,
-  });
+  const path = join(dataDir, 'jobs', `${job.resource.replace('/', '_')}.${job.name}.lock`);
+  const attempt = await tryLockFile(path, { job: job.name, resource: job.resource });
+  if (attempt.held) return () => attempt.held.release();
+  const pid = attempt.holder?.pid;
+  throw new OperationError(
+    'JOB_BUSY',
+    `job ${job.name} of ${job.resource} is still running${pid ? ` (pid ${pid})` : ''}; this run is skipped`,
+    { resource: job.resource, job: job.name, ...(pid && { pid }) },
+  );
 }
 
 /** A job of the state repo's head with its last run (for `hiy status`). */

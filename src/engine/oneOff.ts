@@ -1,10 +1,16 @@
 // `hiy exec` and `hiy run`: a command in the running container, or in a one-off container of the resource.
 import { randomBytes } from 'node:crypto';
 import type { AttachOptions } from '../drivers/podman/types.js';
-import { processAlive } from '../drivers/process.js';
 import type { RunSpec } from '../model/containers.js';
-import { LABEL_INSTANCE, LABEL_ONE_OFF, LABEL_ONE_OFF_PID, LABEL_RESOURCE } from '../model/labels.js';
+import {
+  LABEL_INSTANCE,
+  LABEL_ONE_OFF,
+  LABEL_ONE_OFF_OWNER,
+  LABEL_ONE_OFF_PID,
+  LABEL_RESOURCE,
+} from '../model/labels.js';
 import { LABEL_SECRETS } from '../plan/plan.js';
+import { processGone, selfIdentity } from '../store/lockFile.js';
 import type { Engine } from './engine.js';
 import { currentRelease, runningContainer } from './resourceTarget.js';
 
@@ -39,6 +45,7 @@ export function oneOffSpec(
   command: string[],
   purpose: string,
 ): RunSpec {
+  const self = selfIdentity();
   const suffix = `${purpose.replace(/[^a-z0-9-]/g, '-')}-${randomBytes(3).toString('hex')}`;
   return {
     ...run,
@@ -48,6 +55,7 @@ export function oneOffSpec(
       [LABEL_RESOURCE]: id,
       [LABEL_ONE_OFF]: purpose,
       [LABEL_ONE_OFF_PID]: String(process.pid),
+      [LABEL_ONE_OFF_OWNER]: `${self.start ?? ''}@${self.boot ?? ''}`,
     },
     ...(command.length > 0 ? { entrypoint: command, args: [] } : {}),
     publish: [],
@@ -73,7 +81,10 @@ export async function removeLeftoverOneOffs(engine: Engine): Promise<string[]> {
   const dead = all.filter((c) => {
     if (!c.labels[LABEL_ONE_OFF]) return false;
     const pid = Number(c.labels[LABEL_ONE_OFF_PID]);
-    return pid !== process.pid && !(pid > 0 && processAlive(pid));
+    const [start, boot] = (c.labels[LABEL_ONE_OFF_OWNER] ?? '').split('@');
+    const owner = { pid, ...(start && { start }), ...(boot && { boot }) };
+    const mine = pid === process.pid && (!start || start === selfIdentity().start);
+    return !mine && (!(pid > 0) || processGone(owner));
   });
   for (const c of dead) await engine.podman.removeContainer(c.name, 0);
   if (dead.length > 0)

@@ -25,3 +25,5 @@ export function ownershipLabels(instance: string): Record<string, string> {
 export const LABEL_ONE_OFF = 'hiy.one-off';
 /** On one-off containers: the pid of the hiy process running it; when that process is gone it is a leftover. */
 export const LABEL_ONE_OFF_PID = 'hiy.one-off.pid';
+/** On one-off containers: that process's start time and boot id (`START@BOOT`), so a reused pid is told apart. */
+export const LABEL_ONE_OFF_OWNER = 'hiy.one-off.owner';

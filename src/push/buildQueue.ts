@@ -4,15 +4,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../drivers/process.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { tryLockFile } from '../store/lockFile.js';
+import { type ProcessIdentity, processGone, selfIdentity, tryLockFile } from '../store/lockFile.js';
 
 /** One push waiting for (or holding) a build slot. */
 export interface Ticket {
   /** File name in the queue directory; sorts in arrival order. */
   id: string;
   pid: number;
+  /** The pushing process's start time and boot id: a reused pid does not keep a dead push's ticket alive. */
+  start?: ProcessIdentity['start'];
+  boot?: ProcessIdentity['boot'];
   repo: string;
   branch: string;
   commit: string;
@@ -73,7 +75,7 @@ async function liveTickets(dir: string): Promise<Ticket[]> {
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     try {
       const t = JSON.parse(await readFile(join(dir, name), 'utf8')) as Ticket;
-      if (processAlive(t.pid)) out.push({ ...t, id: name });
+      if (!processGone(t)) out.push({ ...t, id: name });
       else await rm(join(dir, name), { force: true });
     } catch {
       // A ticket being written or removed right now.
@@ -87,13 +89,13 @@ async function liveTickets(dir: string): Promise<Ticket[]> {
  * arrives first. The ticket is removed either way (`finished` after the build when a slot was granted).
  */
 export async function waitForBuildSlot(
-  request: Omit<Ticket, 'id' | 'pid'>,
+  request: Omit<Ticket, 'id' | 'pid' | 'start' | 'boot'>,
   opts: QueueOptions,
 ): Promise<QueueResult> {
   const dir = join(opts.dataDir, 'builds', 'queue');
   await mkdir(dir, { recursive: true });
   const id = `${String(Date.now()).padStart(15, '0')}-${String(process.pid).padStart(7, '0')}-${randomBytes(3).toString('hex')}.json`;
-  const mine: Ticket = { ...request, id, pid: process.pid };
+  const mine: Ticket = { ...request, id, ...selfIdentity() };
   await writeFileAtomic(join(dir, id), JSON.stringify(mine));
   let lastAhead = -1;
   try {

@@ -80,17 +80,25 @@ export function selfIdentity(): Pick<LockRecord, 'pid' | 'start' | 'boot'> {
   };
 }
 
+/** A process as records name it: pid, start time and boot id (enough to tell a reused pid apart). */
+export type ProcessIdentity = Pick<LockRecord, 'pid' | 'start' | 'boot'>;
+
+/** The identity of another process, read now (e.g. the git-receive-pack a record outlives). */
+export function identityOf(pid: number): ProcessIdentity {
+  const start = processStartTime(pid);
+  const boot = bootId();
+  return { pid, ...(start !== undefined && { start }), ...(boot !== undefined && { boot }) };
+}
+
 /**
- * True only when the process that wrote `r` is provably gone: the box rebooted since, no process has its pid,
- * or the process with its pid started at another time (the pid was reused). A process this one cannot see
- * (another user's, /proc hidden) counts as alive. A record of this very process is stale only when this
- * process no longer uses its token (a release that could not remove its file).
+ * True only when the process `r` names is provably gone: the box rebooted since, no process has its pid, or
+ * the process with its pid started at another time (the pid was reused). A process this one cannot see
+ * (another user's, /proc hidden) counts as alive; so does a record without a start time whose pid lives.
  */
-export function ownerIsDead(r: LockRecord): boolean {
+export function processGone(r: ProcessIdentity): boolean {
   const self = selfIdentity();
   if (r.boot && self.boot && r.boot !== self.boot) return true;
   if (!Number.isInteger(r.pid) || r.pid <= 0) return false;
-  if (r.pid === process.pid && (!r.start || r.start === self.start)) return !liveTokens.has(r.token);
   try {
     process.kill(r.pid, 0);
   } catch (err) {
@@ -99,6 +107,18 @@ export function ownerIsDead(r: LockRecord): boolean {
   if (!r.start) return false; // written by an older HIY: a live pid is all it can tell
   const now = processStartTime(r.pid);
   return now !== undefined && now !== r.start;
+}
+
+/**
+ * True only when the process that wrote `r` is provably gone (processGone). A record of this very process is
+ * stale only when this process no longer uses its token (a release that could not remove its file).
+ */
+export function ownerIsDead(r: LockRecord): boolean {
+  const self = selfIdentity();
+  const sameBoot = !(r.boot && self.boot && r.boot !== self.boot);
+  if (sameBoot && r.pid === process.pid && (!r.start || r.start === self.start))
+    return !liveTokens.has(r.token);
+  return processGone(r);
 }
 
 function parseRecord(text: string): LockRecord | undefined {

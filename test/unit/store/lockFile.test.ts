@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { acquireApplyLock, LockBusyError } from '../../../src/apply/lock.js';
 import {
+  identityOf,
   type LockRecord,
   ownerIsDead,
+  processGone,
   processStartTime,
   selfIdentity,
   tryLockFile,
@@ -139,6 +141,27 @@ describe('lock files', async () => {
       const lock = await acquireApplyLock(join(path, '..'));
       assert.equal(lock.tookOver?.pid, pid);
       await lock.release();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('records that are not locks (build tickets, pending pushes, one-offs) name a process the same way', async () => {
+    const child = spawn('sleep', ['30']);
+    try {
+      const me = identityOf(child.pid ?? 0);
+      assert.equal(me.start, processStartTime(child.pid ?? 0));
+      assert.equal(me.boot, selfIdentity().boot);
+      assert.equal(processGone(me), false);
+      assert.equal(processGone({ ...me, start: `${Number(me.start) - 1}` }), true, 'a reused pid');
+      assert.equal(processGone({ ...me, boot: 'another-boot' }), true, 'a record from before a reboot');
+      assert.equal(
+        processGone({ pid: child.pid ?? 0 }),
+        false,
+        'an older record: its live pid is all it has',
+      );
+      assert.equal(processGone({ pid: await deadPid() }), true);
+      assert.equal(processGone(selfIdentity()), false, 'this very process');
     } finally {
       child.kill('SIGKILL');
     }
