@@ -104,6 +104,7 @@ describe('the shell port deployed by HIY', () => {
     await h.commit({ 'ports/shell.yaml': yaml(image, env) });
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
+    assert.match(apply.out, /running the check hook of port shell 1\.0\.0/);
 
     const first = await sshReady(publish[22]!, 'echo "$USER $SHELL $HOME $(id -u)" && echo kept >note.txt');
     assert.equal(first!.stdout.trim(), 'alice /bin/zsh /home/alice 1000');
