@@ -154,6 +154,8 @@ describe('the shell port deployed by HIY', () => {
     await h.commit({ 'ports/shell.yaml': yaml(next, env) }, 'shell 1.0.1');
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
+    // Stop-first (it owns volumes and a host port), its volumes snapshotted before the new image starts.
+    assert.match(apply.out, /healthy; snapshots /);
     const running = await execa('podman', ['inspect', '--format', '{{.ImageName}}', container]);
     assert.equal(running.stdout.trim(), next);
 
@@ -180,6 +182,8 @@ describe('the shell port deployed by HIY', () => {
     const events = await h.hiy(['events']);
     assert.match(events.out, message, events.out);
 
+    const running = await execa('podman', ['inspect', '--format', '{{.ImageName}}', container]);
+    assert.equal(running.stdout.trim(), next);
     const still = await ssh(publish[22]!, 'cat note.txt');
     assert.equal(still.exitCode, 0, still.all);
     assert.equal(still.stdout.trim(), 'kept');
