@@ -1,16 +1,19 @@
-// The web port, run as HIY will run it: a file uploaded with real sftp is served; 404s, headers, no listing.
+// The web port deployed by HIY: a file uploaded with real sftp is served through HIY's Caddy; 404s, headers, no listing.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
+import { startHarness } from '../../support/hiy.js';
 import { testInstance } from '../../support/podman.js';
+import { freeHostPorts, portYaml } from '../../support/portDeploy.js';
 import { ensurePortImage, PortTestbed } from '../../support/portImages.js';
 import { waitFor } from '../../support/ports.js';
 
-const VOLUMES = { site: '/srv/www', hostkeys: '/var/lib/hiy-ssh' };
+const HOST = 'site.test';
 const bed = new PortTestbed(testInstance('pweb'));
 let dir: string;
 
@@ -23,39 +26,45 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** One raw HTTP GET (no decompression), so headers are seen as sent. */
+/** One raw HTTP GET through HIY's Caddy with a Host header (no decompression), so headers are seen as sent. */
 function get(port: number, urlPath: string, headers: Record<string, string> = {}) {
   return new Promise<{
     status: number;
     headers: Record<string, string | string[] | undefined>;
     body: Buffer;
   }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: urlPath, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: urlPath, headers: { Host: HOST, ...headers }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-test('sftp uploads a page that nginx serves with gzip, cache and security headers; 404s are the custom page', async () => {
+test('sftp uploads a page that nginx serves through Caddy with gzip, cache and security headers; 404s are the custom page', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.cleanup());
   const key = path.join(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'owner', '-f', key]);
   const env = { AUTHORIZED_KEYS: await readFile(`${key}.pub`, 'utf8') };
   const image = await ensurePortImage('web');
-  const check = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], { env, volumes: VOLUMES });
-  assert.equal(check.exitCode, 0, check.output);
-  const web = await bed.run({ image, env, volumes: VOLUMES, publish: [8080, 2222] });
-  await bed.healthy(web, [
-    'bash',
-    '-c',
-    'exec 3<>/dev/tcp/127.0.0.1/8080 && exec 4<>/dev/tcp/127.0.0.1/2222',
-  ]);
-  const http = web.ports.get(8080)!;
+  // The site is routed by Caddy; only SFTP is published on a host port. hiy apply runs the check hook first.
+  const publish = await freeHostPorts(2222);
+  await h.commit({
+    'ports/web.yaml': portYaml('web', { image, env, publish, routes: [{ host: HOST, port: 8080 }] }),
+  });
+  const apply = await h.hiy(['apply']);
+  assert.equal(apply.code, 0, apply.err);
+  assert.match(apply.out, /running the check hook of port web 1\.0\.0/);
+  const container = `hiy-${h.instance}-web`;
+  const http = h.caddy.httpPort;
 
   // The placeholder page is there before any upload.
   assert.match((await get(http, '/')).body.toString(), /It works/);
@@ -80,7 +89,7 @@ test('sftp uploads a page that nginx serves with gzip, cache and security header
     '-o',
     `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
   ];
-  const sftpPort = String(web.ports.get(2222));
+  const sftpPort = String(publish[2222]);
   const sftpArgs = ['-P', sftpPort, ...options, '-b', path.join(dir, 'batch'), 'web@127.0.0.1'];
   const up = await waitFor(
     async () => {
@@ -91,15 +100,24 @@ test('sftp uploads a page that nginx serves with gzip, cache and security header
   );
   assert.match(up!.all ?? '', /Remote working directory: \/public/);
 
+  // Through HIY's Caddy, as a visitor sees it.
+  const plain = await h.get(HOST, '/hello.html');
+  assert.equal(plain.status, 200);
+  assert.equal(plain.body, page);
   const served = await get(http, '/hello.html', { 'accept-encoding': 'gzip' });
   assert.equal(served.status, 200);
   assert.equal(served.headers['content-encoding'], 'gzip');
-  assert.equal((await import('node:zlib')).gunzipSync(served.body).toString(), page);
+  assert.equal(gunzipSync(served.body).toString(), page);
   assert.equal(served.headers['cache-control'], 'no-cache');
   assert.equal(served.headers['x-content-type-options'], 'nosniff');
   assert.equal(served.headers['x-frame-options'], 'SAMEORIGIN');
   assert.ok(served.headers['referrer-policy']);
-  assert.equal(served.headers.server, 'nginx', 'no version in the Server header');
+  // Caddy answers as itself; nginx behind it (on the loopback port HIY gave Caddy) shows no version either.
+  assert.equal(served.headers.server, 'Caddy', 'no version in the Server header');
+  const upstream = (await execa('podman', ['port', container, '8080'])).stdout.trim().split('\n')[0]!;
+  const direct = await get(Number(upstream.split(':').pop()), '/hello.html');
+  assert.equal(direct.status, 200);
+  assert.equal(direct.headers.server, 'nginx', "no version in nginx's Server header");
 
   const css = await get(http, '/style.css');
   assert.equal(css.status, 200);
@@ -112,13 +130,17 @@ test('sftp uploads a page that nginx serves with gzip, cache and security header
   assert.equal(listing.status, 404, 'a directory without index.html is not listed');
 
   // nginx logs each request on stdout (hiy logs); nginx's workers run as www-data.
-  assert.match(await bed.logs(web), /"GET \/hello\.html HTTP\/1\.1" 200/);
-  const workers = await bed.exec(web, [
+  const logs = await h.hiy(['logs', 'web']);
+  assert.equal(logs.code, 0, logs.err);
+  assert.match(logs.out + logs.err, /"GET \/hello\.html HTTP\/1\.1" 200/);
+  const workers = await execa('podman', [
+    'exec',
+    container,
     'bash',
     '-c',
     'for p in /proc/[0-9]*; do [[ "$(cat $p/comm)" == nginx ]] && stat -c %U $p; done | sort | uniq -c',
   ]);
-  assert.match(workers.output, /\d+ www-data/);
+  assert.match(workers.stdout, /\d+ www-data/);
 
   // A shell over the SFTP login is refused (ForceCommand internal-sftp).
   const shell = await execa('ssh', ['-p', sftpPort, ...options, 'web@127.0.0.1', 'id'], {
