@@ -125,12 +125,14 @@ rm -rf "$demo/crds" && cp -a "$here/crds" "$demo/crds"
 # The daemon: one per data directory, detached, pid and log in the data directory. Re-running the demo
 # restarts it (so it runs the current code); SIGTERM lets a run in progress finish first.
 pidfile="$HIY_DATA_DIR/daemon.pid"
+# The daemon's pid: daemon.pid is a lock file (JSON: pid, start time, boot id…); empty when there is none.
+daemon_pid() { node -e 'try{const v=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(typeof v==="number"?v:v.pid??"")}catch{}' "$pidfile"; }
 # Events printed below are the ones after this point (the history is in `hiy events`).
 last_seq() { node bin/hiy.js events --data-dir "$HIY_DATA_DIR" --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const v=JSON.parse(s);console.log(v.length?v[v.length-1].seq:0)}catch{console.log(0)}})'; }
 seen=$(last_seq)
 logfile="$HIY_DATA_DIR/daemon.log"
-if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  old="$(cat "$pidfile")"
+old="$(daemon_pid)"
+if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
   echo "demo: restarting the running hiy daemon (pid $old)"
   kill -TERM "$old"
   for _ in $(seq 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
@@ -174,9 +176,9 @@ node bin/hiy.js status --state "$demo/state"
 
 port="${HIY_HTTP_ADDR##*:}"
 echo
-echo "hiy daemon runs in the background: pid $(cat "$pidfile"), log $logfile"
+echo "hiy daemon runs in the background: pid $(daemon_pid), log $logfile"
 echo "  follow it: node bin/hiy.js events --data-dir $HIY_DATA_DIR --follow"
-echo "  stop it:   kill \$(cat $pidfile)      (make demo starts it again)"
+echo "  stop it:   kill $(daemon_pid)      (make demo starts it again)"
 # Endpoints the daemon announces in DATA_DIR/daemon.json (the HTTP API: "api").
 node -e 'try{const e=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoints||{};for(const [k,v] of Object.entries(e))console.log(`  ${k}: ${v}`)}catch{}' "$HIY_DATA_DIR/daemon.json"
 echo
