@@ -40,7 +40,7 @@ demo="$HIY_DATA_DIR/demo"
 mkdir -p "$demo"
 
 # Caddy: use the one answering on the admin address, else start one in the background.
-if ! curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/"; then
+if ! curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/" 2>/dev/null; then
   admin="${HIY_CADDY_ADMIN#http://}"
   printf '{"admin":{"listen":"%s"}}\n' "$admin" > "$demo/caddy-bootstrap.json"
   echo "demo: no Caddy answers at $HIY_CADDY_ADMIN; starting one in the background (log in $demo/caddy.log)"
@@ -48,7 +48,7 @@ if ! curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/"; then
   # keep `make demo | …` from ending).
   setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; cd "$2"; exec caddy run --config "$1" --pidfile "$2/caddy.pid"' \
     _ "$demo/caddy-bootstrap.json" "$demo" > "$demo/caddy.log" 2>&1 < /dev/null
-  for _ in $(seq 50); do curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/" && break; sleep 0.2; done
+  for _ in $(seq 50); do curl -fsS -o /dev/null "$HIY_CADDY_ADMIN/config/" 2>/dev/null && break; sleep 0.2; done
 fi
 
 # Box-specific values never go into git (state-example/ holds none): the SSH public key of the shell and web ports,
@@ -67,7 +67,8 @@ if [ -z "$pubkey_file" ]; then
   fi
   pubkey_file="$identity.pub"
 fi
-pubkey="$(grep -m1 -E '^(ssh|ecdsa|sk)-' "$pubkey_file" | tr -d '\r')"
+pubkey="$(grep -m1 -E '^(ssh|ecdsa|sk)-' "$pubkey_file" | tr -d '\r' || true)"
+[ -n "$pubkey" ] || { echo "demo: $pubkey_file holds no OpenSSH public key" >&2; exit 1; }
 
 # The demo mailbox: a random password kept in a file only root can read (never printed), and the mailboxes file
 # (user:{SHA512-CRYPT}hash lines, the email port's MAIL_USERS) that becomes the secret mail-users.
@@ -197,7 +198,7 @@ dash="http://$HIY_DASHBOARD_HOST${port:+:$port}/"
 echo
 echo "The dashboard: $dash  → HTTP $(curl -s -o /dev/null -w '%{http_code}' --resolve "$HIY_DASHBOARD_HOST:$port:127.0.0.1" "$dash" || true)"
 echo "  sign in: node bin/hiy.js login USER --state $demo/state --data-dir $HIY_DATA_DIR   (prints a one-time link)"
-if [ -f "$demo/caddy.pid" ] && kill -0 "$(cat "$demo/caddy.pid")" 2>/dev/null; then
+if [ -f "$demo/caddy.pid" ] && [ "$(ps -o comm= -p "$(cat "$demo/caddy.pid")" 2>/dev/null)" = caddy ]; then
   echo "Caddy (started by the demo): pid $(cat "$demo/caddy.pid"), stop it: kill \$(cat $demo/caddy.pid)"
 fi
 
