@@ -217,7 +217,7 @@ key_flag=""
 [ -n "$identity" ] && key_flag=" -i $identity"
 echo
 echo "The shell (port/shell): ssh -p $ssh_port$key_flag $shell_user@127.0.0.1      (port $ssh_port $(answers "$ssh_port"))"
-echo "The web site's files (port/web): sftp -P $sftp_port$key_flag web@127.0.0.1   (put them in /public; port $sftp_port $(answers "$sftp_port"))"
+echo "The web site's files (port/web): sftp -P $sftp_port$key_flag web@127.0.0.1   (lands in /public, what the site serves; port $sftp_port $(answers "$sftp_port"))"
 [ -n "$identity" ] && echo "  (the demo made that key; yours would be used if $login_user had ~/.ssh/id_ed25519.pub or id_rsa.pub)"
 echo "Mail for @$mail_domain (port/email; STARTTLS on every port, with a self-signed certificate):"
 for p in "SMTP (incoming):$smtp_port" "submission (log in):$submission_port" "IMAP:$imap_port" "POP3:$pop3_port"; do
