@@ -5,6 +5,7 @@ import { applyLockHeld } from '../apply/lock.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
+import { resolvePorts } from '../ports/resolve.js';
 import { observedConditions } from './conditions.js';
 import { type Engine, loadDesired, planFromHistory, secretDigestsFor } from './engine.js';
 
@@ -49,11 +50,23 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
     engine.stores.status.read(),
     engine.stores.pins.read(),
   ]);
+  // Declared Ports planned as plan and apply plan them: their declarations and links folded in (without a secret
+  // store: status generates and writes no secret). A configuration the declarations refuse is plan's to report.
+  const ports = desired.state
+    ? await resolvePorts({
+        podman: engine.podman,
+        cache: engine.stores.portDeclarations,
+        instance: engine.settings.instance,
+        state: desired.state,
+        containers: observed.containers,
+      }).catch(() => undefined)
+    : undefined;
+  const state = ports && !ports.diagnostics.some((d) => d.severity === 'error') ? ports.state : desired.state;
   // A secret that is not set is reported by plan/apply; status still shows the rest.
-  const digests = desired.state ? await secretDigestsFor(engine, desired.state, pins).catch(() => ({})) : {};
-  const plan = desired.state
+  const digests = state ? await secretDigestsFor(engine, state, pins).catch(() => ({})) : {};
+  const plan = state
     ? planFromHistory(engine, {
-        stateRepo: desired.state,
+        stateRepo: state,
         observed,
         history: { pins, secretDigests: digests },
       }).plan

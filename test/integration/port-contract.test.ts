@@ -97,6 +97,14 @@ describe('the port contract on real Podman', () => {
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
     assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
+    const status = JSON.parse((await h.hiy(['status', '--json'])).out) as {
+      resources: { pending: boolean }[];
+    };
+    assert.equal(
+      status.resources[0]?.pending,
+      false,
+      'status plans the short Port as apply did: nothing pending',
+    );
     assert.deepEqual(await instanceObjects('volumes', h.instance, '{{.Name}}'), [
       `hiy-${h.instance}-greeter-data`,
     ]);

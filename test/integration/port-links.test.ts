@@ -89,6 +89,14 @@ describe('service links on real Podman', () => {
     await h.commit({ 'ports/db.yaml': dbYaml(`localhost/hiy-test/${h.instance}-kv:1`) });
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 0, r.err);
+    // Status plans like apply (declarations and links folded in): nothing is left pending.
+    const status = JSON.parse((await h.hiy(['status', '--json'])).out) as {
+      resources: { id: string; pending: boolean }[];
+    };
+    assert.deepEqual(
+      status.resources.filter((x) => x.pending).map((x) => x.id),
+      [],
+    );
     const password = await h.stores.secrets.value('hiy.generated.db.DB_PASSWORD');
     assert.equal(password?.length, 24);
     const deadline = Date.now() + 20_000;
