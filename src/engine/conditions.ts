@@ -254,7 +254,12 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
   }
   const desiredIds = new Set(desired.workloads.map((w) => w.id as string));
   for (const [resource, addresses] of actionsBy) {
-    if (resource === 'caddy' || desiredIds.has(resource) || (input.scope && !input.scope.has(resource)))
+    // Only workloads are removed: 'caddy' and HIY's own routes (hiy/dashboard) are not resources of the repo.
+    if (
+      !/^(app|port)\//.test(resource) ||
+      desiredIds.has(resource) ||
+      (input.scope && !input.scope.has(resource))
+    )
       continue;
     const ok = addresses.every((addr) => result.results.find((r) => r.address === addr)?.status === 'done');
     if (ok)

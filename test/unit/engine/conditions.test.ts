@@ -58,6 +58,18 @@ describe('recordConditions', () => {
     );
   });
 
+  it('HIY’s own dashboard route is not a resource: applying it is never reported as a removal', () => {
+    const d = desired([web()]);
+    const settings = { ...SETTINGS, dashboardHost: 'hiy.test', apiAddr: '127.0.0.1:7999' };
+    const p = plan({ desired: d, observed: emptyObserved(), observedFingerprint: 'fp', settings });
+    assert.ok(p.actions.some((a) => a.resource === 'hiy/dashboard'));
+    const events = recordConditions({ resources: {} }, { desired: d, plan: p, result: allDone(p), now: t0 });
+    assert.deepEqual(
+      events.map((e) => `${e.type} ${e.resource}`),
+      ['resource.applied port/web'],
+    );
+  });
+
   it('drift: actions for a resource that was Ready at the same spec are reported as drift corrected', () => {
     const { d, p } = run([web()]);
     const status: StoredStatus = { resources: {} };
