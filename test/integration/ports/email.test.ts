@@ -161,6 +161,22 @@ describe('the email port deployed by HIY', () => {
     assert.match(listed.stdout, /Subject: incoming/);
     assert.equal((await certificate()).output, cert.output, 'the certificate is made once');
   });
+
+  it('a broken MAIL_USERS fails the deploy with the check hook output; the running version keeps serving', async () => {
+    const running = (await execa('podman', ['inspect', '--format', '{{.Id}}', container()])).stdout;
+    const users = join(h.root, 'mail-users');
+    await writeFile(users, `alice:{SHA512-CRYPT}${hash}\nbob:plaintext\n`, { mode: 0o600 });
+    assert.equal((await h.hiy(['secret', 'set', 'mail-users', '--from-file', users])).code, 0);
+    const r = await h.hiy(['apply']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /check hook of port email 1\.0\.1-test failed/);
+    assert.match(r.err, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
+    assert.ok(!(r.out + r.err).includes(hash), 'no hash is printed');
+    assert.equal((await execa('podman', ['inspect', '--format', '{{.Id}}', container()])).stdout, running);
+    const listed = await client('list');
+    assert.equal(listed.exitCode, 0, listed.all);
+    assert.match(listed.stdout, /Subject: hello from smtplib/);
+  });
 });
 
 /** The check hook itself, in one-off containers of the image (what HIY runs before a first start). */
