@@ -1,6 +1,7 @@
 // The explicit data commands: `hiy snapshot list|create|restore` and `hiy volume ls|rm`. Every mutation runs
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
 
+import { waitHealthy } from '../apply/health.js';
 import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
@@ -78,8 +79,34 @@ function isRunning(c: ContainerInfo): boolean {
 }
 
 /**
+ * Waits until the containers started again pass the health check of their resource's last release, so the
+ * command returns when the resource serves again (a database takes seconds to accept connections after a start).
+ */
+async function awaitHealthyAgain(
+  engine: Engine,
+  started: ContainerInfo[],
+  onStep?: (message: string) => void,
+): Promise<void> {
+  for (const c of started) {
+    const release = (await engine.stores.releases.list(c.labels[LABEL_RESOURCE] ?? '')).at(-1);
+    const hc = release?.workload?.healthcheck;
+    if (!release || !hc) continue;
+    onStep?.(`waiting for ${c.name} to pass its health check`);
+    await waitHealthy(
+      hc,
+      { ...release.run, name: c.name },
+      { podman: engine.podman, prober: engine.prober },
+    ).catch((err: unknown) => {
+      throw new DataCommandError(
+        `${c.name} was started again but is not healthy: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
+  }
+}
+
+/**
  * Runs `fn` with the resource's running containers stopped (so its volumes are at rest), then starts them
- * again, whatever happened.
+ * again, whatever happened; when `fn` succeeded, returns once they pass their health checks again.
  */
 async function withStopped<T>(
   engine: Engine,
@@ -98,8 +125,9 @@ async function withStopped<T>(
       engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10')),
     );
   }
+  let result: T;
   try {
-    return await fn();
+    result = await fn();
   } finally {
     for (const c of running) {
       onStep?.(`starting ${c.name} again`);
@@ -107,6 +135,8 @@ async function withStopped<T>(
     }
     if (running.length > 0) await journal.write({ id, kind: 'stopped', containers: [], phase: 'done' });
   }
+  await awaitHealthyAgain(engine, running, onStep);
+  return result;
 }
 
 /**

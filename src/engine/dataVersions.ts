@@ -28,6 +28,15 @@ export function downgradeHint(w: DesiredWorkload, releases: Release[], version: 
   return `release ${holder.number} (${holder.image}) holds data of version ${version}${snaps}: hiy rollback ${w.name} --to ${holder.number} --with-data`;
 }
 
+/** The way out of a higher data version without migrate: stay on an image of the data's version, or get one that migrates. */
+export function noMigrateHint(w: DesiredWorkload, releases: Release[], from: number, to: number): string {
+  const holder = [...releases].reverse().find((r) => r.workload?.port?.dataVersion === from);
+  const stay = holder
+    ? `keep spec.image at ${holder.image} (release ${holder.number}, data version ${from})`
+    : `keep an image of data version ${from}`;
+  return `${stay}, or use an image of port ${w.port!.name} that ships a migrate hook from data version ${from} to ${to}`;
+}
+
 /**
  * Checks each declared port's data version against the version its volumes hold (data-versions.json) and puts
  * the dump and migrate steps on its replace action. A downgrade, or a higher version without a migrate hook,
@@ -73,7 +82,13 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
       replace!.migrate = { command: w.port.hooks.migrate!, port: title(w), from, to };
       continue;
     }
-    const detail = to < from ? downgradeHint(w, await engine.stores.releases.list(w.id), to) : undefined;
+    const releases = await engine.stores.releases.list(w.id);
+    const detail =
+      to < from
+        ? downgradeHint(w, releases, to)
+        : !w.port.hooks.migrate
+          ? noMigrateHint(w, releases, from, to)
+          : undefined;
     const lr = input.stateRepo.resources.find(
       (r) => resourceId(r.resource.kind, r.resource.metadata.name) === w.id,
     );

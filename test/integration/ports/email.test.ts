@@ -1,16 +1,18 @@
-// The email port, run as HIY will run it: real smtplib, imaplib and poplib; no open relay; mail survives an upgrade.
+// The email port deployed by HIY (DOMAIN, a MAIL_USERS secret, published host ports): real smtplib, imaplib and
+// poplib; no open relay; the mailbox and the certificate survive an upgrade of the port.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
+import { type Harness, startHarness } from '../../support/hiy.js';
 import { testInstance } from '../../support/podman.js';
-import { ensurePortImage, PortTestbed, type RunningPort } from '../../support/portImages.js';
+import { ensurePortImage, PortTestbed } from '../../support/portImages.js';
+import { freePort } from '../../support/ports.js';
 
-const VOLUMES = { mail: '/var/mail', state: '/var/lib/hiy-mail' };
-const HEALTH = ['/usr/local/lib/hiy/health'];
 const PASSWORD = 'correct horse battery staple';
-const bed = new PortTestbed(testInstance('pmail'));
-
-after(() => bed.cleanup());
+/** Container port → the client's name for it. */
+const PORTS = { 25: 'SMTP', 587: 'SUBMISSION', 143: 'IMAP', 110: 'POP3' } as const;
 
 /** Python's own mail clients (the ones users' scripts use); STARTTLS with the generated certificate, unverified. */
 const CLIENT = String.raw`
@@ -58,129 +60,178 @@ elif what == "list":
     print("\n".join(imap_subjects()))
 `;
 
-async function client(port: RunningPort, what: string) {
-  return execa('python3', ['-c', CLIENT, what], {
-    env: {
-      SMTP: String(port.ports.get(25)),
-      SUBMISSION: String(port.ports.get(587)),
-      IMAP: String(port.ports.get(143)),
-      POP3: String(port.ports.get(110)),
-      MAIL_USER: 'alice',
-      MAIL_PASSWORD: PASSWORD,
-      MAIL_DOMAIN: 'example.org',
-    },
-    reject: false,
-    all: true,
+const mailYaml = (image: string, hostPorts: Map<number, number>) => `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: mail
+spec:
+  image: ${image}
+  env: { DOMAIN: example.org }
+  secretEnv: { MAIL_USERS: mail-users }
+  ports:
+${[...hostPorts].map(([c, p]) => `    - { containerPort: ${c}, hostPort: ${p}, hostIP: 127.0.0.1 }`).join('\n')}
+  stopGracePeriod: 10s
+`;
+
+describe('the email port deployed by HIY', () => {
+  let h: Harness;
+  let upgrade: string | undefined;
+  let hash: string;
+  const hostPorts = new Map<number, number>();
+  const container = () => `hiy-${h.instance}-mail`;
+  const exec = async (argv: string[]) => {
+    const r = await execa('podman', ['exec', container(), ...argv], { reject: false, all: true });
+    return { exitCode: r.exitCode ?? -1, output: r.all ?? '' };
+  };
+  const logs = async () => (await execa('podman', ['logs', container()], { reject: false, all: true })).all;
+  const certificate = () =>
+    exec(['openssl', 'x509', '-noout', '-fingerprint', '-in', '/var/lib/hiy-mail/tls/cert.pem']);
+
+  async function client(what: string) {
+    return execa('python3', ['-c', CLIENT, what], {
+      env: {
+        ...Object.fromEntries(Object.entries(PORTS).map(([c, n]) => [n, String(hostPorts.get(Number(c)))])),
+        MAIL_USER: 'alice',
+        MAIL_PASSWORD: PASSWORD,
+        MAIL_DOMAIN: 'example.org',
+      },
+      reject: false,
+      all: true,
+    });
+  }
+
+  before(async () => {
+    h = await startHarness();
+    for (const c of Object.keys(PORTS)) hostPorts.set(Number(c), await freePort());
+    hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: PASSWORD })).stdout.trim();
+    const users = join(h.root, 'mail-users');
+    await writeFile(users, `# mailboxes\nalice:{SHA512-CRYPT}${hash}\n`, { mode: 0o600 });
+    const set = await h.hiy(['secret', 'set', 'mail-users', '--from-file', users]);
+    assert.equal(set.code, 0, set.err);
   });
-}
-
-test('submission with auth, IMAP and POP3 read it; no open relay; the mailbox and certificate survive an upgrade', async () => {
-  const hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: PASSWORD })).stdout.trim();
-  const env = { DOMAIN: 'example.org', MAIL_USERS: `# mailboxes\nalice:{SHA512-CRYPT}${hash}\n` };
-  const image = await ensurePortImage('email');
-  const check = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], { env, volumes: VOLUMES });
-  assert.equal(check.exitCode, 0, check.output);
-
-  const v1 = await bed.run({ image, env, volumes: VOLUMES, publish: [25, 587, 143, 110] });
-  await bed.healthy(v1, HEALTH);
-  const sent = await client(v1, 'send');
-  assert.equal(sent.exitCode, 0, `${sent.all}\n${await bed.logs(v1)}`);
-  assert.match(sent.stdout, /sent and read 1/);
-
-  const relay = await client(v1, 'relay');
-  assert.equal(relay.exitCode, 0, relay.all);
-  assert.match(relay.stdout, /^relay 554 .*Relay access denied/m);
-  assert.match(relay.stdout, /^submission-unauthenticated 554 /m);
-  assert.match(relay.stdout, /^incoming accepted$/m);
-  assert.match(relay.stdout, /^plaintext imap login refused/m);
-  // Not even from the container's own loopback (what some port forwarders make every client look like).
-  const inside = await bed.exec(v1, [
-    'bash',
-    '-c',
-    [
-      'exec 3<>/dev/tcp/127.0.0.1/25; read -r l <&3',
-      "printf 'EHLO inside\\r\\n' >&3; while read -r l <&3; do [[ $l == '250 '* ]] && break; done",
-      "printf 'MAIL FROM:<a@inside.example>\\r\\n' >&3; read -r l <&3",
-      "printf 'RCPT TO:<victim@elsewhere.example>\\r\\n' >&3; read -r l <&3; echo \"$l\"; printf 'QUIT\\r\\n' >&3",
-    ].join('\n'),
-  ]);
-  assert.match(inside.output, /^554 .*Relay access denied/);
-  const cert = await bed.exec(v1, [
-    'openssl',
-    'x509',
-    '-noout',
-    '-fingerprint',
-    '-in',
-    '/var/lib/hiy-mail/tls/cert.pem',
-  ]);
-
-  const next = await ensurePortImage('email', '1.0.1-test');
-  bed.ownImage(next);
-  await bed.remove(v1);
-  const v2 = await bed.run({ image: next, env, volumes: VOLUMES, publish: [25, 587, 143, 110] }, v1);
-  await bed.healthy(v2, HEALTH);
-  const listed = await client(v2, 'list');
-  assert.equal(listed.exitCode, 0, listed.all);
-  assert.match(listed.stdout, /Subject: hello from smtplib/);
-  assert.match(listed.stdout, /Subject: incoming/);
-  const certAfter = await bed.exec(v2, [
-    'openssl',
-    'x509',
-    '-noout',
-    '-fingerprint',
-    '-in',
-    '/var/lib/hiy-mail/tls/cert.pem',
-  ]);
-  assert.equal(certAfter.output, cert.output, 'the certificate is made once');
-});
-
-test('check names DOMAIN, the bad MAIL_USERS lines (without printing hashes) and a mismatched TLS pair; doveadm pw makes hashes', async () => {
-  const image = await ensurePortImage('email');
-  const r = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
-    env: {
-      MAIL_USERS: 'alice:{SHA512-CRYPT}$6$salt$hash\nbob:plaintext\nalice:{SHA512-CRYPT}$6$x$y\nBad User',
-    },
+  after(async () => {
+    await h.cleanup();
+    if (upgrade) await execa('podman', ['rmi', '-f', upgrade], { reject: false });
   });
-  assert.notEqual(r.exitCode, 0);
-  assert.match(r.output, /DOMAIN is empty: it must hold the mail domain/);
-  assert.match(r.output, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
-  assert.match(r.output, /MAIL_USERS line 3 repeats the user alice \(first on line 1\)/);
-  assert.match(r.output, /MAIL_USERS line 4 does not start with a user name/);
-  assert.doesNotMatch(r.output, /\$6\$/);
 
-  // The image makes hashes itself (the README's way to add a mailbox), and they pass the check.
-  const pw = await bed.hook(image, 'check', ['doveadm', 'pw', '-s', 'SHA512-CRYPT', '-p', 'a password']);
-  assert.equal(pw.exitCode, 0, pw.output);
-  assert.match(pw.output.trim(), /^\{SHA512-CRYPT\}\$6\$/);
+  it('submission with auth, IMAP and POP3 read it; no open relay', async () => {
+    await h.commit({ 'ports/mail.yaml': mailYaml(await ensurePortImage('email'), hostPorts) });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const inspect = await execa('podman', ['inspect', container()]);
+    assert.ok(!inspect.stdout.includes(hash), 'MAIL_USERS is in no podman inspect');
 
-  // A certificate given by path must come with its own key.
-  const certs = { certs: '/certs' };
-  const made = await bed.hook(
-    image,
-    'check',
-    [
+    const sent = await client('send');
+    assert.equal(sent.exitCode, 0, `${sent.all}\n${await logs()}`);
+    assert.match(sent.stdout, /sent and read 1/);
+
+    const relay = await client('relay');
+    assert.equal(relay.exitCode, 0, relay.all);
+    assert.match(relay.stdout, /^relay 554 .*Relay access denied/m);
+    assert.match(relay.stdout, /^submission-unauthenticated 554 /m);
+    assert.match(relay.stdout, /^incoming accepted$/m);
+    assert.match(relay.stdout, /^plaintext imap login refused/m);
+    // Not even from the container's own loopback (what some port forwarders make every client look like).
+    const inside = await exec([
       'bash',
       '-c',
-      'cd /certs && for n in a b; do openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=$n -keyout $n.key -out $n.pem 2>/dev/null; done',
-    ],
-    { volumes: certs },
-  );
-  assert.equal(made.exitCode, 0, made.output);
-  const env = { DOMAIN: 'example.org', MAIL_USERS: `alice:${pw.output.trim()}` };
-  const mismatched = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
-    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/b.key' },
-    volumes: certs,
+      [
+        'exec 3<>/dev/tcp/127.0.0.1/25; read -r l <&3',
+        "printf 'EHLO inside\\r\\n' >&3; while read -r l <&3; do [[ $l == '250 '* ]] && break; done",
+        "printf 'MAIL FROM:<a@inside.example>\\r\\n' >&3; read -r l <&3",
+        "printf 'RCPT TO:<victim@elsewhere.example>\\r\\n' >&3; read -r l <&3; echo \"$l\"; printf 'QUIT\\r\\n' >&3",
+      ].join('\n'),
+    ]);
+    assert.match(inside.output, /^554 .*Relay access denied/);
   });
-  assert.notEqual(mismatched.exitCode, 0);
-  assert.match(mismatched.output, /TLS_KEY_FILE is not the private key of TLS_CERT_FILE/);
-  const alone = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
-    env: { ...env, TLS_CERT_FILE: '/certs/a.pem' },
-    volumes: certs,
+
+  it('after an upgrade of the port the mailbox still holds the messages and the certificate is the same', async () => {
+    const cert = await certificate();
+    assert.equal(cert.exitCode, 0, cert.output);
+    upgrade = await ensurePortImage('email', '1.0.1-test');
+    await h.commit({ 'ports/mail.yaml': mailYaml(upgrade, hostPorts) });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const image = await execa('podman', ['inspect', '--format', '{{.ImageName}}', container()]);
+    assert.equal(image.stdout.trim(), upgrade);
+
+    const listed = await client('list');
+    assert.equal(listed.exitCode, 0, listed.all);
+    assert.match(listed.stdout, /Subject: hello from smtplib/);
+    assert.match(listed.stdout, /Subject: incoming/);
+    assert.equal((await certificate()).output, cert.output, 'the certificate is made once');
   });
-  assert.match(alone.output, /TLS_CERT_FILE and TLS_KEY_FILE must be given together/);
-  const good = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
-    env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/a.key' },
-    volumes: certs,
+
+  it('a broken MAIL_USERS fails the deploy with the check hook output; the running version keeps serving', async () => {
+    const running = (await execa('podman', ['inspect', '--format', '{{.Id}}', container()])).stdout;
+    const users = join(h.root, 'mail-users');
+    await writeFile(users, `alice:{SHA512-CRYPT}${hash}\nbob:plaintext\n`, { mode: 0o600 });
+    assert.equal((await h.hiy(['secret', 'set', 'mail-users', '--from-file', users])).code, 0);
+    const r = await h.hiy(['apply']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /check hook of port email 1\.0\.1-test failed/);
+    assert.match(r.err, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
+    assert.ok(!(r.out + r.err).includes(hash), 'no hash is printed');
+    assert.equal((await execa('podman', ['inspect', '--format', '{{.Id}}', container()])).stdout, running);
+    const listed = await client('list');
+    assert.equal(listed.exitCode, 0, listed.all);
+    assert.match(listed.stdout, /Subject: hello from smtplib/);
   });
-  assert.equal(good.exitCode, 0, good.output);
+});
+
+/** The check hook itself, in one-off containers of the image (what HIY runs before a first start). */
+describe('the email check hook', () => {
+  const bed = new PortTestbed(testInstance('pmail'));
+  after(() => bed.cleanup());
+
+  it('names DOMAIN, the bad MAIL_USERS lines (without printing hashes) and a mismatched TLS pair; doveadm pw makes hashes', async () => {
+    const image = await ensurePortImage('email');
+    const r = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+      env: {
+        MAIL_USERS: 'alice:{SHA512-CRYPT}$6$salt$hash\nbob:plaintext\nalice:{SHA512-CRYPT}$6$x$y\nBad User',
+      },
+    });
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.output, /DOMAIN is empty: it must hold the mail domain/);
+    assert.match(r.output, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
+    assert.match(r.output, /MAIL_USERS line 3 repeats the user alice \(first on line 1\)/);
+    assert.match(r.output, /MAIL_USERS line 4 does not start with a user name/);
+    assert.doesNotMatch(r.output, /\$6\$/);
+
+    // The image makes hashes itself (the README's way to add a mailbox), and they pass the check.
+    const pw = await bed.hook(image, 'check', ['doveadm', 'pw', '-s', 'SHA512-CRYPT', '-p', 'a password']);
+    assert.equal(pw.exitCode, 0, pw.output);
+    assert.match(pw.output.trim(), /^\{SHA512-CRYPT\}\$6\$/);
+
+    // A certificate given by path must come with its own key.
+    const certs = { certs: '/certs' };
+    const made = await bed.hook(
+      image,
+      'check',
+      [
+        'bash',
+        '-c',
+        'cd /certs && for n in a b; do openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=$n -keyout $n.key -out $n.pem 2>/dev/null; done',
+      ],
+      { volumes: certs },
+    );
+    assert.equal(made.exitCode, 0, made.output);
+    const env = { DOMAIN: 'example.org', MAIL_USERS: `alice:${pw.output.trim()}` };
+    const mismatched = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+      env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/b.key' },
+      volumes: certs,
+    });
+    assert.notEqual(mismatched.exitCode, 0);
+    assert.match(mismatched.output, /TLS_KEY_FILE is not the private key of TLS_CERT_FILE/);
+    const alone = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+      env: { ...env, TLS_CERT_FILE: '/certs/a.pem' },
+      volumes: certs,
+    });
+    assert.match(alone.output, /TLS_CERT_FILE and TLS_KEY_FILE must be given together/);
+    const good = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
+      env: { ...env, TLS_CERT_FILE: '/certs/a.pem', TLS_KEY_FILE: '/certs/a.key' },
+      volumes: certs,
+    });
+    assert.equal(good.exitCode, 0, good.output);
+  });
 });

@@ -181,3 +181,43 @@ describe('data commands on fake drivers', () => {
     assert.equal(file(), 'second');
   });
 });
+
+describe('data commands wait for the writer to be healthy again', () => {
+  it('snapshot create and restore return once the health check passes; a writer that fails it is an error', async () => {
+    let refusalsLeft = 0;
+    const yaml = `${portYaml('db', { volume: true })}  healthcheck:\n    tcp: { port: 5432 }\n    interval: 100ms\n    timeout: 1s\n`;
+    const w = await fakeEngine({
+      files: { 'db.yaml': yaml },
+      prober: {
+        httpGet: async () => 200,
+        tcpConnect: async () => {
+          if (refusalsLeft-- > 0) throw new Error('connection refused');
+        },
+      },
+    });
+    try {
+      const applied = await withApplyLock(w.engine, async () =>
+        applyAndRecord(w.engine, await computePlan(w.engine)),
+      );
+      assert.equal(applied.ok, true);
+      refusalsLeft = 3; // a database that takes a moment to accept connections after a start
+      const [taken] = await createSnapshots(w.engine, 'db');
+      assert.equal(refusalsLeft, -1, 'probed until it passed');
+      refusalsLeft = 2;
+      await restoreFromSnapshot(w.engine, taken!.id, undefined);
+      assert.equal(refusalsLeft, -1, 'probed until it passed');
+
+      refusalsLeft = 1_000_000;
+      const before = (await snapshotsOf(w.engine, 'db')).length;
+      const err = await createSnapshots(w.engine, 'db').catch((e: unknown) => e);
+      assert.ok(err instanceof DataCommandError, String(err));
+      assert.match(
+        err.message,
+        /hiy-unit-db was started again but is not healthy: hiy-unit-db did not become healthy within 1s: connection refused/,
+      );
+      assert.equal((await snapshotsOf(w.engine, 'db')).length, before + 1, 'the snapshot was taken and kept');
+    } finally {
+      await w.cleanup();
+    }
+  });
+});

@@ -103,6 +103,10 @@ describe('port hooks on the fakes', () => {
       const up = await computePlan(w.engine).catch((e: unknown) => e);
       assert.ok(up instanceof StateRepoInvalidError);
       assert.match(up.diagnostics[0]!.summary, /has no migrate hook: refused/);
+      assert.equal(
+        up.diagnostics[0]!.detail,
+        'keep spec.image at localhost/k:2 (release 1, data version 2), or use an image of port keeper that ships a migrate hook from data version 2 to 9',
+      );
     } finally {
       await w.cleanup();
     }

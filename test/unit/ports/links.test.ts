@@ -134,13 +134,16 @@ describe('service links', () => {
       network: { name: 'hiy-x', aliases: ['web'], ip: '10.89.3.254', hosts: { db: '10.89.3.253' } },
     });
     const at = argv.indexOf('--network');
-    assert.deepEqual(argv.slice(at, at + 8), [
+    assert.deepEqual(argv.slice(at, at + 10), [
       '--network',
       'hiy-x',
       '--network-alias',
       'web',
       '--ip',
       '10.89.3.254',
+      // A fixed MAC with the fixed address: peers' neighbour caches stay right when the container is replaced.
+      '--mac-address',
+      '02:68:0a:59:03:fe',
       '--add-host',
       'db:10.89.3.253',
     ]);
