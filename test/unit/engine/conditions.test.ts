@@ -62,7 +62,7 @@ describe('recordConditions', () => {
     const d = desired([web()]);
     const settings = { ...SETTINGS, dashboardHost: 'hiy.test', apiAddr: '127.0.0.1:7999' };
     const p = plan({ desired: d, observed: emptyObserved(), observedFingerprint: 'fp', settings });
-    assert.ok(p.actions.some((a) => a.resource === 'hiy/dashboard'));
+    assert.ok(p.actions.some((a) => (a.resource as string) === 'hiy/dashboard'));
     const events = recordConditions({ resources: {} }, { desired: d, plan: p, result: allDone(p), now: t0 });
     assert.deepEqual(
       events.map((e) => `${e.type} ${e.resource}`),
