@@ -209,7 +209,8 @@ export async function applyAndRecord(
       status.lastAppliedAt = now;
       delete status.lastError;
     } else {
-      status.lastError = [...failedByResource.values()].join('; ');
+      // One failure shared by several resources (Caddy refused its config) is said once.
+      status.lastError = [...new Set(failedByResource.values())].join('; ');
     }
   }
   const drafts = recordConditions(status, {
