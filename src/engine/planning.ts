@@ -115,13 +115,16 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   const history = await readHistory(engine, stateRepo, opts);
   const planned = planFromHistory(engine, { stateRepo, observed, history });
   await checkDataVersions(engine, planned);
-  return warnings.length > 0 ? { ...planned, warnings } : planned;
+  if (warnings.length === 0) return planned;
+  // The plan value carries them too, so `hiy plan --json`, saved plans and the API show what the text plan does.
+  return { ...planned, plan: { ...planned.plan, warnings }, warnings };
 }
 
 /**
  * The state repo's desired state, with each Port's image declaration folded in (src/ports), and one
  * observation of the box, read at once. Throws on an invalid state repo, a port configuration its declaration
- * refuses, or a failed observation (nothing is planned from any of them); declaration warnings are returned.
+ * refuses, or a failed observation (nothing is planned from any of them); the state repo's warnings and the
+ * declarations' are returned.
  */
 export async function readPlanInputs(
   engine: Engine,
@@ -144,7 +147,7 @@ export async function readPlanInputs(
   return {
     stateRepo: ports.state,
     observed,
-    warnings: ports.diagnostics.filter((d) => d.severity === 'warning'),
+    warnings: [...result.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
   };
 }
 

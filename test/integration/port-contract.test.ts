@@ -89,6 +89,15 @@ describe('the port contract on real Podman', () => {
       /warning: ports\/greeter\.yaml:9:13: spec\.env\.COLOUR: is not a variable of port greeter 1\.2\.0/,
     );
     const json = await h.hiy(['plan', '--json']);
+    assert.deepEqual(
+      JSON.parse(json.out).warnings.map((d: Record<string, unknown>) => [
+        d.severity,
+        `${d.file}:${d.line}:${d.column}`,
+        d.path,
+        d.summary,
+      ]),
+      [['warning', 'ports/greeter.yaml:9:13', 'spec.env.COLOUR', 'is not a variable of port greeter 1.2.0']],
+    );
     const create = JSON.parse(json.out).actions.find((a: { kind: string }) => a.kind === 'container.create');
     assert.deepEqual(create.after.env, { COLOUR: 'blue', DOMAIN: 'example.org', GREETING: 'hello' });
     assert.deepEqual(create.after.volumes, [
