@@ -1,5 +1,6 @@
 // The instance network: created (isolated, labelled) by the first apply that runs a container, joined by every
 // new container under its resource name; link targets at fixed addresses, which their linkers get as hosts.
+import { LABEL_NETWORK, networkLabelValue } from '../plan/network.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
@@ -33,5 +34,6 @@ export async function joinNetwork(a: ContainerCreate | ContainerReplace, deps: A
   if (a.fixedAddress) network.ip = addresses[a.resource]!;
   if (Object.keys(links).length > 0)
     network.hosts = Object.fromEntries(Object.entries(links).map(([host, id]) => [host, addresses[id]!]));
-  a.run = { ...a.run, network };
+  // The label says what it was given, so a later plan can tell a stale address or hosts entry (plan/network.ts).
+  a.run = { ...a.run, labels: { ...a.run.labels, [LABEL_NETWORK]: networkLabelValue(network) }, network };
 }

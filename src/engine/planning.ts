@@ -69,19 +69,25 @@ export interface PlanOptions {
 
 /**
  * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
- * secret digests of the state repo and pinned releases, and — with `opts.backoffAt` — the resources backing off.
+ * secret digests of the state repo and pinned releases, the fixed addresses on the instance network, and —
+ * with `opts.backoffAt` — the resources backing off.
  */
 export async function readHistory(
   engine: Engine,
   stateRepo: DesiredState,
   opts: PlanOptions = {},
 ): Promise<PlanHistory> {
-  const [stored, status] = await Promise.all([
+  const [stored, status, network] = await Promise.all([
     engine.stores.pins.read(),
     opts.backoffAt ? engine.stores.status.read() : undefined,
+    engine.stores.network.read(),
   ]);
   const pins = { ...stored, ...opts.pins };
-  const history: PlanHistory = { pins, secretDigests: await secretDigestsFor(engine, stateRepo, pins) };
+  const history: PlanHistory = {
+    pins,
+    secretDigests: await secretDigestsFor(engine, stateRepo, pins),
+    network: { addresses: network.addresses },
+  };
   if (opts.backoffAt && status) {
     const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
     for (const [id, rec] of Object.entries(status.resources)) if (rec.backoff) resources[id] = rec.backoff;

@@ -20,6 +20,8 @@ export interface ContainerInfo {
   ports: PortMapping[];
   /** Seconds since the epoch. */
   createdAt: number;
+  /** The networks it is on (`Networks` of `podman ps`); absent when not reported. */
+  networks?: string[];
 }
 
 /** A volume as `podman volume ls --format json` reports it. */

@@ -335,6 +335,7 @@ const psEntrySchema = z.object({
   Labels: labelsSchema,
   Ports: z.array(psPortSchema).nullish(),
   Created: z.number(),
+  Networks: z.array(z.string()).nullish(),
 });
 
 const volumeEntrySchema = z.object({
@@ -392,6 +393,7 @@ export function parsePs(json: string): ContainerInfo[] {
       labels: e.Labels,
       ports: expandPorts(e.Ports ?? []),
       createdAt: e.Created,
+      networks: e.Networks ?? [],
     };
   });
 }
