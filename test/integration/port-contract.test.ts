@@ -132,6 +132,11 @@ describe('the port contract on real Podman', () => {
       /the check hook of port greeter 1\.3\.0 failed \(exit 1\); the running version keeps serving/,
     );
     assert.match(apply.err, /checking example\.org as check of greeter/);
+    const status = JSON.parse((await h.hiy(['status', '--json'])).out);
+    const greeter = status.resources.find((x: { id: string }) => x.id === 'port/greeter');
+    assert.match(greeter.lastError, /checking example\.org as check of greeter/);
+    const events = JSON.parse((await h.hiy(['events', '--json'])).out) as { type: string; message: string }[];
+    assert.ok(events.some((e) => e.type === 'resource.failed' && e.message.includes('checking example.org')));
     assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
     const names = await instanceObjects('containers', h.instance, '{{.Names}}');
     assert.deepEqual(names, [`hiy-${h.instance}-greeter`], 'no check container is left behind');

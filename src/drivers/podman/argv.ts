@@ -117,6 +117,7 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
     argv.push('--network', spec.network.name);
     for (const a of spec.network.aliases) argv.push('--network-alias', a);
     if (spec.network.ip) argv.push('--ip', spec.network.ip);
+    if (spec.network.mac) argv.push('--mac-address', spec.network.mac);
     for (const [host, ip] of sortedEntries(spec.network.hosts ?? {}))
       argv.push('--add-host', `${host}:${ip}`);
   }
