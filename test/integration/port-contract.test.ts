@@ -20,6 +20,7 @@ const DECLARATION = {
   env: {
     DOMAIN: { description: 'the mail domain', required: true, pattern: '[a-z0-9.-]+\\.[a-z]{2,}' },
     GREETING: { description: 'the greeting', default: 'hello' },
+    TOKEN: { description: 'the API token', secret: true },
   },
   volumes: [{ name: 'data', mountPath: '/data', description: 'the greetings said' }],
   ports: [{ containerPort: 8080, description: 'the web site', http: true }],
@@ -76,6 +77,39 @@ describe('the port contract on real Podman', () => {
     const plan = await h.hiy(['plan']);
     assert.notEqual(plan.code, 0);
     assert.match(plan.err, /ports\/greeter\.yaml:8:13: spec\.env\.DOMAIN: does not match/);
+  });
+
+  it('a secret given as plain env and a declared volume left unmounted are refused, all at once', async () => {
+    await h.commit({
+      'ports/greeter.yaml': portYaml(
+        image,
+        '  env:\n    DOMAIN: example.org\n    TOKEN: plain\n  volumes:\n    - { name: other, mountPath: /srv }\n',
+      ),
+    });
+    const plan = await h.hiy(['plan']);
+    assert.notEqual(plan.code, 0);
+    assert.match(
+      plan.err,
+      /ports\/greeter\.yaml:9:12: spec\.env\.TOKEN: is a secret of port greeter 1\.2\.0 \(the API token\): give it in spec\.secretEnv, not in env/,
+    );
+    assert.match(
+      plan.err,
+      /ports\/greeter\.yaml:11:\d+: spec\.volumes: \/data is not mounted: port greeter 1\.2\.0 keeps the greetings said there/,
+    );
+    assert.deepEqual(await instanceObjects('containers', h.instance, '{{.Names}}'), []);
+  });
+
+  it('hiy validate says when an image is not on the box and its declaration could not be checked', async () => {
+    const absent = `localhost/hiy-test/${h.instance}-absent:1`;
+    await h.commit({ 'ports/greeter.yaml': portYaml(absent, '') });
+    const validate = await h.hiy(['validate']);
+    assert.equal(validate.code, 0, validate.err);
+    assert.match(
+      validate.err,
+      new RegExp(
+        `warning: ports/greeter\\.yaml:6:\\d+: spec\\.image: ${absent.replace(/[.]/g, '\\.')} is not on the box: its port declaration could not be checked`,
+      ),
+    );
   });
 
   it('a short Port (image and DOMAIN) gets the declared volume, health check and defaults, and serves', async () => {
