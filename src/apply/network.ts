@@ -1,5 +1,6 @@
 // The instance network: created (isolated, labelled) by the first apply that runs a container, joined by every
 // new container under its resource name; link targets at fixed addresses, which their linkers get as hosts.
+import { LABEL_NETWORK, networkLabelValue } from '../plan/network.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
@@ -30,8 +31,20 @@ export async function joinNetwork(a: ContainerCreate | ContainerReplace, deps: A
   const wanted = [...(a.fixedAddress ? [a.resource] : []), ...Object.values(links)];
   const addresses = wanted.length ? await serial(deps, () => net.addresses(s, wanted)) : {};
   const network: NonNullable<typeof a.run.network> = { name: net.name, aliases: [a.resource.split('/')[1]!] };
-  if (a.fixedAddress) network.ip = addresses[a.resource]!;
+  if (a.fixedAddress) {
+    network.ip = addresses[a.resource]!;
+    network.mac = fixedMac(network.ip);
+  }
   if (Object.keys(links).length > 0)
     network.hosts = Object.fromEntries(Object.entries(links).map(([host, id]) => [host, addresses[id]!]));
-  a.run = { ...a.run, network };
+  // The label says what it was given, so a later plan can tell a stale address or hosts entry (plan/network.ts).
+  a.run = { ...a.run, labels: { ...a.run.labels, [LABEL_NETWORK]: networkLabelValue(network) }, network };
+}
+
+/**
+ * The MAC address that goes with a fixed IPv4 address: locally administered (`02:68:`) then the four bytes of the
+ * address, so a replacement at the same address answers to the ARP entry the host already holds.
+ */
+export function fixedMac(ip: string): string {
+  return ['02', '68', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }

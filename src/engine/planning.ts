@@ -69,19 +69,25 @@ export interface PlanOptions {
 
 /**
  * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
- * secret digests of the state repo and pinned releases, and — with `opts.backoffAt` — the resources backing off.
+ * secret digests of the state repo and pinned releases, the fixed addresses on the instance network, and —
+ * with `opts.backoffAt` — the resources backing off.
  */
 export async function readHistory(
   engine: Engine,
   stateRepo: DesiredState,
   opts: PlanOptions = {},
 ): Promise<PlanHistory> {
-  const [stored, status] = await Promise.all([
+  const [stored, status, network] = await Promise.all([
     engine.stores.pins.read(),
     opts.backoffAt ? engine.stores.status.read() : undefined,
+    engine.stores.network.read(),
   ]);
   const pins = { ...stored, ...opts.pins };
-  const history: PlanHistory = { pins, secretDigests: await secretDigestsFor(engine, stateRepo, pins) };
+  const history: PlanHistory = {
+    pins,
+    secretDigests: await secretDigestsFor(engine, stateRepo, pins),
+    network: { addresses: network.addresses },
+  };
   if (opts.backoffAt && status) {
     const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
     for (const [id, rec] of Object.entries(status.resources)) if (rec.backoff) resources[id] = rec.backoff;
@@ -115,13 +121,16 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   const history = await readHistory(engine, stateRepo, opts);
   const planned = planFromHistory(engine, { stateRepo, observed, history });
   await checkDataVersions(engine, planned);
-  return warnings.length > 0 ? { ...planned, warnings } : planned;
+  if (warnings.length === 0) return planned;
+  // The plan value carries them too, so `hiy plan --json`, saved plans and the API show what the text plan does.
+  return { ...planned, plan: { ...planned.plan, warnings }, warnings };
 }
 
 /**
  * The state repo's desired state, with each Port's image declaration folded in (src/ports), and one
  * observation of the box, read at once. Throws on an invalid state repo, a port configuration its declaration
- * refuses, or a failed observation (nothing is planned from any of them); declaration warnings are returned.
+ * refuses, or a failed observation (nothing is planned from any of them); the state repo's warnings and the
+ * declarations' are returned.
  */
 export async function readPlanInputs(
   engine: Engine,
@@ -144,7 +153,7 @@ export async function readPlanInputs(
   return {
     stateRepo: ports.state,
     observed,
-    warnings: ports.diagnostics.filter((d) => d.severity === 'warning'),
+    warnings: [...result.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
   };
 }
 

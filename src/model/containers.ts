@@ -20,6 +20,8 @@ export interface ContainerInfo {
   ports: PortMapping[];
   /** Seconds since the epoch. */
   createdAt: number;
+  /** The networks it is on (`Networks` of `podman ps`); absent when not reported. */
+  networks?: string[];
 }
 
 /** A volume as `podman volume ls --format json` reports it. */
@@ -51,8 +53,12 @@ export interface RunSpec {
   memoryBytes?: number;
   cpus?: number;
   stopTimeoutSeconds: number;
-  /** The instance network (docs/ports.md): joined under `aliases`, at a fixed `ip` for link targets. */
-  network?: { name: string; aliases: string[]; ip?: string; hosts?: Record<string, string> };
+  /**
+   * The instance network (docs/ports.md): joined under `aliases`, at a fixed `ip` and `mac` for link targets (a
+   * new MAC behind the same address would leave the host's ARP entry stale, and port forwarding to it dead for
+   * seconds, after every replacement).
+   */
+  network?: { name: string; aliases: string[]; ip?: string; mac?: string; hosts?: Record<string, string> };
 }
 
 export interface BuildSpec {

@@ -64,7 +64,7 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
 export function fingerprintObserved(observed: ObservedState): string {
   return hashOf({
     containers: observed.containers
-      .map((c) => ({ id: c.id, name: c.name, state: c.state, labels: c.labels }))
+      .map((c) => ({ id: c.id, name: c.name, state: c.state, labels: c.labels, networks: c.networks }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     volumes: observed.volumes.map((v) => v.name).sort(),
     proxy: observed.proxy,

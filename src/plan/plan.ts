@@ -1,6 +1,7 @@
 // The pure planner: plan(desired, observed, history) → Plan. No I/O, no clock, no logger.
 import type { DesiredState } from '../desired/types.js';
 import { ownershipLabels } from '../model/labels.js';
+import { instanceNetwork } from '../model/names.js';
 import { type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import type { Pin } from '../model/status.js';
@@ -56,6 +57,12 @@ export interface PlanHistory {
    * backing off are left out of the plan (the daemon); when absent every resource is planned (`hiy apply`).
    */
   backoff?: BackoffHistory;
+  /**
+   * The fixed addresses given on the instance network (DATA_DIR/network.json), by resource id. When set (the
+   * engine always sets it), a container off the instance network or with a stale address or hosts entry is
+   * replaced; absent (an apply without an instance network), networks are not judged.
+   */
+  network?: { addresses: Record<string, string> };
 }
 
 export interface PlanInput {
@@ -117,6 +124,9 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
       volumes: existingVolumes,
       allocator,
       secretDigests,
+      ...(input.history?.network && {
+        network: { name: instanceNetwork(settings.instance), addresses: input.history.network.addresses },
+      }),
     });
     actions.push(...part.actions);
     routes.push(...part.routes);

@@ -1,6 +1,7 @@
 // The plan as data: ordered actions with reasons and JSON patches, serializable as it is.
 import type { Operation } from 'fast-json-patch';
 import type { BuildSpec, RunSpec } from '../model/containers.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import type { ResourceId } from '../model/names.js';
 import type { ProxyRoute, ProxyState } from '../model/routing.js';
 import type { BackoffState } from '../model/status.js';
@@ -205,5 +206,11 @@ export interface Plan {
    * does; `hiy apply` by hand retries everything). They keep being served by their current container.
    */
   deferred?: DeferredNote[];
+  /**
+   * Warnings about the state repo found while planning (a variable a Port's image does not declare, a grant to an
+   * unknown app…), as diagnostics like the errors that refuse a plan. Set by the engine, for humans: apply never
+   * reads them. `hiy plan --json` always prints the array, empty when there is none.
+   */
+  warnings?: Diagnostic[];
   summary: PlanSummary;
 }

@@ -14,6 +14,7 @@ import {
   secretUses,
   toRef,
 } from './containerSpec.js';
+import { type NetworkContext, networkDrift } from './network.js';
 import type { UpstreamPortAllocator } from './ports.js';
 import type { Action, SecretUse } from './types.js';
 
@@ -29,6 +30,8 @@ export interface WorkloadContext {
   allocator: UpstreamPortAllocator;
   /** Salted digests of the secrets, by secret name. */
   secretDigests: Record<string, string>;
+  /** The instance network every workload must be on; absent: not judged. */
+  network?: NetworkContext;
 }
 
 /** One workload's actions (unordered) and the routes it wants in Caddy. */
@@ -83,7 +86,12 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     secrets.length > 0
       ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
       : w.specHash;
-  const replacing = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
+  const hashChanged = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
+  // A container off the instance network (or with a stale address or hosts entry) is unreachable by name: only
+  // a new container joins it as it should, so it is replaced like any change, health-gated.
+  const offNetwork =
+    current && !hashChanged && ctx.network ? networkDrift(w, current, ctx.network) : undefined;
+  const replacing = hashChanged || offNetwork !== undefined;
   // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
   // A link target keeps its fixed address, which two containers cannot hold at once.
   const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0 && !w.linkTarget;
@@ -136,7 +144,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       address: `container/${w.containerName}`,
       change: 'replace',
       resource: w.id,
-      reason: `${before ? `changed: ${changedFields(patch)}` : 'spec hash changed'}${startFirst ? ' (new one starts first)' : ''}`,
+      reason: `${offNetwork ?? (before ? `changed: ${changedFields(patch)}` : 'spec hash changed')}${startFirst ? ' (new one starts first)' : ''}`,
       strategy: startFirst ? 'start-first' : 'stop-first',
       finalName: w.containerName,
       run,

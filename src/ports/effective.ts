@@ -101,6 +101,17 @@ export function effectivePort(
     }
   }
 
+  (spec.routes ?? []).forEach((r, i) => {
+    const declared = decl.ports.find((p) => p.containerPort === r.port);
+    if (declared && !declared.http)
+      at(
+        `spec.routes[${i}].port`,
+        `port ${r.port} of ${title} (${declared.description}) does not speak HTTP, but Caddy would proxy HTTP to it`,
+        'warning',
+        'route the ports the declaration marks http: true; publish the others with spec.ports',
+      );
+  });
+
   const expose = spec.expose ?? (decl.ports.length ? decl.ports.map((p) => p.containerPort) : undefined);
   let healthcheck: HealthCheck | undefined = spec.healthcheck;
   if (!healthcheck && decl.healthcheck) {

@@ -20,6 +20,7 @@ const DECLARATION = {
   env: {
     DOMAIN: { description: 'the mail domain', required: true, pattern: '[a-z0-9.-]+\\.[a-z]{2,}' },
     GREETING: { description: 'the greeting', default: 'hello' },
+    TOKEN: { description: 'the API token', secret: true },
   },
   volumes: [{ name: 'data', mountPath: '/data', description: 'the greetings said' }],
   ports: [{ containerPort: 8080, description: 'the web site', http: true }],
@@ -78,6 +79,39 @@ describe('the port contract on real Podman', () => {
     assert.match(plan.err, /ports\/greeter\.yaml:8:13: spec\.env\.DOMAIN: does not match/);
   });
 
+  it('a secret given as plain env and a declared volume left unmounted are refused, all at once', async () => {
+    await h.commit({
+      'ports/greeter.yaml': portYaml(
+        image,
+        '  env:\n    DOMAIN: example.org\n    TOKEN: plain\n  volumes:\n    - { name: other, mountPath: /srv }\n',
+      ),
+    });
+    const plan = await h.hiy(['plan']);
+    assert.notEqual(plan.code, 0);
+    assert.match(
+      plan.err,
+      /ports\/greeter\.yaml:9:12: spec\.env\.TOKEN: is a secret of port greeter 1\.2\.0 \(the API token\): give it in spec\.secretEnv, not in env/,
+    );
+    assert.match(
+      plan.err,
+      /ports\/greeter\.yaml:11:\d+: spec\.volumes: \/data is not mounted: port greeter 1\.2\.0 keeps the greetings said there/,
+    );
+    assert.deepEqual(await instanceObjects('containers', h.instance, '{{.Names}}'), []);
+  });
+
+  it('hiy validate says when an image is not on the box and its declaration could not be checked', async () => {
+    const absent = `localhost/hiy-test/${h.instance}-absent:1`;
+    await h.commit({ 'ports/greeter.yaml': portYaml(absent, '') });
+    const validate = await h.hiy(['validate']);
+    assert.equal(validate.code, 0, validate.err);
+    assert.match(
+      validate.err,
+      new RegExp(
+        `warning: ports/greeter\\.yaml:6:\\d+: spec\\.image: ${absent.replace(/[.]/g, '\\.')} is not on the box: its port declaration could not be checked`,
+      ),
+    );
+  });
+
   it('a short Port (image and DOMAIN) gets the declared volume, health check and defaults, and serves', async () => {
     await h.commit({
       'ports/greeter.yaml': portYaml(image, '  env:\n    DOMAIN: example.org\n    COLOUR: blue\n'),
@@ -89,6 +123,15 @@ describe('the port contract on real Podman', () => {
       /warning: ports\/greeter\.yaml:9:13: spec\.env\.COLOUR: is not a variable of port greeter 1\.2\.0/,
     );
     const json = await h.hiy(['plan', '--json']);
+    assert.deepEqual(
+      JSON.parse(json.out).warnings.map((d: Record<string, unknown>) => [
+        d.severity,
+        `${d.file}:${d.line}:${d.column}`,
+        d.path,
+        d.summary,
+      ]),
+      [['warning', 'ports/greeter.yaml:9:13', 'spec.env.COLOUR', 'is not a variable of port greeter 1.2.0']],
+    );
     const create = JSON.parse(json.out).actions.find((a: { kind: string }) => a.kind === 'container.create');
     assert.deepEqual(create.after.env, { COLOUR: 'blue', DOMAIN: 'example.org', GREETING: 'hello' });
     assert.deepEqual(create.after.volumes, [
@@ -131,6 +174,11 @@ describe('the port contract on real Podman', () => {
       /the check hook of port greeter 1\.3\.0 failed \(exit 1\); the running version keeps serving/,
     );
     assert.match(apply.err, /checking example\.org as check of greeter/);
+    const status = JSON.parse((await h.hiy(['status', '--json'])).out);
+    const greeter = status.resources.find((x: { id: string }) => x.id === 'port/greeter');
+    assert.match(greeter.lastError, /checking example\.org as check of greeter/);
+    const events = JSON.parse((await h.hiy(['events', '--json'])).out) as { type: string; message: string }[];
+    assert.ok(events.some((e) => e.type === 'resource.failed' && e.message.includes('checking example.org')));
     assert.equal((await h.get('greeter.test')).body.trim(), 'hello example.org');
     const names = await instanceObjects('containers', h.instance, '{{.Names}}');
     assert.deepEqual(names, [`hiy-${h.instance}-greeter`], 'no check container is left behind');

@@ -85,6 +85,15 @@ describe('port data versions on real Podman', () => {
     assert.match(r.err, /the migrate hook of port keeper 2\.0\.0 failed from data version 1 to 2 \(exit 1\)/);
     assert.match(r.err, /cannot read the v1 layout/);
     assert.equal(await layout(), 'v1-layout');
+    // The hook's output is kept where people look later: the status and the events.
+    const status = JSON.parse((await h.hiy(['status', '--json'])).out);
+    const keeper = status.resources.find((x: { id: string }) => x.id === 'port/keeper');
+    assert.match(keeper.lastError, /migrate hook .* cannot read the v1 layout/s);
+    const events = JSON.parse((await h.hiy(['events', '--json'])).out) as { type: string; message: string }[];
+    assert.ok(
+      events.some((e) => e.type === 'resource.failed' && e.message.includes('cannot read the v1 layout')),
+      JSON.stringify(events.map((e) => e.type)),
+    );
   });
 
   it('an upgrade to data version 2 dumps, snapshots (verified, dump inside, version 1), then migrates', async () => {

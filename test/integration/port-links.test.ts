@@ -1,12 +1,14 @@
-// Service links on real Podman: a Port linked to a declared database port gets its DATABASE_URL (the generated
-// password through the secret mechanism, never --env) and reaches it by name over the instance network; a
-// container of another instance's network cannot reach it.
+// Service links on real Podman: a Port, and an App built from source, linked to a declared database port get its
+// DATABASE_URL (the generated password through the secret mechanism, never --env) and reach it by name over the
+// instance network; a container of another instance's network cannot reach them; a container taken off the
+// instance network is replaced by the next apply.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { LABEL_INSTANCE } from '../../src/model/labels.js';
 import { buildBusyboxPort } from '../support/busyboxPort.js';
-import { type Harness, startHarness } from '../support/hiy.js';
+import { type Harness, makeRepo, startHarness } from '../support/hiy.js';
 import { BUSYBOX_IMAGE, cleanupInstance, testInstance } from '../support/podman.js';
 
 /** The linked port: serves one value derived from its name. */
@@ -54,6 +56,44 @@ spec:
   healthcheck: { http: { path: /url.txt, port: 8080 }, interval: 1s, timeout: 20s }
   stopGracePeriod: 1s
 `;
+
+/** An App built from its own repository on the box: the same page as the Port above, from a Containerfile. */
+const shopYaml = `apiVersion: hiy/v1
+kind: App
+metadata:
+  name: shop
+spec:
+  source:
+    git: ../src/shop
+    branch: main
+  links: [port/db]
+  routes:
+    - { host: shop.test, port: 8080 }
+  healthcheck: { http: { path: /url.txt, port: 8080 }, interval: 1s, timeout: 20s }
+  stopGracePeriod: 1s
+`;
+
+/** Polls the page at HOST/PATH until it says `want` (the deadline's last answer otherwise). */
+async function pageSays(h: Harness, host: string, path: string, want: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  let body = '';
+  while (Date.now() < deadline) {
+    body = (await h.get(host, path).catch(() => ({ body: '' }))).body.trim();
+    if (body === want) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return body;
+}
+
+/** What the container NAME reads from the database by its name `db` (empty when it cannot reach it). */
+async function readDbFrom(container: string): Promise<string> {
+  const r = await execa(
+    'podman',
+    ['exec', container, 'sh', '-c', 'printf "GET /value HTTP/1.0\\r\\n\\r\\n" | nc -w 3 db 8080 | tail -1'],
+    { reject: false, timeout: 30_000 },
+  );
+  return r.stdout.trim();
+}
 
 describe('service links on real Podman', () => {
   let h: Harness;
@@ -153,5 +193,83 @@ describe('service links on real Podman', () => {
       'reachable from its own instance',
     );
     assert.equal((await probe(`hiy-${other}`)).stdout.trim(), '', 'not from another instance');
+  });
+
+  it('an App built from source linked to the port gets DATABASE_URL and reaches it by name', async () => {
+    const src = join(h.root, 'src', 'shop');
+    await makeRepo(src, {
+      Containerfile: `FROM localhost/hiy/busybox:latest\nCMD ["/bin/sh", "-c", ${JSON.stringify(APP_SCRIPT)}]\n`,
+    });
+    await h.commit({ 'apps/shop.yaml': shopYaml });
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const password = await h.stores.secrets.value('hiy.generated.db.DB_PASSWORD');
+    assert.equal(
+      await pageSays(h, 'shop.test', '/db.txt', 'kv-of-db'),
+      'kv-of-db',
+      'the App reached db by name',
+    );
+    assert.equal((await h.get('shop.test', '/url.txt')).body.trim(), `kv://app:${password}@db:8080/`);
+    const inspect = await execa('podman', ['inspect', `hiy-${h.instance}-shop`]);
+    assert.ok(
+      !inspect.stdout.includes(password!),
+      'the password is in neither the env nor the argv of the App',
+    );
+    assert.ok(
+      inspect.stdout.includes(`hiy-${h.instance}-shop.DATABASE_URL.`),
+      'it came as a Podman secret (the secret mechanism)',
+    );
+    const shopIp = (
+      await execa('podman', [
+        'inspect',
+        `hiy-${h.instance}-shop`,
+        '--format',
+        `{{(index .NetworkSettings.Networks "hiy-${h.instance}").IPAddress}}`,
+      ])
+    ).stdout.trim();
+    const fromOther = await execa(
+      'podman',
+      [
+        'run',
+        '--rm',
+        '--network',
+        `hiy-${other}`,
+        '--label',
+        `${LABEL_INSTANCE}=${other}`,
+        BUSYBOX_IMAGE,
+        'sh',
+        '-c',
+        `printf "GET /url.txt HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${shopIp} 8080 | tail -1`,
+      ],
+      { reject: false, timeout: 30_000 },
+    );
+    assert.ok(!fromOther.stdout.includes('kv://'), `another instance reached the App: ${fromOther.stdout}`);
+    const again = await h.hiy(['apply']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /No changes/);
+  });
+
+  it('a workload taken off the instance network is replaced by the next apply and reachable again', async () => {
+    const network = `hiy-${h.instance}`;
+    assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), 'kv-of-db');
+    await execa('podman', ['network', 'disconnect', network, `hiy-${h.instance}-db`]);
+    assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), '', 'off the network, db cannot be reached');
+    const plan = await h.hiy(['plan', '--json']);
+    const replace = JSON.parse(plan.out).actions.filter(
+      (a: { kind: string }) => a.kind === 'container.replace',
+    );
+    assert.deepEqual(
+      replace.map((a: { address: string; reason: string }) => [a.address, a.reason]),
+      [[`container/hiy-${h.instance}-db`, `not on the instance network ${network}`]],
+    );
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, new RegExp(`not on the instance network ${network}`));
+    assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), 'kv-of-db', 'reachable by name again');
+    assert.equal(await readDbFrom(`hiy-${h.instance}-app`), 'kv-of-db', 'from the Port linked to it too');
+    const again = await h.hiy(['apply']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /No changes/);
+    assert.equal(again.calls.podman + again.calls.caddy, 3, JSON.stringify(again.calls));
   });
 });

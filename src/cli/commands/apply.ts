@@ -10,6 +10,7 @@ import {
   verifySavedPlan,
   withApplyLock,
 } from '../../engine/engine.js';
+import { formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
@@ -83,7 +84,10 @@ export async function applyCommand(
   return withApplyLock(engine, async () => {
     const planned = saved ? await verifySavedPlan(engine, saved) : await computePlan(engine);
     const { plan } = planned;
-    if (!opts.json) deps.io.out(renderPlan(plan));
+    if (!opts.json) {
+      for (const w of plan.warnings ?? []) deps.io.err(`${formatDiagnostic(w)}\n`);
+      deps.io.out(renderPlan(plan));
+    }
     assertSafeToApply(plan, opts);
     const result = await applyAndRecord(engine, planned, opts.json ? undefined : progress(deps.io));
     if (opts.json) {

@@ -15,8 +15,10 @@ export async function planCommand(
   opts: { json: boolean; out?: string; detailedExitcode: boolean },
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
-  const { plan, warnings } = await computePlan(engine);
-  if (!opts.json) for (const w of warnings ?? []) deps.io.err(`${formatDiagnostic(w)}\n`);
+  const planned = await computePlan(engine);
+  // The warnings are part of the plan value: an empty array says there were none.
+  const plan = { ...planned.plan, warnings: planned.plan.warnings ?? [] };
+  if (!opts.json) for (const w of plan.warnings) deps.io.err(`${formatDiagnostic(w)}\n`);
   if (opts.out) await writeFileAtomic(opts.out, `${JSON.stringify(plan, null, 2)}\n`);
   if (opts.json) deps.io.out(`${JSON.stringify(plan, null, 2)}\n`);
   else {

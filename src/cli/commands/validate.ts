@@ -50,6 +50,8 @@ export async function validateCommand(
             (r) => `${r.resource.kind.toLowerCase()}/${r.resource.metadata.name}`,
           ),
           diagnostics: result.diagnostics,
+          // The warnings alone, as `hiy plan --json` prints them.
+          warnings: result.diagnostics.filter((d) => d.severity === 'warning'),
         },
         null,
         2,

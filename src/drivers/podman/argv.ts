@@ -94,18 +94,6 @@ function effectiveCommand(spec: RunSpec, image: ImageCommand | undefined): strin
 }
 
 /**
- * The MAC address of a container at a fixed IPv4 address: locally administered (02:68, "h") and then the
- * address's four bytes, so it is the same for every container that ever holds the address. With a random MAC
- * per container (CNI's bridge), the peers of a link target replaced or restarted at the same address keep the
- * old MAC in their neighbour caches and their packets go nowhere for up to a minute: a linked App could not
- * reach its upgraded database, and a published port timed out (Podman 4's CNI sends no gratuitous ARP).
- */
-export function macForAddress(ip: string): string {
-  const bytes = ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
-  return ['02', '68', ...bytes].join(':');
-}
-
-/**
  * `podman run -d` for a spec. Images under `localhost/` exist only on this box (HIY builds or imports
  * them), so `--pull=never` makes a missing one fail at once instead of retrying a registry at localhost:443
  * for seconds; any other image is pulled when missing, as users of registries expect.
@@ -128,7 +116,8 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   if (spec.network) {
     argv.push('--network', spec.network.name);
     for (const a of spec.network.aliases) argv.push('--network-alias', a);
-    if (spec.network.ip) argv.push('--ip', spec.network.ip, '--mac-address', macForAddress(spec.network.ip));
+    if (spec.network.ip) argv.push('--ip', spec.network.ip);
+    if (spec.network.mac) argv.push('--mac-address', spec.network.mac);
     for (const [host, ip] of sortedEntries(spec.network.hosts ?? {}))
       argv.push('--add-host', `${host}:${ip}`);
   }
@@ -347,6 +336,7 @@ const psEntrySchema = z.object({
   Labels: labelsSchema,
   Ports: z.array(psPortSchema).nullish(),
   Created: z.number(),
+  Networks: z.array(z.string()).nullish(),
 });
 
 const volumeEntrySchema = z.object({
@@ -404,6 +394,7 @@ export function parsePs(json: string): ContainerInfo[] {
       labels: e.Labels,
       ports: expandPorts(e.Ports ?? []),
       createdAt: e.Created,
+      networks: e.Networks ?? [],
     };
   });
 }

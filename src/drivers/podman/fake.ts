@@ -38,6 +38,8 @@ interface FakeContainer {
   /** Podman's states HIY may meet; `stopping` is what a `podman stop` killed half-way leaves. */
   state: FakeContainerState;
   createdAt: number;
+  /** The networks it is on: the spec's, or Podman's default one. */
+  networks: string[];
 }
 
 export type FakeContainerState = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
@@ -178,9 +180,16 @@ export class FakePodman implements PodmanDriver {
       imageId: imageId ?? '',
       state: 'running',
       createdAt: this.clock++,
+      networks: [spec.network?.name ?? 'podman'],
     };
     this.containers.set(c.name, c);
     return c.id;
+  }
+
+  /** Takes a container off a network, as `podman network disconnect` does. */
+  disconnectNetwork(network: string, name: string): void {
+    const c = this.find(['network', 'disconnect', network, name], name);
+    c.networks = c.networks.filter((n) => n !== network);
   }
 
   /** Puts a container in a state, as a pause or a `podman stop` killed half-way would leave it. */
@@ -480,6 +489,7 @@ export class FakePodman implements PodmanDriver {
       labels: { ...c.spec.labels },
       ports: toPorts(c.spec),
       createdAt: c.createdAt,
+      networks: [...c.networks],
     };
   }
 }

@@ -1,6 +1,9 @@
 // Hooks and data versions on the fakes: a failing check creates nothing, migrate runs once per step with FROM TO
 // after the snapshot, and a downgrade or a version jump without migrate is refused by the plan.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { applyAndRecord, computePlan, withApplyLock } from '../../../src/engine/engine.js';
 import { formatDiagnostic, StateRepoInvalidError } from '../../../src/model/diagnostics.js';
@@ -79,6 +82,41 @@ describe('port hooks on the fakes', () => {
         ],
       );
       assert.equal((await w.engine.stores.dataVersions.read())['hiy-unit-keeper-data']?.version, 3);
+    } finally {
+      await w.cleanup();
+    }
+  });
+
+  it('a check failing after the migration restores the data; the old version and data version stay', async () => {
+    const { w, apply } = await world({
+      'localhost/k:1': decl(1),
+      'localhost/k:2': decl(2, { migrate: ['/migrate'], check: ['/check'] }),
+    });
+    try {
+      assert.equal((await apply()).ok, true);
+      const layout = join(w.podman.volumesRoot, 'hiy-unit-keeper-data', '_data', 'layout');
+      await writeFile(layout, 'v1\n');
+      w.podman.hookHandler = (spec) => {
+        if (spec.env.HIY_HOOK === 'migrate') {
+          writeFileSync(layout, 'v2\n');
+          return { exitCode: 0, output: '' };
+        }
+        return { exitCode: 1, output: 'the v2 layout is unreadable\n' };
+      };
+      await w.commit({ 'ports/keeper.yaml': yaml('localhost/k:2') });
+      const r = await apply();
+      assert.equal(r.ok, false);
+      assert.deepEqual(
+        w.podman.hooksRun.map((s) => s.env.HIY_HOOK),
+        ['migrate', 'check'],
+        'check runs once the data is migrated',
+      );
+      assert.match(r.results.find((x) => x.status === 'failed')?.error ?? '', /the v2 layout is unreadable/);
+      assert.equal(await readFile(layout, 'utf8'), 'v1\n', 'the snapshot was restored');
+      const [c] = await w.podman.listContainers({});
+      assert.equal(c?.image, 'localhost/k:1');
+      assert.equal(c?.state, 'running');
+      assert.equal((await w.engine.stores.dataVersions.read())['hiy-unit-keeper-data']?.version, 1);
     } finally {
       await w.cleanup();
     }

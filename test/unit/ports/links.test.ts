@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fixedMac } from '../../../src/apply/network.js';
 import { parseStateFiles } from '../../../src/desired/parse.js';
 import { runArgv } from '../../../src/drivers/podman/argv.js';
 import { FakePodman } from '../../../src/drivers/podman/fake.js';
@@ -131,7 +132,13 @@ describe('service links', () => {
       publish: [],
       restart: 'no',
       stopTimeoutSeconds: 1,
-      network: { name: 'hiy-x', aliases: ['web'], ip: '10.89.3.254', hosts: { db: '10.89.3.253' } },
+      network: {
+        name: 'hiy-x',
+        aliases: ['web'],
+        ip: '10.89.3.254',
+        mac: fixedMac('10.89.3.254'),
+        hosts: { db: '10.89.3.253' },
+      },
     });
     const at = argv.indexOf('--network');
     assert.deepEqual(argv.slice(at, at + 10), [

@@ -114,6 +114,30 @@ describe('port declarations', () => {
     assert.equal(w.values.size, 0, 'no secret generated when the plan fails');
   });
 
+  it('a route to a declared port that does not speak HTTP is a warning at spec.routes[N].port', async () => {
+    const w = world();
+    const smtp = 'localhost/example/smtp:1';
+    const ports = [...EMAIL.ports, { containerPort: 25, description: 'SMTP' }];
+    w.podman.addImage(smtp, { [PORT_LABEL]: JSON.stringify({ ...EMAIL, ports }) });
+    const spec = [
+      '  env: { DOMAIN: example.org }',
+      '  secretEnv: { USERS: mail-users }',
+      '  routes:',
+      '    - { host: web.example.org, port: 8080 }',
+      '    - { host: mail.example.org, port: 25 }',
+      '',
+    ].join('\n');
+    const r = await resolvePorts({
+      ...w,
+      instance: 'unit',
+      state: stateOf(portYaml('mail', spec).replace(IMAGE, smtp)),
+      containers: [],
+    });
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
+      'warning: ports/mail.yaml:11:39: spec.routes[1].port: port 25 of port email 1.2.0 (SMTP) does not speak HTTP, but Caddy would proxy HTTP to it\n  route the ports the declaration marks http: true; publish the others with spec.ports',
+    ]);
+  });
+
   it('a missing required variable: file:line:col: spec.env.DOMAIN: required by port email 1.2.0: the mail domain', async () => {
     const w = world();
     const r = await resolvePorts({

@@ -252,6 +252,7 @@ describe('parsePs on Podman 4.3.1 output', () => {
         { hostIp: '127.0.0.1', hostPort: 19002, containerPort: 9002, protocol: 'udp' },
       ],
       createdAt: 1795312799,
+      networks: ['podman'],
     });
     assert.equal(bare?.name, 'fxbare');
     assert.equal(bare?.state, 'exited');
