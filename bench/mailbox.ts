@@ -64,7 +64,7 @@ export async function fillMaildir(
 }
 
 /** SELECT INBOX over IMAP with STARTTLS (the port's self-signed certificate, unverified): the message count. */
-const COUNT = String.raw`
+const COUNT = `
 import imaplib, os, ssl
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 m = imaplib.IMAP4("127.0.0.1", int(os.environ["IMAP"]), timeout=30); m.starttls(ssl_context=ctx)
