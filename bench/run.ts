@@ -12,6 +12,7 @@ import { type BenchContext, fmtMs, fmtValue, installSignalCleanup, type Result, 
 import { benchNoop, benchNoopDeclared } from './noop.js';
 import { benchOperations } from './operations.js';
 import { benchPlan } from './plan.js';
+import { benchPortUpgrade } from './portUpgrade.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   dashboard: benchDashboard,
   operations: benchOperations,
   'validate-limits': benchValidate,
+  'port-upgrade-email': benchPortUpgrade,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -60,11 +60,16 @@ export function planTouchesSecrets(plan: Plan): boolean {
 /** Removes the instance's Podman secrets that no container of the instance lists in its hiy.secrets label. */
 export async function pruneSecrets(instance: string, deps: ApplyDeps): Promise<string[]> {
   const owner = ownershipLabels(instance);
+  // Two independent reads, made at once (the apply lock is held: neither list changes in between).
+  const [containers, secrets] = await Promise.all([
+    deps.podman.listContainers(owner),
+    deps.podman.listSecrets(owner),
+  ]);
   const used = new Set<string>();
-  for (const c of await deps.podman.listContainers(owner))
+  for (const c of containers)
     for (const name of (c.labels[LABEL_SECRETS] ?? '').split(',')) if (name) used.add(name);
   const removed: string[] = [];
-  for (const s of await deps.podman.listSecrets(owner)) {
+  for (const s of secrets) {
     if (used.has(s.name)) continue;
     await deps.podman.removeSecret(s.name);
     removed.push(s.name);

@@ -214,11 +214,6 @@ export function renameArgv(name: string, newName: string): string[] {
   return ['rename', name, newName];
 }
 
-/** Exits 0 when the network exists, 1 when it does not. */
-export function networkExistsArgv(name: string): string[] {
-  return ['network', 'exists', name];
-}
-
 /** An isolated bridge network: containers of other isolated networks (other instances) cannot reach it. */
 export function networkCreateArgv(name: string, labels: Record<string, string>): string[] {
   return ['network', 'create', '--opt', 'isolate=true', ...labelFlags('--label', labels), name];

@@ -11,7 +11,6 @@ import {
   initArgv,
   logsArgv,
   networkCreateArgv,
-  networkExistsArgv,
   networkInspectArgv,
   oneOffRunArgv,
   parseImageCommand,
@@ -214,14 +213,15 @@ export class PodmanCli implements PodmanDriver {
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
-    const { exitCode } = await this.call(networkExistsArgv(name), { okExitCodes: [1] });
-    if (exitCode !== 0) {
-      const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
-      // Two HIY processes may create it at once; the loser finds it there.
-      if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
-        throw this.failure(networkCreateArgv(name, labels), r);
-    }
+    // Every apply that runs a container asks; the network is there almost always: one call then, not two.
     const argv = networkInspectArgv(name);
+    const found = await this.call(argv, { okExitCodes: [125] });
+    if (found.exitCode === 0) return this.parse(argv, () => parseNetworkSubnet(found.stdout));
+    if (!/network not found/.test(found.stderr)) throw this.failure(argv, found);
+    const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
+    // Two HIY processes may create it at once; the loser finds it there.
+    if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
+      throw this.failure(networkCreateArgv(name, labels), r);
     const { stdout } = await this.call(argv);
     return this.parse(argv, () => parseNetworkSubnet(stdout));
   }
