@@ -247,9 +247,10 @@ function rows(results: Round[], size: { bytes: number; volumeMiB: number }): Res
       samplesMs: results.map((r) => r.hiyMs),
       stats: hs,
       target: `ratio ≤ ${MAX_RATIO}, ${MESSAGES} messages kept`,
-      verdict: ratio <= MAX_RATIO && lost.length === 0 ? 'pass' : 'FAIL',
+      // The plain upgrade stops the old server too (two Postfix on one queue, one host port): its stop counts.
+      verdict: withStop <= MAX_RATIO && lost.length === 0 ? 'pass' : 'FAIL',
       note:
-        `ratio **${ratio.toFixed(2)}**; ${MESSAGES} messages (${(size.bytes / 2 ** 20).toFixed(1)} MiB, volume ${size.volumeMiB} MiB) ` +
+        `ratio **${withStop.toFixed(2)}** to stop + export + run (${ratio.toFixed(2)} to export + run alone); ${MESSAGES} messages (${(size.bytes / 2 ** 20).toFixed(1)} MiB, volume ${size.volumeMiB} MiB) ` +
         `counted over IMAP after each upgrade: ${lost.length === 0 ? 'none lost' : `LOST in ${lost.length} round(s): ${lost.map((r) => r.messages).join(', ')}`}`,
       extra: {
         ratio,
@@ -282,7 +283,7 @@ function rows(results: Round[], size: { bytes: number; volumeMiB: number }): Res
       verdict: 'info',
       note:
         'the mail volume exported to a file, then `podman run -d` of the same image with both volumes, `podman exec` ' +
-        'of the health command every 100 ms until it passes; the old container already stopped (not counted)',
+        'of the health command every 100 ms until it passes; the old container stopped first (timed below)',
       extra: { steps: results.map((r) => r.plain) },
     },
     plainPart('export of the mail volume', 'export', '`podman volume export -o FILE`'),
@@ -295,7 +296,7 @@ function rows(results: Round[], size: { bytes: number; volumeMiB: number }): Res
       stats: stats(results.map((r) => r.stopMs)),
       target: '',
       verdict: 'info',
-      note: `not in the baseline; with it, hiy / (stop + export + run) = ${withStop.toFixed(2)}`,
+      note: `part of the plain upgrade (the target's ratio ${withStop.toFixed(2)}); without it ${ratio.toFixed(2)}`,
     },
   ];
 }
