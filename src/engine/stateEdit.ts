@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { isStateFilePath, loadDesiredFromFiles } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
-import { type CommitAuthor, commitFiles } from '../drivers/git/commit.js';
+import { type CommitAuthor, type PendingCommit, startCommit } from '../drivers/git/commit.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { observe } from '../observed/observe.js';
 import type { Plan } from '../plan/types.js';
@@ -35,8 +35,22 @@ export interface StateEditResult {
  * StateRepoInvalidError carrying every diagnostic, and nothing is committed. The plan of the change against the
  * box comes back with the commit; applying it is left to the daemon (or `hiy apply`), like any other commit.
  * A branch that moves during the edit refuses the commit (CommitRefusedError STATE_REPO_MOVED).
+ * git starts while the edit is read and validated (startCommit), so its start-up is not paid after them.
  */
 export async function editStateRepo(engine: Engine, opts: StateEditOptions): Promise<StateEditResult> {
+  const pending = opts.dryRun ? undefined : startCommit(engine.settings.stateRepo, engine.settings.branch);
+  try {
+    return await editAndCommit(engine, opts, pending);
+  } finally {
+    await pending?.cancel(); // a no-op once committed
+  }
+}
+
+async function editAndCommit(
+  engine: Engine,
+  opts: StateEditOptions,
+  pending: PendingCommit | undefined,
+): Promise<StateEditResult> {
   const { stateRepo, branch } = engine.settings;
   const head = await engine.git.resolveBranch(stateRepo, branch);
   const tree = (await engine.git.listFiles(stateRepo, head)).filter((f) => isStateFilePath(f.path));
@@ -80,10 +94,8 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
     history: { pins, secretDigests: await secretDigestsFor(engine, result.state, pins) },
   });
   const diagnostics = result.diagnostics;
-  if (opts.dryRun || Object.keys(changes).length === 0) return { plan, diagnostics };
-  const commit = await commitFiles({
-    dir: stateRepo,
-    branch,
+  if (!pending || Object.keys(changes).length === 0) return { plan, diagnostics };
+  const commit = await pending.commit({
     files: changes,
     author: opts.author,
     message: typeof opts.message === 'function' ? opts.message() : opts.message,

@@ -69,59 +69,115 @@ function gitIn(dir: string): Git {
  * of `expectedHead`, so a concurrent commit is never lost (STATE_REPO_MOVED).
  */
 export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
-  const git = gitIn(opts.dir);
-  const ref = `refs/heads/${opts.branch}`;
-  const workingCopy = await stat(join(opts.dir, '.git')).then(
-    () => true,
-    () => false,
-  );
-  let checkedOut = false;
-  let current: string | undefined;
-  if (workingCopy) {
-    // One call: the checked-out branch, its head, and any uncommitted edit to a tracked file.
-    const status = await git(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
-    const lines = status.split('\n').filter(Boolean);
-    const header = (key: string) => lines.find((l) => l.startsWith(`# branch.${key} `))?.split(' ')[2];
-    checkedOut = header('head') === opts.branch;
-    if (checkedOut) {
-      current = header('oid');
-      const files = lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/\t| /).pop()!);
-      if (files.length > 0) {
-        throw new CommitRefusedError(
-          'STATE_REPO_DIRTY',
-          `the working copy ${opts.dir} has uncommitted edits (${files.join(', ')}); commit or discard them first`,
-          { dir: opts.dir, branch: opts.branch, files },
-        );
-      }
-    }
-  }
-  const expected =
-    opts.expectedHead ??
-    current ??
-    (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
-  if (!expected || current === '(initial)') {
-    throw new GitError(`git repository ${opts.dir} has no branch ${opts.branch}`, { dir: opts.dir, ref });
-  }
-  if (current !== undefined && current !== expected) throw moved(opts, expected, current);
-  const stream = fastImportStream(ref, expected, opts);
-  const r = await execa('git', ['-C', opts.dir, 'fast-import', '--quiet', '--date-format=now'], {
-    input: stream,
+  return startCommit(opts.dir, opts.branch).commit(opts);
+}
+
+/** A commit whose git processes are already starting; `commit` makes it, `cancel` ends them having written nothing. */
+export interface PendingCommit {
+  commit(opts: Omit<CommitFilesOptions, 'dir' | 'branch'>): Promise<string>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts what commitFiles needs from git before the commit is known: the working copy's status and a
+ * `git fast-import` waiting for its input. A caller that validates the edit meanwhile (editStateRepo) pays for
+ * git's start-up while it works instead of after. `cancel` closes the importer's input empty: git writes
+ * nothing, and does nothing after `commit`. One of them must be called.
+ */
+export function startCommit(dir: string, branch: string): PendingCommit {
+  const git = gitIn(dir);
+  const inspection = inspect(git, dir, branch);
+  inspection.catch(() => undefined); // reported by commit(); a cancelled commit has nothing to report
+  const importer = execa('git', ['-C', dir, 'fast-import', '--quiet', '--date-format=now'], {
+    stdin: 'pipe',
     reject: false,
     stripFinalNewline: true,
   });
-  if (r.exitCode !== 0) {
-    if (/Not updating/.test(r.stderr)) {
-      throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
-    }
-    throw new GitError(`git fast-import in ${opts.dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
-      dir: opts.dir,
-      ref,
-    });
-  }
-  const commit = r.stdout.trim();
-  // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
-  if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
-  return commit;
+  // A git that exits early (not a repository) closes its input: its exit code says why, not the pipe.
+  importer.stdin?.on('error', () => undefined);
+  let ended = false;
+  const end = (input: string) => {
+    ended = true;
+    importer.stdin?.end(input);
+    return importer;
+  };
+  return {
+    async cancel() {
+      if (!ended) await end('');
+    },
+    async commit(edit) {
+      if (ended) throw new Error('startCommit: commit was already called');
+      const opts: CommitFilesOptions = { ...edit, dir, branch };
+      const ref = `refs/heads/${branch}`;
+      let status: WorkingCopyStatus;
+      try {
+        status = await inspection;
+      } catch (err) {
+        await end('');
+        throw err;
+      }
+      const { checkedOut, current } = status;
+      if (checkedOut && status.dirty.length > 0) {
+        await end('');
+        throw new CommitRefusedError(
+          'STATE_REPO_DIRTY',
+          `the working copy ${dir} has uncommitted edits (${status.dirty.join(', ')}); commit or discard them first`,
+          { dir, branch, files: status.dirty },
+        );
+      }
+      const expected =
+        opts.expectedHead ??
+        current ??
+        (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
+      if (!expected || current === '(initial)') {
+        await end('');
+        throw new GitError(`git repository ${dir} has no branch ${branch}`, { dir, ref });
+      }
+      if (current !== undefined && current !== expected) {
+        await end('');
+        throw moved(opts, expected, current);
+      }
+      const r = await end(fastImportStream(ref, expected, opts));
+      if (r.exitCode !== 0) {
+        if (/Not updating/.test(r.stderr)) {
+          throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
+        }
+        throw new GitError(`git fast-import in ${dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
+          dir,
+          ref,
+        });
+      }
+      const commit = r.stdout.trim();
+      // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
+      if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
+      return commit;
+    },
+  };
+}
+
+interface WorkingCopyStatus {
+  /** A working copy with `branch` checked out. */
+  checkedOut: boolean;
+  /** Its head (`(initial)` before the first commit). */
+  current?: string;
+  /** Tracked files with uncommitted edits. */
+  dirty: string[];
+}
+
+/** Whether `dir` is a working copy with `branch` checked out, and if so its head and uncommitted edits. */
+async function inspect(git: Git, dir: string, branch: string): Promise<WorkingCopyStatus> {
+  const workingCopy = await stat(join(dir, '.git')).then(
+    () => true,
+    () => false,
+  );
+  if (!workingCopy) return { checkedOut: false, dirty: [] };
+  // One call: the checked-out branch, its head, and any uncommitted edit to a tracked file.
+  const status = await git(['status', '--porcelain=v2', '--branch', '--untracked-files=no']);
+  const lines = status.split('\n').filter(Boolean);
+  const header = (key: string) => lines.find((l) => l.startsWith(`# branch.${key} `))?.split(' ')[2];
+  if (header('head') !== branch) return { checkedOut: false, dirty: [] };
+  const dirty = lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/\t| /).pop()!);
+  return { checkedOut: true, current: header('oid'), dirty };
 }
 
 /** The `git fast-import` input of one commit on top of `parent`, printing the new commit id. */
