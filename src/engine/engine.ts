@@ -14,6 +14,7 @@ import type { BackoffPolicy } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
 import type { Engine } from './context.js';
 import type { Planned } from './planning.js';
+import { keepPreviousLogs } from './previousLogs.js';
 
 export type { Engine } from './context.js';
 export {
@@ -130,6 +131,7 @@ export async function applyAndRecord(
         journal: engine.stores.journal,
         secrets: engine.stores.secrets,
         build: engine.build,
+        keepLogs: (removed) => keepPreviousLogs(engine, removed),
         network: {
           name: instanceNetwork(engine.settings.instance),
           labels: ownershipLabels(engine.settings.instance),
