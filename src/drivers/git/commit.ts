@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HiyError } from '../../model/errors.js';
+import { writableGitdir, writeCommitObjects } from './objects.js';
 import { GitError } from './types.js';
 
 export interface CommitAuthor {
@@ -65,8 +66,9 @@ function gitIn(dir: string): Git {
  * Makes one commit on `branch` that changes exactly `files`, and returns its id. On a bare repository only
  * the branch moves. On a working copy whose checkout is `branch`, uncommitted edits to tracked files refuse the
  * commit (they would be mixed up with it), and the index and files are then updated to the new commit.
- * One `git fast-import` writes the blobs, tree and commit and moves the branch only if that is a fast-forward
- * of `expectedHead`, so a concurrent commit is never lost (STATE_REPO_MOVED).
+ * The blobs, trees and commit are written in-process (objects.ts; `git fast-import` where HIY cannot write
+ * them itself) and `git update-ref` moves the branch only if it is still at `expectedHead`, so a concurrent
+ * commit is never lost (STATE_REPO_MOVED).
  */
 export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
   return startCommit(opts.dir, opts.branch).commit(opts);
@@ -75,31 +77,32 @@ export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
 /** A commit whose git processes are already starting; `commit` makes it, `cancel` ends them having written nothing. */
 export interface PendingCommit {
   commit(opts: Omit<CommitFilesOptions, 'dir' | 'branch'>): Promise<string>;
+  /** Ends what startCommit started without a commit; does nothing after `commit`. */
   cancel(): Promise<void>;
 }
 
 /**
  * Starts what commitFiles needs from git before the commit is known: the working copy's status and a
- * `git fast-import` waiting for its input. A caller that validates the edit meanwhile (editStateRepo) pays for
- * git's start-up while it works instead of after. `cancel` closes the importer's input empty: git writes
- * nothing, and does nothing after `commit`. One of them must be called.
+ * `git update-ref --stdin` waiting for its one update. A caller that validates the edit meanwhile
+ * (editStateRepo) pays for git's start-up while it works instead of after. `cancel` closes the updater's input
+ * empty: git changes nothing. One of `commit` and `cancel` must be called.
  */
 export function startCommit(dir: string, branch: string): PendingCommit {
   const git = gitIn(dir);
   const inspection = inspect(git, dir, branch);
   inspection.catch(() => undefined); // reported by commit(); a cancelled commit has nothing to report
-  const importer = execa('git', ['-C', dir, 'fast-import', '--quiet', '--date-format=now'], {
+  const updater = execa('git', ['-C', dir, 'update-ref', '--stdin', '-m', 'hiy: state repo edit'], {
     stdin: 'pipe',
     reject: false,
     stripFinalNewline: true,
   });
   // A git that exits early (not a repository) closes its input: its exit code says why, not the pipe.
-  importer.stdin?.on('error', () => undefined);
+  updater.stdin?.on('error', () => undefined);
   let ended = false;
   const end = (input: string) => {
     ended = true;
-    importer.stdin?.end(input);
-    return importer;
+    updater.stdin?.end(input);
+    return updater;
   };
   return {
     async cancel() {
@@ -108,51 +111,82 @@ export function startCommit(dir: string, branch: string): PendingCommit {
     async commit(edit) {
       if (ended) throw new Error('startCommit: commit was already called');
       const opts: CommitFilesOptions = { ...edit, dir, branch };
-      const ref = `refs/heads/${branch}`;
-      let status: WorkingCopyStatus;
       try {
-        status = await inspection;
-      } catch (err) {
-        await end('');
-        throw err;
+        return await commitWith(git, opts, await inspection, end);
+      } finally {
+        if (!ended) await end('');
       }
-      const { checkedOut, current } = status;
-      if (checkedOut && status.dirty.length > 0) {
-        await end('');
-        throw new CommitRefusedError(
-          'STATE_REPO_DIRTY',
-          `the working copy ${dir} has uncommitted edits (${status.dirty.join(', ')}); commit or discard them first`,
-          { dir, branch, files: status.dirty },
-        );
-      }
-      const expected =
-        opts.expectedHead ??
-        current ??
-        (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
-      if (!expected || current === '(initial)') {
-        await end('');
-        throw new GitError(`git repository ${dir} has no branch ${branch}`, { dir, ref });
-      }
-      if (current !== undefined && current !== expected) {
-        await end('');
-        throw moved(opts, expected, current);
-      }
-      const r = await end(fastImportStream(ref, expected, opts));
-      if (r.exitCode !== 0) {
-        if (/Not updating/.test(r.stderr)) {
-          throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
-        }
-        throw new GitError(`git fast-import in ${dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
-          dir,
-          ref,
-        });
-      }
-      const commit = r.stdout.trim();
-      // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
-      if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
-      return commit;
     },
   };
+}
+
+/** The commit itself, once the working copy's status is known; `update` ends the waiting update-ref. */
+async function commitWith(
+  git: Git,
+  opts: CommitFilesOptions,
+  status: WorkingCopyStatus,
+  update: (input: string) => Promise<{ exitCode?: number; stderr: string }>,
+): Promise<string> {
+  const { dir, branch } = opts;
+  const ref = `refs/heads/${branch}`;
+  const { checkedOut, current } = status;
+  if (checkedOut && status.dirty.length > 0) {
+    throw new CommitRefusedError(
+      'STATE_REPO_DIRTY',
+      `the working copy ${dir} has uncommitted edits (${status.dirty.join(', ')}); commit or discard them first`,
+      { dir, branch, files: status.dirty },
+    );
+  }
+  const expected =
+    opts.expectedHead ??
+    current ??
+    (await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => ''));
+  if (!expected || current === '(initial)') {
+    throw new GitError(`git repository ${dir} has no branch ${branch}`, { dir, ref });
+  }
+  if (current !== undefined && current !== expected) throw moved(opts, expected, current);
+  const gitdir = await writableGitdir(dir, expected);
+  let commit: string;
+  if (gitdir) {
+    commit = await writeCommitObjects({ gitdir, parent: expected, ...opts });
+    const r = await update(`update ${ref} ${commit} ${expected}\n`);
+    if (r.exitCode !== 0) {
+      if (/but expected|cannot lock ref/.test(r.stderr)) {
+        throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
+      }
+      throw new GitError(`git update-ref in ${dir} failed: ${r.stderr.trim().split('\n')[0]}`, { dir, ref });
+    }
+  } else {
+    await update('');
+    commit = await fastImport(git, opts, ref, expected);
+  }
+  // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
+  if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);
+  return commit;
+}
+
+/** One `git fast-import` writes the commit and moves the branch if that is a fast-forward of `expected`. */
+async function fastImport(
+  git: Git,
+  opts: CommitFilesOptions,
+  ref: string,
+  expected: string,
+): Promise<string> {
+  const r = await execa('git', ['-C', opts.dir, 'fast-import', '--quiet', '--date-format=now'], {
+    input: fastImportStream(ref, expected, opts),
+    reject: false,
+    stripFinalNewline: true,
+  });
+  if (r.exitCode !== 0) {
+    if (/Not updating/.test(r.stderr)) {
+      throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
+    }
+    throw new GitError(`git fast-import in ${opts.dir} failed: ${r.stderr.trim().split('\n')[0]}`, {
+      dir: opts.dir,
+      ref,
+    });
+  }
+  return r.stdout.trim();
 }
 
 interface WorkingCopyStatus {
