@@ -35,7 +35,7 @@ export interface StateEditResult {
  * StateRepoInvalidError carrying every diagnostic, and nothing is committed. The plan of the change against the
  * box comes back with the commit; applying it is left to the daemon (or `hiy apply`), like any other commit.
  * A branch that moves during the edit refuses the commit (CommitRefusedError STATE_REPO_MOVED).
- * git starts while the edit is read and validated (startCommit), so its start-up is not paid after them.
+ * The working copy's status is read while the edit is read and validated (startCommit).
  */
 export async function editStateRepo(engine: Engine, opts: StateEditOptions): Promise<StateEditResult> {
   const pending = opts.dryRun ? undefined : startCommit(engine.settings.stateRepo, engine.settings.branch);

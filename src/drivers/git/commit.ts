@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { HiyError } from '../../model/errors.js';
 import { writableGitdir, writeCommitObjects } from './objects.js';
+import { updateRef } from './refs.js';
 import { GitError } from './types.js';
 
 export interface CommitAuthor {
@@ -66,9 +67,10 @@ function gitIn(dir: string): Git {
  * Makes one commit on `branch` that changes exactly `files`, and returns its id. On a bare repository only
  * the branch moves. On a working copy whose checkout is `branch`, uncommitted edits to tracked files refuse the
  * commit (they would be mixed up with it), and the index and files are then updated to the new commit.
- * The blobs, trees and commit are written in-process (objects.ts; `git fast-import` where HIY cannot write
- * them itself) and `git update-ref` moves the branch only if it is still at `expectedHead`, so a concurrent
- * commit is never lost (STATE_REPO_MOVED).
+ * The blobs, trees and commit are written and the branch moved in-process, as git does (objects.ts, refs.ts:
+ * no git process to start on a bare repository), the branch only if it is still at `expectedHead`, so a
+ * concurrent commit is never lost (STATE_REPO_MOVED). `git fast-import` or `git update-ref` do it where HIY
+ * cannot (SHA-256 objects, a `.git` file, another ref storage).
  */
 export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
   return startCommit(opts.dir, opts.branch).commit(opts);
@@ -82,51 +84,31 @@ export interface PendingCommit {
 }
 
 /**
- * Starts what commitFiles needs from git before the commit is known: the working copy's status and a
- * `git update-ref --stdin` waiting for its one update. A caller that validates the edit meanwhile
- * (editStateRepo) pays for git's start-up while it works instead of after. `cancel` closes the updater's input
- * empty: git changes nothing. One of `commit` and `cancel` must be called.
+ * Starts what commitFiles needs from git before the commit is known: the working copy's status (one `git
+ * status`; nothing on a bare repository). A caller that validates the edit meanwhile (editStateRepo) does not
+ * wait for it afterwards. One of `commit` and `cancel` must be called.
  */
 export function startCommit(dir: string, branch: string): PendingCommit {
   const git = gitIn(dir);
   const inspection = inspect(git, dir, branch);
   inspection.catch(() => undefined); // reported by commit(); a cancelled commit has nothing to report
-  const updater = execa('git', ['-C', dir, 'update-ref', '--stdin', '-m', 'hiy: state repo edit'], {
-    stdin: 'pipe',
-    reject: false,
-    stripFinalNewline: true,
-  });
-  // A git that exits early (not a repository) closes its input: its exit code says why, not the pipe.
-  updater.stdin?.on('error', () => undefined);
-  let ended = false;
-  const end = (input: string) => {
-    ended = true;
-    updater.stdin?.end(input);
-    return updater;
-  };
+  let used = false;
   return {
     async cancel() {
-      if (!ended) await end('');
+      if (used) return;
+      used = true;
+      await inspection.catch(() => undefined);
     },
     async commit(edit) {
-      if (ended) throw new Error('startCommit: commit was already called');
-      const opts: CommitFilesOptions = { ...edit, dir, branch };
-      try {
-        return await commitWith(git, opts, await inspection, end);
-      } finally {
-        if (!ended) await end('');
-      }
+      if (used) throw new Error('startCommit: commit or cancel was already called');
+      used = true;
+      return commitWith(git, { ...edit, dir, branch }, await inspection);
     },
   };
 }
 
-/** The commit itself, once the working copy's status is known; `update` ends the waiting update-ref. */
-async function commitWith(
-  git: Git,
-  opts: CommitFilesOptions,
-  status: WorkingCopyStatus,
-  update: (input: string) => Promise<{ exitCode?: number; stderr: string }>,
-): Promise<string> {
+/** The commit itself, once the working copy's status is known. */
+async function commitWith(git: Git, opts: CommitFilesOptions, status: WorkingCopyStatus): Promise<string> {
   const { dir, branch } = opts;
   const ref = `refs/heads/${branch}`;
   const { checkedOut, current } = status;
@@ -146,19 +128,35 @@ async function commitWith(
   }
   if (current !== undefined && current !== expected) throw moved(opts, expected, current);
   const gitdir = await writableGitdir(dir, expected);
-  let commit: string;
+  const commit = gitdir
+    ? await writeCommitObjects({ gitdir, parent: expected, ...opts })
+    : await fastImport(git, opts, ref, expected);
   if (gitdir) {
-    commit = await writeCommitObjects({ gitdir, parent: expected, ...opts });
-    const r = await update(`update ${ref} ${commit} ${expected}\n`);
-    if (r.exitCode !== 0) {
-      if (/but expected|cannot lock ref/.test(r.stderr)) {
-        throw moved(opts, expected, await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => ''));
-      }
-      throw new GitError(`git update-ref in ${dir} failed: ${r.stderr.trim().split('\n')[0]}`, { dir, ref });
+    const r = await updateRef({
+      gitdir,
+      ref,
+      next: commit,
+      expected,
+      who: opts.author,
+      message: `hiy: ${opts.message}`,
+      headToo: checkedOut,
+    });
+    if (!r.ok && r.reason === 'moved') throw moved(opts, expected, r.current);
+    if (!r.ok && r.reason === 'locked') {
+      throw new GitError(`${ref} of ${dir} is being changed by another git (${ref}.lock exists); try again`, {
+        dir,
+        ref,
+      });
     }
-  } else {
-    await update('');
-    commit = await fastImport(git, opts, ref, expected);
+    if (!r.ok) {
+      // A ref storage HIY does not write itself: git moves the branch, still only from `expected`.
+      await git(['update-ref', '-m', `hiy: ${opts.message.split('\n')[0]}`, ref, commit, expected]).catch(
+        async (err) => {
+          const now = await git(['rev-parse', '--verify', '--quiet', ref]).catch(() => '');
+          throw now !== expected ? moved(opts, expected, now) : err;
+        },
+      );
+    }
   }
   // The checkout follows the branch: a two-tree merge updates the index and the changed files only.
   if (checkedOut) await git(['read-tree', '-m', '-u', expected, commit]);

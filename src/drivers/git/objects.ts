@@ -2,12 +2,13 @@
 // `mktree` and `commit-tree` without starting git. Moving the branch is left to git (`update-ref`, see commit.ts).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import git from 'isomorphic-git';
 import type { CommitAuthor } from './commit.js';
+import { identityLine } from './refs.js';
 
 const deflateAsync = promisify(deflate);
 let counter = 0;
@@ -24,7 +25,8 @@ export async function writableGitdir(dir: string, parent: string): Promise<strin
 
 /**
  * Writes one object and returns its id. As git does: compressed into a temporary file next to its final place,
- * fsynced, then linked to its name (an object already there is the same content and is kept).
+ * then linked to its name (an object already there is the same content and is kept). Not fsynced, like git's
+ * loose objects by default (`core.fsync`): the same durability as the `git commit` this replaces.
  */
 export async function writeObject(
   gitdir: string,
@@ -46,13 +48,7 @@ export async function writeObject(
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `tmp_obj_hiy_${process.pid}_${++counter}`);
   try {
-    const fh = await open(tmp, 'wx', 0o444);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFile(tmp, data, { flag: 'wx', mode: 0o444 });
     await link(tmp, path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
@@ -122,15 +118,6 @@ async function rewriteTree(
   return writeObject(gitdir, 'tree', treeBody([...entries.values()]));
 }
 
-/** `Name <email> EPOCH +HHMM`, as git writes an identity line (no `<`, `>` or newline in the parts). */
-function identity(who: CommitAuthor, now: Date): string {
-  const offset = -now.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  const tz = `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
-  const clean = (s: string) => s.replace(/[<>\n]/g, '').trim();
-  return `${clean(who.name)} <${clean(who.email)}> ${Math.floor(now.getTime() / 1000)} ${tz}`;
-}
-
 /**
  * Writes the objects of one commit on top of `parent` that changes exactly `files` (path → text, null
  * deletes), and returns the commit's id. Nothing refers to it until the branch is moved to it.
@@ -147,7 +134,7 @@ export async function writeCommitObjects(opts: {
   const tree =
     (await rewriteTree(opts.gitdir, commit.tree, new Map(Object.entries(opts.files)), cache)) ??
     (await writeObject(opts.gitdir, 'tree', Buffer.alloc(0)));
-  const who = identity(opts.author, new Date());
+  const who = identityLine(opts.author, new Date());
   const message = opts.message.endsWith('\n') ? opts.message : `${opts.message}\n`;
   const body = `tree ${tree}\nparent ${opts.parent}\nauthor ${who}\ncommitter ${who}\n\n${message}`;
   return writeObject(opts.gitdir, 'commit', Buffer.from(body));
