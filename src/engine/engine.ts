@@ -13,8 +13,8 @@ import type { Release } from '../store/releases.js';
 import type { BackoffPolicy } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
 import type { Engine } from './context.js';
+import { keepPreviousLogs } from './keepLogs.js';
 import type { Planned } from './planning.js';
-import { keepPreviousLogs } from './previousLogs.js';
 
 export type { Engine } from './context.js';
 export {

@@ -6,12 +6,9 @@ import { execa } from 'execa';
 import { HiyError } from '../../model/errors.js';
 import { writableGitdir, writeCommitObjects } from './objects.js';
 import { updateRef } from './refs.js';
-import { GitError } from './types.js';
+import { type CommitAuthor, GitError } from './types.js';
 
-export interface CommitAuthor {
-  name: string;
-  email: string;
-}
+export type { CommitAuthor };
 
 export interface CommitFilesOptions {
   /** The repository: a working copy or a bare repository. */

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 import git from 'isomorphic-git';
-import type { CommitAuthor } from './commit.js';
 import { identityLine } from './refs.js';
+import type { CommitAuthor } from './types.js';
 
 const deflateAsync = promisify(deflate);
 let counter = 0;

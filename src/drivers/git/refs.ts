@@ -2,7 +2,7 @@
 // exclusively, the current value checked, the new one written, the reflog appended, the lock renamed into place.
 import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CommitAuthor } from './commit.js';
+import type { CommitAuthor } from './types.js';
 
 /** Why an in-process ref update did not happen; the caller then lets git do it, or reports it. */
 export type RefUpdateOutcome =
