@@ -56,17 +56,20 @@ export async function keepPreviousLogs(
 ): Promise<void> {
   try {
     const out = { stdout: '', stderr: '' };
+    let cut = false;
+    // Lines can be long: what is held while podman writes stays within twice the bound, its newest part.
+    const take = (stream: 'stdout' | 'stderr') => (chunk: string) => {
+      out[stream] += chunk;
+      if (out[stream].length > 2 * PREVIOUS_LOG_BYTES) {
+        const rest = out[stream].slice(-PREVIOUS_LOG_BYTES);
+        out[stream] = rest.slice(rest.indexOf('\n') + 1);
+        cut = true;
+      }
+    };
     await engine.podman.logs(
       removed.id,
       { timestamps: true, tail: PREVIOUS_LOG_LINES, signal: AbortSignal.timeout(KEEP_TIMEOUT_MS) },
-      {
-        stdout: (c) => {
-          out.stdout += c;
-        },
-        stderr: (c) => {
-          out.stderr += c;
-        },
-      },
+      { stdout: take('stdout'), stderr: take('stderr') },
     );
     const merged = mergeLines(stampedLines('stdout', out.stdout), stampedLines('stderr', out.stderr));
     const { lines, dropped } = boundLines(merged);
@@ -78,7 +81,7 @@ export async function keepPreviousLogs(
       removedAt: new Date().toISOString(),
       lines,
       // podman gave as many lines as asked: there may have been more before them.
-      truncated: dropped || merged.length >= PREVIOUS_LOG_LINES,
+      truncated: cut || dropped || merged.length >= PREVIOUS_LOG_LINES,
     });
   } catch (err) {
     engine.logger.warn(

@@ -129,4 +129,21 @@ describe('hiy logs --previous on fake drivers', () => {
       'kept one unchanged',
     );
   });
+
+  it('a very chatty container: the newest output is kept, within the bound, marked truncated', async () => {
+    const line = `${'x'.repeat(999)}\n`;
+    const podman = Object.assign(Object.create(w.podman), {
+      logs: async (_name: string, _opts: unknown, output: { stdout(c: string): void }) => {
+        for (let i = 0; i < 3000; i++) output.stdout(`2026-01-01T00:00:00Z ${i} ${line}`);
+      },
+    }) as typeof w.podman;
+    await keepPreviousLogs(
+      { podman, stores: w.engine.stores, logger: w.engine.logger },
+      { resource: 'port/chatty', id: 'c0ffee', name: 'hiy-unit-chatty', reason: 'removed' },
+    );
+    const kept = await w.engine.stores.previousLogs.read('port/chatty');
+    assert.equal(kept?.truncated, true);
+    assert.match(kept?.lines.at(-1)?.text ?? '', /^2999 x/);
+    assert.ok(kept!.lines.reduce((n, l) => n + l.text.length, 0) <= PREVIOUS_LOG_BYTES);
+  });
 });
