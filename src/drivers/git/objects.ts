@@ -2,16 +2,19 @@
 // `mktree` and `commit-tree` without starting git. Moving the branch is left to git (`update-ref`, see commit.ts).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { deflate } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { identityLine } from './refs.js';
 import type { CommitAuthor } from './types.js';
 
-const deflateAsync = promisify(deflate);
 let counter = 0;
+/**
+ * isomorphic-git's cache of parsed packfiles, kept for the process: a packfile never changes under its name (a
+ * new pack is a new file), and parsing a pack's index again on every commit cost more than the commit itself.
+ */
+const packCache: object = {};
 
 /** The repository's object directory when HIY can write there itself (SHA-1, `.git` a directory), else undefined. */
 export async function writableGitdir(dir: string, parent: string): Promise<string | undefined> {
@@ -24,9 +27,11 @@ export async function writableGitdir(dir: string, parent: string): Promise<strin
 }
 
 /**
- * Writes one object and returns its id. As git does: compressed into a temporary file next to its final place,
- * then linked to its name (an object already there is the same content and is kept). Not fsynced, like git's
- * loose objects by default (`core.fsync`): the same durability as the `git commit` this replaces.
+ * Writes one object and returns its id. As git does: compressed into a temporary file in the object directory,
+ * then renamed to its name (an object of that name has the same content: replacing it changes nothing a reader
+ * can see). Not fsynced, like git's loose objects by default (`core.fsync`): the durability of the `git commit`
+ * this replaces. The data is a few kilobytes: compressing it in the calling thread is faster than a round trip
+ * to the thread pool.
  */
 export async function writeObject(
   gitdir: string,
@@ -35,25 +40,19 @@ export async function writeObject(
 ): Promise<string> {
   const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]);
   const oid = createHash('sha1').update(raw).digest('hex');
-  const dir = join(gitdir, 'objects', oid.slice(0, 2));
-  const path = join(dir, oid.slice(2));
-  if (
-    await stat(path).then(
-      () => true,
-      () => false,
-    )
-  )
-    return oid;
-  const data = await deflateAsync(raw);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `tmp_obj_hiy_${process.pid}_${++counter}`);
+  const objects = join(gitdir, 'objects');
+  const dir = join(objects, oid.slice(0, 2));
+  const tmp = join(objects, `tmp_obj_hiy_${process.pid}_${++counter}`);
   try {
-    await writeFile(tmp, data, { flag: 'wx', mode: 0o444 });
-    await link(tmp, path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
+    await writeFile(tmp, deflateSync(raw), { flag: 'wx', mode: 0o444 });
+    await rename(tmp, join(dir, oid.slice(2))).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true }); // the first object of its fan-out directory
+      await rename(tmp, join(dir, oid.slice(2)));
     });
-  } finally {
+  } catch (err) {
     await rm(tmp, { force: true });
+    throw err;
   }
   return oid;
 }
@@ -78,8 +77,8 @@ function treeBody(entries: Entry[]): Buffer {
 }
 
 /**
- * The tree `treeOid` with `changes` made (path relative to it → text, or null to delete), written; undefined
- * when it ends up empty. Only the trees on the changed paths are read and written again.
+ * The tree `treeOid` with `changes` made (path relative to it → the new blob's id, or null to delete), written;
+ * undefined when it ends up empty. Only the trees on the changed paths are read and written again.
  */
 async function rewriteTree(
   gitdir: string,
@@ -93,19 +92,18 @@ async function rewriteTree(
     for (const e of tree) entries.set(e.path, { mode: e.mode, name: e.path, oid: e.oid, type: e.type });
   }
   const below = new Map<string, Map<string, string | null>>();
-  for (const [path, text] of changes) {
+  for (const [path, blob] of changes) {
     const slash = path.indexOf('/');
     if (slash >= 0) {
       const head = path.slice(0, slash);
       if (!below.has(head)) below.set(head, new Map());
-      below.get(head)!.set(path.slice(slash + 1), text);
-    } else if (text === null) entries.delete(path);
+      below.get(head)!.set(path.slice(slash + 1), blob);
+    } else if (blob === null) entries.delete(path);
     else {
       const old = entries.get(path);
       // An edited file keeps its mode (executable or not); anything else becomes a regular file.
       const mode = old?.mode === '100755' ? '100755' : '100644';
-      const oid = await writeObject(gitdir, 'blob', Buffer.from(text));
-      entries.set(path, { mode, name: path, oid, type: 'blob' });
+      entries.set(path, { mode, name: path, oid: blob, type: 'blob' });
     }
   }
   for (const [name, sub] of below) {
@@ -129,10 +127,19 @@ export async function writeCommitObjects(opts: {
   author: CommitAuthor;
   message: string;
 }): Promise<string> {
-  const cache = {};
-  const { commit } = await git.readCommit({ fs, gitdir: opts.gitdir, oid: opts.parent, cache });
+  const cache = packCache;
+  // The blobs are written while the parent is read: neither needs the other.
+  const [{ commit }, changes] = await Promise.all([
+    git.readCommit({ fs, gitdir: opts.gitdir, oid: opts.parent, cache }),
+    Promise.all(
+      Object.entries(opts.files).map(
+        async ([path, text]) =>
+          [path, text === null ? null : await writeObject(opts.gitdir, 'blob', Buffer.from(text))] as const,
+      ),
+    ),
+  ]);
   const tree =
-    (await rewriteTree(opts.gitdir, commit.tree, new Map(Object.entries(opts.files)), cache)) ??
+    (await rewriteTree(opts.gitdir, commit.tree, new Map(changes), cache)) ??
     (await writeObject(opts.gitdir, 'tree', Buffer.alloc(0)));
   const who = identityLine(opts.author, new Date());
   const message = opts.message.endsWith('\n') ? opts.message : `${opts.message}\n`;

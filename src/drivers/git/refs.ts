@@ -64,10 +64,13 @@ export async function updateRef(opts: {
   if (!config?.supported || !ref.startsWith('refs/heads/')) return { ok: false, reason: 'unsupported' };
   const path = join(gitdir, ref);
   const lock = `${path}.lock`;
-  await mkdir(dirname(path), { recursive: true });
   let fh: Awaited<ReturnType<typeof open>>;
   try {
-    fh = await open(lock, 'wx', 0o644);
+    fh = await open(lock, 'wx', 0o644).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(dirname(path), { recursive: true }); // a branch in a directory of its own (`a/b`)
+      return open(lock, 'wx', 0o644);
+    });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, reason: 'locked' };
     throw err;
