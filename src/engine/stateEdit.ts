@@ -35,7 +35,8 @@ export interface StateEditResult {
  * StateRepoInvalidError carrying every diagnostic, and nothing is committed. The plan of the change against the
  * box comes back with the commit; applying it is left to the daemon (or `hiy apply`), like any other commit.
  * A branch that moves during the edit refuses the commit (CommitRefusedError STATE_REPO_MOVED).
- * The working copy's status is read while the edit is read and validated (startCommit).
+ * The working copy's status is read and the commit's objects are written while the edit is validated
+ * (startCommit): only a valid edit moves the branch.
  */
 export async function editStateRepo(engine: Engine, opts: StateEditOptions): Promise<StateEditResult> {
   const pending = opts.dryRun ? undefined : startCommit(engine.settings.stateRepo, engine.settings.branch);
@@ -52,6 +53,17 @@ async function editAndCommit(
   pending: PendingCommit | undefined,
 ): Promise<StateEditResult> {
   const { stateRepo, branch } = engine.settings;
+  // What planning needs besides the files is read while they are (an edit refused leaves them unused).
+  const early = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const observing = early(
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+  );
+  const pinsRead = early(engine.stores.pins.read());
+  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
+  const overridesRead = early(pendingPushOverrides(engine.settings.dataDir));
   const head = await engine.git.resolveBranch(stateRepo, branch);
   const tree = (await engine.git.listFiles(stateRepo, head)).filter((f) => isStateFilePath(f.path));
   const decoder = new TextDecoder();
@@ -69,8 +81,13 @@ async function editAndCommit(
     if (text === null) next.delete(path);
     else next.set(path, text);
   }
-  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
-  const overrides = await pendingPushOverrides(engine.settings.dataDir);
+  const changed = Object.keys(changes).length > 0;
+  // The commit's objects are written while the new state is validated; only a valid one moves the branch.
+  if (pending && changed) {
+    const message = typeof opts.message === 'function' ? opts.message() : opts.message;
+    pending.stage({ files: changes, author: opts.author, message, expectedHead: head });
+  }
+  const overrides = await overridesRead;
   for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
   const [result, observed, pins] = await Promise.all([
     loadDesiredFromFiles(
@@ -84,8 +101,8 @@ async function editAndCommit(
         commit: head,
       },
     ),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    engine.stores.pins.read(),
+    observing,
+    pinsRead,
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
   const { plan } = planFromHistory(engine, {
@@ -94,12 +111,7 @@ async function editAndCommit(
     history: { pins, secretDigests: await secretDigestsFor(engine, result.state, pins) },
   });
   const diagnostics = result.diagnostics;
-  if (!pending || Object.keys(changes).length === 0) return { plan, diagnostics };
-  const commit = await pending.commit({
-    files: changes,
-    author: opts.author,
-    message: typeof opts.message === 'function' ? opts.message() : opts.message,
-    expectedHead: head,
-  });
+  if (!pending || !changed) return { plan, diagnostics };
+  const commit = await pending.commit();
   return { commit, plan: { ...plan, commit }, diagnostics };
 }

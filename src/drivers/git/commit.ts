@@ -73,39 +73,66 @@ export async function commitFiles(opts: CommitFilesOptions): Promise<string> {
   return startCommit(opts.dir, opts.branch).commit(opts);
 }
 
-/** A commit whose git processes are already starting; `commit` makes it, `cancel` ends them having written nothing. */
+/** A commit being prepared: its repository inspected, its objects possibly written ahead (`stage`). */
 export interface PendingCommit {
-  commit(opts: Omit<CommitFilesOptions, 'dir' | 'branch'>): Promise<string>;
+  /**
+   * Starts writing the commit's objects while the caller still checks the edit: nothing refers to them until
+   * `commit` moves the branch (objects of an edit then refused are left for git's gc, like any dangling object).
+   */
+  stage(opts: StageOptions): void;
+  /** Makes the commit: the staged one when `opts` is omitted. */
+  commit(opts?: Omit<CommitFilesOptions, 'dir' | 'branch'>): Promise<string>;
   /** Ends what startCommit started without a commit; does nothing after `commit`. */
   cancel(): Promise<void>;
 }
 
+/** What `stage` needs: the whole commit, on top of a known head. */
+export type StageOptions = Omit<CommitFilesOptions, 'dir' | 'branch' | 'expectedHead'> & {
+  expectedHead: string;
+};
+
 /**
- * Starts what commitFiles needs from git before the commit is known: the working copy's status (one `git
- * status`; nothing on a bare repository). A caller that validates the edit meanwhile (editStateRepo) does not
- * wait for it afterwards. One of `commit` and `cancel` must be called.
+ * Starts what commitFiles needs before the commit is decided: the working copy's status (one `git status`;
+ * nothing on a bare repository) and, once staged, the commit's objects. A caller that validates the edit
+ * meanwhile (editStateRepo) does not wait for them afterwards. One of `commit` and `cancel` must be called.
  */
 export function startCommit(dir: string, branch: string): PendingCommit {
   const git = gitIn(dir);
   const inspection = inspect(git, dir, branch);
   inspection.catch(() => undefined); // reported by commit(); a cancelled commit has nothing to report
   let used = false;
+  let staged: { opts: StageOptions; objects: Promise<string | undefined> } | undefined;
   return {
+    stage(opts) {
+      const objects = writableGitdir(dir, opts.expectedHead).then((gitdir) =>
+        gitdir ? writeCommitObjects({ gitdir, parent: opts.expectedHead, ...opts }) : undefined,
+      );
+      objects.catch(() => undefined); // written again by commit(), which reports a failure
+      staged = { opts, objects };
+    },
     async cancel() {
       if (used) return;
       used = true;
-      await inspection.catch(() => undefined);
+      await Promise.all([inspection.catch(() => undefined), staged?.objects.catch(() => undefined)]);
     },
     async commit(edit) {
       if (used) throw new Error('startCommit: commit or cancel was already called');
       used = true;
-      return commitWith(git, { ...edit, dir, branch }, await inspection);
+      const opts = edit ?? staged?.opts;
+      if (!opts) throw new Error('startCommit: commit() without options needs stage() first');
+      const written = opts === staged?.opts ? await staged.objects.catch(() => undefined) : undefined;
+      return commitWith(git, { ...opts, dir, branch }, await inspection, written);
     },
   };
 }
 
-/** The commit itself, once the working copy's status is known. */
-async function commitWith(git: Git, opts: CommitFilesOptions, status: WorkingCopyStatus): Promise<string> {
+/** The commit itself, once the working copy's status is known; `written`: its objects, already written. */
+async function commitWith(
+  git: Git,
+  opts: CommitFilesOptions,
+  status: WorkingCopyStatus,
+  written?: string,
+): Promise<string> {
   const { dir, branch } = opts;
   const ref = `refs/heads/${branch}`;
   const { checkedOut, current } = status;
@@ -125,8 +152,9 @@ async function commitWith(git: Git, opts: CommitFilesOptions, status: WorkingCop
   }
   if (current !== undefined && current !== expected) throw moved(opts, expected, current);
   const gitdir = await writableGitdir(dir, expected);
+  const ahead = gitdir && expected === opts.expectedHead ? written : undefined;
   const commit = gitdir
-    ? await writeCommitObjects({ gitdir, parent: expected, ...opts })
+    ? (ahead ?? (await writeCommitObjects({ gitdir, parent: expected, ...opts })))
     : await fastImport(git, opts, ref, expected);
   if (gitdir) {
     const r = await updateRef({
