@@ -1,10 +1,11 @@
 // Writing one commit's objects (blobs, trees, the commit) as loose objects, in-process: `git hash-object -w`,
-// `mktree` and `commit-tree` without starting git. Moving the branch is left to git (`update-ref`, see commit.ts).
+// `mktree` and `commit-tree` without starting git (the branch is moved by refs.ts). The files are a few hundred
+// bytes: like git, this reads and writes them synchronously (each thread-pool round trip cost more than the
+// operation; a commit is a handful of them, a millisecond in all).
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import fs, { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { identityLine } from './refs.js';
 import type { CommitAuthor } from './types.js';
@@ -20,8 +21,7 @@ const packCache: object = {};
 export async function writableGitdir(dir: string, parent: string): Promise<string | undefined> {
   if (!/^[0-9a-f]{40}$/.test(parent)) return undefined; // SHA-256 repositories: git writes their objects
   for (const gitdir of [join(dir, '.git'), dir]) {
-    const objects = await stat(join(gitdir, 'objects')).catch(() => undefined);
-    if (objects?.isDirectory()) return gitdir;
+    if (statSync(join(gitdir, 'objects'), { throwIfNoEntry: false })?.isDirectory()) return gitdir;
   }
   return undefined;
 }
@@ -43,18 +43,69 @@ export async function writeObject(
   const objects = join(gitdir, 'objects');
   const dir = join(objects, oid.slice(0, 2));
   const tmp = join(objects, `tmp_obj_hiy_${process.pid}_${++counter}`);
+  const path = join(dir, oid.slice(2));
   try {
-    await writeFile(tmp, deflateSync(raw), { flag: 'wx', mode: 0o444 });
-    await rename(tmp, join(dir, oid.slice(2))).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(dir, { recursive: true }); // the first object of its fan-out directory
-      await rename(tmp, join(dir, oid.slice(2)));
-    });
+    writeFileSync(tmp, deflateSync(raw), { flag: 'wx', mode: 0o444 });
+    try {
+      renameSync(tmp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dir, { recursive: true }); // the first object of its fan-out directory
+      renameSync(tmp, path);
+    }
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
   return oid;
+}
+
+/**
+ * A loose object's type and body, read synchronously; undefined when it is not loose (packed: isomorphic-git
+ * reads it).
+ */
+function readLoose(gitdir: string, oid: string): { type: string; body: Buffer } | undefined {
+  let data: Buffer;
+  try {
+    data = inflateSync(readFileSync(join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const nul = data.indexOf(0);
+  return { type: data.subarray(0, data.indexOf(32)).toString(), body: data.subarray(nul + 1) };
+}
+
+/** The entries of a tree object's body (`MODE NAME\0` and 20 bytes of id, one after the other). */
+function parseTree(body: Buffer): Entry[] {
+  const out: Entry[] = [];
+  let at = 0;
+  while (at < body.length) {
+    const space = body.indexOf(32, at);
+    const nul = body.indexOf(0, space);
+    const mode = body.subarray(at, space).toString();
+    const oid = body.subarray(nul + 1, nul + 21).toString('hex');
+    const type = mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+    out.push({ mode, name: body.subarray(space + 1, nul).toString(), oid, type });
+    at = nul + 21;
+  }
+  return out;
+}
+
+/** A tree's entries: loose, read here; packed, through isomorphic-git. */
+async function readTreeEntries(gitdir: string, oid: string, cache: object): Promise<Entry[]> {
+  const loose = readLoose(gitdir, oid);
+  if (loose?.type === 'tree') return parseTree(loose.body);
+  const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+  return tree.map((e) => ({ mode: e.mode, name: e.path, oid: e.oid, type: e.type }));
+}
+
+/** The tree of a commit: loose, read here; packed, through isomorphic-git. */
+async function treeOfCommit(gitdir: string, oid: string, cache: object): Promise<string> {
+  const loose = readLoose(gitdir, oid);
+  if (loose?.type === 'commit') return loose.body.subarray(5, 45).toString();
+  const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
+  return commit.tree;
 }
 
 interface Entry {
@@ -87,10 +138,7 @@ async function rewriteTree(
   cache: object,
 ): Promise<string | undefined> {
   const entries = new Map<string, Entry>();
-  if (treeOid) {
-    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
-    for (const e of tree) entries.set(e.path, { mode: e.mode, name: e.path, oid: e.oid, type: e.type });
-  }
+  if (treeOid) for (const e of await readTreeEntries(gitdir, treeOid, cache)) entries.set(e.name, e);
   const below = new Map<string, Map<string, string | null>>();
   for (const [path, blob] of changes) {
     const slash = path.indexOf('/');
@@ -128,18 +176,13 @@ export async function writeCommitObjects(opts: {
   message: string;
 }): Promise<string> {
   const cache = packCache;
-  // The blobs are written while the parent is read: neither needs the other.
-  const [{ commit }, changes] = await Promise.all([
-    git.readCommit({ fs, gitdir: opts.gitdir, oid: opts.parent, cache }),
-    Promise.all(
-      Object.entries(opts.files).map(
-        async ([path, text]) =>
-          [path, text === null ? null : await writeObject(opts.gitdir, 'blob', Buffer.from(text))] as const,
-      ),
-    ),
-  ]);
+  const changes = new Map<string, string | null>();
+  for (const [path, text] of Object.entries(opts.files)) {
+    changes.set(path, text === null ? null : await writeObject(opts.gitdir, 'blob', Buffer.from(text)));
+  }
+  const parentTree = await treeOfCommit(opts.gitdir, opts.parent, cache);
   const tree =
-    (await rewriteTree(opts.gitdir, commit.tree, new Map(changes), cache)) ??
+    (await rewriteTree(opts.gitdir, parentTree, changes, cache)) ??
     (await writeObject(opts.gitdir, 'tree', Buffer.alloc(0)));
   const who = identityLine(opts.author, new Date());
   const message = opts.message.endsWith('\n') ? opts.message : `${opts.message}\n`;

@@ -1,6 +1,17 @@
 // Moving a branch in-process as git's files backend does (`git update-ref NEW OLD`): a `.lock` file taken
 // exclusively, the current value checked, the new one written, the reflog appended, the lock renamed into place.
-import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+// Synchronous, as git is: a few small files, each faster than a round trip to the thread pool.
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CommitAuthor } from './types.js';
 
@@ -11,8 +22,8 @@ export type RefUpdateOutcome =
   | { ok: false; reason: 'locked' | 'unsupported' };
 
 /** The repository's config as git's files backend needs it: whether HIY may move refs itself, and reflogs. */
-async function refConfig(gitdir: string): Promise<{ supported: boolean; logAll: boolean } | undefined> {
-  const text = await readFile(join(gitdir, 'config'), 'utf8').catch(() => undefined);
+function refConfig(gitdir: string): { supported: boolean; logAll: boolean } | undefined {
+  const text = readOptional(join(gitdir, 'config'));
   if (text === undefined) return undefined;
   const lower = text.toLowerCase();
   // Another ref storage (reftable) or per-worktree config: git moves the ref.
@@ -23,11 +34,21 @@ async function refConfig(gitdir: string): Promise<{ supported: boolean; logAll: 
   return { supported: true, logAll };
 }
 
+/** A file's text, or undefined when it does not exist. */
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** The value of `ref` as git reads it: its loose file, else its line in packed-refs; '' when it does not exist. */
-async function readRef(gitdir: string, ref: string): Promise<string | undefined> {
-  const loose = await readFile(join(gitdir, ref), 'utf8').catch(() => undefined);
+function readRef(gitdir: string, ref: string): string | undefined {
+  const loose = readOptional(join(gitdir, ref));
   if (loose !== undefined) return /^[0-9a-f]{40}\n?$/.test(loose) ? loose.trim() : undefined;
-  const packed = await readFile(join(gitdir, 'packed-refs'), 'utf8').catch(() => '');
+  const packed = readOptional(join(gitdir, 'packed-refs')) ?? '';
   const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`) && !l.startsWith('#'));
   return line ? line.slice(0, line.indexOf(' ')) : '';
 }
@@ -60,17 +81,19 @@ export async function updateRef(opts: {
   headToo?: boolean;
 }): Promise<RefUpdateOutcome> {
   const { gitdir, ref } = opts;
-  const config = await refConfig(gitdir);
+  const config = refConfig(gitdir);
   if (!config?.supported || !ref.startsWith('refs/heads/')) return { ok: false, reason: 'unsupported' };
   const path = join(gitdir, ref);
   const lock = `${path}.lock`;
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    fh = await open(lock, 'wx', 0o644).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      await mkdir(dirname(path), { recursive: true }); // a branch in a directory of its own (`a/b`)
-      return open(lock, 'wx', 0o644);
-    });
+    try {
+      fd = openSync(lock, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(dirname(path), { recursive: true }); // a branch in a directory of its own (`a/b`)
+      fd = openSync(lock, 'wx', 0o644);
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { ok: false, reason: 'locked' };
     throw err;
@@ -78,28 +101,24 @@ export async function updateRef(opts: {
   let renamed = false;
   try {
     try {
-      const current = await readRef(gitdir, ref);
+      const current = readRef(gitdir, ref);
       if (current === undefined) return { ok: false, reason: 'unsupported' };
       if (current !== opts.expected) return { ok: false, reason: 'moved', current };
-      await fh.writeFile(`${opts.next}\n`);
+      writeSync(fd, `${opts.next}\n`);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     const line = `${opts.expected} ${opts.next} ${identityLine(opts.who, new Date())}\t${opts.message.split('\n')[0]}\n`;
     const logs = [join(gitdir, 'logs', ref), ...(opts.headToo ? [join(gitdir, 'logs', 'HEAD')] : [])];
     for (const log of logs) {
-      const exists = await stat(log).then(
-        () => true,
-        () => false,
-      );
-      if (!exists && !config.logAll) continue;
-      await mkdir(dirname(log), { recursive: true });
-      await appendFile(log, line);
+      if (!config.logAll && !existsSync(log)) continue;
+      mkdirSync(dirname(log), { recursive: true });
+      appendFileSync(log, line);
     }
-    await rename(lock, path);
+    renameSync(lock, path);
     renamed = true;
     return { ok: true };
   } finally {
-    if (!renamed) await rm(lock, { force: true });
+    if (!renamed) rmSync(lock, { force: true });
   }
 }

@@ -30,6 +30,7 @@ describe('commitFiles without a git process', () => {
     await git(work, ['commit', '-qm', 'initial']);
     bare = join(root, 'state.git');
     await execa('git', ['clone', '-q', '--bare', work, bare]); // its refs are packed
+    await git(bare, ['repack', '-adq']); // and its objects (read through isomorphic-git, not as loose files)
   });
   after(() => rm(root, { recursive: true, force: true }));
 
