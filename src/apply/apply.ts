@@ -229,6 +229,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     );
   }
   await record('healthy', snapshots);
+  await deps.keepLogs?.({ resource: a.resource, id: old.id, name: old.name, reason: 'replaced' });
   await crashDuring('replace:rm', () => deps.podman.removeContainer(parked, 0));
   await record('done');
   // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
@@ -298,6 +299,8 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return awaitHealthy(a, deps);
   },
   'container.delete': async (a, deps) => {
+    const { name, id } = a.container;
+    await deps.keepLogs?.({ resource: a.resource, id, name, reason: 'removed' });
     // A delete cut short may have left it `stopping`: removeFromAnyState finishes the stop first.
     await crashDuring('delete:rm', () =>
       removeFromAnyState(deps.podman, {
@@ -367,6 +370,8 @@ function switchEntry(a: ContainerReplace, phase: 'healthy' | 'routed' | 'done'):
 
 /** After Caddy switched: the old container of a start-first replace goes, the new one takes its name. */
 async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
+  const { name, id } = a.previous;
+  await deps.keepLogs?.({ resource: a.resource, id, name, reason: 'replaced' });
   await crashDuring('switch:rm', () =>
     removeFromAnyState(deps.podman, {
       name: a.previous.name,

@@ -47,6 +47,20 @@ export interface ApplyDeps {
   journal?: Journal;
   /** Generated Containerfiles for detected stacks and default build caps (see ./build.ts). */
   build?: BuildSupport;
+  /**
+   * Keeps the output of a container just before apply removes it (`hiy logs --previous`). Never throws: a
+   * failure to keep it must not fail the apply. Absent: nothing is kept.
+   */
+  keepLogs?: (removed: RemovedContainer) => Promise<void>;
+}
+
+/** A container apply is about to remove: a replaced one, or one whose resource is gone. */
+export interface RemovedContainer {
+  resource: string;
+  /** Its id (a stop-first upgrade renames it before removing it). */
+  id: string;
+  name: string;
+  reason: 'replaced' | 'removed';
 }
 
 export interface ActionResult {

@@ -83,8 +83,18 @@ export function unsetEnv(text: string, target: EditTarget, keys: string[]): stri
   });
 }
 
+/**
+ * False when the text cannot hold a resource named `name`, without parsing it: a name is a DNS label (no
+ * spaces), so a YAML scalar equal to it is written out literally unless escaped in a double-quoted string (a
+ * backslash). Lets a lookup among a state repo's files parse only the few that may hold it.
+ */
+export function mayHoldName(text: string, name: string): boolean {
+  return text.includes(name) || text.includes('\\');
+}
+
 /** True when the text holds a document of the target resource (the file to edit among a state repo's). */
 export function holdsResource(text: string, target: EditTarget): boolean {
+  if (!mayHoldName(text, target.name)) return false;
   try {
     return findDocuments(text, target).length > 0;
   } catch {

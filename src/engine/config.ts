@@ -1,5 +1,5 @@
 // `hiy config`: a resource's env as the state repo has it, and edits of it committed to the state repo.
-import { findResourceFile, resourcesIn, setEnv, targetId, unsetEnv } from '../desired/edit.js';
+import { findResourceFile, mayHoldName, resourcesIn, setEnv, targetId, unsetEnv } from '../desired/edit.js';
 import { headResources } from '../desired/load.js';
 import type { CommitAuthor } from '../drivers/git/commit.js';
 import { resolveWorkloadName } from '../model/names.js';
@@ -85,7 +85,8 @@ function findTarget(files: ReadonlyMap<string, string>, name: string): { kind: s
     const [kind, bare] = name.split('/', 2) as [string, string];
     if (kind === 'app' || kind === 'port') return { kind: kind === 'app' ? 'App' : 'Port', name: bare };
   }
-  const all = [...files.values()].flatMap(resourcesIn);
+  // Only the files that may name it are parsed (one, usually).
+  const all = [...files.values()].filter((text) => mayHoldName(text, name)).flatMap(resourcesIn);
   const kinds = ['App', 'Port'].filter((kind) => all.some((r) => r.kind === kind && r.name === name));
   if (kinds.length === 1) return { kind: kinds[0]!, name };
   throw new OperationError('RESOURCE_UNKNOWN', `no App or Port named ${name} in the state repo`, { name });

@@ -13,6 +13,7 @@ import type { Release } from '../store/releases.js';
 import type { BackoffPolicy } from './backoff.js';
 import { markReconciling, recordConditions } from './conditions.js';
 import type { Engine } from './context.js';
+import { keepPreviousLogs } from './keepLogs.js';
 import type { Planned } from './planning.js';
 
 export type { Engine } from './context.js';
@@ -130,6 +131,7 @@ export async function applyAndRecord(
         journal: engine.stores.journal,
         secrets: engine.stores.secrets,
         build: engine.build,
+        keepLogs: (removed) => keepPreviousLogs(engine, removed),
         network: {
           name: instanceNetwork(engine.settings.instance),
           labels: ownershipLabels(engine.settings.instance),

@@ -2,19 +2,25 @@
 import type { LogsOptions, OutputSink } from '../drivers/podman/types.js';
 import { PodmanError } from '../drivers/podman/types.js';
 import type { Engine } from './engine.js';
+import { previousLogs } from './previousLogs.js';
 import { containerNameOf, findWorkloadContainer, missingContainer } from './resourceTarget.js';
 
 export interface ResourceLogsOptions extends Omit<LogsOptions, 'signal'> {
   signal?: AbortSignal;
   /** How often to look for the replacement container once a followed one ended (default 250 ms). */
   pollMs?: number;
+  /**
+   * The output of the container before the last replacement instead, as kept when it was removed (tail and
+   * timestamps apply; follow and since do not).
+   */
+  previous?: boolean;
 }
 
 /**
  * Writes the resource's container output to `output`. Without follow it is one `podman logs` call on the
  * container's known name (no listing first: as fast as podman alone). With follow, when the container ends
  * (replaced by a deploy, restarted), the stream goes on with its successor's output from its start, until the
- * signal aborts.
+ * signal aborts. With `previous`, the kept output of the container before the last replacement (no podman call).
  */
 export async function resourceLogs(
   engine: Engine,
@@ -22,6 +28,10 @@ export async function resourceLogs(
   opts: ResourceLogsOptions,
   output: OutputSink,
 ): Promise<void> {
+  if (opts.previous) {
+    await previousLogs(engine, name, opts, output);
+    return;
+  }
   const container = containerNameOf(engine, name);
   try {
     const first = opts.follow ? await findWorkloadContainer(engine, name) : undefined;

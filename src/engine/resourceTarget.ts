@@ -15,7 +15,8 @@ export type OperationErrorCode =
   | 'UPGRADING'
   | 'JOB_UNKNOWN'
   | 'JOB_BUSY'
-  | 'NOT_CONVERGED';
+  | 'NOT_CONVERGED'
+  | 'NO_PREVIOUS';
 
 /** An everyday operation (logs, exec, run, restart, job run) that cannot be done as asked. */
 export class OperationError extends HiyError {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { isStateFilePath, loadDesiredFromFiles } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
-import { type CommitAuthor, commitFiles } from '../drivers/git/commit.js';
+import { type CommitAuthor, type PendingCommit, startCommit } from '../drivers/git/commit.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { observe } from '../observed/observe.js';
 import type { Plan } from '../plan/types.js';
@@ -35,9 +35,35 @@ export interface StateEditResult {
  * StateRepoInvalidError carrying every diagnostic, and nothing is committed. The plan of the change against the
  * box comes back with the commit; applying it is left to the daemon (or `hiy apply`), like any other commit.
  * A branch that moves during the edit refuses the commit (CommitRefusedError STATE_REPO_MOVED).
+ * The working copy's status is read and the commit's objects are written while the edit is validated
+ * (startCommit): only a valid edit moves the branch.
  */
 export async function editStateRepo(engine: Engine, opts: StateEditOptions): Promise<StateEditResult> {
+  const pending = opts.dryRun ? undefined : startCommit(engine.settings.stateRepo, engine.settings.branch);
+  try {
+    return await editAndCommit(engine, opts, pending);
+  } finally {
+    await pending?.cancel(); // a no-op once committed
+  }
+}
+
+async function editAndCommit(
+  engine: Engine,
+  opts: StateEditOptions,
+  pending: PendingCommit | undefined,
+): Promise<StateEditResult> {
   const { stateRepo, branch } = engine.settings;
+  // What planning needs besides the files is read while they are (an edit refused leaves them unused).
+  const early = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const observing = early(
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+  );
+  const pinsRead = early(engine.stores.pins.read());
+  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
+  const overridesRead = early(pendingPushOverrides(engine.settings.dataDir));
   const head = await engine.git.resolveBranch(stateRepo, branch);
   const tree = (await engine.git.listFiles(stateRepo, head)).filter((f) => isStateFilePath(f.path));
   const decoder = new TextDecoder();
@@ -55,8 +81,13 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
     if (text === null) next.delete(path);
     else next.set(path, text);
   }
-  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
-  const overrides = await pendingPushOverrides(engine.settings.dataDir);
+  const changed = Object.keys(changes).length > 0;
+  // The commit's objects are written while the new state is validated; only a valid one moves the branch.
+  if (pending && changed) {
+    const message = typeof opts.message === 'function' ? opts.message() : opts.message;
+    pending.stage({ files: changes, author: opts.author, message, expectedHead: head });
+  }
+  const overrides = await overridesRead;
   for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
   const [result, observed, pins] = await Promise.all([
     loadDesiredFromFiles(
@@ -70,8 +101,8 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
         commit: head,
       },
     ),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-    engine.stores.pins.read(),
+    observing,
+    pinsRead,
   ]);
   if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
   const { plan } = planFromHistory(engine, {
@@ -80,14 +111,7 @@ export async function editStateRepo(engine: Engine, opts: StateEditOptions): Pro
     history: { pins, secretDigests: await secretDigestsFor(engine, result.state, pins) },
   });
   const diagnostics = result.diagnostics;
-  if (opts.dryRun || Object.keys(changes).length === 0) return { plan, diagnostics };
-  const commit = await commitFiles({
-    dir: stateRepo,
-    branch,
-    files: changes,
-    author: opts.author,
-    message: typeof opts.message === 'function' ? opts.message() : opts.message,
-    expectedHead: head,
-  });
+  if (!pending || !changed) return { plan, diagnostics };
+  const commit = await pending.commit();
   return { commit, plan: { ...plan, commit }, diagnostics };
 }

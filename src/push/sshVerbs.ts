@@ -92,6 +92,7 @@ async function logs(ctx: SshVerbContext): Promise<number> {
     {
       follow: flags.follow === true,
       timestamps: flags.timestamps === true,
+      previous: flags.previous === true,
       ...(tail !== undefined && { tail }),
       ...(typeof flags.since === 'string' && { since: flags.since }),
     },

@@ -40,7 +40,8 @@ const OPERATIONS: Record<string, { method: string; role: Role; action?: string }
 function httpOf(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof OperationError) {
-    const status = err.code === 'RESOURCE_UNKNOWN' || err.code === 'JOB_UNKNOWN' ? 404 : 409;
+    const status =
+      err.code === 'RESOURCE_UNKNOWN' || err.code === 'JOB_UNKNOWN' || err.code === 'NO_PREVIOUS' ? 404 : 409;
     return new HttpError(status, err.code, err.message);
   }
   if (err instanceof StateEditError) {
@@ -191,7 +192,10 @@ async function act(
   return `exit ${exitCode}: ${(command as string[]).join(' ').slice(0, 200)}`;
 }
 
-/** `?follow=1`: Server-Sent Events (one `data:` per line, event `stdout`/`stderr`); otherwise one JSON reply. */
+/**
+ * `?follow=1`: Server-Sent Events (one `data:` per line, event `stdout`/`stderr`); otherwise one JSON reply.
+ * `?previous=1`: the output of the container before the last replacement, as kept when it was removed.
+ */
 async function logs(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, r: Request): Promise<void> {
   const q = r.url.searchParams;
   const tailText = q.get('tail');
@@ -201,7 +205,10 @@ async function logs(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, 
   const since = q.get('since') ?? undefined;
   if (since !== undefined && !/^(\d+(ms|s|m|h))+$/.test(since))
     throw new HttpError(400, 'BAD_REQUEST', 'since must be a duration such as 10m');
-  const opts = { tail, since, timestamps: q.get('timestamps') === '1' };
+  const previous = q.get('previous') === '1';
+  if (previous && (since !== undefined || q.get('follow') === '1'))
+    throw new HttpError(400, 'BAD_REQUEST', 'previous takes only tail and timestamps');
+  const opts = { tail, since, timestamps: q.get('timestamps') === '1', previous };
   if (q.get('follow') !== '1') {
     let stdout = '';
     let stderr = '';

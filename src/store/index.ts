@@ -10,6 +10,7 @@ import { NetworkStore } from './network.js';
 import { PasskeyStore } from './passkeys.js';
 import { PinStore } from './pins.js';
 import { PortDeclarationStore } from './portDeclarations.js';
+import { PreviousLogStore } from './previousLogs.js';
 import { ReleaseStore } from './releases.js';
 import { SecretStore } from './secrets.js';
 import { SessionStore } from './sessions.js';
@@ -49,6 +50,8 @@ export interface Stores {
   deliveries: DeliveryLog;
   /** `jobs/`: the last runs of each scheduled job. */
   jobRuns: JobRunStore;
+  /** `previous-logs/`: the output of each resource's last removed container. */
+  previousLogs: PreviousLogStore;
   /** `dashboard/sessions.json`: dashboard sessions, hashed. */
   sessions: SessionStore;
   /** One-time sign-in links, hashed. */
@@ -78,6 +81,7 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     tokens: new TokenStore(dataDir),
     deliveries: new DeliveryLog(dataDir),
     jobRuns: new JobRunStore(dataDir),
+    previousLogs: new PreviousLogStore(dataDir),
     sessions: new SessionStore(dataDir),
     links: new LoginLinkStore(dataDir),
     passkeys: new PasskeyStore(dataDir),

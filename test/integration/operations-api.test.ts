@@ -72,6 +72,9 @@ describe('everyday operations in the API', () => {
     const r = await call('GET', '/api/v1/resources/greeter/logs?tail=10', tokens.vic!);
     assert.equal(r.status, 200);
     assert.equal(r.json().resource, 'port/greeter');
+    const none = await call('GET', '/api/v1/resources/greeter/logs?previous=1', tokens.vic!);
+    assert.equal(none.status, 404);
+    assert.equal(none.json().error?.code, 'NO_PREVIOUS');
     const lines: string[] = [];
     const abort = new AbortController();
     const streaming = new Promise<void>((resolve, reject) => {
@@ -150,5 +153,12 @@ describe('everyday operations in the API', () => {
     assert.equal(r.status, 200);
     assert.equal(r.json().ok, true);
     assert.equal((await h.get('greeter.test')).status, 200);
+    // The restart kept the replaced container's output: ?previous=1 reads it (a view user may).
+    const previous = await call('GET', '/api/v1/resources/greeter/logs?previous=1&tail=5', tokens.vic!);
+    assert.equal(previous.status, 200);
+    assert.equal(previous.json().resource, 'port/greeter');
+    assert.equal(typeof previous.json().stdout, 'string');
+    const refused = await call('GET', '/api/v1/resources/greeter/logs?previous=1&follow=1', tokens.vic!);
+    assert.equal(refused.status, 400);
   });
 });

@@ -83,6 +83,9 @@ describe('everyday operations', () => {
     const unknown = await h.hiy(['logs', 'nope']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.err, /no App or Port named nope in the state repo/);
+    const none = await h.hiy(['logs', 'web', '--previous']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no previous container of port\/web recorded: it has not been replaced since/);
   });
 
   it('exec sees env and secretEnv, and passes the exit code', async () => {
@@ -179,6 +182,17 @@ describe('everyday operations', () => {
     });
     abort.abort();
     await following;
+    // The replaced container's output was kept before apply removed it; plain logs are the new container's.
+    const previous = await h.hiy(['logs', 'web', '--previous']);
+    assert.equal(previous.code, 0, previous.err);
+    assert.match(previous.out, /^started-hello$/m);
+    assert.doesNotMatch(previous.out, /started-bonjour/);
+    const stamped = await h.hiy(['logs', 'web', '--previous', '--timestamps', '--tail', '1']);
+    assert.match(stamped.out, /^\d{4}-\d\d-\d\dT\S+ \S/);
+    assert.equal(stamped.out.trim().split('\n').length, 1);
+    const current = await h.hiy(['logs', 'web']);
+    assert.match(current.out, /^started-bonjour$/m);
+    assert.doesNotMatch(current.out, /started-hello/);
 
     const id = async () =>
       (await execa('podman', ['inspect', '--format', '{{.Id}}', `hiy-${h.instance}-web`])).stdout;
@@ -186,6 +200,16 @@ describe('everyday operations', () => {
     const restarted = await h.hiy(['restart', 'web']);
     assert.equal(restarted.code, 0, restarted.err);
     assert.notEqual(await id(), beforeId);
+    const afterRestart = await h.hiy(['logs', 'web', '--previous', '--json']);
+    assert.equal(afterRestart.code, 0, afterRestart.err);
+    const lines = afterRestart.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stream: string; text: string });
+    assert.ok(
+      lines.some((l) => l.stream === 'stdout' && l.text === 'started-bonjour\n'),
+      afterRestart.out,
+    );
     assert.equal((await h.get('ops.test')).body.trim(), 'bonjour');
     const events = await new EventLog(h.dataDir).read();
     assert.ok(events.some((e) => e.type === 'resource.restarted' && e.resource === 'port/web'));

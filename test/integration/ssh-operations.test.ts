@@ -100,6 +100,10 @@ describe('everyday operations over SSH', () => {
         ['viewer', 'ssh.restart', 'port/web', 'denied'],
       ],
     );
+    // --previous reaches the same reader as hiy logs: nothing replaced yet, so a clear refusal.
+    const previous = await sshd.ssh(viewer, ['logs web --previous --tail 5']);
+    assert.equal(previous.code, 1);
+    assert.match(previous.stderr, /no previous container of port\/web recorded/);
   });
 
   it('a deploy user sets config (one commit, authored by the User) and runs a one-off with its exit code', async () => {

@@ -19,6 +19,8 @@ export interface LogsCommandOptions {
   since?: string;
   tail?: string;
   timestamps: boolean;
+  /** The output of the container before the last replacement, as kept when apply removed it. */
+  previous?: boolean;
   job?: string;
   /** `--build`: the build log of a release (`release`: its number; default the current one). */
   build?: boolean;
@@ -48,6 +50,8 @@ export async function logsCommand(
     );
   if (opts.release !== undefined && !opts.build)
     throw new UsageError(`hiy logs: unexpected argument "${opts.release}"`);
+  if (opts.previous && (opts.follow || opts.since !== undefined || opts.job || opts.build))
+    throw new UsageError('--previous takes only --tail, --timestamps and --json');
   if (opts.build) return buildLog(deps, settings, opts.name, opts.release);
   if (opts.job) {
     const id = opts.name.includes('/') ? [opts.name] : [`app/${opts.name}`, `port/${opts.name}`];
@@ -79,6 +83,7 @@ export async function logsCommand(
         ...(opts.since !== undefined && { since: opts.since }),
         ...(tail !== undefined && { tail }),
         timestamps: opts.timestamps,
+        previous: opts.previous,
         signal: opts.signal ?? abort.signal,
       },
       output,
@@ -122,6 +127,7 @@ export const run: CommandRun = (deps, settings, ctx) =>
     since: str(ctx, 'since'),
     tail: str(ctx, 'tail'),
     timestamps: flag(ctx, 'timestamps'),
+    previous: flag(ctx, 'previous'),
     job: str(ctx, 'job'),
     build: flag(ctx, 'build'),
     release: ctx.args[1],

@@ -2,6 +2,12 @@
 import { HiyError } from '../../model/errors.js';
 
 /** A file in a commit's tree. */
+/** Who a commit HIY writes is by (author and committer). */
+export interface CommitAuthor {
+  name: string;
+  email: string;
+}
+
 export interface TreeFile {
   path: string;
   /** Blob id; equal ids mean equal content (used to cache parsed files). */

@@ -11,7 +11,7 @@ export interface VerbRequest {
   verb: string;
   /** The resource as written: `blog`, `app/blog` or `port/db`. */
   name: string;
-  /** Flags of `logs`: follow, tail, since, timestamps, job. */
+  /** Flags of `logs`: follow, tail, since, timestamps, previous, job. */
   flags: Record<string, string | boolean>;
   /** KEY=VALUE words (config:set), keys (config:unset), the command (run, exec) or the job (job:run). */
   words: string[];
@@ -66,6 +66,7 @@ function logsArgs(words: string[]): Omit<VerbRequest, 'verb'> | string {
     const w = r.rest[i]!;
     if (w === '-f' || w === '--follow') flags.follow = true;
     else if (w === '--timestamps') flags.timestamps = true;
+    else if (w === '--previous') flags.previous = true;
     else if (w === '--tail' || w === '--since' || w === '--job') {
       const v = r.rest[++i];
       const ok =
@@ -80,6 +81,8 @@ function logsArgs(words: string[]): Omit<VerbRequest, 'verb'> | string {
       flags[w.slice(2)] = v;
     } else return `unknown flag ${quoteUntrusted(w)}; usage: ${usage}`;
   }
+  if (flags.previous && (flags.follow || flags.since !== undefined || flags.job !== undefined))
+    return `--previous takes only --tail and --timestamps; usage: ${usage}`;
   return { name: r.name, flags, words: [] };
 }
 
@@ -109,7 +112,7 @@ function jobRun(words: string[]): Omit<VerbRequest, 'verb'> | string {
 /** Every verb: one line each (a new verb is one more line, and one in push/sshVerbs.ts's handlers). */
 export const VERBS: Record<string, VerbSpec> = {
   logs: {
-    usage: 'logs NAME [-f] [--tail N] [--since 10m] [--timestamps] [--job JOB]',
+    usage: 'logs NAME [-f] [--tail N] [--since 10m] [--timestamps] [--previous] [--job JOB]',
     role: 'view',
     pty: false,
     parse: logsArgs,

@@ -29,6 +29,20 @@ export async function recentLogs(ctx: DashboardContext, id: string): Promise<str
   return clip(out.slice(-TAIL * LINE_MAX));
 }
 
+/** The last lines of the container before the last replacement, as kept when it was removed; undefined: none. */
+export async function previousContainerLogs(
+  ctx: DashboardContext,
+  id: string,
+): Promise<{ removedAt: string; reason: string; text: string } | undefined> {
+  const log = await ctx.engine.stores.previousLogs.read(id).catch(() => undefined);
+  if (!log) return undefined;
+  const text = log.lines
+    .slice(-TAIL)
+    .map((l) => l.text)
+    .join('\n');
+  return { removedAt: log.removedAt, reason: log.reason, text: clip(text) };
+}
+
 /**
  * Streams new output of the resource's container into an open event stream as `log` events (one per line), across
  * replacements, until `signal` aborts (the page went away). Shares the page's one /live connection.

@@ -7,7 +7,7 @@ import type { DesiredWorkload } from '../../model/workload.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, csrfField, page } from './layout.js';
-import { recentLogs } from './logs.js';
+import { previousContainerLogs, recentLogs } from './logs.js';
 import { routeLink } from './overview.js';
 
 export async function resourcePage(
@@ -17,13 +17,14 @@ export async function resourcePage(
   flash?: { text: string; error: boolean },
 ): Promise<Html | undefined> {
   const { engine } = ctx;
-  const [view, desired, releases, snapshots, events, logs] = await Promise.all([
+  const [view, desired, releases, snapshots, events, logs, previous] = await Promise.all([
     computeStatusView(engine),
     loadDesired(engine),
     engine.stores.releases.list(id),
     snapshotsOf(engine, id).catch(() => []),
     engine.stores.events.read({ limit: 1000 }),
     recentLogs(ctx, id),
+    previousContainerLogs(ctx, id),
   ]);
   const status = view.resources.find((r) => r.id === id);
   const workload = desired.state?.workloads.find((w) => w.id === id);
@@ -86,6 +87,7 @@ ${snapshots.length ? html`<div class="wrap"><table><thead><tr><th scope="col">Sn
 ${workload ? envTable(workload) : html`<p class="muted">Not in the state repo.</p>`}
 <h2 id="logs-heading">Logs</h2>
 <pre id="logs" data-logs="/r/${id}/logs" aria-labelledby="logs-heading" tabindex="0">${logs}</pre>
+${previous ? html`<details><summary>Output of the previous container (${previous.reason} ${ago(previous.removedAt, now)})</summary><pre tabindex="0">${previous.text}</pre></details>` : ''}
 <h2 id="events">Events</h2>
 <ul class="events" data-live-events>${evs.map((e) => html`<li>${ago(e.at, now)} <b>${e.type}</b> ${e.message}</li>`)}</ul>
 ${evs.length ? '' : html`<p class="muted">No events yet.</p>`}`;

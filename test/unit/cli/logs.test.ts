@@ -84,6 +84,15 @@ describe('hiy logs from the data directory', () => {
     );
   });
 
+  it('--previous refuses --follow, --since and --job (it reads what was kept)', async () => {
+    for (const extra of [{ follow: true }, { since: '10m' }, { job: 'cleanup' }]) {
+      await assert.rejects(
+        logsCommand(io().deps, settings, { ...base, name: 'blog', previous: true, ...extra }),
+        /--previous takes only --tail, --timestamps and --json/,
+      );
+    }
+  });
+
   it('--job prints the kept runs, --tail the last ones', async () => {
     const a = io();
     assert.equal(

@@ -24,6 +24,8 @@ describe('SSH verbs', () => {
       role: 'view',
       pty: false,
     });
+    assert.deepEqual(ok('logs blog --previous --tail 5').flags, { previous: true, tail: '5' });
+    assert.match(refused('logs blog --previous -f'), /--previous takes only --tail and --timestamps/);
     assert.equal(ok('config app/blog').role, 'view');
     assert.deepEqual(ok("config:set blog A=1 'B=two words'").words, ['A=1', 'B=two words']);
     assert.equal(ok('config set blog A=1').verb, 'config:set');
