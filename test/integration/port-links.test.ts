@@ -195,6 +195,41 @@ describe('service links on real Podman', () => {
     assert.equal((await probe(`hiy-${other}`)).stdout.trim(), '', 'not from another instance');
   });
 
+  it('every workload is reachable by its name, linked or not (the network’s DNS); not from another instance', async () => {
+    // db links to nothing; app is no link target (no fixed address, no hosts entry for it anywhere).
+    const fetchApp = (container: string) =>
+      execa(
+        'podman',
+        [
+          'exec',
+          container,
+          'sh',
+          '-c',
+          'printf "GET /url.txt HTTP/1.0\\r\\n\\r\\n" | nc -w 3 app 8080 | tail -1',
+        ],
+        { reject: false, timeout: 30_000 },
+      );
+    const got = await fetchApp(`hiy-${h.instance}-db`);
+    assert.match(got.stdout.trim(), /^kv:\/\/app:.*@db:8080\/$/, got.stderr);
+    const lookup = await execa(
+      'podman',
+      [
+        'run',
+        '--rm',
+        '--network',
+        `hiy-${other}`,
+        '--label',
+        `${LABEL_INSTANCE}=${other}`,
+        BUSYBOX_IMAGE,
+        'sh',
+        '-c',
+        'nslookup app && nslookup app.dns.podman',
+      ],
+      { reject: false, timeout: 30_000 },
+    );
+    assert.notEqual(lookup.exitCode, 0, `another instance resolves app:\n${lookup.stdout}`);
+  });
+
   it('an App built from source linked to the port gets DATABASE_URL and reaches it by name', async () => {
     const src = join(h.root, 'src', 'shop');
     await makeRepo(src, {
