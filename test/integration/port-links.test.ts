@@ -6,10 +6,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { LABEL_INSTANCE } from '../../src/model/labels.js';
 import { buildBusyboxPort } from '../support/busyboxPort.js';
 import { type Harness, makeRepo, startHarness } from '../support/hiy.js';
-import { BUSYBOX_IMAGE, cleanupInstance, testInstance } from '../support/podman.js';
+import {
+  addressOn,
+  BUSYBOX_IMAGE,
+  cleanupInstance,
+  createInstanceNetwork,
+  runOnNetwork,
+  testInstance,
+} from '../support/podman.js';
 
 /** The linked port: serves one value derived from its name. */
 const KV_SCRIPT = 'mkdir -p /srv && echo "kv-of-$HIY_NAME" > /srv/value && exec httpd -f -p 8080 -h /srv';
@@ -152,47 +158,18 @@ describe('service links on real Podman', () => {
   });
 
   it("a container of another instance's network cannot reach it", async () => {
-    const ip = (
-      await execa('podman', [
-        'inspect',
-        `hiy-${h.instance}-db`,
-        '--format',
-        `{{(index .NetworkSettings.Networks "hiy-${h.instance}").IPAddress}}`,
-      ])
-    ).stdout.trim();
+    const ip = await addressOn(`hiy-${h.instance}-db`, h.instance);
     assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
-    const probe = (network: string) =>
-      execa(
-        'podman',
-        [
-          'run',
-          '--rm',
-          '--network',
-          network,
-          '--label',
-          `${LABEL_INSTANCE}=${network === `hiy-${h.instance}` ? h.instance : other}`,
-          BUSYBOX_IMAGE,
-          'sh',
-          '-c',
-          `printf "GET /value HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${ip} 8080 | tail -1`,
-        ],
-        { reject: false, timeout: 30_000 },
-      );
-    await execa('podman', [
-      'network',
-      'create',
-      '--opt',
-      'isolate=true',
-      '--label',
-      `${LABEL_INSTANCE}=${other}`,
-      `hiy-${other}`,
-    ]);
-    assert.equal(
-      (await probe(`hiy-${h.instance}`)).stdout.trim(),
-      'kv-of-db',
-      'reachable from its own instance',
-    );
-    assert.equal((await probe(`hiy-${other}`)).stdout.trim(), '', 'not from another instance');
+    const probe = (instance: string) =>
+      runOnNetwork(instance, [
+        BUSYBOX_IMAGE,
+        'sh',
+        '-c',
+        `printf "GET /value HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${ip} 8080 | tail -1`,
+      ]);
+    await createInstanceNetwork(other);
+    assert.equal((await probe(h.instance)).stdout.trim(), 'kv-of-db', 'reachable from its own instance');
+    assert.equal((await probe(other)).stdout.trim(), '', 'not from another instance');
   });
 
   it('every workload is reachable by its name, linked or not (the network’s DNS); not from another instance', async () => {
@@ -211,22 +188,12 @@ describe('service links on real Podman', () => {
       );
     const got = await fetchApp(`hiy-${h.instance}-db`);
     assert.match(got.stdout.trim(), /^kv:\/\/app:.*@db:8080\/$/, got.stderr);
-    const lookup = await execa(
-      'podman',
-      [
-        'run',
-        '--rm',
-        '--network',
-        `hiy-${other}`,
-        '--label',
-        `${LABEL_INSTANCE}=${other}`,
-        BUSYBOX_IMAGE,
-        'sh',
-        '-c',
-        'nslookup app && nslookup app.dns.podman',
-      ],
-      { reject: false, timeout: 30_000 },
-    );
+    const lookup = await runOnNetwork(other, [
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'nslookup app && nslookup app.dns.podman',
+    ]);
     assert.notEqual(lookup.exitCode, 0, `another instance resolves app:\n${lookup.stdout}`);
   });
 
@@ -254,30 +221,13 @@ describe('service links on real Podman', () => {
       inspect.stdout.includes(`hiy-${h.instance}-shop.DATABASE_URL.`),
       'it came as a Podman secret (the secret mechanism)',
     );
-    const shopIp = (
-      await execa('podman', [
-        'inspect',
-        `hiy-${h.instance}-shop`,
-        '--format',
-        `{{(index .NetworkSettings.Networks "hiy-${h.instance}").IPAddress}}`,
-      ])
-    ).stdout.trim();
-    const fromOther = await execa(
-      'podman',
-      [
-        'run',
-        '--rm',
-        '--network',
-        `hiy-${other}`,
-        '--label',
-        `${LABEL_INSTANCE}=${other}`,
-        BUSYBOX_IMAGE,
-        'sh',
-        '-c',
-        `printf "GET /url.txt HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${shopIp} 8080 | tail -1`,
-      ],
-      { reject: false, timeout: 30_000 },
-    );
+    const shopIp = await addressOn(`hiy-${h.instance}-shop`, h.instance);
+    const fromOther = await runOnNetwork(other, [
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      `printf "GET /url.txt HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${shopIp} 8080 | tail -1`,
+    ]);
     assert.ok(!fromOther.stdout.includes('kv://'), `another instance reached the App: ${fromOther.stdout}`);
     const again = await h.hiy(['apply']);
     assert.equal(again.code, 0, again.err);

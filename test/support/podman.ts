@@ -70,3 +70,41 @@ export async function instanceObjects(
   ]);
   return r.stdout.split('\n').filter(Boolean);
 }
+
+/** The address of a container on its instance's network `hiy-INSTANCE`. */
+export async function addressOn(container: string, instance: string): Promise<string> {
+  const { stdout } = await execa('podman', [
+    'inspect',
+    container,
+    '--format',
+    `{{(index .NetworkSettings.Networks "hiy-${instance}").IPAddress}}`,
+  ]);
+  return stdout.trim();
+}
+
+/** Creates another instance's isolated network `hiy-INSTANCE` (labelled: cleanupInstance removes it). */
+export async function createInstanceNetwork(instance: string): Promise<string> {
+  const name = `hiy-${instance}`;
+  await execa('podman', [
+    'network',
+    'create',
+    '--opt',
+    'isolate=true',
+    '--label',
+    `${LABEL_INSTANCE}=${instance}`,
+    name,
+  ]);
+  return name;
+}
+
+/**
+ * Runs a throwaway container on the network `hiy-INSTANCE`, labelled with that instance: `args` are what follows
+ * the options (`[IMAGE, …]` or `['--entrypoint', X, IMAGE, …]`); never rejects.
+ */
+export function runOnNetwork(instance: string, args: string[]) {
+  return execa(
+    'podman',
+    ['run', '--rm', '--network', `hiy-${instance}`, '--label', `${LABEL_INSTANCE}=${instance}`, ...args],
+    { reject: false, timeout: 30_000, all: true },
+  );
+}

@@ -10,7 +10,13 @@ import { PORT_LABEL } from '../../../src/model/portContract.js';
 import { labelText } from '../../../src/ports/toolkit.js';
 import { listSnapshots } from '../../../src/snapshots/snapshot.js';
 import { type Harness, makeRepo, startHarness } from '../../support/hiy.js';
-import { cleanupInstance, testInstance } from '../../support/podman.js';
+import {
+  addressOn,
+  cleanupInstance,
+  createInstanceNetwork,
+  runOnNetwork,
+  testInstance,
+} from '../../support/podman.js';
 import { ensurePortImage, PortTestbed } from '../../support/portImages.js';
 import { freePort } from '../../support/ports.js';
 
@@ -139,49 +145,19 @@ describe('the postgres port deployed by HIY', () => {
   });
 
   it("a container of another instance's network cannot reach it", async () => {
-    const ip = (
-      await execa('podman', [
-        'inspect',
-        container('db'),
-        '--format',
-        `{{(index .NetworkSettings.Networks "hiy-${h.instance}").IPAddress}}`,
-      ])
-    ).stdout.trim();
+    const ip = await addressOn(container('db'), h.instance);
     assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
-    await execa('podman', [
-      'network',
-      'create',
-      '--opt',
-      'isolate=true',
-      '--label',
-      `${LABEL_INSTANCE}=${other}`,
-      `hiy-${other}`,
-    ]);
-    const probe = (network: string, instance: string) =>
-      execa(
-        'podman',
-        [
-          'run',
-          '--rm',
-          '--network',
-          network,
-          '--label',
-          `${LABEL_INSTANCE}=${instance}`,
-          '--entrypoint',
-          '/usr/lib/postgresql/15/bin/pg_isready',
-          'localhost/hiy-ports/postgres:15.0.0',
-          '-h',
-          ip,
-          '-p',
-          '5432',
-          '-t',
-          '3',
-        ],
-        { reject: false, timeout: 30_000, all: true },
-      );
-    const own = await probe(`hiy-${h.instance}`, h.instance);
+    await createInstanceNetwork(other);
+    const probe = (instance: string) =>
+      runOnNetwork(instance, [
+        '--entrypoint',
+        '/usr/lib/postgresql/15/bin/pg_isready',
+        'localhost/hiy-ports/postgres:15.0.0',
+        ...['-h', ip, '-p', '5432', '-t', '3'],
+      ]);
+    const own = await probe(h.instance);
     assert.equal(own.exitCode, 0, `reachable from its own instance: ${own.all}`);
-    const theirs = await probe(`hiy-${other}`, other);
+    const theirs = await probe(other);
     assert.equal(theirs.exitCode, 2, `not from another instance: ${theirs.all}`);
   });
 
