@@ -22,7 +22,7 @@ import {
 import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
-import { waitHealthy } from './health.js';
+import { HealthCheckError, waitHealthy } from './health.js';
 import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
 import { joinNetwork } from './network.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
@@ -195,6 +195,7 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
   }
   await record('parked', snapshots);
   await crashDuring('replace:rename', () => deps.podman.renameContainer(old.name, parked));
+  let started = false;
   try {
     await restoreRequested(a, deps);
     if (a.migrate) {
@@ -202,10 +203,12 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
       await runCheckHook(a, deps);
     }
     await crashDuring('replace:run', () => deps.podman.runContainer(a.run));
+    started = true;
     crashPoint('replace:started');
     await awaitHealthy(a, deps);
   } catch (err) {
-    await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
+    if (started) err = await removeFailed(a, deps, err);
+    else await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
     const restoreErrors: string[] = [];
     for (const s of snapshots) {
       try {
@@ -241,6 +244,18 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     );
   }
   return snapshots.length ? `healthy; snapshots ${snapshots.map((s) => s.id).join(', ')}` : undefined;
+}
+
+/**
+ * Removes the new container of a replace that did not become healthy, its output kept first (`hiy logs NAME
+ * --previous` shows why it failed); returns the error, its message pointing there when the output was kept.
+ */
+async function removeFailed(a: ContainerReplace, deps: ApplyDeps, err: unknown): Promise<unknown> {
+  const kept = await deps.keepLogs?.({ resource: a.resource, id: a.run.name, name: a.run.name, reason: 'failed' });
+  await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
+  if (!kept || !(err instanceof HealthCheckError)) return err;
+  const name = a.resource.split('/')[1];
+  return new HealthCheckError(`${err.message} (its output: hiy logs ${name} --previous)`, err.data);
 }
 
 /** Waits for a started container's health check, when it has one; the note says it was checked. */
@@ -280,8 +295,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
           return note;
         });
       } catch (err) {
-        await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
-        throw err;
+        throw await removeFailed(a, deps, err);
       }
     }
     return replaceStopFirst(a, deps);

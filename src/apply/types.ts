@@ -49,9 +49,9 @@ export interface ApplyDeps {
   build?: BuildSupport;
   /**
    * Keeps the output of a container just before apply removes it (`hiy logs --previous`). Never throws: a
-   * failure to keep it must not fail the apply. Absent: nothing is kept.
+   * failure to keep it must not fail the apply. Resolves to whether it was kept. Absent: nothing is kept.
    */
-  keepLogs?: (removed: RemovedContainer) => Promise<void>;
+  keepLogs?: (removed: RemovedContainer) => Promise<boolean | undefined>;
 }
 
 /** A container apply is about to remove: a replaced one, or one whose resource is gone. */
@@ -60,7 +60,8 @@ export interface RemovedContainer {
   /** Its id (a stop-first upgrade renames it before removing it). */
   id: string;
   name: string;
-  reason: 'replaced' | 'removed';
+  /** `failed`: a new container that did not become healthy, removed as its deploy rolls back. */
+  reason: 'replaced' | 'removed' | 'failed';
 }
 
 export interface ActionResult {

@@ -48,12 +48,13 @@ export function boundLines(lines: PreviousLogLine[]): { lines: PreviousLogLine[]
 /**
  * Keeps the output of a container apply is about to remove, replacing what was kept for its resource. Never
  * throws: a failure to keep it is logged as a warning and the apply goes on (the output is a convenience, the
- * deploy is not). Called only when a container is removed, so a no-op apply makes no podman call here.
+ * deploy is not); says whether it was kept. Called only when a container is removed, so a no-op apply makes no
+ * podman call here.
  */
 export async function keepPreviousLogs(
   engine: Pick<Engine, 'podman' | 'stores' | 'logger'>,
   removed: RemovedContainer,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const out = { stdout: '', stderr: '' };
     let cut = false;
@@ -83,10 +84,12 @@ export async function keepPreviousLogs(
       // podman gave as many lines as asked: there may have been more before them.
       truncated: cut || dropped || merged.length >= PREVIOUS_LOG_LINES,
     });
+    return true;
   } catch (err) {
     engine.logger.warn(
       { resource: removed.resource, container: removed.name, err: (err as Error).message },
       'could not keep the output of the container being removed (hiy logs --previous will not show it)',
     );
+    return false;
   }
 }

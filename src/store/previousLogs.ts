@@ -22,8 +22,11 @@ export interface PreviousLog {
   /** The container's name and id when it was removed. */
   container: string;
   containerId: string;
-  /** `replaced` by a deploy or a restart; `removed` with its resource. */
-  reason: 'replaced' | 'removed';
+  /**
+   * `replaced` by a deploy or a restart; `removed` with its resource; `failed`: the new container of a deploy that
+   * did not become healthy (its output says why), removed when the deploy rolled back.
+   */
+  reason: 'replaced' | 'removed' | 'failed';
   removedAt: string;
   /** Its last lines, oldest first (at most PREVIOUS_LOG_LINES and PREVIOUS_LOG_BYTES). */
   lines: PreviousLogLine[];

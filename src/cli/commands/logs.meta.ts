@@ -8,8 +8,8 @@ export const command: Command = {
   usage: `logs NAME [-f] [--since 10m] [--tail N] [--timestamps] [--previous] [--job JOB] [--build [RELEASE]] [--json]
                                     -f keeps streaming until Ctrl-C, on through replacements by deploys and
                                     restarts. --previous: the output of the container before the last
-                                    replacement (deploy, restart) or removal, as kept then (its last 10,000
-                                    lines, 1 MiB). --job JOB: the last runs of a scheduled job (output, exit code).
+                                    replacement (deploy, restart) or removal, or of a new one that failed its
+                                    health check, as kept then (its last 10,000 lines, 1 MiB). --job JOB: the last runs of a scheduled job (output, exit code).
                                     --build: the build log of an App's current release (or of RELEASE).`,
   options: {
     follow: { type: 'boolean', short: 'f' },

@@ -147,3 +147,50 @@ describe('hiy logs --previous on fake drivers', () => {
     assert.ok(kept!.lines.reduce((n, l) => n + l.text.length, 0) <= PREVIOUS_LOG_BYTES);
   });
 });
+
+describe('a deploy whose new container fails its health check', () => {
+  const healthy = (name: string, v: string, volume: boolean) => `apiVersion: hiy/v1
+kind: Port
+metadata:
+  name: ${name}
+spec:
+  image: localhost/example/web:1
+  env: { V: "${v}" }
+${volume ? '  volumes:\n    - name: data\n      mountPath: /data\n' : ''}  healthcheck: { command: [/healthy], interval: 100ms, timeout: 300ms }
+  stopGracePeriod: 1s
+`;
+  let w: FakeWorld;
+  before(async () => {
+    w = await fakeEngine({
+      files: { 'web.yaml': healthy('web', '1', false), 'db.yaml': healthy('db', '1', true) },
+    });
+    // Version 2 prints why it cannot start and never passes its health command.
+    w.podman.execHandler = (name) => {
+      if (w.podman.containerEnv(name)?.V !== '2') return 0;
+      w.podman.print(name, `${name}: DATABASE_URL is not set, giving up`);
+      return 1;
+    };
+    assert.equal((await applyOnce(w)).ok, true);
+  });
+  after(() => w.cleanup());
+
+  for (const [resource, strategy] of [
+    ['web', 'start-first'],
+    ['db', 'stop-first'],
+  ] as const) {
+    it(`keeps the failed container's output for --previous and says so in the error (${strategy})`, async () => {
+      await w.commit({ [`${resource}.yaml`]: healthy(resource, '2', resource === 'db') });
+      const result = await applyOnce(w);
+      assert.equal(result.ok, false);
+      const error = result.results.find((r) => r.status === 'failed')?.error ?? '';
+      assert.match(
+        error,
+        new RegExp(`did not become healthy.*\\(its output: hiy logs ${resource} --previous\\)`),
+      );
+      const kept = await w.engine.stores.previousLogs.read(`port/${resource}`);
+      assert.equal(kept?.reason, 'failed');
+      assert.match(kept?.lines.map((l) => l.text).join('\n') ?? '', /DATABASE_URL is not set, giving up/);
+      assert.equal(w.podman.containerEnv(`hiy-unit-${resource}`)?.V, '1', 'the old version still runs');
+    });
+  }
+});
