@@ -206,9 +206,9 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
     started = true;
     crashPoint('replace:started');
     await awaitHealthy(a, deps);
-  } catch (err) {
-    if (started) err = await removeFailed(a, deps, err);
-    else await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
+  } catch (caught) {
+    const err = started ? await removeFailed(a, deps, caught) : caught;
+    if (!started) await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
     const restoreErrors: string[] = [];
     for (const s of snapshots) {
       try {
@@ -251,7 +251,12 @@ async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<s
  * --previous` shows why it failed); returns the error, its message pointing there when the output was kept.
  */
 async function removeFailed(a: ContainerReplace, deps: ApplyDeps, err: unknown): Promise<unknown> {
-  const kept = await deps.keepLogs?.({ resource: a.resource, id: a.run.name, name: a.run.name, reason: 'failed' });
+  const kept = await deps.keepLogs?.({
+    resource: a.resource,
+    id: a.run.name,
+    name: a.run.name,
+    reason: 'failed',
+  });
   await deps.podman.removeContainer(a.run.name, 0).catch(() => undefined);
   if (!kept || !(err instanceof HealthCheckError)) return err;
   const name = a.resource.split('/')[1];
