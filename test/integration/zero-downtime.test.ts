@@ -59,11 +59,17 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
   it('a new version that never becomes healthy is removed and the old one keeps serving', async () => {
     const broken = webPort('web', 'web.test', { env: { GREETING: 'v3' } })
       .replace('http: { path: /, port: 8080 }', 'http: { path: /missing, port: 8080 }')
-      .replace('timeout: 20s', 'timeout: 2s');
+      .replace('timeout: 20s', 'timeout: 2s')
+      .replace('&& exec httpd', '&& echo \\"v3 serves no /missing\\" && exec httpd');
+    assert.match(broken, /v3 serves no/);
     await h.commit({ 'web.yaml': broken });
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 1);
-    assert.match(r.out, /did not become healthy within 2s/);
+    assert.match(r.out, /did not become healthy within 2s.*\(its output: hiy logs web --previous\)/);
+    // What the failed container printed is kept: why it failed is usually there.
+    const previous = await h.hiy(['logs', 'web', '--previous']);
+    assert.equal(previous.code, 0, previous.err);
+    assert.match(previous.out, /v3 serves no \/missing/);
     assert.equal((await h.get('web.test')).body.trim(), 'web:v2');
     const names = (await instanceObjects('containers', h.instance, '{{.Names}}')).join('\n');
     assert.deepEqual(names.split('\n'), [`hiy-${h.instance}-web`]);
