@@ -4,12 +4,10 @@
 import type { RunSpec } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY } from '../model/labels.js';
-import { execHookArgv } from '../model/portContract.js';
+import { execHookArgv, HOOK_TIMEOUT_MS } from '../model/portContract.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
-/** How long a hook may run (docs/ports.md). */
-export const HOOK_TIMEOUT_MS = 10 * 60_000;
 /** Lines of a failed hook's output shown in the error (events and status carry the error). */
 const OUTPUT_LINES = 20;
 
@@ -73,7 +71,7 @@ export async function runCheckHook(a: ContainerCreate | ContainerReplace, deps: 
   });
   const spec = hookRunSpec(a, 'check', a.check.command);
   await deps.podman.removeContainer(spec.name, 0); // a leftover of a killed run
-  const r = await deps.podman.runHook(spec, HOOK_TIMEOUT_MS);
+  const r = await deps.podman.runHook(spec, a.check.timeoutMs ?? HOOK_TIMEOUT_MS);
   if (r.exitCode === 0) return;
   const keeps = a.kind === 'container.replace' ? 'the running version keeps serving' : 'nothing was started';
   throw new HookFailedError(
@@ -91,7 +89,7 @@ export async function runDumpHook(a: ContainerReplace, deps: ApplyDeps): Promise
   deps.onEvent?.({ type: 'action.progress', action: a, message: `running the dump hook of ${a.dump.port}` });
   const resource = a.resource === 'caddy' ? 'caddy' : a.resource.split('/')[1]!;
   const command = execHookArgv('dump', resource, a.dump.command);
-  const exitCode = await deps.podman.exec(a.previous.name, command, HOOK_TIMEOUT_MS);
+  const exitCode = await deps.podman.exec(a.previous.name, command, a.dump.timeoutMs ?? HOOK_TIMEOUT_MS);
   if (exitCode !== 0) {
     throw new HookFailedError(
       `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${exitCode}); nothing was changed, the running version keeps serving`,
@@ -115,7 +113,7 @@ export async function runMigrateSteps(a: ContainerReplace, deps: ApplyDeps): Pro
       HIY_DATA_VERSION_TO: String(to),
     });
     await deps.podman.removeContainer(spec.name, 0);
-    const r = await deps.podman.runHook(spec, HOOK_TIMEOUT_MS);
+    const r = await deps.podman.runHook(spec, a.migrate.timeoutMs ?? HOOK_TIMEOUT_MS);
     if (r.exitCode !== 0) {
       throw new HookFailedError(
         `the migrate hook of ${a.migrate.port} failed from data version ${from} to ${to} (exit ${r.exitCode})${outputTail(r.output)}`,

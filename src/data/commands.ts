@@ -7,7 +7,7 @@ import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { resolveWorkloadName } from '../model/names.js';
-import { execHookArgv } from '../model/portContract.js';
+import { execHookArgv, hookTimeoutMs } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
 import {
   listSnapshots,
@@ -163,7 +163,7 @@ export async function createSnapshots(
       for (const c of mine.filter((c) => c.state === 'running')) {
         onStep?.(`dump hook of port ${port.name} ${port.version} in ${c.name}`);
         const command = execHookArgv('dump', id.split('/')[1]!, port.hooks.dump);
-        const code = await engine.podman.exec(c.name, command, 10 * 60_000);
+        const code = await engine.podman.exec(c.name, command, hookTimeoutMs(port.hooks));
         if (code !== 0) {
           throw new DataCommandError(
             `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${code}); no snapshot was taken`,

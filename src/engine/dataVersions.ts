@@ -6,6 +6,7 @@ import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js'
 import { resourceId } from '../model/names.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { ContainerReplace, Plan } from '../plan/types.js';
+import { hookRef } from '../plan/workloads.js';
 import { listSnapshots } from '../snapshots/snapshot.js';
 import type { Release } from '../store/releases.js';
 import type { Engine } from './context.js';
@@ -51,7 +52,7 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
       (a) => a.resource === w.id && (a.kind === 'container.replace' || a.kind === 'container.create'),
     );
     const replace = action?.kind === 'container.replace' ? (action as ContainerReplace) : undefined;
-    if (replace && w.port.hooks.dump) replace.dump = { command: w.port.hooks.dump, port: title(w) };
+    if (replace && w.port.hooks.dump) replace.dump = hookRef(w, w.port.hooks.dump);
     const held = w.volumes.flatMap((v) => recorded[v.volumeName]?.version ?? []);
     if (held.length === 0 || !action) continue;
     const now = Math.max(...held);
@@ -79,7 +80,7 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
             ? `${title(w)} would migrate the data of ${w.id} from version ${from} to ${to}, but no container runs it: deploy the previous version first`
             : undefined;
     if (!problem) {
-      replace!.migrate = { command: w.port.hooks.migrate!, port: title(w), from, to };
+      replace!.migrate = { ...hookRef(w, w.port.hooks.migrate!), from, to };
       continue;
     }
     const releases = await engine.stores.releases.list(w.id);

@@ -1,10 +1,18 @@
 // The port contract v1: what a port image declares about itself (configuration, data version, hooks, links).
 import * as z from 'zod';
 import { DNS_LABEL, ENV_NAME } from './names.js';
-import { DURATION_PATTERN } from './quantity.js';
+import { DURATION_PATTERN, parseDuration } from './quantity.js';
 
 /** The OCI label that holds a port image's declaration, as JSON. One `podman image inspect` reads it. */
 export const PORT_LABEL = 'io.hiy.port.v1';
+
+/** How long one run of a hook may take when the declaration gives no `hooks.timeout`. */
+export const HOOK_TIMEOUT_MS = 10 * 60_000;
+
+/** The time limit of the hooks of a declaration: its `hooks.timeout`, else HOOK_TIMEOUT_MS. */
+export function hookTimeoutMs(hooks: { timeout?: string }): number {
+  return hooks.timeout ? parseDuration(hooks.timeout) : HOOK_TIMEOUT_MS;
+}
 
 /** The contract's version: a declaration says `contract: v1`. */
 export const PORT_CONTRACT_VERSION = 'v1';
@@ -88,6 +96,9 @@ export const PortHooks = z.strictObject({
   migrate: command
     .optional()
     .describe('Run after the snapshot when the data version goes up; called with FROM and TO as arguments.'),
+  timeout: duration
+    .optional()
+    .describe('How long one run of a hook may take before it is killed and fails (default 10m).'),
 });
 
 /** A port image's declaration (the JSON in the `io.hiy.port.v1` label). */

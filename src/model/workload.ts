@@ -16,7 +16,7 @@ export interface PortHooksView {
   name: string;
   version: string;
   dataVersion: number;
-  hooks: { check?: string[]; dump?: string[]; migrate?: string[] };
+  hooks: { check?: string[]; dump?: string[]; migrate?: string[]; timeout?: string };
 }
 
 export interface DesiredHealthCheck {

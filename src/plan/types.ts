@@ -7,6 +7,14 @@ import type { ProxyRoute, ProxyState } from '../model/routing.js';
 import type { BackoffState } from '../model/status.js';
 import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';
 
+/** A hook of the port contract as an action carries it: the command, the port (for messages), its time limit. */
+export interface HookRef {
+  command: string[];
+  /** `port NAME VERSION`, for messages. */
+  port: string;
+  /** The declaration's `hooks.timeout`; absent: HOOK_TIMEOUT_MS (10 minutes). */
+  timeoutMs?: number;
+}
 /** What happens to one object; the symbol Terraform users know is CHANGE_SYMBOL[change]. */
 export type Change = 'create' | 'update' | 'replace' | 'delete';
 
@@ -68,7 +76,7 @@ export interface ContainerCreate extends ActionBase {
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
-  check?: { command: string[]; port: string };
+  check?: HookRef;
   /** Linked Ports, reached by these names on the instance network: name → resource id. */
   links?: Record<string, string>;
   /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
@@ -92,7 +100,7 @@ export interface ContainerReplace extends ActionBase {
   secrets?: SecretUse[];
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
-  check?: { command: string[]; port: string };
+  check?: HookRef;
   /** Linked Ports, reached by these names on the instance network: name → resource id. */
   links?: Record<string, string>;
   /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
@@ -103,11 +111,11 @@ export interface ContainerReplace extends ActionBase {
   /** Snapshots kept per volume once the upgrade succeeded (the resource's `snapshots.keep`). */
   keepSnapshots: number;
   /** The port's dump hook: run in the running container before its volumes are snapshotted. */
-  dump?: { command: string[]; port: string };
+  dump?: HookRef;
   /** The data version the volumes hold now (recorded in the snapshots' manifests). */
   dataVersion?: number;
   /** Set when the new image's data version is higher: migrate from → to, one step at a time, after the snapshot. */
-  migrate?: { command: string[]; port: string; from: number; to: number };
+  migrate?: HookRef & { from: number; to: number };
   /**
    * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
    * restored into their volumes before the new container starts (stop-first only).

@@ -1,6 +1,7 @@
 // The plan of one desired workload: its volumes, image build, container (create, replace, start) and routes. Pure.
 import type { ContainerInfo, RunSpec } from '../model/containers.js';
 import { LABEL_COMMIT, LABEL_RESOURCE, LABEL_SPEC_HASH, LABEL_VOLUME } from '../model/labels.js';
+import { hookTimeoutMs } from '../model/portContract.js';
 import type { ProxyRoute } from '../model/routing.js';
 import { type DesiredWorkload, hashOf } from '../model/workload.js';
 import {
@@ -16,7 +17,7 @@ import {
 } from './containerSpec.js';
 import { type NetworkContext, networkDrift } from './network.js';
 import type { UpstreamPortAllocator } from './ports.js';
-import type { Action, SecretUse } from './types.js';
+import type { Action, HookRef, SecretUse } from './types.js';
 
 /** What planning one workload needs to know besides the workload. */
 export interface WorkloadContext {
@@ -256,7 +257,17 @@ function runSpec(
 }
 
 /** The port's check hook as a create or replace carries it (none for a bare image). */
-function checkHook(w: DesiredWorkload): { check?: { command: string[]; port: string } } {
+function checkHook(w: DesiredWorkload): { check?: HookRef } {
   const check = w.port?.hooks.check;
-  return check ? { check: { command: check, port: `port ${w.port!.name} ${w.port!.version}` } } : {};
+  return check ? { check: hookRef(w, check) } : {};
+}
+
+/** A hook of the workload's port as actions carry it (with the declared time limit, when there is one). */
+export function hookRef(w: DesiredWorkload, command: string[]): HookRef {
+  const timeout = w.port?.hooks.timeout;
+  return {
+    command,
+    port: `port ${w.port!.name} ${w.port!.version}`,
+    ...(timeout !== undefined && { timeoutMs: hookTimeoutMs({ timeout }) }),
+  };
 }

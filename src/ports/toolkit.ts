@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import type { HookResult, PodmanDriver } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
 import { ownershipLabels } from '../model/labels.js';
-import { PORT_LABEL, PortDeclaration } from '../model/portContract.js';
+import { hookTimeoutMs, PORT_LABEL, PortDeclaration } from '../model/portContract.js';
 import { parseDeclarationLabel } from './read.js';
 
 /** A declaration or image that breaks the contract; every problem is in the message, one per line. */
@@ -59,7 +59,7 @@ export async function checkPortImage(
   podman: PodmanDriver,
   image: string,
   instance: string,
-  timeoutMs = 10 * 60_000,
+  timeoutMs?: number,
 ): Promise<PortCheckReport> {
   const info = await podman.inspectImage(image);
   if (!info)
@@ -120,7 +120,7 @@ export async function checkPortImage(
         restart: 'no',
         stopTimeoutSeconds: 1,
       },
-      timeoutMs,
+      timeoutMs ?? hookTimeoutMs(decl.hooks),
     );
     return { declaration: decl, imageId: info.id, check };
   } finally {

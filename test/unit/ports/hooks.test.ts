@@ -10,7 +10,7 @@ import { formatDiagnostic, StateRepoInvalidError } from '../../../src/model/diag
 import { PORT_LABEL } from '../../../src/model/portContract.js';
 import { fakeEngine } from '../../support/fakeEngine.js';
 
-const decl = (dataVersion: number, hooks: Record<string, string[]> = {}) =>
+const decl = (dataVersion: number, hooks: Record<string, string[] | string> = {}) =>
   JSON.stringify({
     contract: 'v1',
     name: 'keeper',
@@ -52,6 +52,28 @@ describe('port hooks on the fakes', () => {
       );
     } finally {
       await w.cleanup();
+    }
+  });
+
+  it('hooks run with the declared hooks.timeout, else 10 minutes', async () => {
+    const cases: [Record<string, string[] | string>, number][] = [
+      [{ check: ['/check'], timeout: '90s' }, 90_000],
+      [{ check: ['/check'] }, 600_000],
+    ];
+    for (const [hooks, want] of cases) {
+      const { w, apply } = await world({ 'localhost/k:1': decl(1, hooks) });
+      try {
+        const timeouts: number[] = [];
+        const runHook = w.podman.runHook.bind(w.podman);
+        w.podman.runHook = (spec, timeoutMs) => {
+          timeouts.push(timeoutMs);
+          return runHook(spec, timeoutMs);
+        };
+        assert.equal((await apply()).ok, true);
+        assert.deepEqual(timeouts, [want]);
+      } finally {
+        await w.cleanup();
+      }
     }
   });
 
