@@ -39,8 +39,8 @@ async function probeOnce(hc: DesiredHealthCheck, run: RunSpec, deps: HealthDeps)
       await deps.prober.tcpConnect('127.0.0.1', hostPortFor(run, probe.port), timeout);
       return;
     case 'command': {
-      const code = await deps.podman.exec(run.name, probe.command, timeout);
-      if (code !== 0) throw new Error(`${probe.command.join(' ')} exited ${code}`);
+      const { exitCode } = await deps.podman.exec(run.name, probe.command, timeout);
+      if (exitCode !== 0) throw new Error(`${probe.command.join(' ')} exited ${exitCode}`);
       return;
     }
   }

@@ -89,11 +89,11 @@ export async function runDumpHook(a: ContainerReplace, deps: ApplyDeps): Promise
   deps.onEvent?.({ type: 'action.progress', action: a, message: `running the dump hook of ${a.dump.port}` });
   const resource = a.resource === 'caddy' ? 'caddy' : a.resource.split('/')[1]!;
   const command = execHookArgv('dump', resource, a.dump.command);
-  const exitCode = await deps.podman.exec(a.previous.name, command, a.dump.timeoutMs ?? HOOK_TIMEOUT_MS);
-  if (exitCode !== 0) {
+  const r = await deps.podman.exec(a.previous.name, command, a.dump.timeoutMs ?? HOOK_TIMEOUT_MS);
+  if (r.exitCode !== 0) {
     throw new HookFailedError(
-      `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${exitCode}); nothing was changed, the running version keeps serving`,
-      { hook: 'dump', resource: a.resource, exitCode, output: '' },
+      `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${r.exitCode}); nothing was changed, the running version keeps serving${outputTail(r.output)}`,
+      { hook: 'dump', resource: a.resource, exitCode: r.exitCode, output: r.output },
     );
   }
 }

@@ -2,6 +2,7 @@
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
 
 import { waitHealthy } from '../apply/health.js';
+import { outputTail } from '../apply/hooks.js';
 import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
@@ -163,10 +164,10 @@ export async function createSnapshots(
       for (const c of mine.filter((c) => c.state === 'running')) {
         onStep?.(`dump hook of port ${port.name} ${port.version} in ${c.name}`);
         const command = execHookArgv('dump', id.split('/')[1]!, port.hooks.dump);
-        const code = await engine.podman.exec(c.name, command, hookTimeoutMs(port.hooks));
-        if (code !== 0) {
+        const r = await engine.podman.exec(c.name, command, hookTimeoutMs(port.hooks));
+        if (r.exitCode !== 0) {
           throw new DataCommandError(
-            `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${code}); no snapshot was taken`,
+            `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${r.exitCode}); no snapshot was taken${outputTail(r.output)}`,
           );
         }
       }

@@ -85,7 +85,7 @@ export interface ImageCommand {
   cmd: string[];
 }
 
-/** How a one-off container ended: its exit code and the last 64 KiB of its output (stdout and stderr). */
+/** How a one-off container or an exec ended: its exit code and the last 64 KiB of its output (stdout and stderr). */
 export interface HookResult {
   exitCode: number;
   output: string;

@@ -197,10 +197,20 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.ok(names.includes(`${instance}-dup`));
     });
 
-    test('exec resolves to the exit code', async () => {
+    test('exec resolves to the exit code and the output', async () => {
       await driver.runContainer(runSpec('exec'));
-      assert.equal(await driver.exec(`${instance}-exec`, ['true'], 10_000), 0);
-      assert.equal(await driver.exec(`${instance}-exec`, ['sh', '-c', 'exit 3'], 10_000), 3);
+      assert.deepEqual(await driver.exec(`${instance}-exec`, ['true'], 10_000), { exitCode: 0, output: '' });
+      assert.deepEqual(await driver.exec(`${instance}-exec`, ['sh', '-c', 'exit 3'], 10_000), {
+        exitCode: 3,
+        output: '',
+      });
+      assert.deepEqual(
+        await driver.exec(`${instance}-exec`, ['sh', '-c', 'echo dumped 2 rows; exit 4'], 10_000),
+        {
+          exitCode: 4,
+          output: 'dumped 2 rows',
+        },
+      );
     });
 
     test('imageExists', async () => {

@@ -44,18 +44,29 @@ interface FakeContainer {
 
 export type FakeContainerState = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
 
-/** Answers an exec in the fake; by default `true`→0, `false`→1, `sh -c "exit N"`→N, anything else 0. */
-export type FakeExecHandler = (container: string, command: string[]) => number;
+/**
+ * Answers an exec in the fake: an exit code, or the exit code and output. By default `true`→0, `false`→1,
+ * `sh -c "[echo WORDS;] exit N"`→N (printing WORDS: like the real driver's, without the final newline),
+ * anything else 0.
+ */
+export type FakeExecHandler = (container: string, command: string[]) => number | HookResult;
 
 const defaultExec: FakeExecHandler = (_container, command) => {
   const [bin, flag, script] = command;
   const base = bin?.split('/').pop();
   if (base === 'true') return 0;
   if (base === 'false') return 1;
-  const exit =
-    (base === 'sh' || base === 'bash') && flag === '-c' ? /^\s*exit\s+(\d+)\s*$/.exec(script ?? '') : null;
-  return exit ? Number(exit[1]) : 0;
+  const m =
+    (base === 'sh' || base === 'bash') && flag === '-c'
+      ? /^\s*(?:echo ([^;]*);\s*)?exit\s+(\d+)\s*$/.exec(script ?? '')
+      : null;
+  return m ? { exitCode: Number(m[2]), output: m[1]?.trim() ?? '' } : 0;
 };
+
+/** An exec handler's answer as a HookResult. */
+function execResult(answer: number | HookResult): HookResult {
+  return typeof answer === 'number' ? { exitCode: answer, output: '' } : answer;
+}
 
 /** `busybox` → `localhost/busybox:latest`, as Podman stores locally built short names. */
 export function normalizeImageRef(ref: string): string {
@@ -292,11 +303,11 @@ export class FakePodman implements PodmanDriver {
     onLine?.(`Successfully tagged ${normalizeImageRef(spec.tag)}`);
   }
 
-  async exec(name: string, command: string[], _timeoutMs: number): Promise<number> {
+  async exec(name: string, command: string[], _timeoutMs: number): Promise<HookResult> {
     const argv = this.enter(['exec', name, ...command]);
     const c = this.find(argv, name);
     if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
-    return this.execHandler(name, command);
+    return execResult(this.execHandler(name, command));
   }
 
   /** Appends lines to a container's output, as its process would print them. */
@@ -364,7 +375,9 @@ export class FakePodman implements PodmanDriver {
       return 0;
     }
     if (command[0] === 'echo') write(output, 'stdout', `${command.slice(1).join(' ')}\n`);
-    return this.execHandler(name, command);
+    const answer = execResult(this.execHandler(name, command));
+    if (answer.output) write(output, 'stdout', answer.output);
+    return answer.exitCode;
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {

@@ -248,11 +248,11 @@ export class PodmanCli implements PodmanDriver {
    * Podman's own failures (no such container, not running) exit 125 with an `Error:` line; those throw.
    * Any other exit code, including 126/127 (command not runnable / not found), is the command's answer.
    */
-  async exec(name: string, command: string[], timeoutMs: number): Promise<number> {
+  async exec(name: string, command: string[], timeoutMs: number): Promise<HookResult> {
     const argv = execArgv(name, command);
     const result = await this.call(argv, { timeoutMs, okExitCodes: 'any' });
     if (result.exitCode === 125 && /^Error:/m.test(result.stderr)) throw this.failure(argv, result);
-    return result.exitCode;
+    return { exitCode: result.exitCode, output: tailOutput(`${result.stdout}${result.stderr}`) };
   }
 
   async logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void> {

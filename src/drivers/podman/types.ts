@@ -95,8 +95,8 @@ export interface PodmanDriver {
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
-  /** Runs a command in a running container; resolves to its exit code. */
-  exec(name: string, command: string[], timeoutMs: number): Promise<number>;
+  /** Runs a command in a running container; resolves to its exit code and the last 64 KiB of its output. */
+  exec(name: string, command: string[], timeoutMs: number): Promise<HookResult>;
   /** The container's output as `podman logs` gives it; with follow, until it stops or the signal aborts. */
   logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void>;
   /**

@@ -109,6 +109,32 @@ describe('port hooks on the fakes', () => {
     }
   });
 
+  it('a failing dump hook stops the upgrade before anything changes, with its output', async () => {
+    const { w, apply } = await world({
+      'localhost/k:1': decl(1, { dump: ['/dump'] }),
+      'localhost/k:2': decl(1, { dump: ['/dump'] }),
+    });
+    try {
+      assert.equal((await apply()).ok, true);
+      const before = (await w.podman.listContainers({})).map((c) => [c.name, c.image, c.state]);
+      w.podman.execHandler = (_name, command) =>
+        command.includes('/dump') ? { exitCode: 5, output: 'pg_dumpall: connection refused\n' } : 0;
+      await w.commit({ 'ports/keeper.yaml': yaml('localhost/k:2') });
+      const r = await apply();
+      assert.equal(r.ok, false);
+      assert.match(
+        r.results.find((x) => x.status === 'failed')?.error ?? '',
+        /the dump hook of port keeper 1\.0\.0 failed \(exit 5\); nothing was changed, the running version keeps serving\n {2}pg_dumpall: connection refused/,
+      );
+      assert.deepEqual(
+        (await w.podman.listContainers({})).map((c) => [c.name, c.image, c.state]),
+        before,
+      );
+    } finally {
+      await w.cleanup();
+    }
+  });
+
   it('a check failing after the migration restores the data; the old version and data version stay', async () => {
     const { w, apply } = await world({
       'localhost/k:1': decl(1),
