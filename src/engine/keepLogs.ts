@@ -74,6 +74,9 @@ export async function keepPreviousLogs(
     );
     const merged = mergeLines(stampedLines('stdout', out.stdout), stampedLines('stderr', out.stderr));
     const { lines, dropped } = boundLines(merged);
+    // A new container that failed before it printed anything (or never started) tells nothing: what was kept of
+    // the container before it stays.
+    if (removed.reason === 'failed' && lines.length === 0) return false;
     await engine.stores.previousLogs.write({
       resource: removed.resource,
       container: removed.name,

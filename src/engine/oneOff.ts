@@ -83,7 +83,9 @@ export async function removeLeftoverOneOffs(engine: Engine): Promise<string[]> {
     const pid = Number(c.labels[LABEL_ONE_OFF_PID]);
     const [start, boot] = (c.labels[LABEL_ONE_OFF_OWNER] ?? '').split('@');
     const owner = { pid, ...(start && { start }), ...(boot && { boot }) };
-    const mine = pid === process.pid && (!start || start === selfIdentity().start);
+    const self = selfIdentity();
+    const mine =
+      pid === process.pid && (!start || start === self.start) && (!boot || !self.boot || boot === self.boot);
     return !mine && (!(pid > 0) || processGone(owner));
   });
   for (const c of dead) await engine.podman.removeContainer(c.name, 0);

@@ -123,7 +123,10 @@ export function ownerIsDead(r: LockRecord): boolean {
 
 function parseRecord(text: string): LockRecord | undefined {
   try {
-    const r = JSON.parse(text) as Partial<LockRecord>;
+    const r = JSON.parse(text) as Partial<LockRecord> | number;
+    // Older HIY wrote some locks (the job locks) as a bare pid: a dead one's lock is stale like any other.
+    if (typeof r === 'number')
+      return Number.isInteger(r) && r > 0 ? { pid: r, token: text, since: '' } : undefined;
     if (typeof r !== 'object' || r === null || typeof r.pid !== 'number') return undefined;
     // A lock of an older HIY has no token: its whole text identifies it.
     return { ...r, token: typeof r.token === 'string' ? r.token : text } as LockRecord;

@@ -160,7 +160,8 @@ async function rewriteTree(
     if (oid) entries.set(name, { mode: '40000', name, oid, type: 'tree' });
     else entries.delete(name);
   }
-  if (entries.size === 0 && treeOid !== undefined) return undefined;
+  // An empty directory is no tree in git (the root falls back to the empty tree in writeCommitObjects).
+  if (entries.size === 0) return undefined;
   return writeObject(gitdir, 'tree', treeBody([...entries.values()]));
 }
 

@@ -389,7 +389,8 @@ export function parsePs(json: string): ContainerInfo[] {
       labels: e.Labels,
       ports: expandPorts(e.Ports ?? []),
       createdAt: e.Created,
-      networks: e.Networks ?? [],
+      // Not reported (null or missing): not judged by the plan, never taken for "on no network".
+      ...(e.Networks != null && { networks: e.Networks }),
     };
   });
 }

@@ -166,7 +166,9 @@ ${volume ? '  volumes:\n    - name: data\n      mountPath: /data\n' : ''}  healt
     });
     // Version 2 prints why it cannot start and never passes its health command.
     w.podman.execHandler = (name) => {
-      if (w.podman.containerEnv(name)?.V !== '2') return 0;
+      const v = w.podman.containerEnv(name)?.V;
+      if (v === '3') return 1; // fails without a word
+      if (v !== '2') return 0;
       w.podman.print(name, `${name}: DATABASE_URL is not set, giving up`);
       return 1;
     };
@@ -193,4 +195,15 @@ ${volume ? '  volumes:\n    - name: data\n      mountPath: /data\n' : ''}  healt
       assert.equal(w.podman.containerEnv(`hiy-unit-${resource}`)?.V, '1', 'the old version still runs');
     });
   }
+
+  it('a failed container that printed nothing does not replace what was kept', async () => {
+    await w.commit({ 'web.yaml': healthy('web', '3', false) });
+    const result = await applyOnce(w);
+    assert.equal(result.ok, false);
+    const web = result.results.find((r) => r.address === 'container/hiy-unit-web');
+    assert.match(web?.error ?? '', /did not become healthy/);
+    assert.doesNotMatch(web?.error ?? '', /--previous/);
+    const kept = await w.engine.stores.previousLogs.read('port/web');
+    assert.match(kept?.lines.map((l) => l.text).join('\n') ?? '', /DATABASE_URL is not set/);
+  });
 });

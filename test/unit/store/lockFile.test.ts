@@ -110,6 +110,21 @@ describe('lock files', async () => {
     }
   });
 
+  it('a bare pid (how older HIY wrote job locks): stale when the pid is dead, busy while it lives', async () => {
+    const dead = fresh();
+    await acquireApplyLock(join(dead, '..')).then((l) => l.release());
+    await writeFile(dead, String(await deadPid()));
+    const taken = await tryLockFile(dead);
+    assert.ok(taken.held, 'the dead pid’s lock is taken over');
+    await taken.held.release();
+    const live = fresh();
+    await acquireApplyLock(join(live, '..')).then((l) => l.release());
+    await writeFile(live, String(process.ppid));
+    const busy = await tryLockFile(live);
+    assert.equal(busy.held, undefined);
+    assert.equal(busy.holder?.pid, process.ppid);
+  });
+
   it('a lock of a dead pid is stale and taken over', async () => {
     const path = fresh();
     const pid = await deadPid();

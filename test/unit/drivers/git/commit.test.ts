@@ -70,6 +70,23 @@ describe('commitFiles without a git process', () => {
     await assert.rejects(stat(join(bare, 'logs', 'refs', 'heads', 'main')), 'no reflog in a bare repository');
   });
 
+  it('deleting a file that is not there adds no empty directory (git has no empty trees)', async () => {
+    const head = await git(bare, ['rev-parse', 'main']);
+    const commit = await commitFiles({
+      dir: bare,
+      branch: 'main',
+      files: { 'nowhere/gone.yaml': null },
+      author,
+      message: 'config: nothing to delete',
+      expectedHead: head,
+    });
+    assert.equal(
+      await git(bare, ['rev-parse', `${commit}^{tree}`]),
+      await git(bare, ['rev-parse', `${head}^{tree}`]),
+    );
+    await git(bare, ['fsck', '--strict', '--no-dangling']);
+  });
+
   it('refuses when the branch moved since the edit read it, or another git holds its lock', async () => {
     const head = await git(bare, ['rev-parse', 'main']);
     const stale = await git(bare, ['rev-parse', 'main^']);

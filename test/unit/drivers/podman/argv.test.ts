@@ -265,6 +265,14 @@ describe('parsePs on Podman 4.3.1 output', () => {
     assert.deepEqual(c?.labels, {});
   });
 
+  test('Networks: null or missing is "not reported", never "on no network" (the plan would replace it)', () => {
+    const raw = JSON.parse(fixture('ps-unlabelled.json')) as Record<string, unknown>[];
+    const withNull = parsePs(JSON.stringify(raw.map((c) => ({ ...c, Networks: null }))));
+    const without = parsePs(JSON.stringify(raw.map(({ Networks: _, ...c }) => c)));
+    assert.equal(withNull[0]?.networks, undefined);
+    assert.equal(without[0]?.networks, undefined);
+  });
+
   test('empty output', () => {
     assert.deepEqual(parsePs(fixture('ps-empty.json')), []);
     assert.deepEqual(parsePs(''), []);
