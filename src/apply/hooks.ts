@@ -6,6 +6,7 @@ import { HiyError } from '../model/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY } from '../model/labels.js';
 import { execHookArgv, HOOK_TIMEOUT_MS } from '../model/portContract.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
+import type { SecretSource } from '../store/secrets.js';
 import type { ApplyDeps } from './types.js';
 
 /** Lines of a failed hook's output shown in the error (events and status carry the error). */
@@ -29,6 +30,38 @@ export function outputTail(output: string): string {
   const lines = output.replace(/\s+$/, '').split('\n');
   const tail = lines.slice(-OUTPUT_LINES);
   return tail.length && tail[0] !== '' ? `\n  ${tail.join('\n  ')}` : '';
+}
+
+/**
+ * The hook's output with the values of the action's secrets masked (`***`): a hook may print what it was
+ * given, and its output goes into errors, so into status, events and notifications. Whole values and each line
+ * of a multi-line one (a line of MAIL_USERS) are masked; values shorter than 6 characters are left alone.
+ */
+export async function maskSecrets(
+  output: string,
+  refs: string[],
+  secrets: Pick<SecretSource, 'value'> | undefined,
+): Promise<string> {
+  if (!output || refs.length === 0 || !secrets) return output;
+  const values = new Set<string>();
+  for (const ref of refs) {
+    const value = await secrets.value(ref).catch(() => undefined);
+    if (value === undefined) continue;
+    for (const v of [value, ...value.split('\n').map((line) => line.trim())])
+      if (v.length >= 6) values.add(v);
+  }
+  let out = output;
+  for (const v of [...values].sort((x, y) => y.length - x.length)) out = out.split(v).join('***');
+  return out;
+}
+
+/** maskSecrets with the secrets the action's containers get. */
+function masked(output: string, a: ContainerCreate | ContainerReplace, deps: ApplyDeps): Promise<string> {
+  return maskSecrets(
+    output,
+    (a.secrets ?? []).map((s) => s.ref),
+    deps.secrets,
+  );
 }
 
 /** A one-off container of the action's new configuration running `command` instead of the image's own. */
@@ -74,9 +107,10 @@ export async function runCheckHook(a: ContainerCreate | ContainerReplace, deps: 
   const r = await deps.podman.runHook(spec, a.check.timeoutMs ?? HOOK_TIMEOUT_MS);
   if (r.exitCode === 0) return;
   const keeps = a.kind === 'container.replace' ? 'the running version keeps serving' : 'nothing was started';
+  const output = await masked(r.output, a, deps);
   throw new HookFailedError(
-    `${a.resource}: the check hook of ${a.check.port} failed (exit ${r.exitCode}); ${keeps}${outputTail(r.output)}`,
-    { hook: 'check', resource: a.resource, exitCode: r.exitCode, output: r.output },
+    `${a.resource}: the check hook of ${a.check.port} failed (exit ${r.exitCode}); ${keeps}${outputTail(output)}`,
+    { hook: 'check', resource: a.resource, exitCode: r.exitCode, output },
   );
 }
 
@@ -91,9 +125,10 @@ export async function runDumpHook(a: ContainerReplace, deps: ApplyDeps): Promise
   const command = execHookArgv('dump', resource, a.dump.command);
   const r = await deps.podman.exec(a.previous.name, command, a.dump.timeoutMs ?? HOOK_TIMEOUT_MS);
   if (r.exitCode !== 0) {
+    const output = await masked(r.output, a, deps);
     throw new HookFailedError(
-      `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${r.exitCode}); nothing was changed, the running version keeps serving${outputTail(r.output)}`,
-      { hook: 'dump', resource: a.resource, exitCode: r.exitCode, output: r.output },
+      `${a.resource}: the dump hook of ${a.dump.port} failed (exit ${r.exitCode}); nothing was changed, the running version keeps serving${outputTail(output)}`,
+      { hook: 'dump', resource: a.resource, exitCode: r.exitCode, output },
     );
   }
 }
@@ -115,9 +150,10 @@ export async function runMigrateSteps(a: ContainerReplace, deps: ApplyDeps): Pro
     await deps.podman.removeContainer(spec.name, 0);
     const r = await deps.podman.runHook(spec, a.migrate.timeoutMs ?? HOOK_TIMEOUT_MS);
     if (r.exitCode !== 0) {
+      const output = await masked(r.output, a, deps);
       throw new HookFailedError(
-        `the migrate hook of ${a.migrate.port} failed from data version ${from} to ${to} (exit ${r.exitCode})${outputTail(r.output)}`,
-        { hook: 'migrate', resource: a.resource, exitCode: r.exitCode, output: r.output },
+        `the migrate hook of ${a.migrate.port} failed from data version ${from} to ${to} (exit ${r.exitCode})${outputTail(output)}`,
+        { hook: 'migrate', resource: a.resource, exitCode: r.exitCode, output },
       );
     }
   }

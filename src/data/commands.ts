@@ -2,7 +2,7 @@
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
 
 import { waitHealthy } from '../apply/health.js';
-import { outputTail } from '../apply/hooks.js';
+import { maskSecrets, outputTail } from '../apply/hooks.js';
 import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
@@ -158,7 +158,8 @@ export async function createSnapshots(
     const mine = containers.filter((c) => c.labels[LABEL_RESOURCE] === id);
     const stateCommit = (await engine.stores.status.read()).resources[id]?.lastAppliedCommit;
     // A declared port's dump hook runs in its running container first, so the data at rest is consistent.
-    const port = (await engine.stores.releases.list(id)).at(-1)?.workload?.port;
+    const workload = (await engine.stores.releases.list(id)).at(-1)?.workload;
+    const port = workload?.port;
     const dataVersions = await engine.stores.dataVersions.read();
     if (port?.hooks.dump) {
       for (const c of mine.filter((c) => c.state === 'running')) {
@@ -166,8 +167,10 @@ export async function createSnapshots(
         const command = execHookArgv('dump', id.split('/')[1]!, port.hooks.dump);
         const r = await engine.podman.exec(c.name, command, hookTimeoutMs(port.hooks));
         if (r.exitCode !== 0) {
+          const refs = Object.values(workload?.secretEnv ?? {});
+          const output = await maskSecrets(r.output, refs, engine.stores.secrets);
           throw new DataCommandError(
-            `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${r.exitCode}); no snapshot was taken${outputTail(r.output)}`,
+            `the dump hook of port ${port.name} ${port.version} failed in ${c.name} (exit ${r.exitCode}); no snapshot was taken${outputTail(output)}`,
           );
         }
       }

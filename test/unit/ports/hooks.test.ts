@@ -55,6 +55,29 @@ describe('port hooks on the fakes', () => {
     }
   });
 
+  it('a failing hook’s output never carries the values of the secrets it was given', async () => {
+    const { w, apply } = await world({ 'localhost/k:1': decl(1, { check: ['/check'] }) });
+    try {
+      const users = 'alice:{SHA512-CRYPT}$6$salt$hash-of-alice\nbob:{SHA512-CRYPT}$6$salt$hash-of-bob';
+      await w.engine.stores.secrets.set('mail-users', users);
+      await w.commit({
+        'ports/keeper.yaml': `${yaml('localhost/k:1')}  secretEnv: { MAIL_USERS: mail-users }\n`,
+      });
+      w.podman.hookHandler = () => ({
+        exitCode: 1,
+        output: `bad line: bob:{SHA512-CRYPT}$6$salt$hash-of-bob\nwhole: ${users}\n`,
+      });
+      const r = await apply();
+      assert.equal(r.ok, false);
+      const error = r.results.find((x) => x.status === 'failed')?.error ?? '';
+      assert.match(error, /check hook of port keeper 1\.0\.0 failed \(exit 1\)/);
+      assert.match(error, /bad line: \*\*\*/);
+      assert.doesNotMatch(error, /hash-of/);
+    } finally {
+      await w.cleanup();
+    }
+  });
+
   it('hooks run with the declared hooks.timeout, else 10 minutes', async () => {
     const cases: [Record<string, string[] | string>, number][] = [
       [{ check: ['/check'], timeout: '90s' }, 90_000],
