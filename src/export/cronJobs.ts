@@ -2,11 +2,12 @@
 import { parseDuration } from '../model/quantity.js';
 import type { AppResource } from '../model/resources.js';
 
-type Job = NonNullable<AppResource['spec']['jobs']>[number];
 import type { DesiredWorkload } from '../model/workload.js';
 import { NAME_LABEL, workloadLabels } from './names.js';
 import { containerOf, podVolumes } from './podSpec.js';
 import type { ExportWarning, KubeObject } from './types.js';
+
+type Job = NonNullable<AppResource['spec']['jobs']>[number];
 
 /**
  * A HIY schedule as a Kubernetes one: five fields. HIY also takes six, seconds first; Kubernetes runs at most

@@ -23,7 +23,9 @@ function yamlFile(path: string, header: string, objects: KubeObject[], mode = 0o
     .split('\n')
     .map((l) => `# ${l}`.trimEnd())
     .join('\n');
-  const docs = objects.map((o) => stringify(o, { lineWidth: 0, sortMapEntries: false }).trimEnd());
+  const docs = objects.map((o) =>
+    stringify(o, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false }).trimEnd(),
+  );
   return { path, mode, text: `${comment}\n${docs.map((d) => `---\n${d}`).join('\n')}\n` };
 }
 
@@ -66,6 +68,13 @@ export function exportKube(input: KubeExportInput): KubeExport {
     const jobs = cronJobsOf(w, resource?.spec.jobs ?? [], input.timeZone);
     cronJobs.push(...jobs.objects);
     warnings.push(...jobs.warnings, ...containerWarnings(w));
+    if (resource?.spec.snapshots)
+      warnings.push({
+        resource: w.id,
+        field: 'spec.snapshots',
+        message:
+          "HIY's verified snapshots have no Kubernetes equivalent here (VolumeSnapshots need a CSI driver): back up the claims another way",
+      });
   }
   const policies = networkPoliciesOf({
     workloads,

@@ -127,6 +127,13 @@ export function containerWarnings(w: DesiredWorkload): ExportWarning[] {
       field: 'spec.restart',
       message: `restart: ${w.restart} has no Deployment equivalent (pods of a Deployment always restart)`,
     });
+  const hooks = Object.keys(w.port?.hooks ?? {}).filter((h) => h !== 'timeout');
+  if (hooks.length > 0)
+    out.push({
+      resource: w.id,
+      field: 'spec.image',
+      message: `the port's ${hooks.join(', ')} hook(s) run around HIY's deploys only: Kubernetes will not run them (take a dump before upgrades yourself)`,
+    });
   if (w.image.startsWith('localhost/'))
     out.push({
       resource: w.id,

@@ -1,6 +1,7 @@
 // Every exported manifest checked against the Kubernetes OpenAPI schemas (kubernetes-models, Kubernetes 1.27).
-import { CronJob } from 'kubernetes-models/batch/v1';
+
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { CronJob } from 'kubernetes-models/batch/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
 import type { KubeObject } from './types.js';

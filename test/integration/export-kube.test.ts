@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
-import { schemaProblems } from '../../src/export/validate.js';
 import type { KubeObject } from '../../src/export/types.js';
+import { schemaProblems } from '../../src/export/validate.js';
 import { type Harness, startHarness } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 
