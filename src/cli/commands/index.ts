@@ -8,6 +8,7 @@ import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
 import { command as events } from './events.meta.js';
 import { command as exec, runCommand as runOnce } from './exec.meta.js';
+import { command as exportCommand } from './export.meta.js';
 import { command as fetch } from './fetch.meta.js';
 import { command as gitHook } from './git-hook.meta.js';
 import { command as gitShell } from './git-shell.meta.js';
@@ -38,6 +39,7 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  exportCommand,
   port,
   events,
   logs,
