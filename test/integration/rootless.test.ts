@@ -101,6 +101,31 @@ describe('scripts/rootless.sh and hiy doctor', { timeout: 600_000 }, () => {
     assert.equal(report.ok, report.problems.length === 0);
     assert.equal(code, report.ok ? 0 : 1);
     for (const p of report.problems) assert.ok(p.what && p.fix, JSON.stringify(p));
+
+    // The busybox build's lock is per user: root's lock file (mode 644) in /tmp does not stop the user's build.
+    const rootLock = await execa('bash', [
+      '-c',
+      'exec 9>"/tmp/hiy-busybox-build.$(id -u).lock"; stat -c %U:%a "/tmp/hiy-busybox-build.$(id -u).lock"',
+    ]);
+    assert.equal(rootLock.stdout, 'root:644');
+    const legacy = '/tmp/hiy-busybox-build.lock';
+    const madeLegacy = (await execa('test', ['-e', legacy], { reject: false })).exitCode !== 0;
+    if (madeLegacy) await execa('install', ['-m', '644', '/dev/null', legacy]);
+    try {
+      const build = await asUser(user, [
+        'env',
+        'FORCE=1',
+        'images/busybox/build.sh',
+        'localhost/hiy-rl/busybox:test',
+      ]);
+      assert.equal(build.exitCode, 0, String(build.stderr));
+      assert.equal(
+        (await asUser(user, ['podman', 'image', 'exists', 'localhost/hiy-rl/busybox:test'])).exitCode,
+        0,
+      );
+    } finally {
+      if (madeLegacy) await execa('rm', ['-f', legacy]);
+    }
   });
 
   it('reports a user without sub-ids or overlay, and never resets a vfs store that holds an image', async () => {

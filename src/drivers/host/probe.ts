@@ -4,6 +4,7 @@ import { access, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { execa } from 'execa';
 import type { HostFacts, PodmanHostInfo, SubIdRange } from '../../model/host.js';
+import { podmanErrorLine } from '../podman/errorLine.js';
 
 /** Where the probe looks; tests point it at their own files. */
 export interface HostPaths {
@@ -38,12 +39,11 @@ export function parseSubIds(text: string | undefined, user: string, uid: number)
   return out;
 }
 
-/** `podman info` reduced to what the checks read; the first line that is not a `level=warning` on failure. */
+/** `podman info` reduced to what the checks read; podman's error line (never a warning) on failure. */
 export async function podmanHostInfo(binary: string): Promise<HostFacts['podman']> {
   const r = await execa(binary, ['info', '--format', 'json'], { reject: false, timeout: 60_000 });
   if (r.exitCode !== 0) {
-    const lines = `${r.stderr}`.split('\n').filter((l) => l.trim() !== '' && !l.includes('level=warning'));
-    return { ok: false, error: lines[0] ?? r.shortMessage ?? `exit ${r.exitCode}` };
+    return { ok: false, error: podmanErrorLine(String(r.stderr)) || `exit ${r.exitCode}` };
   }
   try {
     const j = JSON.parse(String(r.stdout));
