@@ -2,7 +2,9 @@
 // non-empty vfs store left alone) and `hiy doctor --json` run as that user reports the same checks. Needs root:
 // it creates its own system users (hiy-rl-*) and removes them, their stores and their sub-ids at the end.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -101,6 +103,46 @@ describe('scripts/rootless.sh and hiy doctor', { timeout: 600_000 }, () => {
     assert.equal(report.ok, report.problems.length === 0);
     assert.equal(code, report.ok ? 0 : 1);
     for (const p of report.problems) assert.ok(p.what && p.fix, JSON.stringify(p));
+
+    // A host port under the floor is a validate error naming the sysctl for the unprivileged user, not for root.
+    const state = await mkdtemp(join(tmpdir(), 'hiy-rl-state-'));
+    try {
+      await writeFile(
+        join(state, 'mail.yaml'),
+        'apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: mail\nspec:\n  image: localhost/hiy/busybox:latest\n  ports:\n    - { containerPort: 25, hostPort: 25 }\n',
+      );
+      await execa('chown', ['-R', `${user}:`, state]);
+      const validate = (as?: string) => {
+        const argv = [process.execPath, '--import', 'tsx', CLI, 'validate', '--worktree', '--json'];
+        const env = [`HIY_STATE=${state}`, `HIY_DATA_DIR=${state}/.data`, 'HIY_INSTANCE=rl'];
+        return as
+          ? asUser(as, [...env, ...argv])
+          : execa(argv[0]!, argv.slice(1), {
+              env: { ...process.env, ...Object.fromEntries(env.map((e) => e.split('='))) },
+              cwd: REPO,
+              reject: false,
+            });
+      };
+      const floor = Number((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim());
+      const unprivileged = await validate(user);
+      const problems = (
+        JSON.parse(String(unprivileged.stdout)) as {
+          diagnostics: { severity: string; summary: string; path?: string }[];
+        }
+      ).diagnostics;
+      const under = problems.filter(
+        (d) => d.severity === 'error' && /ip_unprivileged_port_start/.test(d.summary),
+      );
+      if (floor > 25) {
+        assert.equal(unprivileged.exitCode, 1, String(unprivileged.stdout));
+        assert.equal(under.length, 1, JSON.stringify(problems));
+        assert.equal(under[0]?.path, 'spec.ports[0].hostPort');
+      } else assert.equal(under.length, 0);
+      const privileged = await validate();
+      assert.doesNotMatch(String(privileged.stdout), /ip_unprivileged_port_start/);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
 
     // The busybox build's lock is per user: root's lock file (mode 644) in /tmp does not stop the user's build.
     const rootLock = await execa('bash', [

@@ -60,6 +60,19 @@ export async function podmanHostInfo(binary: string): Promise<HostFacts['podman'
   }
 }
 
+/**
+ * The lowest host port this process's Podman may publish: undefined when it is privileged (uid 0 in the box's
+ * own user namespace, whose uid_map is the identity), else net.ipv4.ip_unprivileged_port_start. Inside
+ * `podman unshare` the uid is 0 but the map is not the identity, so that counts as unprivileged.
+ */
+export async function hostPortFloor(paths: HostPaths = HOST_PATHS): Promise<number | undefined> {
+  const map = (await read('/proc/self/uid_map'))?.trim().split(/\s+/);
+  const privileged = process.geteuid?.() === 0 && map?.join(' ') === '0 0 4294967295';
+  if (privileged) return undefined;
+  const floor = Number.parseInt((await read(paths.portFloor)) ?? '', 10);
+  return Number.isFinite(floor) && floor > 0 ? floor : undefined;
+}
+
 /** Gathers the facts for the user this process runs as. */
 export async function probeHost(opts: { podman: string; paths?: HostPaths }): Promise<HostFacts> {
   const p = opts.paths ?? HOST_PATHS;
