@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares a fresh Debian 12 box for HIY (run as root; idempotent): packages, Podman runtime config, base images.
+# Prepares a fresh Debian 12 box for HIY (run as root; idempotent): packages, Podman runtime config, base images,
+# and the rootless user hiy (scripts/rootless.sh; HIY_ROOTLESS=0 keeps HIY root-only).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -106,6 +107,14 @@ elif [[ -x "$repo/node_modules/.bin/tsx" ]]; then
   (cd "$repo" && node_modules/.bin/tsx scripts/ports.ts build) 2>&1 | sed 's/^/setup:   /'
 else
   say "port images not built yet: node_modules is missing (run \`make ports\` after \`make deps\`)"
+fi
+
+# 4. Rootless by default: the hiy user with sub-ids, an overlay store and what rootless Podman needs
+# (scripts/rootless.sh prints every change it makes and every choice it leaves). HIY_ROOTLESS=0: root only, said aloud.
+if [[ "${HIY_ROOTLESS:-1}" == 0 ]]; then
+  say "rootless set-up skipped (HIY_ROOTLESS=0): HIY runs as root, and so does every container it starts"
+else
+  bash "$here/rootless.sh" 2>&1 | sed 's/^/setup:   /'
 fi
 
 say "done"

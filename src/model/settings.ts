@@ -24,6 +24,11 @@ export interface Settings {
   dashboardHost?: string;
   /** The daemon's API address (HIY_API_ADDR), which Caddy proxies the dashboard host to. */
   apiAddr?: string;
+  /**
+   * The lowest host port this box lets HIY's containers publish: net.ipv4.ip_unprivileged_port_start when HIY runs
+   * unprivileged (rootless Podman), undefined when any port may be (root). Probed, not set (src/main.ts).
+   */
+  portFloor?: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {

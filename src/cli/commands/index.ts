@@ -6,6 +6,7 @@ import { command as apply } from './apply.meta.js';
 import { command as authorizedKeys } from './authorized-keys.meta.js';
 import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
+import { command as doctor } from './doctor.meta.js';
 import { command as events } from './events.meta.js';
 import { command as exec, runCommand as runOnce } from './exec.meta.js';
 import { command as exportCommand } from './export.meta.js';
@@ -49,6 +50,7 @@ export const COMMANDS: Command[] = [
   restart,
   job,
   daemon,
+  doctor,
   secret,
   token,
   login,
