@@ -1,5 +1,5 @@
 // Who may sign in and act, on a real API server, git and Caddy: a User removed by the head commit is refused at
-// once on every surface (even when the commit also holds an invalid file); the client address behind Caddy.
+// once on every surface, even when the commit also holds an invalid file.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import { settingsFrom } from '../../src/cli/config.js';
 import { realEngine } from '../../src/main.js';
 import { type ApiServer, startApiServer } from '../../src/server/server.js';
-import type { AuditEntry } from '../../src/store/audit.js';
 import { TestController } from '../support/controller.js';
 import { type Harness, startHarness } from '../support/hiy.js';
 
@@ -63,12 +62,6 @@ describe('sign-in and sessions', () => {
   let h: Harness;
   let server: ApiServer;
   const tokens: Record<string, string> = {};
-
-  const audit = async (): Promise<AuditEntry[]> =>
-    (await readFile(join(h.dataDir, 'audit.log'), 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
 
   /** A sign-in link of `hiy login USER`: its token. */
   const link = async (user: string): Promise<string> => {
