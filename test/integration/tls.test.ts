@@ -1,11 +1,13 @@
-// HTTPS for real on a real Caddy: the internal CA on a fresh data directory (fast first load, root from `hiy ca`).
+// HTTPS for real on a real Caddy: the internal CA on a fresh data directory (fast first load, root from `hiy ca`),
+// and ACME against a real Pebble validating HTTP-01 on HIY's HTTP port.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
+import { type RunningPebble, startPebble } from '../support/pebble.js';
 import { waitFor } from '../support/ports.js';
-import { curlHttps, writePem } from '../support/tls.js';
+import { curlHttps, presentedCertificate, writePem } from '../support/tls.js';
 
 function httpsPort(h: Harness): number {
   return Number(String(h.env['HIY_HTTPS_ADDR']).split(':').pop());
@@ -56,5 +58,57 @@ describe('HIY_TLS=internal on a fresh Caddy data directory', () => {
 
     const json = await h.hiy(['ca', '--json']);
     assert.equal(JSON.parse(json.out).rootCertificate, ca.out);
+  });
+});
+
+describe('HIY_TLS=acme against Pebble', () => {
+  let h: Harness;
+  let pebble: RunningPebble;
+  const host = 'app.acme.test';
+
+  before(async () => {
+    h = await startHarness({ 'web.yaml': webPort('web', host, { text: 'tls-acme' }) });
+    pebble = await startPebble({ httpPort: h.caddy.httpPort });
+    Object.assign(h.env, {
+      HIY_TLS: 'acme',
+      HIY_ACME_CA: pebble.directory,
+      HIY_ACME_CA_ROOT: pebble.listenerCaFile,
+      HIY_ACME_EMAIL: 'ops@example.com',
+    });
+  });
+  after(async () => {
+    await h.cleanup();
+    await pebble.stop();
+  });
+
+  it('gets a certificate issued by Pebble for the route host; plain HTTP redirects to HTTPS', async () => {
+    const r = await h.hiy(['apply']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const rootFile = await writePem(join(h.root, 'pebble-root.pem'), await pebble.issuingRoot());
+    const res = await waitFor(
+      async () => {
+        const got = await curlHttps(httpsPort(h), host, rootFile);
+        return got.status === 200 ? got : undefined;
+      },
+      { what: `https://${host} with Pebble's certificate`, timeoutMs: 90_000, intervalMs: 500 },
+    ).catch((err) => {
+      throw new Error(
+        `${err.message}\ncaddy: ${h.caddy.output().slice(-3000)}\npebble: ${pebble.output().slice(-3000)}`,
+      );
+    });
+    assert.ok(res);
+    assert.equal(res.body.trim(), 'tls-acme:hello');
+    const cert = await presentedCertificate(httpsPort(h), host);
+    assert.match(cert.issuer, /Pebble Intermediate CA/);
+    assert.ok(cert.checkHost(host));
+    assert.match(
+      pebble.output(),
+      new RegExp(`Attempting to validate w/ HTTP: http://${host.replace(/\./g, '\\.')}:${h.caddy.httpPort}/`),
+    );
+    const plain = await h.get(host, '/');
+    assert.equal(plain.status, 308);
+
+    const again = await h.hiy(['plan']);
+    assert.equal(again.code, 0, again.out + again.err);
   });
 });
