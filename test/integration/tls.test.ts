@@ -56,6 +56,12 @@ describe('HIY_TLS=internal on a fresh Caddy data directory', () => {
     const plain = await h.get(host, '/x?y=1');
     assert.equal(plain.status, 308);
 
+    const status = await h.hiy(['status']);
+    assert.match(
+      status.out,
+      new RegExp(`${host.replace(/\./g, '\\.')} .*Caddy Local Authority - ECC Intermediate`),
+    );
+
     const json = await h.hiy(['ca', '--json']);
     assert.equal(JSON.parse(json.out).rootCertificate, ca.out);
   });
@@ -110,5 +116,18 @@ describe('HIY_TLS=acme against Pebble', () => {
 
     const again = await h.hiy(['plan']);
     assert.equal(again.code, 0, again.out + again.err);
+
+    const status = await h.hiy(['status', '--json']);
+    const certs = JSON.parse(status.out).certificates as {
+      host: string;
+      issuer?: string;
+      notAfter?: string;
+    }[];
+    assert.equal(certs.length, 1);
+    assert.equal(certs[0]?.host, host);
+    assert.match(certs[0]?.issuer ?? '', /Pebble Intermediate CA/);
+    assert.ok(Date.parse(certs[0]?.notAfter ?? '') > Date.now());
+    const text = await h.hiy(['status']);
+    assert.match(text.out, /Certificates \(HIY_TLS=acme\):/);
   });
 });
