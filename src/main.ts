@@ -9,7 +9,7 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores] =
+  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores, restic] =
     await Promise.all([
       import('pino'),
       import('./push/buildSettings.js'),
@@ -20,6 +20,7 @@ async function loadDrivers() {
       import('./drivers/podman/runner.js'),
       import('./drivers/probe/prober.js'),
       import('./store/index.js'),
+      import('./drivers/restic/runner.js'),
     ]);
   return {
     pino: pino.default,
@@ -29,6 +30,7 @@ async function loadDrivers() {
     exportCommit: checkout.exportCommit,
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
+    ResticCli: restic.ResticCli,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
   };
@@ -46,6 +48,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     PodmanCli,
     networkProber,
     openStores,
+    ResticCli,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -64,6 +67,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     git: new IsomorphicGitReader(),
     prober: networkProber,
     exportCommit,
+    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
     logger,
     stores: openStores(settings.dataDir, { env }),
     build: buildSupport(buildSettingsFrom(env)),

@@ -4,6 +4,7 @@
 import type { Command } from '../command.js';
 import { command as apply } from './apply.meta.js';
 import { command as authorizedKeys } from './authorized-keys.meta.js';
+import { command as backup } from './backup.meta.js';
 import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
 import { command as events } from './events.meta.js';
@@ -38,6 +39,7 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  backup,
   port,
   events,
   logs,
