@@ -151,4 +151,67 @@ describe('offsite backups (real restic, local path)', () => {
       await h.stores.secrets.set('restic-password', PASSWORD);
     }
   });
+
+  it('backup restore puts the latest backup back, verified, the current content snapshotted first', async () => {
+    await sh('echo changed > /data/file && rm -r /data/d');
+    const r = await h.hiy(['backup', 'restore', 'db', '--json']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const [out] = JSON.parse(r.out).restored;
+    assert.equal(out.volume, volume);
+    assert.equal(out.files, 2);
+    assert.deepEqual(out.restarted, [container]);
+    assert.equal(out.preRestore.reason, 'pre-restore');
+    assert.equal((await sh('cat /data/file')).stdout.trim(), 'third');
+    assert.equal((await sh('cat /data/d/y')).stdout.trim(), 'x');
+    assert.equal((await h.get('db.test')).status, 200);
+    // No scratch volume and no intermediate snapshot are left.
+    const vols = (await execa('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
+    assert.deepEqual(
+      vols.filter((v) => v.startsWith(`hiy-${h.instance}-scratch-`)),
+      [],
+    );
+    const all = JSON.parse((await h.hiy(['snapshot', 'list', '--json'])).out).snapshots;
+    assert.deepEqual(
+      all.filter((s: { reason: string }) => s.reason === 'from-backup'),
+      [],
+    );
+    const events = await h.stores.events.read();
+    assert.equal(events.at(-1)?.type, 'backup.restored');
+  });
+
+  it('backup restore --id an older backup --to-volume another volume', async () => {
+    const list = JSON.parse((await h.hiy(['backup', 'list', 'db', '--json'])).out).backups;
+    const older = list.at(-1);
+    const other = `hiy-${h.instance}-inspect`;
+    const r = await h.hiy(['backup', 'restore', 'db', '--id', older.shortId, '--to-volume', other]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(
+      r.out,
+      new RegExp(`Restored backup ${older.shortId} into ${other} \\(created\\): 2 files, verified`),
+    );
+    const mount = (await execa('podman', ['volume', 'inspect', other, '--format', '{{.Mountpoint}}'])).stdout;
+    assert.equal((await execa('cat', [join(mount, 'file')])).stdout, 'second');
+    assert.equal((await sh('cat /data/file')).stdout.trim(), 'third', 'the resource itself is untouched');
+    await execa('podman', ['volume', 'rm', other]);
+  });
+
+  it('a damaged backup fails verification before anything is replaced', async () => {
+    await sh('echo current > /data/file');
+    const snapsBefore = JSON.parse((await h.hiy(['snapshot', 'list', '--json'])).out).snapshots.length;
+    // Damage every data pack of the repository (restic authenticates what it decrypts).
+    const packs = (await execa('find', [join(repo, 'data'), '-type', 'f'])).stdout.split('\n');
+    for (const p of packs)
+      await execa('dd', ['if=/dev/urandom', `of=${p}`, 'bs=1', 'count=64', 'seek=100', 'conv=notrunc']);
+    const r = await h.hiy(['backup', 'restore', 'db']);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.err, /backup \w+ of \S+ cannot be restored|failed verification/);
+    assert.equal((await sh('cat /data/file')).stdout.trim(), 'current', 'the volume is untouched');
+    assert.equal(JSON.parse((await h.hiy(['snapshot', 'list', '--json'])).out).snapshots.length, snapsBefore);
+    const vols = (await execa('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
+    assert.deepEqual(
+      vols.filter((v) => v.startsWith(`hiy-${h.instance}-scratch-`)),
+      [],
+    );
+    assert.equal((await h.get('db.test')).status, 200);
+  });
 });

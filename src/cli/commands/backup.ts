@@ -1,6 +1,7 @@
 // `hiy backup now|list|restore|drill`: offsite copies of the volumes in a restic repository (docs/backups.md).
 import { backupNow } from '../../backup/backupNow.js';
 import { listBackups } from '../../backup/list.js';
+import { restoreFromBackup } from '../../backup/restore.js';
 import type { BackupEntry } from '../../backup/target.js';
 import type { Settings } from '../../model/settings.js';
 import { type CommandRun, str } from '../command.js';
@@ -83,6 +84,29 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
       if (opts.json) out({ backups: list });
       else if (list.length === 0) deps.io.out(`No backups${target ? ` of ${target}` : ''}.\n`);
       else deps.io.out(`${entryRows(list)}\n`);
+      return EXIT.ok;
+    }
+    case 'restore': {
+      if (!target)
+        throw new UsageError('hiy backup restore RESOURCE [--id ID] [--to-volume V]: which resource?');
+      const restored = await restoreFromBackup(engine, {
+        resource: target,
+        ...(opts.backup && { backup: opts.backup }),
+        ...(opts.id && { id: opts.id }),
+        ...(opts.toVolume && { toVolume: opts.toVolume }),
+        ...(step && { onStep: step }),
+      });
+      if (opts.json) out({ restored });
+      else
+        for (const o of restored) {
+          deps.io.out(
+            `\nRestored backup ${o.backupId.slice(0, 8)} into ${o.volume}${o.created ? ' (created)' : ''}: ${o.files} files, verified.\n`,
+          );
+          if (o.preRestore)
+            deps.io.out(
+              `What ${o.volume} held before is snapshot ${o.preRestore.id} (hiy snapshot restore ${o.volume}/${o.preRestore.id} undoes this).\n`,
+            );
+        }
       return EXIT.ok;
     }
     default:
