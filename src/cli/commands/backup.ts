@@ -1,5 +1,6 @@
 // `hiy backup now|list|restore|drill`: offsite copies of the volumes in a restic repository (docs/backups.md).
 import { backupNow } from '../../backup/backupNow.js';
+import { drillBackups } from '../../backup/drill.js';
 import { listBackups } from '../../backup/list.js';
 import { restoreFromBackup } from '../../backup/restore.js';
 import type { BackupEntry } from '../../backup/target.js';
@@ -108,6 +109,24 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
             );
         }
       return EXIT.ok;
+    }
+    case 'drill': {
+      const results = await drillBackups(engine, {
+        ...(opts.backup && { backup: opts.backup }),
+        ...(target && { resource: target }),
+        ...(step && { onStep: step }),
+      });
+      if (opts.json) out({ drills: results });
+      else
+        for (const r of results) {
+          if (r.passed)
+            deps.io.out(
+              `\nDrill of ${r.volume} (backup ${r.backupId.slice(0, 8)}): passed, ${r.files} files, ${r.check}.\n`,
+            );
+          else
+            deps.io.err(`hiy: drill of ${r.volume} (backup ${r.backupId.slice(0, 8)}) FAILED: ${r.error}\n`);
+        }
+      return results.every((r) => r.passed) ? EXIT.ok : EXIT.error;
     }
     default:
       throw new UsageError('hiy backup: give now, list, restore or drill');
