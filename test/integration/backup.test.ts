@@ -195,6 +195,16 @@ describe('offsite backups (real restic, local path)', () => {
     await execa('podman', ['volume', 'rm', other]);
   });
 
+  it('backup drill restores the latest backup into a scratch volume and checks it with no network', async () => {
+    const r = await h.hiy(['backup', 'drill', 'db', '--json']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const [d] = JSON.parse(r.out).drills;
+    assert.equal(d.passed, true, JSON.stringify(d));
+    assert.equal(d.files, 2);
+    assert.match(d.check, /default/);
+    assert.equal((await h.stores.events.read()).at(-1)?.type, 'backup.drill.passed');
+  });
+
   it('a damaged backup fails verification before anything is replaced', async () => {
     await sh('echo current > /data/file');
     const snapsBefore = JSON.parse((await h.hiy(['snapshot', 'list', '--json'])).out).snapshots.length;
@@ -213,5 +223,17 @@ describe('offsite backups (real restic, local path)', () => {
       [],
     );
     assert.equal((await h.get('db.test')).status, 200);
+  });
+
+  it('backup drill catches the damaged backup: exit 1, a failed-drill event, no scratch volume left', async () => {
+    const r = await h.hiy(['backup', 'drill']);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.err, /drill of \S+ \(backup \w+\) FAILED/);
+    assert.equal((await h.stores.events.read()).at(-1)?.type, 'backup.drill.failed');
+    const vols = (await execa('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
+    assert.deepEqual(
+      vols.filter((v) => v.startsWith(`hiy-${h.instance}-scratch-`)),
+      [],
+    );
   });
 });
