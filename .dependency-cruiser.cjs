@@ -16,11 +16,12 @@ const allowed = {
   access: ['model', 'store', 'drivers', 'desired'],
   engine: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'access', 'ports'],
   data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'ports'],
+  backup: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'ports'],
   notify: ['model', 'drivers', 'desired', 'engine'],
   export: ['model', 'drivers', 'desired', 'ports', 'snapshots'],
-  reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'access', 'ports'],
+  reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'backup', 'access', 'ports'],
   push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports'],
-  server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'access', 'notify', 'push', 'reconcile', 'ports'],
+  server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'backup', 'access', 'notify', 'push', 'reconcile', 'ports'],
 };
 
 const layers = Object.keys(allowed);

@@ -16,6 +16,8 @@ const DESCRIPTIONS: Record<Kind, string> = {
   User: 'A person who may push and manage apps, with SSH keys and per-app grants.',
   Notifier:
     'Where HIY reports deploys, rollbacks, drift corrections and failed snapshots: a JSON webhook or an ntfy-style URL.',
+  Backup:
+    'An offsite copy of the volumes in a restic repository (local path, SFTP, REST or S3): schedule, retention, checks and restore drills.',
 };
 
 /** The generated files: file name (e.g. `port.schema.json`) → pretty-printed JSON with a trailing newline. Pure. */

@@ -15,10 +15,11 @@ fi
 # 1. System packages: apt only runs when something is missing.
 # chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
 # mmdebstrap: the ports' Debian root file systems (ports/, scripts/portBase.ts) from this box's apt sources.
+# restic: offsite backups (docs/backups.md).
 # pebble: Let's Encrypt's test ACME server, for the ACME tests (docs/tls.md).
 # The shellcheck package: `npm run shellcheck` (part of npm test) checks every script and port hook.
 # catatonit: the pause process of `podman kube play` (the export's play.sh, docs/kubernetes.md).
-packages=(podman golang-github-containernetworking-plugin-dnsname runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap catatonit shellcheck pebble)
+packages=(podman golang-github-containernetworking-plugin-dnsname runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap catatonit shellcheck pebble restic)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -9,19 +9,31 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores, host] =
-    await Promise.all([
-      import('pino'),
-      import('./push/buildSettings.js'),
-      import('./push/buildSupport.js'),
-      import('./drivers/caddy/client.js'),
-      import('./drivers/git/checkout.js'),
-      import('./drivers/git/isomorphic.js'),
-      import('./drivers/podman/runner.js'),
-      import('./drivers/probe/prober.js'),
-      import('./store/index.js'),
-      import('./drivers/host/probe.js'),
-    ]);
+  const [
+    pino,
+    buildSettings,
+    buildSupport,
+    caddy,
+    checkout,
+    isomorphic,
+    podman,
+    prober,
+    stores,
+    host,
+    restic,
+  ] = await Promise.all([
+    import('pino'),
+    import('./push/buildSettings.js'),
+    import('./push/buildSupport.js'),
+    import('./drivers/caddy/client.js'),
+    import('./drivers/git/checkout.js'),
+    import('./drivers/git/isomorphic.js'),
+    import('./drivers/podman/runner.js'),
+    import('./drivers/probe/prober.js'),
+    import('./store/index.js'),
+    import('./drivers/host/probe.js'),
+    import('./drivers/restic/runner.js'),
+  ]);
   return {
     pino: pino.default,
     buildSettingsFrom: buildSettings.buildSettingsFrom,
@@ -30,6 +42,7 @@ async function loadDrivers() {
     exportCommit: checkout.exportCommit,
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
+    ResticCli: restic.ResticCli,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -49,6 +62,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     networkProber,
     openStores,
     hostPortFloor,
+    ResticCli,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -68,6 +82,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     git: new IsomorphicGitReader(),
     prober: networkProber,
     exportCommit,
+    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
     logger,
     stores: openStores(settings.dataDir, { env }),
     build: buildSupport(buildSettingsFrom(env)),

@@ -1,6 +1,7 @@
 // Checks that need several resources (or several fields) at once: name clashes, port and route conflicts. Pure.
 import { validateCronExpression } from 'cron';
 import type { Diagnostic } from '../model/diagnostics.js';
+import { checkBackups } from './backupChecks.js';
 import { type BoxPorts, checkReservedHostPorts } from './hostPorts.js';
 import { diag, fieldPosition, idOf, isWorkload, where } from './located.js';
 import type { LocatedResource } from './types.js';
@@ -33,6 +34,7 @@ export function checkResources(resources: LocatedResource[], opts: CrossCheckOpt
     ...checkJobs(resources),
     ...checkGrants(all),
     ...checkSecretEnv(all),
+    ...checkBackups(resources),
   ];
   return out.sort(
     (a, b) =>
@@ -63,7 +65,7 @@ function checkDuplicateNames(resources: LocatedResource[]): Diagnostic[] {
       if (rest.length > DUPLICATES_NAMED) others.push(`${rest.length - DUPLICATES_NAMED} more`);
       const name = lr.resource.metadata.name;
       const detail =
-        lr.resource.kind === 'User' || lr.resource.kind === 'Notifier'
+        lr.resource.kind === 'User' || lr.resource.kind === 'Notifier' || lr.resource.kind === 'Backup'
           ? `${lr.resource.kind} names must be unique`
           : `Apps and Ports share one namespace: each runs as the container hiy-${name}`;
       out.push(diag(lr, 'metadata.name', `duplicate name "${name}": also ${others.join(', ')}`, detail));

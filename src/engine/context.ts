@@ -8,6 +8,7 @@ import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { GitReader } from '../drivers/git/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
+import type { ResticDriver } from '../drivers/restic/types.js';
 import type { Settings } from '../model/settings.js';
 import type { Stores } from '../store/index.js';
 
@@ -19,6 +20,8 @@ export interface Engine {
   git: GitReader;
   prober: Prober;
   exportCommit: ExportCommit;
+  /** Offsite backups (src/backup); absent where none are taken (tests of other features). */
+  restic?: ResticDriver;
   logger: Logger;
   /** The data directory's stores, opened once by the composition root (`openStores(settings.dataDir)`). */
   stores: Stores;

@@ -32,7 +32,7 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The kinds of resource a state repo may hold. */
-export type Kind = 'App' | 'Port' | 'User' | 'Notifier';
+export type Kind = 'App' | 'Port' | 'User' | 'Notifier' | 'Backup';
 
 /** A resource id as used in plans, labels and status: `port/greeter`, `app/blog`, `user/alice`. */
 export type ResourceId = `${Lowercase<Kind>}/${string}`;
@@ -43,10 +43,10 @@ export function resourceId(kind: Kind, name: string): ResourceId {
 
 /** Splits a resource id back into kind and name, or returns undefined for a string that is not one. */
 export function parseResourceId(id: string): { kind: Kind; name: string } | undefined {
-  const m = /^(app|port|user|notifier)\/(.+)$/.exec(id);
+  const m = /^(app|port|user|notifier|backup)\/(.+)$/.exec(id);
   if (!m) return undefined;
-  const kind = ({ app: 'App', port: 'Port', user: 'User', notifier: 'Notifier' } as const)[
-    m[1] as 'app' | 'port' | 'user' | 'notifier'
+  const kind = ({ app: 'App', port: 'Port', user: 'User', notifier: 'Notifier', backup: 'Backup' } as const)[
+    m[1] as 'app' | 'port' | 'user' | 'notifier' | 'backup'
   ];
   return { kind, name: m[2]! };
 }

@@ -294,6 +294,70 @@ export const NotifierSpec = z.strictObject({
     .describe('Only events about these resources (and box-wide ones); all when omitted.'),
 });
 
+/** How many restic snapshots of each volume a Backup keeps (`restic forget --keep-*`); at least one is kept. */
+export const BackupKeep = z
+  .strictObject({
+    last: z.number().int().min(1).optional().describe('The newest N backups of each volume.'),
+    hourly: z.number().int().min(1).optional(),
+    daily: z.number().int().min(1).optional(),
+    weekly: z.number().int().min(1).optional(),
+    monthly: z.number().int().min(1).optional(),
+    yearly: z.number().int().min(1).optional(),
+  })
+  .describe(
+    'Retention per volume, as restic forget --keep-last/-hourly/-daily/…; all backups kept when omitted.',
+  );
+
+export const BackupSpec = z.strictObject({
+  repository: z
+    .string()
+    .min(1)
+    .refine((r) => !r.includes('\0') && !/[\r\n]/.test(r), 'must be one line without NUL bytes')
+    .refine(
+      (r) => r.startsWith('/') || /^(sftp|rest|s3|b2|azure|gs|swift|rclone):/.test(r),
+      'must be an absolute path or a restic repository URL (sftp:…, rest:…, s3:…)',
+    )
+    .describe(
+      'The restic repository: an absolute path (a second disk), sftp:user@host:/path, rest:https://…, s3:…',
+    ),
+  passwordSecret: z
+    .string()
+    .regex(SECRET_NAME, 'must be a secret name (hiy secret set NAME)')
+    .describe(
+      "Name of the secret (hiy secret set NAME) holding the repository's password; never the password.",
+    ),
+  envSecrets: z
+    .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string().regex(SECRET_NAME))
+    .optional()
+    .describe('Environment for restic from secrets, e.g. {AWS_SECRET_ACCESS_KEY: s3-key} for an S3 target.'),
+  schedule: z
+    .string()
+    .optional()
+    .describe("Cron schedule of hiy daemon's backups (5 fields, or 6 with seconds)."),
+  resources: z
+    .array(z.string().regex(/^(app|port)\/[a-z0-9-]+$/, 'must be a resource id such as port/mail'))
+    .min(1)
+    .optional()
+    .describe("The resources whose volumes it copies; every resource's volumes when omitted."),
+  keep: BackupKeep.optional(),
+  check: z
+    .strictObject({
+      schedule: z.string().describe('Cron schedule of restic check --read-data-subset.'),
+      readDataSubset: z
+        .string()
+        .regex(/^(\d+(\.\d+)?%|\d+\/\d+|\d+[KMGT]?)$/, 'must be a restic subset: 5%, 1/10 or 500M')
+        .default('5%'),
+    })
+    .optional()
+    .describe('A scheduled restic check that reads a bounded part of the data.'),
+  drill: z
+    .strictObject({ schedule: z.string().describe('Cron schedule of restore drills.') })
+    .optional()
+    .describe(
+      'Scheduled restore drills: the latest backup of each volume restored into a scratch volume and checked.',
+    ),
+});
+
 function resourceSchema<K extends string, S extends z.ZodType>(kind: K, spec: S) {
   return z.strictObject({
     apiVersion: z.literal(API_VERSION),
@@ -307,6 +371,7 @@ export const PortResource = resourceSchema('Port', PortSpec);
 export const AppResource = resourceSchema('App', AppSpec);
 export const UserResource = resourceSchema('User', UserSpec);
 export const NotifierResource = resourceSchema('Notifier', NotifierSpec);
+export const BackupResource = resourceSchema('Backup', BackupSpec);
 
 /** The schema of each kind, used to validate documents and to generate crds/. */
 export const KIND_SCHEMAS = {
@@ -314,14 +379,17 @@ export const KIND_SCHEMAS = {
   App: AppResource,
   User: UserResource,
   Notifier: NotifierResource,
+  Backup: BackupResource,
 } as const;
 
 export type PortResource = z.infer<typeof PortResource>;
 export type AppResource = z.infer<typeof AppResource>;
 export type UserResource = z.infer<typeof UserResource>;
 export type NotifierResource = z.infer<typeof NotifierResource>;
+export type BackupResource = z.infer<typeof BackupResource>;
+export type BackupSpec = z.infer<typeof BackupSpec>;
 /** Any resource of the state repo, after validation and defaults. */
-export type Resource = PortResource | AppResource | UserResource | NotifierResource;
+export type Resource = PortResource | AppResource | UserResource | NotifierResource | BackupResource;
 export type Workload = PortResource | AppResource;
 export type Route = z.infer<typeof Route>;
 export type HealthCheck = z.infer<typeof HealthCheck>;

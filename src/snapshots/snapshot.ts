@@ -10,7 +10,16 @@ import { syncDir, writeFileAtomic } from '../store/atomic.js';
 import { crashDuring, crashPoint } from '../store/journal.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
-export type SnapshotReason = 'upgrade' | 'manual' | 'scheduled' | 'pre-restore' | 'pre-delete';
+export type SnapshotReason =
+  | 'upgrade'
+  | 'manual'
+  | 'scheduled'
+  | 'pre-restore'
+  | 'pre-delete'
+  /** Taken by `hiy backup now` to be copied offsite; only the newest of each volume is kept. */
+  | 'backup'
+  /** A restic backup brought back and verified, about to be restored by `hiy backup restore`. */
+  | 'from-backup';
 
 /**
  * What `<dataDir>/snapshots/<volume>/<id>/manifest.json` records. A snapshot exists only when this file does:
@@ -106,11 +115,6 @@ function snapshotDir(deps: SnapshotDeps, volume: string, id: string): string {
   if (!VOLUME_NAME.test(volume)) throw new Error(`invalid volume name ${JSON.stringify(volume)}`);
   if (!ID.test(id)) throw new Error(`invalid snapshot id ${JSON.stringify(id)}`);
   return join(snapshotsRoot(deps), volume, id);
-}
-
-/** Where a recorded snapshot's archive is (a verified tar of the volume, `podman volume export`'s format). */
-export function snapshotArchivePath(deps: Pick<SnapshotDeps, 'dataDir'>, m: SnapshotManifest): string {
-  return join(snapshotDir(deps as SnapshotDeps, m.volume, m.id), ARCHIVE);
 }
 
 /** `20261122T021500Z-1a2b3c`: ISO time without separators or milliseconds, so ids sort by time. */
@@ -287,13 +291,21 @@ export async function pruneSnapshots(
   keep = 5,
 ): Promise<SnapshotManifest[]> {
   const old = (await listSnapshots(deps, volume)).slice(Math.max(0, keep));
-  for (const m of old) {
-    const dir = snapshotDir(deps, m.volume, m.id);
-    // The manifest goes first, so a crash mid-removal leaves an incomplete dir, never a broken snapshot.
-    await rm(join(dir, MANIFEST), { force: true });
-    await rm(dir, { recursive: true, force: true });
-  }
+  for (const m of old) await removeSnapshot(deps, m);
   return old;
+}
+
+/** Removes one snapshot. Call it while holding the apply lock. */
+export async function removeSnapshot(deps: SnapshotDeps, m: SnapshotManifest): Promise<void> {
+  const dir = snapshotDir(deps, m.volume, m.id);
+  // The manifest goes first, so a crash mid-removal leaves an incomplete dir, never a broken snapshot.
+  await rm(join(dir, MANIFEST), { force: true });
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Where a stored snapshot's verified archive is (for copying it elsewhere; never written to). */
+export function snapshotArchivePath(deps: Pick<SnapshotDeps, 'dataDir'>, m: SnapshotManifest): string {
+  return join(snapshotDir(deps as SnapshotDeps, m.volume, m.id), ARCHIVE);
 }
 
 /**

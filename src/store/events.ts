@@ -18,6 +18,13 @@ export const EVENT_TYPES = [
   'rollback.finished',
   'resource.restarted',
   'job.failed',
+  'backup.succeeded',
+  'backup.failed',
+  'backup.restored',
+  'backup.checked',
+  'backup.check.failed',
+  'backup.drill.passed',
+  'backup.drill.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -151,7 +151,7 @@ spec:
   test('unknown kind names the kinds that exist', () => {
     const [d] = find('ports.yaml', 21);
     assert.equal(d?.summary, 'unknown kind "Service"');
-    assert.match(d!.detail!, /App, Notifier, Port, User/);
+    assert.match(d!.detail!, /App, Backup, Notifier, Port, User/);
   });
 
   test('missing field points at the parent mapping', () => {

@@ -16,7 +16,7 @@ test('one schema per kind, with id, title and trailing newline', () => {
   const files = renderCrds();
   assert.deepEqual(
     [...files.keys()],
-    ['app.schema.json', 'notifier.schema.json', 'port.schema.json', 'user.schema.json'],
+    ['app.schema.json', 'backup.schema.json', 'notifier.schema.json', 'port.schema.json', 'user.schema.json'],
   );
   for (const text of files.values()) {
     assert.ok(text.endsWith('}\n'));

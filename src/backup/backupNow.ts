@@ -1,0 +1,198 @@
+// `hiy backup now`: a verified snapshot of each volume (dump hook, brief stop: hiy snapshot create's way), staged
+// at a stable path and copied to the restic repository with the apply lock released; then retention.
+import { rm } from 'node:fs/promises';
+import { createSnapshots } from '../data/commands.js';
+import type { ResticBackupSummary } from '../drivers/restic/types.js';
+import { type Engine, withApplyLock } from '../engine/engine.js';
+import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import type { BackupResource } from '../model/resources.js';
+import {
+  listSnapshots,
+  removeSnapshot,
+  type SnapshotManifest,
+  snapshotArchivePath,
+} from '../snapshots/snapshot.js';
+import type { EventDraft } from '../store/events.js';
+import { ensureRepository } from './repository.js';
+import { stageSnapshot } from './stage.js';
+import { BackupError, backupHost, backupTags, pickBackup, resticOf, resticTarget } from './target.js';
+
+/** One volume copied offsite. */
+export interface VolumeBackup {
+  resource: string;
+  volume: string;
+  /** The local verified snapshot it was made from (kept until the next backup of the volume succeeds). */
+  snapshot: string;
+  /** The restic snapshot id. */
+  id: string;
+  summary: ResticBackupSummary;
+  /** Restic snapshots of the volume removed by the retention policy. */
+  forgotten: number;
+}
+
+/** What a run did: each volume copied, and each resource or volume that failed (the others still ran). */
+export interface BackupRun {
+  backup: string;
+  repository: string;
+  volumes: VolumeBackup[];
+  failures: { resource: string; volume?: string; error: string }[];
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The resources a Backup covers that have volumes on this box: those it names, or all. */
+async function coveredResources(engine: Engine, backup: BackupResource, only?: string): Promise<string[]> {
+  const volumes = await engine.podman.listVolumes(ownershipLabels(engine.settings.instance));
+  const withVolumes = [...new Set(volumes.map((v) => v.labels[LABEL_RESOURCE] ?? '').filter(Boolean))].sort();
+  const covered = backup.spec.resources ?? withVolumes;
+  if (only === undefined) return covered.filter((id) => withVolumes.includes(id));
+  const id = only.includes('/') ? only : (covered.find((c) => c.split('/')[1] === only) ?? only);
+  if (!covered.includes(id)) throw new BackupError(`backup/${backup.metadata.name} does not cover ${only}`);
+  if (!withVolumes.includes(id)) throw new BackupError(`${id} has no volumes on this box`);
+  return [id];
+}
+
+/**
+ * Runs a Backup: every covered resource (or only `resource`) is snapshotted and copied. The target is opened
+ * (created when empty) before any service is stopped, so a wrong password or an unreachable target touches
+ * nothing. A failed upload keeps the local snapshot and removes no earlier backup.
+ */
+export async function backupNow(
+  engine: Engine,
+  opts: { backup?: string; resource?: string; onStep?: (message: string) => void } = {},
+): Promise<BackupRun> {
+  const backup = await pickBackup(engine, opts.backup);
+  const target = await resticTarget(engine, backup);
+  resticOf(engine); // refuses early when this HIY has no restic driver
+  const step = opts.onStep;
+  try {
+    await ensureRepository(engine, backup, target, step);
+  } catch (err) {
+    // Loud, and nothing was stopped or snapshotted: the services are untouched.
+    await engine.stores.events.append([
+      {
+        type: 'backup.failed',
+        message: `backup/${backup.metadata.name}: ${message(err)}`,
+        data: { backup: backup.metadata.name, error: message(err) },
+      },
+    ]);
+    throw err;
+  }
+  const run: BackupRun = {
+    backup: backup.metadata.name,
+    repository: backup.spec.repository,
+    volumes: [],
+    failures: [],
+  };
+  for (const resource of await coveredResources(engine, backup, opts.resource)) {
+    let taken: SnapshotManifest[];
+    try {
+      taken = await createSnapshots(engine, resource, step, 'backup');
+    } catch (err) {
+      run.failures.push({ resource, error: message(err) });
+      continue;
+    }
+    // The apply lock is released: the upload, however long, blocks no deploy.
+    for (const snapshot of taken) {
+      try {
+        run.volumes.push(await uploadVolume(engine, backup, snapshot, step));
+      } catch (err) {
+        run.failures.push({ resource, volume: snapshot.volume, error: message(err) });
+      }
+    }
+  }
+  await engine.stores.events.append(runEvents(run));
+  return run;
+}
+
+/** Stages one snapshot, backs it up, applies retention and drops the older local backup snapshots. */
+async function uploadVolume(
+  engine: Engine,
+  backup: BackupResource,
+  snapshot: SnapshotManifest,
+  step?: (message: string) => void,
+): Promise<VolumeBackup> {
+  const target = await resticTarget(engine, backup);
+  const restic = resticOf(engine);
+  const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  step?.(`staging ${snapshot.volume}/${snapshot.id}`);
+  const dir = await stageSnapshot({
+    restic,
+    dataDir: engine.settings.dataDir,
+    snapshot,
+    archive: snapshotArchivePath(snapDeps, snapshot),
+  });
+  let summary: ResticBackupSummary;
+  try {
+    step?.(`uploading ${snapshot.volume} to ${backup.spec.repository}`);
+    summary = await restic.backup(target, {
+      dir,
+      host: backupHost(engine.settings.instance),
+      tags: backupTags({
+        instance: engine.settings.instance,
+        resource: snapshot.resource,
+        volume: snapshot.volume,
+        snapshot: snapshot.id,
+        ...(snapshot.dataVersion !== undefined && { dataVersion: snapshot.dataVersion }),
+        ...(snapshot.imageBefore && { image: snapshot.imageBefore }),
+        ...(snapshot.stateCommit && { stateCommit: snapshot.stateCommit }),
+      }),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  let forgotten = 0;
+  if (backup.spec.keep) {
+    step?.(`retention of ${snapshot.volume}`);
+    // One group per volume: the tags differ from one backup to the next (snapshot id, commit), so restic's
+    // `--group-by host,tags` would make each backup its own group and keep them all; the volume's tag selects
+    // the group instead.
+    const removed = await restic.forget(target, {
+      tags: [`hiy.instance=${engine.settings.instance}`, `hiy.volume=${snapshot.volume}`],
+      groupBy: 'host',
+      keep: backup.spec.keep,
+    });
+    forgotten = removed.length;
+  }
+  // The local copy made for an earlier backup is no longer needed once this one is safely offsite.
+  await withApplyLock(engine, async () => {
+    const older = (await listSnapshots(snapDeps, snapshot.volume)).filter(
+      (m) => m.reason === 'backup' && m.id !== snapshot.id,
+    );
+    for (const m of older) await removeSnapshot(snapDeps, m);
+  });
+  return {
+    resource: snapshot.resource,
+    volume: snapshot.volume,
+    snapshot: snapshot.id,
+    id: summary.snapshotId,
+    summary,
+    forgotten,
+  };
+}
+
+function runEvents(run: BackupRun): EventDraft[] {
+  const events: EventDraft[] = run.volumes.map((v) => ({
+    type: 'backup.succeeded',
+    resource: v.resource,
+    message: `${v.resource}: ${v.volume} backed up to ${run.backup} (${v.summary.totalFiles} files, ${v.summary.dataAdded} bytes added)`,
+    data: {
+      backup: run.backup,
+      volume: v.volume,
+      id: v.id,
+      snapshot: v.snapshot,
+      dataAdded: v.summary.dataAdded,
+    },
+  }));
+  for (const f of run.failures) {
+    events.push({
+      type: 'backup.failed',
+      resource: f.resource,
+      message: `${f.resource}: backup to ${run.backup} failed${f.volume ? ` for ${f.volume}` : ''}: ${f.error}`,
+      data: { backup: run.backup, ...(f.volume && { volume: f.volume }), error: f.error },
+    });
+  }
+  return events;
+}

@@ -1,0 +1,151 @@
+// Restore drills: the latest backup of each volume restored into a scratch volume, verified against its
+// manifest, and checked in a throwaway container with no network (the port's check hook, or the default
+// check: file count and checksums); pass or fail is an event, and the scratch volume is always removed.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Engine } from '../engine/engine.js';
+import type { RunSpec } from '../model/containers.js';
+import { hookTimeoutMs } from '../model/portContract.js';
+import type { EventDraft } from '../store/events.js';
+import { type FetchedBackup, fetchVerified } from './fetch.js';
+import { ensureRepository } from './repository.js';
+import { chooseEntries } from './restore.js';
+import { backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
+
+/** The image of the default check (scripts/setup.sh builds it on every box). */
+export const DRILL_IMAGE = 'localhost/hiy/busybox:latest';
+
+/** One volume's drill. */
+export interface DrillResult {
+  resource: string;
+  volume: string;
+  backupId: string;
+  time: string;
+  passed: boolean;
+  /** `port check hook` or `default (file count and checksums)`. */
+  check: string;
+  files?: number;
+  error?: string;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `sha256sum -c` input: one line per file (names with a newline cannot be listed; the host check covers them). */
+function sumsFile(checksums: Record<string, string>): string {
+  return Object.entries(checksums)
+    .filter(([path]) => !path.includes('\n'))
+    .map(([path, sum]) => `${sum}  ./${path}\n`)
+    .join('');
+}
+
+/** Runs the check of one fetched backup in a container with no network; resolves to an error, or undefined. */
+async function runCheck(engine: Engine, fetched: FetchedBackup): Promise<{ check: string; error?: string }> {
+  const { entry, volume, manifest } = fetched;
+  const release = (await engine.stores.releases.list(entry.resource)).at(-1);
+  const hook = release?.workload?.port?.hooks.check;
+  const mount = release?.run.volumes.find((v) => v.source === entry.volume);
+  const base = {
+    name: `hiy-${engine.settings.instance}-drill-${randomBytes(4).toString('hex')}`,
+    labels: { 'hiy.backup-drill': engine.settings.instance },
+    publish: [],
+    restart: 'no' as const,
+    stopTimeoutSeconds: 1,
+    network: { name: 'none', aliases: [] },
+  };
+  if (hook && release && mount) {
+    const spec: RunSpec = {
+      ...base,
+      image: release.run.image,
+      env: { ...release.run.env, HIY_HOOK: 'check', HIY_RESOURCE: entry.resource, HIY_DRILL: '1' },
+      entrypoint: hook,
+      args: [],
+      volumes: [{ source: volume.name, target: mount.target, readOnly: false }],
+    };
+    const r = await engine.podman.runHook(spec, hookTimeoutMs(release.workload?.port?.hooks ?? {}));
+    const check = `the check hook of port ${release.workload?.port?.name}`;
+    return r.exitCode === 0 ? { check } : { check, error: `${check} failed (exit ${r.exitCode})` };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-drill-'));
+  try {
+    await writeFile(join(dir, 'sums'), sumsFile(manifest.checksums));
+    const files = Object.keys(manifest.checksums).length;
+    const script = `cd /data && sha256sum -c -s /hiy-check/sums && n=$(find . -type f | wc -l) && [ "$n" -eq ${files} ] || { echo "files: $n, manifest: ${files}"; exit 1; }`;
+    const spec: RunSpec = {
+      ...base,
+      image: DRILL_IMAGE,
+      env: {},
+      entrypoint: ['/bin/sh', '-c', script],
+      args: [],
+      volumes: [
+        { source: volume.name, target: '/data', readOnly: true },
+        { source: dir, target: '/hiy-check', readOnly: true },
+      ],
+    };
+    const r = await engine.podman.runHook(spec, 10 * 60_000);
+    const check = 'default (file count and checksums)';
+    return r.exitCode === 0 ? { check } : { check, error: `${check} failed: ${r.output.trim().slice(-500)}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Drills the latest backup of each volume (of `resource`, or all). A failed restore or check is a failed drill,
+ * never an exception; the scratch volume is removed either way. Records `backup.drill.passed|failed` events.
+ */
+export async function drillBackups(
+  engine: Engine,
+  opts: { backup?: string; resource?: string; onStep?: (m: string) => void } = {},
+): Promise<DrillResult[]> {
+  const backup = await pickBackup(engine, opts.backup);
+  const target = await resticTarget(engine, backup);
+  await ensureRepository(engine, backup, target, undefined, { create: false });
+  const list = await resticOf(engine).snapshots(target, {
+    tags: [`hiy.instance=${engine.settings.instance}`],
+  });
+  const results: DrillResult[] = [];
+  for (const entry of chooseEntries(backupEntries(backup.metadata.name, list), opts)) {
+    const base = { resource: entry.resource, volume: entry.volume, backupId: entry.id, time: entry.time };
+    let fetched: FetchedBackup | undefined;
+    try {
+      fetched = await fetchVerified(engine, target, entry, opts.onStep);
+      opts.onStep?.(`checking ${entry.volume} in a container with no network`);
+      const { check, error } = await runCheck(engine, fetched);
+      const files = Object.keys(fetched.manifest.checksums).length;
+      results.push({ ...base, check, files, passed: error === undefined, ...(error && { error }) });
+    } catch (err) {
+      results.push({ ...base, check: 'restore and verification', passed: false, error: message(err) });
+    } finally {
+      await fetched?.release();
+    }
+  }
+  await engine.stores.events.append(results.map((r) => drillEvent(backup.metadata.name, r)));
+  return results;
+}
+
+function drillEvent(backup: string, r: DrillResult): EventDraft {
+  const data = {
+    backup,
+    volume: r.volume,
+    id: r.backupId,
+    check: r.check,
+    ...(r.error && { error: r.error }),
+  };
+  return r.passed
+    ? {
+        type: 'backup.drill.passed',
+        resource: r.resource,
+        message: `${r.resource}: restore drill of ${r.volume} passed (backup ${r.backupId.slice(0, 8)}, ${r.files} files, ${r.check})`,
+        data,
+      }
+    : {
+        type: 'backup.drill.failed',
+        resource: r.resource,
+        message: `${r.resource}: restore drill of ${r.volume} FAILED (backup ${r.backupId.slice(0, 8)}): ${r.error}`,
+        data,
+      };
+}

@@ -1,0 +1,129 @@
+// `hiy backup restore RESOURCE`: the latest backup (or --id) of each volume, fetched and verified in a scratch
+// volume, made a verified local snapshot, and restored the way `hiy snapshot restore` does (containers stopped,
+// the current content snapshotted first).
+import { type RestoreOutcome, restoreFromSnapshot } from '../data/commands.js';
+import { type Engine, withApplyLock } from '../engine/engine.js';
+import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import { listSnapshots, removeSnapshot, takeSnapshot } from '../snapshots/snapshot.js';
+import { fetchVerified } from './fetch.js';
+import { entryMatches } from './list.js';
+import { ensureRepository } from './repository.js';
+import {
+  type BackupEntry,
+  BackupError,
+  backupEntries,
+  pickBackup,
+  resticOf,
+  resticTarget,
+} from './target.js';
+
+export interface BackupRestoreOutcome extends RestoreOutcome {
+  /** The restic snapshot restored. */
+  backupId: string;
+}
+
+/** The newest backup of each volume among `entries` (already newest first). */
+export function latestPerVolume(entries: BackupEntry[]): BackupEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => !seen.has(e.volume) && seen.add(e.volume));
+}
+
+/** Which backups a restore or drill uses: of `resource` (or all), the one `--id` names, or the newest per volume. */
+export function chooseEntries(
+  entries: BackupEntry[],
+  opts: { resource?: string; id?: string },
+): BackupEntry[] {
+  const mine = opts.resource ? entries.filter((e) => entryMatches(e, opts.resource!)) : entries;
+  if (opts.id) {
+    const found = mine.filter((e) => e.id.startsWith(opts.id!));
+    if (found.length !== 1)
+      throw new BackupError(
+        found.length === 0
+          ? `no backup ${opts.id}${opts.resource ? ` of ${opts.resource}` : ''}; hiy backup list shows them`
+          : `${opts.id} matches ${found.length} backups; give more of the id`,
+      );
+    return found;
+  }
+  const latest = latestPerVolume(mine);
+  if (latest.length === 0)
+    throw new BackupError(`no backups${opts.resource ? ` of ${opts.resource}` : ''} in the repository`);
+  return latest;
+}
+
+/**
+ * Restores backups of a resource. Each is verified in a scratch volume before anything of the resource is
+ * touched; then it becomes a verified local snapshot (reason `from-backup`) that `restoreFromSnapshot` puts back.
+ */
+export async function restoreFromBackup(
+  engine: Engine,
+  opts: { resource: string; backup?: string; id?: string; toVolume?: string; onStep?: (m: string) => void },
+): Promise<BackupRestoreOutcome[]> {
+  const backup = await pickBackup(engine, opts.backup);
+  const target = await resticTarget(engine, backup);
+  await ensureRepository(engine, backup, target, undefined, { create: false });
+  const list = await resticOf(engine).snapshots(target, {
+    tags: [`hiy.instance=${engine.settings.instance}`],
+  });
+  const chosen = chooseEntries(backupEntries(backup.metadata.name, list), opts);
+  if (opts.toVolume && chosen.length > 1)
+    throw new BackupError(`--to-volume needs one volume; ${opts.resource} has ${chosen.length}: give --id`);
+  const out: BackupRestoreOutcome[] = [];
+  for (const entry of chosen) out.push(await restoreOne(engine, target, entry, opts.toVolume, opts.onStep));
+  await engine.stores.events.append(
+    out.map((o) => ({
+      type: 'backup.restored' as const,
+      resource: o.snapshot.resource,
+      message: `${o.snapshot.resource}: backup ${o.backupId.slice(0, 8)} restored into ${o.volume} (${o.files} files)`,
+      data: { backup: backup.metadata.name, id: o.backupId, volume: o.volume, files: o.files },
+    })),
+  );
+  return out;
+}
+
+async function restoreOne(
+  engine: Engine,
+  target: Awaited<ReturnType<typeof resticTarget>>,
+  entry: BackupEntry,
+  toVolume: string | undefined,
+  step?: (m: string) => void,
+): Promise<BackupRestoreOutcome> {
+  const fetched = await fetchVerified(engine, target, entry, step);
+  const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  try {
+    const m = fetched.manifest.snapshot;
+    const local = await withApplyLock(engine, () =>
+      takeSnapshot(snapDeps, {
+        volume: fetched.volume.name,
+        mountpoint: fetched.volume.mountpoint,
+        resource: entry.resource,
+        reason: 'from-backup',
+        ...(m.stateCommit && { stateCommit: m.stateCommit }),
+        ...(m.imageBefore && { imageBefore: m.imageBefore }),
+        ...(m.dataVersion !== undefined && { dataVersion: m.dataVersion }),
+      }),
+    );
+    try {
+      const volume = toVolume ?? entry.volume;
+      // The volume of a resource (gone, e.g. on a new box) comes back owned by HIY, as an apply would make it.
+      if (volume === entry.volume) {
+        const exists = (await engine.podman.listVolumes({})).some((v) => v.name === volume);
+        if (!exists) {
+          step?.(`creating volume ${volume}`);
+          await engine.podman.createVolume(volume, {
+            ...ownershipLabels(engine.settings.instance),
+            [LABEL_RESOURCE]: entry.resource,
+          });
+        }
+      }
+      const outcome = await restoreFromSnapshot(engine, `${local.volume}/${local.id}`, volume, step);
+      return { ...outcome, backupId: entry.id };
+    } finally {
+      await withApplyLock(engine, async () => {
+        const still = (await listSnapshots(snapDeps, local.volume)).find((s) => s.id === local.id);
+        if (still) await removeSnapshot(snapDeps, still);
+      });
+    }
+  } finally {
+    await fetched.release();
+  }
+}

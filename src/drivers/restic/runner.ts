@@ -1,0 +1,198 @@
+// The real restic driver: runs the pure argv builders with execa (never a shell), the password in the environment.
+import { execa } from 'execa';
+import {
+  backupArgv,
+  catConfigArgv,
+  checkArgv,
+  classifyFailure,
+  describeFailure,
+  extractArgv,
+  forgetArgv,
+  forgetIdsArgv,
+  initArgv,
+  parseBackupSummary,
+  parseForget,
+  parseSnapshots,
+  restoreArgv,
+  snapshotsArgv,
+} from './argv.js';
+import {
+  type ResticBackupSummary,
+  type ResticDriver,
+  ResticError,
+  type ResticKeep,
+  type ResticSnapshot,
+  type ResticTarget,
+} from './types.js';
+
+export interface ResticCliOptions {
+  /** The restic binary; default `restic` (on PATH). */
+  binary?: string;
+  /** Timeout of quick calls (snapshots, init, forget); default 5 min. */
+  timeoutMs?: number;
+  /** Timeout of backup, restore and check (they scale with the data); default 12 h. */
+  transferTimeoutMs?: number;
+}
+
+interface Call {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Replaces every secret value of the target found in restic's messages. */
+function masked(text: string, target: ResticTarget): string {
+  let out = text;
+  for (const secret of [target.password, ...Object.values(target.env ?? {})]) {
+    if (secret.length >= 4) out = out.split(secret).join('********');
+  }
+  return out;
+}
+
+function lastLines(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('{'));
+  return lines.slice(-3).join(' / ');
+}
+
+/** {@link ResticDriver} over the restic CLI. */
+export class ResticCli implements ResticDriver {
+  private readonly binary: string;
+  private readonly timeoutMs: number;
+  private readonly transferTimeoutMs: number;
+
+  constructor(options: ResticCliOptions = {}) {
+    this.binary = options.binary ?? 'restic';
+    this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
+    this.transferTimeoutMs = options.transferTimeoutMs ?? 12 * 3600_000;
+  }
+
+  private async call(
+    target: ResticTarget,
+    argv: string[],
+    opts: { cwd?: string; long?: boolean; okExitCodes?: number[]; onLine?: (line: string) => void } = {},
+  ): Promise<Call> {
+    const operation = `restic ${argv[0]}`;
+    const child = execa(this.binary, argv, {
+      reject: false,
+      ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+      timeout: opts.long ? this.transferTimeoutMs : this.timeoutMs,
+      // Secrets through the environment only; restic's own cache and config stay out of a test's way.
+      env: {
+        ...target.env,
+        RESTIC_REPOSITORY: target.repository,
+        RESTIC_PASSWORD: target.password,
+        RESTIC_PROGRESS_FPS: '0.2',
+      },
+      extendEnv: true,
+      stdin: 'ignore',
+      ...(opts.onLine && {
+        stdout: [
+          function* (line: unknown) {
+            opts.onLine?.(String(line));
+            yield line;
+          },
+        ],
+      }),
+    });
+    const r = await child;
+    const exitCode = r.exitCode ?? -1;
+    const stderr = masked(String(r.stderr ?? ''), target);
+    if (r.timedOut) {
+      throw new ResticError(`${operation} timed out`, { operation, failure: 'unreachable' });
+    }
+    if (exitCode !== 0 && !(opts.okExitCodes ?? []).includes(exitCode)) {
+      const failure = classifyFailure(stderr, exitCode);
+      const detail =
+        lastLines(stderr) || (r.failed && r.exitCode === undefined ? String(r.shortMessage) : '');
+      throw new ResticError(
+        `${operation} failed: ${describeFailure(failure)}${detail ? ` (${detail})` : ''}`,
+        { operation, failure, exitCode },
+      );
+    }
+    return { stdout: String(r.stdout ?? ''), stderr, exitCode };
+  }
+
+  async exists(target: ResticTarget): Promise<boolean> {
+    try {
+      await this.call(target, catConfigArgv());
+      return true;
+    } catch (err) {
+      if (err instanceof ResticError && err.data.failure === 'no-repository') return false;
+      throw err;
+    }
+  }
+
+  async init(target: ResticTarget): Promise<void> {
+    await this.call(target, initArgv());
+  }
+
+  async backup(
+    target: ResticTarget,
+    opts: { dir: string; host: string; tags: string[]; onProgress?: (line: string) => void },
+  ): Promise<ResticBackupSummary> {
+    const argv = backupArgv({ host: opts.host, tags: opts.tags });
+    const r = await this.call(target, argv, {
+      cwd: opts.dir,
+      long: true,
+      okExitCodes: [3],
+      ...(opts.onProgress && { onLine: opts.onProgress }),
+    });
+    const summary = parseBackupSummary(r.stdout);
+    if (r.exitCode === 3) {
+      // Restic wrote a snapshot that lacks what it could not read: it must not count as a backup.
+      if (summary.snapshotId) await this.forgetIds(target, [summary.snapshotId]);
+      throw new ResticError(
+        `restic backup failed: ${describeFailure('incomplete')} (${lastLines(r.stderr)})`,
+        {
+          operation: 'restic backup',
+          failure: 'incomplete',
+          exitCode: 3,
+        },
+      );
+    }
+    return summary;
+  }
+
+  async snapshots(target: ResticTarget, opts: { host?: string; tags?: string[] }): Promise<ResticSnapshot[]> {
+    const r = await this.call(target, snapshotsArgv(opts));
+    return parseSnapshots(r.stdout);
+  }
+
+  async forget(
+    target: ResticTarget,
+    opts: { tags: string[]; groupBy: string; keep: ResticKeep },
+  ): Promise<string[]> {
+    const r = await this.call(target, forgetArgv(opts), { long: true });
+    return parseForget(r.stdout);
+  }
+
+  async forgetIds(target: ResticTarget, ids: string[]): Promise<void> {
+    if (ids.length) await this.call(target, forgetIdsArgv(ids), { long: true });
+  }
+
+  async restore(target: ResticTarget, opts: { id: string; targetDir: string }): Promise<void> {
+    await this.call(target, restoreArgv(opts), { long: true });
+  }
+
+  async check(target: ResticTarget, opts: { readDataSubset?: string }): Promise<void> {
+    await this.call(target, checkArgv(opts), { long: true });
+  }
+
+  async extractArchive(archive: string, dir: string): Promise<void> {
+    const r = await execa('tar', extractArgv(archive, dir), {
+      reject: false,
+      timeout: this.transferTimeoutMs,
+      stdin: 'ignore',
+    });
+    if (r.exitCode !== 0) {
+      throw new ResticError(`tar could not extract ${archive}: ${lastLines(String(r.stderr ?? ''))}`, {
+        operation: 'tar -x',
+        failure: 'failed',
+        ...(r.exitCode !== undefined && { exitCode: r.exitCode }),
+      });
+    }
+  }
+}

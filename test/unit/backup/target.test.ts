@@ -1,0 +1,36 @@
+// Backup tags: written for each volume, read back; restic snapshots HIY did not make are ignored.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { backupEntries, backupTags, parseBackupTags } from '../../../src/backup/target.js';
+
+test('tags round-trip, and a comma never reaches restic', () => {
+  const t = {
+    instance: 'default',
+    resource: 'port/db',
+    volume: 'hiy-db-data',
+    snapshot: '20261122T021500Z-1a2b3c',
+    dataVersion: 3,
+    image: 'localhost/hiy-ports/postgres:15.0.0',
+    stateCommit: 'abc123',
+  };
+  const tags = backupTags(t);
+  assert.deepEqual(parseBackupTags(tags), t);
+  assert.ok(!backupTags({ ...t, image: 'a,b' }).some((x) => x.includes(',')));
+  assert.equal(parseBackupTags(['hiy.resource=port/db']), undefined);
+});
+
+test('entries: HIY backups only, newest first', () => {
+  const tags = backupTags({ instance: 'i', resource: 'port/db', volume: 'v', snapshot: 's' });
+  const list = [
+    { id: 'a1', shortId: 'a', time: '2026-01-01T00:00:00Z', hostname: 'h', paths: ['/p'], tags },
+    { id: 'b1', shortId: 'b', time: '2026-01-02T00:00:00Z', hostname: 'h', paths: ['/p'], tags },
+    { id: 'c1', shortId: 'c', time: '2026-01-03T00:00:00Z', hostname: 'h', paths: ['/p'], tags: ['other'] },
+  ];
+  assert.deepEqual(
+    backupEntries('offsite', list).map((e) => [e.id, e.backup, e.path]),
+    [
+      ['b1', 'offsite', '/p'],
+      ['a1', 'offsite', '/p'],
+    ],
+  );
+});
