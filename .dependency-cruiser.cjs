@@ -15,7 +15,7 @@ const allowed = {
   apply: ['model', 'plan', 'drivers', 'store', 'snapshots'],
   access: ['model', 'store', 'drivers', 'desired'],
   engine: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'access', 'ports'],
-  data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'ports'],
+  data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'access', 'ports'],
   notify: ['model', 'drivers', 'desired', 'engine'],
   reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'access', 'ports'],
   push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports'],

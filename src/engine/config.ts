@@ -1,8 +1,9 @@
 // `hiy config`: a resource's env as the state repo has it, and edits of it committed to the state repo.
+
+import { resolveWorkloadName } from '../access/targets.js';
 import { findResourceFile, mayHoldName, resourcesIn, setEnv, targetId, unsetEnv } from '../desired/edit.js';
 import { headResources } from '../desired/load.js';
 import type { CommitAuthor } from '../drivers/git/commit.js';
-import { resolveWorkloadName } from '../model/names.js';
 import type { Engine } from './engine.js';
 import { OperationError } from './resourceTarget.js';
 import { editStateRepo, type StateEditResult } from './stateEdit.js';
