@@ -16,7 +16,7 @@ import { parseResourceId, resourceId } from '../model/names.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { handleOperations } from './operationsApi.js';
-import { planVisibleTo, statusVisibleTo } from './visibility.js';
+import { eventVisibleTo, planVisibleTo, statusVisibleTo } from './visibility.js';
 
 export interface ApiContext {
   engine: Engine;
@@ -102,8 +102,8 @@ async function mutate(
   }
 }
 
-function filterEvent(caller: Caller, e: ControllerEvent): boolean {
-  return !e.resource || canView(caller, e.resource);
+function filterEvent(caller: Caller, e: ControllerEvent): ControllerEvent | undefined {
+  return eventVisibleTo(e, (id) => canView(caller, id), isAllowed(caller.user, 'read', '*'));
 }
 
 const routes: Route[] = [
@@ -291,8 +291,9 @@ async function events(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
   });
   res.write(': connected\n\n');
   const unsubscribe = ctx.controller.subscribe((e) => {
-    if (!filterEvent(caller, e)) return;
-    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const shown = filterEvent(caller, e);
+    if (!shown) return;
+    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(shown)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();
