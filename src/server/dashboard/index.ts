@@ -183,7 +183,8 @@ async function buildLogPage(
   commit: string,
 ): Promise<void> {
   const name = id.slice(id.indexOf('/') + 1);
-  const text = await readBuildLog(ctx.engine, name, commit);
+  // Only Apps are built: a Port's URL never reads the build log of an App of the same name.
+  const text = id.startsWith('app/') ? await readBuildLog(ctx.engine, name, commit) : undefined;
   if (text === undefined)
     throw new HttpError(404, 'NOT_FOUND', `no build log of ${name} at ${commit.slice(0, 12)}`);
   const cut = text.length > 90_000 ? `…(earlier lines cut)\n${text.slice(-90_000)}` : text;
