@@ -1,13 +1,13 @@
 // The explicit data commands: `hiy snapshot list|create|restore` and `hiy volume ls|rm`. Every mutation runs
 // under the apply lock; nothing here deletes data without a verified snapshot of it first.
 
+import { resolveWorkloadName } from '../access/targets.js';
 import { waitHealthy } from '../apply/health.js';
 import { maskSecrets, outputTail } from '../apply/hooks.js';
 import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
-import { resolveWorkloadName } from '../model/names.js';
 import { execHookArgv, hookTimeoutMs } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
 import {
@@ -44,15 +44,23 @@ export async function snapshotsOf(engine: Engine, name?: string): Promise<Snapsh
   return name ? all.filter((m) => matches(m, name)) : all;
 }
 
-/** Finds one snapshot by id, `VOLUME/ID`, or a unique id prefix. */
-export async function findSnapshot(engine: Engine, ref: string): Promise<SnapshotManifest> {
+/**
+ * Finds one snapshot by its exact id or `VOLUME/ID`; never by a prefix of what was typed. With `owner`, only
+ * that resource's snapshots are candidates, so a reply never tells whether an id of another resource exists.
+ * Refusals name only what the caller typed.
+ */
+export async function findSnapshot(engine: Engine, ref: string, owner?: string): Promise<SnapshotManifest> {
   const all = await listSnapshots(snapDeps(engine));
   const [volume, id] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];
-  const found = all.filter((m) => (!volume || m.volume === volume) && m.id.startsWith(id ?? ''));
+  const found = all.filter(
+    (m) => (!volume || m.volume === volume) && m.id === id && (!owner || m.resource === owner),
+  );
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new DataCommandError(`no snapshot ${ref}; hiy snapshot list shows them`);
+  const whose = owner ? ` of ${owner}` : '';
+  if (found.length === 0)
+    throw new DataCommandError(`no snapshot ${ref}${whose}; hiy snapshot list shows the exact ids`);
   throw new DataCommandError(
-    `${ref} matches ${found.length} snapshots (${found.map((m) => `${m.volume}/${m.id}`).join(', ')}); give VOLUME/ID`,
+    `${ref} names ${found.length} snapshots${whose} (of different volumes); give VOLUME/ID`,
   );
 }
 
@@ -214,16 +222,21 @@ export interface RestoreOutcome {
 /**
  * `hiy snapshot restore SNAPSHOT [--to-volume V]`: puts a snapshot's data back into its volume (the containers
  * of its resource stopped meanwhile, the current content snapshotted first), or into another volume — created
- * when missing, refused when it belongs to another resource or to nobody and holds data.
+ * when missing, refused when it belongs to another resource or to nobody and holds data. With `owner` (the
+ * resource the caller is authorized on), a snapshot or volume of any other resource is refused before anything
+ * changes.
  */
 export async function restoreFromSnapshot(
   engine: Engine,
   ref: string,
   toVolume: string | undefined,
   onStep?: (message: string) => void,
+  owner?: string,
 ): Promise<RestoreOutcome> {
   return withApplyLock(engine, async () => {
-    const snapshot = await findSnapshot(engine, ref);
+    // Resolved to exactly one snapshot (of `owner`, when the caller was authorized on that resource only)
+    // before anything is verified, created, stopped or written.
+    const snapshot = await findSnapshot(engine, ref, owner);
     // Verified before anything changes: a snapshot that fails verification creates no volume, stops no
     // container and leaves nothing in the journal for the next run to "recover".
     onStep?.(`verifying ${snapshot.volume}/${snapshot.id}`);
@@ -233,6 +246,9 @@ export async function restoreFromSnapshot(
     const all = await engine.podman.listVolumes({});
     const existing = all.find((v) => v.name === target);
     const ours = volumes.find((v) => v.name === target);
+    if (owner && ours && ours.labels[LABEL_RESOURCE] !== owner) {
+      throw new DataCommandError(`${target} is not a volume of ${owner}; nothing was changed`);
+    }
     let created = false;
     if (!existing) {
       // The original volume (removed since) comes back owned by HIY; another name is a plain volume to inspect.

@@ -1,5 +1,6 @@
 // `hiy rollback`: redeploy an earlier release of one resource (optionally with the data it had), then pin it.
 
+import { resolveWorkloadName } from '../access/targets.js';
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { checkDataVersions } from '../engine/dataVersions.js';
@@ -12,7 +13,6 @@ import {
   withApplyLock,
 } from '../engine/engine.js';
 import { HiyError } from '../model/errors.js';
-import { resolveWorkloadName } from '../model/names.js';
 import { workloadHash } from '../model/workload.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';

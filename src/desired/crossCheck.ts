@@ -253,7 +253,10 @@ function checkJobs(resources: LocatedResource[]): Diagnostic[] {
   return out;
 }
 
-/** A grant to an app that does not exist is likely a typo, but harmless: a warning. */
+/**
+ * A grant to an App that does not exist grants nothing (a Port of that name is not reached through it: Ports only
+ * through `*`), and is likely a typo: a warning, so that nobody believes it gives access.
+ */
 function checkGrants(resources: LocatedResource[]): Diagnostic[] {
   const apps = new Set(
     resources.filter((lr) => lr.resource.kind === 'App').map((lr) => lr.resource.metadata.name),
@@ -266,7 +269,9 @@ function checkGrants(resources: LocatedResource[]): Diagnostic[] {
     if (lr.resource.kind !== 'User') continue;
     (lr.resource.spec.grants ?? []).forEach((g, i) => {
       if (g.app === '*' || apps.has(g.app)) return;
-      const detail = ports.has(g.app) ? `port/${g.app} is a Port; grants apply to Apps` : undefined;
+      const detail = ports.has(g.app)
+        ? `port/${g.app} is a Port: this grant gives no access to it (Ports are reached only through app: '*')`
+        : 'this grant gives access to nothing until an App of that name exists';
       out.push(
         diag(
           lr,

@@ -32,9 +32,13 @@ export const YAML_TOKENS_MAX = 400_000;
 /** YAML tokens per document (one resource): the parser holds a whole document, so this bounds its memory. */
 export const YAML_DOCUMENT_TOKENS_MAX = 100_000;
 
-/** `1.5 MiB`, `12 KiB`, `300 bytes`. */
+/**
+ * A size as errors give it: the real byte count first, the rounded size after it (`1,048,577 bytes (1 MiB)`,
+ * `300 bytes`), so that a file one byte over a limit never reads as the limit itself.
+ */
 export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${Number((n / (1024 * 1024)).toFixed(1))} MiB`;
-  if (n >= 1024) return `${Number((n / 1024).toFixed(1))} KiB`;
-  return `${n} bytes`;
+  const exact = `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} bytes`;
+  if (n >= 1024 * 1024) return `${exact} (${Number((n / (1024 * 1024)).toFixed(1))} MiB)`;
+  if (n >= 1024) return `${exact} (${Number((n / 1024).toFixed(1))} KiB)`;
+  return exact;
 }

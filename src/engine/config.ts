@@ -1,8 +1,9 @@
 // `hiy config`: a resource's env as the state repo has it, and edits of it committed to the state repo.
+
+import { resolveTarget, workloadNamesOf } from '../access/targets.js';
 import { findResourceFile, mayHoldName, resourcesIn, setEnv, targetId, unsetEnv } from '../desired/edit.js';
 import { headResources } from '../desired/load.js';
 import type { CommitAuthor } from '../drivers/git/commit.js';
-import { resolveWorkloadName } from '../model/names.js';
 import type { Engine } from './engine.js';
 import { OperationError } from './resourceTarget.js';
 import { editStateRepo, type StateEditResult } from './stateEdit.js';
@@ -17,16 +18,15 @@ export interface ResourceConfig {
 
 async function resolve(engine: Engine, name: string) {
   const resources = await headResources(engine.git, engine.settings.stateRepo, engine.settings.branch);
-  const workloads = resources.filter((r) => r.kind === 'App' || r.kind === 'Port');
-  const id = resolveWorkloadName(
-    name,
-    workloads.map((r) => `${r.kind.toLowerCase()}/${r.metadata.name}`),
+  const target = resolveTarget(name, workloadNamesOf(resources));
+  const resource = resources.find(
+    (r) => target.ok && `${r.kind.toLowerCase()}/${r.metadata.name}` === target.id,
   );
-  const resource = workloads.find((r) => `${r.kind.toLowerCase()}/${r.metadata.name}` === id);
-  if (!id || !resource || (resource.kind !== 'App' && resource.kind !== 'Port')) {
-    throw new OperationError('RESOURCE_UNKNOWN', `no App or Port named ${name} in the state repo`, { name });
+  if (!target.ok || !resource || (resource.kind !== 'App' && resource.kind !== 'Port')) {
+    const message = target.ok ? `no App or Port named ${name} in the state repo` : target.message;
+    throw new OperationError('RESOURCE_UNKNOWN', message, { name });
   }
-  return { id, resource };
+  return { id: target.id, resource };
 }
 
 /** The env of a resource at the state repo's head. */

@@ -1,8 +1,8 @@
 // Scheduled jobs (`spec.jobs`): one run in a one-off container, never two of one job at once, kept in the store.
 import { join } from 'node:path';
+import { resolveWorkloadName } from '../access/targets.js';
 import { LockBusyError } from '../apply/lock.js';
 import { headResources } from '../desired/load.js';
-import { resolveWorkloadName } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { Resource } from '../model/resources.js';
 import type { EventDraft } from '../store/events.js';

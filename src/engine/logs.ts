@@ -17,8 +17,9 @@ export interface ResourceLogsOptions extends Omit<LogsOptions, 'signal'> {
 }
 
 /**
- * Writes the resource's container output to `output`. Without follow it is one `podman logs` call on the
- * container's known name (no listing first: as fast as podman alone). With follow, when the container ends
+ * Writes the resource's container output to `output`. Without follow, for a bare name, it is one `podman logs`
+ * call on the container's known name (no listing first: as fast as podman alone); a name with its kind is
+ * checked against the container's resource label first. With follow, when the container ends
  * (replaced by a deploy, restarted), the stream goes on with its successor's output from its start, until the
  * signal aborts. With `previous`, the kept output of the container before the last replacement (no podman call).
  */
@@ -34,8 +35,10 @@ export async function resourceLogs(
   }
   const container = containerNameOf(engine, name);
   try {
-    const first = opts.follow ? await findWorkloadContainer(engine, name) : undefined;
-    if (opts.follow && !first) throw await missingContainer(engine, name);
+    // With a kind (`app/db`), the container named after it must be that resource's (never the Port db's): one
+    // `podman ps` first. A bare name is whichever of the App or Port the state has: its known name at once.
+    const first = opts.follow || name.includes('/') ? await findWorkloadContainer(engine, name) : undefined;
+    if ((opts.follow || name.includes('/')) && !first) throw await missingContainer(engine, name);
     await engine.podman.logs(container, opts, output);
     if (!opts.follow) return;
     let seen = first!.id;

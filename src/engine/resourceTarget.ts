@@ -1,10 +1,11 @@
 // Finding what an everyday operation acts on: a resource's id, its running container and its applied release.
 
+import { resolveWorkloadName } from '../access/targets.js';
 import { headResources } from '../desired/load.js';
 import type { ContainerInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_ONE_OFF, LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
-import { objectNames, resolveWorkloadName } from '../model/names.js';
+import { objectNames } from '../model/names.js';
 import type { Release } from '../store/releases.js';
 import type { Engine } from './engine.js';
 
@@ -37,14 +38,22 @@ export function containerNameOf(engine: Engine, name: string): string {
   return objectNames(engine.settings.instance).container(bareName(name));
 }
 
-/** The workload container of a resource (one `podman ps`), or undefined. One-offs are never it. */
+/**
+ * The workload container of a resource (one `podman ps`), or undefined. One-offs are never it. Given a kind
+ * (`app/blog`), only a container labelled as that resource is it: `app/db` never reaches the Port db's container.
+ */
 export async function findWorkloadContainer(
   engine: Engine,
   name: string,
 ): Promise<ContainerInfo | undefined> {
   const wanted = containerNameOf(engine, name);
   const all = await engine.podman.listContainers(ownershipLabels(engine.settings.instance));
-  return all.find((c) => c.name === wanted && !c.labels[LABEL_ONE_OFF]);
+  return all.find(
+    (c) =>
+      c.name === wanted &&
+      !c.labels[LABEL_ONE_OFF] &&
+      (!name.includes('/') || c.labels[LABEL_RESOURCE] === name),
+  );
 }
 
 /**

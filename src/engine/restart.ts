@@ -1,8 +1,9 @@
 // `hiy restart`: a new container of the same spec, health-gated, start-first where the resource has no volumes.
+
+import { resolveWorkloadName } from '../access/targets.js';
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
 import { LABEL_ONE_OFF, LABEL_RESOURCE, LABEL_SPEC_HASH } from '../model/labels.js';
-import { resolveWorkloadName } from '../model/names.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import {

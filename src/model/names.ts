@@ -76,14 +76,3 @@ export function objectNames(instance: string): ObjectNames {
     caddyServer: prefix,
   };
 }
-
-/**
- * What a user typed as a resource name → its id among `ids`: `port/greeter` as it is, `greeter` as whichever of
- * app/greeter and port/greeter `ids` holds. Undefined when it names none of them (or, for a bare name, both).
- */
-export function resolveWorkloadName(name: string, ids: Iterable<string>): string | undefined {
-  const known = new Set(ids);
-  if (name.includes('/')) return known.has(name) ? name : undefined;
-  const found = [`app/${name}`, `port/${name}`].filter((id) => known.has(id));
-  return found.length === 1 ? found[0] : undefined;
-}

@@ -77,7 +77,7 @@ export const EnvMap = z
     if (total > ENV_TOTAL_MAX_BYTES)
       ctx.addIssue({
         code: 'custom',
-        message: `the variables take ${Math.ceil(total / 1024)} KiB; at most ${kib(ENV_TOTAL_MAX_BYTES)} in all (podman run gets them as arguments)`,
+        message: `the variables take ${total} bytes; at most ${ENV_TOTAL_MAX_BYTES} bytes (${kib(ENV_TOTAL_MAX_BYTES)}) in all (podman run gets them as arguments)`,
       });
   })
   .describe(

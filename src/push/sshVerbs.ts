@@ -3,6 +3,7 @@
 // functions as the CLI and the API.
 import { hasRole } from '../access/grants.js';
 import type { Access } from '../access/stateAccess.js';
+import { resolveTarget, type TargetResolution, workloadNamesOf } from '../access/targets.js';
 import type { VerbRequest, VerbSpec } from '../drivers/ssh/verbCommand.js';
 import { editConfig, showConfig } from '../engine/config.js';
 import type { Engine } from '../engine/engine.js';
@@ -18,7 +19,7 @@ export interface SshVerbContext {
   engine: Engine;
   user: UserResource;
   request: VerbRequest;
-  /** The resource id the grant was checked on (`app/blog`). */
+  /** The resource id the name resolved to and the grant was checked on (`app/blog`); what the verb acts on. */
   resource: string;
   /** Whether the session has a terminal (`ssh -t`). */
   pty: boolean;
@@ -26,10 +27,9 @@ export interface SshVerbContext {
   err(text: string): void;
 }
 
-/** The resource id a name means for a grant: `app/NAME` when an App has that name, else `port/NAME`. */
-export function verbResource(access: Access, name: string): string {
-  if (name.includes('/')) return name;
-  return access.apps.some((a) => a.metadata.name === name) ? `app/${name}` : `port/${name}`;
+/** What a verb's name resolves to (access/targets.ts), against the Apps and Ports of the state's head. */
+export function verbTarget(access: Access, name: string): TargetResolution {
+  return resolveTarget(name, workloadNamesOf([...access.apps, ...access.ports]));
 }
 
 export type VerbDecision =
@@ -52,7 +52,9 @@ export function authorizeVerb(
       message: `refused: ${request.verb} takes no terminal; only exec and run do (drop ssh -t)`,
     };
   }
-  const resource = verbResource(access, request.name);
+  const target = verbTarget(access, request.name);
+  if (!target.ok) return { ok: false, message: `refused: ${target.message}` };
+  const resource = target.id;
   if (!hasRole(user, resource, spec.role)) {
     return {
       ok: false,
@@ -73,7 +75,7 @@ type Handler = (ctx: SshVerbContext) => Promise<number>;
 const attach = (ctx: SshVerbContext) => ({ output: 'inherit' as const, interactive: true, tty: ctx.pty });
 
 async function logs(ctx: SshVerbContext): Promise<number> {
-  const { flags, name } = ctx.request;
+  const { flags } = ctx.request;
   const tail = typeof flags.tail === 'string' ? Number(flags.tail) : undefined;
   if (typeof flags.job === 'string') {
     let runs = await ctx.engine.stores.jobRuns.list(ctx.resource, flags.job);
@@ -88,7 +90,7 @@ async function logs(ctx: SshVerbContext): Promise<number> {
   }
   await resourceLogs(
     ctx.engine,
-    name,
+    ctx.resource,
     {
       follow: flags.follow === true,
       timestamps: flags.timestamps === true,
@@ -102,7 +104,7 @@ async function logs(ctx: SshVerbContext): Promise<number> {
 }
 
 async function config(ctx: SshVerbContext): Promise<number> {
-  const c = await showConfig(ctx.engine, ctx.request.name);
+  const c = await showConfig(ctx.engine, ctx.resource);
   const lines = Object.entries(c.env).map(([k, v]) => `${k}=${v}`);
   for (const [k, s] of Object.entries(c.secretEnv)) lines.push(`${k}=<secret ${s}>`);
   ctx.out(lines.length ? `${lines.join('\n')}\n` : `${c.resource} has no env.\n`);
@@ -112,12 +114,12 @@ async function config(ctx: SshVerbContext): Promise<number> {
 const editEnv =
   (unset: boolean): Handler =>
   async (ctx) => {
-    const { words, name } = ctx.request;
+    const { words } = ctx.request;
     const set = unset
       ? undefined
       : Object.fromEntries(words.map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
     const result = await editConfig(ctx.engine, {
-      name,
+      name: ctx.resource,
       ...(set ? { set } : { unset: words }),
       author: sshAuthor(ctx.user),
     });
@@ -131,14 +133,14 @@ const editEnv =
   };
 
 async function restart(ctx: SshVerbContext): Promise<number> {
-  const outcome = await restartResource(ctx.engine, ctx.request.name, { actor: ctx.user.metadata.name });
+  const outcome = await restartResource(ctx.engine, ctx.resource, { actor: ctx.user.metadata.name });
   if (outcome.result.ok) ctx.out(`Restarted ${outcome.resource}.\n`);
   else ctx.err(`hiy: restart of ${outcome.resource} failed; the previous container runs again\n`);
   return outcome.result.ok ? 0 : 1;
 }
 
 async function jobRunVerb(ctx: SshVerbContext): Promise<number> {
-  const job = await findJob(ctx.engine, ctx.request.name, ctx.request.words[0]!);
+  const job = await findJob(ctx.engine, ctx.resource, ctx.request.words[0]!);
   const done = await runJob(ctx.engine, job, 'manual', { onOutput: ctx.out });
   await recordJobEvent(ctx.engine, done, 60_000);
   ctx.err(
@@ -155,8 +157,8 @@ export const VERB_HANDLERS: Record<string, Handler> = {
   'config:unset': editEnv(true),
   restart,
   run: (ctx) =>
-    runOneOff(ctx.engine, { name: ctx.request.name, command: ctx.request.words, attach: attach(ctx) }),
-  exec: (ctx) => execInResource(ctx.engine, ctx.request.name, ctx.request.words, attach(ctx)),
+    runOneOff(ctx.engine, { name: ctx.resource, command: ctx.request.words, attach: attach(ctx) }),
+  exec: (ctx) => execInResource(ctx.engine, ctx.resource, ctx.request.words, attach(ctx)),
   'job:run': jobRunVerb,
 };
 

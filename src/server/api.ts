@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { hasAnyRole, isAllowed, REQUIRED_ROLE } from '../access/grants.js';
+import { resolveTarget, workloadNamesOfIds } from '../access/targets.js';
 import { createSnapshots, DataCommandError, snapshotsOf } from '../data/commands.js';
 import { RollbackError, rollback } from '../data/rollback.js';
 import { computePlan, type Engine, loadDesired } from '../engine/engine.js';
@@ -11,11 +12,11 @@ import { computeStatusView } from '../engine/statusView.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
 import { hasCode } from '../model/errors.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
-import { parseResourceId, resolveWorkloadName, resourceId } from '../model/names.js';
+import { parseResourceId, resourceId } from '../model/names.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { handleOperations } from './operationsApi.js';
-import { planVisibleTo, statusVisibleTo } from './visibility.js';
+import { eventVisibleTo, planVisibleTo, statusVisibleTo } from './visibility.js';
 
 export interface ApiContext {
   engine: Engine;
@@ -39,11 +40,6 @@ interface Route {
 }
 
 const canView = (caller: Caller, resource: string) => isAllowed(caller.user, 'read', resource);
-
-/** `greeter` → app/greeter or port/greeter, whichever the ids hold; ids as they are. */
-function resolveName(name: string, ids: string[]): string | undefined {
-  return parseResourceId(name) ? name : resolveWorkloadName(name, ids);
-}
 
 async function workloadIds(engine: Engine): Promise<string[]> {
   const desired = await loadDesired(engine);
@@ -106,8 +102,8 @@ async function mutate(
   }
 }
 
-function filterEvent(caller: Caller, e: ControllerEvent): boolean {
-  return !e.resource || canView(caller, e.resource);
+function filterEvent(caller: Caller, e: ControllerEvent): ControllerEvent | undefined {
+  return eventVisibleTo(e, (id) => canView(caller, id), isAllowed(caller.user, 'read', '*'));
 }
 
 const routes: Route[] = [
@@ -279,9 +275,10 @@ const routes: Route[] = [
 async function targetOf(ctx: ApiContext, body: Record<string, unknown>): Promise<string> {
   if (typeof body.resource !== 'string' || body.resource === '')
     throw new HttpError(400, 'BAD_REQUEST', 'give the resource: {"resource": "NAME"}');
-  const id = resolveName(body.resource, await workloadIds(ctx.engine));
-  if (!id) throw new HttpError(404, 'NOT_FOUND', `no App or Port named ${body.resource} in the state repo`);
-  return id;
+  // The one resolver (access/targets.ts): app/NAME is the App NAME only, never a Port of that name.
+  const target = resolveTarget(body.resource, workloadNamesOfIds(await workloadIds(ctx.engine)));
+  if (!target.ok) throw new HttpError(404, 'NOT_FOUND', target.message);
+  return target.id;
 }
 
 /** Live events as Server-Sent Events, filtered by the caller's grants; a comment line every 15 s keeps it open. */
@@ -294,8 +291,9 @@ async function events(ctx: ApiContext, req: IncomingMessage, res: ServerResponse
   });
   res.write(': connected\n\n');
   const unsubscribe = ctx.controller.subscribe((e) => {
-    if (!filterEvent(caller, e)) return;
-    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const shown = filterEvent(caller, e);
+    if (!shown) return;
+    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(shown)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();

@@ -1,5 +1,6 @@
-// What a caller granted only some resources may see of whole-box answers (status, plan): theirs, nothing else.
+// What a caller granted only some resources may see of whole-box answers (status, plan, events): theirs only.
 import type { StatusView } from '../engine/statusView.js';
+import type { ControllerEvent } from '../model/events.js';
 import { summarize } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 
@@ -39,4 +40,26 @@ export function planVisibleTo(plan: Plan, canView: CanView): Omit<Plan, 'proxy' 
     ...(pins ? { pins } : {}),
     summary: summarize(actions),
   };
+}
+
+/** What a box-wide event says to a caller who may not see the whole box: its type only, no resource named. */
+export function boxWideSummary(type: string): string {
+  return `${type} (box-wide; its details are shown to users granted "*")`;
+}
+
+/**
+ * An event as `canView` may see it (live streams and the events page): a resource's event only when the caller
+ * may view that resource; a box-wide one (a reconcile that failed, naming any resource) whole to a caller who
+ * may view everything (`seesAll`), else with its message replaced by its type and its data left out.
+ * Undefined: not shown at all.
+ */
+export function eventVisibleTo<E extends Pick<ControllerEvent, 'type' | 'resource' | 'message' | 'data'>>(
+  e: E,
+  canView: CanView,
+  seesAll: boolean,
+): E | undefined {
+  if (seesAll) return e;
+  if (e.resource) return canView(e.resource) ? e : undefined;
+  const { data: _data, ...rest } = e;
+  return { ...rest, message: boxWideSummary(e.type) } as E;
 }

@@ -237,7 +237,7 @@ describe('loading the desired state from git', () => {
     const show = (r: Awaited<ReturnType<typeof loadDesiredState>>) =>
       r.diagnostics.map((d) => `${d.file}:${d.line ?? ''} ${d.summary}`);
     const expected = [
-      'a-huge.yaml:1 the file has 1 MiB; a state file may have at most 1 MiB',
+      'a-huge.yaml:1 the file has 1,048,577 bytes (1 MiB); a state file may have at most 1,048,576 bytes (1 MiB)',
       `f${String(fit).padStart(2, '0')}.yaml: the state files take more than ${formatBytes(STATE_REPO_MAX_BYTES)}, the limit of a state repo; this file and the 1 after it were not read`,
     ];
     const committed = await loadDesiredState({ settings: settings(repo), git: new IsomorphicGitReader() });

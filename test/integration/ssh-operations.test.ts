@@ -42,6 +42,8 @@ describe('everyday operations over SSH', () => {
   let viewer: ClientKey;
   let deployer: ClientKey;
   let admin: ClientKey;
+  /** Granted `app: web`, which names the Port web as if it were an App (hiy validate warns): it reaches nothing. */
+  let misgranted: ClientKey;
   const audit = async () =>
     existsSync(join(h.dataDir, 'audit.log'))
       ? (await readFile(join(h.dataDir, 'audit.log'), 'utf8'))
@@ -55,11 +57,13 @@ describe('everyday operations over SSH', () => {
     viewer = await sshd.newKey('viewer');
     deployer = await sshd.newKey('deployer');
     admin = await sshd.newKey('admin');
+    misgranted = await sshd.newKey('misgranted');
     h = await startHarness({
       'users.yaml': [
         userYaml('viewer', viewer, [{ app: '*', role: 'view' }]),
         userYaml('deployer', deployer, [{ app: '*', role: 'deploy' }]),
         userYaml('admin', admin, [{ app: '*', role: 'admin' }]),
+        userYaml('misgranted', misgranted, [{ app: 'web', role: 'admin' }]),
       ].join('---\n'),
       'web.yaml': port,
     });
@@ -132,6 +136,35 @@ describe('everyday operations over SSH', () => {
     const logs = await sshd.ssh(admin, ['-tt', 'logs web']);
     assert.notEqual(logs.code, 0);
     assert.match(logs.stdout + logs.stderr, /refused: logs takes no terminal/);
+  });
+
+  it('app/NAME never reaches a Port NAME: a grant `app: web` gives no way into the Port web', async () => {
+    const audited = (await audit()).length;
+    for (const [command, refusal] of [
+      ['exec app/web -- cat /proc/1/cmdline', 'hiy: refused: no App named web in the state repo'],
+      ['logs app/web --tail 5', 'hiy: refused: no App named web in the state repo'],
+      ['logs app/web --previous', 'hiy: refused: no App named web in the state repo'],
+      ['config app/web', 'hiy: refused: no App named web in the state repo'],
+      ['run app/web -- true', 'hiy: refused: no App named web in the state repo'],
+      ['logs web --tail 5', 'hiy: refused: logs needs the view role on port/web'],
+      ['exec port/web -- env', 'hiy: refused: exec needs the admin role on port/web'],
+    ] as const) {
+      const r = await sshd.ssh(misgranted, [command]);
+      assert.equal(r.code, 1, `${command}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr.trim(), refusal, command);
+      assert.doesNotMatch(r.stdout, /web-is-up|httpd|GREETING/, command);
+    }
+    const lines = (await audit()).slice(audited);
+    assert.equal(lines.length, 7);
+    assert.ok(lines.every((l) => l.actor === 'misgranted' && l.result === 'denied'));
+    // The admin's app/web is refused the same way; port/web reaches the Port.
+    assert.equal(
+      (await sshd.ssh(admin, ['logs app/web'])).stderr.trim(),
+      'hiy: refused: no App named web in the state repo',
+    );
+    const logs = await sshd.ssh(admin, ['logs port/web --tail 5']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /web-is-up/);
   });
 
   for (const [what, command] of [

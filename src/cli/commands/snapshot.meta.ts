@@ -8,7 +8,7 @@ export const command: Command = {
   usage: `snapshot list [NAME] [--json]       NAME: a resource (greeter, port/greeter) or a volume
   snapshot create NAME [--json]       stops the resource's containers briefly so the copy is consistent
   snapshot restore SNAPSHOT [--to-volume V] [--json]
-                                    SNAPSHOT: an id, a unique id prefix or VOLUME/ID; the volume's
+                                    SNAPSHOT: an exact id or VOLUME/ID (never a prefix); the volume's
                                     current content is snapshotted first; --to-volume V restores into
                                     another volume (created when missing) instead`,
   options: { 'to-volume': { type: 'string' } },

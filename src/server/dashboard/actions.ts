@@ -119,9 +119,9 @@ export function resourceAction(ctx: DashboardContext, id: string, verb: string):
           const snapshot = form.get('snapshot') ?? '';
           if (form.get('confirm') !== 'yes')
             throw new HttpError(400, 'CONFIRM', 'tick the confirmation box to restore a snapshot');
-          const o = await restoreFromSnapshot(ctx.engine, snapshot, undefined);
-          if (o.snapshot.resource !== id)
-            throw new HttpError(400, 'BAD_REQUEST', `${snapshot} is not a snapshot of ${id}`);
+          // Only a snapshot of this resource (the one the grant was checked on), found by its exact id, is
+          // restored; any other is refused before anything changes, without telling whether it exists.
+          const o = await restoreFromSnapshot(ctx.engine, snapshot, undefined, undefined, id);
           return {
             message: `Restored ${o.volume} from ${o.snapshot.id} (${o.files} ${o.files === 1 ? 'file' : 'files'})${o.preRestore ? `; what it held before is snapshot ${o.preRestore.id}` : ''}.`,
           };

@@ -1,5 +1,6 @@
 // The events page: the event history, newest first, filterable by resource, with live additions.
 import { isAllowed } from '../../access/grants.js';
+import { eventVisibleTo } from '../visibility.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { ago, type Html, html } from './html.js';
 import { page } from './layout.js';
@@ -10,8 +11,9 @@ export async function eventsPage(
   resource: string | undefined,
 ): Promise<Html> {
   const all = await ctx.engine.stores.events.read({ limit: 1000 });
-  const visible = all.filter((e) =>
-    e.resource ? isAllowed(viewer.user, 'read', e.resource) : isAllowed(viewer.user, 'read', '*'),
+  const seesAll = isAllowed(viewer.user, 'read', '*');
+  const visible = all.flatMap(
+    (e) => eventVisibleTo(e, (id) => isAllowed(viewer.user, 'read', id), seesAll) ?? [],
   );
   const resources = [...new Set(visible.map((e) => e.resource).filter((r): r is string => !!r))].sort();
   const shown = visible

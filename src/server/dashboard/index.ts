@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
 import { readBuildLog } from '../../engine/buildLogs.js';
 import { HttpError, sendError } from '../http.js';
+import { eventVisibleTo } from '../visibility.js';
 import { accountAction, applyAction, resourceAction, runAction } from './actions.js';
 import { serveAsset } from './assets.js';
 import type { DashboardContext, Viewer } from './context.js';
@@ -23,7 +24,7 @@ import {
 import { peoplePage } from './people.js';
 import { planPage } from './plan.js';
 import { resourcePage } from './resource.js';
-import { redirect, sendHtml } from './respond.js';
+import { flashOf, redirect, sendHtml } from './respond.js';
 import { currentViewer, parseCookies, SESSION_COOKIE, sessionCookie } from './session.js';
 import { linkPage, signInPage, signOut, useLink } from './signin.js';
 
@@ -78,11 +79,6 @@ function errorPage(err: HttpError) {
     section: 'error',
     body: html`<h1>${title}</h1><p class="alert" role="alert">${err.message[0]!.toUpperCase()}${err.message.slice(1)}.</p><p><a href="/">Back to the overview</a></p>`,
   });
-}
-
-function flashOf(url: URL): { text: string; error: boolean } | undefined {
-  const text = url.searchParams.get('msg');
-  return text ? { text, error: url.searchParams.get('err') === '1' } : undefined;
 }
 
 async function route(
@@ -187,7 +183,8 @@ async function buildLogPage(
   commit: string,
 ): Promise<void> {
   const name = id.slice(id.indexOf('/') + 1);
-  const text = await readBuildLog(ctx.engine, name, commit);
+  // Only Apps are built: a Port's URL never reads the build log of an App of the same name.
+  const text = id.startsWith('app/') ? await readBuildLog(ctx.engine, name, commit) : undefined;
   if (text === undefined)
     throw new HttpError(404, 'NOT_FOUND', `no build log of ${name} at ${commit.slice(0, 12)}`);
   const cut = text.length > 90_000 ? `…(earlier lines cut)\n${text.slice(-90_000)}` : text;
@@ -213,8 +210,13 @@ async function liveEvents(
   });
   res.write(': connected\n\n');
   const unsubscribe = ctx.controller.subscribe((e) => {
-    if (e.resource ? !isAllowed(viewer.user, 'read', e.resource) : false) return;
-    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const shown = eventVisibleTo(
+      e,
+      (id) => isAllowed(viewer.user, 'read', id),
+      isAllowed(viewer.user, 'read', '*'),
+    );
+    if (!shown) return;
+    res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(shown)}\n\n`);
   });
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();

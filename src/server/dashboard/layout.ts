@@ -11,7 +11,7 @@ export interface PageOptions {
   section: Section;
   viewer?: Viewer;
   body: Html;
-  /** A message from the previous action (`?msg=`), shown once. */
+  /** A message from the previous action (`?msg=` signed by HIY: respond.ts), shown by the next page. */
   flash?: string;
   /** Whether the flash reports a failure. */
   flashIsError?: boolean;

@@ -17,18 +17,21 @@ export async function resourcePage(
   flash?: { text: string; error: boolean },
 ): Promise<Html | undefined> {
   const { engine } = ctx;
-  const [view, desired, releases, snapshots, events, logs, previous] = await Promise.all([
+  const [view, desired, releases] = await Promise.all([
     computeStatusView(engine),
     loadDesired(engine),
     engine.stores.releases.list(id),
+  ]);
+  const status = view.resources.find((r) => r.id === id);
+  const workload = desired.state?.workloads.find((w) => w.id === id);
+  // The id of the URL is resolved to a resource HIY knows before any of its data (logs, snapshots) is read.
+  if (!status && !workload && releases.length === 0) return undefined;
+  const [snapshots, events, logs, previous] = await Promise.all([
     snapshotsOf(engine, id).catch(() => []),
     engine.stores.events.read({ limit: 1000 }),
     recentLogs(ctx, id),
     previousContainerLogs(ctx, id),
   ]);
-  const status = view.resources.find((r) => r.id === id);
-  const workload = desired.state?.workloads.find((w) => w.id === id);
-  if (!status && !workload && releases.length === 0) return undefined;
   const u = viewer.user;
   const mayRollback = isAllowed(u, 'rollback', id);
   const maySnapshot = isAllowed(u, 'snapshot', id);

@@ -1,4 +1,5 @@
 // Dashboard replies: compressed HTML pages, redirects with a flash message, and url-encoded form bodies.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { HttpError, readBody } from '../http.js';
@@ -42,7 +43,19 @@ export function sendHtml(
   res.end(out);
 }
 
-/** 303 to `location` (a path of this site), with a short message shown once by the next page. */
+/** The key flash messages are signed with: this process's own, never shown (a restart voids old links). */
+const FLASH_KEY = randomBytes(32);
+
+function flashSignature(text: string, error: boolean): string {
+  return createHmac('sha256', FLASH_KEY)
+    .update(`${error ? 1 : 0}\n${text}`)
+    .digest('base64url');
+}
+
+/**
+ * 303 to `location` (a path of this site), with a short message shown by the next page: `msg`, `err` and
+ * `sig`, an HMAC of both with this process's key, so that a page shows only messages HIY itself wrote.
+ */
 export function redirect(
   res: ServerResponse,
   location: string,
@@ -50,9 +63,27 @@ export function redirect(
   headers: Record<string, string | string[]> = {},
 ): void {
   const url = new URL(location, 'http://hiy');
-  if (flash) url.searchParams.set('msg', flash.slice(0, 300));
+  if (flash) {
+    const text = flash.slice(0, 300);
+    url.searchParams.set('msg', text);
+    url.searchParams.set('sig', flashSignature(text, url.searchParams.get('err') === '1'));
+  }
   res.writeHead(303, { location: `${url.pathname}${url.search}`, 'cache-control': 'no-store', ...headers });
   res.end();
+}
+
+/**
+ * The flash message of a page's URL when HIY wrote it (its signature holds); undefined otherwise, so a link
+ * crafted elsewhere (`/?msg=Your session expired, sign in at evil.example`) shows nothing.
+ */
+export function flashOf(url: URL): { text: string; error: boolean } | undefined {
+  const text = url.searchParams.get('msg');
+  const sig = url.searchParams.get('sig');
+  if (!text || !sig) return undefined;
+  const error = url.searchParams.get('err') === '1';
+  const want = Buffer.from(flashSignature(text, error));
+  const got = Buffer.from(sig);
+  return got.length === want.length && timingSafeEqual(got, want) ? { text, error } : undefined;
 }
 
 /** A url-encoded form body (forms post nothing else); limited to 256 KB (a whole resource's YAML fits). */

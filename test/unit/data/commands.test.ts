@@ -81,29 +81,60 @@ describe('data commands on fake drivers', () => {
     await refusal(createSnapshots(w.engine, 'nope'), /HIY manages no resource named nope/);
   });
 
-  it('finds a snapshot by id, VOLUME/ID or a unique prefix', async () => {
+  it('finds a snapshot by its exact id or VOLUME/ID, never by a prefix', async () => {
     const [snap] = await snapshotsOf(w.engine, 'db');
     assert.ok(snap);
     assert.equal((await findSnapshot(w.engine, snap.id)).id, snap.id);
     assert.equal((await findSnapshot(w.engine, `${VOLUME}/${snap.id}`)).id, snap.id);
-    assert.equal((await findSnapshot(w.engine, snap.id.slice(0, 18))).id, snap.id);
+    await refusal(
+      findSnapshot(w.engine, snap.id.slice(0, 18)),
+      /no snapshot .*hiy snapshot list shows the exact ids/,
+    );
     await refusal(findSnapshot(w.engine, 'nope'), /no snapshot nope/);
     await refusal(findSnapshot(w.engine, `other-volume/${snap.id}`), /no snapshot/);
+    // Asked on behalf of one resource: another resource's snapshot is not found, and not named.
+    assert.equal((await findSnapshot(w.engine, snap.id, 'port/db')).id, snap.id);
+    const err = await findSnapshot(w.engine, snap.id, 'port/web').catch((e: Error) => e);
+    assert.ok(err instanceof DataCommandError);
+    assert.equal(err.message, `no snapshot ${snap.id} of port/web; hiy snapshot list shows the exact ids`);
+  });
+
+  it('a restore on behalf of one resource refuses a snapshot of another resource before anything changes', async () => {
+    const [snap] = await snapshotsOf(w.engine, 'db');
+    w.podman.writeVolumeFile(VOLUME, 'file', 'current');
+    const before = (await snapshotsOf(w.engine)).length;
+    const stops: string[] = [];
+    const stop = w.podman.stopContainer.bind(w.podman);
+    w.podman.stopContainer = async (name, t) => {
+      stops.push(name);
+      return stop(name, t);
+    };
+    await refusal(
+      restoreFromSnapshot(w.engine, snap!.id, undefined, undefined, 'port/web').finally(() => {
+        w.podman.stopContainer = stop;
+      }),
+      new RegExp(`^no snapshot ${snap!.id} of port/web;`),
+    );
+    assert.equal(file(), 'current', 'the data was not replaced');
+    assert.deepEqual(stops, [], 'nothing was stopped');
+    assert.equal((await snapshotsOf(w.engine)).length, before, 'no pre-restore snapshot was taken');
+    assert.deepEqual(await new Journal(w.dataDir).open(), []);
+    w.podman.writeVolumeFile(VOLUME, 'file', 'first');
   });
 
   it('restore puts the data back, restarts the writer, and snapshots what it replaces', async () => {
     w.podman.writeVolumeFile(VOLUME, 'file', 'second');
     await rm(join(w.podman.mountpoint(VOLUME), 'd'), { recursive: true });
     const [snap] = await snapshotsOf(w.engine, 'db');
-    const out = await restoreFromSnapshot(w.engine, snap!.id.slice(0, 18), undefined);
+    const out = await restoreFromSnapshot(w.engine, snap!.id, undefined);
     assert.deepEqual([out.volume, out.files, out.created], [VOLUME, 2, false]);
     assert.deepEqual(out.restarted, [DB]);
     assert.equal(await state(DB), 'running');
     assert.equal(file(), 'first');
     assert.equal(file(VOLUME, 'd/y'), 'x');
     assert.equal(out.preRestore?.reason, 'pre-restore');
-    // Two snapshots now: a prefix both share is ambiguous.
-    await refusal(findSnapshot(w.engine, snap!.id.slice(0, 2)), /matches 2 snapshots/);
+    // Two snapshots now: a prefix both share names neither.
+    await refusal(findSnapshot(w.engine, snap!.id.slice(0, 2)), /no snapshot/);
     // The restore can be undone: the pre-restore snapshot holds "second" and no d/y.
     await restoreFromSnapshot(w.engine, `${VOLUME}/${out.preRestore!.id}`, undefined);
     assert.equal(file(), 'second');

@@ -184,6 +184,17 @@ test('grants naming apps that do not exist are warnings', () => {
   ]);
 });
 
+test('a grant naming a Port as if it were an App is a warning saying it gives no access', () => {
+  const grants = '  grants:\n    - { app: db, role: admin }\n';
+  const parsed = parseStateFiles([{ path: 'u.yaml', text: `${port('db')}---\n${user('mal', grants)}` }]);
+  const ds = checkResources(parsed.resources);
+  assert.deepEqual(
+    ds.map((d) => [d.severity, d.path, d.summary]),
+    [['warning', 'spec.grants[0].app', 'grant for app "db", which does not exist']],
+  );
+  assert.match(ds[0]!.detail ?? '', /port\/db is a Port: this grant gives no access to it/);
+});
+
 const scheduledPort = (name: string, snapshots: string, volumes = true) =>
   `apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: ${name}\nspec:\n  image: nginx\n${
     volumes ? '  volumes:\n    - { name: data, mountPath: /data }\n' : ''

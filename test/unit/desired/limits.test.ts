@@ -71,7 +71,9 @@ describe('one file', () => {
     const { diagnostics } = parseStateFile({ path: 'big.yaml', text });
     assert.deepEqual(
       diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.summary}`),
-      ['big.yaml:1:1 the file has 1 MiB; a state file may have at most 1 MiB'],
+      [
+        'big.yaml:1:1 the file has 1,048,583 bytes (1 MiB); a state file may have at most 1,048,576 bytes (1 MiB)',
+      ],
     );
   });
 
@@ -159,7 +161,7 @@ describe('the working tree', () => {
       assert.deepEqual(
         files.diagnostics?.map((d) => `${d.file} ${d.summary}`),
         [
-          'a-big.yaml the file has 1 MiB; a state file may have at most 1 MiB',
+          'a-big.yaml the file has 1,048,577 bytes (1 MiB); a state file may have at most 1,048,576 bytes (1 MiB)',
           `f${String(fit).padStart(2, '0')}.yaml the state files take more than ${formatBytes(STATE_REPO_MAX_BYTES)}, the limit of a state repo; this file and the 1 after it were not read`,
         ],
       );

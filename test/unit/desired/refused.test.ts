@@ -71,7 +71,15 @@ describe('environment variables', () => {
     const n = Math.ceil(ENV_TOTAL_MAX_BYTES / ENV_VALUE_MAX_BYTES) + 1;
     const vars = Array.from({ length: n }, (_, i) => `    V${i}: ${'y'.repeat(ENV_VALUE_MAX_BYTES - 10)}\n`);
     const [d, ...rest] = problems(`  env:\n${vars.join('')}`);
-    assert.match(d!, /^8:5 spec\.env: the variables take \d+ KiB; at most 512 KiB in all/);
+    const m = /^8:5 spec\.env: the variables take (\d+) bytes; at most 524288 bytes \(512 KiB\) in all/.exec(
+      d!,
+    );
+    assert.ok(m, d);
+    // The real count: each variable's name, value, `=` and separator.
+    assert.equal(
+      Number(m[1]),
+      vars.reduce((t, v) => t + v.trim().length, 0),
+    );
     assert.deepEqual(rest, []);
   });
 

@@ -29,6 +29,7 @@ const access: Access = {
     ].map((u) => [u.metadata.name, u]),
   ),
   apps: [app('site', 'site'), app('a', 'shared'), app('b', 'shared')],
+  ports: [],
 };
 const settings = { stateRepo: '/srv/state', dataDir: '/var/lib/hiy' };
 const push = (repo: string) => ({ service: 'git-receive-pack' as const, repo });

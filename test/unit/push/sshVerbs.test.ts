@@ -15,6 +15,8 @@ const access: Access = {
     ['vic', user('vic', [{ app: 'blog', role: 'view' }])],
     ['dee', user('dee', [{ app: 'blog', role: 'deploy' }])],
     ['ada', user('ada', [{ app: '*', role: 'admin' }])],
+    // A grant naming the Port db as if it were an App (hiy validate warns): it reaches nothing.
+    ['mal', user('mal', [{ app: 'db', role: 'admin' }])],
   ]),
   apps: [
     {
@@ -28,6 +30,13 @@ const access: Access = {
         stopGracePeriod: '10s',
       },
     } as Access['apps'][number],
+  ],
+  ports: [
+    {
+      apiVersion: 'hiy/v1',
+      kind: 'Port',
+      metadata: { name: 'db' },
+    } as Access['ports'][number],
   ],
 };
 
@@ -50,6 +59,18 @@ describe('SSH verb grants', () => {
     assert.equal(decide('dee', 'logs db'), 'refused: logs needs the view role on port/db');
     assert.equal(decide('ada', 'logs db'), 'ok port/db');
     assert.equal(decide('eve', 'logs blog'), 'refused: eve is not a User of this HIY');
+  });
+
+  it('names resolve to the App or Port the state has; a kind that does not match is refused', () => {
+    // The reported case: `app: db` granted, db a Port. app/db is no App; the Port needs a "*" grant.
+    assert.equal(decide('mal', 'exec app/db -- sh'), 'refused: no App named db in the state repo');
+    assert.equal(decide('mal', 'logs app/db'), 'refused: no App named db in the state repo');
+    assert.equal(decide('mal', 'logs db'), 'refused: logs needs the view role on port/db');
+    assert.equal(decide('mal', 'exec port/db -- sh'), 'refused: exec needs the admin role on port/db');
+    assert.equal(decide('ada', 'logs port/blog'), 'refused: no Port named blog in the state repo');
+    assert.equal(decide('ada', 'logs app/blog'), 'ok app/blog');
+    assert.equal(decide('ada', 'logs port/db'), 'ok port/db');
+    assert.equal(decide('ada', 'logs nope'), 'refused: no App or Port named nope in the state repo');
   });
 
   it('a terminal only for exec and run', () => {

@@ -1,5 +1,6 @@
 // Pure parts of the dashboard: escaping, the overview's rendering, env edits, the Caddy route of the dashboard.
 import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import { Script } from 'node:vm';
 import type { StatusView } from '../../../src/engine/statusView.js';
@@ -8,6 +9,7 @@ import { LIVE_JS } from '../../../src/server/dashboard/assets.js';
 import { parseEnvLines, planEdit } from '../../../src/server/dashboard/edit.js';
 import { html } from '../../../src/server/dashboard/html.js';
 import { renderOverview } from '../../../src/server/dashboard/overview.js';
+import { flashOf, redirect } from '../../../src/server/dashboard/respond.js';
 
 const PORT = `apiVersion: hiy/v1
 kind: Port
@@ -121,5 +123,37 @@ describe('dashboard', () => {
       dashboardRoute({ ...base, dashboardHost: 'h', apiAddr: '[::]:7070' })?.upstream,
       '[::1]:7070',
     );
+  });
+
+  it('flash messages are HIY’s own: a signed redirect shows, text put in the URL by anyone else does not', () => {
+    let location = '';
+    const res = {
+      writeHead: (_status: number, headers: Record<string, string>) => {
+        location = headers.location ?? '';
+      },
+      end: () => undefined,
+    } as unknown as ServerResponse;
+    redirect(res, '/r/app/blog?err=1', 'Rollback of app/blog failed.');
+    const url = new URL(location, 'http://hiy');
+    assert.deepEqual(flashOf(url), { text: 'Rollback of app/blog failed.', error: true });
+    // Forged: another text, a flipped error flag, no signature, or a signature of another text.
+    const forged = (change: (q: URLSearchParams) => void) => {
+      const u = new URL(url);
+      change(u.searchParams);
+      return flashOf(u);
+    };
+    assert.equal(
+      forged((q) => q.set('msg', 'Session expired: sign in again at https://evil.example')),
+      undefined,
+    );
+    assert.equal(
+      forged((q) => q.delete('err')),
+      undefined,
+    );
+    assert.equal(
+      forged((q) => q.delete('sig')),
+      undefined,
+    );
+    assert.equal(flashOf(new URL('http://hiy/?msg=Signed%20in%20as%20admin.')), undefined);
   });
 });

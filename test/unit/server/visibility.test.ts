@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StatusView } from '../../../src/engine/statusView.js';
 import type { Plan } from '../../../src/plan/types.js';
-import { planVisibleTo, statusVisibleTo } from '../../../src/server/visibility.js';
+import { eventVisibleTo, planVisibleTo, statusVisibleTo } from '../../../src/server/visibility.js';
 
 const mine = (id: string) => id === 'app/blog';
 
@@ -57,5 +57,39 @@ describe('visibility of whole-box reads', () => {
     assert.deepEqual(seen.summary, { create: 0, update: 1, replace: 0, delete: 0 });
     assert.equal('proxy' in seen, false);
     assert.equal('massDelete' in seen, false);
+  });
+
+  it('events: a resource’s only to who may view it; a box-wide failure names no resource to a partial viewer', () => {
+    const at = '2026-01-01T00:00:00Z';
+    const own = { seq: 1, at, type: 'resource.applied', resource: 'app/blog', message: 'app/blog: applied' };
+    const other = {
+      seq: 2,
+      at,
+      type: 'resource.failed',
+      resource: 'port/mail',
+      message: 'port/mail: failed',
+    };
+    const boxWide = {
+      seq: 3,
+      at,
+      type: 'reconcile.failed',
+      message: 'port/mail: image localhost/secret-mail:1 not found',
+      data: { resources: ['port/mail'] },
+    };
+    assert.deepEqual(eventVisibleTo(own, mine, false), own);
+    assert.equal(eventVisibleTo(other, mine, false), undefined);
+    const shown = eventVisibleTo(boxWide, mine, false);
+    assert.deepEqual(shown, {
+      seq: 3,
+      at,
+      type: 'reconcile.failed',
+      message: 'reconcile.failed (box-wide; its details are shown to users granted "*")',
+    });
+    assert.doesNotMatch(JSON.stringify(shown), /mail/);
+    assert.deepEqual(eventVisibleTo(boxWide, mine, true), boxWide, 'whole to who may view everything');
+    assert.deepEqual(
+      eventVisibleTo(other, () => true, true),
+      other,
+    );
   });
 });
