@@ -40,7 +40,7 @@ describe('state YAML is parsed within limits', () => {
   it('refuses a file over the size limit unread, with its real byte count', () => {
     assert.throws(
       () => parseStateYaml('a'.repeat(STATE_FILE_MAX_BYTES + 1), 'big.yaml'),
-      /big\.yaml:1:1: the file has 1 MiB/,
+      /big\.yaml:1:1: the file has 1,048,577 bytes \(1 MiB\); a state file may have at most 1,048,576 bytes/,
     );
   });
 
