@@ -9,19 +9,31 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores, host] =
-    await Promise.all([
-      import('pino'),
-      import('./push/buildSettings.js'),
-      import('./push/buildSupport.js'),
-      import('./drivers/caddy/client.js'),
-      import('./drivers/git/checkout.js'),
-      import('./drivers/git/isomorphic.js'),
-      import('./drivers/podman/runner.js'),
-      import('./drivers/probe/prober.js'),
-      import('./store/index.js'),
-      import('./drivers/host/probe.js'),
-    ]);
+  const [
+    pino,
+    buildSettings,
+    buildSupport,
+    caddy,
+    checkout,
+    isomorphic,
+    podman,
+    prober,
+    stores,
+    host,
+    proxy,
+  ] = await Promise.all([
+    import('pino'),
+    import('./push/buildSettings.js'),
+    import('./push/buildSupport.js'),
+    import('./drivers/caddy/client.js'),
+    import('./drivers/git/checkout.js'),
+    import('./drivers/git/isomorphic.js'),
+    import('./drivers/podman/runner.js'),
+    import('./drivers/probe/prober.js'),
+    import('./store/index.js'),
+    import('./drivers/host/probe.js'),
+    import('./store/proxySecret.js'),
+  ]);
   return {
     pino: pino.default,
     buildSettingsFrom: buildSettings.buildSettingsFrom,
@@ -33,6 +45,7 @@ async function loadDrivers() {
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
+    proxySecret: proxy.proxySecret,
   };
 }
 
@@ -49,6 +62,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     networkProber,
     openStores,
     hostPortFloor,
+    proxySecret,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -64,6 +78,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     caddy: new CaddyAdminClient({
       adminUrl: settings.caddyAdmin,
       listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
+      proxySecret: () => proxySecret(settings.dataDir),
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,

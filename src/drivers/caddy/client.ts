@@ -1,5 +1,6 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
+import { withoutProxySecret, withProxySecret } from './proxySecret.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
 
 /** Options of the admin API client. */
@@ -15,6 +16,11 @@ export interface CaddyAdminClientOptions {
    * `HIY_HTTP_ADDR`): a load Caddy refuses because one cannot be bound names that setting.
    */
   listenSettings?: Record<string, string>;
+  /**
+   * The box's proxy secret (read or made on first use): added to the dashboard route on every load and taken out of
+   * every config read back (`proxySecret.ts`). Without it the route carries no secret.
+   */
+  proxySecret?: () => Promise<string>;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -27,12 +33,14 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchLike;
   private readonly listenSettings: Record<string, string>;
+  private readonly proxySecret: (() => Promise<string>) | undefined;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchFn = opts.fetch ?? nodeFetch;
     this.listenSettings = opts.listenSettings ?? {};
+    this.proxySecret = opts.proxySecret;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -55,11 +63,14 @@ export class CaddyAdminClient implements CaddyDriver {
         body: body.slice(0, 2000),
       });
     }
-    return parsed as CaddyConfig;
+    return this.proxySecret
+      ? withoutProxySecret(parsed as CaddyConfig, await this.proxySecret())
+      : (parsed as CaddyConfig);
   }
 
   async load(config: CaddyConfig): Promise<void> {
-    await this.request('POST', '/load', JSON.stringify(config));
+    const sent = this.proxySecret ? withProxySecret(config, await this.proxySecret()) : config;
+    await this.request('POST', '/load', JSON.stringify(sent));
   }
 
   private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
