@@ -45,7 +45,7 @@ async function loadDrivers() {
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
-    proxySecret: proxy.proxySecret,
+    proxy: { proxySecret: proxy.proxySecret, readProxySecret: proxy.readProxySecret },
   };
 }
 
@@ -62,7 +62,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     networkProber,
     openStores,
     hostPortFloor,
-    proxySecret,
+    proxy,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -78,7 +78,10 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     caddy: new CaddyAdminClient({
       adminUrl: settings.caddyAdmin,
       listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
-      proxySecret: () => proxySecret(settings.dataDir),
+      proxySecret: {
+        read: () => proxy.readProxySecret(settings.dataDir),
+        ensure: () => proxy.proxySecret(settings.dataDir),
+      },
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,

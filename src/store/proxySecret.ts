@@ -9,6 +9,11 @@ export function proxySecretPath(dataDir: string): string {
   return join(dataDir, 'proxy-secret');
 }
 
+/** Reads the proxy secret without making one (planning writes nothing): undefined while there is none. */
+export function readProxySecret(dataDir: string): Promise<string | undefined> {
+  return readSecret(proxySecretPath(dataDir));
+}
+
 /**
  * Reads the proxy secret, creating it when missing. Creation is exclusive (a link of a complete temp file), so
  * two processes making it at once agree on the value the first one wrote.

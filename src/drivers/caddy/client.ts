@@ -3,6 +3,14 @@ import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
 import { withoutProxySecret, withProxySecret } from './proxySecret.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
 
+/** Where the client gets the box's proxy secret (`src/store/proxySecret.ts`, given by the composition root). */
+export interface ProxySecretSource {
+  /** The secret, or undefined while none was made. */
+  read(): Promise<string | undefined>;
+  /** The secret, made when missing. */
+  ensure(): Promise<string>;
+}
+
 /** Options of the admin API client. */
 export interface CaddyAdminClientOptions {
   /** Base URL of Caddy's admin API, e.g. `http://127.0.0.1:2019`. */
@@ -17,10 +25,11 @@ export interface CaddyAdminClientOptions {
    */
   listenSettings?: Record<string, string>;
   /**
-   * The box's proxy secret (read or made on first use): added to the dashboard route on every load and taken out of
-   * every config read back (`proxySecret.ts`). Without it the route carries no secret.
+   * The box's proxy secret: added to the dashboard route on every load (`ensure` makes it on first use) and taken
+   * out of every config read back (`read` makes nothing, so planning writes nothing; see `proxySecret.ts`).
+   * Without it the route carries no secret.
    */
-  proxySecret?: () => Promise<string>;
+  proxySecret?: ProxySecretSource;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -33,7 +42,7 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchLike;
   private readonly listenSettings: Record<string, string>;
-  private readonly proxySecret: (() => Promise<string>) | undefined;
+  private readonly proxySecret: ProxySecretSource | undefined;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
@@ -63,13 +72,12 @@ export class CaddyAdminClient implements CaddyDriver {
         body: body.slice(0, 2000),
       });
     }
-    return this.proxySecret
-      ? withoutProxySecret(parsed as CaddyConfig, await this.proxySecret())
-      : (parsed as CaddyConfig);
+    const secret = await this.proxySecret?.read();
+    return secret === undefined ? (parsed as CaddyConfig) : withoutProxySecret(parsed as CaddyConfig, secret);
   }
 
   async load(config: CaddyConfig): Promise<void> {
-    const sent = this.proxySecret ? withProxySecret(config, await this.proxySecret()) : config;
+    const sent = this.proxySecret ? withProxySecret(config, await this.proxySecret.ensure()) : config;
     await this.request('POST', '/load', JSON.stringify(sent));
   }
 

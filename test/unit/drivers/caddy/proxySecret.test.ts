@@ -2,6 +2,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: these tests poke into untyped Caddy JSON on purpose
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CaddyAdminClient } from '../../../../src/drivers/caddy/client.js';
 import { withoutProxySecret, withProxySecret } from '../../../../src/drivers/caddy/proxySecret.js';
 import {
   mergeOwned,
@@ -11,6 +12,7 @@ import {
   tlsPolicyId,
 } from '../../../../src/drivers/caddy/render.js';
 import type { CaddyConfig } from '../../../../src/drivers/caddy/types.js';
+import type { FetchLike } from '../../../../src/drivers/http/fetch.js';
 import { DASHBOARD_ROUTE_RESOURCE, type ProxyState } from '../../../../src/model/routing.js';
 
 const SECRET = 'sekrit-value';
@@ -57,5 +59,49 @@ describe('proxy secret in the dashboard route', () => {
     const copy = structuredClone(input);
     withProxySecret(input, SECRET);
     assert.deepEqual(input, copy);
+  });
+});
+
+describe('CaddyAdminClient with a proxy secret', () => {
+  /** A Caddy admin API in memory: GET /config/ answers what the last POST /load sent. */
+  function fakeAdmin() {
+    let stored = 'null';
+    const fetch: FetchLike = async (_url, init = {}) => {
+      if (init.method === 'POST') stored = String(init.body);
+      const text = init.method === 'POST' ? '' : stored;
+      return {
+        status: 200,
+        ok: true,
+        headers: {},
+        text: async () => text,
+        arrayBuffer: async () => new ArrayBuffer(0),
+      };
+    };
+    return { fetch, stored: () => stored };
+  }
+
+  it('reads without making a secret (planning writes nothing), and makes one only to load', async () => {
+    let made: string | undefined;
+    const source = {
+      read: async () => made,
+      ensure: async () => {
+        made ??= SECRET;
+        return made;
+      },
+    };
+    const admin = fakeAdmin();
+    const client = new CaddyAdminClient({
+      adminUrl: 'http://127.0.0.1:1',
+      fetch: admin.fetch,
+      proxySecret: source,
+    });
+    assert.equal(await client.getConfig(), null);
+    assert.equal(made, undefined);
+    await client.load(merged());
+    assert.equal(made, SECRET);
+    assert.ok(admin.stored().includes(SECRET), 'Caddy gets the secret');
+    const back = await client.getConfig();
+    assert.ok(!JSON.stringify(back).includes(SECRET), 'the read-back does not show it');
+    assert.equal(parseOwned(back, state.server).pristine, true);
   });
 });
