@@ -9,31 +9,19 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [
-    pino,
-    buildSettings,
-    buildSupport,
-    caddy,
-    checkout,
-    isomorphic,
-    podman,
-    prober,
-    stores,
-    host,
-    proxy,
-  ] = await Promise.all([
-    import('pino'),
-    import('./push/buildSettings.js'),
-    import('./push/buildSupport.js'),
-    import('./drivers/caddy/client.js'),
-    import('./drivers/git/checkout.js'),
-    import('./drivers/git/isomorphic.js'),
-    import('./drivers/podman/runner.js'),
-    import('./drivers/probe/prober.js'),
-    import('./store/index.js'),
-    import('./drivers/host/probe.js'),
-    import('./store/proxySecret.js'),
-  ]);
+  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores, host] =
+    await Promise.all([
+      import('pino'),
+      import('./push/buildSettings.js'),
+      import('./push/buildSupport.js'),
+      import('./drivers/caddy/client.js'),
+      import('./drivers/git/checkout.js'),
+      import('./drivers/git/isomorphic.js'),
+      import('./drivers/podman/runner.js'),
+      import('./drivers/probe/prober.js'),
+      import('./store/index.js'),
+      import('./drivers/host/probe.js'),
+    ]);
   return {
     pino: pino.default,
     buildSettingsFrom: buildSettings.buildSettingsFrom,
@@ -45,7 +33,7 @@ async function loadDrivers() {
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
-    proxy: { proxySecret: proxy.proxySecret, readProxySecret: proxy.readProxySecret },
+    proxy: { proxySecret: stores.proxySecret, readProxySecret: stores.readProxySecret },
   };
 }
 
