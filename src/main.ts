@@ -46,6 +46,7 @@ async function loadDrivers() {
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
+    proxy: { proxySecret: stores.proxySecret, readProxySecret: stores.readProxySecret },
   };
 }
 
@@ -63,6 +64,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     openStores,
     hostPortFloor,
     ResticCli,
+    proxy,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
@@ -78,6 +80,10 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     caddy: new CaddyAdminClient({
       adminUrl: settings.caddyAdmin,
       listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
+      proxySecret: {
+        read: () => proxy.readProxySecret(settings.dataDir),
+        ensure: () => proxy.proxySecret(settings.dataDir),
+      },
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,

@@ -11,6 +11,16 @@ export interface ProxyRoute {
   upstream: string;
 }
 
+/** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */
+export const DASHBOARD_ROUTE_RESOURCE = 'hiy/dashboard' as ResourceId;
+
+/**
+ * The header Caddy's dashboard route sets (replacing any copy a client sent) to the box's proxy secret: the daemon
+ * believes `X-Forwarded-For` only from a request carrying it. The Caddy driver adds it when it writes Caddy's
+ * config and takes it out when it reads it back, so plans, routes and `--json` never hold the secret.
+ */
+export const PROXY_SECRET_HEADER = 'X-Hiy-Proxy-Secret';
+
 /** The whole of what HIY owns in Caddy. */
 export interface ProxyState {
   /** Name of HIY's server under apps.http.servers. */

@@ -2,7 +2,7 @@
 import type { DesiredState } from '../desired/types.js';
 import { ownershipLabels } from '../model/labels.js';
 import { instanceNetwork } from '../model/names.js';
-import { type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
+import { DASHBOARD_ROUTE_RESOURCE, type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import type { Pin } from '../model/status.js';
 import type { ObservedState } from '../observed/types.js';
@@ -24,8 +24,7 @@ export { routesEqual } from './routes.js';
 export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'> &
   Partial<Pick<Settings, 'dashboardHost' | 'apiAddr'>>;
 
-/** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */
-export const DASHBOARD_ROUTE_RESOURCE = 'hiy/dashboard' as ProxyRoute['resource'];
+export { DASHBOARD_ROUTE_RESOURCE };
 
 /**
  * The route publishing the dashboard at HIY_DASHBOARD_HOST: to the daemon's API address, with a wildcard listen

@@ -11,6 +11,7 @@ import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { handleApi } from './api.js';
 import { Authenticator, UserDirectory } from './auth.js';
 import { createDashboardContext, handleDashboard } from './dashboard/index.js';
+import { forwardedGate } from './forwarded.js';
 import { HttpError, sendError, sendJson } from './http.js';
 import { Metrics } from './metrics.js';
 
@@ -86,10 +87,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     logger,
   };
   const dashboard = createDashboardContext({ ...ctx, users });
+  const vetForwarded = await forwardedGate(engine.settings.dataDir);
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://hiy').pathname;
     try {
+      await vetForwarded(req);
       if (path === '/healthz' && req.method === 'GET') {
         sendJson(res, 200, { ok: true });
         return;

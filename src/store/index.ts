@@ -17,6 +17,8 @@ import { SessionStore } from './sessions.js';
 import { StatusStore } from './status.js';
 import { TokenStore } from './tokens.js';
 
+export { proxySecret, readProxySecret } from './proxySecret.js';
+
 /**
  * Every store of one data directory. One instance of each per process: the stores that queue writes in-process
  * (events, journal, deliveries) or cache (the secrets' salt) only do so within one instance. Every file they

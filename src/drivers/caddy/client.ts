@@ -1,6 +1,15 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
+import { withoutProxySecret, withProxySecret } from './proxySecret.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
+
+/** Where the client gets the box's proxy secret (`src/store/proxySecret.ts`, given by the composition root). */
+export interface ProxySecretSource {
+  /** The secret, or undefined while none was made. */
+  read(): Promise<string | undefined>;
+  /** The secret, made when missing. */
+  ensure(): Promise<string>;
+}
 
 /** Options of the admin API client. */
 export interface CaddyAdminClientOptions {
@@ -15,6 +24,12 @@ export interface CaddyAdminClientOptions {
    * `HIY_HTTP_ADDR`): a load Caddy refuses because one cannot be bound names that setting.
    */
   listenSettings?: Record<string, string>;
+  /**
+   * The box's proxy secret: added to the dashboard route on every load (`ensure` makes it on first use) and taken
+   * out of every config read back (`read` makes nothing, so planning writes nothing; see `proxySecret.ts`).
+   * Without it the route carries no secret.
+   */
+  proxySecret?: ProxySecretSource;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -27,12 +42,14 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly timeoutMs: number;
   private readonly fetchFn: FetchLike;
   private readonly listenSettings: Record<string, string>;
+  private readonly proxySecret: ProxySecretSource | undefined;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.fetchFn = opts.fetch ?? nodeFetch;
     this.listenSettings = opts.listenSettings ?? {};
+    this.proxySecret = opts.proxySecret;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -55,11 +72,13 @@ export class CaddyAdminClient implements CaddyDriver {
         body: body.slice(0, 2000),
       });
     }
-    return parsed as CaddyConfig;
+    const secret = await this.proxySecret?.read();
+    return secret === undefined ? (parsed as CaddyConfig) : withoutProxySecret(parsed as CaddyConfig, secret);
   }
 
   async load(config: CaddyConfig): Promise<void> {
-    await this.request('POST', '/load', JSON.stringify(config));
+    const sent = this.proxySecret ? withProxySecret(config, await this.proxySecret.ensure()) : config;
+    await this.request('POST', '/load', JSON.stringify(sent));
   }
 
   async localCaRoot(): Promise<string> {

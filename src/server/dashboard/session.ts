@@ -24,7 +24,10 @@ export function isHttps(req: IncomingMessage): boolean {
   );
 }
 
-/** The client address: Caddy's X-Forwarded-For when the request came through the local proxy, else the socket's. */
+/**
+ * The client address: Caddy's X-Forwarded-For when the request came through HIY's Caddy on loopback (the server
+ * drops the header from any other request: `forwardedGate`), else the socket's.
+ */
 export function clientAddress(req: IncomingMessage): string {
   const socket = req.socket.remoteAddress ?? 'unknown';
   const forwarded = String(req.headers['x-forwarded-for'] ?? '')
