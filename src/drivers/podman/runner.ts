@@ -212,16 +212,16 @@ export class PodmanCli implements PodmanDriver {
     return exitCode === 0;
   }
 
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+  async ensureNetwork(name: string, labels: Record<string, string>, internal = false): Promise<string> {
     // Every apply that runs a container asks; the network is there almost always: one call then, not two.
     const argv = networkInspectArgv(name);
     const found = await this.call(argv, { okExitCodes: [125] });
     if (found.exitCode === 0) return this.parse(argv, () => parseNetworkSubnet(found.stdout));
     if (!/network not found/.test(found.stderr)) throw this.failure(argv, found);
-    const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
+    const create = networkCreateArgv(name, labels, internal);
+    const r = await this.call(create, { okExitCodes: [125] });
     // Two HIY processes may create it at once; the loser finds it there.
-    if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
-      throw this.failure(networkCreateArgv(name, labels), r);
+    if (r.exitCode !== 0 && !/already exists/.test(r.stderr)) throw this.failure(create, r);
     const { stdout } = await this.call(argv);
     return this.parse(argv, () => parseNetworkSubnet(stdout));
   }
