@@ -14,7 +14,7 @@ fi
 # 1. System packages: apt only runs when something is missing.
 # chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
 # mmdebstrap: the ports' Debian root file systems (ports/, scripts/portBase.ts) from this box's apt sources.
-packages=(podman golang-github-containernetworking-plugin-dnsname runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap)
+packages=(podman golang-github-containernetworking-plugin-dnsname iptables runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -218,11 +218,22 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.equal(await driver.imageExists(`localhost/hiy/not-there:${instance}`), false);
     });
 
-    test('ensureNetwork creates the labelled network once and names its subnet', async () => {
+    test('ensureNetwork creates the labelled network once, closed to other networks, and names its subnet', async () => {
       const name = `hiy-${instance}`;
       const subnet = await driver.ensureNetwork(name, owned);
       assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
       assert.equal(await driver.ensureNetwork(name, owned), subnet, 'a second call finds it');
+      const rules = (await execa('iptables', ['-S', 'CNI-ADMIN'])).stdout.split('\n');
+      assert.equal(rules.filter((r) => r.includes(`"hiy closed ${name}"`)).length, 1, 'closed once');
+      const internal = await driver.ensureNetwork(`${name}.link`, owned, true);
+      const gateway = await execa('podman', [
+        'network',
+        'inspect',
+        '--format',
+        '{{.Internal}}',
+        `${name}.link`,
+      ]);
+      assert.equal(gateway.stdout.trim(), 'true', `an internal network (${internal}): no route to it`);
       await driver.runContainer(runSpec('netted', { network: { name, aliases: ['netted'] } }));
       assert.equal((await findOwned('netted'))?.state, 'running');
     });

@@ -226,18 +226,23 @@ export function networkCreateArgv(name: string, labels: Record<string, string>, 
   return ['network', 'create', ...kind, ...labelFlags('--label', labels), name];
 }
 
-/** The network's subnets, as JSON. */
+/** The network's subnets, as JSON, then its bridge on a line of its own. */
 export function networkInspectArgv(name: string): string[] {
-  return ['network', 'inspect', '--format', '{{json .Subnets}}', name];
+  return ['network', 'inspect', '--format', '{{json .Subnets}}\n{{.NetworkInterface}}', name];
+}
+
+/** Parses networkInspectArgv's output: the network's bridge (empty when not reported). */
+export function parseNetworkBridge(text: string): string {
+  return text.trim().split('\n')[1]?.trim() ?? '';
 }
 
 /** Parses networkInspectArgv's output: the first IPv4 subnet. */
-export function parseNetworkSubnet(json: string): string {
+export function parseNetworkSubnet(text: string): string {
   const subnets =
     z
       .array(z.object({ subnet: z.string() }))
       .nullish()
-      .parse(JSON.parse(json.trim())) ?? [];
+      .parse(JSON.parse(text.trim().split('\n')[0]!)) ?? [];
   const v4 = subnets.find((s) => s.subnet.includes('.'));
   if (!v4) throw new Error('the network has no IPv4 subnet');
   return v4.subnet;
