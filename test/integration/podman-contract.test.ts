@@ -223,17 +223,21 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       const subnet = await driver.ensureNetwork(name, owned);
       assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
       assert.equal(await driver.ensureNetwork(name, owned), subnet, 'a second call finds it');
-      const rules = (await execa('iptables', ['-S', 'CNI-ADMIN'])).stdout.split('\n');
-      assert.equal(rules.filter((r) => r.includes(`"hiy closed ${name}"`)).length, 1, 'closed once');
       const internal = await driver.ensureNetwork(`${name}.link`, owned, true);
-      const gateway = await execa('podman', [
-        'network',
-        'inspect',
-        '--format',
-        '{{.Internal}}',
-        `${name}.link`,
-      ]);
-      assert.equal(gateway.stdout.trim(), 'true', `an internal network (${internal}): no route to it`);
+      assert.match(internal, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+      if (subject.real) {
+        const rules = (await execa('iptables', ['-S', 'CNI-ADMIN'])).stdout.split('\n');
+        assert.equal(rules.filter((r) => r.includes(`"hiy closed ${name}"`)).length, 1, 'closed once');
+        const link = await execa('podman', [
+          'network',
+          'inspect',
+          '--format',
+          '{{.Internal}}',
+          `${name}.link`,
+        ]);
+        assert.equal(link.stdout.trim(), 'true', 'an internal network: no route to it, never closed');
+        assert.ok(!rules.some((r) => r.includes(`${name}.link`)));
+      }
       await driver.runContainer(runSpec('netted', { network: { name, aliases: ['netted'] } }));
       assert.equal((await findOwned('netted'))?.state, 'running');
     });
