@@ -17,6 +17,7 @@ const allowed = {
   engine: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'access', 'ports'],
   data: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'ports'],
   notify: ['model', 'drivers', 'desired', 'engine'],
+  export: ['model', 'drivers', 'desired', 'ports', 'snapshots'],
   reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'access', 'ports'],
   push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports'],
   server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'access', 'notify', 'push', 'reconcile', 'ports'],

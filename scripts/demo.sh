@@ -83,7 +83,7 @@ hiy() { node "$here/bin/hiy.js" "$@"; }
   if [ ! -s "$mail_users" ]; then
     # SHA512-CRYPT, as `openssl passwd -6` makes it (the email image has openssl when this box does not).
     if command -v openssl >/dev/null; then hash="$(openssl passwd -6 -stdin < "$mail_password")"
-    else hash="$(podman run --rm -i --network none --entrypoint openssl localhost/hiy-ports/email:1.0.0 passwd -6 -stdin < "$mail_password")"; fi
+    else hash="$(podman run --rm -i --network none --entrypoint openssl localhost/hiy-ports/email:1.1.0 passwd -6 -stdin < "$mail_password")"; fi
     printf '# The mailboxes of the demo email port: one "user:{SHA512-CRYPT}hash" line each (secret mail-users).\ndemo:{SHA512-CRYPT}%s\n' "$hash" > "$mail_users.new"
     mv "$mail_users.new" "$mail_users"
   fi
@@ -202,16 +202,20 @@ if [ -f "$demo/caddy.pid" ] && [ "$(ps -o comm= -p "$(cat "$demo/caddy.pid")" 2>
   echo "Caddy (started by the demo): pid $(cat "$demo/caddy.pid"), stop it: kill \$(cat $demo/caddy.pid)"
 fi
 
-# The rest of the personal server: what the state repo publishes on host ports (read from its files).
-eval "$(node -e '
+# The rest of the personal server: what the state repo publishes on host ports (read from its files), one value a
+# line in a fixed order, read into variables (never evaluated: the values come from the state repo's YAML).
+ssh_port="" shell_user="" sftp_port="" smtp_port="" submission_port="" imap_port="" pop3_port="" mail_domain=""
+{
+  read -r ssh_port; read -r shell_user; read -r sftp_port; read -r smtp_port
+  read -r submission_port; read -r imap_port; read -r pop3_port; read -r mail_domain
+} < <(node -e '
   const fs = require("fs"), { parse } = require("yaml"), dir = process.argv[1];
   const spec = (f) => { try { return parse(fs.readFileSync(`${dir}/${f}`, "utf8")).spec ?? {}; } catch { return {}; } };
   const host = (s, p) => (s.ports ?? []).find((x) => x.containerPort === p)?.hostPort ?? "";
   const shell = spec("shell.yaml"), web = spec("web.yaml"), mail = spec("email.yaml");
-  const v = { ssh_port: host(shell, 22), shell_user: shell.env?.USERNAME ?? "", sftp_port: host(web, 2222),
-    smtp_port: host(mail, 25), submission_port: host(mail, 587), imap_port: host(mail, 143), pop3_port: host(mail, 110),
-    mail_domain: mail.env?.DOMAIN ?? "" };
-  for (const [k, x] of Object.entries(v)) console.log(`${k}=${JSON.stringify(String(x))}`);' "$demo/state")"
+  const v = [host(shell, 22), shell.env?.USERNAME ?? "", host(web, 2222), host(mail, 25), host(mail, 587),
+    host(mail, 143), host(mail, 110), mail.env?.DOMAIN ?? ""];
+  for (const x of v) console.log(String(x).replace(/[\r\n]/g, " "));' "$demo/state") || true
 answers() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && echo "answers" || echo "NOT answering"; }
 key_flag=""
 [ -n "$identity" ] && key_flag=" -i $identity"

@@ -57,7 +57,8 @@ export async function portInputsHash(dir: string, baseHash: string, version: str
 
 /** Runs fn holding a per-port lock (a directory with the holder's pid), so setup and tests never build twice at once. */
 async function withPortLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(tmpdir(), `hiy-ports-${name}.lock`);
+  // Per user: each user builds into its own Podman store, and another user's lock could not be taken (issue 22).
+  const lock = path.join(tmpdir(), `hiy-ports-${name}.${process.getuid?.() ?? 0}.lock`);
   for (;;) {
     try {
       await mkdir(lock);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepares a fresh Debian 12 box for HIY (run as root; idempotent): packages, Podman runtime config, base images.
+# Prepares a fresh Debian 12 box for HIY (run as root; idempotent): packages, Podman runtime config, base images,
+# and the rootless user hiy (scripts/rootless.sh; HIY_ROOTLESS=0 keeps HIY root-only).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +15,10 @@ fi
 # 1. System packages: apt only runs when something is missing.
 # chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
 # mmdebstrap: the ports' Debian root file systems (ports/, scripts/portBase.ts) from this box's apt sources.
-packages=(podman golang-github-containernetworking-plugin-dnsname iptables runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap)
+# pebble: Let's Encrypt's test ACME server, for the ACME tests (docs/tls.md).
+# The shellcheck package: `npm run shellcheck` (part of npm test) checks every script and port hook.
+# catatonit: the pause process of `podman kube play` (the export's play.sh, docs/kubernetes.md).
+packages=(podman golang-github-containernetworking-plugin-dnsname iptables runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap catatonit shellcheck pebble)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -105,6 +109,14 @@ elif [[ -x "$repo/node_modules/.bin/tsx" ]]; then
   (cd "$repo" && node_modules/.bin/tsx scripts/ports.ts build) 2>&1 | sed 's/^/setup:   /'
 else
   say "port images not built yet: node_modules is missing (run \`make ports\` after \`make deps\`)"
+fi
+
+# 4. Rootless by default: the hiy user with sub-ids, an overlay store and what rootless Podman needs
+# (scripts/rootless.sh prints every change it makes and every choice it leaves). HIY_ROOTLESS=0: root only, said aloud.
+if [[ "${HIY_ROOTLESS:-1}" == 0 ]]; then
+  say "rootless set-up skipped (HIY_ROOTLESS=0): HIY runs as root, and so does every container it starts"
+else
+  bash "$here/rootless.sh" 2>&1 | sed 's/^/setup:   /'
 fi
 
 say "done"

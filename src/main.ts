@@ -9,7 +9,7 @@ import type { Settings } from './model/settings.js';
  * errors and git-shell's refusals need none of them.
  */
 async function loadDrivers() {
-  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores] =
+  const [pino, buildSettings, buildSupport, caddy, checkout, isomorphic, podman, prober, stores, host] =
     await Promise.all([
       import('pino'),
       import('./push/buildSettings.js'),
@@ -20,6 +20,7 @@ async function loadDrivers() {
       import('./drivers/podman/runner.js'),
       import('./drivers/probe/prober.js'),
       import('./store/index.js'),
+      import('./drivers/host/probe.js'),
     ]);
   return {
     pino: pino.default,
@@ -31,6 +32,7 @@ async function loadDrivers() {
     PodmanCli: podman.PodmanCli,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
+    hostPortFloor: host.hostPortFloor,
   };
 }
 
@@ -46,13 +48,15 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     PodmanCli,
     networkProber,
     openStores,
+    hostPortFloor,
   } = await loadDrivers();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
     pino.destination(2),
   );
   return {
-    settings,
+    // Rootless, host ports under net.ipv4.ip_unprivileged_port_start are a validate error, not a failed apply.
+    settings: { ...settings, portFloor: settings.portFloor ?? (await hostPortFloor()) },
     podman: new PodmanCli({
       binary: env.HIY_PODMAN ?? 'podman',
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',

@@ -10,7 +10,8 @@ if [[ "${FORCE:-0}" != 1 ]] && podman image exists "$tag"; then
   exit 0
 fi
 # Several test files (and setup.sh) may ask at once: one builds, the others wait and then find the image.
-exec 9>"${TMPDIR:-/tmp}/hiy-busybox-build.lock"
+# Per user: each user has its own Podman store, and a lock file of another user could not be opened (issue 22).
+exec 9>"${TMPDIR:-/tmp}/hiy-busybox-build.$(id -u).lock"
 flock 9
 if [[ "${FORCE:-0}" != 1 ]] && podman image exists "$tag"; then
   exit 0

@@ -15,7 +15,8 @@ base=localhost/hiy/busybox:latest
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 if [[ "${FORCE:-0}" != 1 ]] && podman image exists "$tag"; then echo "$tag present"; exit 0; fi
-exec 9>"${TMPDIR:-/tmp}/hiy-runtime-$kind-build.lock"
+# Per user: each user has its own Podman store, and a lock file of another user could not be opened (issue 22).
+exec 9>"${TMPDIR:-/tmp}/hiy-runtime-$kind-build.$(id -u).lock"
 flock 9
 if [[ "${FORCE:-0}" != 1 ]] && podman image exists "$tag"; then echo "$tag present"; exit 0; fi
 podman image exists "$base" || "$here/../busybox/build.sh" "$base"

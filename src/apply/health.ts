@@ -25,8 +25,22 @@ function hostPortFor(run: RunSpec, containerPort: number): number {
   return p.hostPort;
 }
 
-async function probeOnce(hc: DesiredHealthCheck, run: RunSpec, deps: HealthDeps): Promise<void> {
-  const timeout = Math.max(500, Math.min(hc.intervalMs, 5000));
+/**
+ * How long one probe may take: at least PROBE_ATTEMPT_MIN_MS (a `podman exec` alone takes 1–2 s on a busy box,
+ * so a probe bounded by a 1 s interval would never pass there), never past the check's deadline.
+ */
+export function probeAttemptMs(intervalMs: number, remainingMs: number): number {
+  return Math.max(500, Math.min(remainingMs, Math.max(intervalMs, PROBE_ATTEMPT_MIN_MS)));
+}
+
+const PROBE_ATTEMPT_MIN_MS = 10_000;
+
+async function probeOnce(
+  hc: DesiredHealthCheck,
+  run: RunSpec,
+  deps: HealthDeps,
+  timeout: number,
+): Promise<void> {
   const probe = hc.probe;
   switch (probe.kind) {
     case 'http': {
@@ -57,7 +71,7 @@ export async function waitHealthy(hc: DesiredHealthCheck, run: RunSpec, deps: He
   await sleep(Math.min(100, step));
   for (;;) {
     try {
-      await probeOnce(hc, run, deps);
+      await probeOnce(hc, run, deps, probeAttemptMs(hc.intervalMs, deadline - now()));
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);

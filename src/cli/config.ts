@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HiyError } from '../model/errors.js';
 import { DNS_LABEL, HOST_NAME } from '../model/names.js';
-import { DEFAULT_API_ADDR, DEFAULT_SETTINGS, type Settings, type TlsMode } from '../model/settings.js';
+import { DEFAULT_API_ADDR, DEFAULT_SETTINGS, type Settings } from '../model/settings.js';
+import { tlsSettings } from './tlsSettings.js';
 
 export class UsageError extends HiyError {
   constructor(message: string) {
@@ -28,6 +29,9 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_HTTP_ADDR      listen address of HIY's Caddy server for HTTP (:80)
                      HIY_HTTPS_ADDR     listen address of HIY's Caddy server for HTTPS (:443)
                      HIY_TLS            acme (Let's Encrypt) | internal (Caddy's local CA) | off (acme)
+                     HIY_ACME_CA        acme: ACME directory URL (Let's Encrypt's, then ZeroSSL's)
+                     HIY_ACME_CA_ROOT   acme: PEM file trusted for that directory's HTTPS (system store)
+                     HIY_ACME_EMAIL     acme: the ACME account's e-mail (none)
                      HIY_INSTANCE       name of this HIY instance; others' objects are never touched (default)
                      HIY_UPSTREAM_PORTS 127.0.0.1 host ports for proxied container ports (20000-29999)
                      HIY_PODMAN         the podman binary (podman)
@@ -70,9 +74,8 @@ function dashboardSettings(env: NodeJS.ProcessEnv): Pick<Settings, 'dashboardHos
 export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needState: boolean): Settings {
   const state = flags.state ?? env.HIY_STATE;
   if (needState && !state) throw new UsageError('no state repo: give --state DIR or set HIY_STATE');
-  const tls = (env.HIY_TLS ?? DEFAULT_SETTINGS.tls) as TlsMode;
-  if (!['acme', 'internal', 'off'].includes(tls))
-    throw new UsageError(`HIY_TLS must be acme, internal or off, not ${tls}`);
+  const tls = tlsSettings(env);
+  if (tls.problems.length > 0) throw new UsageError(tls.problems.join('\n'));
   const instance = env.HIY_INSTANCE ?? DEFAULT_SETTINGS.instance;
   if (!DNS_LABEL.test(instance)) throw new UsageError(`HIY_INSTANCE must be a DNS label, not ${instance}`);
   return {
@@ -84,8 +87,7 @@ export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needSta
       '',
     ),
     httpAddr: env.HIY_HTTP_ADDR ?? DEFAULT_SETTINGS.httpAddr,
-    httpsAddr: env.HIY_HTTPS_ADDR ?? DEFAULT_SETTINGS.httpsAddr,
-    tls,
+    ...tls.settings,
     instance,
     upstreamPorts: env.HIY_UPSTREAM_PORTS
       ? parseRange(env.HIY_UPSTREAM_PORTS)

@@ -108,7 +108,7 @@ export async function rollback(
 ): Promise<RollbackOutcome> {
   return withApplyLock(engine, async () => {
     const [{ stateRepo, observed }, pins] = await Promise.all([
-      readPlanInputs(engine),
+      readPlanInputs(engine, { forApply: true }),
       engine.stores.pins.read(),
     ]);
     const id = resolveResource(

@@ -1,8 +1,9 @@
 // Pure edits of state repo YAML (env of one resource), keeping comments, formatting and the other documents as written.
 
-import { type Document, isMap, parseAllDocuments } from 'yaml';
+import { type Document, isMap } from 'yaml';
 import { HiyError } from '../model/errors.js';
 import { ENV_NAME } from '../model/names.js';
+import { parseStateYaml, StateYamlLimitError } from './stateYaml.js';
 
 /** The resource an edit is for: its kind (`App`/`app`, `Port`/`port`) and metadata.name. */
 export interface EditTarget {
@@ -32,6 +33,20 @@ export class StateEditError extends HiyError {
   }
 }
 
+/**
+ * The documents of a file's text, parsed within the limits of `hiy validate` (stateYaml.ts): text past them is
+ * an EDIT_YAML_INVALID error naming the file and line, never parsed.
+ */
+export function editableDocuments(text: string, file: string): Document.Parsed[] {
+  try {
+    return parseStateYaml(text, file);
+  } catch (err) {
+    if (err instanceof StateYamlLimitError)
+      throw new StateEditError('EDIT_YAML_INVALID', err.message, { ...err.data }, { cause: err });
+    throw err;
+  }
+}
+
 /** `app/blog` for messages. */
 export function targetId(target: EditTarget): string {
   return `${target.kind.toLowerCase()}/${target.name}`;
@@ -42,7 +57,12 @@ export function targetId(target: EditTarget): string {
  * that the resource takes from the secret store (`spec.secretEnv`: those are set with `hiy secret set`).
  * Only the edited document is re-serialized; every other byte of the file is kept.
  */
-export function setEnv(text: string, target: EditTarget, vars: Record<string, string>): string {
+export function setEnv(
+  text: string,
+  target: EditTarget,
+  vars: Record<string, string>,
+  file = 'the file',
+): string {
   const bad = Object.keys(vars).filter((k) => !ENV_NAME.test(k));
   if (bad.length > 0) {
     throw new StateEditError(
@@ -51,7 +71,7 @@ export function setEnv(text: string, target: EditTarget, vars: Record<string, st
       { keys: bad },
     );
   }
-  return editDocument(text, target, (doc) => {
+  return editDocument(text, file, target, (doc) => {
     const secret = doc.getIn(['spec', 'secretEnv']);
     const secretKeys = isMap(secret) ? Object.keys(vars).filter((k) => secret.has(k)) : [];
     if (secretKeys.length > 0) {
@@ -66,8 +86,8 @@ export function setEnv(text: string, target: EditTarget, vars: Record<string, st
 }
 
 /** Removes environment variables from `spec.env` of one resource (and `env` itself when it becomes empty). */
-export function unsetEnv(text: string, target: EditTarget, keys: string[]): string {
-  return editDocument(text, target, (doc) => {
+export function unsetEnv(text: string, target: EditTarget, keys: string[], file = 'the file'): string {
+  return editDocument(text, file, target, (doc) => {
     const env = doc.getIn(['spec', 'env']);
     const missing = keys.filter((k) => !isMap(env) || !env.has(k));
     if (missing.length > 0) {
@@ -92,20 +112,25 @@ export function mayHoldName(text: string, name: string): boolean {
   return text.includes(name) || text.includes('\\');
 }
 
-/** True when the text holds a document of the target resource (the file to edit among a state repo's). */
-export function holdsResource(text: string, target: EditTarget): boolean {
+/**
+ * True when the text holds a document of the target resource (the file to edit among a state repo's). Text
+ * past the parse limits is an error (EDIT_YAML_INVALID), not a file without the resource.
+ */
+export function holdsResource(text: string, target: EditTarget, file = 'the file'): boolean {
   if (!mayHoldName(text, target.name)) return false;
+  const docs = editableDocuments(text, file);
   try {
-    return findDocuments(text, target).length > 0;
+    return findDocuments(docs, target).length > 0;
   } catch {
     return false;
   }
 }
 
-/** The kind and name of every document of a file's text (unparsable text holds none). */
-export function resourcesIn(text: string): EditTarget[] {
+/** The kind and name of every document of a file's text (unparsable text holds none; text past the limits throws). */
+export function resourcesIn(text: string, file = 'the file'): EditTarget[] {
+  const docs = editableDocuments(text, file);
   try {
-    return parseAllDocuments(text)
+    return docs
       .map((doc) => ({ kind: doc.get('kind'), name: doc.getIn(['metadata', 'name']) }))
       .filter((r): r is EditTarget => typeof r.kind === 'string' && typeof r.name === 'string');
   } catch {
@@ -115,7 +140,7 @@ export function resourcesIn(text: string): EditTarget[] {
 
 /** The one state file (by path) that defines the target; throws when none or several do. */
 export function findResourceFile(files: ReadonlyMap<string, string>, target: EditTarget): string {
-  const found = [...files].filter(([, text]) => holdsResource(text, target)).map(([p]) => p);
+  const found = [...files].filter(([path, text]) => holdsResource(text, target, path)).map(([p]) => p);
   if (found.length === 0) {
     throw new StateEditError('EDIT_TARGET_NOT_FOUND', `no ${targetId(target)} in the state repo`, {
       resource: targetId(target),
@@ -131,9 +156,7 @@ export function findResourceFile(files: ReadonlyMap<string, string>, target: Edi
   return found[0]!;
 }
 
-function findDocuments(text: string, target: EditTarget): number[] {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) return [];
+function findDocuments(docs: Document.Parsed[], target: EditTarget): number[] {
   const kind = target.kind.toLowerCase();
   const out: number[] = [];
   docs.forEach((doc, i) => {
@@ -145,14 +168,14 @@ function findDocuments(text: string, target: EditTarget): number[] {
 }
 
 /** Applies `change` to the target's document and splices its new text in place of the old one. */
-function editDocument(text: string, target: EditTarget, change: (doc: Document) => void): string {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) {
-    throw new StateEditError('EDIT_YAML_INVALID', `cannot parse the file of ${targetId(target)}`, {
-      resource: targetId(target),
-    });
-  }
-  const hits = findDocuments(text, target);
+function editDocument(
+  text: string,
+  file: string,
+  target: EditTarget,
+  change: (doc: Document) => void,
+): string {
+  const docs = editableDocuments(text, file);
+  const hits = findDocuments(docs, target);
   if (hits.length === 0) {
     throw new StateEditError('EDIT_TARGET_NOT_FOUND', `no ${targetId(target)} in this file`, {
       resource: targetId(target),

@@ -1,11 +1,13 @@
-// Host ports a resource may not publish because HIY itself uses them: its Caddy's and its upstream range. Pure.
+// Host ports a resource may not publish: HIY's own (its Caddy's, its upstream range) and, rootless, those under the floor. Pure.
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { Settings } from '../model/settings.js';
 import { diag, isWorkload } from './located.js';
 import type { LocatedResource } from './types.js';
 
 /** The settings that say which host ports HIY uses; a check runs for each one given. */
-export type BoxPorts = Partial<Pick<Settings, 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'>>;
+export type BoxPorts = Partial<
+  Pick<Settings, 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts' | 'portFloor'>
+>;
 
 /** One address HIY's Caddy listens on. */
 interface Listener {
@@ -57,6 +59,17 @@ export function checkReservedHostPorts(resources: LocatedResource[], box: BoxPor
   for (const lr of resources.filter(isWorkload)) {
     (lr.resource.spec.ports ?? []).forEach((p, i) => {
       const path = `spec.ports[${i}].hostPort`;
+      if (box.portFloor !== undefined && p.hostPort < box.portFloor) {
+        // Rootless Podman would fail at apply ("permission denied" from rootlessport); refused here instead.
+        out.push(
+          diag(
+            lr,
+            path,
+            `host port ${p.hostPort} is below net.ipv4.ip_unprivileged_port_start (${box.portFloor}): HIY runs unprivileged and cannot publish it`,
+            `publish a port from ${box.portFloor} up, or lower the sysctl (box-wide: every user may then bind it; docs/rootless.md)`,
+          ),
+        );
+      }
       if (range && p.hostPort >= range.from && p.hostPort <= range.to) {
         out.push(
           diag(

@@ -188,10 +188,10 @@ async function resolveDesired(
     return x < y ? -1 : x > y ? 1 : a.file.localeCompare(b.file) || a.line - b.line;
   };
   const resources = [...parsed.resources].sort(byId);
-  const { httpAddr, httpsAddr, tls, upstreamPorts } = opts.settings;
+  const { httpAddr, httpsAddr, tls, upstreamPorts, portFloor } = opts.settings;
   const checked = checkResources(resources, {
     incomplete: parsed.incomplete,
-    box: { httpAddr, httpsAddr, tls, upstreamPorts },
+    box: { httpAddr, httpsAddr, tls, upstreamPorts, portFloor },
   });
   // Parse diagnostics come capped per file; these are capped per file the same way below.
   const found: Diagnostic[] = [...checked];

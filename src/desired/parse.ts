@@ -2,17 +2,9 @@
 import { Composer, type Document, Lexer, LineCounter, Parser } from 'yaml';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { DocumentContext } from './document.js';
-import {
-  FILE_DIAGNOSTICS_MAX,
-  formatBytes,
-  STATE_DOCUMENTS_MAX,
-  STATE_FILE_MAX_BYTES,
-  YAML_DEPTH_MAX,
-  YAML_DOCUMENT_TOKENS_MAX,
-  YAML_TOKENS_MAX,
-} from './limits.js';
+import { FILE_DIAGNOSTICS_MAX, formatBytes, STATE_DOCUMENTS_MAX, STATE_FILE_MAX_BYTES } from './limits.js';
 import type { LocatedResource, SourcePosition, StateFile } from './types.js';
-import { YamlLimits } from './yamlLimits.js';
+import { LIMIT_SUMMARIES, YamlLimits } from './yamlLimits.js';
 
 /** What the files of a state repo contain: the resources that validated, and every problem found. */
 export interface ParseResult {
@@ -108,11 +100,7 @@ export function parseStateFile(file: StateFile): ParseResult {
     }
     if (passed) {
       fail(
-        {
-          depth: `YAML nested more than ${YAML_DEPTH_MAX} levels deep`,
-          tokens: `more than ${YAML_TOKENS_MAX} YAML tokens in one file`,
-          'document-tokens': `more than ${YAML_DOCUMENT_TOKENS_MAX} YAML tokens in one document`,
-        }[passed],
+        LIMIT_SUMMARIES[passed],
         limits.offset,
         'the rest of the file was not checked; split it into several files',
       );

@@ -6,14 +6,20 @@ import type { SecretSource } from '../store/secrets.js';
 import { fieldPosition } from './crossCheck.js';
 import type { LocatedResource } from './types.js';
 
+/** The digest a secret apply is still to generate plans with (its value does not exist yet). */
+export const PENDING_DIGEST = 'pending';
+
 /**
  * Digests of every secret the workloads use (by secret name), and a diagnostic per secret not set — located in
- * the state repo when the workload comes from it (a pinned release's workload may not).
+ * the state repo when the workload comes from it (a pinned release's workload may not). `pending` holds the
+ * secrets apply writes before its actions: the value to be written (digested as such), or undefined while it
+ * does not exist yet (PENDING_DIGEST).
  */
 export async function digestSecrets(
   workloads: DesiredWorkload[],
   located: LocatedResource[],
   source: SecretSource,
+  pending: ReadonlyMap<string, string | undefined> = new Map(),
 ): Promise<{ digests: Record<string, string>; diagnostics: Diagnostic[] }> {
   const digests: Record<string, string> = {};
   const missing = new Set<string>();
@@ -21,6 +27,11 @@ export async function digestSecrets(
   for (const w of workloads) {
     for (const [env, name] of Object.entries(w.secretEnv ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       if (name in digests) continue;
+      if (pending.has(name)) {
+        const v = pending.get(name);
+        digests[name] = v === undefined ? PENDING_DIGEST : await source.digest(v);
+        continue;
+      }
       const value = missing.has(name) ? undefined : await source.value(name);
       if (value !== undefined) {
         digests[name] = await source.digest(value);

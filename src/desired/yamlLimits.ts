@@ -2,6 +2,13 @@
 import { CST } from 'yaml';
 import { YAML_DEPTH_MAX, YAML_DOCUMENT_TOKENS_MAX, YAML_TOKENS_MAX } from './limits.js';
 
+/** What passing each limit means, in the words of an error. */
+export const LIMIT_SUMMARIES: Record<'depth' | 'tokens' | 'document-tokens', string> = {
+  depth: `YAML nested more than ${YAML_DEPTH_MAX} levels deep`,
+  tokens: `more than ${YAML_TOKENS_MAX} YAML tokens in one file`,
+  'document-tokens': `more than ${YAML_DOCUMENT_TOKENS_MAX} YAML tokens in one document`,
+};
+
 /** Block indicators: each opens a level nested in the line's own (`- - x`, `? ? x`, `a: b: c`). */
 const BLOCK_INDICATORS = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
 

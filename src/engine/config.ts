@@ -70,7 +70,11 @@ export async function editConfig(
       id = targetId(target);
       const file = findResourceFile(files, target);
       const text = files.get(file)!;
-      return { [file]: edit.set ? setEnv(text, target, edit.set) : unsetEnv(text, target, edit.unset ?? []) };
+      return {
+        [file]: edit.set
+          ? setEnv(text, target, edit.set, file)
+          : unsetEnv(text, target, edit.unset ?? [], file),
+      };
     },
     author: edit.author,
     message: () => configMessage(id, edit),
@@ -86,7 +90,9 @@ function findTarget(files: ReadonlyMap<string, string>, name: string): { kind: s
     if (kind === 'app' || kind === 'port') return { kind: kind === 'app' ? 'App' : 'Port', name: bare };
   }
   // Only the files that may name it are parsed (one, usually).
-  const all = [...files.values()].filter((text) => mayHoldName(text, name)).flatMap(resourcesIn);
+  const all = [...files]
+    .filter(([, text]) => mayHoldName(text, name))
+    .flatMap(([path, text]) => resourcesIn(text, path));
   const kinds = ['App', 'Port'].filter((kind) => all.some((r) => r.kind === kind && r.name === name));
   if (kinds.length === 1) return { kind: kinds[0]!, name };
   throw new OperationError('RESOURCE_UNKNOWN', `no App or Port named ${name} in the state repo`, { name });

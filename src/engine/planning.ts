@@ -11,9 +11,11 @@ import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
-import type { Plan } from '../plan/types.js';
-import { resolvePorts } from '../ports/resolve.js';
+import type { Plan, SecretWrite } from '../plan/types.js';
+import { type ResolvedPorts, resolvePorts } from '../ports/resolve.js';
+import { type PendingSecret, writePendingSecrets } from '../ports/secrets.js';
 import type { Pin } from '../store/pins.js';
+import type { PortDeclarationStore } from '../store/portDeclarations.js';
 import type { Engine } from './context.js';
 import { checkDataVersions } from './dataVersions.js';
 
@@ -65,6 +67,12 @@ export interface PlanOptions {
    * `hiy apply` does, and `hiy apply` by hand is the explicit "retry now".
    */
   backoffAt?: Date;
+  /**
+   * Holding the apply lock, about to apply: first write the secrets the state needs (a Port's generated ones,
+   * created once and exclusively; linked values), then plan with their digests. Without it planning writes
+   * nothing to the data directory (`hiy plan`, the API, the dashboard): the plan lists those secrets instead.
+   */
+  forApply?: boolean;
 }
 
 /**
@@ -76,6 +84,7 @@ export async function readHistory(
   engine: Engine,
   stateRepo: DesiredState,
   opts: PlanOptions = {},
+  pending: readonly PendingSecret[] = [],
 ): Promise<PlanHistory> {
   const [stored, status] = await Promise.all([
     engine.stores.pins.read(),
@@ -84,8 +93,9 @@ export async function readHistory(
   const pins = { ...stored, ...opts.pins };
   const history: PlanHistory = {
     pins,
-    secretDigests: await secretDigestsFor(engine, stateRepo, pins),
+    secretDigests: await secretDigestsFor(engine, stateRepo, pins, pending),
     networks: true,
+    ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
   if (opts.backoffAt && status) {
     const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
@@ -116,8 +126,8 @@ export function planFromHistory(
  * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
  */
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
-  const { stateRepo, observed, warnings } = await readPlanInputs(engine);
-  const history = await readHistory(engine, stateRepo, opts);
+  const { stateRepo, observed, warnings, secrets } = await readPlanInputs(engine, opts);
+  const history = await readHistory(engine, stateRepo, opts, secrets);
   const planned = planFromHistory(engine, { stateRepo, observed, history });
   await checkDataVersions(engine, planned);
   if (warnings.length === 0) return planned;
@@ -125,34 +135,72 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   return { ...planned, plan: { ...planned.plan, warnings }, warnings };
 }
 
+/** How a plan shows a pending secret: by name, never its value. */
+function secretWrite(p: PendingSecret): SecretWrite {
+  return p.kind === 'generate'
+    ? {
+        name: p.name,
+        resource: p.resource,
+        change: 'create',
+        reason: `its port declaration has HIY generate it (${p.length} characters)`,
+      }
+    : { name: p.name, resource: p.resource, change: 'write', reason: `the value ${p.from} provides` };
+}
+
+/** The declaration cache as planning uses it without the apply lock: read, never written. */
+function readOnlyCache(cache: PortDeclarationStore): Pick<PortDeclarationStore, 'read' | 'write'> {
+  return { read: () => cache.read(), write: async () => undefined };
+}
+
 /**
  * The state repo's desired state, with each Port's image declaration folded in (src/ports), and one
  * observation of the box, read at once. Throws on an invalid state repo, a port configuration its declaration
  * refuses, or a failed observation (nothing is planned from any of them); the state repo's warnings and the
- * declarations' are returned.
+ * declarations' are returned, with the secrets still to be written. Writes nothing unless `opts.forApply`
+ * (holding the apply lock): then the secrets are written first, and none is left pending.
  */
 export async function readPlanInputs(
   engine: Engine,
-): Promise<{ stateRepo: DesiredState; observed: ObservedState; warnings: Diagnostic[] }> {
+  opts: Pick<PlanOptions, 'forApply'> = {},
+): Promise<{
+  stateRepo: DesiredState;
+  observed: ObservedState;
+  warnings: Diagnostic[];
+  secrets: PendingSecret[];
+}> {
   const [result, observed] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
   ]);
-  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const ports = await resolvePorts({
-    podman: engine.podman,
-    cache: engine.stores.portDeclarations,
-    secrets: engine.stores.secrets,
-    instance: engine.settings.instance,
-    state: result.state,
-    containers: observed.containers,
-  });
+  const state = result.state;
+  if (!state) throw new StateRepoInvalidError(result.diagnostics);
+  const store = engine.stores.secrets;
+  const resolve = (): Promise<ResolvedPorts> =>
+    resolvePorts({
+      podman: engine.podman,
+      cache: opts.forApply ? engine.stores.portDeclarations : readOnlyCache(engine.stores.portDeclarations),
+      secrets: store.readOnly(),
+      instance: engine.settings.instance,
+      state,
+      containers: observed.containers,
+    });
+  let ports = await resolve();
   if (ports.diagnostics.some((d) => d.severity === 'error'))
     throw new StateRepoInvalidError(ports.diagnostics);
+  if (opts.forApply) {
+    await store.ensureSalt();
+    // Generated secrets first; a linked value made from one is known on the next pass.
+    for (let pass = 0; pass < 3 && ports.secrets.length > 0; pass++) {
+      const written = await writePendingSecrets(store, ports.secrets);
+      if (written.length > 0) engine.logger.info({ secrets: written }, 'wrote secrets');
+      ports = await resolve();
+    }
+  }
   return {
     stateRepo: ports.state,
     observed,
     warnings: [...result.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
+    secrets: ports.secrets,
   };
 }
 
@@ -164,16 +212,27 @@ export async function secretDigestsFor(
   engine: Engine,
   stateRepo: DesiredState,
   pins: Record<string, Pin> = {},
+  pending: readonly PendingSecret[] = [],
 ): Promise<Record<string, string>> {
   const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
-  const { digests, diagnostics } = await digestSecrets(workloads, stateRepo.resources, engine.stores.secrets);
+  const { digests, diagnostics } = await digestSecrets(
+    workloads,
+    stateRepo.resources,
+    engine.stores.secrets.readOnly(),
+    new Map(pending.map((p) => [p.name, p.value])),
+  );
   if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
   return digests;
 }
 
-/** Checks that a saved plan still fits the state repo head and the observed state. */
+/**
+ * Checks that a saved plan still fits the state repo head and the observed state; call it holding the apply
+ * lock (it writes the secrets the state needs first). A saved plan that listed secrets to write planned their
+ * containers with digests not known then: the plan computed now, with them, is applied — when it makes the same
+ * changes to the same objects.
+ */
 export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Planned> {
-  const current = await computePlan(engine);
+  const current = await computePlan(engine, { forApply: true });
   if (saved.instance !== engine.settings.instance) {
     throw new StalePlanError(`the plan is for instance ${saved.instance}, not ${engine.settings.instance}`);
   }
@@ -186,6 +245,12 @@ export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Plan
     throw new StalePlanError(
       'the box changed since the plan was made (containers, volumes or Caddy routes); run hiy plan again',
     );
+  }
+  if (saved.secrets?.length) {
+    const changes = (p: Plan) => JSON.stringify(p.actions.map((a) => [a.address, a.change]));
+    if (changes(saved) !== changes(current.plan))
+      throw new StalePlanError('the plan changed once its secrets were written; run hiy plan again');
+    return current;
   }
   return { ...current, plan: saved };
 }

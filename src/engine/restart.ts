@@ -35,7 +35,7 @@ export async function restartResource(
 ): Promise<RestartOutcome> {
   return withApplyLock(engine, async () => {
     const [{ stateRepo, observed }, pins] = await Promise.all([
-      readPlanInputs(engine),
+      readPlanInputs(engine, { forApply: true }),
       engine.stores.pins.read(),
     ]);
     const id = resolveWorkloadName(

@@ -2,6 +2,7 @@
 // `hiy status` and `GET /api/v1/status` show it.
 
 import { applyLockHeld } from '../apply/lock.js';
+import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
@@ -40,6 +41,8 @@ export interface StatusView {
   retainedVolumes: string[];
   /** The resource each retained volume belonged to (so a view can be narrowed to what a caller may see). */
   retainedOwners: Record<string, string>;
+  /** With TLS on: the certificate served for each route host (from a TLS handshake), or why none is. */
+  certificates?: HostCertificate[];
 }
 
 /** Reads the state repo, the box and the stored status, and puts them side by side. */
@@ -78,6 +81,11 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   ids.delete('');
   const routes = observed.proxy.state?.routes ?? [];
   const now = new Date();
+  const hosts = [...new Set(routes.map((r) => r.host))].sort();
+  const certificates =
+    engine.settings.tls === 'off'
+      ? undefined
+      : await Promise.all(hosts.map((h) => servedCertificate(engine.settings.httpsAddr, h, now)));
   const runInProgress = await applyLockHeld(engine.settings.dataDir);
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
@@ -115,5 +123,6 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
     resources,
     retainedVolumes: plan?.retained.map((r) => r.name) ?? [],
     retainedOwners: Object.fromEntries((plan?.retained ?? []).map((r) => [r.name, r.resource])),
+    ...(certificates ? { certificates } : {}),
   };
 }

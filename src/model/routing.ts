@@ -1,6 +1,6 @@
 // What HIY's Caddy server should contain, as plain data: the plan compares these, the Caddy driver renders them.
 import type { ResourceId } from './names.js';
-import type { TlsMode } from './settings.js';
+import type { AcmeSettings, TlsMode } from './settings.js';
 
 /** One reverse-proxy route: requests for host + path prefix go to upstream (`127.0.0.1:PORT`). */
 export interface ProxyRoute {
@@ -20,6 +20,8 @@ export interface ProxyState {
   /** Extra server redirecting HIY_HTTP_ADDR to HTTPS, when tls is on (undefined when off). */
   redirectListen?: string[];
   tls: TlsMode;
+  /** `acme` mode with HIY_ACME_* set: the issuer of HIY's hosts (unset: Caddy's default issuers). */
+  acme?: AcmeSettings;
   /** Routes in match order: most specific host, then longest path, first (see sortRoutes). */
   routes: ProxyRoute[];
 }

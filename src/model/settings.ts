@@ -2,6 +2,16 @@
 
 export type TlsMode = 'acme' | 'internal' | 'off';
 
+/** Where Caddy gets certificates in `acme` mode (HIY_ACME_*); each unset field keeps Caddy's default. */
+export interface AcmeSettings {
+  /** ACME directory URL (HIY_ACME_CA); unset: Let's Encrypt (and ZeroSSL), Caddy's defaults. */
+  ca?: string;
+  /** PEM file trusted for the ACME directory's own HTTPS (HIY_ACME_CA_ROOT); never the system store. */
+  caRoot?: string;
+  /** ACME account e-mail (HIY_ACME_EMAIL). */
+  email?: string;
+}
+
 export interface Settings {
   /** Path of the state repo (working copy or bare). */
   stateRepo: string;
@@ -16,6 +26,8 @@ export interface Settings {
   /** Listen address of HIY's Caddy server for HTTPS, e.g. `:443`. */
   httpsAddr: string;
   tls: TlsMode;
+  /** ACME issuer settings, when `tls` is `acme` and any HIY_ACME_* is set. */
+  acme?: AcmeSettings;
   /** Name of this HIY instance; objects of other instances are never touched. */
   instance: string;
   /** Range of 127.0.0.1 host ports given to container ports that Caddy proxies to. */
@@ -24,6 +36,11 @@ export interface Settings {
   dashboardHost?: string;
   /** The daemon's API address (HIY_API_ADDR), which Caddy proxies the dashboard host to. */
   apiAddr?: string;
+  /**
+   * The lowest host port this box lets HIY's containers publish: net.ipv4.ip_unprivileged_port_start when HIY runs
+   * unprivileged (rootless Podman), undefined when any port may be (root). Probed, not set (src/main.ts).
+   */
+  portFloor?: number;
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {

@@ -12,7 +12,7 @@ import { applyPins } from './pins.js';
 import { UpstreamPortAllocator } from './ports.js';
 import { containersByResource, massDeleteOf, removedContainers, retainedVolumes } from './removals.js';
 import { desiredProxyState, routeActions } from './routes.js';
-import type { Action, ContainerReplace, Plan } from './types.js';
+import type { Action, ContainerReplace, Plan, SecretWrite } from './types.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
 import { planWorkload } from './workloads.js';
 
@@ -62,6 +62,8 @@ export interface PlanHistory {
    * own network and its links' ones is replaced; absent (an apply without networks), they are not judged.
    */
   networks?: boolean;
+  /** Secrets apply writes before its actions (generated and linked values), shown by the plan; never values. */
+  secrets?: SecretWrite[];
 }
 
 export interface PlanInput {
@@ -96,6 +98,7 @@ export function plan(input: PlanInput): Plan {
     ...rest,
     ...(effects.length > 0 ? { pins: effects } : {}),
     ...(deferred.length > 0 ? { deferred } : {}),
+    ...(history.secrets?.length ? { secrets: history.secrets } : {}),
     summary,
   };
 }

@@ -134,6 +134,15 @@ export function renderPlan(p: Plan): string {
       );
     out.push('');
   }
+  if (p.secrets?.length) {
+    if (p.actions.length === 0 && p.retained.length === 0) out.push('');
+    out.push('Secrets apply writes first (values are never shown):');
+    for (const x of p.secrets)
+      out.push(
+        `  ${x.change === 'create' ? '+' : '~'} secret ${x.name} ${x.change === 'create' ? 'will be generated' : 'will be written'} for ${x.resource}: ${x.reason}`,
+      );
+    out.push('');
+  }
   if (p.massDelete) {
     out.push(
       `Warning: this plan removes ${p.massDelete.removing.length} of the ${p.massDelete.managed} resources HIY manages here (${p.massDelete.removing.join(', ')}).`,

@@ -8,7 +8,7 @@ import { compact, diff } from './containerSpec.js';
 import type { RouteChange } from './types.js';
 
 /** The settings that decide HIY's Caddy server. */
-export type ProxySettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls'>;
+export type ProxySettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'acme'>;
 
 /** HIY's Caddy server with these routes, in the order Caddy must try them (see sortRoutes). */
 export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[]): ProxyState {
@@ -20,6 +20,7 @@ export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[])
     listen: [settings.httpsAddr],
     redirectListen: [settings.httpAddr],
     tls: settings.tls,
+    ...(settings.tls === 'acme' && settings.acme ? { acme: settings.acme } : {}),
     routes: sortRoutes(routes),
   };
 }
@@ -78,15 +79,23 @@ export function routeActions(proxy: ProxyState, observed: ObservedState): RouteC
       after: now.length ? sortRoutes(now) : null,
     });
   }
+  // The ACME issuer lives in the TLS policy of the route hosts: with no routes there is none to compare.
   const serverView = (s: ProxyState | undefined) =>
-    s ? compact({ listen: s.listen, redirectListen: s.redirectListen, tls: s.tls }) : null;
+    s
+      ? compact({
+          listen: s.listen,
+          redirectListen: s.redirectListen,
+          tls: s.tls,
+          acme: s.routes.length > 0 ? s.acme : undefined,
+        })
+      : null;
   const wantServer = proxy.routes.length > 0 || observed.proxy.present;
   const was = serverView(observed.proxy.state);
   const now = serverView(proxy);
   let reason: string | undefined;
   if (wantServer && !observed.proxy.present) reason = `HIY's Caddy server ${proxy.server} does not exist`;
   else if (wantServer && canonicalJson(was) !== canonicalJson(now))
-    reason = 'listen addresses or TLS mode changed';
+    reason = 'listen addresses or TLS settings changed';
   else if (observed.proxy.state && !inMatchOrder(observed.proxy.state.routes))
     // Routes loaded by an older HIY, which sorted hosts by name: a wildcard could shadow an exact host.
     reason = 'routes are not in match order (exact hosts before wildcards, longer paths first)';

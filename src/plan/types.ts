@@ -179,6 +179,19 @@ export interface RetainedVolume {
   reason: string;
 }
 
+/**
+ * A secret apply writes before its actions (docs/ports.md): a value a Port's declaration has HIY generate
+ * (`create`, once), or a value a linked Port provides (`write`). By name only: a plan never holds a value.
+ */
+export interface SecretWrite {
+  name: string;
+  /** The resource whose container uses it. */
+  resource: string;
+  change: 'create' | 'write';
+  /** Why, for humans. */
+  reason: string;
+}
+
 export interface PlanSummary {
   create: number;
   update: number;
@@ -214,6 +227,11 @@ export interface Plan {
    * does; `hiy apply` by hand retries everything). They keep being served by their current container.
    */
   deferred?: DeferredNote[];
+  /**
+   * Secrets apply writes, under its lock, before any action (then plans again with their digests): planning
+   * itself writes nothing. Containers that use one show its digest as `pending` until then.
+   */
+  secrets?: SecretWrite[];
   /**
    * Warnings about the state repo found while planning (a variable a Port's image does not declare, a grant to an
    * unknown app…), as diagnostics like the errors that refuse a plan. Set by the engine, for humans: apply never

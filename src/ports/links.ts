@@ -8,7 +8,8 @@ import { objectNames, resourceId } from '../model/names.js';
 import type { PortDeclaration } from '../model/portContract.js';
 import type { AppResource, PortResource } from '../model/resources.js';
 import { type DesiredWorkload, hashOf, toDesiredWorkload } from '../model/workload.js';
-import type { SecretStore } from '../store/secrets.js';
+import type { SecretSource } from '../store/secrets.js';
+import type { PendingSecret } from './secrets.js';
 
 /** The secret-store name of a linked value that carries a secret: one per linking resource and variable. */
 export function linkSecretName(resource: string, variable: string): string {
@@ -20,18 +21,27 @@ const PLACEHOLDER = /\$\{(host|env\.([A-Za-z_][A-Za-z0-9_]*)|secret\.([A-Za-z_][
 export interface ResolveLinksInput {
   state: DesiredState;
   declarations: Map<string, PortDeclaration>;
-  /** Where secret values are read and linked secrets written; without it (validate) only the links are checked. */
-  secrets?: Pick<SecretStore, 'value' | 'set'>;
+  /**
+   * Where secret values are read, to render the linked values that carry one (written by apply, never here);
+   * without it (validate) only the links are checked.
+   */
+  secrets?: Pick<SecretSource, 'value'>;
+  /** Secrets still to be generated: a linked value made from one is known only once apply generated it. */
+  generating?: ReadonlySet<string>;
   instance: string;
 }
 
 type WorkloadResource = LocatedResource & { resource: AppResource | PortResource };
 
-/** Checks every link, renders the provided values and rebuilds the linking workloads; marks the link targets. */
+/**
+ * Checks every link, renders the provided values and rebuilds the linking workloads; marks the link targets.
+ * A linked value carrying a secret that the store does not hold as rendered is returned in `secrets`.
+ */
 export async function resolveLinks(
   input: ResolveLinksInput,
-): Promise<{ state: DesiredState; diagnostics: Diagnostic[] }> {
+): Promise<{ state: DesiredState; diagnostics: Diagnostic[]; secrets: PendingSecret[] }> {
   const diagnostics: Diagnostic[] = [];
+  const pending: PendingSecret[] = [];
   const byId = new Map(input.state.workloads.map((w) => [w.id as string, w]));
   const rebuilt = new Map<string, DesiredWorkload>();
   /** Link target → the workloads linking to it. */
@@ -75,6 +85,7 @@ export async function resolveLinks(
       for (const [variable, template] of Object.entries(decl.provides)) {
         if (spec.env?.[variable] !== undefined || spec.secretEnv?.[variable] !== undefined) continue; // the spec wins
         let secret = false;
+        let unknown = false;
         const problems: string[] = [];
         const values: Promise<string>[] = [];
         template.replace(PLACEHOLDER, (_m, what: string, envName?: string, secretName?: string) => {
@@ -87,6 +98,7 @@ export async function resolveLinks(
             secret = true;
             const ref = target.secretEnv?.[secretName!];
             if (!ref) problems.push(`${secretName} is not a secret of ${link}`);
+            if (ref && input.generating?.has(ref)) unknown = true;
             values.push(
               ref && input.secrets ? input.secrets.value(ref).then((v) => v ?? '') : Promise.resolve(''),
             );
@@ -104,8 +116,14 @@ export async function resolveLinks(
         else {
           const name = linkSecretName(lr.resource.metadata.name, variable);
           secretEnv[variable] = name;
-          if (input.secrets && (await input.secrets.value(name)) !== value)
-            await input.secrets.set(name, value);
+          if (input.secrets && (unknown || (await input.secrets.value(name)) !== value))
+            pending.push({
+              name,
+              resource: id,
+              kind: 'link',
+              from: link,
+              ...(!unknown && { value }),
+            });
         }
       }
     }
@@ -133,5 +151,5 @@ export async function resolveLinks(
         }
       : next;
   });
-  return { state: { ...input.state, workloads }, diagnostics };
+  return { state: { ...input.state, workloads }, diagnostics, secrets: pending };
 }

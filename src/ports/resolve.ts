@@ -1,5 +1,4 @@
 // The port contract in the desired state: each Port's image declaration read, checked and folded into its spec.
-import { randomBytes } from 'node:crypto';
 import { fieldPosition } from '../desired/crossCheck.js';
 import type { DesiredState, LocatedResource } from '../desired/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
@@ -10,16 +9,20 @@ import { PORT_LABEL, type PortDeclaration } from '../model/portContract.js';
 import type { PortResource } from '../model/resources.js';
 import { toDesiredWorkload } from '../model/workload.js';
 import type { PortDeclarationStore } from '../store/portDeclarations.js';
-import type { SecretStore } from '../store/secrets.js';
-import { effectivePort, type SecretToGenerate } from './effective.js';
+import type { SecretSource } from '../store/secrets.js';
+import { effectivePort } from './effective.js';
 import { resolveLinks } from './links.js';
 import { type ImageDeclaration, readDeclarations } from './read.js';
+import type { PendingSecret } from './secrets.js';
 
 export interface ResolvePortsInput {
   podman: Pick<PodmanDriver, 'inspectImage'>;
   cache: Pick<PortDeclarationStore, 'read' | 'write'>;
-  /** Where generated secrets are created; without it (`hiy validate`) nothing is written. */
-  secrets?: Pick<SecretStore, 'value' | 'set'>;
+  /**
+   * Where secret values are read, to find the generated and linked secrets still to be written (nothing is
+   * written here: apply writes them, see secrets.ts); without it (`hiy validate`) none are looked for.
+   */
+  secrets?: Pick<SecretSource, 'value'>;
   instance: string;
   state: DesiredState;
   containers: ContainerInfo[];
@@ -32,6 +35,8 @@ export interface ResolvedPorts {
   diagnostics: Diagnostic[];
   /** Each Port resource's declaration, for the hooks and data versions. */
   declarations: Map<string, PortDeclaration>;
+  /** Generated and linked secrets the store does not hold yet (or not with the linked value); empty on errors. */
+  secrets: PendingSecret[];
 }
 
 function isPort(lr: LocatedResource): lr is LocatedResource & { resource: PortResource } {
@@ -64,15 +69,10 @@ function imageDiagnostic(lr: LocatedResource, info: ImageDeclaration): Diagnosti
   return undefined;
 }
 
-/** A random URL-safe value of `length` characters. */
-export function randomSecret(length: number): string {
-  return randomBytes(length).toString('base64url').slice(0, length);
-}
-
 /**
  * Reads the declarations of every Port's image (one inspect per image not seen before), checks each spec
- * against its declaration and fills in what the spec leaves out. Generated secrets are created only when no
- * error was found, so a failing plan changes nothing.
+ * against its declaration and fills in what the spec leaves out. Writes nothing: the generated secrets not yet
+ * stored and the linked values that differ are returned, for apply to write under its lock.
  */
 export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPorts> {
   const ports = input.state.resources.filter(isPort);
@@ -85,7 +85,7 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
   const diagnostics: Diagnostic[] = [];
   const declarations = new Map<string, PortDeclaration>();
   const effective = new Map<string, PortResource>();
-  const generate: SecretToGenerate[] = [];
+  const pending: PendingSecret[] = [];
   for (const lr of ports) {
     const info = infos.get(lr.resource.spec.image);
     if (!info) continue;
@@ -97,16 +97,12 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
     diagnostics.push(...result.diagnostics);
     declarations.set(id, info.declaration);
     effective.set(id, result.resource);
-    generate.push(...result.generate);
+    for (const g of result.generate)
+      if (input.secrets && (await input.secrets.value(g.name)) === undefined)
+        pending.push({ name: g.name, resource: id, kind: 'generate', length: g.length });
   }
   if (diagnostics.some((d) => d.severity === 'error'))
-    return { state: input.state, diagnostics, declarations };
-  if (input.secrets) {
-    for (const g of generate) {
-      if ((await input.secrets.value(g.name)) === undefined)
-        await input.secrets.set(g.name, randomSecret(g.length));
-    }
-  }
+    return { state: input.state, diagnostics, declarations, secrets: [] };
   const names = objectNames(input.instance);
   const resources = input.state.resources.map((lr) => {
     const r = effective.get(resourceId(lr.resource.kind, lr.resource.metadata.name));
@@ -123,8 +119,9 @@ export async function resolvePorts(input: ResolvePortsInput): Promise<ResolvedPo
     state: { ...input.state, resources, workloads },
     declarations,
     ...(input.secrets && { secrets: input.secrets }),
+    generating: new Set(pending.map((p) => p.name)),
     instance: input.instance,
   });
   diagnostics.push(...linked.diagnostics);
-  return { state: linked.state, diagnostics, declarations };
+  return { state: linked.state, diagnostics, declarations, secrets: [...pending, ...linked.secrets] };
 }

@@ -234,7 +234,7 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   let plan: Planned['plan'];
   try {
     ({ result, plan } = await withApplyLockWaiting(pushed, term, async () => {
-      const p = await computePlan(pushed);
+      const p = await computePlan(pushed, { forApply: true });
       assertSafeToApply(p.plan, { allowMassDelete: false });
       if (p.plan.actions.length === 0) term.line('nothing to change: this commit is already running');
       const applied = await applyAndRecord(pushed, p, (e) => term.progress(e));
@@ -321,7 +321,7 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   term.stage(`Applying state ${short(u.newCommit)}`);
   try {
     const result = await withApplyLockWaiting(engine, term, async () => {
-      const p = await computePlan(engine);
+      const p = await computePlan(engine, { forApply: true });
       assertSafeToApply(p.plan, { allowMassDelete: false });
       if (p.plan.actions.length === 0) term.line('no changes');
       return applyAndRecord(engine, p, (e) => term.progress(e));

@@ -58,7 +58,7 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
   if (earlier.length > 0) await record(earlier);
   let planned: Planned;
   try {
-    planned = await computePlan(engine, { backoffAt: clock() });
+    planned = await computePlan(engine, { backoffAt: clock(), forApply: true });
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     const status = await store.read();

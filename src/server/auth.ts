@@ -1,8 +1,9 @@
 // Bearer-token authentication against the token store, and the grant check of the state repo's User resources.
 import type { IncomingMessage } from 'node:http';
+import { pruneDashboardAccess } from '../access/dashboardAccess.js';
 import { isAllowed, type Operation } from '../access/grants.js';
+import { loadAccess } from '../access/stateAccess.js';
 import type { Engine } from '../engine/engine.js';
-import { loadDesired } from '../engine/engine.js';
 import type { UserResource } from '../model/resources.js';
 import { HttpError } from './http.js';
 
@@ -13,17 +14,34 @@ export interface Caller {
 }
 
 /**
- * Finds users in the state repo at its head. While the state repo is invalid the users of the last valid
- * commit are used, so a broken commit does not lock everyone out of the API that would show what is wrong.
+ * Finds users in the state repo at its head commit, read file by file (loadAccess): an unrelated invalid file
+ * does not hide the Users that are valid, and a User removed by the head commit is gone at once, whether or not
+ * that commit applies. Nobody is found while the state repo cannot be read at all. Cached per head commit; a
+ * new head also drops the sessions, passkeys and sign-in links of users it does not hold (as an apply does), so
+ * they stay gone should the name come back later.
  */
 export class UserDirectory {
-  private lastGood: UserResource[] = [];
-  constructor(private readonly engine: Engine) {}
+  private cached: { commit: string; users: Map<string, UserResource> } | undefined;
+  constructor(private readonly engine: Pick<Engine, 'settings' | 'git' | 'stores'>) {}
 
   async find(name: string): Promise<UserResource | undefined> {
-    const result = await loadDesired(this.engine).catch(() => undefined);
-    if (result?.state) this.lastGood = result.state.users;
-    return this.lastGood.find((u) => u.metadata.name === name);
+    return (await this.all())?.get(name);
+  }
+
+  /** The Users of the head commit, or undefined when the state repo cannot be read. */
+  private async all(): Promise<Map<string, UserResource> | undefined> {
+    const { settings, git } = this.engine;
+    try {
+      const head = await git.resolveBranch(settings.stateRepo, settings.branch);
+      if (this.cached?.commit !== head) {
+        const access = await loadAccess(settings, git);
+        this.cached = { commit: access.commit, users: access.users };
+        await pruneDashboardAccess(this.engine.stores, [...access.users.values()]).catch(() => undefined);
+      }
+      return this.cached.users;
+    } catch {
+      return undefined;
+    }
   }
 }
 

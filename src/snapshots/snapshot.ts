@@ -108,6 +108,11 @@ function snapshotDir(deps: SnapshotDeps, volume: string, id: string): string {
   return join(snapshotsRoot(deps), volume, id);
 }
 
+/** Where a recorded snapshot's archive is (a verified tar of the volume, `podman volume export`'s format). */
+export function snapshotArchivePath(deps: Pick<SnapshotDeps, 'dataDir'>, m: SnapshotManifest): string {
+  return join(snapshotDir(deps as SnapshotDeps, m.volume, m.id), ARCHIVE);
+}
+
 /** `20261122T021500Z-1a2b3c`: ISO time without separators or milliseconds, so ids sort by time. */
 export function snapshotId(at: Date): string {
   const stamp = at

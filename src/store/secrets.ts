@@ -37,6 +37,8 @@ export class SecretNameError extends HiyError {
 export class SecretStore implements SecretSource {
   readonly dir: string;
   private salt?: Buffer;
+  /** The salt this store makes when it first needs one; read-only digests use it before it is written. */
+  private readonly candidate = randomBytes(32);
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'secrets');
@@ -61,6 +63,16 @@ export class SecretStore implements SecretSource {
     await this.ensureDirs();
     // Mode 0600 from the first byte; a reader never sees half a value.
     await writeFileAtomic(file, value, { mode: 0o600 });
+  }
+
+  /**
+   * Creates a secret unless one of that name exists (exclusive create, `src/store/atomic.ts`): two processes
+   * racing store one value. Resolves true when this call created it.
+   */
+  async create(name: string, value: string): Promise<boolean> {
+    const file = this.fileOf(name);
+    await this.ensureDirs();
+    return createFileExclusive(file, value, { mode: 0o600 });
   }
 
   async value(name: string): Promise<string | undefined> {
@@ -104,6 +116,35 @@ export class SecretStore implements SecretSource {
     return createHmac('sha256', salt).update(value).digest('hex').slice(0, 32);
   }
 
+  /** Creates the salt unless it exists; apply does it before planning, so its digests are the lasting ones. */
+  async ensureSalt(): Promise<void> {
+    await this.loadSalt();
+  }
+
+  /**
+   * The store for planning, which writes nothing: values as stored, digests with the stored salt — or, before
+   * the first apply made one, with the salt this store would create (not written: a plan and an apply of one
+   * process agree; another process's apply plans again with the salt it stored).
+   */
+  readOnly(): SecretSource {
+    return {
+      value: (name) => this.value(name),
+      digest: async (value) => {
+        const salt = this.salt ?? (await this.readSalt()) ?? this.candidate;
+        return createHmac('sha256', salt).update(value).digest('hex').slice(0, 32);
+      },
+    };
+  }
+
+  private async readSalt(): Promise<Buffer | undefined> {
+    try {
+      return Buffer.from((await readFile(join(this.dir, 'salt'), 'utf8')).trim(), 'hex');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
   private async loadSalt(): Promise<Buffer> {
     if (this.salt) return this.salt;
     const file = join(this.dir, 'salt');
@@ -114,7 +155,7 @@ export class SecretStore implements SecretSource {
       await this.ensureDirs();
       // Exclusive create (not writeFileAtomic, which would replace a salt another HIY process just made):
       // two processes starting at once agree on one salt, and a crash never leaves an empty one.
-      await createFileExclusive(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+      await createFileExclusive(file, this.candidate.toString('hex'), { mode: 0o600 });
       this.salt = Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
     }
     return this.salt;

@@ -6,6 +6,9 @@ import { readJsonList, updateJsonList } from './jsonFile.js';
 /** A session ends after this long without a request. */
 export const SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 
+/** A session ends this long after it was opened, however often it is used: sign in again once a week. */
+export const SESSION_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Last use is written at most this often (a page view should not rewrite the file each time). */
 const TOUCH_EVERY_MS = 60 * 1000;
 
@@ -38,8 +41,12 @@ export class SessionStore {
     this.path = join(dataDir, 'sessions.json');
   }
 
+  /** Neither idle for SESSION_IDLE_MS nor opened more than SESSION_MAX_AGE_MS ago (an unreadable date: ended). */
   private live(s: SessionRecord): boolean {
-    return this.now().getTime() - Date.parse(s.lastSeenAt) < SESSION_IDLE_MS;
+    const now = this.now().getTime();
+    return (
+      now - Date.parse(s.lastSeenAt) < SESSION_IDLE_MS && now - Date.parse(s.createdAt) < SESSION_MAX_AGE_MS
+    );
   }
 
   /** Sessions that have not expired, oldest first. */
@@ -75,7 +82,7 @@ export class SessionStore {
     return { token, record };
   }
 
-  /** The session of a cookie value when it is valid and not idle for 12 h; its last use is recorded. */
+  /** The session of a cookie value when it is valid, not idle for 12 h and under 7 days old; its last use is recorded. */
   async verify(token: string): Promise<SessionRecord | undefined> {
     const m = SESSION_FORMAT.exec(token);
     if (!m) return undefined;

@@ -4,6 +4,8 @@
 // network and one of another instance reach nothing, by name or address; a container taken off a link's network
 // is replaced by the next apply.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -91,6 +93,26 @@ spec:
   stopGracePeriod: 1s
 `;
 
+/** Every file under DIR (relative path → mode and sha256 of its content), directories included; or that it is absent. */
+async function treeOf(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const names = await readdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return ['(no directory)'];
+    throw err;
+  });
+  if (names[0] === '(no directory)') return { [dir]: 'absent' };
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = await stat(path);
+    out[name] = st.isDirectory()
+      ? `dir ${st.mode.toString(8)}`
+      : `${st.mode.toString(8)} ${createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')}`;
+  }
+  return out;
+}
+
 /** Polls the page at HOST/PATH until it says `want` (the deadline's last answer otherwise). */
 async function pageSays(h: Harness, host: string, path: string, want: string): Promise<string> {
   const deadline = Date.now() + 20_000;
@@ -148,8 +170,30 @@ describe('service links on real Podman', () => {
 
   it('the linked app gets DATABASE_URL as a secret and reaches the port by name over its link', async () => {
     await h.commit({ 'ports/db.yaml': dbYaml(`localhost/hiy-test/${h.instance}-kv:1`) });
-    const r = await h.hiy(['apply']);
+    // Planning decides and writes nothing: the secrets to generate and write are in the plan, by name only.
+    const before = await treeOf(h.dataDir);
+    const plan = await h.hiy(['plan']);
+    assert.equal(plan.code, 0, plan.err);
+    assert.match(plan.out, /\+ secret hiy\.generated\.db\.DB_PASSWORD will be generated for port\/db/);
+    assert.match(plan.out, /~ secret hiy\.link\.app\.DATABASE_URL will be written for port\/app/);
+    const json = await h.hiy(['plan', '--json']);
+    assert.deepEqual(
+      JSON.parse(json.out).secrets.map((x: { name: string; change: string }) => [x.name, x.change]),
+      [
+        ['hiy.generated.db.DB_PASSWORD', 'create'],
+        ['hiy.link.app.DATABASE_URL', 'write'],
+      ],
+    );
+    assert.deepEqual(await treeOf(h.dataDir), before, 'hiy plan leaves the data directory byte for byte');
+    // Two applies at once: the secret is generated once, under the apply lock, and both agree on it.
+    const [r, other] = await Promise.all([h.hiy(['apply']), h.hiy(['apply'])]);
     assert.equal(r.code, 0, r.err);
+    assert.equal(other.code, 0, other.err);
+    assert.equal([r, other].filter((x) => /No changes/.test(x.out)).length, 1, 'the second found it done');
+    assert.equal(
+      (await h.stores.secrets.list()).filter((x) => x.name === 'hiy.generated.db.DB_PASSWORD').length,
+      1,
+    );
     // Status plans like apply (declarations and links folded in): nothing is left pending.
     const status = JSON.parse((await h.hiy(['status', '--json'])).out) as {
       resources: { id: string; pending: boolean }[];

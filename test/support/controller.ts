@@ -40,7 +40,7 @@ export class TestController implements Controller {
     let outcome: ReconcileOutcome;
     try {
       outcome = await withApplyLock(this.engine, async () => {
-        const planned = await computePlan(this.engine);
+        const planned = await computePlan(this.engine, { forApply: true });
         const result = await applyAndRecord(this.engine, planned, (e) => {
           if (e.type === 'action.finished' || e.type === 'action.failed') {
             this.emit(e.type, `${e.action.address} ${e.type === 'action.finished' ? 'done' : 'failed'}`, {

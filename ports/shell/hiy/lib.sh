@@ -15,6 +15,9 @@ shell_problems() {
   if [[ "$shell" != bash && "$shell" != zsh ]]; then
     echo "LOGIN_SHELL=\"$shell\" is not supported: it must be bash or zsh"
   fi
+  if [[ "${ALLOW_TCP_FORWARDING:-no}" != yes && "${ALLOW_TCP_FORWARDING:-no}" != no ]]; then
+    echo "ALLOW_TCP_FORWARDING=\"$ALLOW_TCP_FORWARDING\" is not supported: it must be yes or no"
+  fi
   check_keys AUTHORIZED_KEYS "$keys"
 }
 

@@ -82,7 +82,9 @@ export async function applyCommand(
   if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const saved = opts.file ? await readSavedPlan(opts.file) : undefined;
   return withApplyLock(engine, async () => {
-    const planned = saved ? await verifySavedPlan(engine, saved) : await computePlan(engine);
+    const planned = saved
+      ? await verifySavedPlan(engine, saved)
+      : await computePlan(engine, { forApply: true });
     const { plan } = planned;
     if (!opts.json) {
       for (const w of plan.warnings ?? []) deps.io.err(`${formatDiagnostic(w)}\n`);

@@ -25,6 +25,8 @@ function line(e: ControllerEvent): string {
 
 export async function eventsCommand(deps: CliDeps, settings: Settings, opts: EventsOptions): Promise<number> {
   const log = openStores(settings.dataDir).events;
+  // Following, the version is taken before the first read: an event appended in between is seen by the next poll.
+  let version = opts.follow ? await log.version() : undefined;
   const first = await log.read({ since: opts.since, limit: opts.limit });
   if (!opts.follow) {
     if (opts.json) deps.io.out(`${JSON.stringify(first, null, 2)}\n`);
@@ -43,7 +45,6 @@ export async function eventsCommand(deps: CliDeps, settings: Settings, opts: Eve
   void until.then(() => {
     ended = true;
   });
-  let version = await log.version();
   try {
     while (!ended) {
       await Promise.race([until, new Promise((r) => setTimeout(r, opts.pollMs ?? 300))]);

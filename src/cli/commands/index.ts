@@ -4,10 +4,13 @@
 import type { Command } from '../command.js';
 import { command as apply } from './apply.meta.js';
 import { command as authorizedKeys } from './authorized-keys.meta.js';
+import { command as ca } from './ca.meta.js';
 import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
+import { command as doctor } from './doctor.meta.js';
 import { command as events } from './events.meta.js';
 import { command as exec, runCommand as runOnce } from './exec.meta.js';
+import { command as exportCommand } from './export.meta.js';
 import { command as fetch } from './fetch.meta.js';
 import { command as gitHook } from './git-hook.meta.js';
 import { command as gitShell } from './git-shell.meta.js';
@@ -38,6 +41,7 @@ export const COMMANDS: Command[] = [
   unpin,
   snapshot,
   volume,
+  exportCommand,
   port,
   events,
   logs,
@@ -45,8 +49,10 @@ export const COMMANDS: Command[] = [
   runOnce,
   config,
   restart,
+  ca,
   job,
   daemon,
+  doctor,
   secret,
   token,
   login,

@@ -62,6 +62,21 @@ export async function statusCommand(
     }
     deps.io.out(`${table(rows)}\n`);
   }
+  if (view.certificates?.length) {
+    const rows = [['HOST', 'CERTIFICATE', 'ISSUER', 'EXPIRES']];
+    for (const c of view.certificates)
+      rows.push(
+        c.error
+          ? [c.host, `none: ${c.error}`, '-', '-']
+          : [
+              c.host,
+              c.subject ?? '-',
+              c.issuer ?? '-',
+              `${c.notAfter}${c.expiresSoon ? ' (WARNING: within 14 days)' : ''}`,
+            ],
+      );
+    deps.io.out(`\nCertificates (HIY_TLS=${settings.tls}):\n${table(rows)}\n`);
+  }
   if (view.retainedVolumes.length) deps.io.out(`\nRetained volumes: ${view.retainedVolumes.join(', ')}\n`);
   if (jobs.length > 0) {
     const rows = [['JOB', 'SCHEDULE', 'LAST RUN', 'OUTCOME']];

@@ -16,7 +16,10 @@ export async function validateCommand(
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
   const result = opts.worktree
-    ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), { settings, git: engine.git })
+    ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), {
+        settings: engine.settings,
+        git: engine.git,
+      })
     : await loadDesired(engine);
   if (result.state) {
     // Read-only: no generated secret is created and no container is looked at.

@@ -62,6 +62,26 @@ export class CaddyAdminClient implements CaddyDriver {
     await this.request('POST', '/load', JSON.stringify(config));
   }
 
+  async localCaRoot(): Promise<string> {
+    const body = await this.request('GET', '/pki/ca/local');
+    let root: unknown;
+    try {
+      root = (JSON.parse(body) as { root_certificate?: unknown }).root_certificate;
+    } catch {
+      root = undefined;
+    }
+    if (typeof root !== 'string' || !root.includes('BEGIN CERTIFICATE')) {
+      throw new CaddyError(
+        `Caddy's admin API at ${this.adminUrl} returned no root certificate for its local CA`,
+        {
+          url: this.adminUrl,
+          body: body.slice(0, 2000),
+        },
+      );
+    }
+    return root;
+  }
+
   private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
     const what = `${method} ${path}`;
     let res: HttpResponse | undefined;

@@ -44,6 +44,12 @@ export class FakeCaddy implements CaddyDriver {
     this.config = copy(config);
   }
 
+  /** A fixed placeholder PEM: the fake has no CA. */
+  async localCaRoot(): Promise<string> {
+    this.enter();
+    return FAKE_ROOT;
+  }
+
   private enter(): void {
     this.calls++;
     if (this.unreachable) {
@@ -53,6 +59,8 @@ export class FakeCaddy implements CaddyDriver {
     }
   }
 }
+
+const FAKE_ROOT = '-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n';
 
 /**
  * What real Caddy refuses that HIY could plausibly send: a non-object, or a server listen address whose port is not

@@ -1,7 +1,7 @@
 // Pure Caddy JSON for HIY's part of the config: render a ProxyState, merge it into a full config, read it back, check it.
 import type { ResourceId } from '../../model/names.js';
 import { type ProxyRoute, type ProxyState, sortRoutes } from '../../model/routing.js';
-import type { TlsMode } from '../../model/settings.js';
+import type { AcmeSettings, TlsMode } from '../../model/settings.js';
 import { isObject, type Json, objectAt, strings } from './json.js';
 import type { CaddyConfig, OwnedCaddyConfig } from './types.js';
 
@@ -62,8 +62,46 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
     if (state.tls === 'internal' && subjects.length > 0) {
       tlsPolicies.push({ '@id': tlsPolicyId(state.server), subjects, issuers: [{ module: 'internal' }] });
     }
+    if (state.tls === 'acme' && state.acme && subjects.length > 0) {
+      tlsPolicies.push({
+        '@id': tlsPolicyId(state.server),
+        subjects,
+        issuers: [acmeIssuer(state.acme, state.redirectListen)],
+      });
+    }
   }
-  return { servers, tlsPolicies };
+  return { servers, tlsPolicies, ...(state.tls === 'off' ? {} : { noTrustInstall: true }) };
+}
+
+/**
+ * Caddy's `acme` issuer for HIY_ACME_*. The HTTP-01 challenge is answered on HIY_HTTP_ADDR's port (Caddy answers
+ * challenges on every server before its routes, the redirect server included); TLS-ALPN-01 is off, as Caddy would
+ * only answer it on its global HTTPS port, which HIY does not set.
+ */
+function acmeIssuer(acme: AcmeSettings, redirectListen: string[] | undefined): Json {
+  const issuer: Json = { module: 'acme' };
+  if (acme.ca) issuer['ca'] = acme.ca;
+  if (acme.email) issuer['email'] = acme.email;
+  if (acme.caRoot) issuer['trusted_roots_pem_files'] = [acme.caRoot];
+  const port = Number(/:(\d+)$/.exec(redirectListen?.[0] ?? '')?.[1]);
+  issuer['challenges'] = {
+    ...(Number.isInteger(port) && port > 0 ? { http: { alternate_port: port } } : {}),
+    'tls-alpn': { disabled: true },
+  };
+  return issuer;
+}
+
+/** HIY_ACME_* back from the issuer `acmeIssuer` rendered; undefined when there is none. */
+function parseAcme(policies: unknown[]): AcmeSettings | undefined {
+  const policy = policies[0];
+  const issuer = isObject(policy) && Array.isArray(policy['issuers']) ? policy['issuers'][0] : undefined;
+  if (!isObject(issuer) || issuer['module'] !== 'acme') return undefined;
+  const acme: AcmeSettings = {};
+  if (typeof issuer['ca'] === 'string') acme.ca = issuer['ca'];
+  if (typeof issuer['email'] === 'string') acme.email = issuer['email'];
+  const roots = strings(issuer['trusted_roots_pem_files']);
+  if (roots?.[0]) acme.caRoot = roots[0];
+  return acme;
 }
 
 /** `@id` of HIY's server, e.g. `hiy:tls-acme`. */
@@ -156,6 +194,9 @@ export function mergeOwned(
   } else if (automation && kept) {
     automation['policies'] = kept;
   }
+  if (owned.noTrustInstall) {
+    ensureObject(out, ['apps', 'pki', 'certificate_authorities', 'local'])['install_trust'] = false;
+  }
   return out;
 }
 
@@ -179,6 +220,8 @@ export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwne
     const rl = strings(redirect['listen']);
     if (rl) state.redirectListen = rl;
   }
+  const acme = tls === 'acme' ? parseAcme(policies) : undefined;
+  if (acme) state.acme = acme;
 
   const routes = Array.isArray(main['routes']) ? main['routes'] : [];
   if (!Array.isArray(main['routes'])) clean = false;

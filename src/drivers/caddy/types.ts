@@ -34,6 +34,8 @@ export interface CaddyDriver {
   getConfig(): Promise<CaddyConfig | null>;
   /** POST /load — replaces the whole config atomically; Caddy keeps the old one if the new one fails. */
   load(config: CaddyConfig): Promise<void>;
+  /** GET /pki/ca/local — the root certificate (PEM) of Caddy's internal CA; Caddy creates the CA on first use. */
+  localCaRoot(): Promise<string>;
 }
 
 /** Caddy's JSON config; HIY only looks into apps.http.servers[its server] and its own tagged TLS policies. */
@@ -45,4 +47,9 @@ export interface OwnedCaddyConfig {
   servers: Record<string, unknown>;
   /** TLS automation policies to put first in apps.tls.automation.policies. */
   tlsPolicies: unknown[];
+  /**
+   * True when TLS is on: Caddy's internal CA (`apps.pki…local`) gets `install_trust: false`, so loading never runs
+   * the system's trust tools (27 s on a fresh box, past the admin client's timeout); clients trust `hiy ca`.
+   */
+  noTrustInstall?: boolean;
 }

@@ -43,6 +43,7 @@ import {
   volumeRmArgv,
 } from './argv.js';
 import { closeNetwork } from './firewall.js';
+import { podmanErrorLine } from './errorLine.js';
 import {
   type AttachOptions,
   type BuildSpec,
@@ -94,11 +95,6 @@ function operation(argv: string[]): string {
   return argv[0] === 'volume' || argv[0] === 'image' || argv[0] === 'secret'
     ? `${argv[0]} ${argv[1]}`
     : (argv[0] ?? '');
-}
-
-function firstLine(stderr: string): string {
-  const line = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.replace(/^Error:\s*/, '').trim();
 }
 
 /** An execa line transform that hands each line to `onLine` and keeps it in the result only if asked. */
@@ -399,7 +395,7 @@ export class PodmanCli implements PodmanDriver {
   private failure(argv: string[], r: CallResult): PodmanError {
     const stderr = r.stderr.trim();
     return new PodmanError(
-      `podman ${operation(argv)} failed (exit ${r.exitCode}): ${firstLine(stderr) || 'no error output'}`,
+      `podman ${operation(argv)} failed (exit ${r.exitCode}): ${podmanErrorLine(stderr) || 'no error output'}`,
       { argv: redactArgv(argv), exitCode: r.exitCode, stderr },
     );
   }

@@ -2,9 +2,15 @@
 // the state repo authored by the signed-in user, after HIY shows the plan of the edit. Nothing is changed on the
 // box here: the daemon applies the commit like any other. An edit that does not validate is not committed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseAllDocuments } from 'yaml';
 import { isAllowed } from '../../access/grants.js';
-import { type EditTarget, findResourceFile, StateEditError, setEnv, unsetEnv } from '../../desired/edit.js';
+import {
+  type EditTarget,
+  editableDocuments,
+  findResourceFile,
+  StateEditError,
+  setEnv,
+  unsetEnv,
+} from '../../desired/edit.js';
 import { isStateFilePath } from '../../desired/load.js';
 import { editStateRepo } from '../../engine/stateEdit.js';
 import { StateRepoInvalidError } from '../../model/diagnostics.js';
@@ -53,7 +59,7 @@ function currentEnv(
   target: EditTarget,
 ): { file: string; env: Record<string, string> } {
   const file = findResourceFile(files, target);
-  for (const doc of parseAllDocuments(files.get(file)!)) {
+  for (const doc of editableDocuments(files.get(file)!, file)) {
     const value = doc.toJS() as {
       kind?: string;
       metadata?: { name?: string };
@@ -80,8 +86,8 @@ export function planEdit(
   const changed = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => env[k] !== v));
   const removed = Object.keys(env).filter((k) => !(k in wanted));
   let next = files.get(file)!;
-  if (removed.length) next = unsetEnv(next, target, removed);
-  if (Object.keys(changed).length) next = setEnv(next, target, changed);
+  if (removed.length) next = unsetEnv(next, target, removed, file);
+  if (Object.keys(changed).length) next = setEnv(next, target, changed, file);
   const summary = [
     Object.keys(changed).length ? `set ${Object.keys(changed).join(', ')}` : '',
     removed.length ? `unset ${removed.join(', ')}` : '',

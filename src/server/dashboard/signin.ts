@@ -106,7 +106,7 @@ export async function linkPage(
   }
   const body = html`<h1>Sign in as ${user}</h1>
 <form method="post" action="/login/link"><input type="hidden" name="t" value="${token}">
-<p>This link works once. Signing in opens a session in this browser for 12 hours of use.</p>
+<p>This link works once. Signing in opens a session in this browser for 12 hours of use (at most 7 days).</p>
 <button type="submit" autofocus>Sign in as ${user}</button></form>`;
   sendHtml(req, res, 200, page({ title: 'Sign in', section: 'login', body }));
 }

@@ -1,5 +1,6 @@
 // The email port deployed by HIY (DOMAIN, a MAIL_USERS secret, published host ports): real smtplib, imaplib and
-// poplib; no open relay; the mailbox and the certificate survive an upgrade of the port.
+// poplib; no open relay, no sending as someone else, no asking which mailboxes exist; the mailbox and the certificate
+// survive an upgrade of the port.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,6 +57,27 @@ elif what == "relay":
         m = imaplib.IMAP4(host, p["IMAP"]); m.login(user, pw); print("plaintext imap login allowed")
     except imaplib.IMAP4.error as e:
         print("plaintext imap login refused", e)
+elif what == "senders":
+    s = smtplib.SMTP(host, p["SUBMISSION"], timeout=20); s.starttls(context=ctx); s.login(user, pw)
+    for sender in (f"bob@{domain}", "someone@elsewhere.example", f"{user}@{domain}", f"{user}+tag@{domain}"):
+        s.mail(sender); code, reply = s.rcpt(f"bob@{domain}"); s.rset()
+        print("sender", sender, code, reply.decode())
+    s.quit()
+elif what == "vrfy":
+    s = smtplib.SMTP(host, p["SMTP"], timeout=20); s.ehlo("prober.example")
+    for name in (user, "nobody"):
+        code, reply = s.verify(f"{name}@{domain}"); print("vrfy", name, code, reply.decode())
+    s.quit()
+elif what == "guess":
+    s = smtplib.SMTP(host, p["SMTP"], timeout=60); s.ehlo("prober.example"); s.mail("x@prober.example")
+    codes = [s.rcpt(f"{user}@{domain}")[0]]; t0 = time.time()
+    try:
+        for i in range(10):
+            code = s.rcpt(f"nobody{i}@{domain}")[0]; codes.append(code)
+            if code == 421: break
+    except smtplib.SMTPServerDisconnected:
+        codes.append("closed")
+    print("guess", " ".join(map(str, codes)), "%.1f" % (time.time() - t0))
 elif what == "list":
     print("\n".join(imap_subjects()))
 `;
@@ -105,7 +127,9 @@ describe('the email port deployed by HIY', () => {
     for (const c of Object.keys(PORTS)) hostPorts.set(Number(c), await freePort());
     hash = (await execa('openssl', ['passwd', '-6', '-stdin'], { input: PASSWORD })).stdout.trim();
     const users = join(h.root, 'mail-users');
-    await writeFile(users, `# mailboxes\nalice:{SHA512-CRYPT}${hash}\n`, { mode: 0o600 });
+    await writeFile(users, `# mailboxes\nalice:{SHA512-CRYPT}${hash}\nbob:{SHA512-CRYPT}${hash}\n`, {
+      mode: 0o600,
+    });
     const set = await h.hiy(['secret', 'set', 'mail-users', '--from-file', users]);
     assert.equal(set.code, 0, set.err);
   });
@@ -145,10 +169,35 @@ describe('the email port deployed by HIY', () => {
     assert.match(inside.output, /^554 .*Relay access denied/);
   });
 
+  it('a signed-in user sends only as their own address; VRFY is off; guessing recipients is slowed, then cut off', async () => {
+    const senders = await client('senders');
+    assert.equal(senders.exitCode, 0, `${senders.all}\n${await logs()}`);
+    // alice may not use bob's address, nor one outside the domain; her own (with an extension) is fine.
+    assert.match(senders.stdout, /^sender bob@example\.org 553 .*not owned by user alice/m);
+    assert.match(senders.stdout, /^sender someone@elsewhere\.example 553 .*not owned by user alice/m);
+    assert.match(senders.stdout, /^sender alice@example\.org 250 /m);
+    assert.match(senders.stdout, /^sender alice\+tag@example\.org 250 /m);
+
+    const vrfy = await client('vrfy');
+    assert.equal(vrfy.exitCode, 0, vrfy.all);
+    const replies = [...vrfy.stdout.matchAll(/^vrfy (\S+) (\d+) (.*)$/gm)].map((m) => `${m[2]} ${m[3]}`);
+    assert.equal(replies.length, 2, vrfy.stdout);
+    assert.match(replies[0]!, /^502 .*VRFY command is disabled/);
+    assert.equal(replies[1], replies[0], 'an existing and an unknown mailbox get the same reply');
+
+    // Unknown recipients are refused (never accepted and bounced: no backscatter), but after 2 errors each reply
+    // waits 2 s and the 5th error ends the session: a guess costs seconds and a new connection (rate-limited).
+    const guess = await client('guess');
+    assert.equal(guess.exitCode, 0, guess.all);
+    const [, codes, seconds] = /^guess (.*) (\d+\.\d)$/m.exec(guess.stdout) ?? [];
+    assert.match(codes ?? '', /^250 550 550 550 550 550 (421|closed)$/, guess.stdout);
+    assert.ok(Number(seconds) >= 5.5, `guessing 6 recipients took ${seconds} s`);
+  });
+
   it('after an upgrade of the port the mailbox still holds the messages and the certificate is the same', async () => {
     const cert = await certificate();
     assert.equal(cert.exitCode, 0, cert.output);
-    upgrade = await ensurePortImage('email', '1.0.1-test');
+    upgrade = await ensurePortImage('email', '1.1.1-test');
     await h.commit({ 'ports/mail.yaml': mailYaml(upgrade, hostPorts) });
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 0, r.out + r.err);
@@ -169,7 +218,7 @@ describe('the email port deployed by HIY', () => {
     assert.equal((await h.hiy(['secret', 'set', 'mail-users', '--from-file', users])).code, 0);
     const r = await h.hiy(['apply']);
     assert.notEqual(r.code, 0);
-    assert.match(r.err, /check hook of port email 1\.0\.1-test failed/);
+    assert.match(r.err, /check hook of port email 1\.1\.1-test failed/);
     assert.match(r.err, /MAIL_USERS line 2 \(bob\) has no usable password hash/);
     assert.ok(!(r.out + r.err).includes(hash), 'no hash is printed');
     assert.equal((await execa('podman', ['inspect', '--format', '{{.Id}}', container()])).stdout, running);

@@ -11,6 +11,7 @@ import { testInstance } from '../../support/podman.js';
 import { freeHostPorts, portYaml } from '../../support/portDeploy.js';
 import { ensurePortImage, PortTestbed } from '../../support/portImages.js';
 import { waitFor } from '../../support/ports.js';
+import { throughLocalForward } from '../../support/sshForward.js';
 
 const VOLUMES = { home: '/home', hostkeys: '/var/lib/hiy-ssh' };
 const bed = new PortTestbed(testInstance('pshell'));
@@ -30,30 +31,30 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Runs a command over real ssh as the port's user; the host key is recorded in the test's known_hosts. */
+/** ssh's options and destination for the port's user; the host key is recorded in the test's known_hosts. */
+function sshArgs(port: number, knownHosts = path.join(dir, 'known_hosts')): string[] {
+  return [
+    '-p',
+    String(port),
+    '-i',
+    key,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    'ConnectTimeout=5',
+    'alice@127.0.0.1',
+  ];
+}
+
+/** Runs a command over real ssh as the port's user. */
 function ssh(port: number, command: string) {
-  return execa(
-    'ssh',
-    [
-      '-p',
-      String(port),
-      '-i',
-      key,
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
-      '-o',
-      'StrictHostKeyChecking=accept-new',
-      '-o',
-      'ConnectTimeout=5',
-      'alice@127.0.0.1',
-      command,
-    ],
-    { reject: false, all: true },
-  );
+  return execa('ssh', [...sshArgs(port), command], { reject: false, all: true });
 }
 
 async function sshReady(port: number, command: string) {
@@ -96,7 +97,7 @@ describe('the shell port deployed by HIY', () => {
   });
   after(async () => {
     await h.cleanup();
-    // The upgrade's image was built for this test only; 1.0.0 is shared and stays.
+    // The upgrade's image was built for this test only; the declared version is shared and stays.
     if (next) await execa('podman', ['rmi', '-f', next], { reject: false });
   });
 
@@ -104,7 +105,7 @@ describe('the shell port deployed by HIY', () => {
     await h.commit({ 'ports/shell.yaml': yaml(image, env) });
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
-    assert.match(apply.out, /running the check hook of port shell 1\.0\.0/);
+    assert.match(apply.out, /running the check hook of port shell 1\.1\.0/);
 
     const first = await sshReady(publish[22]!, 'echo "$USER $SHELL $HOME $(id -u)" && echo kept >note.txt');
     assert.equal(first!.stdout.trim(), 'alice /bin/zsh /home/alice 1000');
@@ -150,8 +151,8 @@ describe('the shell port deployed by HIY', () => {
   });
 
   it('an upgrade to a new image version keeps the file in $HOME and the host key', async () => {
-    next = await ensurePortImage('shell', '1.0.1');
-    await h.commit({ 'ports/shell.yaml': yaml(next, env) }, 'shell 1.0.1');
+    next = await ensurePortImage('shell', '1.1.1');
+    await h.commit({ 'ports/shell.yaml': yaml(next, env) }, 'shell 1.1.1');
     const apply = await h.hiy(['apply']);
     assert.equal(apply.code, 0, apply.err);
     // Stop-first (it owns volumes and a host port), its volumes snapshotted before the new image starts.
@@ -173,7 +174,7 @@ describe('the shell port deployed by HIY', () => {
     const message = /AUTHORIZED_KEYS is empty: it must hold at least one SSH public key/;
     assert.match(
       apply.err,
-      /the check hook of port shell 1\.0\.1 failed \(exit \d+\); the running version keeps serving/,
+      /the check hook of port shell 1\.1\.1 failed \(exit \d+\); the running version keeps serving/,
     );
     assert.match(apply.err, message);
 
@@ -214,6 +215,50 @@ test('the image runs on a read-only root file system: all state is in the volume
   assert.equal(ro.stdout.trim(), 'true');
 });
 
+test('ssh -L through the login is refused unless ALLOW_TCP_FORWARDING=yes; remote forwarding is always refused', async () => {
+  const image = await ensurePortImage('shell');
+  const env = { USERNAME: 'alice', AUTHORIZED_KEYS: `${publicKey}\n` };
+  // Both containers share the volumes, so the host key too: one known_hosts for both.
+  const knownHosts = path.join(dir, 'known_hosts_forwarding');
+  const remote = (port: number) =>
+    execa(
+      'ssh',
+      [
+        '-N',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-R',
+        '127.0.0.1:0:127.0.0.1:22',
+        ...sshArgs(port, knownHosts),
+      ],
+      { reject: false, all: true, timeout: 60_000 },
+    );
+
+  const locked = await bed.run({ image, env, volumes: VOLUMES, publish: [22] });
+  const port = locked.ports.get(22)!;
+  await sshReady(port, 'true');
+  // The target is the container's own sshd: through a working forwarding it would greet with "SSH-2.0-".
+  const refused = await throughLocalForward(sshArgs(port, knownHosts), '127.0.0.1:22');
+  assert.equal(refused.received, '', 'nothing comes through a refused forwarding');
+  assert.match(refused.log, /administratively prohibited/);
+  const refusedRemote = await remote(port);
+  assert.notEqual(refusedRemote.exitCode, 0);
+  assert.match(refusedRemote.all ?? '', /remote port forwarding failed/);
+  await bed.remove(locked);
+
+  const open = await bed.run(
+    { image, env: { ...env, ALLOW_TCP_FORWARDING: 'yes' }, volumes: VOLUMES, publish: [22] },
+    locked,
+  );
+  await sshReady(port, 'true');
+  const forwarded = await throughLocalForward(sshArgs(port, knownHosts), '127.0.0.1:22');
+  assert.match(forwarded.received, /^SSH-2\.0-/, forwarded.log);
+  const stillRemote = await remote(port);
+  assert.notEqual(stillRemote.exitCode, 0, 'remote forwarding stays refused');
+  assert.match(stillRemote.all ?? '', /remote port forwarding failed/);
+  assert.match(await bed.logs(open), /local TCP forwarding is allowed \(ALLOW_TCP_FORWARDING=yes\)/);
+});
+
 test('check refuses an empty or malformed AUTHORIZED_KEYS and a bad LOGIN_SHELL, naming the variable', async () => {
   const image = await ensurePortImage('shell');
   const empty = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
@@ -223,11 +268,17 @@ test('check refuses an empty or malformed AUTHORIZED_KEYS and a bad LOGIN_SHELL,
   assert.match(empty.output, /AUTHORIZED_KEYS is empty: it must hold at least one SSH public key/);
 
   const bad = await bed.hook(image, 'check', ['/usr/local/lib/hiy/check'], {
-    env: { USERNAME: 'root', AUTHORIZED_KEYS: `${publicKey}\nssh-rsa not-a-key`, LOGIN_SHELL: 'fish' },
+    env: {
+      USERNAME: 'root',
+      AUTHORIZED_KEYS: `${publicKey}\nssh-rsa not-a-key`,
+      LOGIN_SHELL: 'fish',
+      ALLOW_TCP_FORWARDING: 'sometimes',
+    },
   });
   assert.notEqual(bad.exitCode, 0);
   assert.match(bad.output, /AUTHORIZED_KEYS line 2 is not an OpenSSH public key/);
   assert.match(bad.output, /USERNAME="root" is a system account/);
   assert.match(bad.output, /LOGIN_SHELL="fish" is not supported: it must be bash or zsh/);
+  assert.match(bad.output, /ALLOW_TCP_FORWARDING="sometimes" is not supported: it must be yes or no/);
   assert.ok(!bad.output.includes(publicKey.split(' ')[1]!), 'no key material in the output');
 });

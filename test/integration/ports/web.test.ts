@@ -1,4 +1,5 @@
-// The web port deployed by HIY: a file uploaded with real sftp is served through HIY's Caddy; 404s, headers, no listing.
+// The web port deployed by HIY: a file uploaded with real sftp is served through HIY's Caddy; 404s, headers, no listing,
+// nothing outside the site through symlinks, no forwarding over the SFTP login.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -12,6 +13,7 @@ import { testInstance } from '../../support/podman.js';
 import { freeHostPorts, portYaml } from '../../support/portDeploy.js';
 import { ensurePortImage, PortTestbed } from '../../support/portImages.js';
 import { waitFor } from '../../support/ports.js';
+import { throughLocalForward } from '../../support/sshForward.js';
 
 const HOST = 'site.test';
 const bed = new PortTestbed(testInstance('pweb'));
@@ -62,7 +64,7 @@ test('sftp uploads a page that nginx serves through Caddy with gzip, cache and s
   });
   const apply = await h.hiy(['apply']);
   assert.equal(apply.code, 0, apply.err);
-  assert.match(apply.out, /running the check hook of port web 1\.0\.0/);
+  assert.match(apply.out, /running the check hook of port web 1\.1\.0/);
   const container = `hiy-${h.instance}-web`;
   const http = h.caddy.httpPort;
 
@@ -149,6 +151,60 @@ test('sftp uploads a page that nginx serves through Caddy with gzip, cache and s
   });
   assert.notEqual(shell.exitCode, 0);
   assert.doesNotMatch(shell.stdout, /uid=/);
+
+  // Nor does the SFTP login forward anything: ssh -L to the container's own sshd brings nothing through.
+  const forward = await throughLocalForward(['-p', sftpPort, ...options, 'web@127.0.0.1'], '127.0.0.1:2222');
+  assert.equal(forward.received, '', 'nothing comes through a refused forwarding');
+  assert.match(forward.log, /administratively prohibited/);
+
+  // SFTP makes no symlinks: through a link nginx (outside the chroot) would serve any file of the container.
+  await writeFile(
+    path.join(dir, 'batch'),
+    '-symlink /etc/passwd passwd.txt\n-symlink / root\n-symlink /proc/self/cwd proc\nls -l\n',
+  );
+  const linked = await execa('sftp', sftpArgs, { reject: false, all: true });
+  assert.equal(linked.exitCode, 0, linked.all);
+  assert.equal(linked.all?.match(/symlink .*: Permission denied/g)?.length, 3, linked.all);
+  const listed = linked.stdout.split('\n').filter((l) => !l.startsWith('sftp>'));
+  assert.match(listed.join('\n'), /hello\.html/);
+  assert.doesNotMatch(listed.join('\n'), /passwd\.txt|root|proc/, 'no link was made');
+
+  // Links already in the site (as a volume of an older version may hold, made by the SFTP user) are followed
+  // only inside it: links to /etc/passwd, to / (the nginx config, the SFTP host keys) and to the host keys are
+  // refused through Caddy; a link to an uploaded page still works.
+  const plant = await execa('podman', [
+    'exec',
+    '-w',
+    '/srv/www/public',
+    container,
+    'setpriv',
+    '--reuid=web',
+    '--regid=web',
+    '--clear-groups',
+    'sh',
+    '-c',
+    'ln -s /etc/passwd passwd.txt && ln -s / root && ln -s /var/lib/hiy-ssh keys && ln -s hello.html again.html',
+  ]);
+  assert.equal(plant.exitCode, 0);
+  for (const urlPath of [
+    '/passwd.txt',
+    '/root/etc/passwd',
+    '/root/etc/nginx/nginx.conf',
+    '/root/var/lib/hiy-ssh/ssh_host_ed25519_key.pub',
+    '/keys/ssh_host_ed25519_key.pub',
+    '/root/srv/www/public/hello.html',
+  ]) {
+    const r = await get(http, urlPath);
+    assert.ok(r.status === 403 || r.status === 404, `${urlPath}: ${r.status}`);
+    assert.doesNotMatch(
+      r.body.toString(),
+      /root:x:0:0|worker_processes|ssh-ed25519|uploaded with sftp/,
+      urlPath,
+    );
+  }
+  const again = await h.get(HOST, '/again.html');
+  assert.equal(again.status, 200, 'a link inside the site is followed');
+  assert.equal(again.body, page);
 
   // The site's own 404.html replaces the port's.
   await writeFile(path.join(dir, 'site', '404.html'), '<p>my own not found</p>\n');

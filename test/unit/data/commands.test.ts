@@ -27,7 +27,9 @@ describe('data commands on fake drivers', () => {
     (await w.podman.listContainers({})).find((c) => c.name === name)?.state;
   const volumes = async () => (await w.podman.listVolumes({})).map((v) => v.name).sort();
   const applyOnce = () =>
-    withApplyLock(w.engine, async () => applyAndRecord(w.engine, await computePlan(w.engine)));
+    withApplyLock(w.engine, async () =>
+      applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
+    );
   const refusal = async (p: Promise<unknown>, message: RegExp) => {
     const err = await p.then(
       () => undefined,
@@ -197,7 +199,7 @@ describe('data commands wait for the writer to be healthy again', () => {
     });
     try {
       const applied = await withApplyLock(w.engine, async () =>
-        applyAndRecord(w.engine, await computePlan(w.engine)),
+        applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
       );
       assert.equal(applied.ok, true);
       refusalsLeft = 3; // a database that takes a moment to accept connections after a start

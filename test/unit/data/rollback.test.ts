@@ -28,7 +28,9 @@ describe('rollback on fake drivers', () => {
   };
   const releases = () => new ReleaseStore(w.dataDir).list('port/db');
   const applyOnce = () =>
-    withApplyLock(w.engine, async () => applyAndRecord(w.engine, await computePlan(w.engine)));
+    withApplyLock(w.engine, async () =>
+      applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
+    );
 
   before(async () => {
     w = await fakeEngine({ files: { 'db.yaml': db(V1, 'v1'), 'web.yaml': web('w1') } });

@@ -147,6 +147,15 @@ describe('host ports HIY itself uses', () => {
     return r.diagnostics.map((d) => `${d.line}:${d.column} ${d.path}: ${d.summary}`);
   }
 
+  test('unprivileged, a host port under net.ipv4.ip_unprivileged_port_start is refused, naming the sysctl', async () => {
+    const ports = '    - { containerPort: 25, hostPort: 25 }\n    - { containerPort: 587, hostPort: 1024 }\n';
+    assert.deepEqual(await hostPort(ports, { portFloor: 1024 }), [
+      '8:38 spec.ports[0].hostPort: host port 25 is below net.ipv4.ip_unprivileged_port_start (1024): HIY runs unprivileged and cannot publish it',
+    ]);
+    // Privileged (no floor probed): any port.
+    assert.deepEqual(await hostPort(ports), []);
+  });
+
   test('a host port inside HIY_UPSTREAM_PORTS is refused', async () => {
     assert.deepEqual(await hostPort('    - { containerPort: 5432, hostPort: 20001 }\n'), [
       '8:40 spec.ports[0].hostPort: host port 20001 is in HIY_UPSTREAM_PORTS (20000-29999), the ports HIY gives to the containers Caddy proxies to',

@@ -11,7 +11,9 @@ import { PREVIOUS_LOG_BYTES } from '../../../src/store/previousLogs.js';
 import { type FakeWorld, fakeEngine, portYaml } from '../../support/fakeEngine.js';
 
 async function applyOnce(w: FakeWorld) {
-  return withApplyLock(w.engine, async () => applyAndRecord(w.engine, await computePlan(w.engine)));
+  return withApplyLock(w.engine, async () =>
+    applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
+  );
 }
 
 /** What resourceLogs writes, per stream. */

@@ -184,7 +184,7 @@ describe('the networks on the fake drivers', () => {
 
   const applyOnce = () =>
     withApplyLock(w.engine, async () => {
-      const planned = await computePlan(w.engine);
+      const planned = await computePlan(w.engine, { forApply: true });
       return { plan: planned.plan, result: await applyAndRecord(w.engine, planned) };
     });
 

@@ -1,6 +1,7 @@
 // Golden files for the human plan view: one directory per case, expected text next to the test.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { desiredFingerprint, recordFailure } from '../../../src/engine/backoff.js';
@@ -11,18 +12,30 @@ import { app, desired, emptyObserved, observedAfter, port, SETTINGS } from '../.
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
-function golden(name: string, text: string): void {
-  const dir = join(GOLDEN, name);
+/**
+ * Compares `text` with GOLDEN_ROOT/NAME/expected.txt. A missing or different file fails; only an explicit
+ * UPDATE_GOLDEN=1 writes it (then review the diff and commit it).
+ */
+function checkGolden(root: string, name: string, text: string, update: boolean): void {
+  const dir = join(root, name);
   const file = join(dir, 'expected.txt');
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+  if (update) {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, text);
   }
+  assert.ok(
+    existsSync(file),
+    `golden ${name} is missing (${file}); run with UPDATE_GOLDEN=1 to write it, then review and commit it`,
+  );
   assert.equal(
     text,
     readFileSync(file, 'utf8'),
     `golden ${name} differs; run with UPDATE_GOLDEN=1 to accept`,
   );
+}
+
+function golden(name: string, text: string): void {
+  checkGolden(GOLDEN, name, text, process.env.UPDATE_GOLDEN === '1');
 }
 
 const greeter = (greeting: string) =>
@@ -86,5 +99,46 @@ describe('renderPlan', () => {
       },
     });
     golden('backing-off', renderPlan(p));
+  });
+
+  it('secrets apply writes first are listed by name, never by value', () => {
+    const p = plan({
+      desired: desired([greeter('hello')]),
+      observed: emptyObserved(),
+      observedFingerprint: 'fp',
+      settings: SETTINGS,
+      history: {
+        secrets: [
+          {
+            name: 'hiy.generated.db.DB_PASSWORD',
+            resource: 'port/db',
+            change: 'create',
+            reason: 'its port declaration has HIY generate it (24 characters)',
+          },
+          {
+            name: 'hiy.link.greeter.DATABASE_URL',
+            resource: 'port/greeter',
+            change: 'write',
+            reason: 'the value port/db provides',
+          },
+        ],
+      },
+    });
+    golden('secrets', renderPlan(p));
+  });
+});
+
+describe('golden files', () => {
+  it('a missing golden fails (only UPDATE_GOLDEN=1 writes one); a different one fails', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hiy-golden-'));
+    try {
+      assert.throws(() => checkGolden(root, 'new', 'text\n', false), /golden new is missing/);
+      assert.equal(existsSync(join(root, 'new')), false, 'nothing written without UPDATE_GOLDEN=1');
+      checkGolden(root, 'new', 'text\n', true);
+      checkGolden(root, 'new', 'text\n', false);
+      assert.throws(() => checkGolden(root, 'new', 'other\n', false), /golden new differs/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

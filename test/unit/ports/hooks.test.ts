@@ -28,7 +28,9 @@ async function world(images: Record<string, string>) {
   const w = await fakeEngine({ files: { 'ports/keeper.yaml': yaml(Object.keys(images)[0]!) } });
   for (const [ref, label] of Object.entries(images)) w.podman.addImage(ref, { [PORT_LABEL]: label });
   const apply = () =>
-    withApplyLock(w.engine, async () => applyAndRecord(w.engine, await computePlan(w.engine)));
+    withApplyLock(w.engine, async () =>
+      applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
+    );
   return { w, apply };
 }
 

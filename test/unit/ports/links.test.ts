@@ -1,4 +1,4 @@
-// Service links on the fakes: provides rendered (secrets into the store, passed as secretEnv), link errors at
+// Service links on the fakes: provides rendered (secrets pending for apply, passed as secretEnv), link errors at
 // spec.links[N], link targets marked (their linkers, salted hash); network flags in the argv.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { PORT_LABEL } from '../../../src/model/portContract.js';
 import type { PortResource } from '../../../src/model/resources.js';
 import { toDesiredWorkload } from '../../../src/model/workload.js';
 import { resolvePorts } from '../../../src/ports/resolve.js';
+import { writePendingSecrets } from '../../../src/ports/secrets.js';
 import { labelText } from '../../../src/ports/toolkit.js';
 
 const DB = {
@@ -35,14 +36,13 @@ const DB = {
 const port = (name: string, image: string, extra = '') =>
   `apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: ${name}\nspec:\n  image: ${image}\n${extra}`;
 
-async function resolve(text: string) {
+async function resolve(text: string, values = new Map<string, string>()) {
   const podman = new FakePodman();
   podman.addImage('localhost/pg:16', { [PORT_LABEL]: labelText(DB) });
   podman.addImage('localhost/web:1');
   const parsed = parseStateFiles([{ path: 'ports.yaml', text }]);
   assert.deepEqual(parsed.diagnostics, []);
   const names = objectNames('unit');
-  const values = new Map<string, string>();
   let file = { refs: {}, labels: {} };
   const r = await resolvePorts({
     podman,
@@ -52,7 +52,7 @@ async function resolve(text: string) {
         file = f;
       },
     },
-    secrets: { value: async (n) => values.get(n), set: async (n, v) => void values.set(n, v) },
+    secrets: { value: async (n) => values.get(n) },
     instance: 'unit',
     state: {
       repo: '/s',
@@ -68,10 +68,30 @@ async function resolve(text: string) {
 }
 
 describe('service links', () => {
-  it('renders provides: plain values as env, values with a secret as a stored secret in secretEnv', async () => {
-    const { r, values } = await resolve(
-      `${port('db', 'localhost/pg:16')}---\n${port('web', 'localhost/web:1', '  links: [port/db]\n')}`,
+  it('renders provides: plain values as env, values with a secret as a secret (written by apply) in secretEnv', async () => {
+    const text = `${port('db', 'localhost/pg:16')}---\n${port('web', 'localhost/web:1', '  links: [port/db]\n')}`;
+    const values = new Map<string, string>();
+    const first = (await resolve(text, values)).r;
+    assert.equal(values.size, 0, 'resolving writes no secret');
+    assert.deepEqual(first.secrets, [
+      { name: 'hiy.generated.db.DB_PASSWORD', resource: 'port/db', kind: 'generate', length: 20 },
+      { name: 'hiy.link.web.DATABASE_URL', resource: 'port/web', kind: 'link', from: 'port/db' },
+    ]);
+    const store = {
+      value: async (n: string) => values.get(n),
+      set: async (n: string, v: string) => void values.set(n, v),
+      create: async (n: string, v: string) => !values.has(n) && !!values.set(n, v),
+    };
+    assert.deepEqual(await writePendingSecrets(store, first.secrets), ['hiy.generated.db.DB_PASSWORD']);
+    const second = (await resolve(text, values)).r;
+    assert.deepEqual(
+      second.secrets.map((s) => [s.name, s.kind]),
+      [['hiy.link.web.DATABASE_URL', 'link']],
+      'the linked value is known once the password exists',
     );
+    assert.deepEqual(await writePendingSecrets(store, second.secrets), ['hiy.link.web.DATABASE_URL']);
+    const { r } = await resolve(text, values);
+    assert.deepEqual(r.secrets, [], 'nothing pending once written');
     assert.deepEqual(r.diagnostics, []);
     const web = r.state.workloads.find((w) => w.id === 'port/web')!;
     const db = r.state.workloads.find((w) => w.id === 'port/db')!;

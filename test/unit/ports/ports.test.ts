@@ -14,6 +14,7 @@ import { toDesiredWorkload } from '../../../src/model/workload.js';
 import { generatedSecretName } from '../../../src/ports/effective.js';
 import { parseDeclarationLabel } from '../../../src/ports/read.js';
 import { resolvePorts } from '../../../src/ports/resolve.js';
+import { writePendingSecrets } from '../../../src/ports/secrets.js';
 import type { PortDeclarationCacheFile } from '../../../src/store/portDeclarations.js';
 import { fakeEngine } from '../../support/fakeEngine.js';
 
@@ -74,6 +75,7 @@ function world() {
   const store = {
     value: async (n: string) => values.get(n),
     set: async (n: string, v: string) => void values.set(n, v),
+    create: async (n: string, v: string) => !values.has(n) && !!values.set(n, v),
   };
   return { podman, values, store, cache: memoryCache() };
 }
@@ -174,9 +176,13 @@ describe('port declarations', () => {
     );
     assert.equal(wl.healthcheck?.probe.kind, 'tcp');
     assert.deepEqual(wl.internalPorts, [8080]);
+    assert.equal(w.values.size, 0, 'resolving writes no secret');
+    assert.deepEqual(r.secrets, [{ name: generated, resource: 'port/mail', kind: 'generate', length: 24 }]);
+    assert.deepEqual(await writePendingSecrets(w.store, r.secrets), [generated]);
     const value = w.values.get(generated);
     assert.equal(value?.length, 24);
-    await resolvePorts(input);
+    assert.deepEqual((await resolvePorts(input)).secrets, [], 'nothing pending once created');
+    assert.deepEqual(await writePendingSecrets(w.store, r.secrets), [], 'an existing one is kept');
     assert.equal(w.values.get(generated), value, 'a generated secret is created once');
     const spec = (r.state.resources[0]!.resource as PortResource).spec;
     assert.deepEqual(spec.expose, [8080], 'the effective spec is what the plan shows');
@@ -209,11 +215,13 @@ describe('a no-op reconcile of 50 declared ports', () => {
         [PORT_LABEL]: JSON.stringify({ ...EMAIL, env: { DOMAIN: EMAIL.env.DOMAIN } }),
       });
       const once = () =>
-        withApplyLock(w.engine, async () => applyAndRecord(w.engine, await computePlan(w.engine)));
+        withApplyLock(w.engine, async () =>
+          applyAndRecord(w.engine, await computePlan(w.engine, { forApply: true })),
+        );
       const first = await once();
       assert.equal(first.ok, true, JSON.stringify(first.results));
       const before = w.podman.calls + w.caddy.calls;
-      const planned = await withApplyLock(w.engine, () => computePlan(w.engine));
+      const planned = await withApplyLock(w.engine, () => computePlan(w.engine, { forApply: true }));
       assert.deepEqual(planned.plan.actions, []);
       assert.equal(w.podman.calls + w.caddy.calls - before, 3);
     } finally {

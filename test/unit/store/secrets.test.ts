@@ -1,4 +1,5 @@
-// The secret store: values 0600 in a 0700 directory, salted digests that persist, names checked.
+// The secret store: values 0600 in a 0700 directory, salted digests that persist, names checked, exclusive
+// create, read-only digests.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,5 +36,29 @@ describe('SecretStore', () => {
       ['db-pass'],
     );
     await assert.rejects(store.set('../escape', 'x'), /not a secret name/);
+  });
+
+  it('create is exclusive: of many stores racing, one value is stored and the others keep it', async () => {
+    const stores = Array.from({ length: 8 }, () => new SecretStore(dir));
+    const created = await Promise.all(stores.map((st, i) => st.create('generated', `value-${i}`)));
+    assert.equal(created.filter(Boolean).length, 1, 'one winner');
+    const winner = created.indexOf(true);
+    assert.equal(await store.value('generated'), `value-${winner}`);
+    assert.equal(await store.create('generated', 'later'), false, 'an existing one is never replaced');
+    assert.equal(await store.value('generated'), `value-${winner}`);
+    assert.equal((await stat(join(dir, 'secrets', 'values', 'generated'))).mode & 0o777, 0o600);
+  });
+
+  it('read-only digests write nothing, and agree with the salt this store creates later', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'hiy-secrets-'));
+    try {
+      const st = new SecretStore(fresh);
+      const planned = await st.readOnly().digest(VALUE);
+      await assert.rejects(stat(join(fresh, 'secrets')), /ENOENT/, 'planning wrote nothing');
+      assert.equal(await st.digest(VALUE), planned, 'an apply of the same process agrees with its plan');
+      assert.equal(await new SecretStore(fresh).readOnly().digest(VALUE), planned, 'the stored salt is read');
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 });

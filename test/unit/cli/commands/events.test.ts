@@ -8,6 +8,7 @@ import { eventsCommand } from '../../../../src/cli/commands/events.js';
 import type { CliDeps } from '../../../../src/cli/context.js';
 import type { Settings } from '../../../../src/model/settings.js';
 import { EventLog } from '../../../../src/store/events.js';
+import { waitFor } from '../../../support/ports.js';
 
 describe('hiy events --follow', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'hiy-events-'));
@@ -33,9 +34,10 @@ describe('hiy events --follow', async () => {
       until,
       pollMs: 20,
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Ready once it printed what was there: an event appended from then on is followed.
+    await waitFor(() => out.includes('"one"'), { timeoutMs: 10_000, intervalMs: 10, what: 'the backlog' });
     await log.append([{ type: 'reconcile.finished', message: 'two' }]);
-    for (let i = 0; i < 100 && !out.includes('"two"'); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => out.includes('"two"'), { timeoutMs: 10_000, intervalMs: 10, what: 'the new event' });
     stop();
     assert.equal(await running, 0);
     assert.deepEqual(

@@ -171,7 +171,36 @@ describe('mergeOwned', () => {
       ownedServerNames('hiy'),
       tlsPolicyId('hiy'),
     );
-    assert.deepEqual(out, USER);
+    // The local CA keeps install_trust: false (turning it back on would run the trust tools at the next load).
+    assert.deepEqual(out, {
+      ...USER,
+      apps: {
+        ...(USER['apps'] as object),
+        pki: { certificate_authorities: { local: { install_trust: false } } },
+      },
+    });
+  });
+
+  it("turns the local CA's trust store installation off when TLS is on, keeping its other settings", () => {
+    const user: CaddyConfig = {
+      apps: { pki: { certificate_authorities: { local: { name: 'Mine', install_trust: true } } } },
+    };
+    for (const tls of ['acme', 'internal'] as const) {
+      const out = mergeOwned(
+        user,
+        renderProxy({ ...STATE, tls }),
+        ownedServerNames('hiy'),
+        tlsPolicyId('hiy'),
+      );
+      assert.deepEqual((out as any).apps.pki.certificate_authorities.local, {
+        name: 'Mine',
+        install_trust: false,
+      });
+    }
+    const off = renderProxy({ ...STATE, tls: 'off', listen: [':80'] });
+    assert.equal(off.noTrustInstall, undefined);
+    const out = mergeOwned(null, off, ownedServerNames('hiy'), tlsPolicyId('hiy')) as any;
+    assert.equal(out.apps.pki, undefined);
   });
 
   it('does not share objects with its inputs', () => {
