@@ -24,12 +24,18 @@ export function ownNetwork(prefix: string, resource: string): string {
   return `${prefix}.${dotted(resource)}`;
 }
 
+/** What ends a link network's prefix: `_` sorts after the `.` of every own network of the instance. */
+const LINK_SEPARATOR = '_link.';
+
 /**
- * The network of one link (`hiy.app.web.port.db`): internal (no gateway, no route from the host or any other
- * network), and only the linking workload and the linked one are on it.
+ * The network of one link (`hiy_link.app.web.port.db`): internal (no gateway, no route from the host or any other
+ * network), and only the linking workload and the linked one are on it. Its name sorts after every own network
+ * (`hiy.…`): Podman sets a container's networks up in name order and gives each of them the published ports
+ * (CNI portmap), and the first one's DNAT wins; on an internal network the host has no route to the container,
+ * so a published port must forward to the own network.
  */
 export function linkNetwork(prefix: string, linker: string, target: string): string {
-  return `${prefix}.${dotted(linker)}.${dotted(target)}`;
+  return `${prefix}${LINK_SEPARATOR}${dotted(linker)}.${dotted(target)}`;
 }
 
 /**

@@ -222,7 +222,7 @@ describe('service links on real Podman', () => {
     const r = await h.hiy(['apply']);
     assert.equal(r.code, 0, r.out + r.err);
     const dbOwn = await addressOn(`hiy-${inst}-db`, `hiy-${inst}.port.db`);
-    const dbLink = await addressOn(`hiy-${inst}-db`, `hiy-${inst}.port.app.port.db`);
+    const dbLink = await addressOn(`hiy-${inst}-db`, `hiy-${inst}_link.port.app.port.db`);
     const appOwn = await addressOn(`hiy-${inst}-app`, `hiy-${inst}.port.app`);
     for (const ip of [dbOwn, dbLink, appOwn]) assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
     // Allowed: the linked workload, by name and by its link's address (which is fixed: the top of the subnet).
@@ -305,7 +305,7 @@ describe('service links on real Podman', () => {
   });
 
   it('a target taken off a link network is replaced by the next apply and reachable again', async () => {
-    const network = `hiy-${h.instance}.app.shop.port.db`;
+    const network = `hiy-${h.instance}_link.app.shop.port.db`;
     assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), 'kv-of-db');
     await execa('podman', ['network', 'disconnect', network, `hiy-${h.instance}-db`]);
     assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), '', 'off the network, db cannot be reached');

@@ -42,8 +42,8 @@ import {
   volumeLsArgv,
   volumeRmArgv,
 } from './argv.js';
-import { closeNetwork } from './firewall.js';
 import { podmanErrorLine } from './errorLine.js';
+import { closeNetwork } from './firewall.js';
 import {
   type AttachOptions,
   type BuildSpec,

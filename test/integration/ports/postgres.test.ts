@@ -145,7 +145,7 @@ describe('the postgres port deployed by HIY', () => {
   });
 
   it('only over its link: not from the default network nor another instance, at either address', async () => {
-    const link = `hiy-${h.instance}.app.shop.port.db`;
+    const link = `hiy-${h.instance}_link.app.shop.port.db`;
     const own = await addressOn(container('db'), `hiy-${h.instance}.port.db`);
     const linked = await addressOn(container('db'), link);
     for (const ip of [own, linked]) assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);

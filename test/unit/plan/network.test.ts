@@ -49,19 +49,42 @@ describe('the networks of a workload (pure)', () => {
   it('its own network, one per link it makes and one per workload linking to it, sorted', () => {
     const db = { ...port('db'), linkTarget: true, linkedBy: ['app/web', 'port/admin'] };
     assert.deepEqual(workloadNetworks(db, NET), [
-      'hiy.app.web.port.db',
-      'hiy.port.admin.port.db',
       'hiy.port.db',
+      'hiy_link.app.web.port.db',
+      'hiy_link.port.admin.port.db',
     ]);
     const web = { ...port('web'), links: { db: 'port/db', kv: 'port/kv' } };
     assert.deepEqual(workloadNetworks(web, NET), [
       'hiy.port.web',
-      'hiy.port.web.port.db',
-      'hiy.port.web.port.kv',
+      'hiy_link.port.web.port.db',
+      'hiy_link.port.web.port.kv',
     ]);
     // Names are DNS labels (no dot): a link network never takes the name of an own network, nor of another link.
     assert.equal(ownNetwork('hiy-x', 'app/a'), 'hiy-x.app.a');
-    assert.equal(linkNetwork('hiy-x', 'app/a', 'port/b'), 'hiy-x.app.a.port.b');
+    assert.equal(linkNetwork('hiy-x', 'app/a', 'port/b'), 'hiy-x_link.app.a.port.b');
+  });
+
+  it("its own network comes first in byte order (Podman's), so its published ports forward to it", () => {
+    // Podman (CNI) gives the published ports to each network in name order and the first DNAT wins; the host has
+    // no route into an internal link network, so a link network first sent the host port elsewhere.
+    for (const prefix of ['hiy', 'hiy-x', 'hiy-a1']) {
+      const ctx = { prefix };
+      for (const [linker, target] of [
+        ['app/shop', 'port/db'],
+        ['port/zz', 'app/a'],
+        ['app/a', 'app/a-b'],
+        ['port/web', 'port/db'],
+      ] as const) {
+        const t = { ...port(target.split('/')[1]!), id: target, linkTarget: true, linkedBy: [linker] };
+        const l = { ...port(linker.split('/')[1]!), id: linker, links: { x: target } };
+        for (const w of [t, l]) {
+          const byteOrder = [...workloadNetworks(w, ctx)].sort((a, b) =>
+            Buffer.compare(Buffer.from(a), Buffer.from(b)),
+          );
+          assert.equal(byteOrder[0], ownNetwork(prefix, w.id), `${w.id} with ${byteOrder.join(', ')}`);
+        }
+      }
+    }
   });
 
   it('a link target sits at the top host of each link network', () => {
@@ -138,11 +161,11 @@ describe('the networks in the plan', () => {
     const two = [db(['port/a', 'port/b']), app('a'), app('b')];
     assert.deepEqual(reasons(planOf(two, o)), [
       'container/hiy-b: port/b has no container',
-      'container/hiy-db: not on hiy.port.b.port.db',
+      'container/hiy-db: not on hiy_link.port.b.port.db',
     ]);
     // The link removed: the target is taken off the link network (the linker changes anyway: its env and hosts).
     const dbWas = reasons(planOf([db(), port('a')], o)).filter((r) => r.startsWith('container/hiy-db'));
-    assert.deepEqual(dbWas, ['container/hiy-db: on hiy.port.a.port.db, which it must not reach']);
+    assert.deepEqual(dbWas, ['container/hiy-db: on hiy_link.port.a.port.db, which it must not reach']);
   });
 
   it('without networks in the history (an apply with no instance networks) nothing is judged', () => {

@@ -137,8 +137,8 @@ describe('service links', () => {
         name: 'hiy.port.web',
         aliases: ['web'],
         links: [
-          { name: 'hiy.port.web.port.db' },
-          { name: 'hiy.app.x.port.web', ip: '10.89.3.254', mac: fixedMac('10.89.3.254') },
+          { name: 'hiy_link.port.web.port.db' },
+          { name: 'hiy_link.app.x.port.web', ip: '10.89.3.254', mac: fixedMac('10.89.3.254') },
         ],
         hosts: { db: '10.89.4.254' },
       },
@@ -148,10 +148,10 @@ describe('service links', () => {
       '--network',
       'hiy.port.web:alias=web',
       '--network',
-      'hiy.port.web.port.db',
+      'hiy_link.port.web.port.db',
       // A fixed MAC with the fixed address: the linker's neighbour cache stays right when the target is replaced.
       '--network',
-      'hiy.app.x.port.web:ip=10.89.3.254,mac=02:68:0a:59:03:fe',
+      'hiy_link.app.x.port.web:ip=10.89.3.254,mac=02:68:0a:59:03:fe',
       '--add-host',
       'db:10.89.4.254',
     ]);
