@@ -229,8 +229,10 @@ describe('service links on real Podman', () => {
     assert.equal(await readDbFrom(`hiy-${inst}-app`), 'kv-of-db');
     assert.equal(await readDbFrom(`hiy-${inst}-app`, dbLink), 'kv-of-db');
     assert.match(dbLink, /\.254$/);
-    // Refused: a workload of the instance that links to nothing; the link target back to its linker.
-    for (const target of ['db', dbOwn, dbLink])
+    // Refused: a workload of the instance that links to nothing; the link target back to its linker. A link's
+    // address is never probed from outside the link: the host has no route to an internal network, so such a
+    // packet would leave the box through its default route (docs/design.md, "Network isolation").
+    for (const target of ['db', dbOwn])
       assert.equal(await readDbFrom(`hiy-${inst}-loner`, target), '', `loner reached db at ${target}`);
     for (const target of ['app', appOwn])
       assert.equal(
@@ -251,7 +253,6 @@ describe('service links on real Podman', () => {
     ] as const) {
       for (const [target, path] of [
         [dbOwn, '/value'],
-        [dbLink, '/value'],
         [appOwn, '/url.txt'],
         ['db', '/value'],
         ['app', '/url.txt'],

@@ -144,7 +144,7 @@ describe('the postgres port deployed by HIY', () => {
     assert.equal(who.stdout.trim(), 'postgres', 'the server (PID 1) runs as postgres');
   });
 
-  it('only over its link: not from the default network nor another instance, at either address', async () => {
+  it('only over its link: not from the default network nor another instance', async () => {
     const link = `hiy-${h.instance}_link.app.shop.port.db`;
     const own = await addressOn(container('db'), `hiy-${h.instance}.port.db`);
     const linked = await addressOn(container('db'), link);
@@ -164,11 +164,12 @@ describe('the postgres port deployed by HIY', () => {
     // On the link's network (where only shop is), it answers: the probe itself works.
     const there = await probe(link, linked);
     assert.equal(there.exitCode, 0, `reachable over the link: ${there.all}`);
-    for (const network of ['podman', `hiy-${other}`])
-      for (const ip of [own, linked]) {
-        const r = await probe(network, ip);
-        assert.equal(r.exitCode, 2, `not from ${network} at ${ip}: ${r.all}`);
-      }
+    // The link's address is not probed from outside the link: the host has no route to an internal network, so
+    // the packet would leave the box through its default route (docs/design.md, "Network isolation").
+    for (const network of ['podman', `hiy-${other}`]) {
+      const r = await probe(network, own);
+      assert.equal(r.exitCode, 2, `not from ${network} at ${own}: ${r.all}`);
+    }
   });
 
   it('an upgrade of the port (with a rotated password) keeps the row; the dump is in the pre-upgrade snapshot', async () => {
