@@ -85,10 +85,11 @@ export function hookRunSpec(
     args: [],
     publish: [],
     restart: 'no',
-    // On the instance network (linked Ports by name), never at the container's own fixed address.
+    // On its own network and its links' ones (linked Ports by name), never on those it serves at a fixed address.
     network: a.run.network && {
       name: a.run.network.name,
       aliases: [],
+      ...(a.run.network.links?.some((l) => !l.ip) && { links: a.run.network.links.filter((l) => !l.ip) }),
       ...(a.run.network.hosts && { hosts: a.run.network.hosts }),
     },
   };

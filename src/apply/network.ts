@@ -1,49 +1,59 @@
-// The instance network: created (isolated, labelled) by the first apply that runs a container, joined by every
-// new container under its resource name; link targets at fixed addresses, which their linkers get as hosts.
-import { LABEL_NETWORK, networkLabelValue } from '../plan/network.js';
+// A new container's networks: its own one (isolated, created by the first apply that needs it), and the
+// internal network of each link it makes or serves; a link target at a fixed address there, its linker's host.
+import { LABEL_NETWORK, linkNetwork, networkLabelValue, ownNetwork, targetAddress } from '../plan/network.js';
 import type { ContainerCreate, ContainerReplace } from '../plan/types.js';
 import type { ApplyDeps } from './types.js';
 
-const subnets = new WeakMap<ApplyDeps, Promise<string>>();
-/** Address allocation is a read-modify-write of one file: one at a time per apply. */
-const queues = new WeakMap<ApplyDeps, Promise<unknown>>();
+/** Each network asked for once per apply (the subnet it resolves to), however many containers join it. */
+const subnets = new WeakMap<ApplyDeps, Map<string, Promise<string>>>();
 
-function serial<T>(deps: ApplyDeps, fn: () => Promise<T>): Promise<T> {
-  const next = (queues.get(deps) ?? Promise.resolve()).then(fn, fn);
-  queues.set(
-    deps,
-    next.catch(() => undefined),
-  );
-  return next;
+function ensure(deps: ApplyDeps, name: string, internal: boolean): Promise<string> {
+  const known = subnets.get(deps) ?? new Map<string, Promise<string>>();
+  subnets.set(deps, known);
+  let subnet = known.get(name);
+  if (!subnet) {
+    subnet = deps.podman.ensureNetwork(name, deps.network!.labels, internal);
+    known.set(name, subnet);
+  }
+  return subnet;
 }
 
-/** Puts the instance network (and, for links, the linked Ports' addresses) on the action's container. */
+/** Puts the action's container on its own network and its links' networks, with hosts entries for its links. */
 export async function joinNetwork(a: ContainerCreate | ContainerReplace, deps: ApplyDeps): Promise<void> {
   const net = deps.network;
   if (!net || a.resource === 'caddy') return;
-  let subnet = subnets.get(deps);
-  if (!subnet) {
-    subnet = deps.podman.ensureNetwork(net.name, net.labels);
-    subnets.set(deps, subnet);
-  }
-  const s = await subnet;
-  const links = a.links ?? {};
-  const wanted = [...(a.fixedAddress ? [a.resource] : []), ...Object.values(links)];
-  const addresses = wanted.length ? await serial(deps, () => net.addresses(s, wanted)) : {};
-  const network: NonNullable<typeof a.run.network> = { name: net.name, aliases: [a.resource.split('/')[1]!] };
-  if (a.fixedAddress) {
-    network.ip = addresses[a.resource]!;
-    network.mac = fixedMac(network.ip);
-  }
-  if (Object.keys(links).length > 0)
-    network.hosts = Object.fromEntries(Object.entries(links).map(([host, id]) => [host, addresses[id]!]));
-  // The label says what it was given, so a later plan can tell a stale address or hosts entry (plan/network.ts).
+  const links = Object.entries(a.links ?? {});
+  const served = a.linkedBy ?? [];
+  const [, made, given] = await Promise.all([
+    ensure(deps, ownNetwork(net.prefix, a.resource), false),
+    Promise.all(
+      links.map(async ([host, target]) => {
+        const name = linkNetwork(net.prefix, a.resource, target);
+        return { host, name, ip: targetAddress(await ensure(deps, name, true)) };
+      }),
+    ),
+    Promise.all(
+      served.map(async (linker) => {
+        const name = linkNetwork(net.prefix, linker, a.resource);
+        const ip = targetAddress(await ensure(deps, name, true));
+        return { name, ip, mac: fixedMac(ip) };
+      }),
+    ),
+  ]);
+  const network: NonNullable<typeof a.run.network> = {
+    name: ownNetwork(net.prefix, a.resource),
+    aliases: [a.resource.split('/')[1]!],
+  };
+  const joins = [...made.map(({ name }) => ({ name })), ...given];
+  if (joins.length > 0) network.links = joins;
+  if (made.length > 0) network.hosts = Object.fromEntries(made.map(({ host, ip }) => [host, ip]));
+  // The label says what it was given, for a Podman that does not report a container's networks (plan/network.ts).
   a.run = { ...a.run, labels: { ...a.run.labels, [LABEL_NETWORK]: networkLabelValue(network) }, network };
 }
 
 /**
  * The MAC address that goes with a fixed IPv4 address: locally administered (`02:68:`) then the four bytes of the
- * address, so a replacement at the same address answers to the ARP entry the host already holds.
+ * address, so a replacement at the same address answers to the ARP entry its linker already holds.
  */
 export function fixedMac(ip: string): string {
   return ['02', '68', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');

@@ -21,12 +21,11 @@ export type ExportCommit = (gitDir: string, commit: string, dest: string) => Pro
 
 export interface ApplyDeps {
   podman: PodmanDriver;
-  /** The instance network every new container joins (docs/ports.md); absent: Podman's default network. */
-  network?: {
-    name: string;
-    labels: Record<string, string>;
-    addresses(subnet: string, resources: string[]): Promise<Record<string, string>>;
-  };
+  /**
+   * The instance's networks (docs/ports.md): every new container joins its own one and its links' ones, named
+   * from `prefix` and created with `labels`; absent: Podman's default network.
+   */
+  network?: { prefix: string; labels: Record<string, string> };
   caddy: CaddyDriver;
   prober: Prober;
   exportCommit: ExportCommit;

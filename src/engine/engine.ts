@@ -133,9 +133,8 @@ export async function applyAndRecord(
         build: engine.build,
         keepLogs: (removed) => keepPreviousLogs(engine, removed),
         network: {
-          name: instanceNetwork(engine.settings.instance),
+          prefix: instanceNetwork(engine.settings.instance),
           labels: ownershipLabels(engine.settings.instance),
-          addresses: (subnet, resources) => engine.stores.network.addresses(subnet, resources),
         },
         onEvent: (e) => {
           if (e.type === 'snapshot.taken') {

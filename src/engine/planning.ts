@@ -77,7 +77,7 @@ export interface PlanOptions {
 
 /**
  * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
- * secret digests of the state repo and pinned releases, the fixed addresses on the instance network, and —
+ * secret digests of the state repo and pinned releases, that the instance's networks are judged, and —
  * with `opts.backoffAt` — the resources backing off.
  */
 export async function readHistory(
@@ -86,16 +86,15 @@ export async function readHistory(
   opts: PlanOptions = {},
   pending: readonly PendingSecret[] = [],
 ): Promise<PlanHistory> {
-  const [stored, status, network] = await Promise.all([
+  const [stored, status] = await Promise.all([
     engine.stores.pins.read(),
     opts.backoffAt ? engine.stores.status.read() : undefined,
-    engine.stores.network.read(),
   ]);
   const pins = { ...stored, ...opts.pins };
   const history: PlanHistory = {
     pins,
     secretDigests: await secretDigestsFor(engine, stateRepo, pins, pending),
-    network: { addresses: network.addresses },
+    networks: true,
     ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
   if (opts.backoffAt && status) {

@@ -54,11 +54,16 @@ export interface RunSpec {
   cpus?: number;
   stopTimeoutSeconds: number;
   /**
-   * The instance network (docs/ports.md): joined under `aliases`, at a fixed `ip` and `mac` for link targets (a
-   * new MAC behind the same address would leave the host's ARP entry stale, and port forwarding to it dead for
-   * seconds, after every replacement).
+   * Its networks (docs/ports.md): its own one `name` (under `aliases`), and the internal network of each link;
+   * on a link it serves it is at a fixed `ip` and `mac` (a new MAC behind the same address would leave the
+   * linker's ARP entry stale for seconds after every replacement). `hosts`: the linked workloads' addresses.
    */
-  network?: { name: string; aliases: string[]; ip?: string; mac?: string; hosts?: Record<string, string> };
+  network?: {
+    name: string;
+    aliases: string[];
+    links?: { name: string; ip?: string; mac?: string }[];
+    hosts?: Record<string, string>;
+  };
 }
 
 export interface BuildSpec {

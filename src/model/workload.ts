@@ -79,8 +79,10 @@ export interface DesiredWorkload {
   port?: PortHooksView;
   /** Link name → the linked Port's resource id (`links: [port/db]` gives `db` → `port/db`). */
   links?: Record<string, string>;
-  /** Another workload links to this one: it keeps a fixed address on the instance network. */
+  /** Another workload links to this one: it keeps a fixed address on each link's network. */
   linkTarget?: boolean;
+  /** The workloads linking to it, sorted (not part of the hash: a new linker is a new network, see plan/network.ts). */
+  linkedBy?: string[];
   /** sha256 (hex, 16 chars) of the container-relevant fields above; stored as a label on the container. */
   specHash: string;
 }

@@ -57,11 +57,10 @@ export interface PlanHistory {
    */
   backoff?: BackoffHistory;
   /**
-   * The fixed addresses given on the instance network (DATA_DIR/network.json), by resource id. When set (the
-   * engine always sets it), a container off the instance network or with a stale address or hosts entry is
-   * replaced; absent (an apply without an instance network), networks are not judged.
+   * Whether the instance's networks are judged (the engine always says so): a container not on exactly its
+   * own network and its links' ones is replaced; absent (an apply without networks), they are not judged.
    */
-  network?: { addresses: Record<string, string> };
+  networks?: boolean;
   /** Secrets apply writes before its actions (generated and linked values), shown by the plan; never values. */
   secrets?: SecretWrite[];
 }
@@ -126,9 +125,7 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
       volumes: existingVolumes,
       allocator,
       secretDigests,
-      ...(input.history?.network && {
-        network: { name: instanceNetwork(settings.instance), addresses: input.history.network.addresses },
-      }),
+      ...(input.history?.networks && { network: { prefix: instanceNetwork(settings.instance) } }),
     });
     actions.push(...part.actions);
     routes.push(...part.routes);

@@ -77,10 +77,10 @@ export interface ContainerCreate extends ActionBase {
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
   check?: HookRef;
-  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  /** Linked Ports, reached by these names over each link's own network: name → resource id. */
   links?: Record<string, string>;
-  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
-  fixedAddress?: boolean;
+  /** The workloads linking to it: it runs at a fixed address on each of their link networks. */
+  linkedBy?: string[];
 }
 
 export interface ContainerReplace extends ActionBase {
@@ -101,10 +101,10 @@ export interface ContainerReplace extends ActionBase {
   healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
   check?: HookRef;
-  /** Linked Ports, reached by these names on the instance network: name → resource id. */
+  /** Linked Ports, reached by these names over each link's own network: name → resource id. */
   links?: Record<string, string>;
-  /** A link target: it runs at a fixed address on the instance network (its linkers' hosts entries). */
-  fixedAddress?: boolean;
+  /** The workloads linking to it: it runs at a fixed address on each of their link networks. */
+  linkedBy?: string[];
   previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
   volumes: string[];

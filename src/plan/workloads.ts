@@ -88,8 +88,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
       : w.specHash;
   const hashChanged = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
-  // A container off the instance network (or with a stale address or hosts entry) is unreachable by name: only
-  // a new container joins it as it should, so it is replaced like any change, health-gated.
+  // A container not on exactly its networks (its own one, its links' ones) reaches or is reached by the wrong
+  // workloads: only a new container joins them as it should, so it is replaced like any change, health-gated.
   const offNetwork =
     current && !hashChanged && ctx.network ? networkDrift(w, current, ctx.network) : undefined;
   const replacing = hashChanged || offNetwork !== undefined;
@@ -132,7 +132,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
       ...checkHook(w),
       ...(w.links ? { links: w.links } : {}),
-      ...(w.linkTarget ? { fixedAddress: true } : {}),
+      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
       patch: [],
       before: null,
       after: view,
@@ -153,7 +153,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
       ...checkHook(w),
       ...(w.links ? { links: w.links } : {}),
-      ...(w.linkTarget ? { fixedAddress: true } : {}),
+      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
       previous: toRef(current),
       volumes: w.volumes.map((v) => v.volumeName),
       keepSnapshots: w.snapshotsKept,

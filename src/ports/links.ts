@@ -44,7 +44,8 @@ export async function resolveLinks(
   const pending: PendingSecret[] = [];
   const byId = new Map(input.state.workloads.map((w) => [w.id as string, w]));
   const rebuilt = new Map<string, DesiredWorkload>();
-  const targets = new Set<string>();
+  /** Link target → the workloads linking to it. */
+  const targets = new Map<string, string[]>();
   const names = objectNames(input.instance);
   const linking = input.state.resources.filter(
     (lr): lr is WorkloadResource =>
@@ -80,7 +81,7 @@ export async function resolveLinks(
         at(i, `${link} provides nothing: its image declares no provides (docs/ports.md)`);
       if (!target || !decl || link === id) continue;
       links[target.name] = link;
-      targets.add(link);
+      targets.set(link, [...(targets.get(link) ?? []), id]);
       for (const [variable, template] of Object.entries(decl.provides)) {
         if (spec.env?.[variable] !== undefined || spec.secretEnv?.[variable] !== undefined) continue; // the spec wins
         let secret = false;
@@ -140,8 +141,14 @@ export async function resolveLinks(
   const workloads = input.state.workloads.map((w) => {
     const next = rebuilt.get(w.id) ?? w;
     // A link target runs at a fixed address: its hash changes once, so a running one is recreated with it.
-    return targets.has(w.id)
-      ? { ...next, linkTarget: true, specHash: hashOf({ spec: next.specHash, linkTarget: true }) }
+    const linkedBy = targets.get(w.id);
+    return linkedBy
+      ? {
+          ...next,
+          linkTarget: true,
+          linkedBy: [...linkedBy].sort(),
+          specHash: hashOf({ spec: next.specHash, linkTarget: true }),
+        }
       : next;
   });
   return { state: { ...input.state, workloads }, diagnostics, secrets: pending };

@@ -6,7 +6,6 @@ import { EventLog } from './events.js';
 import { JobRunStore } from './jobRuns.js';
 import { Journal } from './journal.js';
 import { LoginLinkStore } from './loginLinks.js';
-import { NetworkStore } from './network.js';
 import { PasskeyStore } from './passkeys.js';
 import { PinStore } from './pins.js';
 import { PortDeclarationStore } from './portDeclarations.js';
@@ -34,8 +33,6 @@ export interface Stores {
   pins: PinStore;
   /** `data-versions.json`: the port data version each volume holds. */
   dataVersions: DataVersionStore;
-  /** `network.json`: the fixed addresses of link targets on the instance network. */
-  network: NetworkStore;
   /** `port-declarations.json`: port declarations read from images, by image id. */
   portDeclarations: PortDeclarationStore;
   /** `releases/`: the applied versions of each resource. */
@@ -74,7 +71,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     events: new EventLog(dataDir),
     pins: new PinStore(dataDir),
     dataVersions: new DataVersionStore(dataDir),
-    network: new NetworkStore(dataDir),
     portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),

@@ -9,6 +9,7 @@ import { FakePodman } from '../../src/drivers/podman/fake.js';
 import { PodmanCli } from '../../src/drivers/podman/runner.js';
 import { type PodmanDriver, PodmanError, type RunSpec } from '../../src/drivers/podman/types.js';
 import { LABEL_INSTANCE, LABEL_RESOURCE, ownershipLabels } from '../../src/model/labels.js';
+import { linkNetwork, ownNetwork } from '../../src/plan/network.js';
 import { BUSYBOX_IMAGE, cleanupInstance, ensureBusyboxImage, testInstance } from '../support/podman.js';
 import { freePort, waitFor } from '../support/ports.js';
 
@@ -218,13 +219,57 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.equal(await driver.imageExists(`localhost/hiy/not-there:${instance}`), false);
     });
 
-    test('ensureNetwork creates the labelled network once and names its subnet', async () => {
+    test('ensureNetwork creates the labelled network once, closed to other networks, and names its subnet', async () => {
       const name = `hiy-${instance}`;
       const subnet = await driver.ensureNetwork(name, owned);
       assert.match(subnet, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
       assert.equal(await driver.ensureNetwork(name, owned), subnet, 'a second call finds it');
+      const internal = await driver.ensureNetwork(`${name}.link`, owned, true);
+      assert.match(internal, /^\d+\.\d+\.\d+\.\d+\/\d+$/);
+      if (subject.real) {
+        const rules = (await execa('iptables', ['-S', 'CNI-ADMIN'])).stdout.split('\n');
+        assert.equal(rules.filter((r) => r.includes(`"hiy closed ${name}"`)).length, 1, 'closed once');
+        const link = await execa('podman', [
+          'network',
+          'inspect',
+          '--format',
+          '{{.Internal}}',
+          `${name}.link`,
+        ]);
+        assert.equal(link.stdout.trim(), 'true', 'an internal network: no route to it, never closed');
+        assert.ok(!rules.some((r) => r.includes(`${name}.link`)));
+      }
       await driver.runContainer(runSpec('netted', { network: { name, aliases: ['netted'] } }));
       assert.equal((await findOwned('netted'))?.state, 'running');
+    });
+
+    test('a container on its own network and a link network: its published port reaches it', async () => {
+      // Podman gives the published ports to every network, in name order, and the first DNAT wins: the own
+      // network must sort first (the host has no route into an internal link network; docs/design.md).
+      const prefix = `hiy-${instance}`;
+      const own = ownNetwork(prefix, 'port/pub');
+      const link = linkNetwork(prefix, 'app/a', 'port/pub');
+      await driver.ensureNetwork(own, owned);
+      await driver.ensureNetwork(link, owned, true);
+      const port = await freePort();
+      const token = `published-${instance}`;
+      await driver.runContainer(
+        runSpec('pub', {
+          entrypoint: ['/bin/sh', '-c', `mkdir -p /w && echo ${token} > /w/t && exec httpd -f -p 8080 -h /w`],
+          publish: [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8080, protocol: 'tcp' }],
+          network: { name: own, aliases: [], links: [{ name: link }] },
+        }),
+      );
+      if (subject.real) {
+        const body = await waitFor(
+          async () => {
+            const r = await fetch(`http://127.0.0.1:${port}/t`).catch(() => undefined);
+            return r?.status === 200 ? (await r.text()).trim() : undefined;
+          },
+          { what: 'the published port to answer', timeoutMs: 30_000 },
+        );
+        assert.equal(body, token, 'the host port forwards to the container, not past it');
+      }
     });
 
     test('inspectImage: the id and labels in one call, undefined when absent', async () => {

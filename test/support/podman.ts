@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { ADMIN_CHAIN } from '../../src/drivers/podman/firewall.js';
 import { LABEL_INSTANCE } from '../../src/model/labels.js';
 
 export const BUSYBOX_IMAGE = 'localhost/hiy/busybox:latest';
@@ -33,7 +34,16 @@ export async function cleanupInstance(instance: string): Promise<void> {
   for (const name of await instanceSecrets(instance)) {
     await execa('podman', ['secret', 'rm', name], { reject: false });
   }
-  // The instance network (docs/ports.md), once its containers are gone.
+  // The rules that closed the instance's own networks, then the networks (docs/ports.md).
+  const rules = await execa('iptables', ['-w', '10', '-S', ADMIN_CHAIN], { reject: false });
+  for (const line of rules.stdout.split('\n')) {
+    const mine = [`hiy closed hiy-${instance}.`, `"hiy closed hiy-${instance}"`];
+    if (!mine.some((m) => line.includes(m))) continue;
+    const words = (line.slice(`-A ${ADMIN_CHAIN} `.length).match(/"[^"]*"|\S+/g) ?? []).map((w) =>
+      w.replace(/^"|"$/g, ''),
+    );
+    await execa('iptables', ['-w', '10', '-D', ADMIN_CHAIN, ...words], { reject: false });
+  }
   const networks = await lines(['network', 'ls', '-q', '--filter', filter]);
   if (networks.length > 0) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });
 }
@@ -71,13 +81,13 @@ export async function instanceObjects(
   return r.stdout.split('\n').filter(Boolean);
 }
 
-/** The address of a container on its instance's network `hiy-INSTANCE`. */
-export async function addressOn(container: string, instance: string): Promise<string> {
+/** The address of a container on the network `network` (`hiy-INSTANCE.port.db`: its own one). */
+export async function addressOn(container: string, network: string): Promise<string> {
   const { stdout } = await execa('podman', [
     'inspect',
     container,
     '--format',
-    `{{(index .NetworkSettings.Networks "hiy-${instance}").IPAddress}}`,
+    `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
   ]);
   return stdout.trim();
 }
@@ -98,13 +108,14 @@ export async function createInstanceNetwork(instance: string): Promise<string> {
 }
 
 /**
- * Runs a throwaway container on the network `hiy-INSTANCE`, labelled with that instance: `args` are what follows
- * the options (`[IMAGE, …]` or `['--entrypoint', X, IMAGE, …]`); never rejects.
+ * Runs a throwaway container on `network` (default `hiy-INSTANCE`; `podman` is Podman's default network), labelled
+ * with that instance: `args` are what follows the options (`[IMAGE, …]` or `['--entrypoint', X, IMAGE, …]`);
+ * never rejects.
  */
-export function runOnNetwork(instance: string, args: string[]) {
+export function runOnNetwork(instance: string, args: string[], network = `hiy-${instance}`) {
   return execa(
     'podman',
-    ['run', '--rm', '--network', `hiy-${instance}`, '--label', `${LABEL_INSTANCE}=${instance}`, ...args],
+    ['run', '--rm', '--network', network, '--label', `${LABEL_INSTANCE}=${instance}`, ...args],
     { reject: false, timeout: 30_000, all: true },
   );
 }

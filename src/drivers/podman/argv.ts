@@ -114,10 +114,13 @@ export function runArgv(spec: RunSpec, opts: RunArgvOptions = {}): string[] {
   for (const v of spec.volumes) argv.push('-v', `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`);
   for (const p of spec.publish) argv.push('-p', publishFlag(p));
   if (spec.network) {
-    argv.push('--network', spec.network.name);
-    for (const a of spec.network.aliases) argv.push('--network-alias', a);
-    if (spec.network.ip) argv.push('--ip', spec.network.ip);
-    if (spec.network.mac) argv.push('--mac-address', spec.network.mac);
+    // One --network per network, its options after the name (a bare --ip would not say which network).
+    const own = spec.network.aliases.map((a) => `alias=${a}`);
+    argv.push('--network', own.length > 0 ? `${spec.network.name}:${own.join(',')}` : spec.network.name);
+    for (const l of spec.network.links ?? []) {
+      const opts = [...(l.ip ? [`ip=${l.ip}`] : []), ...(l.mac ? [`mac=${l.mac}`] : [])];
+      argv.push('--network', opts.length > 0 ? `${l.name}:${opts.join(',')}` : l.name);
+    }
     for (const [host, ip] of sortedEntries(spec.network.hosts ?? {}))
       argv.push('--add-host', `${host}:${ip}`);
   }
@@ -214,23 +217,32 @@ export function renameArgv(name: string, newName: string): string[] {
   return ['rename', name, newName];
 }
 
-/** An isolated bridge network: containers of other isolated networks (other instances) cannot reach it. */
-export function networkCreateArgv(name: string, labels: Record<string, string>): string[] {
-  return ['network', 'create', '--opt', 'isolate=true', ...labelFlags('--label', labels), name];
+/**
+ * An isolated bridge network (containers of other isolated networks cannot reach it), or an internal one (no
+ * gateway: neither the host nor any other network has a route to it, and it has no way out).
+ */
+export function networkCreateArgv(name: string, labels: Record<string, string>, internal = false): string[] {
+  const kind = internal ? ['--internal'] : ['--opt', 'isolate=true'];
+  return ['network', 'create', ...kind, ...labelFlags('--label', labels), name];
 }
 
-/** The network's subnets, as JSON. */
+/** The network's subnets, as JSON, then its bridge on a line of its own. */
 export function networkInspectArgv(name: string): string[] {
-  return ['network', 'inspect', '--format', '{{json .Subnets}}', name];
+  return ['network', 'inspect', '--format', '{{json .Subnets}}\n{{.NetworkInterface}}', name];
+}
+
+/** Parses networkInspectArgv's output: the network's bridge (empty when not reported). */
+export function parseNetworkBridge(text: string): string {
+  return text.trim().split('\n')[1]?.trim() ?? '';
 }
 
 /** Parses networkInspectArgv's output: the first IPv4 subnet. */
-export function parseNetworkSubnet(json: string): string {
+export function parseNetworkSubnet(text: string): string {
   const subnets =
     z
       .array(z.object({ subnet: z.string() }))
       .nullish()
-      .parse(JSON.parse(json.trim())) ?? [];
+      .parse(JSON.parse(text.trim().split('\n')[0]!)) ?? [];
   const v4 = subnets.find((s) => s.subnet.includes('.'));
   if (!v4) throw new Error('the network has no IPv4 subnet');
   return v4.subnet;

@@ -102,7 +102,10 @@ export class FakePodman implements PodmanDriver {
   private readonly volumes = new Map<string, VolumeInfo>();
   private readonly images = new Map<string, string>();
   /** Networks: name → subnet and labels. */
-  readonly networks = new Map<string, { subnet: string; labels: Record<string, string> }>();
+  readonly networks = new Map<
+    string,
+    { subnet: string; labels: Record<string, string>; internal: boolean }
+  >();
   private readonly imageLabels = new Map<string, Record<string, string>>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   private clock = 1_700_000_000;
@@ -171,8 +174,12 @@ export class FakePodman implements PodmanDriver {
     }
     const holder = this.containers.get(spec.name);
     if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
-    if (spec.network && !this.networks.has(spec.network.name))
-      fail(argv, 125, `unable to find network with name or ID ${spec.network.name}: network not found`);
+    const networks = spec.network
+      ? [spec.network.name, ...(spec.network.links ?? []).map((l) => l.name)]
+      : ['podman'];
+    for (const n of spec.network ? networks : [])
+      if (!this.networks.has(n))
+        fail(argv, 125, `unable to find network with name or ID ${n}: network not found`);
     const busy = this.portConflict(toPorts(spec), undefined);
     if (busy)
       fail(
@@ -191,7 +198,7 @@ export class FakePodman implements PodmanDriver {
       imageId: imageId ?? '',
       state: 'running',
       createdAt: this.clock++,
-      networks: [spec.network?.name ?? 'podman'],
+      networks,
     };
     this.containers.set(c.name, c);
     return c.id;
@@ -279,11 +286,12 @@ export class FakePodman implements PodmanDriver {
     return this.images.has(normalizeImageRef(ref));
   }
 
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+  async ensureNetwork(name: string, labels: Record<string, string>, internal = false): Promise<string> {
     this.enter(['network', 'exists', name]);
     if (!this.networks.has(name)) {
       this.enter(['network', 'create', name]);
-      this.networks.set(name, { subnet: `10.89.${this.networks.size + 1}.0/24`, labels: { ...labels } });
+      const subnet = `10.89.${this.networks.size + 1}.0/24`;
+      this.networks.set(name, { subnet, labels: { ...labels }, internal });
     }
     this.enter(['network', 'inspect', name]);
     return this.networks.get(name)!.subnet;

@@ -15,6 +15,7 @@ import {
   oneOffRunArgv,
   parseImageCommand,
   parseImageInspect,
+  parseNetworkBridge,
   parseNetworkSubnet,
   parsePs,
   parseSecretInspect,
@@ -42,6 +43,7 @@ import {
   volumeRmArgv,
 } from './argv.js';
 import { podmanErrorLine } from './errorLine.js';
+import { closeNetwork } from './firewall.js';
 import {
   type AttachOptions,
   type BuildSpec,
@@ -208,18 +210,38 @@ export class PodmanCli implements PodmanDriver {
     return exitCode === 0;
   }
 
-  async ensureNetwork(name: string, labels: Record<string, string>): Promise<string> {
+  async ensureNetwork(name: string, labels: Record<string, string>, internal = false): Promise<string> {
+    const subnet = await this.findOrCreateNetwork(name, labels, internal);
+    // An own network is closed to connections from other networks (only its published ports get in).
+    if (!internal) {
+      if (!subnet.bridge)
+        throw new PodmanError(`podman network inspect names no bridge for ${name}`, { argv: [] });
+      await closeNetwork(subnet.bridge, name).catch((err: Error) => {
+        throw new PodmanError(`could not close the network ${name} to other networks: ${err.message}`, {
+          argv: ['iptables'],
+        });
+      });
+    }
+    return subnet.subnet;
+  }
+
+  private async findOrCreateNetwork(
+    name: string,
+    labels: Record<string, string>,
+    internal: boolean,
+  ): Promise<{ subnet: string; bridge: string }> {
     // Every apply that runs a container asks; the network is there almost always: one call then, not two.
     const argv = networkInspectArgv(name);
+    const read = (text: string) => ({ subnet: parseNetworkSubnet(text), bridge: parseNetworkBridge(text) });
     const found = await this.call(argv, { okExitCodes: [125] });
-    if (found.exitCode === 0) return this.parse(argv, () => parseNetworkSubnet(found.stdout));
+    if (found.exitCode === 0) return this.parse(argv, () => read(found.stdout));
     if (!/network not found/.test(found.stderr)) throw this.failure(argv, found);
-    const r = await this.call(networkCreateArgv(name, labels), { okExitCodes: [125] });
+    const create = networkCreateArgv(name, labels, internal);
+    const r = await this.call(create, { okExitCodes: [125] });
     // Two HIY processes may create it at once; the loser finds it there.
-    if (r.exitCode !== 0 && !/already exists/.test(r.stderr))
-      throw this.failure(networkCreateArgv(name, labels), r);
+    if (r.exitCode !== 0 && !/already exists/.test(r.stderr)) throw this.failure(create, r);
     const { stdout } = await this.call(argv);
-    return this.parse(argv, () => parseNetworkSubnet(stdout));
+    return this.parse(argv, () => read(stdout));
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {

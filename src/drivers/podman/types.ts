@@ -89,8 +89,11 @@ export interface PodmanDriver {
   removeContainer(name: string, timeoutSeconds: number): Promise<void>;
   renameContainer(name: string, newName: string): Promise<void>;
   imageExists(ref: string): Promise<boolean>;
-  /** Creates the (isolated) network if it is missing; resolves to its IPv4 subnet (`10.89.3.0/24`). */
-  ensureNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  /**
+   * Creates the network if it is missing, isolated or (`internal`) internal; resolves to its IPv4 subnet
+   * (`10.89.3.0/24`).
+   */
+  ensureNetwork(name: string, labels: Record<string, string>, internal?: boolean): Promise<string>;
   /** One call: the image's id and labels; undefined when there is no such image on the box. */
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   /** Builds an image; each output line goes to onLine as it comes. */

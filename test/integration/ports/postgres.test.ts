@@ -1,4 +1,4 @@
-// The postgres port deployed by HIY: a linked App writes a row by name over the instance network; an upgrade
+// The postgres port deployed by HIY: a linked App writes a row by name over its link's network; an upgrade
 // keeps it; a restored snapshot gives the database back; another major version without migrate is refused.
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -144,21 +144,32 @@ describe('the postgres port deployed by HIY', () => {
     assert.equal(who.stdout.trim(), 'postgres', 'the server (PID 1) runs as postgres');
   });
 
-  it("a container of another instance's network cannot reach it", async () => {
-    const ip = await addressOn(container('db'), h.instance);
-    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+  it('only over its link: not from the default network nor another instance', async () => {
+    const link = `hiy-${h.instance}_link.app.shop.port.db`;
+    const own = await addressOn(container('db'), `hiy-${h.instance}.port.db`);
+    const linked = await addressOn(container('db'), link);
+    for (const ip of [own, linked]) assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
     await createInstanceNetwork(other);
-    const probe = (instance: string) =>
-      runOnNetwork(instance, [
-        '--entrypoint',
-        '/usr/lib/postgresql/15/bin/pg_isready',
-        'localhost/hiy-ports/postgres:15.0.0',
-        ...['-h', ip, '-p', '5432', '-t', '3'],
-      ]);
-    const own = await probe(h.instance);
-    assert.equal(own.exitCode, 0, `reachable from its own instance: ${own.all}`);
-    const theirs = await probe(other);
-    assert.equal(theirs.exitCode, 2, `not from another instance: ${theirs.all}`);
+    const probe = (network: string, ip: string) =>
+      runOnNetwork(
+        other,
+        [
+          '--entrypoint',
+          '/usr/lib/postgresql/15/bin/pg_isready',
+          'localhost/hiy-ports/postgres:15.0.0',
+          ...['-h', ip, '-p', '5432', '-t', '3'],
+        ],
+        network,
+      );
+    // On the link's network (where only shop is), it answers: the probe itself works.
+    const there = await probe(link, linked);
+    assert.equal(there.exitCode, 0, `reachable over the link: ${there.all}`);
+    // The link's address is not probed from outside the link: the host has no route to an internal network, so
+    // the packet would leave the box through its default route (docs/design.md, "Network isolation").
+    for (const network of ['podman', `hiy-${other}`]) {
+      const r = await probe(network, own);
+      assert.equal(r.exitCode, 2, `not from ${network} at ${own}: ${r.all}`);
+    }
   });
 
   it('an upgrade of the port (with a rotated password) keeps the row; the dump is in the pre-upgrade snapshot', async () => {

@@ -1,9 +1,6 @@
 // Service links on the fakes: provides rendered (secrets pending for apply, passed as secretEnv), link errors at
-// spec.links[N], link targets marked (fixed address, salted hash); addresses kept; network flags in the argv.
+// spec.links[N], link targets marked (their linkers, salted hash); network flags in the argv.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixedMac } from '../../../src/apply/network.js';
 import { parseStateFiles } from '../../../src/desired/parse.js';
@@ -17,7 +14,6 @@ import { toDesiredWorkload } from '../../../src/model/workload.js';
 import { resolvePorts } from '../../../src/ports/resolve.js';
 import { writePendingSecrets } from '../../../src/ports/secrets.js';
 import { labelText } from '../../../src/ports/toolkit.js';
-import { NetworkStore } from '../../../src/store/network.js';
 
 const DB = {
   contract: 'v1',
@@ -105,6 +101,7 @@ describe('service links', () => {
     const password = values.get('hiy.generated.db.DB_PASSWORD')!;
     assert.equal(values.get('hiy.link.web.DATABASE_URL'), `postgres://app:${password}@db:5432/app`);
     assert.equal(db.linkTarget, true);
+    assert.deepEqual(db.linkedBy, ['port/web'], 'the target knows its linkers: one link network each');
     assert.notEqual(
       db.specHash,
       toDesiredWorkload(r.state.resources[0]!.resource as PortResource, { names: objectNames('unit') })
@@ -126,23 +123,7 @@ describe('service links', () => {
     );
   });
 
-  it('fixed addresses come from the top of the subnet and are kept', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hiy-net-'));
-    try {
-      const store = new NetworkStore(dir);
-      assert.deepEqual(await store.addresses('10.89.3.0/24', ['port/db', 'port/kv']), {
-        'port/db': '10.89.3.254',
-        'port/kv': '10.89.3.253',
-      });
-      assert.deepEqual(await new NetworkStore(dir).addresses('10.89.3.0/24', ['port/kv']), {
-        'port/kv': '10.89.3.253',
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('runArgv joins the network with alias, fixed address and hosts', () => {
+  it('runArgv joins its own network with its alias, each link network (fixed address where it serves) and hosts', () => {
     const argv = runArgv({
       name: 'c',
       image: 'img',
@@ -153,26 +134,26 @@ describe('service links', () => {
       restart: 'no',
       stopTimeoutSeconds: 1,
       network: {
-        name: 'hiy-x',
+        name: 'hiy.port.web',
         aliases: ['web'],
-        ip: '10.89.3.254',
-        mac: fixedMac('10.89.3.254'),
-        hosts: { db: '10.89.3.253' },
+        links: [
+          { name: 'hiy_link.port.web.port.db' },
+          { name: 'hiy_link.app.x.port.web', ip: '10.89.3.254', mac: fixedMac('10.89.3.254') },
+        ],
+        hosts: { db: '10.89.4.254' },
       },
     });
     const at = argv.indexOf('--network');
-    assert.deepEqual(argv.slice(at, at + 10), [
+    assert.deepEqual(argv.slice(at, at + 8), [
       '--network',
-      'hiy-x',
-      '--network-alias',
-      'web',
-      '--ip',
-      '10.89.3.254',
-      // A fixed MAC with the fixed address: peers' neighbour caches stay right when the container is replaced.
-      '--mac-address',
-      '02:68:0a:59:03:fe',
+      'hiy.port.web:alias=web',
+      '--network',
+      'hiy_link.port.web.port.db',
+      // A fixed MAC with the fixed address: the linker's neighbour cache stays right when the target is replaced.
+      '--network',
+      'hiy_link.app.x.port.web:ip=10.89.3.254,mac=02:68:0a:59:03:fe',
       '--add-host',
-      'db:10.89.3.253',
+      'db:10.89.4.254',
     ]);
   });
 });
