@@ -15,6 +15,7 @@ fi
 # 1. System packages: apt only runs when something is missing.
 # chromium: the dashboard's browser tests drive Debian's build through playwright-core (nothing downloaded).
 # mmdebstrap: the ports' Debian root file systems (ports/, scripts/portBase.ts) from this box's apt sources.
+# iptables: the rule that closes each workload's own network to other networks (docs/design.md).
 # restic: offsite backups (docs/backups.md).
 # pebble: Let's Encrypt's test ACME server, for the ACME tests (docs/tls.md).
 # The shellcheck package: `npm run shellcheck` (part of npm test) checks every script and port hook.

@@ -28,6 +28,7 @@ export function playScript(input: PlayScriptInput): string {
     'set -eu',
     'cd "$(dirname "$0")"',
     '',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'if [ "${1:-}" = down ]; then',
     input.hasWorkloads ? '  podman kube play --down podman/workloads.yaml' : '  :',
     '  exit 0',
