@@ -1,7 +1,9 @@
 // The web dashboard in a real browser (Debian's chromium) against a real API server, Podman and Caddy: link and
 // passkey sign-in, grants, CSRF, Roll back with data, an env edit that becomes a commit, removed users.
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -15,6 +17,18 @@ import { ensureDashboardAssets, launchBrowser, signInWithLink } from '../support
 import { TestController } from '../support/controller.js';
 import { git, type Harness, makeRepo, startHarness, webContainerfile, webPort } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
+
+/**
+ * Where a screenshot goes: the tracked docs/screenshots/ only when asked (HIY_SCREENSHOTS=1, to refresh the
+ * README's pictures), else a temporary folder, so a test run never rewrites tracked files.
+ */
+const screenshotDir = join(tmpdir(), `hiy-screenshots-${process.pid}`);
+function screenshotPath(name: string): string {
+  if (process.env.HIY_SCREENSHOTS === '1') return join('docs', 'screenshots', name);
+  mkdirSync(screenshotDir, { recursive: true });
+  return join(screenshotDir, name);
+}
+after(() => rmSync(screenshotDir, { recursive: true, force: true }));
 
 const USERS = `apiVersion: hiy/v1
 kind: User
@@ -115,7 +129,7 @@ describe('dashboard', () => {
     assert.equal(cookie?.sameSite, 'Strict');
     const stored = await readFile(join(h.dataDir, 'sessions.json'), 'utf8');
     assert.ok(!stored.includes(cookie!.value), 'only a hash of the session is stored');
-    await alice.screenshot({ path: 'docs/screenshots/overview.png', fullPage: true });
+    await alice.screenshot({ path: screenshotPath('overview.png'), fullPage: true });
     const signin = (await audit()).find((e) => e.action === 'signin');
     assert.equal(signin?.actor, 'alice');
     assert.equal(signin?.result, 'ok');
@@ -279,7 +293,7 @@ describe('dashboard', () => {
       .waitFor({ timeout: 60_000 });
     assert.equal(await cat(), 'one', 'the data release 1 had before its upgrade');
     assert.equal((await h.get('greeter.test')).body.trim(), 'greeter:one');
-    await alice.screenshot({ path: 'docs/screenshots/resource.png', fullPage: true });
+    await alice.screenshot({ path: screenshotPath('resource.png'), fullPage: true });
     // Restore needs its confirmation: without it nothing changes; with it, the manual snapshot's data is back.
     const manual = JSON.parse((await h.hiy(['snapshot', 'list', 'greeter', '--json'])).out).snapshots.find(
       (m: { reason: string }) => m.reason === 'manual',
@@ -411,7 +425,7 @@ describe('dashboard', () => {
           ).getComputedStyle(b).backgroundColor,
       );
     assert.equal(bg, 'rgb(13, 17, 23)', 'dark background');
-    await alice.screenshot({ path: 'docs/screenshots/phone-dark.png' });
+    await alice.screenshot({ path: screenshotPath('phone-dark.png') });
     await alice.setViewportSize({ width: 1280, height: 720 });
     await alice.emulateMedia({ colorScheme: 'light' });
     const raw = await fetch(`${base}/login`, { headers: { 'accept-encoding': 'gzip' } });
