@@ -160,7 +160,8 @@ function podmanHeader(header: string): string {
 type Container = { ports?: { hostPort?: number }[]; [probe: string]: unknown };
 
 /**
- * A Deployment as Podman 4.3 plays it the way Kubernetes would run it. `podman kube play` publishes every
+ * A Deployment as Podman 4.3 plays it the way Kubernetes would run it. Images already on the box are used
+ * (`imagePullPolicy: IfNotPresent`: kube play pulls `:latest` otherwise). `podman kube play` publishes every
  * container port on the host (a port without hostPort gets its own number, on every address), so only the
  * published ones (hostPort) stay; and it runs httpGet and tcpSocket probes with curl inside the container,
  * which most images lack, so only exec probes stay.
@@ -168,7 +169,9 @@ type Container = { ports?: { hostPort?: number }[]; [probe: string]: unknown };
 export function forPodman(deployment: KubeObject): KubeObject {
   const spec = deployment.spec as { template: { spec: { containers: Container[] } } };
   const containers = spec.template.spec.containers.map((c) => {
-    const out: Container = { ...c };
+    // Podman pulls a `:latest` image before playing it unless told not to: a local image (`localhost/…`) would
+    // be asked of a registry at https://localhost first.
+    const out: Container = { ...c, imagePullPolicy: 'IfNotPresent' };
     const ports = (c.ports ?? []).filter((p) => p.hostPort !== undefined);
     if (ports.length > 0) out.ports = ports;
     else delete out.ports;
