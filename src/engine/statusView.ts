@@ -45,8 +45,15 @@ export interface StatusView {
   certificates?: HostCertificate[];
 }
 
-/** Reads the state repo, the box and the stored status, and puts them side by side. */
-export async function computeStatusView(engine: Engine): Promise<StatusView> {
+/**
+ * Reads the state repo, the box and the stored status, and puts them side by side. `certificates` asks for a TLS
+ * handshake per route host (`hiy status`, the API for whole-box readers); the dashboard's pages show none, so
+ * they do not pay for them.
+ */
+export async function computeStatusView(
+  engine: Engine,
+  opts: { certificates?: boolean } = {},
+): Promise<StatusView> {
   const [desired, observed, stored, pins] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
@@ -83,7 +90,7 @@ export async function computeStatusView(engine: Engine): Promise<StatusView> {
   const now = new Date();
   const hosts = [...new Set(routes.map((r) => r.host))].sort();
   const certificates =
-    engine.settings.tls === 'off'
+    engine.settings.tls === 'off' || !opts.certificates
       ? undefined
       : await Promise.all(hosts.map((h) => servedCertificate(engine.settings.httpsAddr, h, now)));
   const runInProgress = await applyLockHeld(engine.settings.dataDir);

@@ -9,14 +9,15 @@ export type CanView = (resource: string) => boolean;
 
 /**
  * The status view narrowed to the resources the caller may view: their rows and their retained volumes. The
- * box-wide last error can name other resources, so it is left out (each row keeps its own error).
+ * box-wide last error can name other resources, so it is left out (each row keeps its own error), and so are the
+ * certificates (they name every route host).
  */
 export function statusVisibleTo(view: StatusView, canView: CanView): StatusView {
   const retainedVolumes = view.retainedVolumes.filter((v) => {
     const owner = view.retainedOwners[v];
     return owner !== undefined && canView(owner);
   });
-  const { lastError: _lastError, ...rest } = view;
+  const { lastError: _lastError, certificates: _certificates, ...rest } = view;
   return {
     ...rest,
     resources: view.resources.filter((r) => canView(r.id)),

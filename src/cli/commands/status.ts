@@ -17,7 +17,10 @@ export async function statusCommand(
   opts: { json: boolean },
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
-  const [view, jobs] = await Promise.all([computeStatusView(engine), jobStatuses(engine).catch(() => [])]);
+  const [view, jobs] = await Promise.all([
+    computeStatusView(engine, { certificates: true }),
+    jobStatuses(engine).catch(() => []),
+  ]);
   if (opts.json) {
     deps.io.out(`${JSON.stringify({ ...view, jobs }, null, 2)}\n`);
     return EXIT.ok;

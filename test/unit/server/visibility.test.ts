@@ -17,8 +17,10 @@ describe('visibility of whole-box reads', () => {
       resources: [{ id: 'app/blog' }, { id: 'port/mail' }],
       retainedVolumes: ['hiy-blog-data', 'hiy-mail-spool', 'hiy-orphan'],
       retainedOwners: { 'hiy-blog-data': 'app/blog', 'hiy-mail-spool': 'port/mail' },
+      certificates: [{ host: 'mail.example.com' }],
     } as unknown as StatusView;
     const seen = statusVisibleTo(view, mine);
+    assert.equal(seen.certificates, undefined, 'certificates name every route host');
     assert.deepEqual(
       seen.resources.map((r) => r.id),
       ['app/blog'],
