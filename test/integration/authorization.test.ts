@@ -2,13 +2,13 @@
 // form given another resource's snapshot id changes nothing and names nothing; app/NAME never reaches a Port;
 // a partial viewer's event stream names no resource it may not see.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import type { Browser } from 'playwright-core';
 import { settingsFrom } from '../../src/cli/config.js';
 import { realEngine } from '../../src/main.js';
 import { type ApiServer, startApiServer } from '../../src/server/server.js';
+import { apiRequest } from '../support/api.js';
 import { ensureDashboardAssets, launchBrowser, signInWithLink } from '../support/browser.js';
 import { TestController } from '../support/controller.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
@@ -51,29 +51,7 @@ describe('authorization before acting', () => {
     JSON.parse((await h.hiy(['snapshot', 'list', 'greeter', '--json'])).out).snapshots as { id: string }[];
 
   const call = (method: string, path: string, token: string, body?: unknown) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        new URL(path, server.url),
-        {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(text ? { 'content-type': 'application/json' } : {}),
-          },
-        },
-        (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (d) => {
-            data += d;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
-        },
-      );
-      req.on('error', reject);
-      req.end(text);
-    });
+    apiRequest(server.url, method, path, token, body);
 
   const loginUrl = async (user: string): Promise<string> => {
     const r = await h.hiy(['login', user]);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { settingsFrom } from '../../src/cli/config.js';
 import { realEngine } from '../../src/main.js';
 import { type ApiServer, startApiServer } from '../../src/server/server.js';
+import { apiRequest } from '../support/api.js';
 import { TestController } from '../support/controller.js';
 import { git, type Harness, startHarness, webPort } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
@@ -29,32 +30,13 @@ describe('everyday operations in the API', () => {
   let server: ApiServer;
   const tokens: Record<string, string> = {};
 
-  const call = (method: string, path: string, token: string, body?: unknown) =>
-    new Promise<{ status: number; json: () => Record<string, unknown> & { error?: { code: string } } }>(
-      (resolve, reject) => {
-        const text = body === undefined ? undefined : JSON.stringify(body);
-        const req = request(
-          new URL(path, server.url),
-          {
-            method,
-            headers: {
-              authorization: `Bearer ${token}`,
-              ...(text ? { 'content-type': 'application/json' } : {}),
-            },
-          },
-          (res) => {
-            let data = '';
-            res.setEncoding('utf8');
-            res.on('data', (d) => {
-              data += d;
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(data) }));
-          },
-        );
-        req.on('error', reject);
-        req.end(text);
-      },
-    );
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const r = await apiRequest(server.url, method, path, token, body);
+    return {
+      status: r.status,
+      json: () => JSON.parse(r.text) as Record<string, unknown> & { error?: { code: string } },
+    };
+  };
 
   before(async () => {
     h = await startHarness({ 'users.yaml': users, 'greeter.yaml': webPort('greeter', 'greeter.test') });
