@@ -16,6 +16,7 @@ import {
   BUSYBOX_IMAGE,
   cleanupInstance,
   createInstanceNetwork,
+  networkDiagnostics,
   runOnNetwork,
   testInstance,
 } from '../support/podman.js';
@@ -187,7 +188,7 @@ describe('service links on real Podman', () => {
     assert.deepEqual(await treeOf(h.dataDir), before, 'hiy plan leaves the data directory byte for byte');
     // Two applies at once: the secret is generated once, under the apply lock, and both agree on it.
     const [r, other] = await Promise.all([h.hiy(['apply']), h.hiy(['apply'])]);
-    assert.equal(r.code, 0, r.err);
+    if (r.code !== 0) assert.fail(`${r.err}\n${await networkDiagnostics(h.instance)}`);
     assert.equal(other.code, 0, other.err);
     assert.equal([r, other].filter((x) => /No changes/.test(x.out)).length, 1, 'the second found it done');
     assert.equal(
@@ -220,7 +221,7 @@ describe('service links on real Podman', () => {
     const inst = h.instance;
     await h.commit({ 'ports/loner.yaml': lonerYaml });
     const r = await h.hiy(['apply']);
-    assert.equal(r.code, 0, r.out + r.err);
+    if (r.code !== 0) assert.fail(`${r.out + r.err}\n${await networkDiagnostics(h.instance)}`);
     const dbOwn = await addressOn(`hiy-${inst}-db`, `hiy-${inst}.port.db`);
     const dbLink = await addressOn(`hiy-${inst}-db`, `hiy-${inst}_link.port.app.port.db`);
     const appOwn = await addressOn(`hiy-${inst}-app`, `hiy-${inst}.port.app`);
@@ -264,7 +265,7 @@ describe('service links on real Podman', () => {
     // Caddy still reaches the routed app (its published loopback port), and a no-op apply stays one.
     assert.equal((await h.get('app.test', '/db.txt')).body.trim(), 'kv-of-db');
     const again = await h.hiy(['apply']);
-    assert.equal(again.code, 0, again.err);
+    if (again.code !== 0) assert.fail(`${again.err}\n${await networkDiagnostics(h.instance)}`);
     assert.match(again.out, /No changes/);
   });
 
@@ -275,7 +276,7 @@ describe('service links on real Podman', () => {
     });
     await h.commit({ 'apps/shop.yaml': shopYaml });
     const r = await h.hiy(['apply']);
-    assert.equal(r.code, 0, r.out + r.err);
+    if (r.code !== 0) assert.fail(`${r.out + r.err}\n${await networkDiagnostics(h.instance)}`);
     const password = await h.stores.secrets.value('hiy.generated.db.DB_PASSWORD');
     assert.equal(
       await pageSays(h, 'shop.test', '/db.txt', 'kv-of-db'),
@@ -301,7 +302,7 @@ describe('service links on real Podman', () => {
     ]);
     assert.ok(!fromOther.stdout.includes('kv://'), `another instance reached the App: ${fromOther.stdout}`);
     const again = await h.hiy(['apply']);
-    assert.equal(again.code, 0, again.err);
+    if (again.code !== 0) assert.fail(`${again.err}\n${await networkDiagnostics(h.instance)}`);
     assert.match(again.out, /No changes/);
   });
 
@@ -319,12 +320,12 @@ describe('service links on real Podman', () => {
       [[`container/hiy-${h.instance}-db`, `not on ${network}`]],
     );
     const r = await h.hiy(['apply']);
-    assert.equal(r.code, 0, r.out + r.err);
+    if (r.code !== 0) assert.fail(`${r.out + r.err}\n${await networkDiagnostics(h.instance)}`);
     assert.ok(r.out.includes(`not on ${network}`), r.out);
     assert.equal(await readDbFrom(`hiy-${h.instance}-shop`), 'kv-of-db', 'reachable by name again');
     assert.equal(await readDbFrom(`hiy-${h.instance}-app`), 'kv-of-db', 'from the Port linked to it too');
     const again = await h.hiy(['apply']);
-    assert.equal(again.code, 0, again.err);
+    if (again.code !== 0) assert.fail(`${again.err}\n${await networkDiagnostics(h.instance)}`);
     assert.match(again.out, /No changes/);
     assert.equal(again.calls.podman + again.calls.caddy, 3, JSON.stringify(again.calls));
   });

@@ -119,3 +119,34 @@ export function runOnNetwork(instance: string, args: string[], network = `hiy-${
     { reject: false, timeout: 30_000, all: true },
   );
 }
+
+/**
+ * What a failed apply of INSTANCE needs for a diagnosis on a machine we cannot log in to (CI): the instance's
+ * containers and networks with their addresses, the host's routes, and the loopback DNATs Podman made.
+ */
+export async function networkDiagnostics(instance: string): Promise<string> {
+  const run = async (cmd: string, args: string[]) => {
+    const r = await execa(cmd, args, { reject: false, timeout: 30_000, stdin: 'ignore' });
+    return `$ ${cmd} ${args.join(' ')}\n${(r.stdout + r.stderr).trim()}`;
+  };
+  return [
+    await run('podman', [
+      'ps',
+      '-a',
+      '--filter',
+      `name=hiy-${instance}`,
+      '--format',
+      '{{.Names}} {{.Status}} {{.Ports}} {{.Networks}}',
+    ]),
+    await run('podman', [
+      'network',
+      'ls',
+      '--filter',
+      `name=hiy-${instance}`,
+      '--format',
+      '{{.Name}} {{.Subnets}}',
+    ]),
+    await run('ip', ['-4', 'route']),
+    await run('iptables', ['-w', '10', '-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT']),
+  ].join('\n');
+}
