@@ -1,18 +1,20 @@
-// Data safety unprivileged: as the box's rootless user (`hiy`, made by scripts/rootless.sh; or this process when
+// Unprivileged HIY: as the box's rootless user (`hiy`, made by scripts/rootless.sh; or this process when
 // it is already unprivileged), a volume holding a 0700 directory of uid 1000 and a postgres-like 0700 directory
 // of uid 999 — files the user cannot read on the host — is snapshotted, verified and restored with the real
 // Podman driver, and comes back with the same content, modes and owners.
 import assert from 'node:assert/strict';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import type { DoctorReport } from '../../src/model/host.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, testInstance } from '../support/podman.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = `${REPO}test/support/rootlessSnapshot.ts`;
+const CLI = `${REPO}test/support/hiy-cli.ts`;
 const USER = process.env.HIY_ROOTLESS_USER ?? 'hiy';
 const asRoot = process.getuid?.() === 0;
 const made: string[] = [];
@@ -59,7 +61,7 @@ after(async () => {
   for (const dir of made) await rm(dir, { recursive: true, force: true });
 });
 
-describe('snapshots of volumes written by non-root container users, unprivileged', {
+describe('unprivileged: snapshots of volumes written by non-root container users, and unenforceable limits', {
   timeout: 600_000,
 }, () => {
   it('snapshot, verify and restore keep content, modes and owners of files the user cannot read', async () => {
@@ -119,5 +121,47 @@ describe('snapshots of volumes written by non-root container users, unprivileged
     process.stdout.write(
       `# rootless snapshot ${seen.snapshotMs} ms, restore into a used volume ${seen.restoreMs} ms\n`,
     );
+  });
+
+  it('a limit rootless Podman cannot enforce is a validate warning exactly when hiy doctor says so', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'hiy-rootless-limits-'));
+    made.push(work);
+    const state = join(work, 'state');
+    const runtimeDir = join(work, 'run');
+    await execa('install', ['-d', '-m', '0700', state, runtimeDir]);
+    await writeFile(
+      join(state, 'web.yaml'),
+      'apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: web\nspec:\n  image: localhost/hiy/busybox:latest\n  resources:\n    memory: 64Mi\n',
+    );
+    if (asRoot) await execa('chown', ['-R', `${USER}:`, work]);
+    const cli = (args: string[]) =>
+      unprivileged(
+        [
+          'env',
+          `HIY_STATE=${state}`,
+          `HIY_DATA_DIR=${join(state, '.data')}`,
+          `HIY_INSTANCE=${testInstance('rl')}`,
+          process.execPath,
+          '--import',
+          'tsx',
+          CLI,
+          ...args,
+        ],
+        runtimeDir,
+      );
+    const doctor = JSON.parse(String((await cli(['doctor', '--json'])).stdout)) as DoctorReport;
+    const limits = doctor.checks.find((c) => c.name === 'resource limits');
+    assert.ok(limits, JSON.stringify(doctor.checks));
+    const validate = await cli(['validate', '--worktree', '--json']);
+    assert.equal(validate.exitCode, 0, `${validate.stdout}${validate.stderr}`);
+    const { diagnostics } = JSON.parse(String(validate.stdout)) as {
+      diagnostics: { severity: string; path?: string; summary: string }[];
+    };
+    const warned = diagnostics.filter((d) => d.severity === 'warning' && d.path === 'spec.resources.memory');
+    if (limits.ok) assert.deepEqual(warned, []);
+    else {
+      assert.equal(warned.length, 1, JSON.stringify(diagnostics));
+      assert.equal(warned[0]?.summary, `memory limit 64Mi is not enforced on this box (${limits.detail})`);
+    }
   });
 });
