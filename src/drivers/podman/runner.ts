@@ -231,7 +231,9 @@ export class PodmanCli implements PodmanDriver {
     if (!internal) {
       if (!subnet.bridge)
         throw new PodmanError(`podman network inspect names no bridge for ${name}`, { argv: [] });
-      await closeNetwork(subnet.bridge, name).catch((err: Error) => {
+      // Rootless, the bridge is in Podman's rootless network namespace, and so must the rule be.
+      const target = (await this.isRootless()) ? { podman: this.binary } : {};
+      await closeNetwork(subnet.bridge, name, target).catch((err: Error) => {
         throw new PodmanError(`could not close the network ${name} to other networks: ${err.message}`, {
           argv: ['iptables'],
         });
