@@ -1,7 +1,8 @@
 // Unprivileged HIY: as the box's rootless user (`hiy`, made by scripts/rootless.sh; or this process when
 // it is already unprivileged), a volume holding a 0700 directory of uid 1000 and a postgres-like 0700 directory
 // of uid 999 — files the user cannot read on the host — is snapshotted, verified and restored with the real
-// Podman driver, and comes back with the same content, modes and owners.
+// Podman driver, and comes back with the same content, modes and owners; and a resource limit the user's Podman
+// cannot enforce is a validate warning exactly when `hiy doctor` says so.
 import assert from 'node:assert/strict';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
