@@ -46,6 +46,7 @@ async function loadDrivers() {
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
+    limitsNotEnforced: host.limitsNotEnforced,
     proxy: { proxySecret: stores.proxySecret, readProxySecret: stores.readProxySecret },
   };
 }
@@ -63,6 +64,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     networkProber,
     openStores,
     hostPortFloor,
+    limitsNotEnforced,
     ResticCli,
     proxy,
   } = await loadDrivers();
@@ -71,8 +73,13 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     pino.destination(2),
   );
   return {
-    // Rootless, host ports under net.ipv4.ip_unprivileged_port_start are a validate error, not a failed apply.
-    settings: { ...settings, portFloor: settings.portFloor ?? (await hostPortFloor()) },
+    // Rootless, host ports under net.ipv4.ip_unprivileged_port_start are a validate error, not a failed apply,
+    // and a resource limit Podman cannot enforce is a warning and a condition, not silently lost.
+    settings: {
+      ...settings,
+      portFloor: settings.portFloor ?? (await hostPortFloor()),
+      limitsNotEnforced: settings.limitsNotEnforced ?? (await limitsNotEnforced()),
+    },
     podman: new PodmanCli({
       binary: env.HIY_PODMAN ?? 'podman',
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',

@@ -2,6 +2,7 @@
 import { validateCronExpression } from 'cron';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { checkBackups } from './backupChecks.js';
+import { checkEnforceableLimits } from './enforceableLimits.js';
 import { type BoxPorts, checkReservedHostPorts } from './hostPorts.js';
 import { diag, fieldPosition, idOf, isWorkload, where } from './located.js';
 import type { LocatedResource } from './types.js';
@@ -18,6 +19,8 @@ export interface CrossCheckOptions {
   incomplete?: LocatedResource[];
   /** The box's own ports; host ports are checked against those given. */
   box?: BoxPorts;
+  /** Why this box cannot enforce resource limits (Settings.limitsNotEnforced): each limit is then a warning. */
+  limitsNotEnforced?: string;
 }
 
 /** Every cross-resource problem, sorted by file and position. Grants to unknown apps are warnings. */
@@ -35,6 +38,7 @@ export function checkResources(resources: LocatedResource[], opts: CrossCheckOpt
     ...checkGrants(all),
     ...checkSecretEnv(all),
     ...checkBackups(resources),
+    ...checkEnforceableLimits(resources, opts.limitsNotEnforced),
   ];
   return out.sort(
     (a, b) =>

@@ -21,7 +21,9 @@ export const WORKTREE_COMMIT = 'worktree';
 /** What loading needs besides the files: where the state repo is, and how to resolve App sources. */
 export interface ResolveOptions {
   /** The box's ports (HIY_HTTP_ADDR, HIY_HTTPS_ADDR, HIY_TLS, HIY_UPSTREAM_PORTS), when given, are checked too. */
-  settings: Pick<Settings, 'stateRepo' | 'branch' | 'instance'> & BoxPorts;
+  settings: Pick<Settings, 'stateRepo' | 'branch' | 'instance'> &
+    BoxPorts &
+    Partial<Pick<Settings, 'limitsNotEnforced'>>;
   git: GitReader;
   /** Directory of HIY-hosted repositories (`<dataDir>/repos`); without it `source.repo` is an error. */
   reposDir?: string;
@@ -188,10 +190,11 @@ async function resolveDesired(
     return x < y ? -1 : x > y ? 1 : a.file.localeCompare(b.file) || a.line - b.line;
   };
   const resources = [...parsed.resources].sort(byId);
-  const { httpAddr, httpsAddr, tls, upstreamPorts, portFloor } = opts.settings;
+  const { httpAddr, httpsAddr, tls, upstreamPorts, portFloor, limitsNotEnforced } = opts.settings;
   const checked = checkResources(resources, {
     incomplete: parsed.incomplete,
     box: { httpAddr, httpsAddr, tls, upstreamPorts, portFloor },
+    ...(limitsNotEnforced !== undefined && { limitsNotEnforced }),
   });
   // Parse diagnostics come capped per file; these are capped per file the same way below.
   const found: Diagnostic[] = [...checked];

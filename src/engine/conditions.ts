@@ -2,6 +2,7 @@
 import type { ApplyResult } from '../apply/apply.js';
 import type { DesiredState } from '../desired/types.js';
 import type { Condition, ConditionType, ResourceRecord, StoredStatus } from '../model/status.js';
+import type { DesiredWorkload } from '../model/workload.js';
 import type { Plan } from '../plan/types.js';
 import type { EventDraft } from '../store/events.js';
 import {
@@ -24,7 +25,7 @@ export function setCondition(
     ...next,
     lastTransitionTime: prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString(),
   };
-  const order: ConditionType[] = ['Ready', 'Reconciling', 'Stalled'];
+  const order: ConditionType[] = ['Ready', 'Reconciling', 'Stalled', 'LimitsEnforced'];
   rec.conditions = [...list.filter((c) => c.type !== next.type), cond].sort(
     (a, b) => order.indexOf(a.type) - order.indexOf(b.type),
   );
@@ -105,6 +106,32 @@ export interface RecordInput {
   policy?: BackoffPolicy;
   /** Only these resources are recorded (a rollback touches one resource). */
   scope?: ReadonlySet<string>;
+  /** Why this box cannot enforce resource limits (Settings.limitsNotEnforced); undefined when it can. */
+  limitsNotEnforced?: string;
+}
+
+/**
+ * `LimitsEnforced=False (NotEnforced)` on a workload that sets a memory or cpus limit the box cannot enforce, so
+ * `hiy status` says what the plan warned of; absent otherwise (root, delegated cgroup v2, or no limit).
+ */
+function recordLimits(rec: ResourceRecord, w: DesiredWorkload, reason: string | undefined, now: Date): void {
+  const limits = [w.memoryBytes !== undefined && 'memory', w.cpus !== undefined && 'cpus'].filter(Boolean);
+  if (reason === undefined || limits.length === 0) {
+    if (rec.conditions?.some((c) => c.type === 'LimitsEnforced')) {
+      rec.conditions = rec.conditions.filter((c) => c.type !== 'LimitsEnforced');
+    }
+    return;
+  }
+  setCondition(
+    rec,
+    {
+      type: 'LimitsEnforced',
+      status: 'False',
+      reason: 'NotEnforced',
+      message: `${limits.join(' and ')} ${limits.length > 1 ? 'limits are' : 'limit is'} not enforced: ${reason}`,
+    },
+    now,
+  );
 }
 
 /**
@@ -137,6 +164,7 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
     if (input.scope && !input.scope.has(w.id)) continue;
     const rec = status.resources[w.id] ?? {};
     status.resources[w.id] = rec;
+    recordLimits(rec, w, input.limitsNotEnforced, now);
     const fingerprint = desiredFingerprint(w);
     const deferred = input.deferred?.get(w.id);
     const actions = actionsBy.get(w.id) ?? [];

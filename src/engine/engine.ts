@@ -222,6 +222,9 @@ export async function applyAndRecord(
     now: finishedAt,
     policy: opts.backoff,
     ...(scope && { scope }),
+    ...(engine.settings.limitsNotEnforced !== undefined && {
+      limitsNotEnforced: engine.settings.limitsNotEnforced,
+    }),
   });
   await store.write(status);
   // Appended under the apply lock (the caller holds it), which orders writers across processes.

@@ -70,6 +70,18 @@ export function limitsEnforceable(info: PodmanHostInfo): { ok: boolean; missing:
   return { ok: missing.length === 0, missing };
 }
 
+/**
+ * Why Podman cannot enforce resource limits for this user, in one sentence; undefined when it can. The same words
+ * make `hiy doctor`'s check, the plan warning at a limit and the resource's LimitsEnforced condition.
+ */
+export function limitsNotEnforcedReason(info: PodmanHostInfo, user: string): string | undefined {
+  const limits = limitsEnforceable(info);
+  if (limits.ok) return undefined;
+  return info.cgroupVersion === 'v2'
+    ? `cgroup v2 does not delegate ${limits.missing.join(', ')} to ${user}: those limits are not enforced`
+    : 'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers';
+}
+
 const SETUP = 'run `bash scripts/setup.sh` as root (docs/rootless.md)';
 const SUBID_MIN = 65536;
 
@@ -132,11 +144,8 @@ export function checkHost(f: HostFacts): DoctorReport {
     add(
       'resource limits',
       limits.ok,
-      limits.ok
-        ? `cgroup ${info.cgroupVersion} delegates ${LIMIT_CONTROLLERS.join(', ')}`
-        : info.cgroupVersion === 'v2'
-          ? `cgroup v2 does not delegate ${limits.missing.join(', ')} to ${f.user}: those limits are not enforced`
-          : 'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers',
+      limitsNotEnforcedReason(info, f.user) ??
+        `cgroup ${info.cgroupVersion} delegates ${LIMIT_CONTROLLERS.join(', ')}`,
       info.cgroupVersion === 'v2'
         ? 'delegate the controllers to the user (systemd: Delegate=memory pids cpu in user@.service.d/delegate.conf)'
         : 'boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or accept unenforced limits',

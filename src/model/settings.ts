@@ -41,6 +41,12 @@ export interface Settings {
    * unprivileged (rootless Podman), undefined when any port may be (root). Probed, not set (src/main.ts).
    */
   portFloor?: number;
+  /**
+   * Why this box's Podman cannot enforce resource limits (rootless on cgroup v1, or v2 without the controllers
+   * delegated), undefined when it can: a limit is then a plan warning and a `LimitsEnforced=False` condition.
+   * Probed, not set (src/main.ts).
+   */
+  limitsNotEnforced?: string;
 }
 
 export const DEFAULT_SETTINGS: Omit<Settings, 'stateRepo' | 'dataDir'> = {

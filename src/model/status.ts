@@ -15,7 +15,11 @@ export interface BackoffState {
 }
 
 /** Kubernetes-style condition types of a resource. */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+/**
+ * Ready, Reconciling and Stalled are always recorded; LimitsEnforced only when the resource sets a limit this box
+ * cannot enforce (rootless Podman on cgroup v1, or v2 without delegation), then `False` (NotEnforced).
+ */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'LimitsEnforced';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {

@@ -1,7 +1,7 @@
 // Verified snapshots of Podman volumes: export, check the archive against the volume, and only then record it.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
@@ -53,12 +53,20 @@ export interface VolumeCount {
   bytes: number;
 }
 
-/** What the snapshot functions need. `countVolume` defaults to walking the host mountpoint (HIY runs as root). */
+/**
+ * What the snapshot functions need. A volume's files are counted and emptied through the Podman driver
+ * (`countVolumeFiles`, `emptyVolumeFiles`): rootless they are owned by sub-uids and only Podman's user
+ * namespace may read them. `countVolume` replaces the count (tests).
+ */
 export interface SnapshotDeps {
   podman: PodmanDriver;
   dataDir: string;
   now?: () => Date;
   countVolume?: (mountpoint: string) => Promise<VolumeCount>;
+}
+
+function counter(deps: SnapshotDeps): (mountpoint: string) => Promise<VolumeCount> {
+  return deps.countVolume ?? ((mountpoint) => deps.podman.countVolumeFiles(mountpoint));
 }
 
 export interface TakeSnapshotOptions {
@@ -152,7 +160,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
         partial,
         crashDuring('snapshot:export', () => deps.podman.exportVolume(volume, partial)),
       ),
-      (deps.countVolume ?? countFiles)(opts.mountpoint),
+      counter(deps)(opts.mountpoint),
     ]);
     // The export's failure explains more than the count's (a missing volume has no mountpoint either).
     if (scanned.status === 'rejected') throw scanned.reason;
@@ -311,7 +319,7 @@ export function snapshotArchivePath(deps: Pick<SnapshotDeps, 'dataDir'>, m: Snap
 /**
  * Restores a verified snapshot into the existing volume `toVolume` so that it holds exactly the archive's files.
  * `podman volume import` only adds files, so a non-empty target is first snapshotted (reason `pre-restore`) and
- * then emptied through its host mountpoint (`currentSaved`: the caller already holds a verified snapshot of the
+ * then emptied through its host mountpoint, in Podman's user namespace when rootless (`currentSaved`: the caller already holds a verified snapshot of the
  * current content, so none is taken). Containers using the volume must be stopped first.
  */
 export async function restoreSnapshot(
@@ -338,10 +346,9 @@ export async function restoreSnapshot(
     if (!isAbsolute(mountpoint) || mountpoint === '/') {
       throw new Error(`volume ${toVolume} has no usable mountpoint (${JSON.stringify(mountpoint)})`);
     }
-    const count = deps.countVolume ?? countFiles;
     let preRestore: SnapshotManifest | undefined;
-    const present = await readdir(mountpoint);
-    if (present.length > 0) {
+    const present = await deps.podman.countVolumeFiles(mountpoint);
+    if (present.entries > 0) {
       if (!opts.currentSaved) {
         preRestore = await takeSnapshot(deps, {
           volume: toVolume,
@@ -351,11 +358,11 @@ export async function restoreSnapshot(
         });
       }
       await opts.beforeReplace?.();
-      await Promise.all(present.map((name) => rm(join(mountpoint, name), { recursive: true, force: true })));
+      await deps.podman.emptyVolumeFiles(mountpoint);
     } else await opts.beforeReplace?.();
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);
     await crashDuring('restore:import', () => deps.podman.importVolume(toVolume, archive));
-    const after = await count(mountpoint);
+    const after = await counter(deps)(mountpoint);
     if (after.files !== manifest.files) {
       throw new VerificationFailure(
         `volume has ${after.files} files after import, the snapshot ${manifest.files}`,
@@ -365,26 +372,6 @@ export async function restoreSnapshot(
   } catch (err) {
     throw failure(what, toVolume, manifest.id, err);
   }
-}
-
-/** Walks a directory (not following symlinks) and counts its regular files and their bytes. */
-export async function countFiles(root: string): Promise<VolumeCount> {
-  let files = 0;
-  let bytes = 0;
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    await Promise.all(
-      entries.map(async (e) => {
-        const path = join(dir, e.name);
-        if (e.isDirectory()) return walk(path);
-        if (!e.isFile()) return;
-        files++;
-        bytes += (await lstat(path)).size;
-      }),
-    );
-  };
-  await walk(root);
-  return { files, bytes };
 }
 
 async function fsyncPath(path: string): Promise<void> {

@@ -335,6 +335,18 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       }
     });
 
+    test("a volume's files are counted and emptied on the host as its containers wrote them", async () => {
+      const name = `${instance}-files`;
+      await driver.createVolume(name, owned);
+      await subject.putVolumeFiles(name, { 'a.txt': 'alpha', 'sub/deep/b.txt': 'beta' });
+      const [vol] = (await driver.listVolumes(owned)).filter((v) => v.name === name);
+      assert.ok(vol, 'the volume is listed');
+      assert.deepEqual(await driver.countVolumeFiles(vol.mountpoint), { files: 2, bytes: 9, entries: 2 });
+      await driver.emptyVolumeFiles(vol.mountpoint);
+      assert.deepEqual(await driver.countVolumeFiles(vol.mountpoint), { files: 0, bytes: 0, entries: 0 });
+      await driver.removeVolume(name);
+    });
+
     test('secrets: created from a value, listed by every label, a taken name fails, removal of none is fine', async () => {
       const name = `${instance}-web.TOKEN.0123456789abcdef`;
       await driver.createSecret(name, 'v4lue', { ...owned, [LABEL_RESOURCE]: 'port/web' });

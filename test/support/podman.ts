@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { ADMIN_CHAIN } from '../../src/drivers/podman/firewall.js';
+import { ADMIN_CHAIN, iptablesArgv } from '../../src/drivers/podman/firewall.js';
 import { LABEL_INSTANCE } from '../../src/model/labels.js';
 
 export const BUSYBOX_IMAGE = 'localhost/hiy/busybox:latest';
@@ -35,14 +35,20 @@ export async function cleanupInstance(instance: string): Promise<void> {
     await execa('podman', ['secret', 'rm', name], { reject: false });
   }
   // The rules that closed the instance's own networks, then the networks (docs/ports.md).
-  const rules = await execa('iptables', ['-w', '10', '-S', ADMIN_CHAIN], { reject: false });
+  // Rootless (the suite run as an unprivileged user), the rules are in Podman's rootless network namespace.
+  const target = process.getuid?.() === 0 ? {} : { podman: 'podman' };
+  const ipt = (args: string[]) => {
+    const [file, ...argv] = iptablesArgv(args, target);
+    return execa(file!, argv, { reject: false, env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  };
+  const rules = await ipt(['-S', ADMIN_CHAIN]);
   for (const line of rules.stdout.split('\n')) {
     const mine = [`hiy closed hiy-${instance}.`, `"hiy closed hiy-${instance}"`];
     if (!mine.some((m) => line.includes(m))) continue;
     const words = (line.slice(`-A ${ADMIN_CHAIN} `.length).match(/"[^"]*"|\S+/g) ?? []).map((w) =>
       w.replace(/^"|"$/g, ''),
     );
-    await execa('iptables', ['-w', '10', '-D', ADMIN_CHAIN, ...words], { reject: false });
+    await ipt(['-D', ADMIN_CHAIN, ...words]);
   }
   const networks = await lines(['network', 'ls', '-q', '--filter', filter]);
   if (networks.length > 0) await execa('podman', ['network', 'rm', '-f', ...networks], { reject: false });

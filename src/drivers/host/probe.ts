@@ -1,9 +1,14 @@
 // Probes the facts `hiy doctor` judges (src/model/host.ts): podman info, sub-ids, /dev/net/tun, sysctls, systemd.
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, statfs } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { execa } from 'execa';
-import type { HostFacts, PodmanHostInfo, SubIdRange } from '../../model/host.js';
+import {
+  type HostFacts,
+  limitsNotEnforcedReason,
+  type PodmanHostInfo,
+  type SubIdRange,
+} from '../../model/host.js';
 import { podmanErrorLine } from '../podman/errorLine.js';
 
 /** Where the probe looks; tests point it at their own files. */
@@ -60,15 +65,54 @@ export async function podmanHostInfo(binary: string): Promise<HostFacts['podman'
   }
 }
 
+/** uid 0 in the box's own user namespace (whose uid_map is the identity): root's Podman, not rootless. */
+async function privileged(): Promise<boolean> {
+  const map = (await read('/proc/self/uid_map'))?.trim().split(/\s+/);
+  return process.geteuid?.() === 0 && map?.join(' ') === '0 0 4294967295';
+}
+
+/** statfs type of a cgroup v2 (unified) mount. */
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * Why this process's Podman cannot enforce resource limits, or undefined when it can; from files, as Podman
+ * itself decides (no `podman info`, which costs ~0.5 s at every start): privileged, it can; rootless, only on
+ * cgroup v2 with memory, cpu and pids delegated to the user's `user@UID.service` (inside `podman unshare` the
+ * user is `_CONTAINERS_ROOTLESS_UID`, as Podman says).
+ */
+export async function limitsNotEnforced(cgroupRoot = '/sys/fs/cgroup'): Promise<string | undefined> {
+  if (await privileged()) return undefined;
+  const v2 = await statfs(cgroupRoot).then(
+    (s) => s.type === CGROUP2_SUPER_MAGIC,
+    () => false,
+  );
+  const uid = Number(process.env._CONTAINERS_ROOTLESS_UID ?? process.getuid?.() ?? 0);
+  const controllers = v2
+    ? (
+        (await read(`${cgroupRoot}/user.slice/user-${uid}.slice/user@${uid}.service/cgroup.controllers`)) ??
+        ''
+      )
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+    : [];
+  const info = {
+    rootless: true,
+    graphDriver: '',
+    cgroupVersion: v2 ? 'v2' : 'v1',
+    cgroupControllers: controllers,
+    slirp4netns: '',
+  };
+  return limitsNotEnforcedReason(info, userInfo().username);
+}
+
 /**
  * The lowest host port this process's Podman may publish: undefined when it is privileged (uid 0 in the box's
  * own user namespace, whose uid_map is the identity), else net.ipv4.ip_unprivileged_port_start. Inside
  * `podman unshare` the uid is 0 but the map is not the identity, so that counts as unprivileged.
  */
 export async function hostPortFloor(paths: HostPaths = HOST_PATHS): Promise<number | undefined> {
-  const map = (await read('/proc/self/uid_map'))?.trim().split(/\s+/);
-  const privileged = process.geteuid?.() === 0 && map?.join(' ') === '0 0 4294967295';
-  if (privileged) return undefined;
+  if (await privileged()) return undefined;
   const floor = Number.parseInt((await read(paths.portFloor)) ?? '', 10);
   return Number.isFinite(floor) && floor > 0 ? floor : undefined;
 }

@@ -27,8 +27,10 @@ import {
   type PortMapping,
   type RunSpec,
   type SecretInfo,
+  type VolumeFileCount,
   type VolumeInfo,
 } from './types.js';
+import { countDirectly, emptyDirectly } from './volumeFiles.js';
 
 interface FakeContainer {
   id: string;
@@ -467,6 +469,18 @@ export class FakePodman implements PodmanDriver {
     await access(file).catch(() => fail(argv, 125, `open ${file}: no such file or directory`));
     const r = await execa('tar', ['-xf', file, '-C', this.mountpoint(name)], { reject: false });
     if (r.exitCode !== 0) fail(argv, 125, `extracting ${file}: ${String(r.stderr).trim()}`);
+  }
+
+  /**
+   * The fake's volumes are plain directories of this process: walked directly, as with root's Podman (no
+   * podman process, so not counted in `calls`).
+   */
+  async countVolumeFiles(mountpoint: string): Promise<VolumeFileCount> {
+    return countDirectly(mountpoint);
+  }
+
+  async emptyVolumeFiles(mountpoint: string): Promise<void> {
+    await emptyDirectly(mountpoint);
   }
 
   private enter(argv: string[]): string[] {

@@ -31,18 +31,45 @@ export function staleRules(listing: string, bridge: string, network: string): st
     );
 }
 
-async function iptables(args: string[]) {
-  const r = await execa('iptables', ['-w', '10', ...args], {
+/**
+ * Where the rules go. Root's Podman puts its bridges in the host's network namespace; rootless Podman in its own
+ * rootless network namespace, which only `podman unshare --rootless-netns` enters (and creates if missing), and
+ * where the user is root: `podman` names the binary then.
+ */
+export interface FirewallTarget {
+  podman?: string;
+}
+
+/** The argv of one iptables call, on the host or in rootless Podman's network namespace. */
+export function iptablesArgv(args: string[], target: FirewallTarget = {}): string[] {
+  const call = ['iptables', '-w', '10', ...args];
+  return target.podman ? [target.podman, 'unshare', '--rootless-netns', ...call] : call;
+}
+
+// An unprivileged user's PATH often lacks the sbin directories where iptables is.
+const PATH = [process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', '/usr/sbin', '/sbin'].join(':');
+
+async function iptablesIn(args: string[], target: FirewallTarget) {
+  const [file, ...argv] = iptablesArgv(args, target);
+  const r = await execa(file!, argv, {
     reject: false,
     timeout: 30_000,
     stdin: 'ignore',
+    env: { PATH },
   });
-  if (r.code === 'ENOENT') throw new Error('iptables is not installed (scripts/setup.sh installs it)');
+  const missing =
+    r.code === 'ENOENT' || (target.podman !== undefined && /executable file not found/.test(r.stderr));
+  if (missing) throw new Error('iptables is not installed (scripts/setup.sh installs it)');
   return r;
 }
 
 /** Puts the rule for `network` on `bridge` first in the admin chain, once; removes HIY's stale ones there. */
-export async function closeNetwork(bridge: string, network: string): Promise<void> {
+export async function closeNetwork(
+  bridge: string,
+  network: string,
+  target: FirewallTarget = {},
+): Promise<void> {
+  const iptables = (args: string[]) => iptablesIn(args, target);
   const rule = closeRule(bridge, network);
   const created = await iptables(['-N', ADMIN_CHAIN]);
   if (created.exitCode !== 0 && !/exists/i.test(created.stderr))

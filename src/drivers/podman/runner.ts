@@ -57,8 +57,16 @@ import {
   PodmanError,
   type RunSpec,
   type SecretInfo,
+  type VolumeFileCount,
   type VolumeInfo,
 } from './types.js';
+import {
+  countDirectly,
+  emptyDirectly,
+  parseFindCount,
+  unshareCountArgv,
+  unshareEmptyArgv,
+} from './volumeFiles.js';
 
 /** How the runner calls Podman. */
 export interface PodmanCliOptions {
@@ -72,6 +80,11 @@ export interface PodmanCliOptions {
   transferTimeoutMs?: number;
   /** Host path of a static busybox, mounted into containers with secretEnv to run the shim; default /bin/busybox. */
   shimBinary?: string;
+  /**
+   * Whether Podman is rootless (volume files are then walked under `podman unshare`); default: asked of
+   * Podman itself on first need, never guessed from this process's uid.
+   */
+  rootless?: boolean;
 }
 
 interface CallOptions {
@@ -114,6 +127,7 @@ export class PodmanCli implements PodmanDriver {
   private readonly buildTimeoutMs: number;
   private readonly transferTimeoutMs: number;
   private readonly shimBinary: string;
+  private rootless: Promise<boolean> | undefined;
 
   constructor(options: PodmanCliOptions = {}) {
     this.binary = options.binary ?? 'podman';
@@ -121,6 +135,7 @@ export class PodmanCli implements PodmanDriver {
     this.buildTimeoutMs = options.buildTimeoutMs ?? 30 * 60_000;
     this.transferTimeoutMs = options.transferTimeoutMs ?? 30 * 60_000;
     this.shimBinary = options.shimBinary ?? '/bin/busybox';
+    if (options.rootless !== undefined) this.rootless = Promise.resolve(options.rootless);
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
@@ -216,7 +231,9 @@ export class PodmanCli implements PodmanDriver {
     if (!internal) {
       if (!subnet.bridge)
         throw new PodmanError(`podman network inspect names no bridge for ${name}`, { argv: [] });
-      await closeNetwork(subnet.bridge, name).catch((err: Error) => {
+      // Rootless, the bridge is in Podman's rootless network namespace, and so must the rule be.
+      const target = (await this.isRootless()) ? { podman: this.binary } : {};
+      await closeNetwork(subnet.bridge, name, target).catch((err: Error) => {
         throw new PodmanError(`could not close the network ${name} to other networks: ${err.message}`, {
           argv: ['iptables'],
         });
@@ -382,6 +399,37 @@ export class PodmanCli implements PodmanDriver {
 
   async importVolume(name: string, file: string): Promise<void> {
     await this.call(volumeImportArgv(name, file), { timeoutMs: this.transferTimeoutMs });
+  }
+
+  async countVolumeFiles(mountpoint: string): Promise<VolumeFileCount> {
+    if (!(await this.isRootless())) return countDirectly(mountpoint);
+    const argv = unshareCountArgv(mountpoint);
+    const { stdout } = await this.call(argv, { timeoutMs: this.transferTimeoutMs });
+    return this.parse(argv, () => parseFindCount(stdout));
+  }
+
+  async emptyVolumeFiles(mountpoint: string): Promise<void> {
+    if (!(await this.isRootless())) return emptyDirectly(mountpoint);
+    await this.call(unshareEmptyArgv(mountpoint), { timeoutMs: this.transferTimeoutMs });
+  }
+
+  /**
+   * Asks Podman once whether it runs rootless: `podman unshare` succeeds only then (root's Podman refuses it:
+   * "please use unshare with rootless"). Inside `podman unshare` (uid 0 of the user namespace) it still
+   * succeeds, at the cost of one more process per walk. A failure is not cached.
+   */
+  private isRootless(): Promise<boolean> {
+    this.rootless ??= this.call(['unshare', 'true'], { okExitCodes: [125] })
+      .then((r) => {
+        if (r.exitCode === 0) return true;
+        if (/unshare with rootless/.test(r.stderr)) return false;
+        throw this.failure(['unshare', 'true'], r);
+      })
+      .catch((err: unknown) => {
+        this.rootless = undefined;
+        throw err;
+      });
+    return this.rootless;
   }
 
   private parse<T>(argv: string[], fn: () => T): T {

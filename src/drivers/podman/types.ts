@@ -12,6 +12,7 @@ import type {
   VolumeInfo,
 } from '../../model/containers.js';
 import { HiyError } from '../../model/errors.js';
+import type { VolumeFileCount } from './volumeFiles.js';
 
 export type {
   BuildSpec,
@@ -22,6 +23,7 @@ export type {
   PortMapping,
   RunSpec,
   SecretInfo,
+  VolumeFileCount,
   VolumeInfo,
 };
 
@@ -132,4 +134,12 @@ export interface PodmanDriver {
    * the archive does not name is kept, so an exact restore needs an empty volume.
    */
   importVolume(name: string, file: string): Promise<void>;
+  /**
+   * Counts what a volume's host directory (its mountpoint) holds, as Podman's containers see it: rootless, a
+   * volume written by a non-root container user is owned by sub-uids this process may not read, so the walk
+   * runs in Podman's user namespace (`podman unshare`).
+   */
+  countVolumeFiles(mountpoint: string): Promise<VolumeFileCount>;
+  /** Removes everything inside a volume's host directory (the directory stays), as countVolumeFiles reads it. */
+  emptyVolumeFiles(mountpoint: string): Promise<void>;
 }

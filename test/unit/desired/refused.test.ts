@@ -164,6 +164,27 @@ describe('host ports HIY itself uses', () => {
     assert.deepEqual(await hostPort(ports), []);
   });
 
+  test('a limit the box cannot enforce is a warning at the field, naming why; none where it can', async () => {
+    const spec = '  resources: { memory: 256Mi, cpus: 0.5 }\n  ports: []\n';
+    const load = (box: Partial<typeof settings>) =>
+      loadDesiredFromFiles([{ path: 'w.yaml', text: port(spec) }], {
+        settings: { ...settings, ...box },
+        git,
+      });
+    const why = 'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers';
+    const r = await load({ limitsNotEnforced: why });
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.severity} ${d.line} ${d.path}: ${d.summary}`),
+      [
+        `warning 7 spec.resources.memory: memory limit 256Mi is not enforced on this box (${why})`,
+        `warning 7 spec.resources.cpus: cpus limit 0.5 is not enforced on this box (${why})`,
+      ],
+    );
+    assert.ok(r.state, 'a warning refuses nothing');
+    assert.match(r.diagnostics[0]!.detail ?? '', /docs\/rootless\.md/);
+    assert.deepEqual((await load({})).diagnostics, []);
+  });
+
   test('a host port inside HIY_UPSTREAM_PORTS is refused', async () => {
     assert.deepEqual(await hostPort('    - { containerPort: 5432, hostPort: 20001 }\n'), [
       '8:40 spec.ports[0].hostPort: host port 20001 is in HIY_UPSTREAM_PORTS (20000-29999), the ports HIY gives to the containers Caddy proxies to',

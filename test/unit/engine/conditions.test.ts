@@ -240,4 +240,22 @@ describe('observedConditions (status as observed now)', () => {
       },
     ]);
   });
+
+  it('a limit the box cannot enforce is LimitsEnforced=False on that resource only, gone once it can', () => {
+    const limited = port('web', { resources: { memory: '64Mi' } });
+    const { p } = run([limited, db()]);
+    const d = desired([limited, db()]);
+    const status: StoredStatus = { resources: {} };
+    const why = 'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers';
+    recordConditions(status, { desired: d, plan: p, result: allDone(p), now: t0, limitsNotEnforced: why });
+    assert.equal(conds(status, 'port/web').LimitsEnforced, 'False/NotEnforced');
+    assert.equal(
+      getCondition(status.resources['port/web'], 'LimitsEnforced')?.message,
+      `memory limit is not enforced: ${why}`,
+    );
+    assert.equal(conds(status, 'port/db').LimitsEnforced, undefined, 'no limit, no condition');
+    assert.equal(conds(status, 'port/web').Ready, 'True/Applied', 'the resource is still applied');
+    recordConditions(status, { desired: d, plan: p, result: allDone(p), now: t0 });
+    assert.equal(conds(status, 'port/web').LimitsEnforced, undefined);
+  });
 });

@@ -5,6 +5,7 @@ import {
   checkHost,
   type HostFacts,
   limitsEnforceable,
+  limitsNotEnforcedReason,
   type PodmanHostInfo,
 } from '../../../src/model/host.js';
 
@@ -98,5 +99,17 @@ describe('limitsEnforceable', () => {
     assert.deepEqual(limitsEnforceable(info({ cgroupVersion: 'v1' })).missing, ['memory', 'cpu', 'pids']);
     assert.deepEqual(limitsEnforceable(info({ cgroupControllers: ['memory'] })).missing, ['cpu', 'pids']);
     assert.equal(limitsEnforceable(info()).ok, true);
+  });
+  it('says why in one sentence, the same for doctor, plan warnings and the condition', () => {
+    assert.equal(limitsNotEnforcedReason(info(), 'hiy'), undefined);
+    assert.equal(limitsNotEnforcedReason(info({ rootless: false, cgroupVersion: 'v1' }), 'root'), undefined);
+    assert.equal(
+      limitsNotEnforcedReason(info({ cgroupVersion: 'v1' }), 'hiy'),
+      'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers',
+    );
+    assert.equal(
+      limitsNotEnforcedReason(info({ cgroupControllers: ['memory'] }), 'hiy'),
+      'cgroup v2 does not delegate cpu, pids to hiy: those limits are not enforced',
+    );
   });
 });

@@ -1,9 +1,23 @@
 // The rule that closes a workload's own network, and finding HIY's stale rules on a reused bridge name. Pure.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closeRule, staleRules } from '../../../../src/drivers/podman/firewall.js';
+import { closeRule, iptablesArgv, staleRules } from '../../../../src/drivers/podman/firewall.js';
 
 describe('closing a network', () => {
+  it("runs iptables on the host for root's Podman, in the rootless network namespace for a user's", () => {
+    assert.deepEqual(iptablesArgv(['-S', 'CNI-ADMIN']), ['iptables', '-w', '10', '-S', 'CNI-ADMIN']);
+    assert.deepEqual(iptablesArgv(['-S', 'CNI-ADMIN'], { podman: '/usr/bin/podman' }), [
+      '/usr/bin/podman',
+      'unshare',
+      '--rootless-netns',
+      'iptables',
+      '-w',
+      '10',
+      '-S',
+      'CNI-ADMIN',
+    ]);
+  });
+
   it('drops new forwarded connections into the bridge unless port forwarding made them', () => {
     assert.deepEqual(closeRule('cni-podman3', 'hiy.app.shop'), [
       ...[
