@@ -9,18 +9,8 @@ cd "$here"
 # The box first (packages, Podman, base images); the port images need node_modules, so they come after npm ci.
 ports_wanted="${HIY_SETUP_PORTS:-1}"
 HIY_SETUP_PORTS=0 bash scripts/setup.sh
-# npm ci only when node_modules does not hold what package-lock.json pins (compared by content: a fresh checkout's
-# lock file is newer than node_modules without being different).
-deps_ok() {
-  [ -x node_modules/.bin/esbuild ] && [ -f node_modules/.package-lock.json ] && node -e '
-    const lock = require(process.argv[1]), have = require(process.argv[2]).packages;
-    const off = Object.entries(lock.packages).filter(([k, e]) => k && !e.optional && !e.peer && have[k]?.version !== e.version);
-    process.exit(off.length ? 1 : 0)' "$here/package-lock.json" "$here/node_modules/.package-lock.json"
-}
-if ! deps_ok; then
-  echo "demo: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+# npm ci only when node_modules does not hold what package-lock.json pins.
+bash scripts/deps.sh | sed 's/^/demo: /'
 # The port images (ports/NAME) the state repo runs: built once (minutes), then only when a port's files change.
 if [ "$ports_wanted" != 0 ]; then
   echo "demo: port images (ports/; built once, then only when a port's files or packages change)"
