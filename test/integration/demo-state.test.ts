@@ -209,6 +209,24 @@ describe('the demo’s settings file and sign-in (scripts/demo-state.sh)', () =>
     assert.match(String(used.headers['set-cookie']), /hiy_session|session/i);
   });
 
+  it('hiy logs of no resource says so in HIY’s words, without Podman’s error line', async () => {
+    const r = await hiy(['logs', 'nosuch']);
+    assert.equal(r.exitCode, 1);
+    assert.match(r.stderr, /no resource nosuch/);
+    assert.doesNotMatch(r.stderr, /no container with|Error: /);
+  });
+
+  it('the dashboard serves its icon: no page asks for a missing resource', async () => {
+    const page = await send(h.caddy.httpPort, dashHost, '/login');
+    assert.match(page.body, /<link rel="icon" href="\/favicon\.svg" type="image\/svg\+xml">/);
+    for (const path of ['/favicon.svg', '/favicon.ico']) {
+      const icon = await send(h.caddy.httpPort, dashHost, path);
+      assert.equal(icon.status, 200, path);
+      assert.equal(icon.headers['content-type'], 'image/svg+xml');
+      assert.match(icon.body, /^<svg /);
+    }
+  });
+
   it('hiy ssh-account writes a wrapper that reads the settings file rather than copying it', async () => {
     const r = await hiy(['ssh-account', '--dry-run', '--json', '--user', `u${h.instance}`.slice(0, 30)]);
     assert.equal(r.exitCode, 0, r.stderr);
