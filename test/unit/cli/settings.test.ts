@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lastingSettingsEnv, settingsEnvironment } from '../../../src/cli/config.js';
 import { runCli } from '../../../src/cli/run.js';
-import { DEFAULT_RESYNC } from '../../../src/model/settings.js';
+import { DEFAULT_RESYNC, DEFAULT_SETTINGS } from '../../../src/model/settings.js';
+import { settingsEnv } from '../../../src/push/self.js';
 import { parseSettingsFile, settingsFileValue } from '../../../src/store/settingsFile.js';
 
 function cli(env: NodeJS.ProcessEnv) {
@@ -104,6 +105,23 @@ describe('settings from flags, environment and DATA_DIR/settings.env', () => {
       ),
       { HIY_DATA_DIR: dir, HIY_TLS: 'internal' },
     );
+  });
+
+  it('a child hiy (a hook, git-shell) is given the dashboard host: a push no longer drops its route', () => {
+    const env = settingsEnv(
+      {
+        ...DEFAULT_SETTINGS,
+        stateRepo: '/s',
+        dataDir: '/d',
+        tls: 'off',
+        dashboardHost: 'hiy.localhost',
+        apiAddr: '127.0.0.1:7070',
+      },
+      {},
+    );
+    assert.equal(env.HIY_DASHBOARD_HOST, 'hiy.localhost');
+    assert.equal(env.HIY_API_ADDR, '127.0.0.1:7070');
+    assert.equal(env.HIY_TLS, 'off');
   });
 
   it('a file with problems is refused whole, each problem with file:line', async () => {
