@@ -102,7 +102,7 @@ export async function logsCommand(
     if (hasCode(err, 'RESOURCE_UNKNOWN'))
       throw new HiyError(
         'RESOURCE_UNKNOWN',
-        `no resource ${opts.name} (no App or Port of that name in the state repo)`,
+        `no resource ${opts.name}: no App or Port named ${opts.name} in the state repo`,
       );
     throw err;
   } finally {
