@@ -4,8 +4,9 @@
 setup:
 	bash scripts/setup.sh
 
+# npm ci only when package-lock.json pins something node_modules does not hold (scripts/deps.sh).
 deps:
-	npm ci --no-audit --no-fund
+	bash scripts/deps.sh
 
 build: deps
 	npm run build

@@ -9,18 +9,8 @@ cd "$here"
 # The box first (packages, Podman, base images); the port images need node_modules, so they come after npm ci.
 ports_wanted="${HIY_SETUP_PORTS:-1}"
 HIY_SETUP_PORTS=0 bash scripts/setup.sh
-# npm ci only when node_modules does not hold what package-lock.json pins (compared by content: a fresh checkout's
-# lock file is newer than node_modules without being different).
-deps_ok() {
-  [ -x node_modules/.bin/esbuild ] && [ -f node_modules/.package-lock.json ] && node -e '
-    const lock = require(process.argv[1]), have = require(process.argv[2]).packages;
-    const off = Object.entries(lock.packages).filter(([k, e]) => k && !e.optional && !e.peer && have[k]?.version !== e.version);
-    process.exit(off.length ? 1 : 0)' "$here/package-lock.json" "$here/node_modules/.package-lock.json"
-}
-if ! deps_ok; then
-  echo "demo: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+# npm ci only when node_modules does not hold what package-lock.json pins.
+bash scripts/deps.sh | sed 's/^/demo: /'
 # The port images (ports/NAME) the state repo runs: built once (minutes), then only when a port's files change.
 if [ "$ports_wanted" != 0 ]; then
   echo "demo: port images (ports/; built once, then only when a port's files or packages change)"
@@ -95,33 +85,24 @@ if [ "$mail_users" -nt "$HIY_DATA_DIR/secrets/values/mail-users" ]; then
   echo "demo: secret mail-users set from $mail_users"
 fi
 
-# Commits a directory's content into a git repository (created on first use), after running "$3 REPO" (if given)
-# on the copy; no commit when nothing changed, so a second run makes none.
+# Commits a directory's content into a git repository (created on first use); no commit when nothing changed, so a
+# second run makes none.
 sync_repo() {
-  local from="$1" repo="$2" fill="${3:-}"
+  local from="$1" repo="$2"
   mkdir -p "$repo"
   [ -d "$repo/.git" ] || git -C "$repo" init -q -b main
   rsync -a --delete --exclude .git "$from/" "$repo/" 2>/dev/null || { find "$repo" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +; cp -a "$from/." "$repo/"; }
-  [ -z "$fill" ] || "$fill" "$repo"
   git -C "$repo" add -A
   if ! git -C "$repo" diff --cached --quiet 2>/dev/null || ! git -C "$repo" rev-parse -q --verify HEAD >/dev/null; then
     git -C "$repo" -c user.name=hiy-demo -c user.email=demo@hiy.invalid commit -q -m "sync from $(basename "$from")"
   fi
 }
-# The box's public key in place of the placeholder, in the same commit as the files (the daemon never sees the
-# placeholder). A YAML double-quoted string is a JSON string.
-put_public_key() {
-  local f
-  for f in "$1"/*.yaml; do
-    grep -q 'AUTHORIZED_KEYS: DEMO_PUBLIC_KEY' "$f" || continue
-    node -e 'const fs = require("fs"), [f, k] = process.argv.slice(1);
-      fs.writeFileSync(f, fs.readFileSync(f, "utf8").replaceAll("AUTHORIZED_KEYS: DEMO_PUBLIC_KEY", `AUTHORIZED_KEYS: ${JSON.stringify(k)}`))' "$f" "$pubkey"
-  done
-}
-sync_repo "$here/state-example" "$demo/state" put_public_key
+# The settings file (DATA_DIR/settings.env: every hiy command and the daemon read it, so a command typed in any shell
+# plans what the daemon does), and the state repo: state-example/ with this box's key and a User for you (admin).
+sign_in="$(DEMO_EXAMPLE="$here/state-example" DEMO_STATE="$demo/state" DEMO_PUBKEY="$pubkey" DEMO_USER="$login_user" \
+  bash scripts/demo-state.sh | tail -n 1)"
+echo "demo: settings in $HIY_DATA_DIR/settings.env (hiy settings shows them)"
 sync_repo "$here/examples/hello-app" "$demo/src/hello"
-# The schema modelines in state-example point at ../crds; keep them resolvable next to the copy.
-rm -rf "$demo/crds" && cp -a "$here/crds" "$demo/crds"
 
 # The daemon: one per data directory, detached, pid and log in the data directory. Re-running the demo
 # restarts it (so it runs the current code); SIGTERM lets a run in progress finish first.
@@ -138,12 +119,12 @@ if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then
   kill -TERM "$old"
   for _ in $(seq 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
 fi
-echo "demo: starting hiy daemon on $demo/state (log in $logfile)"
+echo "demo: starting hiy daemon on $demo/state, settings from $HIY_DATA_DIR/settings.env (log in $logfile)"
 logged=0
 [ -f "$logfile" ] && logged=$(wc -l <"$logfile")
 # Same detachment as Caddy above: its own session, none of this script's file descriptors.
-setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 --lite-mode --no-expose-wasm "$1/bin/hiy.js" daemon --state "$2"' \
-  _ "$here" "$demo/state" >> "$logfile" 2>&1 < /dev/null
+setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec node --max-semi-space-size=1 --lite-mode --no-expose-wasm "$1/bin/hiy.js" daemon' \
+  _ "$here" >> "$logfile" 2>&1 < /dev/null
 # Started once it says so on stdout; a daemon that cannot start (its API address taken, say) says why in one line
 # that is not a JSON log line.
 started=no
@@ -197,7 +178,7 @@ dash="http://$HIY_DASHBOARD_HOST${port:+:$port}/"
 [ "$port" = "80" ] && dash="http://$HIY_DASHBOARD_HOST/"
 echo
 echo "The dashboard: $dash  → HTTP $(curl -s -o /dev/null -w '%{http_code}' --resolve "$HIY_DASHBOARD_HOST:$port:127.0.0.1" "$dash" || true)"
-echo "  sign in: node bin/hiy.js login USER --state $demo/state --data-dir $HIY_DATA_DIR   (prints a one-time link)"
+echo "  sign in (prints a one-time link to open in the browser): $sign_in"
 if [ -f "$demo/caddy.pid" ] && [ "$(ps -o comm= -p "$(cat "$demo/caddy.pid")" 2>/dev/null)" = caddy ]; then
   echo "Caddy (started by the demo): pid $(cat "$demo/caddy.pid"), stop it: kill \$(cat $demo/caddy.pid)"
 fi

@@ -113,6 +113,22 @@ else
   say "port images not built yet: node_modules is missing (run \`make ports\` after \`make deps\`)"
 fi
 
+# The settings file every hiy command and the daemon read (README: Settings): a commented one when there is none,
+# so there is one place to put them. Never overwritten (make demo rewrites only its own lines).
+settings_dir="${HIY_DATA_DIR:-/var/lib/hiy}"
+if [[ ! -e "$settings_dir/settings.env" ]]; then
+  mkdir -p "$settings_dir"
+  cat > "$settings_dir/settings.env" <<'SETTINGS'
+# Settings of this HIY instance: every hiy command and `hiy daemon` read this file (a flag or an environment
+# variable overrides a line). One HIY_NAME=value per line, as sh reads it; `hiy settings` shows the effective values
+# and where each came from; restart the daemon after an edit. All settings: hiy --help, README "Settings".
+# HIY_STATE=/srv/state
+# HIY_TLS=acme
+# HIY_DASHBOARD_HOST=hiy.example.com
+SETTINGS
+  say "settings file $settings_dir/settings.env (commented; hiy settings shows the effective values)"
+fi
+
 # 4. Rootless by default: the hiy user with sub-ids, an overlay store and what rootless Podman needs
 # (scripts/rootless.sh prints every change it makes and every choice it leaves). HIY_ROOTLESS=0: root only, said aloud.
 if [[ "${HIY_ROOTLESS:-1}" == 0 ]]; then

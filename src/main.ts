@@ -117,8 +117,8 @@ export async function main(argv: string[]): Promise<void> {
         return Buffer.concat(chunks).toString('utf8');
       },
     },
-    makeEngine: async (settings) => ({
-      ...(await realEngine(settings)),
+    makeEngine: async (settings, env) => ({
+      ...(await realEngine(settings, env)),
       // A shell command waits for a daemon run in progress rather than failing; `hiy daemon` sets its own.
       lockWaitMs: LOCK_WAIT_MS,
       onLockWait: (busy) =>

@@ -21,19 +21,33 @@ export class UnknownUserError extends HiyError<{ user: string; known: string[] }
   }
 }
 
+/** `scheme://host[:port]` of the dashboard published through Caddy at `host` (the port when not the default). */
+function publishedUrl(host: string, tls: string | undefined, httpAddr?: string, httpsAddr?: string): string {
+  const plain = tls === 'off';
+  const port = /:(\d+)$/.exec((plain ? httpAddr : httpsAddr) ?? '')?.[1];
+  const shown = port && port !== (plain ? '80' : '443') ? `:${port}` : '';
+  return `${plain ? 'http' : 'https'}://${host}${shown}`;
+}
+
 /**
- * Where the dashboard is reached: `https://HIY_DASHBOARD_HOST` (http when HIY_TLS=off) when it is published
- * through Caddy, else the daemon's API address as DATA_DIR/daemon.json publishes it, else the default address.
+ * Where the dashboard is reached: `https://HIY_DASHBOARD_HOST` (http when HIY_TLS=off; the listen address's port
+ * when it is not the default) when it is published through Caddy, by these settings or else by the daemon's
+ * (DATA_DIR/daemon.json), else the daemon's API address as daemon.json publishes it, else the default address.
  */
 export async function dashboardBaseUrl(
-  settings: Pick<Settings, 'dashboardHost' | 'tls' | 'dataDir'>,
+  settings: Pick<Settings, 'dashboardHost' | 'tls' | 'dataDir'> &
+    Partial<Pick<Settings, 'httpAddr' | 'httpsAddr'>>,
 ): Promise<string> {
   if (settings.dashboardHost)
-    return `${settings.tls === 'off' ? 'http' : 'https'}://${settings.dashboardHost}`;
+    return publishedUrl(settings.dashboardHost, settings.tls, settings.httpAddr, settings.httpsAddr);
   try {
     const runtime = JSON.parse(await readFile(join(settings.dataDir, 'daemon.json'), 'utf8')) as {
       endpoints?: Record<string, string>;
+      settings?: Record<string, string | undefined>;
     };
+    const daemon = runtime.settings;
+    if (daemon?.dashboardHost)
+      return publishedUrl(daemon.dashboardHost, daemon.tls, daemon.httpAddr, daemon.httpsAddr);
     const api = runtime.endpoints?.api;
     if (api) return api.replace(/\/+$/, '');
   } catch {

@@ -3,6 +3,7 @@
 // the implementation and runs it.
 import type { Settings } from '../model/settings.js';
 import type { CliDeps } from './context.js';
+import type { SettingsCheck } from './daemonSettings.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -37,6 +38,11 @@ export interface Command {
   maxArgs?: number;
   /** Whether the command needs a state repo (default true). */
   needsState?: boolean;
+  /**
+   * What the command does when its plan settings differ from the running daemon's: `refuse` (it applies, and
+   * would undo what the daemon does) unless --force-settings, `warn` (it only plans); a function decides per call.
+   */
+  settingsCheck?: SettingsCheck | ((ctx: CommandContext) => SettingsCheck | undefined);
   /**
    * Imports the implementation (`async () => (await import('./NAME.js')).run`): a dynamic import, so that a
    * process that does not run this command never loads what it needs (`hiy --help` loads no driver).

@@ -1,9 +1,11 @@
-// Settings from flags with environment fallbacks; the one place that reads HIY_* variables.
+// Settings from flags over the environment over DATA_DIR/settings.env; the one place that reads HIY_* variables.
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { HiyError } from '../model/errors.js';
 import { DNS_LABEL, HOST_NAME } from '../model/names.js';
 import { DEFAULT_API_ADDR, DEFAULT_SETTINGS, type Settings } from '../model/settings.js';
+import { readSettingsFile } from '../store/settingsFile.js';
+import { FLAG_SETTINGS, SETTING_NAMES, SETTINGS_TABLE, settingsHelp } from './settingsTable.js';
 import { tlsSettings } from './tlsSettings.js';
 
 export class UsageError extends HiyError {
@@ -20,33 +22,88 @@ export interface GlobalFlags {
   'caddy-admin'?: string;
 }
 
-/** The settings documented in README and --help: each flag, its variable, its default. */
-export const SETTINGS_HELP = `Settings (flag / environment variable, default):
-  --state DIR        HIY_STATE          state repo (working copy or bare repository)
-  --branch NAME      HIY_STATE_BRANCH   branch of the state repo to apply (main)
-  --data-dir DIR     HIY_DATA_DIR       HIY's own data (/var/lib/hiy as root, else ~/.local/share/hiy)
-  --caddy-admin URL  HIY_CADDY_ADMIN    Caddy admin API (http://127.0.0.1:2019)
-                     HIY_HTTP_ADDR      listen address of HIY's Caddy server for HTTP (:80)
-                     HIY_HTTPS_ADDR     listen address of HIY's Caddy server for HTTPS (:443)
-                     HIY_TLS            acme (Let's Encrypt) | internal (Caddy's local CA) | off (acme)
-                     HIY_ACME_CA        acme: ACME directory URL (Let's Encrypt's, then ZeroSSL's)
-                     HIY_ACME_CA_ROOT   acme: PEM file trusted for that directory's HTTPS (system store)
-                     HIY_ACME_EMAIL     acme: the ACME account's e-mail (none)
-                     HIY_INSTANCE       name of this HIY instance; others' objects are never touched (default)
-                     HIY_UPSTREAM_PORTS 127.0.0.1 host ports for proxied container ports (20000-29999)
-                     HIY_PODMAN         the podman binary (podman)
-                     HIY_LOG_LEVEL      pino log level of the JSON logs on stderr (warn; info for hiy daemon)
-                     HIY_BUSYBOX        static busybox mounted read-only to export secretEnv files (/bin/busybox)
-  --resync CRON      HIY_RESYNC         hiy daemon: resync schedule (* * * * *, every minute)
-  --api-addr ADDR    HIY_API_ADDR       hiy daemon: HTTP API, webhooks and dashboard (127.0.0.1:7070; off disables)
-                     HIY_DASHBOARD_HOST host name the dashboard is published at through Caddy (unset: not published)
-                     HIY_BUILD_IMAGE_STATIC|_NODE|_PYTHON  base images of detected stacks (localhost/hiy/
-                                        busybox:latest, localhost/hiy/node:20, localhost/hiy/python:3)
-                     HIY_BUILD_CPUS     CPU cap of builds (all CPUs but one; 0 = none)
-                     HIY_BUILD_MEMORY   memory cap of builds (half the RAM; 0 = none)
-                     HIY_BUILDS_AT_ONCE builds run at once by pushes (1)
-                     HIY_SELF           JSON argv that runs this hiy in forced commands and hooks
-                                        (["<node>","<repo>/bin/hiy.js"])`;
+/** The settings documented in README and --help: each flag, its variable, its default (settingsTable.ts). */
+export const SETTINGS_HELP = settingsHelp();
+
+/** Where a setting's value came from, strongest first. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The environment a command runs with: its own, the settings file under it, the flags over both. */
+export interface SettingsEnvironment {
+  /** The merged HIY_* values (and the rest of the process environment): what every part of the command reads. */
+  env: NodeJS.ProcessEnv;
+  /** Each known setting's source. */
+  sources: Record<string, SettingSource>;
+  /** The settings file read (DATA_DIR/settings.env) and whether it exists. */
+  file: { path: string; exists: boolean };
+}
+
+/**
+ * The settings a process started later by someone else (sshd's forced command, the git-push wrapper) must be
+ * given: the data directory, and what came from this command's flags or environment. What the settings file
+ * holds is left to the file, which the child reads when it runs: an edit of the file reaches it, a copy would not.
+ */
+export function lastingSettingsEnv(
+  all: Record<string, string>,
+  environment: SettingsEnvironment | undefined,
+): Record<string, string> {
+  if (!environment) return all;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) {
+    const source = environment.sources[name];
+    if (name === 'HIY_DATA_DIR' || source === 'env' || source === 'flag') out[name] = value;
+  }
+  return out;
+}
+
+/** Paths in the file must be absolute: relative to what would be a guess (the shell's directory differs). */
+const PATH_SETTINGS = new Set(['HIY_STATE', 'HIY_ACME_CA_ROOT', 'HIY_PODMAN', 'HIY_RESTIC', 'HIY_BUSYBOX']);
+
+/**
+ * Layers flags over the environment over DATA_DIR/settings.env (the data directory itself comes from the flag,
+ * the environment or the default: the file is found through it). Every problem of the file is reported at once,
+ * with its line, and nothing of a file with problems is used.
+ */
+export function settingsEnvironment(flags: GlobalFlags, env: NodeJS.ProcessEnv): SettingsEnvironment {
+  const dataDir = resolve(flags['data-dir'] ?? env.HIY_DATA_DIR ?? defaultDataDir(env));
+  const file = readSettingsFile(dataDir);
+  const problems = [...file.problems];
+  for (const [name, { value, line }] of file.values) {
+    if (name === 'HIY_DATA_DIR')
+      problems.push(
+        `${file.path}:${line}: HIY_DATA_DIR: the file is found through the data directory; give --data-dir or HIY_DATA_DIR instead`,
+      );
+    else if (!SETTING_NAMES.has(name))
+      problems.push(`${file.path}:${line}: ${name} is not a setting of hiy (hiy --help lists them)`);
+    else if (
+      PATH_SETTINGS.has(name) &&
+      value !== '' &&
+      !isAbsolute(value) &&
+      !(name !== 'HIY_STATE' && !value.includes('/'))
+    )
+      problems.push(`${file.path}:${line}: ${name} must be an absolute path, not ${JSON.stringify(value)}`);
+  }
+  if (problems.length > 0) throw new UsageError(`settings file ${file.path}:\n  ${problems.join('\n  ')}`);
+  const merged: NodeJS.ProcessEnv = { ...env };
+  const sources: Record<string, SettingSource> = {};
+  for (const spec of SETTINGS_TABLE) {
+    const fromFile = file.values.get(spec.name);
+    if (env[spec.name] !== undefined) sources[spec.name] = 'env';
+    else if (fromFile) {
+      merged[spec.name] = fromFile.value;
+      sources[spec.name] = 'file';
+    } else sources[spec.name] = 'default';
+  }
+  for (const [flagName, name] of Object.entries(FLAG_SETTINGS)) {
+    const v = flags[flagName as keyof GlobalFlags];
+    if (v !== undefined) {
+      merged[name] = v;
+      sources[name] = 'flag';
+    }
+  }
+  merged.HIY_DATA_DIR = dataDir;
+  return { env: merged, sources, file: { path: file.path, exists: file.exists } };
+}
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   if (process.getuid?.() === 0) return '/var/lib/hiy';

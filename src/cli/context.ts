@@ -2,6 +2,7 @@
 
 import type { Engine } from '../engine/engine.js';
 import type { Settings } from '../model/settings.js';
+import type { SettingsEnvironment } from './config.js';
 
 export interface CliIO {
   out(text: string): void;
@@ -17,7 +18,9 @@ export interface CliDeps {
    * Builds the engine (real drivers in src/main.ts, fakes in unit tests). Asynchronous because the real
    * drivers are imported on first use: a command that needs no engine never loads them.
    */
-  makeEngine(settings: Settings): Promise<Engine>;
+  makeEngine(settings: Settings, env?: NodeJS.ProcessEnv): Promise<Engine>;
+  /** The settings' sources (flags, environment, settings file), as runCli read them. */
+  settingsEnvironment?: SettingsEnvironment;
 }
 
 /** Exit codes, Terraform-style. */

@@ -3,9 +3,10 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { hasCode } from '../model/errors.js';
 import type { Command, CommandContext, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { SETTINGS_HELP, settingsFrom, UsageError } from './config.js';
+import { SETTINGS_HELP, settingsEnvironment, settingsFrom, UsageError } from './config.js';
 import type { CliDeps } from './context.js';
 import { EXIT } from './context.js';
+import { checkAgainstDaemon } from './daemonSettings.js';
 import { reportError } from './errors.js';
 
 export const VERSION = '0.1.0';
@@ -16,6 +17,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   branch: { type: 'string' },
   'data-dir': { type: 'string' },
   'caddy-admin': { type: 'string' },
+  'force-settings': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -89,9 +91,25 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     }
     const maxArgs = command.maxArgs ?? 0;
     if (args.length > maxArgs) throw new UsageError(`hiy ${name}: unexpected argument "${args[maxArgs]}"`);
-    const settings = settingsFrom(values as Record<string, string>, deps.io.env, command.needsState ?? true);
+    // Flags over the environment over DATA_DIR/settings.env: every part of the command reads the merged values.
+    const environment = settingsEnvironment(values as Record<string, string>, deps.io.env);
+    const settings = settingsFrom(
+      values as Record<string, string>,
+      environment.env,
+      command.needsState ?? true,
+    );
+    const ctx = { values, args, json };
+    const check =
+      typeof command.settingsCheck === 'function' ? command.settingsCheck(ctx) : command.settingsCheck;
+    if (check && values['force-settings'] !== true)
+      await checkAgainstDaemon(settings, check, (text) => deps.io.err(text));
     const run = await command.load();
-    return await run(deps, settings, { values, args, json });
+    const cliDeps: CliDeps = {
+      io: { ...deps.io, env: environment.env },
+      makeEngine: (s, env) => deps.makeEngine(s, env ?? environment.env),
+      settingsEnvironment: environment,
+    };
+    return await run(cliDeps, settings, ctx);
   } catch (err) {
     // Usage errors (HIY's own, code USAGE, and node's ERR_PARSE_ARGS_*) point at --help; the rest is one line.
     const code = (err as { code?: unknown } | null)?.code;

@@ -382,6 +382,12 @@ export async function removeVolume(
       );
     }
     const resource = volume.labels[LABEL_RESOURCE] ?? '';
+    // Its resource still in the state repo (a volume its image declares, say): removing the container would not do.
+    if (resource && desired.state.workloads.some((w) => w.id === resource)) {
+      throw new DataCommandError(
+        `${resource}, whose volume ${name} is, still exists in the state repo; remove it from the state repo and apply first`,
+      );
+    }
     const users = containers.filter((c) => resource && c.labels[LABEL_RESOURCE] === resource);
     if (users.length > 0) {
       throw new DataCommandError(

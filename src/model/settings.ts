@@ -67,3 +67,78 @@ export const DEFAULT_RESYNC = '0 * * * * *';
 
 /** The default listen address of the HTTP API: loopback only; exposing it is a deliberate `--api-addr` choice. */
 export const DEFAULT_API_ADDR = '127.0.0.1:7070';
+
+/** The settings that decide what a plan does: the daemon publishes them (DATA_DIR/daemon.json), commands compare. */
+export type PlanSettings = Pick<
+  Settings,
+  | 'stateRepo'
+  | 'branch'
+  | 'caddyAdmin'
+  | 'httpAddr'
+  | 'httpsAddr'
+  | 'tls'
+  | 'acme'
+  | 'instance'
+  | 'upstreamPorts'
+  | 'dashboardHost'
+  | 'apiAddr'
+>;
+
+/** Each plan setting and the variable a person sets it with. */
+const PLAN_SETTING_VARIABLES: Record<keyof PlanSettings, string> = {
+  stateRepo: 'HIY_STATE',
+  branch: 'HIY_STATE_BRANCH',
+  caddyAdmin: 'HIY_CADDY_ADMIN',
+  httpAddr: 'HIY_HTTP_ADDR',
+  httpsAddr: 'HIY_HTTPS_ADDR',
+  tls: 'HIY_TLS',
+  acme: 'HIY_ACME_CA, HIY_ACME_CA_ROOT, HIY_ACME_EMAIL',
+  instance: 'HIY_INSTANCE',
+  upstreamPorts: 'HIY_UPSTREAM_PORTS',
+  dashboardHost: 'HIY_DASHBOARD_HOST',
+  apiAddr: 'HIY_API_ADDR',
+};
+
+/** The plan settings of `s`, as text a person compares (unset ones as undefined). */
+export function planSettings(s: Settings): Record<keyof PlanSettings, string | undefined> {
+  const text = (v: unknown) =>
+    v === undefined
+      ? undefined
+      : typeof v === 'string'
+        ? v
+        : JSON.stringify(v, Object.keys(v as object).sort());
+  return {
+    stateRepo: s.stateRepo || undefined,
+    branch: s.branch,
+    caddyAdmin: s.caddyAdmin,
+    httpAddr: s.httpAddr,
+    httpsAddr: s.httpsAddr,
+    tls: s.tls,
+    acme: text(s.acme),
+    instance: s.instance,
+    upstreamPorts: `${s.upstreamPorts.from}-${s.upstreamPorts.to}`,
+    dashboardHost: s.dashboardHost,
+    apiAddr: s.dashboardHost ? s.apiAddr : undefined,
+  };
+}
+
+/** One plan setting on which two processes differ. */
+export interface SettingDifference {
+  setting: keyof PlanSettings;
+  variable: string;
+  daemon?: string;
+  here?: string;
+}
+
+/** Where the settings `here` differ from what the daemon published (its `planSettings`). */
+export function settingsDifferences(
+  daemon: Partial<Record<string, string | undefined>>,
+  here: Record<keyof PlanSettings, string | undefined>,
+): SettingDifference[] {
+  const out: SettingDifference[] = [];
+  for (const key of Object.keys(PLAN_SETTING_VARIABLES) as (keyof PlanSettings)[]) {
+    if ((daemon[key] ?? undefined) !== (here[key] ?? undefined))
+      out.push({ setting: key, variable: PLAN_SETTING_VARIABLES[key], daemon: daemon[key], here: here[key] });
+  }
+  return out;
+}

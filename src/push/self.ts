@@ -39,5 +39,11 @@ export function settingsEnv(settings: Settings, env: NodeJS.ProcessEnv): Record<
     HIY_INSTANCE: settings.instance,
     HIY_UPSTREAM_PORTS: `${settings.upstreamPorts.from}-${settings.upstreamPorts.to}`,
   });
+  // Without these a child plans Caddy without the dashboard's route (every push removed it until the next resync).
+  if (settings.dashboardHost) out.HIY_DASHBOARD_HOST = settings.dashboardHost;
+  if (settings.dashboardHost && settings.apiAddr) out.HIY_API_ADDR = settings.apiAddr;
+  if (settings.acme?.ca) out.HIY_ACME_CA = settings.acme.ca;
+  if (settings.acme?.caRoot) out.HIY_ACME_CA_ROOT = settings.acme.caRoot;
+  if (settings.acme?.email) out.HIY_ACME_EMAIL = settings.acme.email;
   return out;
 }

@@ -6,26 +6,16 @@ import type { Access } from '../access/stateAccess.js';
 import { resolveTarget, type TargetResolution, workloadNamesOf } from '../access/targets.js';
 import type { VerbRequest, VerbSpec } from '../drivers/ssh/verbCommand.js';
 import { editConfig, showConfig } from '../engine/config.js';
-import type { Engine } from '../engine/engine.js';
 import { findJob, recordJobEvent, runJob } from '../engine/jobs.js';
 import { resourceLogs } from '../engine/logs.js';
 import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { restartResource } from '../engine/restart.js';
 import type { UserResource } from '../model/resources.js';
 import { renderPlan } from '../plan/render.js';
+import { help, psReport, status } from './sshReportVerbs.js';
+import type { Handler, SshVerbContext } from './sshVerbContext.js';
 
-/** What a verb's handler gets: the engine, who is asking, and the session's streams. */
-export interface SshVerbContext {
-  engine: Engine;
-  user: UserResource;
-  request: VerbRequest;
-  /** The resource id the name resolved to and the grant was checked on (`app/blog`); what the verb acts on. */
-  resource: string;
-  /** Whether the session has a terminal (`ssh -t`). */
-  pty: boolean;
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { Handler, SshVerbContext } from './sshVerbContext.js';
 
 /** What a verb's name resolves to (access/targets.ts), against the Apps and Ports of the state's head. */
 export function verbTarget(access: Access, name: string): TargetResolution {
@@ -52,6 +42,8 @@ export function authorizeVerb(
       message: `refused: ${request.verb} takes no terminal; only exec and run do (drop ssh -t)`,
     };
   }
+  // help and status: about the whole box; their handlers show only what the user may view.
+  if (spec.scope === 'box') return { ok: true, resource: '*', user };
   const target = verbTarget(access, request.name);
   if (!target.ok) return { ok: false, message: `refused: ${target.message}` };
   const resource = target.id;
@@ -69,8 +61,6 @@ export function authorizeVerb(
 export function sshAuthor(user: UserResource): { name: string; email: string } {
   return { name: user.metadata.name, email: `${user.metadata.name}@hiy` };
 }
-
-type Handler = (ctx: SshVerbContext) => Promise<number>;
 
 const attach = (ctx: SshVerbContext) => ({ output: 'inherit' as const, interactive: true, tty: ctx.pty });
 
@@ -151,6 +141,9 @@ async function jobRunVerb(ctx: SshVerbContext): Promise<number> {
 
 /** One handler per verb of drivers/ssh/verbCommand.ts's VERBS. */
 export const VERB_HANDLERS: Record<string, Handler> = {
+  help,
+  status,
+  'ps:report': psReport,
   logs,
   config,
   'config:set': editEnv(false),

@@ -10,7 +10,7 @@ import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import { HiyError } from '../model/errors.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
-import { DEFAULT_RESYNC } from '../model/settings.js';
+import { DEFAULT_RESYNC, planSettings } from '../model/settings.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 import { tryLockFile } from '../store/lockFile.js';
@@ -157,6 +157,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           instance: engine.settings.instance,
           resync,
           endpoints,
+          // What its plans depend on: a command run from a shell compares its own with these (hiy settings).
+          settings: planSettings(engine.settings),
         },
         null,
         2,

@@ -181,10 +181,27 @@ caddyContract('FakeCaddy', async () => {
 
 /** A tiny upstream on loopback answering `<name> <path>`. */
 async function startUpstream(name: string): Promise<{ port: number; server: Server }> {
-  const server = createServer((req, res) => res.end(`${name} ${req.url}`));
+  const server = createServer((req, res) => {
+    res.setHeader('Server', `upstream-${name}/1.0`);
+    res.end(`${name} ${req.url}`);
+  });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { port, server };
+}
+
+/** The Server header lines of the answer to GET http://127.0.0.1:port/path for `host`, as sent (rawHeaders). */
+function serverHeaders(port: number, host: string, path = '/'): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host }, timeout: 5000 }, (res) => {
+      res.resume();
+      const raw = res.rawHeaders;
+      resolve(raw.filter((_, i) => i % 2 === 1 && raw[i - 1]!.toLowerCase() === 'server'));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** GET http://127.0.0.1:port/path with a Host header, as a browser asking for `host` would. */
@@ -244,6 +261,8 @@ describe('CaddyAdminClient against a real Caddy', () => {
       status: 200,
       body: 'site /blogger',
     });
+    // One Server header: Caddy's; the upstream's (naming its software) is dropped.
+    assert.deepEqual(await serverHeaders(caddy.httpPort, 'greeter.test', '/blog'), ['Caddy']);
     // No route matches another host: Caddy answers with an empty 200 and never reaches an upstream.
     assert.equal((await get(caddy.httpPort, 'other.test', '/hello')).body, '');
 

@@ -110,6 +110,28 @@ describe('everyday operations over SSH', () => {
     assert.match(previous.stderr, /no previous container of port\/web recorded/);
   });
 
+  it('help, status and ps:report answer every User, each showing only what the user may view', async () => {
+    const help = await sshd.ssh(viewer, ['help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^ps:report NAME\s+view on NAME$/m);
+    assert.match(help.stdout, /You are viewer, granted: view on \*/);
+    const status = await sshd.ssh(viewer, ['status']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^port\/web\s+running\s+localhost\/hiy\/busybox:latest/m);
+    const report = await sshd.ssh(viewer, ['ps:report web']);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /^Resource:\s+port\/web$/m);
+    assert.match(report.stdout, /^State:\s+running$/m);
+    // `app: web` reaches no Port web: its status lists nothing, its report is refused.
+    const none = await sshd.ssh(misgranted, ['status']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /No resources you may view/);
+    assert.doesNotMatch(none.stdout, /port\/web/);
+    const refused = await sshd.ssh(misgranted, ['ps:report web']);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.trim(), 'hiy: refused: ps:report needs the view role on port/web');
+  });
+
   it('a deploy user sets config (one commit, authored by the User) and runs a one-off with its exit code', async () => {
     const before = await git(h.stateDir, ['rev-parse', 'HEAD']);
     const set = await sshd.ssh(deployer, ['config:set web LOG_LEVEL=debug']);

@@ -11,5 +11,6 @@ export const command: Command = {
                                     unless --allow-mass-delete is given (volumes are kept either way).`,
   options: { 'allow-mass-delete': { type: 'boolean' } },
   maxArgs: 1,
+  settingsCheck: 'refuse',
   load: async () => (await import('./apply.js')).run,
 };

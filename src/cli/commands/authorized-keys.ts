@@ -4,13 +4,14 @@ import { forcedCommand, keyPart, renderAuthorizedKeys } from '../../drivers/ssh/
 import { selfCommand, settingsEnv } from '../../push/self.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { type CommandRun, str } from '../command.js';
+import { lastingSettingsEnv } from '../config.js';
 import { EXIT } from '../context.js';
 
 export const run: CommandRun = async (deps, settings, ctx) => {
   const engine = await deps.makeEngine(settings);
   const access = await loadAccess(settings, engine.git);
   const self = selfCommand(deps.io.env);
-  const env = settingsEnv(settings, deps.io.env);
+  const env = lastingSettingsEnv(settingsEnv(settings, deps.io.env), deps.settingsEnvironment);
   const users = [...access.users.values()];
   const text = renderAuthorizedKeys(users, (user) =>
     forcedCommand({ env, argv: [...self, 'git-shell', user] }),

@@ -11,5 +11,8 @@ export const command: Command = {
                                     daemon or hiy apply applies it. Secret variables: hiy secret set.`,
   options: { 'dry-run': { type: 'boolean' } },
   maxArgs: 1000,
+  // set and unset commit a change the daemon applies, after planning it with these settings.
+  settingsCheck: (ctx) =>
+    ctx.args[0] !== 'set' && ctx.args[0] !== 'unset' ? undefined : ctx.values['dry-run'] ? 'warn' : 'refuse',
   load: async () => (await import('./config.js')).run,
 };

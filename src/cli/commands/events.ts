@@ -30,7 +30,10 @@ export async function eventsCommand(deps: CliDeps, settings: Settings, opts: Eve
   const first = await log.read({ since: opts.since, limit: opts.limit });
   if (!opts.follow) {
     if (opts.json) deps.io.out(`${JSON.stringify(first, null, 2)}\n`);
-    else if (first.length === 0) deps.io.out(`No events yet (${log.path}).\n`);
+    else if (first.length === 0)
+      deps.io.out(
+        opts.since ? `No events after #${opts.since} (${log.path}).\n` : `No events yet (${log.path}).\n`,
+      );
     else for (const e of first) deps.io.out(line(e));
     return EXIT.ok;
   }

@@ -25,6 +25,7 @@ import { command as restart } from './restart.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
 import { command as session } from './session.meta.js';
+import { command as settingsCommand } from './settings.meta.js';
 import { command as snapshot } from './snapshot.meta.js';
 import { command as sshAccount } from './ssh-account.meta.js';
 import { command as status } from './status.meta.js';
@@ -54,6 +55,7 @@ export const COMMANDS: Command[] = [
   ca,
   job,
   daemon,
+  settingsCommand,
   doctor,
   secret,
   token,

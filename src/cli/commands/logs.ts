@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { buildLogPath } from '../../apply/build.js';
 import type { OutputSink } from '../../drivers/podman/types.js';
 import { resourceLogs } from '../../engine/logs.js';
+import { HiyError, hasCode } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import { openStores } from '../../store/index.js';
 import type { JobRun } from '../../store/jobRuns.js';
@@ -34,6 +35,9 @@ function runLine(r: JobRun): string {
   const why = r.reason ? ` (${r.reason})` : '';
   return `== ${r.startedAt}  ${r.outcome}${code}  ${(r.ms / 1000).toFixed(1)}s  ${r.trigger}${why}\n${r.output}${r.output && !r.output.endsWith('\n') ? '\n' : ''}`;
 }
+
+/** The line podman prints when the container is not there (podman 4: `Error: no container with name or ID …`). */
+const PODMAN_NO_CONTAINER = /^Error: (no container with (name or )?ID|no such container)/m;
 
 export async function logsCommand(
   deps: CliDeps,
@@ -74,6 +78,12 @@ export async function logsCommand(
         stderr: (c) => deps.io.out(`${JSON.stringify({ stream: 'stderr', text: c })}\n`),
       }
     : { stdout: (c) => deps.io.out(c), stderr: (c) => deps.io.err(c) };
+  // Podman's own complaint about a missing container arrives on the stream before its failure: it is dropped, and
+  // the error below says what is missing in HIY's words.
+  const stderr = output.stderr;
+  output.stderr = (c) => {
+    if (!PODMAN_NO_CONTAINER.test(c)) stderr(c);
+  };
   try {
     await resourceLogs(
       engine,
@@ -88,6 +98,13 @@ export async function logsCommand(
       },
       output,
     );
+  } catch (err) {
+    if (hasCode(err, 'RESOURCE_UNKNOWN'))
+      throw new HiyError(
+        'RESOURCE_UNKNOWN',
+        `no resource ${opts.name}: no App or Port named ${opts.name} in the state repo`,
+      );
+    throw err;
   } finally {
     stop?.dispose();
   }

@@ -8,5 +8,6 @@ export const command: Command = {
   usage: `plan [--json] [--out FILE] [--detailed-exitcode]
                                     exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes`,
   options: { out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } },
+  settingsCheck: 'warn',
   load: async () => (await import('./plan.js')).run,
 };

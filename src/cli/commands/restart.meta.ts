@@ -9,5 +9,6 @@ export const command: Command = {
                                     takes the apply lock; refused when the resource has changes not applied
                                     yet (hiy apply does those). Recorded as an event and a release.`,
   maxArgs: 1,
+  settingsCheck: 'refuse',
   load: async () => (await import('./restart.js')).run,
 };

@@ -11,6 +11,7 @@ export const command: Command = {
                                     current data (so the rollback can itself be undone)`,
   options: { to: { type: 'string' }, 'with-data': { type: 'boolean' } },
   maxArgs: 1,
+  settingsCheck: 'refuse',
   load: async () => (await import('./rollback.js')).run,
 };
 

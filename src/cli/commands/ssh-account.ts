@@ -27,7 +27,7 @@ import {
 import { selfCommand, settingsEnv } from '../../push/self.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { type CommandContext, type CommandRun, flag, str } from '../command.js';
-import { UsageError } from '../config.js';
+import { lastingSettingsEnv, UsageError } from '../config.js';
 import { EXIT } from '../context.js';
 
 /** Shells that cannot run a forced command (sshd runs it as `SHELL -c COMMAND`). */
@@ -92,7 +92,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const access = await loadAccess(settings, engine.git);
   const users = [...access.users.values()];
   const wrapper = renderWrapper({
-    env: settingsEnv(settings, deps.io.env),
+    env: lastingSettingsEnv(settingsEnv(settings, deps.io.env), deps.settingsEnvironment),
     argv: selfCommand(deps.io.env),
   });
   const sudoers = renderSudoers(account);

@@ -4,9 +4,9 @@ import { isObject, type Json, objectAt } from './json.js';
 import { deepEqual } from './render.js';
 import type { CaddyConfig } from './types.js';
 
-/** What the dashboard route's reverse_proxy handler carries: `set` replaces any copy the client sent. */
-function secretHeaders(secret: string): Json {
-  return { request: { set: { [PROXY_SECRET_HEADER]: [secret] } } };
+/** What the dashboard route's reverse_proxy handler sends upstream: `set` replaces any copy the client sent. */
+function secretRequestHeaders(secret: string): Json {
+  return { set: { [PROXY_SECRET_HEADER]: [secret] } };
 }
 
 /** The reverse_proxy handlers of HIY's dashboard routes (`@id` `SERVER:hiy/dashboard:HOST/`), in any server. */
@@ -28,7 +28,9 @@ function dashboardProxies(config: Json): Json[] {
 export function withProxySecret(config: CaddyConfig, secret: string): CaddyConfig {
   const out = structuredClone(config) as Json;
   for (const h of dashboardProxies(out)) {
-    if (h['headers'] === undefined) h['headers'] = secretHeaders(secret);
+    const headers = isObject(h['headers']) ? h['headers'] : h['headers'] === undefined ? {} : undefined;
+    if (headers && headers['request'] === undefined)
+      h['headers'] = { ...headers, request: secretRequestHeaders(secret) };
   }
   return out as CaddyConfig;
 }
@@ -41,7 +43,11 @@ export function withProxySecret(config: CaddyConfig, secret: string): CaddyConfi
 export function withoutProxySecret(config: CaddyConfig, secret: string): CaddyConfig {
   const out = structuredClone(config) as Json;
   for (const h of dashboardProxies(out)) {
-    if (deepEqual(h['headers'], secretHeaders(secret))) delete h['headers'];
+    const headers = h['headers'];
+    if (!isObject(headers) || !deepEqual(headers['request'], secretRequestHeaders(secret))) continue;
+    const { request: _request, ...rest } = headers;
+    if (Object.keys(rest).length > 0) h['headers'] = rest;
+    else delete h['headers'];
   }
   return out as CaddyConfig;
 }

@@ -135,7 +135,15 @@ function renderRoute(id: string, r: ProxyRoute): Json {
   return {
     '@id': id,
     match: [match],
-    handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: r.upstream }] }],
+    // The upstream's Server header is dropped: Caddy sends its own, and two Server headers confuse clients (and
+    // the upstream's names its software and version).
+    handle: [
+      {
+        handler: 'reverse_proxy',
+        upstreams: [{ dial: r.upstream }],
+        headers: { response: { delete: ['Server'] } },
+      },
+    ],
     terminal: true,
   };
 }

@@ -35,7 +35,8 @@ export function parseGitCommand(command: string | undefined): ParsedGitCommand {
   if (command === undefined || command === '') {
     return {
       ok: false,
-      reason: 'interactive logins are refused: this account only serves git push and fetch',
+      reason:
+        'interactive logins are refused: this account serves git push and fetch, and the commands that ssh USER@BOX help lists',
     };
   }
   if (command.length > MAX_COMMAND_LENGTH) {
@@ -45,7 +46,7 @@ export function parseGitCommand(command: string | undefined): ParsedGitCommand {
   if (!m) {
     return {
       ok: false,
-      reason: `refused ${quoteUntrusted(command)}: only git push and git fetch (git-receive-pack / git-upload-pack 'NAME') are allowed`,
+      reason: `refused ${quoteUntrusted(command)}: only git push and git fetch (git-receive-pack / git-upload-pack 'NAME') are allowed, and the commands that ssh USER@BOX help lists`,
     };
   }
   const service = m[1] as GitService;

@@ -22,6 +22,8 @@ export interface VerbSpec {
   role: VerbRole;
   /** Whether the session may have a terminal (`ssh -t`): only for interactive commands. */
   pty: boolean;
+  /** `box`: about no one resource (help, status); the handler shows only what the user may view. */
+  scope?: 'box';
   /** Checks the words after the verb (the resource first); a reason when they do not fit. */
   parse(words: string[]): Omit<VerbRequest, 'verb'> | string;
 }
@@ -48,6 +50,12 @@ const noArgs = (usage: string) => (words: string[]) => {
   if (r.rest.length > 0) return `unexpected ${quoteUntrusted(r.rest[0]!)}; usage: ${usage}`;
   return { name: r.name, flags: {}, words: [] };
 };
+
+/** A verb about the whole box, with no words after it. */
+const nothing = (usage: string) => (words: string[]) =>
+  words.length > 0
+    ? `unexpected ${quoteUntrusted(words[0]!)}; usage: ${usage}`
+    : { name: '', flags: {}, words: [] };
 
 const command = (usage: string, required: boolean) => (words: string[]) => {
   const r = resource(words, usage);
@@ -111,6 +119,9 @@ function jobRun(words: string[]): Omit<VerbRequest, 'verb'> | string {
 
 /** Every verb: one line each (a new verb is one more line, and one in push/sshVerbs.ts's handlers). */
 export const VERBS: Record<string, VerbSpec> = {
+  help: { usage: 'help', role: 'view', pty: false, scope: 'box', parse: nothing('help') },
+  status: { usage: 'status', role: 'view', pty: false, scope: 'box', parse: nothing('status') },
+  'ps:report': { usage: 'ps:report NAME', role: 'view', pty: false, parse: noArgs('ps:report NAME') },
   logs: {
     usage: 'logs NAME [-f] [--tail N] [--since 10m] [--timestamps] [--previous] [--job JOB]',
     role: 'view',

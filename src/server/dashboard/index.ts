@@ -1,5 +1,6 @@
 // The dashboard's routes on the API's HTTP server: pages for the signed-in viewer, sign-in, actions, the live
 // event stream and static assets. Paths it does not own (/api/, /hooks/, /healthz, /metrics) are left alone.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
 import { readBuildLog } from '../../engine/buildLogs.js';
@@ -10,6 +11,7 @@ import { serveAsset } from './assets.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { editAction, editPage } from './edit.js';
 import { eventsPage } from './events.js';
+import { FAVICON_PATH, serveFavicon } from './favicon.js';
 import { html } from './html.js';
 import { page } from './layout.js';
 import { followLogs } from './logs.js';
@@ -30,7 +32,7 @@ import { linkPage, signInPage, signOut, useLink } from './signin.js';
 
 export { createDashboardContext, type DashboardContext } from './context.js';
 
-const OWNED = /^\/(?:$|login|logout|r\/|plan|events|people|me|live$|static\/|favicon\.ico$)/;
+const OWNED = /^\/(?:$|login|logout|r\/|plan|events|people|me|live$|static\/|favicon\.(?:ico|svg)$)/;
 const JSON_PATHS = /^\/(?:login\/passkey|me\/passkeys(?:\/options)?$|live$)/;
 const RESOURCE =
   /^\/r\/((?:app|port)\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\/(rollback|snapshot|restore|edit|build\/([0-9a-f]{7,64})))?$/;
@@ -91,7 +93,7 @@ async function route(
   const get = req.method === 'GET' || req.method === 'HEAD';
   const post = req.method === 'POST';
   if (path.startsWith('/static/') && get) return serveAsset(req, res, path.slice('/static/'.length));
-  if (path === '/favicon.ico') throw new HttpError(404, 'NOT_FOUND', 'no icon');
+  if ((path === '/favicon.ico' || path === FAVICON_PATH) && get) return serveFavicon(req, res);
 
   // Sign-in needs no session.
   if (path === '/login' && get) {

@@ -1,7 +1,9 @@
 // The shell of every dashboard page: skip link, navigation for what the viewer may see, flash message, main.
+
 import { isAllowed, roleOn } from '../../access/grants.js';
 import { assetUrl } from './assets.js';
 import type { Viewer } from './context.js';
+import { FAVICON_PATH } from './favicon.js';
 import { type Html, html } from './html.js';
 
 export type Section = 'overview' | 'plan' | 'events' | 'people' | 'me' | 'login' | 'error';
@@ -42,7 +44,7 @@ export function page(opts: PageOptions): Html {
   const live = opts.live && v;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title} · HIY</title><link rel="stylesheet" href="${assetUrl('hiy.css')}">
+<title>${opts.title} · HIY</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><link rel="stylesheet" href="${assetUrl('hiy.css')}">
 ${v ? html`<meta name="csrf-token" content="${v.csrf}">` : ''}
 ${live ? html`<script src="${assetUrl('live.js')}" defer></script>` : ''}
 ${opts.passkeys ? html`<script src="${assetUrl('passkey.js')}" defer></script>` : ''}

@@ -129,5 +129,19 @@ describe('dashboard access', () => {
       JSON.stringify({ endpoints: { api: 'http://127.0.0.1:7171' } }),
     );
     assert.equal(await dashboardBaseUrl({ tls: 'acme', dataDir: dir }), 'http://127.0.0.1:7171');
+    assert.equal(
+      await dashboardBaseUrl({ dashboardHost: 'hiy.localhost', tls: 'off', httpAddr: ':8080', dataDir: dir }),
+      'http://hiy.localhost:8080',
+      'a listen port that is not the default is in the link',
+    );
+    // A daemon that publishes the dashboard: its host, not the API's loopback address.
+    await writeFile(
+      join(dir, 'daemon.json'),
+      JSON.stringify({
+        endpoints: { api: 'http://127.0.0.1:7171' },
+        settings: { dashboardHost: 'hiy.localhost', tls: 'off', httpAddr: ':80' },
+      }),
+    );
+    assert.equal(await dashboardBaseUrl({ tls: 'acme', dataDir: dir }), 'http://hiy.localhost');
   });
 });

@@ -176,6 +176,12 @@ describe('data commands on fake drivers', () => {
 
   it('volume rm refuses a declared or used volume and a wrong confirmation, and deletes nothing', async () => {
     await refusal(removeVolume(w.engine, VOLUME, VOLUME), /port\/db in the state repo still declares/);
+    // The resource still in the state repo without declaring the volume: it is the resource that is in the way.
+    await w.commit({ 'db.yaml': portYaml('db') });
+    await refusal(
+      removeVolume(w.engine, VOLUME, VOLUME),
+      /port\/db, whose volume hiy-unit-db-data is, still exists in the state repo; remove it/,
+    );
     await w.commit({ 'db.yaml': null });
     await refusal(
       removeVolume(w.engine, VOLUME, VOLUME),

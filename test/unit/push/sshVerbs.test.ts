@@ -79,6 +79,17 @@ describe('SSH verb grants', () => {
     assert.match(decide('ada', 'logs blog', true), /logs takes no terminal/);
   });
 
+  it('help and status for every User (each shows only what the user may view), ps:report with view', () => {
+    assert.equal(decide('vic', 'help'), 'ok *');
+    assert.equal(decide('mal', 'status'), 'ok *');
+    assert.equal(decide('eve', 'status'), 'refused: eve is not a User of this HIY');
+    assert.equal(decide('vic', 'ps:report blog'), 'ok app/blog');
+    assert.equal(decide('vic', 'ps:report db'), 'refused: ps:report needs the view role on port/db');
+    assert.match(decide('ada', 'status', true), /status takes no terminal/);
+    const extra = parseVerbCommand('status blog');
+    assert.ok(!extra.ok && /unexpected "blog"; usage: status/.test(extra.reason), JSON.stringify(extra));
+  });
+
   it('audit details never carry config values', () => {
     const p = parseVerbCommand('config:set blog PASSWORDISH=hunter2 B=c');
     assert.ok(p.ok);

@@ -51,4 +51,19 @@ describe('hiy events --follow', async () => {
       ],
     );
   });
+
+  it('--since N with nothing newer says so, not "No events yet"', async () => {
+    let out = '';
+    const deps = {
+      io: { out: (t: string) => (out += t), err: () => undefined, env: {} },
+      makeEngine: () => {
+        throw new Error('not needed');
+      },
+    } as unknown as CliDeps;
+    assert.equal(
+      await eventsCommand(deps, { dataDir } as Settings, { json: false, follow: false, since: 2 }),
+      0,
+    );
+    assert.match(out, /^No events after #2 \(/);
+  });
 });
