@@ -2,6 +2,7 @@
 // `hiy status` and `GET /api/v1/status` show it.
 
 import { applyLockHeld } from '../apply/lock.js';
+import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import type { Condition } from '../model/status.js';
@@ -26,6 +27,11 @@ export interface ResourceStatus {
   conditions: Condition[];
   /** Set while the daemon holds back retries of a failing spec. */
   backoff?: { failures: number; retryAt: string; commit: string };
+  /**
+   * What is wrong with the certificates its routes bring (`tls.certificate`), e.g. `certificate secret "site"
+   * expires within 14 days (…)`: read from the secret store, no handshake, so every view can show it.
+   */
+  certificateProblems?: string[];
 }
 
 export interface StatusView {
@@ -94,10 +100,14 @@ export async function computeStatusView(
       ? undefined
       : await Promise.all(hosts.map((h) => servedCertificate(engine.settings.httpsAddr, h, now)));
   const runInProgress = await applyLockHeld(engine.settings.dataDir);
+  const brought = state
+    ? await checkRouteCertificates(state.workloads, state.resources, engine.stores.secrets.readOnly(), now)
+    : [];
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
     const pinned = plan?.pins?.find((p) => p.resource === id && p.state === 'pinned');
+    const certificateProblems = brought.filter((d) => d.resource === id).map((d) => d.summary);
     return {
       id,
       inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
@@ -113,6 +123,7 @@ export async function computeStatusView(
       // The last run's conditions, but never Ready for a container that is not running now, nor Reconciling
       // when no run is in progress.
       conditions: observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+      ...(certificateProblems.length > 0 && { certificateProblems }),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),

@@ -146,6 +146,11 @@ describe('a route with a certificate you bring (HIY_TLS=internal)', () => {
     });
     const status = await h.hiy(['status']);
     assert.match(status.out, new RegExp(`${host.replace(/\./g, '\\.')} .*WARNING: within 14 days`));
+    assert.match(status.out, /port\/web .*WARNING: certificate secret "site-cert" expires within 14 days/);
+    const json = JSON.parse((await h.hiy(['status', '--json'])).out) as {
+      resources: { id: string; certificateProblems?: string[] }[];
+    };
+    assert.match(json.resources[0]?.certificateProblems?.[0] ?? '', /expires within 14 days/);
     // The secret store keeps the key 0600; HIY wrote it nowhere else in its data directory.
     const mode =
       (await import('node:fs')).statSync(join(h.dataDir, 'secrets', 'values', 'site-cert')).mode & 0o777;
