@@ -14,8 +14,11 @@ export interface BackoffState {
   commit: string;
 }
 
-/** Kubernetes-style condition types of a resource. */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+/**
+ * Kubernetes-style condition types of a resource. `CertificateReady` is never stored: status views that probe
+ * the TLS handshake of each route host (`hiy status`, the whole-box API) add it to a resource with routes.
+ */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'CertificateReady';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {

@@ -48,6 +48,7 @@ export async function statusCommand(
         cond('Reconciling')?.status === 'True' ? 'reconciling' : '',
         r.backoff ? `backing off (${r.backoff.failures} failure(s)), next retry ${r.backoff.retryAt}` : '',
         r.pending ? 'changes pending' : '',
+        cond('CertificateReady')?.status === 'False' ? `${cond('CertificateReady')!.message}` : '',
         ...(r.certificateProblems ?? []).map((p) => `WARNING: ${p}`),
         r.lastError ?? '',
       ]
