@@ -3,6 +3,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import { splitPemBundle } from '../model/pemBundle.js';
+import type { TlsMode } from '../model/settings.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { SecretSource } from '../store/secrets.js';
 import { fieldPosition } from './crossCheck.js';
@@ -22,6 +23,7 @@ export async function checkRouteCertificates(
   located: LocatedResource[],
   source: Pick<SecretSource, 'value'>,
   now: Date,
+  tls?: TlsMode,
 ): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const named = new Map<string, { secret: string; resource: string }>();
@@ -31,6 +33,18 @@ export async function checkRouteCertificates(
       if (!r.tls) continue;
       const name = r.tls.certificate;
       const path = `spec.routes[${i}].tls.certificate`;
+      if (tls === 'off') {
+        // Never silent: the certificate is checked, but there is no HTTPS server to serve it from.
+        const d: Diagnostic = {
+          severity: 'warning',
+          summary: `certificate "${name}" is not served: HIY_TLS is off (plain HTTP only)`,
+          detail: 'set HIY_TLS=internal or acme to serve HTTPS (docs/tls.md)',
+          path,
+          resource: w.id,
+        };
+        if (lr) Object.assign(d, { file: lr.file, ...fieldPosition(lr, path) });
+        out.push(d);
+      }
       const other = named.get(r.host);
       if (other && other.secret !== name) {
         // Caddy chooses a certificate by host name, never by path: one host, one certificate.

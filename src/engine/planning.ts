@@ -130,7 +130,7 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
   const inputs = await readPlanInputs(engine, opts);
   const { stateRepo, observed, secrets } = inputs;
   const history = await readHistory(engine, stateRepo, opts, secrets);
-  // Brought certificates expiring within 14 days (errors stopped readHistory already).
+  // Brought certificates expiring within 14 days, or not served with TLS off (errors stopped readHistory already).
   const warnings = [
     ...inputs.warnings,
     ...(await checkRouteCertificates(
@@ -138,6 +138,7 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
       stateRepo.resources,
       engine.stores.secrets.readOnly(),
       new Date(),
+      engine.settings.tls,
     )),
   ];
   const planned = planFromHistory(engine, { stateRepo, observed, history });

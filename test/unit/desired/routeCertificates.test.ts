@@ -93,4 +93,13 @@ describe('checkRouteCertificates', () => {
     assert.match(ds[0]!.summary, /host site\.example\.test already has certificate "one" \(port\/a\)/);
     assert.equal(ds[0]!.resource, 'port/b');
   });
+
+  it('with HIY_TLS=off a brought certificate is checked and named as not served (a warning)', async () => {
+    const w = port('web', { routes: [route('site.example.test', 'a')] });
+    const ds = await checkRouteCertificates([w], [], source({ a: site }), during, 'off');
+    assert.deepEqual(
+      ds.map((d) => [d.severity, d.summary]),
+      [['warning', 'certificate "a" is not served: HIY_TLS is off (plain HTTP only)']],
+    );
+  });
 });
