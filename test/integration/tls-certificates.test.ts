@@ -2,7 +2,7 @@
 // openssl; it is checked before anything changes, loaded in the one Caddy load, and replaced at the next apply.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
@@ -95,6 +95,10 @@ describe('a route with a certificate you bring (HIY_TLS=internal)', () => {
     // Caddy has it; HIY's views and the next plan never show the key, and nothing is left to do.
     const config = JSON.stringify(await (await fetch(`${h.caddy.adminUrl}/config/`)).json());
     assert.match(config, /load_pem/);
+    // Caddy keeps the key in its autosaved config, readable by its own user only.
+    const autosave = /autosaved config[^\n]*"file":\s*"([^"]+)"/.exec(h.caddy.output())?.[1];
+    assert.ok(autosave, h.caddy.output().slice(-2000));
+    assert.equal((await stat(autosave)).mode & 0o077, 0, `${autosave} is readable by others`);
     const again = await h.hiy(['plan', '--json']);
     assert.equal(again.code, 0, again.err);
     assert.deepEqual(JSON.parse(again.out).actions, []);
