@@ -16,6 +16,7 @@ import { benchPortUpgrade } from './portUpgrade.js';
 import { benchPush } from './push.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
+import { benchTlsFirstApply } from './tlsFirstApply.js';
 import { benchValidate } from './validate.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   operations: benchOperations,
   'validate-limits': benchValidate,
   'port-upgrade-email': benchPortUpgrade,
+  'tls-first-apply': benchTlsFirstApply,
 };
 
 const RESULTS_FILE = new URL('./results/latest.json', import.meta.url);

@@ -23,8 +23,10 @@ npm run build
 
 export HIY_DATA_DIR="${HIY_DATA_DIR:-/var/lib/hiy}"
 export HIY_CADDY_ADMIN="${HIY_CADDY_ADMIN:-http://127.0.0.1:2019}"
-export HIY_TLS="${HIY_TLS:-off}"          # no Let's Encrypt without internet; `internal` or `acme` on a real server
+# Caddy's own CA (no internet needed; `hiy ca` prints its root): HTTPS on :443, plain HTTP on :80 redirects there.
+export HIY_TLS="${HIY_TLS:-internal}"     # `acme` on a server the internet reaches; `off` for plain HTTP only
 export HIY_HTTP_ADDR="${HIY_HTTP_ADDR:-:80}"
+export HIY_HTTPS_ADDR="${HIY_HTTPS_ADDR:-:443}"
 export HIY_DASHBOARD_HOST="${HIY_DASHBOARD_HOST:-hiy.localhost}"   # the dashboard, published through Caddy
 demo="$HIY_DATA_DIR/demo"
 mkdir -p "$demo"
@@ -164,20 +166,35 @@ echo "  stop it:   kill $(daemon_pid)      (make demo starts it again)"
 # Endpoints the daemon announces in DATA_DIR/daemon.json (the HTTP API: "api").
 node -e 'try{const e=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).endpoints||{};for(const [k,v] of Object.entries(e))console.log(`  ${k}: ${v}`)}catch{}' "$HIY_DATA_DIR/daemon.json"
 echo
+# With TLS on, every URL is HTTPS (verified against the root written here) and its plain-HTTP twin redirects to it.
+tls_port="${HIY_HTTPS_ADDR##*:}" root_pem="$demo/hiy-root.pem"
+if [ "$HIY_TLS" = internal ]; then node bin/hiy.js ca --state "$demo/state" > "$root_pem" 2>/dev/null || rm -f "$root_pem"; fi
+# Prints "URL → HTTP CODE" for host and path: HTTPS (and the plain HTTP redirect) with TLS on, plain HTTP with it off.
+show_url() {
+  local host="$1" path="$2" url code
+  if [ "$HIY_TLS" != off ]; then
+    url="https://$host${tls_port:+:$tls_port}$path"; [ "$tls_port" = 443 ] && url="https://$host$path"
+    local trust=(--insecure); [ -s "$root_pem" ] && trust=(--cacert "$root_pem")
+    code=$(curl -s -o /dev/null -w '%{http_code}' "${trust[@]}" --resolve "$host:$tls_port:127.0.0.1" "$url" || true)
+    echo "  $url  → HTTP $code"
+  fi
+  url="http://$host${port:+:$port}$path"; [ "$port" = 80 ] && url="http://$host$path"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "$host:$port:127.0.0.1" "$url" || true)
+  echo "  $url  → HTTP $code$([ "$HIY_TLS" != off ] && echo ' (redirect to HTTPS)')"
+}
 echo "URLs now served through Caddy (hosts under .localhost resolve to this machine):"
 node bin/hiy.js status --state "$demo/state" --json \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const r of JSON.parse(s).resources)for(const u of r.routes)console.log(u)})' \
-  | while read -r route; do
-      host="${route%%/*}"; path="/${route#*/}"
-      url="http://$host${port:+:$port}$path"
-      [ "$port" = "80" ] && url="http://$host$path"
-      code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "$host:$port:127.0.0.1" "$url" || true)
-      echo "  $url  → HTTP $code"
-    done
-dash="http://$HIY_DASHBOARD_HOST${port:+:$port}/"
-[ "$port" = "80" ] && dash="http://$HIY_DASHBOARD_HOST/"
+  | while read -r route; do show_url "${route%%/*}" "/${route#*/}"; done
 echo
-echo "The dashboard: $dash  → HTTP $(curl -s -o /dev/null -w '%{http_code}' --resolve "$HIY_DASHBOARD_HOST:$port:127.0.0.1" "$dash" || true)"
+echo "The dashboard (its cookies are Secure over HTTPS):"
+show_url "$HIY_DASHBOARD_HOST" /
+if [ -s "$root_pem" ]; then
+  echo "HTTPS certificates come from HIY's internal CA; trust its root ($root_pem, also: node bin/hiy.js ca):"
+  echo "  curl --cacert $root_pem https://$HIY_DASHBOARD_HOST/"
+  echo "  a browser: import $root_pem as a certificate authority (Firefox: Settings → Certificates → Authorities)"
+  echo "  this machine (Debian): cp $root_pem /usr/local/share/ca-certificates/hiy-root.crt && update-ca-certificates"
+fi
 echo "  sign in (prints a one-time link to open in the browser): $sign_in"
 if [ -f "$demo/caddy.pid" ] && [ "$(ps -o comm= -p "$(cat "$demo/caddy.pid")" 2>/dev/null)" = caddy ]; then
   echo "Caddy (started by the demo): pid $(cat "$demo/caddy.pid"), stop it: kill \$(cat $demo/caddy.pid)"

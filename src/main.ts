@@ -1,6 +1,7 @@
 // Composition root: builds the real drivers and runs the CLI. Nothing else constructs a driver.
 import { exitWith, runCli } from './cli/run.js';
 import type { Engine } from './engine/engine.js';
+import { objectNames } from './model/names.js';
 import type { Settings } from './model/settings.js';
 
 /**
@@ -72,6 +73,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
     pino.destination(2),
   );
+  const stores = openStores(settings.dataDir, { env });
   return {
     // Rootless, host ports under net.ipv4.ip_unprivileged_port_start are a validate error, not a failed apply,
     // and a resource limit Podman cannot enforce is a warning and a condition, not silently lost.
@@ -91,13 +93,14 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
         read: () => proxy.readProxySecret(settings.dataDir),
         ensure: () => proxy.proxySecret(settings.dataDir),
       },
+      certificates: { server: objectNames(settings.instance).caddyServer, source: stores.secrets.readOnly() },
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
     exportCommit,
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
     logger,
-    stores: openStores(settings.dataDir, { env }),
+    stores,
     build: buildSupport(buildSettingsFrom(env)),
   };
 }

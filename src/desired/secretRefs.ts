@@ -1,4 +1,4 @@
-// The secrets a desired state refers to: each must be set on the box; their salted digests go into plans.
+// The secrets a desired state refers to (secretEnv, routes' tls.certificate): each must be set on the box; their salted digests go into plans.
 import type { Diagnostic } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import type { DesiredWorkload } from '../model/workload.js';
@@ -25,7 +25,15 @@ export async function digestSecrets(
   const missing = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const w of workloads) {
-    for (const [env, name] of Object.entries(w.secretEnv ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    const uses: [path: string, name: string][] = [
+      ...Object.entries(w.secretEnv ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([env, name]): [string, string] => [`spec.secretEnv.${env}`, name]),
+      ...w.routes.flatMap((r, i): [string, string][] =>
+        r.tls ? [[`spec.routes[${i}].tls.certificate`, r.tls.certificate]] : [],
+      ),
+    ];
+    for (const [path, name] of uses) {
       if (name in digests) continue;
       if (pending.has(name)) {
         const v = pending.get(name);
@@ -38,7 +46,6 @@ export async function digestSecrets(
         continue;
       }
       missing.add(name);
-      const path = `spec.secretEnv.${env}`;
       const lr = located.find((l) => resourceId(l.resource.kind, l.resource.metadata.name) === w.id);
       const d: Diagnostic = {
         severity: 'error',

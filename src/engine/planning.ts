@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { loadDesiredState } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
+import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
@@ -126,8 +127,20 @@ export function planFromHistory(
  * failed observation. The plan is exactly what applyAndRecord executes: nothing narrows it afterwards.
  */
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
-  const { stateRepo, observed, warnings, secrets } = await readPlanInputs(engine, opts);
+  const inputs = await readPlanInputs(engine, opts);
+  const { stateRepo, observed, secrets } = inputs;
   const history = await readHistory(engine, stateRepo, opts, secrets);
+  // Brought certificates expiring within 14 days, or not served with TLS off (errors stopped readHistory already).
+  const warnings = [
+    ...inputs.warnings,
+    ...(await checkRouteCertificates(
+      stateRepo.workloads,
+      stateRepo.resources,
+      engine.stores.secrets.readOnly(),
+      new Date(),
+      engine.settings.tls,
+    )),
+  ];
   const planned = planFromHistory(engine, { stateRepo, observed, history });
   await checkDataVersions(engine, planned);
   if (warnings.length === 0) return planned;
@@ -221,7 +234,15 @@ export async function secretDigestsFor(
     engine.stores.secrets.readOnly(),
     new Map(pending.map((p) => [p.name, p.value])),
   );
-  if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
+  // A brought certificate that cannot serve its host stops the plan as a missing secret does: nothing changes.
+  const certificates = await checkRouteCertificates(
+    workloads,
+    stateRepo.resources,
+    engine.stores.secrets.readOnly(),
+    new Date(),
+  );
+  const errors = [...diagnostics, ...certificates.filter((d) => d.severity === 'error')];
+  if (errors.length > 0) throw new StateRepoInvalidError(errors);
   return digests;
 }
 

@@ -2,8 +2,10 @@
 // `hiy status` and `GET /api/v1/status` show it.
 
 import { applyLockHeld } from '../apply/lock.js';
+import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
+import type { TlsMode } from '../model/settings.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
 import { resolvePorts } from '../ports/resolve.js';
@@ -26,6 +28,11 @@ export interface ResourceStatus {
   conditions: Condition[];
   /** Set while the daemon holds back retries of a failing spec. */
   backoff?: { failures: number; retryAt: string; commit: string };
+  /**
+   * What is wrong with the certificates its routes bring (`tls.certificate`), e.g. `certificate secret "site"
+   * expires within 14 days (…)`: read from the secret store, no handshake, so every view can show it.
+   */
+  certificateProblems?: string[];
 }
 
 export interface StatusView {
@@ -94,10 +101,14 @@ export async function computeStatusView(
       ? undefined
       : await Promise.all(hosts.map((h) => servedCertificate(engine.settings.httpsAddr, h, now)));
   const runInProgress = await applyLockHeld(engine.settings.dataDir);
+  const brought = state
+    ? await checkRouteCertificates(state.workloads, state.resources, engine.stores.secrets.readOnly(), now)
+    : [];
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
     const pinned = plan?.pins?.find((p) => p.resource === id && p.state === 'pinned');
+    const certificateProblems = brought.filter((d) => d.resource === id).map((d) => d.summary);
     return {
       id,
       inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
@@ -112,7 +123,16 @@ export async function computeStatusView(
       }),
       // The last run's conditions, but never Ready for a container that is not running now, nor Reconciling
       // when no run is in progress.
-      conditions: observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+      conditions: [
+        ...observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+        ...certificateConditions(
+          routes.filter((r) => r.resource === id).map((r) => r.host),
+          certificates,
+          engine.settings.tls,
+          now,
+        ),
+      ],
+      ...(certificateProblems.length > 0 && { certificateProblems }),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),
@@ -132,4 +152,52 @@ export async function computeStatusView(
     retainedOwners: Object.fromEntries((plan?.retained ?? []).map((r) => [r.name, r.resource])),
     ...(certificates ? { certificates } : {}),
   };
+}
+
+/**
+ * `CertificateReady` of a resource from the handshakes of its route hosts: False (`NoCertificate`) when a host is
+ * served none — with HIY_TLS=acme, an issuance that keeps failing (Caddy retries it; its log says why) — never a
+ * silent fallback to plain HTTP: the HTTP server keeps redirecting. None without probes or routes.
+ */
+export function certificateConditions(
+  hosts: string[],
+  certificates: HostCertificate[] | undefined,
+  tls: TlsMode,
+  now: Date,
+): Condition[] {
+  if (!certificates || hosts.length === 0) return [];
+  const mine = certificates.filter((c) => hosts.includes(c.host));
+  if (mine.length === 0) return [];
+  const failed = mine.filter((c) => c.error);
+  const at = now.toISOString();
+  if (failed.length > 0) {
+    const why =
+      tls === 'acme'
+        ? 'the ACME issuance has not succeeded (Caddy retries it; its log says why, e.g. the CA refused the name or could not reach it on HIY_HTTP_ADDR)'
+        : 'Caddy holds no certificate for it';
+    return [
+      {
+        type: 'CertificateReady',
+        status: 'False',
+        reason: 'NoCertificate',
+        message: `no certificate is served for ${failed.map((c) => c.host).join(', ')}: ${why}; plain HTTP still redirects to HTTPS`,
+        lastTransitionTime: at,
+      },
+    ];
+  }
+  const soon = mine.filter((c) => c.expiresSoon);
+  return [
+    {
+      type: 'CertificateReady',
+      status: 'True',
+      reason: soon.length > 0 ? 'ExpiresSoon' : 'Served',
+      message: mine
+        .map(
+          (c) =>
+            `${c.host}: ${c.issuer} until ${c.notAfter}${c.expiresSoon ? ' (WARNING: within 14 days)' : ''}`,
+        )
+        .join('; '),
+      lastTransitionTime: at,
+    },
+  ];
 }

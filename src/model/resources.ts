@@ -127,6 +127,17 @@ export const Route = z.strictObject({
     .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'must be a path prefix starting with /')
     .default('/'),
   port: portNumber.describe('Container port that Caddy proxies to.'),
+  tls: z
+    .strictObject({
+      certificate: z
+        .string()
+        .regex(SECRET_NAME, 'must name a secret set with hiy secret set NAME (letters, digits, . _ -)')
+        .describe(
+          "A secret (hiy secret set NAME < bundle.pem) holding this host's certificate chain and its private key, PEM; served instead of one from HIY_TLS's issuer.",
+        ),
+    })
+    .optional()
+    .describe('A certificate you bring for this host (docs/tls.md).'),
 });
 
 export const HealthCheck = z

@@ -9,6 +9,14 @@ export interface ProxyRoute {
   /** Path prefix, `/` for the whole host. */
   path: string;
   upstream: string;
+  /** A certificate brought for the host: the secret holding it and its salted digest (never the PEM). */
+  certificate?: RouteCertificate;
+}
+
+/** The secret a route's `tls.certificate` names, with the salted digest of its value when planned. */
+export interface RouteCertificate {
+  secret: string;
+  digest: string;
 }
 
 /** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */

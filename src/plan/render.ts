@@ -1,4 +1,5 @@
 // Renders a Plan for humans, Terraform-style, from the same value `hiy plan --json` prints. Pure.
+import type { ProxyRoute } from '../model/routing.js';
 import type { Action, Plan } from './types.js';
 import { CHANGE_SYMBOL } from './types.js';
 
@@ -64,9 +65,11 @@ function secretLines(op: string, path: string, value: unknown): string[] {
 function details(a: Action): string[] {
   const lines: string[] = [];
   if (a.kind === 'route.change' && a.resource !== 'caddy') {
-    const before = (a.before as { host: string; path: string; upstream: string }[] | null) ?? [];
+    const before = (a.before as ProxyRoute[] | null) ?? [];
     const after = a.routes;
-    const key = (r: { host: string; path: string; upstream: string }) => `${r.host}${r.path} → ${r.upstream}`;
+    // A brought certificate shows by secret name and salted digest: a replaced secret reads as a change.
+    const key = (r: ProxyRoute) =>
+      `${r.host}${r.path} → ${r.upstream}${r.certificate ? ` (certificate ${r.certificate.secret} hmac:${r.certificate.digest.slice(0, 12)})` : ''}`;
     const was = new Set(before.map(key));
     const now = new Set(after.map(key));
     for (const r of before) if (!now.has(key(r))) lines.push(`- ${key(r)}`);

@@ -14,7 +14,14 @@ export type ProxySettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr'
 export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[]): ProxyState {
   const server = objectNames(settings.instance).caddyServer;
   if (settings.tls === 'off')
-    return { server, listen: [settings.httpAddr], tls: 'off', routes: sortRoutes(routes) };
+    return {
+      server,
+      listen: [settings.httpAddr],
+      tls: 'off',
+      // Plain HTTP serves no certificate: a route's tls.certificate waits for HIY_TLS to be on.
+      routes: sortRoutes(routes.map(({ certificate: _, ...r }) => r)),
+    };
+  routes = withHostCertificates(routes);
   return {
     server,
     listen: [settings.httpsAddr],
@@ -25,8 +32,24 @@ export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[])
   };
 }
 
+/**
+ * Caddy picks a certificate by host name (SNI), not by route: a certificate one route of a host brings serves
+ * every route of that host, so each of them carries it (the first by match order when two differ, which the
+ * state repo's check refuses).
+ */
+function withHostCertificates(routes: ProxyRoute[]): ProxyRoute[] {
+  const byHost = new Map<string, NonNullable<ProxyRoute['certificate']>>();
+  for (const r of sortRoutes(routes))
+    if (r.certificate && !byHost.has(r.host)) byHost.set(r.host, r.certificate);
+  return routes.map((r) => {
+    const cert = byHost.get(r.host);
+    return cert ? { ...r, certificate: { ...cert } } : r;
+  });
+}
+
 function routeKey(r: ProxyRoute): string {
-  return `${r.host}\u0000${r.path}\u0000${r.upstream}`;
+  const cert = r.certificate ? `${r.certificate.secret}:${r.certificate.digest}` : '';
+  return `${r.host}\u0000${r.path}\u0000${r.upstream}\u0000${cert}`;
 }
 
 /** Same routes, in any order. */

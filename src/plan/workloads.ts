@@ -104,6 +104,9 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     host: r.host,
     path: r.path,
     upstream: `127.0.0.1:${upstream.get(r.port)}`,
+    ...(r.tls && {
+      certificate: { secret: r.tls.certificate, digest: ctx.secretDigests[r.tls.certificate] ?? 'unset' },
+    }),
   }));
 
   const view = containerSpecView(w, secrets);

@@ -21,7 +21,13 @@ export interface RunningPebble {
  * Pebble validating HTTP-01 on `httpPort` of 127.0.0.1 (every name resolves there through pebble-challtestsrv's
  * mock DNS): real validation against the Caddy server on that port, never PEBBLE_VA_ALWAYS_VALID.
  */
-export async function startPebble(opts: { httpPort: number }): Promise<RunningPebble> {
+export async function startPebble(opts: {
+  httpPort: number;
+  /** Lifetime of the certificates it issues, in seconds (Pebble 2.4's certificateValidityPeriod; default 5 years). */
+  validitySeconds?: number;
+  /** Names it refuses to issue for (domainBlocklist): the order fails with `rejectedIdentifier`. */
+  blocklist?: string[];
+}): Promise<RunningPebble> {
   const dir = await mkdtemp(join(tmpdir(), 'hiy-pebble-'));
   const [acmePort, mgmtPort, dnsPort, ctsMgmtPort, tlsPort] = await Promise.all([
     freePort(),
@@ -77,6 +83,8 @@ export async function startPebble(opts: { httpPort: number }): Promise<RunningPe
         tlsPort,
         ocspResponderURL: '',
         externalAccountBindingRequired: false,
+        ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
+        ...(opts.blocklist ? { domainBlocklist: opts.blocklist } : {}),
       },
     }),
   );

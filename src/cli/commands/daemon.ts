@@ -1,4 +1,5 @@
 // `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
+import { checkAcmeDirectory } from '../../drivers/acme/directory.js';
 import { nodeFetch } from '../../drivers/http/fetch.js';
 import type { Settings } from '../../model/settings.js';
 import {
@@ -38,6 +39,9 @@ export async function daemonCommand(
   settings: Settings,
   opts: DaemonCommandOptions,
 ): Promise<number> {
+  // An ACME directory that does not answer is refused now, in one line, rather than every issuance failing later.
+  if (settings.tls === 'acme' && settings.acme?.ca)
+    await checkAcmeDirectory({ ...settings.acme, ca: settings.acme.ca });
   const engine = await deps.makeEngine(settings);
   // A service logs what it does; an interactive command only warnings.
   engine.logger.level = deps.io.env.HIY_LOG_LEVEL ?? 'info';

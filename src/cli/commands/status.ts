@@ -49,6 +49,8 @@ export async function statusCommand(
         r.backoff ? `backing off (${r.backoff.failures} failure(s)), next retry ${r.backoff.retryAt}` : '',
         r.pending ? 'changes pending' : '',
         cond('LimitsEnforced')?.status === 'False' ? 'limits not enforced (hiy doctor)' : '',
+        cond('CertificateReady')?.status === 'False' ? `${cond('CertificateReady')!.message}` : '',
+        ...(r.certificateProblems ?? []).map((p) => `WARNING: ${p}`),
         r.lastError ?? '',
       ]
         .filter(Boolean)

@@ -1,5 +1,6 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
+import { type CertificateSecretSource, withCertificatePem, withoutCertificatePem } from './certificatePem.js';
 import { withoutProxySecret, withProxySecret } from './proxySecret.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
 
@@ -30,6 +31,12 @@ export interface CaddyAdminClientOptions {
    * Without it the route carries no secret.
    */
   proxySecret?: ProxySecretSource;
+  /**
+   * Certificates routes bring: the load_pem entries of HIY's server `server` get their chain and key from `source`
+   * (the secret store) on every load, and lose them in every config read back (`certificatePem.ts`), so a key
+   * never reaches a plan, the observed state or a log. Without it such entries are sent as rendered.
+   */
+  certificates?: { server: string; source: CertificateSecretSource };
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -43,6 +50,7 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly fetchFn: FetchLike;
   private readonly listenSettings: Record<string, string>;
   private readonly proxySecret: ProxySecretSource | undefined;
+  private readonly certificates: CaddyAdminClientOptions['certificates'];
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
@@ -50,6 +58,7 @@ export class CaddyAdminClient implements CaddyDriver {
     this.fetchFn = opts.fetch ?? nodeFetch;
     this.listenSettings = opts.listenSettings ?? {};
     this.proxySecret = opts.proxySecret;
+    this.certificates = opts.certificates;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -73,11 +82,24 @@ export class CaddyAdminClient implements CaddyDriver {
       });
     }
     const secret = await this.proxySecret?.read();
-    return secret === undefined ? (parsed as CaddyConfig) : withoutProxySecret(parsed as CaddyConfig, secret);
+    const config =
+      secret === undefined ? (parsed as CaddyConfig) : withoutProxySecret(parsed as CaddyConfig, secret);
+    return this.certificates ? withoutCertificatePem(config, this.certificates.server) : config;
   }
 
   async load(config: CaddyConfig): Promise<void> {
-    const sent = this.proxySecret ? withProxySecret(config, await this.proxySecret.ensure()) : config;
+    let sent = this.proxySecret ? withProxySecret(config, await this.proxySecret.ensure()) : config;
+    if (this.certificates) {
+      try {
+        sent = await withCertificatePem(sent, this.certificates.server, this.certificates.source);
+      } catch (err) {
+        throw new CaddyError(
+          err instanceof Error ? err.message : String(err),
+          { url: this.adminUrl },
+          { cause: err },
+        );
+      }
+    }
     await this.request('POST', '/load', JSON.stringify(sent));
   }
 

@@ -3,6 +3,12 @@ import type { ResourceId } from '../../model/names.js';
 import { type ProxyRoute, type ProxyState, sortRoutes } from '../../model/routing.js';
 import type { AcmeSettings, TlsMode } from '../../model/settings.js';
 import { isObject, type Json, objectAt, strings } from './json.js';
+import {
+  assignCertificates,
+  mergeLoadedCertificates,
+  ownedLoadedCertificates,
+  renderLoadedCertificates,
+} from './loadedCertificates.js';
 import type { CaddyConfig, OwnedCaddyConfig } from './types.js';
 
 export { isDialAddress, validateConfig, validateOwned } from './validate.js';
@@ -58,7 +64,8 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
     if (state.redirectListen) {
       servers[redirectServerName(state.server)] = renderRedirectServer(state.server, state.redirectListen);
     }
-    const subjects = [...new Set(state.routes.map((r) => r.host))].sort();
+    // Hosts with a certificate of their own are left out of the issuer's policy: Caddy serves the loaded one.
+    const subjects = [...new Set(state.routes.filter((r) => !r.certificate).map((r) => r.host))].sort();
     if (state.tls === 'internal' && subjects.length > 0) {
       tlsPolicies.push({ '@id': tlsPolicyId(state.server), subjects, issuers: [{ module: 'internal' }] });
     }
@@ -70,7 +77,11 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
       });
     }
   }
-  return { servers, tlsPolicies, ...(state.tls === 'off' ? {} : { noTrustInstall: true }) };
+  const certificates = {
+    server: state.server,
+    entries: state.tls === 'off' ? [] : renderLoadedCertificates(state.server, state.routes),
+  };
+  return { servers, tlsPolicies, certificates, ...(state.tls === 'off' ? {} : { noTrustInstall: true }) };
 }
 
 /**
@@ -202,6 +213,7 @@ export function mergeOwned(
   } else if (automation && kept) {
     automation['policies'] = kept;
   }
+  if (owned.certificates) mergeLoadedCertificates(out, owned.certificates.server, owned.certificates.entries);
   if (owned.noTrustInstall) {
     ensureObject(out, ['apps', 'pki', 'certificate_authorities', 'local'])['install_trust'] = false;
   }
@@ -214,7 +226,12 @@ export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwne
   const main = servers[server];
   const redirect = servers[redirectServerName(server)];
   const policies = ownedPolicies(full, tlsPolicyId(server));
-  if (!isObject(main)) return { present: false, pristine: redirect === undefined && policies.length === 0 };
+  const certificates = ownedLoadedCertificates(full, server);
+  if (!isObject(main))
+    return {
+      present: false,
+      pristine: redirect === undefined && policies.length === 0 && certificates.length === 0,
+    };
 
   let clean = true;
   const listen = strings(main['listen']);
@@ -238,13 +255,15 @@ export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwne
     if (route) state.routes.push(route);
     else clean = false;
   }
+  assignCertificates(state.routes, certificates, server);
   if (!clean) return { present: true, state, pristine: false };
 
   const rendered = renderProxy(state);
   const pristine =
     deepEqual(rendered.servers[server], main) &&
     deepEqual(rendered.servers[redirectServerName(server)], redirect) &&
-    deepEqual(rendered.tlsPolicies, policies);
+    deepEqual(rendered.tlsPolicies, policies) &&
+    deepEqual(rendered.certificates?.entries ?? [], certificates);
   return { present: true, state, pristine };
 }
 

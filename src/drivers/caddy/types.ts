@@ -52,4 +52,9 @@ export interface OwnedCaddyConfig {
    * the system's trust tools (27 s on a fresh box, past the admin client's timeout); clients trust `hiy ca`.
    */
   noTrustInstall?: boolean;
+  /**
+   * `server`'s entries of `apps.tls.certificates.load_pem` (certificates routes bring), without their PEM: the
+   * Caddy client fills it in on load (`certificatePem.ts`). Empty removes the server's entries.
+   */
+  certificates?: { server: string; entries: unknown[] };
 }

@@ -192,7 +192,7 @@ spec:
     summaries,
     [
       '7:40 spec.routes[0].hots unknown field "hots" did you mean "host"?',
-      '7:49 spec.routes[0].zzz unknown field "zzz" allowed fields: host, path, port',
+      '7:49 spec.routes[0].zzz unknown field "zzz" allowed fields: host, path, port, tls',
       '9:21 spec.volumes[0].mountpath unknown field "mountpath" did you mean "mountPath"?',
       '9:7 spec.volumes[0] missing required field "mountPath" ',
     ].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),

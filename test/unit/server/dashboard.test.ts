@@ -50,6 +50,9 @@ describe('dashboard', () => {
           container: { name: 'c', state: 'running', image: 'img<1>' },
           routes: ['blog.example.com/'],
           pending: false,
+          certificateProblems: [
+            'certificate secret "blog-cert" expires within 14 days (2026-01-05T00:00:00.000Z)',
+          ],
           conditions: [
             {
               type: 'Ready',
@@ -74,6 +77,10 @@ describe('dashboard', () => {
     assert.match(out, /<a href="https:\/\/blog\.example\.com\/">blog\.example\.com\/<\/a>/);
     assert.match(out, /img&lt;1&gt;/);
     assert.match(out, /in sync with the head/);
+    assert.match(
+      out,
+      /<span class="badge warn">certificate secret &quot;blog-cert&quot; expires within 14 days \(2026-01-05/,
+    );
   });
 
   it('env edits: KEY=value lines, every bad line reported; set and unset in the resource’s file', () => {
