@@ -15,7 +15,7 @@ export interface BackoffState {
 }
 
 /** Kubernetes-style condition types of a resource. */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'Building';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {
