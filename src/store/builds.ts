@@ -104,7 +104,9 @@ export class BuildRunStore {
 
   /** Every kept build, oldest first, settled (see {@link settle}). */
   async list(): Promise<BuildRun[]> {
-    const names = (await readdir(this.dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+    const names = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((n) => n.endsWith('.json'))
+      .sort();
     const out: BuildRun[] = [];
     for (const name of names) {
       try {

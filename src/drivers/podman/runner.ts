@@ -43,8 +43,8 @@ import {
   volumeRmArgv,
 } from './argv.js';
 import { podmanErrorLine } from './errorLine.js';
-import { killDescendants } from './processTree.js';
 import { closeNetwork } from './firewall.js';
+import { killDescendants } from './processTree.js';
 import {
   type AttachOptions,
   type BuildSpec,
