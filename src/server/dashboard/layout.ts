@@ -63,6 +63,9 @@ export function conditionBadge(
   conditions: { type: string; status: string; reason: string; message: string }[],
 ): Html {
   const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
+  const building = conditions.find((c) => c.type === 'Building' && c.status === 'True');
+  if (building && !stalled)
+    return html`<span class="badge warn" title="${building.message}">Building</span> ${building.reason}`;
   const reconciling = conditions.find((c) => c.type === 'Reconciling' && c.status === 'True');
   const ready = conditions.find((c) => c.type === 'Ready');
   const c = stalled ?? reconciling ?? ready;
