@@ -139,10 +139,18 @@ export const VERBS: Record<string, VerbSpec> = {
     parse: command('exec NAME [--] CMD…', true),
   },
   'job:run': { usage: 'job:run NAME JOB', role: 'deploy', pty: false, parse: jobRun },
+  'build:list': { usage: 'build:list NAME', role: 'view', pty: false, parse: noArgs('build:list NAME') },
+  // deploy, as src/access's cancelBuild: whoever may push the App may stop its build.
+  'build:cancel': {
+    usage: 'build:cancel NAME',
+    role: 'deploy',
+    pty: false,
+    parse: noArgs('build:cancel NAME'),
+  },
 };
 
 /** `config set` → `config:set`, `job run` → `job:run` (Dokku writes the colon, people often a space). */
-const SPACED = new Set(['config:set', 'config:unset', 'job:run']);
+const SPACED = new Set(['config:set', 'config:unset', 'job:run', 'build:list', 'build:cancel']);
 
 /**
  * Splits a command into words: blanks separate, single quotes keep everything, double quotes keep everything
