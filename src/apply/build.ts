@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HiyError } from '../model/errors.js';
 import type { ImageBuild } from '../plan/types.js';
 import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
-import { BuildSteps, formatStepMs, type StepEvent } from './buildSteps.js';
+import { BuildSteps, formatLimit, formatStepMs, type StepEvent } from './buildSteps.js';
 import type { ApplyDeps } from './types.js';
 
 export type { BuildSupport } from './types.js';
@@ -179,7 +179,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       say(`build capped at ${cpus ?? 'all'} CPU(s), ${mem}`, true);
     } else if (deps.build?.capsNote) say(deps.build.capsNote, true);
     const timeoutMs = action.image.timeoutMs ?? deps.build?.timeoutMs;
-    if (timeoutMs !== undefined) say(`build time limit: ${formatStepMs(timeoutMs)}`, true);
+    if (timeoutMs !== undefined) say(`build time limit: ${formatLimit(timeoutMs)}`, true);
     // The labels go into a copy of the Containerfile outside the context (the context stays as committed).
     let labels = action.image.labels;
     const labelled = withLabelInstruction(await readFile(file, 'utf8'), labels);

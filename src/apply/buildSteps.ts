@@ -106,3 +106,10 @@ export function formatStepMs(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
+
+/** A time limit as people write it: `30m`, `1h`, `90s`. */
+export function formatLimit(ms: number): string {
+  if (ms % 60_000 !== 0) return `${Math.round(ms / 1000)}s`;
+  const m = ms / 60_000;
+  return m >= 60 && m % 60 === 0 ? `${m / 60}h` : `${m}m`;
+}

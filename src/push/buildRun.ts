@@ -1,6 +1,8 @@
 // The build of one push as others see and steer it: its record (store/builds.ts), a cancel request and a
 // disconnected pusher (both checked twice a second), and its time limit. Each stops the build through one
 // AbortSignal whose reason says why.
+import { formatLimit } from '../apply/buildSteps.js';
+
 import type { Engine } from '../engine/engine.js';
 import type { BuildRun, BuildState } from '../store/builds.js';
 
@@ -18,13 +20,6 @@ export interface PushBuildOptions {
   /** True once the pusher's connection is gone. */
   pusherGone(): boolean;
   pollMs?: number;
-}
-
-/** `30m`, `1h`, `90s`. */
-export function formatLimit(ms: number): string {
-  if (ms % 60_000 !== 0) return `${Math.round(ms / 1000)}s`;
-  const m = ms / 60_000;
-  return m >= 60 && m % 60 === 0 ? `${m / 60}h` : `${m}m`;
 }
 
 export class PushBuild {
@@ -122,7 +117,9 @@ export class PushBuild {
       this.controller.abort(`cancelled by ${request.by}`);
       return;
     }
-    if (!this.opts.detached && this.opts.pusherGone())
+    if (this.run.disconnectedAt !== undefined || !this.opts.pusherGone()) return;
+    if (!this.opts.detached)
       this.controller.abort('cancelled: the pusher disconnected (push with -o detach to keep building)');
+    else this.update({ disconnectedAt: new Date().toISOString() });
   }
 }

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { appsUsingRepo, loadAccess } from '../access/stateAccess.js';
 import type { ApplyResult } from '../apply/apply.js';
 import { BuildStepError, buildImage, buildLogPath } from '../apply/build.js';
-import { formatStepMs } from '../apply/buildSteps.js';
+import { formatLimit, formatStepMs } from '../apply/buildSteps.js';
 import { loadDesiredFromFiles, loadWorktreeFiles, sourceKey } from '../desired/load.js';
 import { recordPendingPush } from '../desired/pendingPushes.js';
 import { exportCommit } from '../drivers/git/checkout.js';
@@ -28,7 +28,7 @@ import { parseDuration } from '../model/quantity.js';
 import type { AppResource } from '../model/resources.js';
 import type { ImageBuild } from '../plan/types.js';
 import { waitForBuildSlot } from './buildQueue.js';
-import { formatLimit, PushBuild } from './buildRun.js';
+import { PushBuild } from './buildRun.js';
 import { DEFAULT_BUILD_TIMEOUT_MS } from './buildSettings.js';
 import { Terminal } from './terminal.js';
 

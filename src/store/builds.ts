@@ -38,6 +38,8 @@ export interface BuildRun extends ProcessIdentity {
   reason?: string;
   /** The push asked to keep building when the pusher disconnects (`git push -o detach`). */
   detached: boolean;
+  /** When the building process saw the pusher's connection gone (a detached build goes on). */
+  disconnectedAt?: string;
   /** The build's time limit in milliseconds. */
   timeoutMs: number;
   /** Build log files (one per App built), relative to the data directory. */

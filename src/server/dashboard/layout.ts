@@ -19,6 +19,8 @@ export interface PageOptions {
   live?: { resource?: string };
   /** Load the passkey script. */
   passkeys?: boolean;
+  /** Reload the page every so many seconds (a build under way: its log grows). */
+  refreshSeconds?: number;
 }
 
 export function page(opts: PageOptions): Html {
@@ -44,6 +46,7 @@ export function page(opts: PageOptions): Html {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · HIY</title><link rel="stylesheet" href="${assetUrl('hiy.css')}">
 ${v ? html`<meta name="csrf-token" content="${v.csrf}">` : ''}
+${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : ''}
 ${live ? html`<script src="${assetUrl('live.js')}" defer></script>` : ''}
 ${opts.passkeys ? html`<script src="${assetUrl('passkey.js')}" defer></script>` : ''}
 </head><body><a class="skip" href="#main">Skip to content</a>
