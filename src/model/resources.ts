@@ -250,7 +250,7 @@ export const AppBuild = z.strictObject({
   dockerfile: z.string().min(1).optional().describe('Path of the Dockerfile/Containerfile in the context.'),
   context: z.string().default('.').describe('Build context directory inside the repository.'),
   timeout: duration
-    .refine((t) => parseDuration(t) >= 1000, 'must be at least 1s')
+    .refine((t) => !DURATION_PATTERN.test(t) || parseDuration(t) >= 1000, 'must be at least 1s')
     .optional()
     .describe(
       'Longest the build may take (e.g. 45m); a longer build is stopped and fails. Default: HIY_BUILD_TIMEOUT (30m).',
