@@ -410,7 +410,11 @@ async function audited(
 
 /** The pre-receive hook: a non-zero result rejects the whole push. */
 export async function preReceive(updates: RefUpdate[], ctx: ReceiveContext): Promise<number> {
-  const term = new Terminal(ctx.out);
+  // Nothing is written to a pusher that is gone: receive-pack would die of SIGPIPE passing it on, and with it
+  // the pushed objects a detached build (git push -o detach) still needs to move the branch.
+  const term = new Terminal((t) => {
+    if (!ctx.pusherGone?.()) ctx.out(t);
+  });
   const state = ctx.repo === STATE_REPO_NAME;
   return audited(ctx, state ? 'push.validate' : 'push.deploy', updates, async () => {
     try {
