@@ -7,6 +7,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
+import { settingsFrom } from '../../src/cli/config.js';
+import { realEngine } from '../../src/main.js';
+import { type ApiServer, startApiServer } from '../../src/server/server.js';
+import { apiRequest } from '../support/api.js';
+import { TestController } from '../support/controller.js';
 import { git, type Harness, makeRepo, startHarness } from '../support/hiy.js';
 import { waitFor } from '../support/ports.js';
 import { type ClientKey, type RunningSshd, startSshd, testSelfCommand, userYaml } from '../support/sshd.js';
@@ -60,6 +65,8 @@ describe('builds a person can follow, bounded and cancellable', () => {
   let sshd: RunningSshd;
   let alice: ClientKey;
   let work: string;
+  let server: ApiServer;
+  const tokens: Record<string, string> = {};
   const pushes: ChildProcess[] = [];
   const self = JSON.stringify(testSelfCommand());
 
@@ -117,8 +124,12 @@ describe('builds a person can follow, bounded and cancellable', () => {
   before(async () => {
     sshd = await startSshd();
     alice = await sshd.newKey('alice');
+    const vic = await sshd.newKey('vic');
     h = await startHarness({
-      'users.yaml': userYaml('alice', alice, [{ app: '*', role: 'deploy' }]),
+      'users.yaml': [
+        userYaml('alice', alice, [{ app: '*', role: 'deploy' }]),
+        userYaml('vic', vic, [{ app: '*', role: 'view' }]),
+      ].join('---\n'),
       'apps.yaml': [
         app('slow'),
         app('ctrlc'),
@@ -129,6 +140,9 @@ describe('builds a person can follow, bounded and cancellable', () => {
     const r = await h.hiy(['authorized-keys', '--out', sshd.authorizedKeysFile], { HIY_SELF: self });
     assert.equal(r.code, 0, r.err);
     work = join(h.root, 'work');
+    for (const u of ['alice', 'vic']) tokens[u] = (await h.hiy(['token', 'create', u])).out.trim();
+    const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
+    server = await startApiServer({ controller: new TestController(engine), engine, addr: '127.0.0.1:0' });
   });
 
   after(async () => {
@@ -140,6 +154,7 @@ describe('builds a person can follow, bounded and cancellable', () => {
         // The group ended already.
       }
     }
+    await server?.close();
     await sshd?.stop();
     await h?.cleanup();
   });
@@ -254,8 +269,24 @@ CMD ["/bin/httpd", "-f", "-p", "8080", "-h", "/"]
     assert.equal(await sleeperRuns(4104), true, 'the detached build goes on');
     const [running] = await builds('slow');
     assert.equal(running?.state, 'building');
-    const cancel = await h.hiy(['build', 'cancel', 'slow']);
-    assert.equal(cancel.code, 0, cancel.out + cancel.err);
+    // The same builds over ssh and the API, with the grants of src/access: view lists, deploy cancels.
+    const listed = await sshd.ssh(alice, ['build:list', 'slow']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /alice {2}building \(build\)/);
+    const seen = await apiRequest(server.url, 'GET', '/api/v1/resources/slow/builds', tokens.vic!);
+    assert.equal(seen.status, 200, seen.text);
+    assert.equal(JSON.parse(seen.text).builds[0].state, 'building');
+    const refused = await apiRequest(server.url, 'POST', '/api/v1/resources/slow/builds/cancel', tokens.vic!);
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(await sleeperRuns(4104), true, 'a refused cancel stops nothing');
+    const cancel = await apiRequest(
+      server.url,
+      'POST',
+      '/api/v1/resources/slow/builds/cancel',
+      tokens.alice!,
+    );
+    assert.equal(cancel.status, 200, cancel.text);
+    assert.equal(JSON.parse(cancel.text).build.state, 'cancelled');
     assert.equal(await sleeperRuns(4104), false);
     assert.ok(await readFile(join(h.dataDir, 'build-runs', `${running!.id}.json`), 'utf8'));
   });

@@ -190,7 +190,7 @@ export function splitWords(text: string): string[] | string {
 /** True when the command starts with one of the verbs (else it is for git-shell's git parser). */
 export function isVerbCommand(command: string | undefined): boolean {
   const first = command?.trimStart().split(/[ \t]/, 1)[0] ?? '';
-  return first in VERBS || first === 'job';
+  return first in VERBS || first === 'job' || first === 'build';
 }
 
 /** Parses SSH_ORIGINAL_COMMAND as a verb. Anything not in VERBS, or not fitting its grammar, is refused. */
@@ -202,7 +202,7 @@ export function parseVerbCommand(command: string): ParsedVerbCommand {
   const words = splitWords(command);
   if (typeof words === 'string') return { ok: false, reason: `refused ${quoteUntrusted(command)}: ${words}` };
   let [verb, ...rest] = words;
-  if ((verb === 'config' || verb === 'job') && SPACED.has(`${verb}:${rest[0]}`)) {
+  if ((verb === 'config' || verb === 'job' || verb === 'build') && SPACED.has(`${verb}:${rest[0]}`)) {
     verb = `${verb}:${rest[0]}`;
     rest = rest.slice(1);
   }
