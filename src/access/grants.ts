@@ -17,6 +17,8 @@ export const REQUIRED_ROLE = {
   reconcile: 'deploy',
   snapshot: 'deploy',
   push: 'deploy',
+  /** Stopping a build of a push (`hiy build cancel`): whoever may push the App may stop its build. */
+  cancelBuild: 'deploy',
   /** Redeploying an older release (and possibly its data, or restoring a snapshot) of a resource one deploys. */
   rollback: 'deploy',
   /** Administering the box: users, tokens and sessions, whole-YAML edits, applying the whole plan. */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HiyError } from '../model/errors.js';
 import type { ImageBuild } from '../plan/types.js';
 import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
+import { BuildSteps, formatLimit, formatStepMs, type StepEvent } from './buildSteps.js';
 import type { ApplyDeps } from './types.js';
 
 export type { BuildSupport } from './types.js';
@@ -51,7 +52,43 @@ function closeLog(log: WriteStream | undefined): Promise<void> {
   return new Promise((resolve) => (log ? log.end(resolve) : resolve()));
 }
 
-/** Builds the image of an image.build action unless it exists; returns a note for the action's result. */
+/** How a build ended that was not a success, for the build record and the events. */
+export type BuildOutcome = 'failed' | 'cancelled' | 'timed-out';
+
+/** A build that failed, was cancelled or timed out: where it was, and the last lines of that step. */
+export class BuildStepError extends HiyError<{
+  address: string;
+  outcome: BuildOutcome;
+  step: string;
+  instruction?: string;
+  lastLines: string[];
+}> {
+  constructor(message: string, data: BuildStepError['data'], options?: { cause?: unknown }) {
+    super(
+      data.outcome === 'failed'
+        ? 'BUILD_FAILED'
+        : data.outcome === 'cancelled'
+          ? 'BUILD_CANCELLED'
+          : 'BUILD_TIMED_OUT',
+      message,
+      { data, ...options },
+    );
+    this.name = 'BuildStepError';
+  }
+}
+
+/** The outcome a build error stands for (a stopped podman names why: cancelled or timed out). */
+function outcomeOf(err: unknown): BuildOutcome {
+  const stopped = (err as { data?: { stopped?: unknown } })?.data?.stopped;
+  if (typeof stopped !== 'string') return 'failed';
+  return stopped.startsWith('timed out') ? 'timed-out' : 'cancelled';
+}
+
+/**
+ * Builds the image of an image.build action unless it exists; returns a note for the action's result. Its steps
+ * (detect, build stage, runtime stage) are reported with their durations, to the listener and the build log; a
+ * failure throws a {@link BuildStepError} naming the step and holding its last lines.
+ */
 export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<string | undefined> {
   if (await deps.podman.imageExists(action.image.tag)) return 'image already built';
   const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
@@ -70,15 +107,29 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
     });
   }
   const say = (line: string, progress = false) => {
-    log?.write(`${line}\n`);
+    log?.write(`${progress ? '       ' : ''}${line}\n`);
     deps.onEvent?.(
       progress ? { type: 'action.progress', action, message: line } : { type: 'action.output', action, line },
     );
+  };
+  const PREFIX = { stage: '-----> ', line: '       ', fail: ' !     ' } as const;
+  const tell = (level: keyof typeof PREFIX, text: string) => {
+    for (const l of text.split('\n')) log?.write(`${PREFIX[level]}${l}\n`);
+    deps.onEvent?.({ type: 'build.step', action, level, text });
+  };
+  const steps = new BuildSteps(() => Date.now());
+  const report = (events: StepEvent[]) => {
+    for (const e of events) {
+      if (e.kind === 'step.started') tell('stage', e.step);
+      else if (e.kind === 'step.finished') tell('line', `${e.step}: done in ${formatStepMs(e.ms)}`);
+      else tell('line', `${e.instruction}: ${formatStepMs(e.ms)}`);
+    }
   };
   try {
     log?.write(
       `# build of ${action.image.tag} from ${action.source.gitDir} ${action.source.branch} ${action.source.commit}, started ${new Date().toISOString()}\n`,
     );
+    report(steps.begin('detect'));
     const src = join(dir, 'src');
     await deps.exportCommit(action.source.gitDir, action.source.commit, src);
     const contextDir = join(src, action.image.context);
@@ -98,7 +149,11 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
         { address: action.address },
       );
     }
-    if (file) say(`using ${file.slice(contextDir.length + 1)}`, true);
+    if (file)
+      tell(
+        'line',
+        `using ${file.slice(contextDir.length + 1)} (no stack detection: the repository has its own)`,
+      );
     else {
       if (!deps.build) {
         throw new BuildError(
@@ -114,7 +169,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       }
       file = join(dir, 'Containerfile.generated');
       await writeFileAtomic(file, generated.text);
-      say(`no Containerfile: detected ${generated.reason}`, true);
+      tell('line', `no Containerfile: detected ${generated.reason}`);
       for (const line of generated.text.trimEnd().split('\n')) say(`  ${line}`);
     }
     const memoryBytes = action.image.memoryBytes ?? deps.build?.caps.memoryBytes;
@@ -123,6 +178,8 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       const mem = memoryBytes !== undefined ? `${Math.round(memoryBytes / 2 ** 20)} MiB` : 'no memory cap';
       say(`build capped at ${cpus ?? 'all'} CPU(s), ${mem}`, true);
     } else if (deps.build?.capsNote) say(deps.build.capsNote, true);
+    const timeoutMs = action.image.timeoutMs ?? deps.build?.timeoutMs;
+    if (timeoutMs !== undefined) say(`build time limit: ${formatLimit(timeoutMs)}`, true);
     // The labels go into a copy of the Containerfile outside the context (the context stays as committed).
     let labels = action.image.labels;
     const labelled = withLabelInstruction(await readFile(file, 'utf8'), labels);
@@ -139,14 +196,41 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
         labels,
         memoryBytes,
         cpus,
+        ...(timeoutMs !== undefined && { timeoutMs }),
+        ...(deps.buildSignal && { signal: deps.buildSignal }),
       },
-      (line) => say(line),
+      (line) => {
+        report(steps.line(line));
+        say(line);
+      },
     );
+    report(steps.end());
     log?.write(`# build succeeded ${new Date().toISOString()}\n`);
     return undefined;
   } catch (err) {
-    log?.write(`# build FAILED ${new Date().toISOString()}: ${(err as Error).message}\n`);
-    throw err;
+    const where = steps.failure();
+    const outcome = outcomeOf(err);
+    const at = `${where.step}${where.instruction ? ` (${where.instruction})` : ''}`;
+    const what =
+      outcome === 'failed'
+        ? `build FAILED at ${at} after ${formatStepMs(where.ms)}`
+        : `build ${outcome === 'cancelled' ? 'CANCELLED' : 'TIMED OUT'} at ${at}`;
+    tell('fail', `${what}: ${(err as Error).message}`);
+    if (outcome === 'failed' && where.lastLines.length > 0) {
+      tell('fail', `last lines of ${where.step}:\n${where.lastLines.map((l) => `  ${l}`).join('\n')}`);
+    }
+    log?.write(`# build ${outcome.toUpperCase()} ${new Date().toISOString()}: ${(err as Error).message}\n`);
+    throw new BuildStepError(
+      `${what}: ${(err as Error).message}`,
+      {
+        address: action.address,
+        outcome,
+        step: where.step,
+        ...(where.instruction && { instruction: where.instruction }),
+        lastLines: where.lastLines,
+      },
+      { cause: err },
+    );
   } finally {
     await closeLog(log);
     await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ export type ApplyEvent =
   | { type: 'action.started'; action: Action }
   | { type: 'action.progress'; action: Action; message: string }
   | { type: 'action.output'; action: Action; line: string }
+  /** A build's step began or ended, or a build failed: one line for people (`stage` lines head a step). */
+  | { type: 'build.step'; action: Action; level: 'stage' | 'line' | 'fail'; text: string }
   | { type: 'action.finished'; action: Action; ms: number; note?: string }
   | { type: 'action.failed'; action: Action; ms: number; error: string }
   | { type: 'caddy.loaded'; routes: number; ms: number }

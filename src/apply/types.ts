@@ -14,6 +14,8 @@ export interface BuildSupport {
   caps: { memoryBytes?: number; cpus?: number };
   /** Why there are no caps, when there are none. */
   capsNote?: string;
+  /** Longest a build may take when the App sets no `spec.build.timeout` (HIY_BUILD_TIMEOUT). */
+  timeoutMs?: number;
 }
 
 /** Writes the files of a commit into a directory (for builds). */
@@ -46,6 +48,8 @@ export interface ApplyDeps {
   journal?: Journal;
   /** Generated Containerfiles for detected stacks and default build caps (see ./build.ts). */
   build?: BuildSupport;
+  /** Stops the image builds under way (a cancelled push); the build fails naming the signal's reason. */
+  buildSignal?: AbortSignal;
   /**
    * Keeps the output of a container just before apply removes it (`hiy logs --previous`). Never throws: a
    * failure to keep it must not fail the apply. Resolves to whether it was kept. Absent: nothing is kept.

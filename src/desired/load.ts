@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GitError, type GitReader } from '../drivers/git/types.js';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
 import { objectNames, resourceId } from '../model/names.js';
+import { parseDuration } from '../model/quantity.js';
 import type { AppResource, Resource, UserResource } from '../model/resources.js';
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
@@ -306,6 +307,7 @@ async function resolveSource(
     const commit = await head;
     const out: BuildSource = { gitDir, branch: source.branch, commit, context: build.context };
     if (build.dockerfile !== undefined) out.dockerfile = build.dockerfile;
+    if (build.timeout !== undefined) out.timeoutMs = parseDuration(build.timeout);
     return out;
   } catch (err) {
     if (!(err instanceof GitError)) throw err;

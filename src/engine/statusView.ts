@@ -5,10 +5,12 @@ import { applyLockHeld } from '../apply/lock.js';
 import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
+import { resourceId } from '../model/names.js';
 import type { TlsMode } from '../model/settings.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
 import { resolvePorts } from '../ports/resolve.js';
+import { buildingConditions } from './builds.js';
 import { observedConditions } from './conditions.js';
 import { type Engine, loadDesired, planFromHistory, secretDigestsFor } from './engine.js';
 
@@ -53,6 +55,29 @@ export interface StatusView {
 }
 
 /**
+ * The conditions with the Building one of an active build (first, as it is what happens now); an App never
+ * deployed and not building is `Ready=False (WaitingForPush)`.
+ */
+function withBuilding(
+  conditions: Condition[],
+  building: Condition | undefined,
+  neverDeployed: boolean,
+): Condition[] {
+  if (building) return [building, ...conditions];
+  if (neverDeployed && conditions.length === 0)
+    return [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'WaitingForPush',
+        message: 'not deployed yet: waiting for the first git push of its source',
+        lastTransitionTime: new Date(0).toISOString(),
+      },
+    ];
+  return conditions;
+}
+
+/**
  * Reads the state repo, the box and the stored status, and puts them side by side. `certificates` asks for a TLS
  * handshake per route host (`hiy status`, the API for whole-box readers); the dashboard's pages show none, so
  * they do not pay for them.
@@ -61,11 +86,12 @@ export async function computeStatusView(
   engine: Engine,
   opts: { certificates?: boolean } = {},
 ): Promise<StatusView> {
-  const [desired, observed, stored, pins] = await Promise.all([
+  const [desired, observed, stored, pins, builds] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
     engine.stores.status.read(),
     engine.stores.pins.read(),
+    engine.stores.builds.list().catch(() => []),
   ]);
   // Declared Ports planned as plan and apply plan them: their declarations and links folded in (without a secret
   // store: status generates and writes no secret). A configuration the declarations refuse is plan's to report.
@@ -88,13 +114,21 @@ export async function computeStatusView(
         history: { pins, secretDigests: digests },
       }).plan
     : undefined;
+  // Apps of the state repo without a workload yet (waiting for their first push) are shown too, and so is
+  // every App a build is under way for: a first push is visible while it builds.
+  const apps = (desired.state?.resources ?? [])
+    .filter((lr) => lr.resource.kind === 'App')
+    .map((lr): string => resourceId('App', lr.resource.metadata.name));
+  const now = new Date();
+  const building = buildingConditions(builds, now);
   const ids = new Set<string>([
     ...(desired.state?.workloads.map((w) => w.id) ?? []),
+    ...apps,
+    ...building.keys(),
     ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),
   ]);
   ids.delete('');
   const routes = observed.proxy.state?.routes ?? [];
-  const now = new Date();
   const hosts = [...new Set(routes.map((r) => r.host))].sort();
   const certificates =
     engine.settings.tls === 'off' || !opts.certificates
@@ -111,7 +145,7 @@ export async function computeStatusView(
     const certificateProblems = brought.filter((d) => d.resource === id).map((d) => d.summary);
     return {
       id,
-      inStateRepo: desired.state?.workloads.some((w) => w.id === id) ?? false,
+      inStateRepo: (desired.state?.workloads.some((w) => w.id === id) || apps.includes(id)) ?? false,
       container: c ? { name: c.name, state: c.state, image: c.image } : null,
       routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
       lastAppliedCommit: rec?.lastAppliedCommit,
@@ -124,7 +158,11 @@ export async function computeStatusView(
       // The last run's conditions, but never Ready for a container that is not running now, nor Reconciling
       // when no run is in progress.
       conditions: [
-        ...observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+        ...withBuilding(
+          observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+          building.get(id),
+          !c && !rec && apps.includes(id),
+        ),
         ...certificateConditions(
           routes.filter((r) => r.resource === id).map((r) => r.host),
           certificates,

@@ -75,6 +75,10 @@ export interface BuildSpec {
   /** Resource caps for the build, where the host supports them. */
   memoryBytes?: number;
   cpus?: number;
+  /** Longest the build may take; absent: the driver's default. The build is stopped when it is over. */
+  timeoutMs?: number;
+  /** Stops the build (its running step is killed, podman fails the build); the reason ends up in the error. */
+  signal?: AbortSignal;
 }
 
 /** A Podman secret as HIY sees it: name and labels, never the value. */

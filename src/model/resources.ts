@@ -1,7 +1,7 @@
 // The zod schemas of the hiy/v1 resources (App, Port, User) and their inferred types.
 import * as z from 'zod';
 import { DNS_LABEL, ENV_NAME, HOST_NAME, HOST_NAME_MAX, hostNameProblem, SECRET_NAME } from './names.js';
-import { DURATION_PATTERN, MEMORY_PATTERN } from './quantity.js';
+import { DURATION_PATTERN, MEMORY_PATTERN, parseDuration } from './quantity.js';
 
 export const API_VERSION = 'hiy/v1';
 
@@ -260,6 +260,12 @@ export const AppSource = z
 export const AppBuild = z.strictObject({
   dockerfile: z.string().min(1).optional().describe('Path of the Dockerfile/Containerfile in the context.'),
   context: z.string().default('.').describe('Build context directory inside the repository.'),
+  timeout: duration
+    .refine((t) => !DURATION_PATTERN.test(t) || parseDuration(t) >= 1000, 'must be at least 1s')
+    .optional()
+    .describe(
+      'Longest the build may take (e.g. 45m); a longer build is stopped and fails. Default: HIY_BUILD_TIMEOUT (30m).',
+    ),
 });
 
 export const AppSpec = z.strictObject({
@@ -288,6 +294,7 @@ export const NOTIFY_EVENTS = [
   'drift.corrected',
   'snapshot.failed',
   'job.failed',
+  'build.failed',
 ] as const;
 
 export const NotifierSpec = z.strictObject({

@@ -18,9 +18,16 @@ export interface BackoffState {
  * Kubernetes-style condition types of a resource. Ready, Reconciling and Stalled are always recorded;
  * LimitsEnforced only when the resource sets a limit this box cannot enforce (rootless Podman on cgroup v1, or v2
  * without delegation), then `False` (NotEnforced). `CertificateReady` is never stored: status views that probe the
- * TLS handshake of each route host (`hiy status`, the whole-box API) add it to a resource with routes.
+ * TLS handshake of each route host (`hiy status`, the whole-box API) add it to a resource with routes. `Building`
+ * is shown while a push builds the App.
  */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'LimitsEnforced' | 'CertificateReady';
+export type ConditionType =
+  | 'Ready'
+  | 'Reconciling'
+  | 'Stalled'
+  | 'LimitsEnforced'
+  | 'CertificateReady'
+  | 'Building';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {

@@ -34,6 +34,8 @@ export interface BuildSource {
   /** Dockerfile path inside the context; undefined means Containerfile or Dockerfile, whichever exists. */
   dockerfile?: string;
   context: string;
+  /** `spec.build.timeout` in milliseconds; absent: the box's HIY_BUILD_TIMEOUT. */
+  timeoutMs?: number;
 }
 
 /** A volume mount with the Podman volume name resolved. */

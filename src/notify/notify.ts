@@ -66,6 +66,13 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
         title: `Job FAILED${e.resource ? ` (${e.resource})` : ''}`,
         message: e.message,
       };
+    case 'build.failed':
+      return {
+        ...base,
+        event: 'build.failed',
+        title: `Build FAILED${e.resource ? ` (${e.resource})` : ''}`,
+        message: e.message,
+      };
     default:
       return undefined;
   }
@@ -78,6 +85,7 @@ const NTFY: Record<NotifyEvent, { priority: string; tags: string }> = {
   'drift.corrected': { priority: '3', tags: 'wrench' },
   'snapshot.failed': { priority: '5', tags: 'warning' },
   'job.failed': { priority: '4', tags: 'x' },
+  'build.failed': { priority: '4', tags: 'hammer' },
 };
 
 /** True when the notifier wants this notification (its events and resources filters). */

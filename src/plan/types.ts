@@ -50,7 +50,7 @@ export interface ImageBuild extends ActionBase {
   change: 'create';
   source: BuildSource;
   /** Context dir and file are relative to the checked-out commit; apply resolves them after checkout. */
-  image: Omit<BuildSpec, 'contextDir' | 'file'> & { context: string; dockerfile?: string };
+  image: Omit<BuildSpec, 'contextDir' | 'file' | 'signal'> & { context: string; dockerfile?: string };
 }
 
 /** A container ref as observed. */

@@ -199,6 +199,7 @@ function imageBuild(w: DesiredWorkload, owner: Record<string, string>): Action |
       dockerfile: w.build.dockerfile,
       memoryBytes: w.memoryBytes,
       cpus: w.cpus,
+      timeoutMs: w.build.timeoutMs,
     }),
     patch: [],
     before: null,

@@ -65,9 +65,14 @@ export interface QueueOptions {
   /** Called when the position in the queue changes. */
   onWait?(ahead: number): void;
   pollMs?: number;
+  /** Gives up waiting (a cancelled build, a disconnected pusher). */
+  signal?: AbortSignal;
 }
 
-export type QueueResult = { kind: 'slot'; slot: BuildSlot } | { kind: 'superseded'; by: Ticket };
+export type QueueResult =
+  | { kind: 'slot'; slot: BuildSlot }
+  | { kind: 'superseded'; by: Ticket }
+  | { kind: 'cancelled'; reason: string };
 
 async function liveTickets(dir: string): Promise<Ticket[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -100,6 +105,8 @@ export async function waitForBuildSlot(
   let lastAhead = -1;
   try {
     for (;;) {
+      if (opts.signal?.aborted)
+        return { kind: 'cancelled', reason: String(opts.signal.reason ?? 'cancelled') };
       const turn = decideTurn(await liveTickets(dir), mine, opts.slots);
       if (turn.kind === 'superseded') return turn;
       if (turn.kind === 'go') {

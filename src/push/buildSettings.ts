@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { HiyError } from '../model/errors.js';
-import { parseMemory } from '../model/quantity.js';
+import { DURATION_PATTERN, parseDuration, parseMemory } from '../model/quantity.js';
 import type { StackImages } from './stacks.js';
 
 export interface BuildSettings {
@@ -11,7 +11,12 @@ export interface BuildSettings {
   caps: { memoryBytes?: number; cpus?: number };
   /** Why caps are absent, for the build output. */
   capsNote?: string;
+  /** Longest a build may take when the App sets no `spec.build.timeout` (HIY_BUILD_TIMEOUT, default 30m). */
+  timeoutMs: number;
 }
+
+/** HIY_BUILD_TIMEOUT's default: a build that hangs (a download that never ends) fails after 30 minutes. */
+export const DEFAULT_BUILD_TIMEOUT_MS = 30 * 60_000;
 
 export const DEFAULT_STACK_IMAGES: StackImages = {
   static: 'localhost/hiy/busybox:latest',
@@ -42,7 +47,7 @@ export class BuildSettingsError extends HiyError {
 /**
  * HIY_BUILD_IMAGE_STATIC / _NODE / _PYTHON name the stack base images; HIY_BUILD_CPUS (default: all CPUs but
  * one, at least 1) and HIY_BUILD_MEMORY (default: half the RAM) cap builds so running apps keep answering.
- * `0` turns a cap off.
+ * `0` turns a cap off. HIY_BUILD_TIMEOUT (default 30m) bounds a build of an App without `spec.build.timeout`.
  */
 export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
   const images: StackImages = {
@@ -50,9 +55,19 @@ export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
     node: env.HIY_BUILD_IMAGE_NODE || DEFAULT_STACK_IMAGES.node,
     python: env.HIY_BUILD_IMAGE_PYTHON || DEFAULT_STACK_IMAGES.python,
   };
+  let timeoutMs = DEFAULT_BUILD_TIMEOUT_MS;
+  if (env.HIY_BUILD_TIMEOUT !== undefined && env.HIY_BUILD_TIMEOUT !== '') {
+    const text = env.HIY_BUILD_TIMEOUT;
+    if (!DURATION_PATTERN.test(text) || parseDuration(text) < 1000)
+      throw new BuildSettingsError(
+        `HIY_BUILD_TIMEOUT must be a duration of at least 1s such as 30m or 1h, not ${text}`,
+      );
+    timeoutMs = parseDuration(text);
+  }
   if (!hostHasCaps()) {
     return {
       images,
+      timeoutMs,
       caps: {},
       capsNote: 'builds run without CPU/memory caps: no cpu/memory cgroup controllers',
     };
@@ -80,5 +95,5 @@ export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
   const caps: BuildSettings['caps'] = {};
   if (cpusCap !== undefined) caps.cpus = cpusCap;
   if (memoryCap !== undefined) caps.memoryBytes = memoryCap;
-  return { images, caps };
+  return { images, caps, timeoutMs };
 }

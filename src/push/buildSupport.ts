@@ -26,11 +26,13 @@ export function buildSupport(settings: BuildSettings): {
   containerfileFor(contextDir: string): Promise<GeneratedContainerfile>;
   caps: BuildSettings['caps'];
   capsNote?: string;
+  timeoutMs: number;
 } {
   return {
     containerfileFor: async (contextDir) =>
       generateContainerfile(await summarizeContext(contextDir), settings.images),
     caps: settings.caps,
+    timeoutMs: settings.timeoutMs,
     ...(settings.capsNote ? { capsNote: settings.capsNote } : {}),
   };
 }

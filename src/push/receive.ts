@@ -3,15 +3,16 @@
 // push is validated before (rejected with its diagnostics) and applied after.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { appsUsingRepo, loadAccess } from '../access/stateAccess.js';
 import type { ApplyResult } from '../apply/apply.js';
-import { buildImage } from '../apply/build.js';
-import type { ApplyEvent } from '../apply/events.js';
+import { BuildStepError, buildImage, buildLogPath } from '../apply/build.js';
+import { formatLimit, formatStepMs } from '../apply/buildSteps.js';
 import { loadDesiredFromFiles, loadWorktreeFiles, sourceKey } from '../desired/load.js';
 import { recordPendingPush } from '../desired/pendingPushes.js';
 import { exportCommit } from '../drivers/git/checkout.js';
 import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
+import { recordBuildEvent } from '../engine/builds.js';
 import {
   applyAndRecord,
   assertSafeToApply,
@@ -23,9 +24,13 @@ import {
 } from '../engine/engine.js';
 import { formatDiagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
+import { parseDuration } from '../model/quantity.js';
 import type { AppResource } from '../model/resources.js';
 import type { ImageBuild } from '../plan/types.js';
 import { waitForBuildSlot } from './buildQueue.js';
+import { PushBuild } from './buildRun.js';
+import { DEFAULT_BUILD_TIMEOUT_MS } from './buildSettings.js';
+import { Terminal } from './terminal.js';
 
 /** One line of a hook's stdin: `OLD NEW REF`. */
 export interface RefUpdate {
@@ -59,45 +64,10 @@ export interface ReceiveContext {
   buildSlots: number;
   /** git-receive-pack's pid (the hook's parent): it moves the branch after the hook. */
   receivePackPid: number;
-}
-
-/** Output for the pusher's terminal: stage headers, indented detail, and failures that stand out. */
-class Terminal {
-  constructor(private readonly out: (t: string) => void) {}
-  stage(text: string): void {
-    this.out(`-----> ${text}\n`);
-  }
-  line(text: string): void {
-    this.out(`       ${text}\n`);
-  }
-  fail(text: string): void {
-    for (const l of text.split('\n')) this.out(` !     ${l}\n`);
-  }
-  /** Apply progress, one line per event. */
-  progress(e: ApplyEvent): void {
-    switch (e.type) {
-      case 'action.started':
-        this.line(`${e.action.address}: ${e.action.change === 'delete' ? 'destroying' : 'applying'}…`);
-        break;
-      case 'action.progress':
-        this.line(`${e.action.address}: ${e.message}`);
-        break;
-      case 'action.output':
-        this.line(`│ ${e.line}`);
-        break;
-      case 'action.finished':
-        this.line(`${e.action.address}: done in ${(e.ms / 1000).toFixed(1)}s${e.note ? ` (${e.note})` : ''}`);
-        break;
-      case 'action.failed':
-        this.fail(`${e.action.address}: FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}`);
-        break;
-      case 'caddy.loaded':
-        this.line(`caddy: ${e.routes} route(s) loaded in one change`);
-        break;
-      default:
-        break;
-    }
-  }
+  /** `git push -o …`: `detach` keeps building when the pusher disconnects. */
+  pushOptions?: string[];
+  /** True once the pusher's connection is gone (ssh closed, Ctrl-C); absent: never. */
+  pusherGone?: () => boolean;
 }
 
 function short(commit: string): string {
@@ -166,70 +136,143 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
     );
   }
 
-  // 1. Build, one push at a time (or HIY_BUILDS_AT_ONCE), without holding the apply lock.
+  // The build's record (hiy build list, the Building condition), its cancel request, its pusher, its limit.
   const first = deploying[0]!;
-  const queued = await waitForBuildSlot(
-    {
-      repo: ctx.repo,
-      branch: first.app.spec.source.branch,
-      commit: first.update.newCommit,
-      user: ctx.user,
-    },
-    {
-      dataDir: engine.settings.dataDir,
-      slots: ctx.buildSlots,
-      onWait: (ahead) =>
-        term.line(`queued: waiting for ${ahead > 0 ? `${ahead} build(s) ahead` : 'a build slot'}…`),
-    },
+  const detached = (ctx.pushOptions ?? []).includes('detach');
+  const timeoutMs = Math.max(
+    ...deploying.map((d) =>
+      d.app.spec.build.timeout !== undefined
+        ? parseDuration(d.app.spec.build.timeout)
+        : (engine.build?.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS),
+    ),
   );
-  if (queued.kind === 'superseded') {
-    term.fail(
-      `superseded by a newer push to ${ctx.repo} (${short(queued.by.commit)} by ${queued.by.user}) while queued; not deployed, push rejected`,
+  const build = await PushBuild.start({
+    engine,
+    apps: [...ids],
+    repo: ctx.repo,
+    branch: first.app.spec.source.branch,
+    commit: first.update.newCommit,
+    user: ctx.user,
+    detached,
+    timeoutMs,
+    logs: deploying.map((d) =>
+      relative(
+        engine.settings.dataDir,
+        buildLogPath(engine.settings.dataDir, d.app.metadata.name, d.update.newCommit),
+      ),
+    ),
+    pusherGone: () => ctx.pusherGone?.() ?? false,
+  });
+  const names = deploying.map((d) => d.app.metadata.name);
+  term.line(
+    `build time limit ${formatLimit(timeoutMs)}; stop it with: hiy build cancel ${names[0]}${detached ? '' : ' (or Ctrl-C)'}`,
+  );
+  if (detached)
+    term.line('detached (-o detach): the build goes on if you disconnect; follow it with hiy logs --build');
+  let buildStarted = Date.now();
+  // A silent step (a download that hangs) still says it is alive, and a write is how a closed pipe shows.
+  const heartbeat = setInterval(() => {
+    if (build.state !== 'building' || Date.now() - term.lastWrite < 20_000) return;
+    term.line(`… still building (${Math.round((Date.now() - buildStarted) / 1000)}s so far)`);
+  }, 5_000);
+  /** Ends the record and says so; a failure or a timeout is a build.failed event, a cancel build.cancelled. */
+  const end = async (state: 'failed' | 'cancelled' | 'timed-out', reason: string): Promise<number> => {
+    const run = await build.finish(state, reason);
+    await recordBuildEvent(engine, run).catch((err: Error) =>
+      engine.logger.error({ error: err.message }, 'could not record the build event'),
     );
     return 1;
-  }
-  let planned: Planned;
+  };
   try {
-    try {
-      planned = await computePlan(pushed);
-    } catch (err) {
-      if (err instanceof StateRepoInvalidError) {
-        reportInvalid(term, err);
-        term.fail('nothing was built or deployed; push rejected (fix the state repo first)');
-        return 1;
-      }
-      throw err;
-    }
-    const builds = planned.plan.actions.filter(
-      (a): a is ImageBuild => a.kind === 'image.build' && ids.has(a.resource),
+    // 1. Build, one push at a time (or HIY_BUILDS_AT_ONCE), without holding the apply lock.
+    const queued = await waitForBuildSlot(
+      {
+        repo: ctx.repo,
+        branch: first.app.spec.source.branch,
+        commit: first.update.newCommit,
+        user: ctx.user,
+      },
+      {
+        dataDir: engine.settings.dataDir,
+        slots: ctx.buildSlots,
+        signal: build.signal,
+        onWait: (ahead) =>
+          term.line(`queued: waiting for ${ahead > 0 ? `${ahead} build(s) ahead` : 'a build slot'}…`),
+      },
     );
-    for (const action of builds) {
-      term.stage(`Building ${action.resource} → ${action.image.tag}`);
-      const started = Date.now();
-      try {
-        const note = await buildImage(action, {
-          podman: pushed.podman,
-          caddy: pushed.caddy,
-          prober: pushed.prober,
-          exportCommit: pushed.exportCommit,
-          caddyConfig: null,
-          dataDir: engine.settings.dataDir,
-          build: engine.build,
-          onEvent: (e) => term.progress(e),
-        });
-        term.line(`built in ${((Date.now() - started) / 1000).toFixed(1)}s${note ? ` (${note})` : ''}`);
-      } catch (err) {
-        term.fail(`build of ${action.resource} FAILED: ${(err as Error).message}`);
-        term.fail('the running version is unchanged; push rejected');
-        return 1;
-      }
+    if (queued.kind === 'cancelled') {
+      term.fail(`${queued.reason} while queued; not deployed, push rejected`);
+      return await end('cancelled', queued.reason);
     }
+    if (queued.kind === 'superseded') {
+      term.fail(
+        `superseded by a newer push to ${ctx.repo} (${short(queued.by.commit)} by ${queued.by.user}) while queued; not deployed, push rejected`,
+      );
+      return await end('cancelled', `superseded by ${short(queued.by.commit)} pushed by ${queued.by.user}`);
+    }
+    build.building();
+    buildStarted = Date.now();
+    let planned: Planned;
+    try {
+      try {
+        planned = await computePlan(pushed);
+      } catch (err) {
+        if (err instanceof StateRepoInvalidError) {
+          reportInvalid(term, err);
+          term.fail('nothing was built or deployed; push rejected (fix the state repo first)');
+          return await end('failed', 'the state repo is invalid');
+        }
+        throw err;
+      }
+      const builds = planned.plan.actions.filter(
+        (a): a is ImageBuild => a.kind === 'image.build' && ids.has(a.resource),
+      );
+      for (const action of builds) {
+        term.stage(`Building ${action.resource} → ${action.image.tag}`);
+        const started = Date.now();
+        try {
+          const note = await buildImage(action, {
+            podman: pushed.podman,
+            caddy: pushed.caddy,
+            prober: pushed.prober,
+            exportCommit: pushed.exportCommit,
+            caddyConfig: null,
+            dataDir: engine.settings.dataDir,
+            ...(engine.build && { build: { ...engine.build, timeoutMs } }),
+            buildSignal: build.signal,
+            onEvent: (e) => {
+              if (e.type === 'build.step' && e.level === 'stage') build.step(e.text);
+              term.progress(e);
+            },
+          });
+          term.line(`built in ${formatStepMs(Date.now() - started)}${note ? ` (${note})` : ''}`);
+        } catch (err) {
+          const outcome = err instanceof BuildStepError ? err.data.outcome : 'failed';
+          const stopped = build.signal.aborted ? String(build.signal.reason) : undefined;
+          if (outcome === 'failed' || !stopped) {
+            term.fail(`build of ${action.resource} FAILED: ${(err as Error).message}`);
+          } else {
+            term.fail(`build of ${action.resource} stopped: ${stopped}`);
+          }
+          term.fail('the running version is unchanged; push rejected');
+          const state = stopped?.startsWith('timed out') ? 'timed-out' : stopped ? 'cancelled' : 'failed';
+          return await end(state, stopped ?? (err as Error).message.split('\n')[0]!.slice(0, 300));
+        }
+      }
+    } finally {
+      await queued.slot.release();
+    }
+  } catch (err) {
+    await end('failed', (err as Error).message.split('\n')[0]!.slice(0, 300));
+    throw err;
   } finally {
-    await queued.slot.release();
+    clearInterval(heartbeat);
   }
 
   // 2. Deploy: a full reconcile with the pushed commit, under the apply lock; health-gated by apply.
-  term.stage('Deploying');
+  build.deploying();
+  term.stage('Deploying (health-gated)');
+  const deployStarted = Date.now();
   let result: ApplyResult;
   let plan: Planned['plan'];
   try {
@@ -253,6 +296,7 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
     else term.fail((err as Error).message);
     term.fail('not deployed; the running version is unchanged; push rejected');
+    await build.finish('failed', `deploy failed: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}`);
     return 1;
   }
   const ours = result.results.filter((r) => {
@@ -263,8 +307,11 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   if (failed.length > 0) {
     for (const r of failed) term.fail(`${r.address}: ${r.status}${r.error ? `: ${r.error}` : ''}`);
     term.fail('deploy FAILED: the previous version keeps running; push rejected');
+    await build.finish('failed', `deploy failed: ${failed.map((r) => r.address).join(', ')}`);
     return 1;
   }
+  term.line(`deploy and health: done in ${formatStepMs(Date.now() - deployStarted)}`);
+  await build.finish('succeeded');
   if (!result.ok) {
     term.line('note: other resources failed in the same reconcile (see hiy status); this push is deployed');
   }
@@ -363,7 +410,11 @@ async function audited(
 
 /** The pre-receive hook: a non-zero result rejects the whole push. */
 export async function preReceive(updates: RefUpdate[], ctx: ReceiveContext): Promise<number> {
-  const term = new Terminal(ctx.out);
+  // Nothing is written to a pusher that is gone: receive-pack would die of SIGPIPE passing it on, and with it
+  // the pushed objects a detached build (git push -o detach) still needs to move the branch.
+  const term = new Terminal((t) => {
+    if (!ctx.pusherGone?.()) ctx.out(t);
+  });
   const state = ctx.repo === STATE_REPO_NAME;
   return audited(ctx, state ? 'push.validate' : 'push.deploy', updates, async () => {
     try {

@@ -5,6 +5,7 @@ import { hasRole } from '../access/grants.js';
 import type { Access } from '../access/stateAccess.js';
 import { resolveTarget, type TargetResolution, workloadNamesOf } from '../access/targets.js';
 import type { VerbRequest, VerbSpec } from '../drivers/ssh/verbCommand.js';
+import { cancelBuild, listBuilds } from '../engine/builds.js';
 import { editConfig, showConfig } from '../engine/config.js';
 import { findJob, recordJobEvent, runJob } from '../engine/jobs.js';
 import { resourceLogs } from '../engine/logs.js';
@@ -139,6 +140,32 @@ async function jobRunVerb(ctx: SshVerbContext): Promise<number> {
   return done.outcome === 'succeeded' ? 0 : 1;
 }
 
+async function buildListVerb(ctx: SshVerbContext): Promise<number> {
+  const runs = await listBuilds(ctx.engine, ctx.resource);
+  if (runs.length === 0) ctx.out(`No builds of ${ctx.resource} kept.\n`);
+  for (const r of runs) {
+    const took = Math.round(
+      ((r.finishedAt ? Date.parse(r.finishedAt) : Date.now()) - Date.parse(r.startedAt)) / 1000,
+    );
+    ctx.out(
+      `${r.startedAt}  ${r.commit.slice(0, 12)}  ${r.user}  ${r.state}${r.step ? ` (${r.step})` : ''}  ${took}s${r.reason ? `  ${r.reason}` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+async function buildCancelVerb(ctx: SshVerbContext): Promise<number> {
+  const ended = await cancelBuild(ctx.engine, ctx.resource, `${ctx.user.metadata.name} (ssh)`);
+  if (ended.state === 'cancelled') {
+    ctx.out(
+      `Cancelled the build of ${ctx.resource} at ${ended.commit.slice(0, 12)} (pushed by ${ended.user}).\n`,
+    );
+    return 0;
+  }
+  ctx.err(`hiy: asked the build of ${ctx.resource} to stop; it is ${ended.state}\n`);
+  return 1;
+}
+
 /** One handler per verb of drivers/ssh/verbCommand.ts's VERBS. */
 export const VERB_HANDLERS: Record<string, Handler> = {
   help,
@@ -153,6 +180,8 @@ export const VERB_HANDLERS: Record<string, Handler> = {
     runOneOff(ctx.engine, { name: ctx.resource, command: ctx.request.words, attach: attach(ctx) }),
   exec: (ctx) => execInResource(ctx.engine, ctx.resource, ctx.request.words, attach(ctx)),
   'job:run': jobRunVerb,
+  'build:list': buildListVerb,
+  'build:cancel': buildCancelVerb,
 };
 
 /** A one-line, secret-free summary of a request for the audit log (config values are left out). */

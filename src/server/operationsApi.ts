@@ -1,9 +1,10 @@
 // The everyday operations in the API: /api/v1/resources/NAME/{logs,restart,run,config}, with the same grants as
 // over SSH (logs, config: view; restart, run, config changes: deploy) and every change audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasRole, type Role } from '../access/grants.js';
+import { hasRole, REQUIRED_ROLE, type Role } from '../access/grants.js';
 import { StateEditError } from '../desired/edit.js';
 import { CommitRefusedError } from '../drivers/git/commit.js';
+import { BuildCancelError, cancelBuild, listBuilds } from '../engine/builds.js';
 import { editConfig, showConfig } from '../engine/config.js';
 import type { Engine } from '../engine/engine.js';
 import { resourceLogs } from '../engine/logs.js';
@@ -26,7 +27,8 @@ type ApiContext = OperationsContext;
 /** Output of a run kept for the reply. */
 const RUN_OUTPUT_LIMIT = 1024 * 1024;
 
-const PATH = /^\/api\/v1\/resources\/((?:app\/|port\/)?[a-z0-9-]+)\/(logs|restart|run|config)$/;
+const PATH =
+  /^\/api\/v1\/resources\/((?:app\/|port\/)?[a-z0-9-]+)\/(logs|restart|run|config|builds|builds\/cancel)$/;
 
 /** The role each operation needs, and the method that asks for it. */
 const OPERATIONS: Record<string, { method: string; role: Role; action?: string }> = {
@@ -35,6 +37,8 @@ const OPERATIONS: Record<string, { method: string; role: Role; action?: string }
   'PATCH config': { method: 'PATCH', role: 'deploy', action: 'config.edit' },
   'POST restart': { method: 'POST', role: 'deploy', action: 'restart' },
   'POST run': { method: 'POST', role: 'deploy', action: 'run' },
+  'GET builds': { method: 'GET', role: 'view' },
+  'POST builds/cancel': { method: 'POST', role: REQUIRED_ROLE.cancelBuild, action: 'build.cancel' },
 };
 
 function httpOf(err: unknown): HttpError | undefined {
@@ -48,6 +52,7 @@ function httpOf(err: unknown): HttpError | undefined {
     return new HttpError(err.code.startsWith('EDIT_TARGET') ? 404 : 400, err.code, err.message);
   }
   if (err instanceof CommitRefusedError) return new HttpError(409, err.code, err.message);
+  if (err instanceof BuildCancelError) return new HttpError(409, err.code, err.message);
   if (err instanceof StateRepoInvalidError)
     return new HttpError(422, err.code, err.message, { diagnostics: err.diagnostics });
   return undefined;
@@ -139,6 +144,15 @@ async function act(
   if (r.what === 'logs') {
     await logs(ctx, req, res, r);
     return undefined;
+  }
+  if (r.what === 'builds') {
+    sendJson(res, 200, { resource: r.id, builds: await listBuilds(engine, r.id) });
+    return undefined;
+  }
+  if (r.what === 'builds/cancel') {
+    const ended = await cancelBuild(engine, r.id, `${r.caller.user.metadata.name} (api)`);
+    sendJson(res, ended.state === 'cancelled' ? 200 : 202, { resource: r.id, build: ended });
+    return `build ${ended.id} at ${ended.commit.slice(0, 12)}: ${ended.state}`;
   }
   if (r.what === 'config' && req.method === 'GET') {
     sendJson(res, 200, await showConfig(engine, r.id));

@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'rollback.finished',
   'resource.restarted',
   'job.failed',
+  'build.failed',
+  'build.cancelled',
   'backup.succeeded',
   'backup.failed',
   'backup.restored',

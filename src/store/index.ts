@@ -1,5 +1,6 @@
 // The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
 import { AuditLog } from './audit.js';
+import { BuildRunStore } from './builds.js';
 import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
@@ -57,6 +58,8 @@ export interface Stores {
   links: LoginLinkStore;
   /** Passkeys (public keys only). */
   passkeys: PasskeyStore;
+  /** `build-runs/`: the builds of pushes (active and the last ones), and cancel requests. */
+  builds: BuildRunStore;
 }
 
 export interface OpenStoresOptions {
@@ -83,5 +86,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     sessions: new SessionStore(dataDir),
     links: new LoginLinkStore(dataDir),
     passkeys: new PasskeyStore(dataDir),
+    builds: new BuildRunStore(dataDir),
   };
 }

@@ -47,6 +47,9 @@ export function progress(io: CliIO): (e: ApplyEvent) => void {
       case 'action.output':
         io.out(`  │ ${e.line}\n`);
         break;
+      case 'build.step':
+        io.out(`${e.action.address}: ${e.text}\n`);
+        break;
       case 'action.finished':
         io.out(`${e.action.address}: done in ${(e.ms / 1000).toFixed(1)}s${e.note ? ` (${e.note})` : ''}\n`);
         break;

@@ -65,7 +65,15 @@ export const run: CommandRun = async (deps, settings, ctx) => {
     deps.io.err(`hiy: created repository ${request.repo}\n`);
   }
   const hooks = await installHooks(settings.dataDir, selfCommand(deps.io.env));
-  const config = ['-c', `core.hooksPath=${hooks}`, '-c', 'receive.fsckObjects=true'];
+  const config = [
+    '-c',
+    `core.hooksPath=${hooks}`,
+    '-c',
+    'receive.fsckObjects=true',
+    // `git push -o detach`: keep building when the pusher disconnects (src/push/receive.ts).
+    '-c',
+    'receive.advertisePushOptions=true',
+  ];
   // A state repo that is a working copy: a push updates its files too (refused if they have local edits).
   if (existsSync(join(decision.gitDir, '.git'))) config.push('-c', 'receive.denyCurrentBranch=updateInstead');
   const env: NodeJS.ProcessEnv = {

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { command as apply } from './apply.meta.js';
 import { command as authorizedKeys } from './authorized-keys.meta.js';
 import { command as backup } from './backup.meta.js';
+import { command as build } from './build.meta.js';
 import { command as ca } from './ca.meta.js';
 import { command as config } from './config.meta.js';
 import { command as daemon } from './daemon.meta.js';
@@ -48,6 +49,7 @@ export const COMMANDS: Command[] = [
   port,
   events,
   logs,
+  build,
   exec,
   runOnce,
   config,

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { buildLogPath } from '../../apply/build.js';
 import type { OutputSink } from '../../drivers/podman/types.js';
+import { followBuildLog } from '../../engine/buildLogs.js';
+import { listBuilds } from '../../engine/builds.js';
 import { resourceLogs } from '../../engine/logs.js';
 import { HiyError, hasCode } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
@@ -56,7 +58,7 @@ export async function logsCommand(
     throw new UsageError(`hiy logs: unexpected argument "${opts.release}"`);
   if (opts.previous && (opts.follow || opts.since !== undefined || opts.job || opts.build))
     throw new UsageError('--previous takes only --tail, --timestamps and --json');
-  if (opts.build) return buildLog(deps, settings, opts.name, opts.release);
+  if (opts.build) return buildLog(deps, settings, opts.name, opts.release, opts.follow, opts.signal);
   if (opts.job) {
     const id = opts.name.includes('/') ? [opts.name] : [`app/${opts.name}`, `port/${opts.name}`];
     const store = openStores(settings.dataDir).jobRuns;
@@ -111,10 +113,39 @@ export async function logsCommand(
   return EXIT.ok;
 }
 
-/** Prints the kept build log of an App's release (the current one by default). */
-async function buildLog(deps: CliDeps, settings: Settings, name: string, release?: string): Promise<number> {
+/**
+ * Prints the log of the App's latest build, running or not (with --follow, until it ends), or of a release's
+ * build when a release number is given.
+ */
+async function buildLog(
+  deps: CliDeps,
+  settings: Settings,
+  name: string,
+  release: string | undefined,
+  follow: boolean,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const bare = name.replace(/^app\//, '');
-  const releases = await openStores(settings.dataDir).releases.list(`app/${bare}`);
+  const stores = openStores(settings.dataDir);
+  const latest = release === undefined ? (await listBuilds({ stores }, `app/${bare}`))[0] : undefined;
+  if (latest) {
+    const path = buildLogPath(settings.dataDir, bare, latest.commit);
+    const stop = follow && !signal ? onTermination() : undefined;
+    const abort = new AbortController();
+    void stop?.signal.then(() => abort.abort());
+    try {
+      await followBuildLog(path, latest, {
+        follow,
+        signal: signal ?? abort.signal,
+        out: (t) => deps.io.out(t),
+        state: async () => (await stores.builds.get(latest.id)) ?? latest,
+      });
+    } finally {
+      stop?.dispose();
+    }
+    return EXIT.ok;
+  }
+  const releases = await stores.releases.list(`app/${bare}`);
   const number = release === undefined ? undefined : Number(release);
   if (release !== undefined && !Number.isInteger(number))
     throw new UsageError(`--build takes a release number, not "${release}"`);

@@ -40,7 +40,9 @@ export async function statusCommand(
     for (const r of resources) {
       const cond = (t: Condition['type']) => r.conditions.find((c) => c.type === t);
       const ready = cond('Ready');
+      const building = cond('Building');
       const note = [
+        building?.status === 'True' ? `Building: ${building.message}` : '',
         !r.inStateRepo ? 'removed from state repo' : '',
         r.pinned
           ? `pinned to release ${r.pinned.release} by a rollback (ignores ${short(r.pinned.ignoredCommit)}; hiy unpin ${r.id})`

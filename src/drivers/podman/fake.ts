@@ -307,6 +307,10 @@ export class FakePodman implements PodmanDriver {
 
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
     this.enter(['build', spec.tag]);
+    if (spec.signal?.aborted) {
+      const why = String(spec.signal.reason ?? 'cancelled');
+      throw new PodmanError(`podman build stopped: ${why}`, { argv: ['build', spec.tag], stopped: why });
+    }
     onLine?.(`STEP 1/1: (fake build of ${spec.file})`);
     onLine?.(`COMMIT ${spec.tag}`);
     this.addImage(spec.tag, spec.labels);

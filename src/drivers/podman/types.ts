@@ -28,10 +28,16 @@ export type {
 };
 
 /** Every failure of a Podman call: the argv, the exit code and stderr, never the environment. */
-export class PodmanError extends HiyError<{ argv: string[]; exitCode?: number; stderr?: string }> {
+export class PodmanError extends HiyError<{
+  argv: string[];
+  exitCode?: number;
+  stderr?: string;
+  /** Set when HIY stopped the command on purpose (a build cancelled or over its time limit): why. */
+  stopped?: string;
+}> {
   constructor(
     message: string,
-    data: { argv: string[]; exitCode?: number; stderr?: string },
+    data: { argv: string[]; exitCode?: number; stderr?: string; stopped?: string },
     options?: { cause?: unknown },
   ) {
     super('PODMAN_FAILED', message, { data, ...options });

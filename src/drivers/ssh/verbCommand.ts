@@ -150,10 +150,18 @@ export const VERBS: Record<string, VerbSpec> = {
     parse: command('exec NAME [--] CMD…', true),
   },
   'job:run': { usage: 'job:run NAME JOB', role: 'deploy', pty: false, parse: jobRun },
+  'build:list': { usage: 'build:list NAME', role: 'view', pty: false, parse: noArgs('build:list NAME') },
+  // deploy, as src/access's cancelBuild: whoever may push the App may stop its build.
+  'build:cancel': {
+    usage: 'build:cancel NAME',
+    role: 'deploy',
+    pty: false,
+    parse: noArgs('build:cancel NAME'),
+  },
 };
 
 /** `config set` → `config:set`, `job run` → `job:run` (Dokku writes the colon, people often a space). */
-const SPACED = new Set(['config:set', 'config:unset', 'job:run']);
+const SPACED = new Set(['config:set', 'config:unset', 'job:run', 'build:list', 'build:cancel']);
 
 /**
  * Splits a command into words: blanks separate, single quotes keep everything, double quotes keep everything
@@ -193,7 +201,7 @@ export function splitWords(text: string): string[] | string {
 /** True when the command starts with one of the verbs (else it is for git-shell's git parser). */
 export function isVerbCommand(command: string | undefined): boolean {
   const first = command?.trimStart().split(/[ \t]/, 1)[0] ?? '';
-  return first in VERBS || first === 'job';
+  return first in VERBS || first === 'job' || first === 'build';
 }
 
 /** Parses SSH_ORIGINAL_COMMAND as a verb. Anything not in VERBS, or not fitting its grammar, is refused. */
@@ -205,7 +213,7 @@ export function parseVerbCommand(command: string): ParsedVerbCommand {
   const words = splitWords(command);
   if (typeof words === 'string') return { ok: false, reason: `refused ${quoteUntrusted(command)}: ${words}` };
   let [verb, ...rest] = words;
-  if ((verb === 'config' || verb === 'job') && SPACED.has(`${verb}:${rest[0]}`)) {
+  if ((verb === 'config' || verb === 'job' || verb === 'build') && SPACED.has(`${verb}:${rest[0]}`)) {
     verb = `${verb}:${rest[0]}`;
     rest = rest.slice(1);
   }

@@ -11,7 +11,7 @@ import type { DashboardContext, Viewer } from './context.js';
 import { readForm, redirect } from './respond.js';
 import { checkCsrf } from './session.js';
 
-interface ActionSpec {
+export interface ActionSpec {
   /** Audit action name, e.g. `rollback`. */
   action: string;
   target?: string;
@@ -30,7 +30,9 @@ function expected(err: unknown): boolean {
     err instanceof DataCommandError ||
     err instanceof StateRepoInvalidError ||
     (err as { code?: string }).code === 'LOCKED' ||
-    (err as { code?: string }).code === 'SNAPSHOT_FAILED'
+    (err as { code?: string }).code === 'SNAPSHOT_FAILED' ||
+    (err as { code?: string }).code === 'NO_BUILD' ||
+    (err as { code?: string }).code === 'BUILD_DEPLOYING'
   );
 }
 

@@ -3,11 +3,11 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
-import { readBuildLog } from '../../engine/buildLogs.js';
 import { HttpError, sendError } from '../http.js';
 import { eventVisibleTo } from '../visibility.js';
 import { accountAction, applyAction, resourceAction, runAction } from './actions.js';
 import { serveAsset } from './assets.js';
+import { buildLogPage, cancelBuildAction } from './build.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { editAction, editPage } from './edit.js';
 import { eventsPage } from './events.js';
@@ -35,7 +35,7 @@ export { createDashboardContext, type DashboardContext } from './context.js';
 const OWNED = /^\/(?:$|login|logout|r\/|plan|events|people|me|live$|static\/|favicon\.(?:ico|svg)$)/;
 const JSON_PATHS = /^\/(?:login\/passkey|me\/passkeys(?:\/options)?$|live$)/;
 const RESOURCE =
-  /^\/r\/((?:app|port)\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\/(rollback|snapshot|restore|edit|build\/([0-9a-f]{7,64})))?$/;
+  /^\/r\/((?:app|port)\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\/(rollback|snapshot|restore|edit|cancel-build|build\/([0-9a-f]{7,64})))?$/;
 
 /** Answers a dashboard request; false when the path is not the dashboard's. */
 export async function handleDashboard(
@@ -144,7 +144,12 @@ async function route(
     if (!isAllowed(viewer.user, 'read', id)) {
       if (post) {
         // Audited like any refused action.
-        const spec = verb ? resourceAction(ctx, id, verb) : undefined;
+        const spec =
+          verb === 'cancel-build'
+            ? cancelBuildAction(ctx, id, viewer)
+            : verb
+              ? resourceAction(ctx, id, verb)
+              : undefined;
         if (spec) return runAction(ctx, req, res, viewer, spec);
       }
       throw new HttpError(404, 'NOT_FOUND', `no resource ${id} that you may see`);
@@ -160,6 +165,8 @@ async function route(
       if (post) return editAction(ctx, req, res, viewer, id);
     }
     if (get && m[3]) return buildLogPage(ctx, req, res, viewer, id, m[3]);
+    if (post && verb === 'cancel-build')
+      return runAction(ctx, req, res, viewer, cancelBuildAction(ctx, id, viewer));
     const spec = post && verb ? resourceAction(ctx, id, verb) : undefined;
     if (spec) return runAction(ctx, req, res, viewer, spec);
   }
@@ -173,25 +180,6 @@ async function route(
 function requireAdmin(viewer: Viewer): void {
   if (!isAllowed(viewer.user, 'administer', '*'))
     throw new HttpError(403, 'FORBIDDEN', `${viewer.user.metadata.name} is not an admin on "*"`);
-}
-
-/** The last 90 KB of a build log (a page stays under 100 KB). */
-async function buildLogPage(
-  ctx: DashboardContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  viewer: Viewer,
-  id: string,
-  commit: string,
-): Promise<void> {
-  const name = id.slice(id.indexOf('/') + 1);
-  // Only Apps are built: a Port's URL never reads the build log of an App of the same name.
-  const text = id.startsWith('app/') ? await readBuildLog(ctx.engine, name, commit) : undefined;
-  if (text === undefined)
-    throw new HttpError(404, 'NOT_FOUND', `no build log of ${name} at ${commit.slice(0, 12)}`);
-  const cut = text.length > 90_000 ? `…(earlier lines cut)\n${text.slice(-90_000)}` : text;
-  const body = html`<h1>Build of ${name} at <code>${commit.slice(0, 12)}</code></h1><p><a href="/r/${id}">Back to ${name}</a></p><pre>${cut}</pre>`;
-  sendHtml(req, res, 200, page({ title: `Build of ${name}`, section: 'overview', viewer, body }));
 }
 
 /**

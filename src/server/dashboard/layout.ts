@@ -21,6 +21,8 @@ export interface PageOptions {
   live?: { resource?: string };
   /** Load the passkey script. */
   passkeys?: boolean;
+  /** Reload the page every so many seconds (a build under way: its log grows). */
+  refreshSeconds?: number;
 }
 
 export function page(opts: PageOptions): Html {
@@ -46,6 +48,7 @@ export function page(opts: PageOptions): Html {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · HIY</title><link rel="icon" href="${FAVICON_PATH}" type="image/svg+xml"><link rel="stylesheet" href="${assetUrl('hiy.css')}">
 ${v ? html`<meta name="csrf-token" content="${v.csrf}">` : ''}
+${opts.refreshSeconds ? html`<meta http-equiv="refresh" content="${opts.refreshSeconds}">` : ''}
 ${live ? html`<script src="${assetUrl('live.js')}" defer></script>` : ''}
 ${opts.passkeys ? html`<script src="${assetUrl('passkey.js')}" defer></script>` : ''}
 </head><body><a class="skip" href="#main">Skip to content</a>
@@ -65,6 +68,9 @@ export function conditionBadge(
   conditions: { type: string; status: string; reason: string; message: string }[],
 ): Html {
   const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
+  const building = conditions.find((c) => c.type === 'Building' && c.status === 'True');
+  if (building && !stalled)
+    return html`<span class="badge warn" title="${building.message}">Building</span> ${building.reason}`;
   const reconciling = conditions.find((c) => c.type === 'Reconciling' && c.status === 'True');
   const ready = conditions.find((c) => c.type === 'Ready');
   const c = stalled ?? reconciling ?? ready;

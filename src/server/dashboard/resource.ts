@@ -1,9 +1,11 @@
 // The resource page: status, releases (roll back), snapshots (take, restore), events, build logs, env.
 import { isAllowed } from '../../access/grants.js';
 import { snapshotsOf } from '../../data/commands.js';
+import { activeBuild } from '../../engine/builds.js';
 import { loadDesired } from '../../engine/engine.js';
 import { computeStatusView } from '../../engine/statusView.js';
 import type { DesiredWorkload } from '../../model/workload.js';
+import { buildUnderWay } from './build.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, csrfField, page } from './layout.js';
@@ -17,10 +19,11 @@ export async function resourcePage(
   flash?: { text: string; error: boolean },
 ): Promise<Html | undefined> {
   const { engine } = ctx;
-  const [view, desired, releases] = await Promise.all([
+  const [view, desired, releases, building] = await Promise.all([
     computeStatusView(engine),
     loadDesired(engine),
     engine.stores.releases.list(id),
+    activeBuild(engine, id),
   ]);
   const status = view.resources.find((r) => r.id === id);
   const workload = desired.state?.workloads.find((w) => w.id === id);
@@ -74,6 +77,7 @@ export async function resourcePage(
     .slice(-30)
     .reverse();
   const body = html`<h1>${kind === 'app' ? 'App' : 'Port'} ${name}</h1>
+${building ? buildUnderWay(building, id, viewer, now) : ''}
 <div class="cards">
 <div class="card"><b>State</b>${status?.container ? html`<span class="${status.container.state === 'running' ? 'ok' : 'bad'}">${status.container.state}</span> <code>${status.container.image}</code>` : html`<span class="muted">no container</span>`}</div>
 <div class="card"><b>Condition</b>${conditionBadge(status?.conditions ?? [])}${status?.lastError ? html`<div class="bad">${status.lastError}</div>` : ''}</div>

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { FetchLike, HttpInit } from '../../../src/drivers/http/fetch.js';
 import type { Controller, ControllerEvent } from '../../../src/model/events.js';
-import { type NotifierService, startNotifier } from '../../../src/notify/notify.js';
+import { type NotifierService, startNotifier, toNotification } from '../../../src/notify/notify.js';
 import { type FakeWorld, fakeEngine } from '../../support/fakeEngine.js';
 
 const NOTIFIERS = `apiVersion: hiy/v1
@@ -138,5 +138,21 @@ describe('notifications', () => {
     failing = '';
     events.emit({ type: 'rollback.finished', resource: 'port/db', message: 'rolled back', data: {} });
     assert.equal(JSON.parse((await take())[0]?.init.body ?? '').title, 'Rolled back port/db');
+  });
+
+  it('a failed build is a build.failed notification; a cancelled one is none', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const note = toNotification({
+      seq: 7,
+      at,
+      type: 'build.failed',
+      resource: 'app/site',
+      message: 'build of app/site at abc pushed by alice FAILED in build: exit 7',
+      data: { commit: 'abc1234567890', outcome: 'failed' },
+    });
+    assert.equal(note?.event, 'build.failed');
+    assert.equal(note?.title, 'Build FAILED (app/site)');
+    assert.equal(note?.commit, 'abc1234567890');
+    assert.equal(toNotification({ seq: 8, at, type: 'build.cancelled', message: 'cancelled' }), undefined);
   });
 });

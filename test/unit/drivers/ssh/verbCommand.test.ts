@@ -41,6 +41,10 @@ describe('SSH verbs', () => {
     });
     assert.equal(ok('exec blog sh').role, 'admin');
     assert.deepEqual(ok('job run blog cleanup').words, ['cleanup']);
+    assert.equal(ok('build:list blog').role, 'view');
+    assert.equal(ok('build cancel blog').verb, 'build:cancel');
+    assert.equal(ok('build:cancel app/blog').role, 'deploy');
+    assert.match(refused('build:cancel blog now'), /build:cancel NAME/);
   });
 
   it('refuses unknown verbs, shell syntax, hostile names and stray arguments', () => {
