@@ -19,6 +19,8 @@ import type { Planned } from './planning.js';
 export type { Engine } from './context.js';
 export {
   computePlan,
+  type EffectiveState,
+  effectiveDesired,
   loadDesired,
   type Planned,
   type PlanOptions,
@@ -27,8 +29,10 @@ export {
   readPlanInputs,
   reposDir,
   StalePlanError,
+  type StateSource,
   secretDigestsFor,
   verifySavedPlan,
+  viewDesired,
 } from './planning.js';
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
