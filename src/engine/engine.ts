@@ -180,6 +180,7 @@ export async function applyAndRecord(
   }
   const releases = engine.stores.releases;
   const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
+  const startedRun = new Map(result.results.flatMap((r) => (r.run ? [[r.address, r.run] as const] : [])));
   const workloads = new Map(planned.desired.workloads.map((w) => [w.id as string, w]));
   for (const a of plan.actions) {
     if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
@@ -193,7 +194,10 @@ export async function applyAndRecord(
         stateCommit: plan.commit,
         image: a.run.image,
         specHash: a.run.labels['hiy.spec-hash'] ?? '',
-        run: { ...a.run, name: a.kind === 'container.replace' ? a.finalName : a.run.name },
+        run: {
+          ...(startedRun.get(a.address) ?? a.run),
+          name: a.kind === 'container.replace' ? a.finalName : a.run.name,
+        },
         ...(workload && { workload }),
         snapshots: snapshotsBy.get(a.address) ?? [],
         ...(a.kind === 'container.replace' && a.restoreData?.length

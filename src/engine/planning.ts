@@ -11,14 +11,14 @@ import { ownershipLabels } from '../model/labels.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
-import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
+import { plan as computePlanValue, type PlanHistory, type PlanRequest, pinnedDesired } from '../plan/plan.js';
 import type { Plan, SecretWrite } from '../plan/types.js';
 import { type ResolvedPorts, resolvePorts } from '../ports/resolve.js';
 import { type PendingSecret, writePendingSecrets } from '../ports/secrets.js';
 import type { Pin } from '../store/pins.js';
 import type { PortDeclarationStore } from '../store/portDeclarations.js';
 import type { Engine } from './context.js';
-import { checkDataVersions } from './dataVersions.js';
+import { checkDataVersions, readDataVersions } from './dataVersions.js';
 
 /** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
 export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
@@ -93,6 +93,8 @@ export interface PlanOptions {
   forApply?: boolean;
   /** Plan these state files instead of the branch head (never together with `forApply`). */
   source?: StateSource;
+  /** Asked for beyond the state: a forced replace (`hiy restart`), a rollback's data to restore. */
+  request?: PlanRequest;
 }
 
 /**
@@ -106,15 +108,17 @@ export async function readHistory(
   opts: PlanOptions = {},
   pending: readonly PendingSecret[] = [],
 ): Promise<PlanHistory> {
-  const [stored, status] = await Promise.all([
+  const [stored, status, dataVersions] = await Promise.all([
     engine.stores.pins.read(),
     opts.backoffAt ? engine.stores.status.read() : undefined,
+    readDataVersions(engine),
   ]);
   const pins = { ...stored, ...opts.pins };
   const history: PlanHistory = {
     pins,
     secretDigests: await secretDigestsFor(engine, stateRepo, pins, pending),
     networks: true,
+    dataVersions,
     ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
   if (opts.backoffAt && status) {
@@ -128,15 +132,16 @@ export async function readHistory(
 /** Plans from a loaded state repo, an observation and the history. Pure: no I/O. */
 export function planFromHistory(
   engine: Pick<Engine, 'settings'>,
-  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory },
+  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory; request?: PlanRequest },
 ): Planned {
-  const { stateRepo, observed, history } = input;
+  const { stateRepo, observed, history, request } = input;
   const plan = computePlanValue({
     desired: stateRepo,
     observed,
     observedFingerprint: fingerprintObserved(observed),
     settings: engine.settings,
     history,
+    ...(request && { request }),
   });
   return { desired: pinnedDesired(stateRepo, history), stateRepo, observed, history, plan };
 }
@@ -148,8 +153,13 @@ export function planFromHistory(
 export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promise<Planned> {
   const { stateRepo, observed, warnings, secrets } = await readPlanInputs(engine, opts);
   const history = await readHistory(engine, stateRepo, opts, secrets);
-  const planned = planFromHistory(engine, { stateRepo, observed, history });
-  await checkDataVersions(engine, planned);
+  const planned = planFromHistory(engine, {
+    stateRepo,
+    observed,
+    history,
+    ...(opts.request && { request: opts.request }),
+  });
+  await checkDataVersions(engine, { ...planned, ...(opts.request && { request: opts.request }) });
   if (warnings.length === 0) return planned;
   // The plan value carries them too, so `hiy plan --json`, saved plans and the API show what the text plan does.
   return { ...planned, plan: { ...planned.plan, warnings }, warnings };
