@@ -76,7 +76,7 @@ export async function benchPlan(ctx: BenchContext): Promise<Result[]> {
   });
   const after = observedAfter(first);
   const afterFp = fingerprintObserved(after);
-  const kinds = (a: { kind: string }[]) =>
+  const kinds = (a: readonly { kind: string }[]) =>
     Object.fromEntries(
       [...new Set(a.map((x) => x.kind))].map((k) => [k, a.filter((x) => x.kind === k).length]),
     );

@@ -125,6 +125,14 @@ export function renderPortReadme(p: Pick<PortSources, 'declaration' | 'packages'
     lines.push('', '## Hooks', '', '| hook | command |', '|---|---|');
     for (const [k, v] of hooks) lines.push(`| ${k} | \`${(v as string[]).join(' ')}\` |`);
   }
+  if (d.exec) {
+    lines.push(
+      '',
+      '## Exec',
+      '',
+      `\`hiy exec NAME -- CMD\` runs as \`${d.exec.user}\` (over SSH and the API too); \`--user U\` runs as another user.`,
+    );
+  }
   const provides = Object.entries(d.provides);
   if (provides.length > 0) {
     lines.push('', '## Provides (to linked resources)', '', '| variable | value |', '|---|---|');

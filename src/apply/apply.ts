@@ -9,6 +9,7 @@ import {
 } from '../drivers/caddy/render.js';
 import type { CaddyConfig } from '../drivers/caddy/types.js';
 import { PodmanError } from '../drivers/podman/types.js';
+import type { RunSpec } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_RESOURCE } from '../model/labels.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart, Plan } from '../plan/types.js';
@@ -24,7 +25,7 @@ import { buildImage } from './build.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { HealthCheckError, waitHealthy } from './health.js';
 import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
-import { joinNetwork } from './network.js';
+import { withNetworks } from './network.js';
 import { ensureSecrets, planTouchesSecrets, pruneSecrets } from './secrets.js';
 import type { ActionResult, ApplyDeps, ApplyResult } from './types.js';
 
@@ -42,6 +43,22 @@ export class ApplyError extends HiyError<{ address: string; rolledBack?: boolean
     super('APPLY_FAILED', message, { data, ...options });
     this.name = 'ApplyError';
   }
+}
+
+/**
+ * The run spec each container was started with, networks included (withNetworks), by the plan's action: the plan
+ * is never edited, and the result carries it to the release (one-offs join the same networks).
+ */
+const startedRuns = new WeakMap<Action, RunSpec>();
+
+/** The action with its container's networks, remembered for its result. */
+async function networked<A extends ContainerCreate | ContainerReplace>(
+  planned: A,
+  deps: ApplyDeps,
+): Promise<A> {
+  const a = await withNetworks(planned, deps);
+  if (a !== planned) startedRuns.set(planned, a.run);
+  return a;
 }
 
 type Handler<K extends Action['kind']> = (
@@ -90,7 +107,8 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
           volume: info.name,
           mountpoint: info.mountpoint,
           resource: a.resource,
-          reason: 'upgrade',
+          // A forced replace (hiy restart) is no upgrade: its snapshots say what took them.
+          reason: a.trigger ?? 'upgrade',
           stateCommit: deps.stateCommit,
           imageAfter: a.run.image,
           imageBefore: (a.before as { image?: string } | null)?.image,
@@ -143,12 +161,12 @@ async function restartOld(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
  * rest), snapshot and verify its volumes, park it under another name, start the new one. If the new one
  * fails its health check, it is removed, the data restored from the snapshots and the old one started again.
  */
-async function replaceStopFirst(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
-  const old = a.previous;
+async function replaceStopFirst(planned: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
+  const old = planned.previous;
   // '_' never appears in a resource name, so the parked name cannot be another resource's container.
-  const parked = `${a.finalName}_prev`;
-  await ensureSecrets(a, deps); // before anything stops: a missing or changed secret changes nothing
-  await joinNetwork(a, deps);
+  const parked = `${planned.finalName}_prev`;
+  await ensureSecrets(planned, deps); // before anything stops: a missing or changed secret changes nothing
+  const a = await networked(planned, deps);
   // So does a failing check of the new configuration (after the migration when the data version goes up).
   if (!a.migrate) await runCheckHook(a, deps);
   await runDumpHook(a, deps); // so what the snapshot takes is consistent; a failure changes nothing
@@ -280,18 +298,18 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     return undefined;
   },
   'image.build': buildImage,
-  'container.create': async (a, deps) => {
-    await ensureSecrets(a, deps);
-    await joinNetwork(a, deps);
+  'container.create': async (planned, deps) => {
+    await ensureSecrets(planned, deps);
+    const a = await networked(planned, deps);
     await runCheckHook(a, deps);
     return runJournaled(deps, a.run, () => awaitHealthy(a, deps));
   },
-  'container.replace': async (a, deps) => {
-    if (a.strategy === 'start-first') {
+  'container.replace': async (planned, deps) => {
+    if (planned.strategy === 'start-first') {
       // The old container keeps serving; the new one must prove healthy before Caddy switches to it.
-      await deps.podman.removeContainer(a.run.name, 0);
-      await ensureSecrets(a, deps);
-      await joinNetwork(a, deps);
+      await deps.podman.removeContainer(planned.run.name, 0);
+      await ensureSecrets(planned, deps);
+      const a = await networked(planned, deps);
       await runCheckHook(a, deps);
       try {
         return await runJournaled(deps, a.run, async () => {
@@ -303,7 +321,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
         throw await removeFailed(a, deps, err);
       }
     }
-    return replaceStopFirst(a, deps);
+    return replaceStopFirst(planned, deps);
   },
   'container.start': async (a, deps) => {
     // From the state observed with the plan: `podman start` alone refuses a paused or half-stopped container.
@@ -486,7 +504,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
               ? await retire(a, deps)
               : await runHandler(a, deps);
           const ms = Date.now() - start;
-          results.set(a.address, { address: a.address, status: 'done', ms });
+          const run = startedRuns.get(a);
+          results.set(a.address, { address: a.address, status: 'done', ms, ...(run && { run }) });
           deps.onEvent?.({ type: 'action.finished', action: a, ms, note });
         } catch (err) {
           failed = true;

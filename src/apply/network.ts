@@ -18,10 +18,16 @@ function ensure(deps: ApplyDeps, name: string, internal: boolean): Promise<strin
   return subnet;
 }
 
-/** Puts the action's container on its own network and its links' networks, with hosts entries for its links. */
-export async function joinNetwork(a: ContainerCreate | ContainerReplace, deps: ApplyDeps): Promise<void> {
+/**
+ * Puts the action's container on its own network and its links' networks, with hosts entries for its links:
+ * the action to execute, with its run spec on those networks (the plan's action is never edited).
+ */
+export async function withNetworks<A extends ContainerCreate | ContainerReplace>(
+  a: A,
+  deps: ApplyDeps,
+): Promise<A> {
   const net = deps.network;
-  if (!net || a.resource === 'caddy') return;
+  if (!net || a.resource === 'caddy') return a;
   const links = Object.entries(a.links ?? {});
   const served = a.linkedBy ?? [];
   const [, made, given] = await Promise.all([
@@ -48,7 +54,10 @@ export async function joinNetwork(a: ContainerCreate | ContainerReplace, deps: A
   if (joins.length > 0) network.links = joins;
   if (made.length > 0) network.hosts = Object.fromEntries(made.map(({ host, ip }) => [host, ip]));
   // The label says what it was given, for a Podman that does not report a container's networks (plan/network.ts).
-  a.run = { ...a.run, labels: { ...a.run.labels, [LABEL_NETWORK]: networkLabelValue(network) }, network };
+  return {
+    ...a,
+    run: { ...a.run, labels: { ...a.run.labels, [LABEL_NETWORK]: networkLabelValue(network) }, network },
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { CaddyConfig, CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver, VolumeInfo } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
+import type { RunSpec } from '../model/containers.js';
 import type { Journal } from '../store/journal.js';
 import type { SecretSource } from '../store/secrets.js';
 import type { ApplyListener } from './events.js';
@@ -74,6 +75,8 @@ export interface ActionResult {
   /** A failed replacement that put the previous container (and its data) back. */
   rolledBack?: boolean;
   ms?: number;
+  /** The run spec the container was started with when apply added to the plan's (its networks). */
+  run?: RunSpec;
 }
 
 export interface ApplyResult {

@@ -4,7 +4,7 @@
 import { resolveWorkloadName } from '../access/targets.js';
 import { waitHealthy } from '../apply/health.js';
 import { maskSecrets, outputTail } from '../apply/hooks.js';
-import { type Engine, loadDesired, withApplyLock } from '../engine/engine.js';
+import { type Engine, viewDesired, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
@@ -327,11 +327,12 @@ export interface VolumeView {
 export async function volumeViews(
   engine: Engine,
 ): Promise<{ volumes: VolumeView[]; stateRepoValid: boolean }> {
-  const [{ volumes, containers }, desired, snaps] = await Promise.all([
+  const [{ volumes, containers }, snaps] = await Promise.all([
     observeData(engine),
-    loadDesired(engine),
     listSnapshots(snapDeps(engine)),
   ]);
+  // The effective state: a Port's declared volumes are its own even when its spec names none.
+  const desired = await viewDesired(engine, containers);
   const declared = new Set(desired.state?.workloads.flatMap((w) => w.volumes.map((v) => v.volumeName)) ?? []);
   const views = volumes
     .map((v) => {
@@ -367,7 +368,8 @@ export async function removeVolume(
     );
   }
   return withApplyLock(engine, async () => {
-    const [{ volumes, containers }, desired] = await Promise.all([observeData(engine), loadDesired(engine)]);
+    const { volumes, containers } = await observeData(engine);
+    const desired = await viewDesired(engine, containers);
     const volume = volumes.find((v) => v.name === name);
     if (!volume) throw new DataCommandError(`${name} is not a volume of this HIY instance`);
     if (!desired.state) {

@@ -3,18 +3,19 @@
 import { resolveWorkloadName } from '../access/targets.js';
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
-import { checkDataVersions } from '../engine/dataVersions.js';
+import { checkDataVersions, restoredDataVersion } from '../engine/dataVersions.js';
 import {
   applyAndRecord,
   type Engine,
   planFromHistory,
+  readHistory,
   readPlanInputs,
   secretDigestsFor,
   withApplyLock,
 } from '../engine/engine.js';
 import { HiyError } from '../model/errors.js';
 import { workloadHash } from '../model/workload.js';
-import { scopePlan } from '../plan/plan.js';
+import { type PlanRequest, scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
 import { listSnapshots, verifySnapshot } from '../snapshots/snapshot.js';
 import type { Pin } from '../store/pins.js';
@@ -107,10 +108,10 @@ export async function rollback(
   onPlan?: (plan: Plan) => void,
 ): Promise<RollbackOutcome> {
   return withApplyLock(engine, async () => {
-    const [{ stateRepo, observed }, pins] = await Promise.all([
-      readPlanInputs(engine, { forApply: true }),
-      engine.stores.pins.read(),
-    ]);
+    // Planned as hiy apply plans (pins, secrets, networks, data versions); only this resource is judged.
+    const { stateRepo, observed } = await readPlanInputs(engine, { forApply: true });
+    const history = await readHistory(engine, stateRepo);
+    const pins = history.pins ?? {};
     const id = resolveResource(
       req.name,
       stateRepo.workloads.map((w) => w.id),
@@ -118,7 +119,13 @@ export async function rollback(
     const releases = await engine.stores.releases.list(id);
     const current = releases.at(-1);
     if (!current) throw new RollbackError(`${id} has no releases yet; nothing to roll back to`);
-    const targetNumber = req.to ?? current.number - 1;
+    // By default the newest earlier release that runs something else: a restart (or an apply that changed
+    // nothing the container runs) recorded a release of the same spec, and going back to it would be a no-op.
+    const targetNumber =
+      req.to ??
+      [...releases].reverse().find((r) => r.number < current.number && r.specHash !== current.specHash)
+        ?.number ??
+      current.number - 1;
     const target = releases.find((r) => r.number === targetNumber);
     if (!target) {
       throw new RollbackError(
@@ -144,11 +151,8 @@ export async function rollback(
     };
     const allPins = { ...pins, [id]: pin };
     const digests = await secretDigestsFor(engine, stateRepo, allPins);
-    const planned = planFromHistory(engine, {
-      stateRepo,
-      observed,
-      history: { pins: allPins, secretDigests: digests },
-    });
+    const pinnedHistory = { ...history, pins: allPins, secretDigests: digests };
+    const planned = planFromHistory(engine, { stateRepo, observed, history: pinnedHistory });
     if (req.withData && target.workload.volumes.length === 0)
       throw new RollbackError(`${id} has no volumes: --with-data has nothing to restore`);
     if (
@@ -167,10 +171,22 @@ export async function rollback(
           target.workload.volumes.map((v) => v.volumeName),
         )
       : undefined;
-    const plan = scopePlan(planned.plan, id, observed.proxy.state, { restoreData });
-    await checkDataVersions(engine, { stateRepo, desired: planned.desired, plan });
+    // The data to restore is a plan request: the planner puts it, and the migrate steps from its version, on
+    // the replace; nothing edits the plan afterwards.
+    const request: PlanRequest | undefined = restoreData
+      ? {
+          restore: {
+            [id]: { data: restoreData, dataVersion: await restoredDataVersion(engine, restoreData) },
+          },
+        }
+      : undefined;
+    const final = request
+      ? planFromHistory(engine, { stateRepo, observed, history: pinnedHistory, request })
+      : planned;
+    const plan = scopePlan(final.plan, id, observed.proxy.state);
+    await checkDataVersions(engine, { stateRepo, desired: final.desired, plan, ...(request && { request }) });
     onPlan?.(plan);
-    const result = await applyAndRecord(engine, { ...planned, plan }, onEvent, {
+    const result = await applyAndRecord(engine, { ...final, plan }, onEvent, {
       scope: [id],
       cause: 'rollback',
       rolledBackTo: target.number,

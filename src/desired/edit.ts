@@ -1,6 +1,6 @@
 // Pure edits of state repo YAML (env of one resource), keeping comments, formatting and the other documents as written.
 
-import { type Document, isMap } from 'yaml';
+import { type Document, isMap, isScalar, stringify } from 'yaml';
 import { HiyError } from '../model/errors.js';
 import { ENV_NAME } from '../model/names.js';
 import { parseStateYaml, StateYamlLimitError } from './stateYaml.js';
@@ -71,6 +71,8 @@ export function setEnv(
       { keys: bad },
     );
   }
+  const spliced = spliceEnv(text, file, target, { set: vars });
+  if (spliced !== undefined) return spliced;
   return editDocument(text, file, target, (doc) => {
     const secret = doc.getIn(['spec', 'secretEnv']);
     const secretKeys = isMap(secret) ? Object.keys(vars).filter((k) => secret.has(k)) : [];
@@ -87,6 +89,8 @@ export function setEnv(
 
 /** Removes environment variables from `spec.env` of one resource (and `env` itself when it becomes empty). */
 export function unsetEnv(text: string, target: EditTarget, keys: string[], file = 'the file'): string {
+  const spliced = spliceEnv(text, file, target, { unset: keys });
+  if (spliced !== undefined) return spliced;
   return editDocument(text, file, target, (doc) => {
     const env = doc.getIn(['spec', 'env']);
     const missing = keys.filter((k) => !isMap(env) || !env.has(k));
@@ -167,6 +171,89 @@ function findDocuments(docs: Document.Parsed[], target: EditTarget): number[] {
   return out;
 }
 
+/** One YAML scalar on one line (`debug`, `"1"`), or undefined when it needs more (a multi-line value). */
+function inlineScalar(value: string): string | undefined {
+  const out = stringify(value).replace(/\n$/, '');
+  return out.includes('\n') ? undefined : out;
+}
+
+/**
+ * The edit of an env block made on the text itself, so every other line stays byte for byte (comments, quoting,
+ * flow collections such as `links: [port/postgres]`): a changed value replaces only the value, a new variable is
+ * one more line under the last one, a removed one loses its line. Undefined when the edit needs the document
+ * rewritten (no block `env` yet, a multi-line value, the last variable removed, a secret name, …): then the
+ * document is re-serialized, which validates and refuses as before.
+ */
+function spliceEnv(
+  text: string,
+  file: string,
+  target: EditTarget,
+  edit: { set?: Record<string, string>; unset?: string[] },
+): string | undefined {
+  const docs = editableDocuments(text, file);
+  const hits = findDocuments(docs, target);
+  if (hits.length !== 1) return undefined;
+  const doc = docs[hits[0]!]!;
+  if (doc.errors.length > 0) return undefined;
+  const secret = doc.getIn(['spec', 'secretEnv']);
+  const env = doc.getIn(['spec', 'env'], true);
+  if (!isMap(env) || env.flow || env.items.length === 0) return undefined;
+  const pairs = env.items.flatMap((p) =>
+    isScalar(p.key) && isScalar(p.value) && p.key.range && p.value.range
+      ? [
+          {
+            key: String(p.key.value),
+            keyAt: p.key.range[0],
+            valueAt: p.value.range[0],
+            valueEnd: p.value.range[1],
+          },
+        ]
+      : [],
+  );
+  if (pairs.length !== env.items.length) return undefined;
+  // A value over several lines (a block scalar) is left to the document's own serializer.
+  if (pairs.some((p) => text.slice(p.valueAt, p.valueEnd).includes('\n'))) return undefined;
+  const lineStart = (at: number) => text.lastIndexOf('\n', at - 1) + 1;
+  const lineEnd = (at: number) => {
+    const nl = text.indexOf('\n', at);
+    return nl < 0 ? text.length : nl + 1;
+  };
+  // Each key must start its own line, so that its line is the pair.
+  if (pairs.some((p) => text.slice(lineStart(p.keyAt), p.keyAt).trim() !== '')) return undefined;
+  const splices: { from: number; to: number; text: string }[] = [];
+  if (edit.set) {
+    if (isMap(secret) && Object.keys(edit.set).some((k) => secret.has(k))) return undefined;
+    const last = pairs.at(-1)!;
+    const indent = text.slice(lineStart(last.keyAt), last.keyAt);
+    let added = '';
+    for (const [key, value] of Object.entries(edit.set)) {
+      const scalar = inlineScalar(value);
+      const keyText = inlineScalar(key);
+      if (scalar === undefined || keyText !== key) return undefined;
+      const pair = pairs.find((p) => p.key === key);
+      if (pair) splices.push({ from: pair.valueAt, to: pair.valueEnd, text: scalar });
+      else added += `${indent}${key}: ${scalar}\n`;
+    }
+    if (added) {
+      const at = lineEnd(last.valueEnd);
+      splices.push({
+        from: at,
+        to: at,
+        text: at === text.length && !text.endsWith('\n') ? `\n${added}` : added,
+      });
+    }
+  } else {
+    const keys = edit.unset ?? [];
+    if (keys.some((k) => !pairs.some((p) => p.key === k)) || keys.length >= pairs.length) return undefined;
+    for (const p of pairs.filter((x) => keys.includes(x.key)))
+      splices.push({ from: lineStart(p.keyAt), to: lineEnd(p.valueEnd), text: '' });
+  }
+  let out = text;
+  for (const sp of splices.sort((a, b) => b.from - a.from))
+    out = out.slice(0, sp.from) + sp.text + out.slice(sp.to);
+  return out;
+}
+
 /** Applies `change` to the target's document and splices its new text in place of the old one. */
 function editDocument(
   text: string,
@@ -205,7 +292,8 @@ function editDocument(
   // The document's own span: the first one owns the file's leading comments (its commentBefore).
   const start = i === 0 ? 0 : doc.range[0];
   const end = doc.range[2];
-  let replacement = doc.toString();
+  // `[a]` stays `[a]`, not `[ a ]`.
+  let replacement = doc.toString({ flowCollectionPadding: false });
   // toString ends with one newline; keep whatever followed the document in the original (e.g. no final newline).
   if (end >= text.length && !text.endsWith('\n')) replacement = replacement.replace(/\n$/, '');
   return text.slice(0, start) + replacement + text.slice(end);

@@ -255,7 +255,11 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
     }
     // Drift: the desired resource is what was last applied successfully, yet the box needed actions. A failed
     // run in between (e.g. one that saw the container half-removed) does not change that.
-    const drift = actions.length > 0 && rec.fingerprint === fingerprint;
+    // A replace someone asked for (hiy restart) is neither drift nor a commit applied: its caller records it.
+    const requested = plan.actions.some(
+      (a) => a.resource === w.id && a.kind === 'container.replace' && a.trigger !== undefined,
+    );
+    const drift = actions.length > 0 && rec.fingerprint === fingerprint && !requested;
     delete rec.backoff;
     delete rec.lastError;
     rec.fingerprint = fingerprint;
@@ -269,7 +273,7 @@ export function recordConditions(status: StoredStatus, input: RecordInput): Even
       { type: 'Stalled', status: 'False', reason: 'Converged', message: 'nothing to retry' },
       now,
     );
-    if (actions.length > 0) {
+    if (actions.length > 0 && !requested) {
       events.push({
         type: drift ? 'drift.corrected' : 'resource.applied',
         resource: w.id,

@@ -5,8 +5,8 @@ import type { DesiredState } from '../desired/types.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import type { DesiredWorkload } from '../model/workload.js';
-import type { ContainerReplace, Plan } from '../plan/types.js';
-import { hookRef } from '../plan/workloads.js';
+import type { PlanRequest } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 import { listSnapshots } from '../snapshots/snapshot.js';
 import type { Release } from '../store/releases.js';
 import type { Engine } from './context.js';
@@ -16,6 +16,8 @@ export interface DataVersionInput {
   /** The workloads the plan deploys (pins swapped in). */
   desired: DesiredState;
   plan: Plan;
+  /** What the plan was asked for: a rollback with data judges the restored snapshots' version. */
+  request?: PlanRequest;
 }
 
 const title = (w: DesiredWorkload) => `port ${w.port!.name} ${w.port!.version}`;
@@ -39,9 +41,32 @@ export function noMigrateHint(w: DesiredWorkload, releases: Release[], from: num
 }
 
 /**
- * Checks each declared port's data version against the version its volumes hold (data-versions.json) and puts
- * the dump and migrate steps on its replace action. A downgrade, or a higher version without a migrate hook,
- * is a StateRepoInvalidError at the resource's spec.image: nothing is applied.
+ * The data versions each volume holds (data-versions.json), as the planner takes them (PlanHistory.dataVersions):
+ * a port's replace carries its dump and migrate steps from the plan itself.
+ */
+export async function readDataVersions(engine: Engine): Promise<Record<string, number>> {
+  const recorded = await engine.stores.dataVersions.read();
+  return Object.fromEntries(Object.entries(recorded).map(([volume, r]) => [volume, r.version]));
+}
+
+/** The data version the given snapshots hold (their manifests'), for a rollback with data's plan request. */
+export async function restoredDataVersion(
+  engine: Engine,
+  restore: readonly { volume: string; snapshot: string }[],
+): Promise<number | undefined> {
+  const snap = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  const restored = await Promise.all(
+    restore.map(async (r) => (await listSnapshots(snap, r.volume)).find((m) => m.id === r.snapshot)),
+  );
+  const versions = restored.flatMap((m) => m?.dataVersion ?? []);
+  return versions.length ? Math.max(...versions) : undefined;
+}
+
+/**
+ * Checks each declared port's data version against the version its data holds (the volumes', or the snapshots a
+ * rollback with data restores): a downgrade, or a higher version without a migrate hook or without a container to
+ * replace, is a StateRepoInvalidError at the resource's spec.image, with where the data of that version is.
+ * Reads the plan, never edits it: the planner made the dump and migrate steps.
  */
 export async function checkDataVersions(engine: Engine, input: DataVersionInput): Promise<void> {
   const recorded = await engine.stores.dataVersions.read();
@@ -51,24 +76,12 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
     const action = input.plan.actions.find(
       (a) => a.resource === w.id && (a.kind === 'container.replace' || a.kind === 'container.create'),
     );
-    const replace = action?.kind === 'container.replace' ? (action as ContainerReplace) : undefined;
-    if (replace && w.port.hooks.dump) replace.dump = hookRef(w, w.port.hooks.dump);
     const held = w.volumes.flatMap((v) => recorded[v.volumeName]?.version ?? []);
     if (held.length === 0 || !action) continue;
-    const now = Math.max(...held);
-    if (replace) replace.dataVersion = now;
-    let from = now;
-    if (replace?.restoreData?.length) {
-      // rollback --with-data: the data the new container finds is the restored snapshots'.
-      const snap = { podman: engine.podman, dataDir: engine.settings.dataDir };
-      const restored = await Promise.all(
-        replace.restoreData.map(async (r) =>
-          (await listSnapshots(snap, r.volume)).find((m) => m.id === r.snapshot),
-        ),
-      );
-      const versions = restored.flatMap((m) => m?.dataVersion ?? []);
-      if (versions.length) from = Math.max(...versions);
-    }
+    const replace = action.kind === 'container.replace' ? action : undefined;
+    const restore = input.request?.restore?.[w.id];
+    const from =
+      replace && restore?.data.length ? (restore.dataVersion ?? Math.max(...held)) : Math.max(...held);
     const to = w.port.dataVersion;
     if (to === from) continue;
     const problem =
@@ -79,10 +92,7 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
           : !replace
             ? `${title(w)} would migrate the data of ${w.id} from version ${from} to ${to}, but no container runs it: deploy the previous version first`
             : undefined;
-    if (!problem) {
-      replace!.migrate = { ...hookRef(w, w.port.hooks.migrate!), from, to };
-      continue;
-    }
+    if (!problem) continue;
     const releases = await engine.stores.releases.list(w.id);
     const detail =
       to < from

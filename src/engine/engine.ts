@@ -19,6 +19,8 @@ import type { Planned } from './planning.js';
 export type { Engine } from './context.js';
 export {
   computePlan,
+  type EffectiveState,
+  effectiveDesired,
   loadDesired,
   type Planned,
   type PlanOptions,
@@ -27,8 +29,10 @@ export {
   readPlanInputs,
   reposDir,
   StalePlanError,
+  type StateSource,
   secretDigestsFor,
   verifySavedPlan,
+  viewDesired,
 } from './planning.js';
 
 /** A plan that removes most of what HIY manages, applied without --allow-mass-delete. */
@@ -176,6 +180,7 @@ export async function applyAndRecord(
   }
   const releases = engine.stores.releases;
   const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
+  const startedRun = new Map(result.results.flatMap((r) => (r.run ? [[r.address, r.run] as const] : [])));
   const workloads = new Map(planned.desired.workloads.map((w) => [w.id as string, w]));
   for (const a of plan.actions) {
     if ((a.kind === 'container.create' || a.kind === 'container.replace') && done.has(a.address)) {
@@ -189,7 +194,10 @@ export async function applyAndRecord(
         stateCommit: plan.commit,
         image: a.run.image,
         specHash: a.run.labels['hiy.spec-hash'] ?? '',
-        run: { ...a.run, name: a.kind === 'container.replace' ? a.finalName : a.run.name },
+        run: {
+          ...(startedRun.get(a.address) ?? a.run),
+          name: a.kind === 'container.replace' ? a.finalName : a.run.name,
+        },
         ...(workload && { workload }),
         snapshots: snapshotsBy.get(a.address) ?? [],
         ...(a.kind === 'container.replace' && a.restoreData?.length

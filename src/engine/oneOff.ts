@@ -9,22 +9,49 @@ import {
   LABEL_ONE_OFF_PID,
   LABEL_RESOURCE,
 } from '../model/labels.js';
+import { EXEC_USER } from '../model/names.js';
+import { PORT_LABEL, PortDeclaration } from '../model/portContract.js';
 import { LABEL_SECRETS } from '../plan/plan.js';
 import { processGone, selfIdentity } from '../store/lockFile.js';
 import type { Engine } from './engine.js';
-import { currentRelease, runningContainer } from './resourceTarget.js';
+import { currentRelease, OperationError, runningContainer } from './resourceTarget.js';
 
-/** Runs a command in the resource's running container with its environment, secretEnv included; the exit code. */
+/**
+ * Runs a command in the resource's running container with its environment, secretEnv included; the exit code.
+ * As `user` when given, else as the user its port's declaration names for exec (`exec: { user: postgres }`),
+ * else as the image's user.
+ */
 export async function execInResource(
   engine: Engine,
   name: string,
   command: string[],
   attach: AttachOptions,
+  opts: { user?: string } = {},
 ): Promise<number> {
+  if (opts.user !== undefined && !EXEC_USER.test(opts.user))
+    throw new OperationError(
+      'EXEC_USER_INVALID',
+      `--user ${JSON.stringify(opts.user).slice(0, 40)} is not a user name or a uid[:gid]`,
+      { name },
+    );
   const c = await runningContainer(engine, name);
   // A container with secretEnv has the shim mounted; exec'd processes go through it to see the secret values.
   const secretShim = Boolean(c.labels[LABEL_SECRETS]);
-  return engine.podman.execAttached(c.name, command, { ...attach, secretShim });
+  const user = opts.user ?? (await declaredExecUser(engine, c.image));
+  return engine.podman.execAttached(c.name, command, { ...attach, secretShim, ...(user && { user }) });
+}
+
+/** The exec user a port image's declaration names (`exec.user`), if it declares one. */
+async function declaredExecUser(engine: Engine, image: string): Promise<string | undefined> {
+  const info = await engine.podman.inspectImage(image).catch(() => undefined);
+  const label = info?.labels?.[PORT_LABEL];
+  if (!label) return undefined;
+  try {
+    const parsed = PortDeclaration.safeParse(JSON.parse(label));
+    return parsed.success ? parsed.data.exec?.user : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface OneOffRequest {

@@ -1,24 +1,25 @@
 // Planning for the engine: read the state repo, observe the box, read the history once, then plan (purely).
 
 import { join } from 'node:path';
-import { loadDesiredState } from '../desired/load.js';
+import { loadDesiredFromFiles, loadDesiredState, type StateFiles } from '../desired/load.js';
 import { pendingPushOverrides } from '../desired/pendingPushes.js';
 import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { HiyError } from '../model/errors.js';
+import { ownershipLabels } from '../model/labels.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
-import { plan as computePlanValue, type PlanHistory, pinnedDesired } from '../plan/plan.js';
+import { plan as computePlanValue, type PlanHistory, type PlanRequest, pinnedDesired } from '../plan/plan.js';
 import type { Plan, SecretWrite } from '../plan/types.js';
 import { type ResolvedPorts, resolvePorts } from '../ports/resolve.js';
 import { type PendingSecret, writePendingSecrets } from '../ports/secrets.js';
 import type { Pin } from '../store/pins.js';
 import type { PortDeclarationStore } from '../store/portDeclarations.js';
 import type { Engine } from './context.js';
-import { checkDataVersions } from './dataVersions.js';
+import { checkDataVersions, readDataVersions } from './dataVersions.js';
 
 /** Where HIY hosts the App repositories pushed to it: `<dataDir>/repos/NAME.git`. */
 export function reposDir(settings: Pick<Settings, 'dataDir'>): string {
@@ -33,17 +34,34 @@ export class StalePlanError extends HiyError {
   }
 }
 
-export async function loadDesired(engine: Engine): Promise<DesiredResult> {
+/**
+ * State files to plan instead of the branch head: a working copy's (`hiy plan --worktree`), or the head's files
+ * with an edit made (the preview of `hiy config set` and of the dashboard's editor). `commit` is the commit they
+ * were read from, `worktree` when absent.
+ */
+export interface StateSource {
+  files: StateFiles;
+  commit?: string;
+}
+
+/**
+ * Loads the state repo (its branch head, or `source`) the way every pass of the loop does: App sources resolved
+ * against the hosted repositories and mirrors, with the pushes being deployed.
+ */
+export async function loadDesired(engine: Engine, source?: StateSource): Promise<DesiredResult> {
   // Pushes deployed whose branch git has not moved yet (reconcile/pushes.ts), then this engine's own.
   const overrides = await pendingPushOverrides(engine.settings.dataDir);
   for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
-  return loadDesiredState({
+  const opts = {
     settings: engine.settings,
     git: engine.git,
     mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
     reposDir: reposDir(engine.settings),
     sourceOverrides: overrides,
-  });
+  };
+  return source
+    ? loadDesiredFromFiles(source.files, { ...opts, ...(source.commit && { commit: source.commit }) })
+    : loadDesiredState(opts);
 }
 
 export interface Planned {
@@ -74,6 +92,10 @@ export interface PlanOptions {
    * nothing to the data directory (`hiy plan`, the API, the dashboard): the plan lists those secrets instead.
    */
   forApply?: boolean;
+  /** Plan these state files instead of the branch head (never together with `forApply`). */
+  source?: StateSource;
+  /** Asked for beyond the state: a forced replace (`hiy restart`), a rollback's data to restore. */
+  request?: PlanRequest;
 }
 
 /**
@@ -87,15 +109,17 @@ export async function readHistory(
   opts: PlanOptions = {},
   pending: readonly PendingSecret[] = [],
 ): Promise<PlanHistory> {
-  const [stored, status] = await Promise.all([
+  const [stored, status, dataVersions] = await Promise.all([
     engine.stores.pins.read(),
     opts.backoffAt ? engine.stores.status.read() : undefined,
+    readDataVersions(engine),
   ]);
   const pins = { ...stored, ...opts.pins };
   const history: PlanHistory = {
     pins,
     secretDigests: await secretDigestsFor(engine, stateRepo, pins, pending),
     networks: true,
+    dataVersions,
     ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
   if (opts.backoffAt && status) {
@@ -109,15 +133,16 @@ export async function readHistory(
 /** Plans from a loaded state repo, an observation and the history. Pure: no I/O. */
 export function planFromHistory(
   engine: Pick<Engine, 'settings'>,
-  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory },
+  input: { stateRepo: DesiredState; observed: ObservedState; history: PlanHistory; request?: PlanRequest },
 ): Planned {
-  const { stateRepo, observed, history } = input;
+  const { stateRepo, observed, history, request } = input;
   const plan = computePlanValue({
     desired: stateRepo,
     observed,
     observedFingerprint: fingerprintObserved(observed),
     settings: engine.settings,
     history,
+    ...(request && { request }),
   });
   return { desired: pinnedDesired(stateRepo, history), stateRepo, observed, history, plan };
 }
@@ -141,8 +166,13 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
       engine.settings.tls,
     )),
   ];
-  const planned = planFromHistory(engine, { stateRepo, observed, history });
-  await checkDataVersions(engine, planned);
+  const planned = planFromHistory(engine, {
+    stateRepo,
+    observed,
+    history,
+    ...(opts.request && { request: opts.request }),
+  });
+  await checkDataVersions(engine, { ...planned, ...(opts.request && { request: opts.request }) });
   if (warnings.length === 0) return planned;
   // The plan value carries them too, so `hiy plan --json`, saved plans and the API show what the text plan does.
   return { ...planned, plan: { ...planned.plan, warnings }, warnings };
@@ -165,42 +195,43 @@ function readOnlyCache(cache: PortDeclarationStore): Pick<PortDeclarationStore, 
   return { read: () => cache.read(), write: async () => undefined };
 }
 
-/**
- * The state repo's desired state, with each Port's image declaration folded in (src/ports), and one
- * observation of the box, read at once. Throws on an invalid state repo, a port configuration its declaration
- * refuses, or a failed observation (nothing is planned from any of them); the state repo's warnings and the
- * declarations' are returned, with the secrets still to be written. Writes nothing unless `opts.forApply`
- * (holding the apply lock): then the secrets are written first, and none is left pending.
- */
-export async function readPlanInputs(
-  engine: Engine,
-  opts: Pick<PlanOptions, 'forApply'> = {},
-): Promise<{
-  stateRepo: DesiredState;
-  observed: ObservedState;
+/** The effective desired state: the state repo's, with every Port's image declaration folded in. */
+export interface EffectiveState {
+  /** Declared volumes, defaults, generated and link secrets in each Port's spec and workload. */
+  state: DesiredState;
+  /** The state repo's warnings and the declarations'. */
   warnings: Diagnostic[];
+  /** Generated and linked secrets the store does not hold yet (apply writes them). */
   secrets: PendingSecret[];
-}> {
-  const [result, observed] = await Promise.all([
-    loadDesired(engine),
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-  ]);
-  const state = result.state;
-  if (!state) throw new StateRepoInvalidError(result.diagnostics);
+}
+
+/**
+ * THE effective desired state, which every command, page and preview plans and shows: the loaded state repo
+ * with each Port's image declaration folded in (src/ports: declared volumes, defaults, generated and link
+ * secrets). Throws StateRepoInvalidError on an invalid state repo or a port configuration its declaration
+ * refuses. Writes nothing unless `forApply` (holding the apply lock): then the secrets are written first, and
+ * none is left pending.
+ */
+export async function effectiveDesired(
+  engine: Engine,
+  input: { loaded: DesiredResult; containers: ObservedState['containers']; forApply?: boolean },
+): Promise<EffectiveState> {
+  const state = input.loaded.state;
+  if (!state) throw new StateRepoInvalidError(input.loaded.diagnostics);
   const store = engine.stores.secrets;
   const resolve = (): Promise<ResolvedPorts> =>
     resolvePorts({
       podman: engine.podman,
-      cache: opts.forApply ? engine.stores.portDeclarations : readOnlyCache(engine.stores.portDeclarations),
+      cache: input.forApply ? engine.stores.portDeclarations : readOnlyCache(engine.stores.portDeclarations),
       secrets: store.readOnly(),
       instance: engine.settings.instance,
       state,
-      containers: observed.containers,
+      containers: input.containers,
     });
   let ports = await resolve();
   if (ports.diagnostics.some((d) => d.severity === 'error'))
     throw new StateRepoInvalidError(ports.diagnostics);
-  if (opts.forApply) {
+  if (input.forApply) {
     await store.ensureSalt();
     // Generated secrets first; a linked value made from one is known on the next pass.
     for (let pass = 0; pass < 3 && ports.secrets.length > 0; pass++) {
@@ -210,11 +241,60 @@ export async function readPlanInputs(
     }
   }
   return {
-    stateRepo: ports.state,
-    observed,
-    warnings: [...result.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
+    state: ports.state,
+    warnings: [...input.loaded.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
     secrets: ports.secrets,
   };
+}
+
+/**
+ * For views (`hiy status`, `hiy volume ls`, `hiy secret list`, the dashboard): the effective desired state of the
+ * branch head (effectiveDesired, so a Port's declared volumes, generated and linked secrets are its own), or —
+ * when the state repo or a declaration refuses it — no state and every diagnostic. Writes nothing, throws only
+ * when the state repo cannot be read at all.
+ */
+export async function viewDesired(
+  engine: Engine,
+  containers?: ObservedState['containers'],
+): Promise<{ state?: DesiredState; diagnostics: Diagnostic[]; commit?: string }> {
+  const [loaded, seen] = await Promise.all([
+    loadDesired(engine),
+    containers ?? engine.podman.listContainers(ownershipLabels(engine.settings.instance)),
+  ]);
+  if (!loaded.state) return { diagnostics: loaded.diagnostics };
+  try {
+    const effective = await effectiveDesired(engine, { loaded, containers: seen });
+    return { state: effective.state, diagnostics: effective.warnings, commit: loaded.state.commit };
+  } catch (err) {
+    if (!(err instanceof StateRepoInvalidError)) throw err;
+    return { diagnostics: err.diagnostics, commit: loaded.state.commit };
+  }
+}
+
+/**
+ * The effective desired state (effectiveDesired) of the branch head or `opts.source`, and one observation of
+ * the box, read at once. Throws on an invalid state repo, a port configuration its declaration refuses, or a
+ * failed observation (nothing is planned from any of them). Writes nothing unless `opts.forApply`.
+ */
+export async function readPlanInputs(
+  engine: Engine,
+  opts: Pick<PlanOptions, 'forApply' | 'source'> = {},
+): Promise<{
+  stateRepo: DesiredState;
+  observed: ObservedState;
+  warnings: Diagnostic[];
+  secrets: PendingSecret[];
+}> {
+  const [loaded, observed] = await Promise.all([
+    loadDesired(engine, opts.source),
+    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
+  ]);
+  const effective = await effectiveDesired(engine, {
+    loaded,
+    containers: observed.containers,
+    forApply: opts.forApply === true && !opts.source,
+  });
+  return { stateRepo: effective.state, observed, warnings: effective.warnings, secrets: effective.secrets };
 }
 
 /**

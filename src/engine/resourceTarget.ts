@@ -17,6 +17,7 @@ export type OperationErrorCode =
   | 'JOB_UNKNOWN'
   | 'JOB_BUSY'
   | 'NOT_CONVERGED'
+  | 'EXEC_USER_INVALID'
   | 'NO_PREVIOUS';
 
 /** An everyday operation (logs, exec, run, restart, job run) that cannot be done as asked. */

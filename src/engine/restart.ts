@@ -3,15 +3,16 @@
 import { resolveWorkloadName } from '../access/targets.js';
 import type { ApplyResult } from '../apply/apply.js';
 import type { ApplyListener } from '../apply/events.js';
-import { LABEL_ONE_OFF, LABEL_RESOURCE, LABEL_SPEC_HASH } from '../model/labels.js';
+import { LABEL_ONE_OFF, LABEL_RESOURCE } from '../model/labels.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import { checkDataVersions } from './dataVersions.js';
 import {
   applyAndRecord,
   type Engine,
   planFromHistory,
+  readHistory,
   readPlanInputs,
-  secretDigestsFor,
   withApplyLock,
 } from './engine.js';
 import { missingContainer, OperationError } from './resourceTarget.js';
@@ -23,11 +24,11 @@ export interface RestartOutcome {
 }
 
 /**
- * Restarts a resource under the apply lock: the plan the planner would make if the container were out of date
- * (a container.replace of the same spec: snapshot, start the new one, health gate, switch the route, stop the
- * old one; stop-first where volumes or host ports forbid two at once), narrowed to the resource and applied
- * like a rollback. A resource with changes not applied yet is refused (that is `hiy apply`'s job).
- * Recorded as a release (cause `restart`) and a `resource.restarted` event.
+ * Restarts a resource under the apply lock: the planner's forced replace of its container (a plan request, as
+ * Terraform's `-replace`: reason `restart`, its snapshots recorded with reason `restart`; snapshot, start the new
+ * one, health gate, switch the route, stop the old one; stop-first where volumes or host ports forbid two at
+ * once), narrowed to the resource and applied like a rollback. A resource with changes not applied yet is refused
+ * (that is `hiy apply`'s job). Recorded as a release (cause `restart`) and a `resource.restarted` event.
  */
 export async function restartResource(
   engine: Engine,
@@ -35,21 +36,16 @@ export async function restartResource(
   opts: { actor?: string; onEvent?: ApplyListener; onPlan?: (plan: Plan) => void } = {},
 ): Promise<RestartOutcome> {
   return withApplyLock(engine, async () => {
-    const [{ stateRepo, observed }, pins] = await Promise.all([
-      readPlanInputs(engine, { forApply: true }),
-      engine.stores.pins.read(),
-    ]);
+    // Planned as hiy apply plans (pins, secrets, networks, data versions); only this resource is judged.
+    const { stateRepo, observed } = await readPlanInputs(engine, { forApply: true });
+    const history = await readHistory(engine, stateRepo);
+    const converged = planFromHistory(engine, { stateRepo, observed, history });
     const id = resolveWorkloadName(
       name,
       stateRepo.workloads.map((w) => w.id),
     );
     if (!id) throw await missingContainer(engine, name);
-    const digests = await secretDigestsFor(engine, stateRepo, pins);
-    const pending = scopePlan(
-      planFromHistory(engine, { stateRepo, observed, history: { pins, secretDigests: digests } }).plan,
-      id,
-      observed.proxy.state,
-    );
+    const pending = scopePlan(converged.plan, id, observed.proxy.state);
     if (pending.actions.length > 0) {
       throw new OperationError(
         'NOT_CONVERGED',
@@ -61,22 +57,12 @@ export async function restartResource(
       (c) => c.labels[LABEL_RESOURCE] === id && !c.labels[LABEL_ONE_OFF],
     );
     if (!current) throw await missingContainer(engine, name);
-    // The same observation with this container's spec hash made stale: the planner's own replace follows.
-    const stale = {
-      ...observed,
-      containers: observed.containers.map((c) =>
-        c === current ? { ...c, labels: { ...c.labels, [LABEL_SPEC_HASH]: 'restart' } } : c,
-      ),
-    };
-    const planned = planFromHistory(engine, {
-      stateRepo,
-      observed: stale,
-      history: { pins, secretDigests: digests },
-    });
+    const request = { replace: [id], ...(opts.actor && { actor: opts.actor }) };
+    const planned = planFromHistory(engine, { stateRepo, observed, history, request });
+    await checkDataVersions(engine, { ...planned, request });
     const plan = scopePlan(planned.plan, id, observed.proxy.state);
-    for (const a of plan.actions) a.reason = `restart${opts.actor ? ` requested by ${opts.actor}` : ''}`;
     opts.onPlan?.(plan);
-    const result = await applyAndRecord(engine, { ...planned, observed, plan }, opts.onEvent, {
+    const result = await applyAndRecord(engine, { ...planned, plan }, opts.onEvent, {
       scope: [id],
       cause: 'restart',
     });

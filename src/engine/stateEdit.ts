@@ -1,12 +1,9 @@
 // Editing the state repo as a commit: read the head, edit, validate everything, plan the change, commit.
-import { join } from 'node:path';
-import { isStateFilePath, loadDesiredFromFiles } from '../desired/load.js';
-import { pendingPushOverrides } from '../desired/pendingPushes.js';
+import { isStateFilePath } from '../desired/load.js';
 import { type CommitAuthor, type PendingCommit, startCommit } from '../drivers/git/commit.js';
-import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
-import { observe } from '../observed/observe.js';
+import type { Diagnostic } from '../model/diagnostics.js';
 import type { Plan } from '../plan/types.js';
-import { type Engine, planFromHistory, reposDir, secretDigestsFor } from './engine.js';
+import { computePlan, type Engine } from './engine.js';
 
 export interface StateEditOptions {
   /**
@@ -53,17 +50,6 @@ async function editAndCommit(
   pending: PendingCommit | undefined,
 ): Promise<StateEditResult> {
   const { stateRepo, branch } = engine.settings;
-  // What planning needs besides the files is read while they are (an edit refused leaves them unused).
-  const early = <T>(p: Promise<T>): Promise<T> => {
-    p.catch(() => undefined);
-    return p;
-  };
-  const observing = early(
-    observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
-  );
-  const pinsRead = early(engine.stores.pins.read());
-  // Pushes deployed whose branch git has not moved yet resolve App sources as the engine's loads do.
-  const overridesRead = early(pendingPushOverrides(engine.settings.dataDir));
   const head = await engine.git.resolveBranch(stateRepo, branch);
   const tree = (await engine.git.listFiles(stateRepo, head)).filter((f) => isStateFilePath(f.path));
   const decoder = new TextDecoder();
@@ -87,30 +73,12 @@ async function editAndCommit(
     const message = typeof opts.message === 'function' ? opts.message() : opts.message;
     pending.stage({ files: changes, author: opts.author, message, expectedHead: head });
   }
-  const overrides = await overridesRead;
-  for (const [key, commit] of engine.sourceOverrides ?? []) overrides.set(key, commit);
-  const [result, observed, pins] = await Promise.all([
-    loadDesiredFromFiles(
-      [...next].map(([path, text]) => ({ path, text })),
-      {
-        settings: engine.settings,
-        git: engine.git,
-        reposDir: reposDir(engine.settings),
-        mirrorsDir: join(engine.settings.dataDir, 'mirrors'),
-        sourceOverrides: overrides,
-        commit: head,
-      },
-    ),
-    observing,
-    pinsRead,
-  ]);
-  if (!result.state) throw new StateRepoInvalidError(result.diagnostics);
-  const { plan } = planFromHistory(engine, {
-    stateRepo: result.state,
-    observed,
-    history: { pins, secretDigests: await secretDigestsFor(engine, result.state, pins) },
+  // Planned exactly as `hiy plan` plans a commit: the same loading, the ports' declarations folded in.
+  const planned = await computePlan(engine, {
+    source: { files: [...next].map(([path, text]) => ({ path, text })), commit: head },
   });
-  const diagnostics = result.diagnostics;
+  const plan = planned.plan;
+  const diagnostics = planned.warnings ?? [];
   if (!pending || !changed) return { plan, diagnostics };
   const commit = await pending.commit();
   return { commit, plan: { ...plan, commit }, diagnostics };

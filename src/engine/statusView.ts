@@ -4,15 +4,15 @@
 import { applyLockHeld } from '../apply/lock.js';
 import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
+import { formatDiagnostic } from '../model/diagnostics.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import { resourceId } from '../model/names.js';
 import type { TlsMode } from '../model/settings.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
-import { resolvePorts } from '../ports/resolve.js';
 import { buildingConditions } from './builds.js';
 import { observedConditions } from './conditions.js';
-import { type Engine, loadDesired, planFromHistory, secretDigestsFor } from './engine.js';
+import { type Engine, planFromHistory, secretDigestsFor, viewDesired } from './engine.js';
 
 export interface ResourceStatus {
   id: string;
@@ -46,6 +46,11 @@ export interface StatusView {
   lastAttemptedCommit?: string;
   lastError?: string;
   stateErrors: number;
+  /**
+   * The first error of the state repo (or of a Port's declaration), `file:line:col: …`, when it has any: the
+   * resources are then shown as the last apply left them, none as removed.
+   */
+  stateError?: string;
   resources: ResourceStatus[];
   retainedVolumes: string[];
   /** The resource each retained volume belonged to (so a view can be narrowed to what a caller may see). */
@@ -86,25 +91,16 @@ export async function computeStatusView(
   engine: Engine,
   opts: { certificates?: boolean } = {},
 ): Promise<StatusView> {
-  const [desired, observed, stored, pins, builds] = await Promise.all([
-    loadDesired(engine),
+  const [observed, stored, pins, builds] = await Promise.all([
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
     engine.stores.status.read(),
     engine.stores.pins.read(),
     engine.stores.builds.list().catch(() => []),
   ]);
-  // Declared Ports planned as plan and apply plan them: their declarations and links folded in (without a secret
-  // store: status generates and writes no secret). A configuration the declarations refuse is plan's to report.
-  const ports = desired.state
-    ? await resolvePorts({
-        podman: engine.podman,
-        cache: engine.stores.portDeclarations,
-        instance: engine.settings.instance,
-        state: desired.state,
-        containers: observed.containers,
-      }).catch(() => undefined)
-    : undefined;
-  const state = ports && !ports.diagnostics.some((d) => d.severity === 'error') ? ports.state : desired.state;
+  // The effective state, as plan and apply plan it (declarations and links folded in; no secret written).
+  const desired = await viewDesired(engine, observed.containers);
+  const state = desired.state;
+  const errors = desired.diagnostics.filter((d) => d.severity === 'error');
   // A secret that is not set is reported by plan/apply; status still shows the rest.
   const digests = state ? await secretDigestsFor(engine, state, pins).catch(() => ({})) : {};
   const plan = state
@@ -122,10 +118,12 @@ export async function computeStatusView(
   const now = new Date();
   const building = buildingConditions(builds, now);
   const ids = new Set<string>([
-    ...(desired.state?.workloads.map((w) => w.id) ?? []),
+    ...(state?.workloads.map((w) => w.id) ?? []),
     ...apps,
     ...building.keys(),
     ...observed.containers.map((c) => c.labels[LABEL_RESOURCE] ?? ''),
+    // A state repo that cannot be read: the last applied state is what the box runs.
+    ...(state ? [] : Object.keys(stored.resources).filter((id) => stored.resources[id]?.lastAppliedCommit)),
   ]);
   ids.delete('');
   const routes = observed.proxy.state?.routes ?? [];
@@ -145,7 +143,8 @@ export async function computeStatusView(
     const certificateProblems = brought.filter((d) => d.resource === id).map((d) => d.summary);
     return {
       id,
-      inStateRepo: (desired.state?.workloads.some((w) => w.id === id) || apps.includes(id)) ?? false,
+      // Unknown while the state repo has errors: shown as the last apply left it, never as removed.
+      inStateRepo: state ? state.workloads.some((w) => w.id === id) || apps.includes(id) : true,
       container: c ? { name: c.name, state: c.state, image: c.image } : null,
       routes: routes.filter((r) => r.resource === id).map((r) => `${r.host}${r.path}`),
       lastAppliedCommit: rec?.lastAppliedCommit,
@@ -179,12 +178,13 @@ export async function computeStatusView(
   return {
     stateRepo: engine.settings.stateRepo,
     branch: engine.settings.branch,
-    head: desired.state?.commit,
+    head: desired.commit,
     lastAppliedCommit: stored.lastAppliedCommit,
     lastAppliedAt: stored.lastAppliedAt,
     lastAttemptedCommit: stored.lastAttemptedCommit,
     lastError: stored.lastError,
-    stateErrors: desired.diagnostics.filter((d) => d.severity === 'error').length,
+    stateErrors: errors.length,
+    ...(errors[0] && { stateError: formatDiagnostic(errors[0]) }),
     resources,
     retainedVolumes: plan?.retained.map((r) => r.name) ?? [],
     retainedOwners: Object.fromEntries((plan?.retained ?? []).map((r) => [r.name, r.resource])),

@@ -28,6 +28,9 @@ export function hostNameProblem(host: string): string | undefined {
 /** An environment variable name as POSIX shells accept it. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A user to exec as in a container (`podman exec --user`): a user name, or a uid with an optional gid. */
+export const EXEC_USER = /^(?:[a-z_][a-z0-9_-]{0,31}|\d{1,10}(?::\d{1,10})?)$/;
+
 /** A name in HIY's secret store (`hiy secret set NAME`), never the value itself. */
 export const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 

@@ -1,6 +1,6 @@
 // The port contract v1: what a port image declares about itself (configuration, data version, hooks, links).
 import * as z from 'zod';
-import { DNS_LABEL, ENV_NAME } from './names.js';
+import { DNS_LABEL, ENV_NAME, EXEC_USER } from './names.js';
 import { DURATION_PATTERN, parseDuration } from './quantity.js';
 
 /** The OCI label that holds a port image's declaration, as JSON. One `podman image inspect` reads it. */
@@ -119,6 +119,15 @@ export const PortDeclaration = z.strictObject({
   ports: z.array(PortPort).default([]),
   healthcheck: PortHealthCheck.optional(),
   hooks: PortHooks.default({}),
+  exec: z
+    .strictObject({
+      user: z
+        .string()
+        .regex(EXEC_USER, 'must be a user name or a uid[:gid]')
+        .describe('The user `hiy exec` runs commands as unless --user says otherwise (e.g. postgres).'),
+    })
+    .optional()
+    .describe('How `hiy exec` enters the running container.'),
   provides: z
     .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string())
     .default({})

@@ -3,7 +3,13 @@ import { parseOwned } from '../drivers/caddy/render.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
-import { LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGED_BY_VALUE, ownershipLabels } from '../model/labels.js';
+import {
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_ONE_OFF,
+  MANAGED_BY_VALUE,
+  ownershipLabels,
+} from '../model/labels.js';
 import { objectNames } from '../model/names.js';
 import { hashOf } from '../model/workload.js';
 import type { ObservedState } from './types.js';
@@ -47,7 +53,11 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
     Awaited<ReturnType<CaddyDriver['getConfig']>>,
   ];
   const proxy = parseOwned(caddyConfig, objectNames(opts.instance).caddyServer);
-  const containers = allContainers.filter((c) => c.labels[LABEL_INSTANCE] === opts.instance);
+  // A one-off (hiy run, a job) of an App carries its image's ownership labels, but is no container of the plan:
+  // seen as a stray, a reconcile during a job run removed it and reported drift. Its own code removes it.
+  const containers = allContainers.filter(
+    (c) => c.labels[LABEL_INSTANCE] === opts.instance && !c.labels[LABEL_ONE_OFF],
+  );
   const portsInUse = allContainers
     .filter((c) => c.labels[LABEL_INSTANCE] !== opts.instance)
     .flatMap((c) => c.ports.map((p) => p.hostPort));

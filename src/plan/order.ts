@@ -17,8 +17,8 @@ export function sortActions(actions: Action[]): Action[] {
 }
 
 /** How many actions of each change a plan holds. */
-export function summarize(actions: Action[]): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
+export function summarize(actions: readonly Action[]): PlanSummary {
+  const s: Record<keyof PlanSummary, number> = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const a of actions) s[a.change]++;
   return s;
 }

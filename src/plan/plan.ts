@@ -12,14 +12,15 @@ import { applyPins } from './pins.js';
 import { UpstreamPortAllocator } from './ports.js';
 import { containersByResource, massDeleteOf, removedContainers, retainedVolumes } from './removals.js';
 import { desiredProxyState, routeActions } from './routes.js';
-import type { Action, ContainerReplace, Plan, SecretWrite } from './types.js';
+import type { Action, Plan, SecretWrite } from './types.js';
 import { PLAN_FORMAT_VERSION } from './types.js';
-import { planWorkload } from './workloads.js';
+import { type PlanRestore, planWorkload } from './workloads.js';
 
 export type { BackoffHistory } from './backoff.js';
 export { containerSpecView, LABEL_SECRETS, LABEL_SPEC, podmanSecretName } from './containerSpec.js';
 export { sortActions, summarize } from './order.js';
 export { routesEqual } from './routes.js';
+export type { PlanRestore } from './workloads.js';
 
 export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'> &
   Partial<Pick<Settings, 'dashboardHost' | 'apiAddr'>>;
@@ -63,6 +64,24 @@ export interface PlanHistory {
   networks?: boolean;
   /** Secrets apply writes before its actions (generated and linked values), shown by the plan; never values. */
   secrets?: SecretWrite[];
+  /**
+   * The data version each volume holds (DATA_DIR/data-versions.json), by volume name: a port's replace records
+   * it in its snapshots and migrates from it when the new image keeps a higher one.
+   */
+  dataVersions?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What the person planning asks for beyond the state, never remembered (Terraform's `-replace`): the planner
+ * alone turns it into actions, so nothing edits a plan after it is made.
+ */
+export interface PlanRequest {
+  /** Resources whose container is replaced although nothing changed (`hiy restart`), reason `restart`. */
+  replace?: readonly string[];
+  /** Who asked, for the reason (`restart requested by alice`). */
+  actor?: string;
+  /** `hiy rollback --with-data`: by resource, the snapshots its replace restores and their data version. */
+  restore?: Readonly<Record<string, PlanRestore>>;
 }
 
 export interface PlanInput {
@@ -73,6 +92,7 @@ export interface PlanInput {
   observedFingerprint: string;
   settings: PlanSettings;
   history?: PlanHistory;
+  request?: PlanRequest;
 }
 
 /** The desired state a plan is computed from: the state repo's, with pinned resources' releases swapped in. */
@@ -118,7 +138,12 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
   const desiredIds = new Set<string>(desired.workloads.map((w) => w.id));
   const actions: Action[] = [];
   const routes: ProxyRoute[] = [];
+  const request = input.request ?? {};
+  const replace = new Set(request.replace ?? []);
+  const held = input.history?.dataVersions ?? {};
   for (const w of desired.workloads) {
+    const versions = w.volumes.flatMap((v) => held[v.volumeName] ?? []);
+    const restore = request.restore?.[w.id];
     const part = planWorkload(w, {
       owner,
       containers: byResource.get(w.id) ?? [],
@@ -126,6 +151,11 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
       allocator,
       secretDigests,
       ...(input.history?.networks && { network: { prefix: instanceNetwork(settings.instance) } }),
+      ...(replace.has(w.id) && {
+        forceReplace: `restart${request.actor ? ` requested by ${request.actor}` : ''}`,
+      }),
+      ...(versions.length > 0 && { dataVersion: Math.max(...versions) }),
+      ...(restore && { restore }),
     });
     actions.push(...part.actions);
     routes.push(...part.routes);
@@ -162,18 +192,8 @@ export function isEmptyPlan(p: Plan): boolean {
  * Narrows a plan to one resource (what `hiy rollback` applies): its actions only, and a Caddy state where only
  * that resource's routes change — other resources' pending changes stay pending. Pure.
  */
-export function scopePlan(
-  p: Plan,
-  resource: string,
-  observedProxy: ProxyState | undefined,
-  opts: { restoreData?: ContainerReplace['restoreData'] } = {},
-): Plan {
-  const actions = p.actions
-    .filter((a) => a.resource === resource)
-    // A rollback with data: the replacement restores these snapshots into its volumes before it starts.
-    .map((a) =>
-      a.kind === 'container.replace' && opts.restoreData ? { ...a, restoreData: opts.restoreData } : a,
-    );
+export function scopePlan(p: Plan, resource: string, observedProxy: ProxyState | undefined): Plan {
+  const actions = p.actions.filter((a) => a.resource === resource);
   const proxy: ProxyState = observedProxy
     ? {
         ...p.proxy,

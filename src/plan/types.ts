@@ -9,11 +9,11 @@ import type { BuildSource, DesiredHealthCheck } from '../model/workload.js';
 
 /** A hook of the port contract as an action carries it: the command, the port (for messages), its time limit. */
 export interface HookRef {
-  command: string[];
+  readonly command: string[];
   /** `port NAME VERSION`, for messages. */
-  port: string;
+  readonly port: string;
   /** The declaration's `hooks.timeout`; absent: HOOK_TIMEOUT_MS (10 minutes). */
-  timeoutMs?: number;
+  readonly timeoutMs?: number;
 }
 /** What happens to one object; the symbol Terraform users know is CHANGE_SYMBOL[change]. */
 export type Change = 'create' | 'update' | 'replace' | 'delete';
@@ -27,120 +27,128 @@ export const CHANGE_SYMBOL: Record<Change, string> = {
 
 interface ActionBase {
   /** Unique within the plan, e.g. `container/hiy-greeter`. */
-  address: string;
-  change: Change;
+  readonly address: string;
+  readonly change: Change;
   /** The resource this action serves, or `caddy` for HIY's Caddy server itself. */
-  resource: ResourceId | 'caddy';
+  readonly resource: ResourceId | 'caddy';
   /** Why, for humans only; apply never reads it. */
-  reason: string;
+  readonly reason: string;
   /** RFC 6902 patch from before to after (empty for creates and deletes). */
-  patch: Operation[];
-  before: unknown;
-  after: unknown;
+  readonly patch: Operation[];
+  readonly before: unknown;
+  readonly after: unknown;
 }
 
 export interface VolumeCreate extends ActionBase {
-  kind: 'volume.create';
-  change: 'create';
-  volume: { name: string; labels: Record<string, string> };
+  readonly kind: 'volume.create';
+  readonly change: 'create';
+  readonly volume: { name: string; labels: Record<string, string> };
 }
 
 export interface ImageBuild extends ActionBase {
-  kind: 'image.build';
-  change: 'create';
-  source: BuildSource;
+  readonly kind: 'image.build';
+  readonly change: 'create';
+  readonly source: BuildSource;
   /** Context dir and file are relative to the checked-out commit; apply resolves them after checkout. */
-  image: Omit<BuildSpec, 'contextDir' | 'file' | 'signal'> & { context: string; dockerfile?: string };
+  readonly image: Omit<BuildSpec, 'contextDir' | 'file' | 'signal'> & {
+    context: string;
+    dockerfile?: string;
+  };
 }
 
 /** A container ref as observed. */
 export interface ContainerRef {
-  name: string;
-  id: string;
-  stopTimeoutSeconds: number;
+  readonly name: string;
+  readonly id: string;
+  readonly stopTimeoutSeconds: number;
 }
 
 /** A Podman secret a container needs: its name, the variable, the store's name and the salted digest. */
 export interface SecretUse {
-  name: string;
-  env: string;
-  ref: string;
-  digest: string;
+  readonly name: string;
+  readonly env: string;
+  readonly ref: string;
+  readonly digest: string;
 }
 
 export interface ContainerCreate extends ActionBase {
-  kind: 'container.create';
-  change: 'create';
-  run: RunSpec;
+  readonly kind: 'container.create';
+  readonly change: 'create';
+  readonly run: RunSpec;
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
-  secrets?: SecretUse[];
-  healthcheck?: DesiredHealthCheck;
+  readonly secrets?: SecretUse[];
+  readonly healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
-  check?: HookRef;
+  readonly check?: HookRef;
   /** Linked Ports, reached by these names over each link's own network: name → resource id. */
-  links?: Record<string, string>;
+  readonly links?: Record<string, string>;
   /** The workloads linking to it: it runs at a fixed address on each of their link networks. */
-  linkedBy?: string[];
+  readonly linkedBy?: string[];
 }
 
 export interface ContainerReplace extends ActionBase {
-  kind: 'container.replace';
-  change: 'replace';
+  readonly kind: 'container.replace';
+  readonly change: 'replace';
   /**
    * `start-first` (no volumes, no host ports): the new container starts under a temporary name and new
    * upstream ports, proves healthy, Caddy switches to it, then the old one is removed and the new one takes
    * its name — clients see no failed request. `stop-first` (volumes or host ports, where two containers would
    * share a writer or a port): the old one stops before the new one starts.
    */
-  strategy: 'start-first' | 'stop-first';
+  readonly strategy: 'start-first' | 'stop-first';
   /** The container's final name; `run.name` is a temporary name (`NAME_next`) for start-first. */
-  finalName: string;
-  run: RunSpec;
+  readonly finalName: string;
+  readonly run: RunSpec;
   /** Podman secrets to create (from HIY's secret store) before the container runs. */
-  secrets?: SecretUse[];
-  healthcheck?: DesiredHealthCheck;
+  readonly secrets?: SecretUse[];
+  readonly healthcheck?: DesiredHealthCheck;
   /** The port's check hook, run in a one-off container of this configuration before it first starts. */
-  check?: HookRef;
+  readonly check?: HookRef;
   /** Linked Ports, reached by these names over each link's own network: name → resource id. */
-  links?: Record<string, string>;
+  readonly links?: Record<string, string>;
   /** The workloads linking to it: it runs at a fixed address on each of their link networks. */
-  linkedBy?: string[];
-  previous: ContainerRef;
+  readonly linkedBy?: string[];
+  readonly previous: ContainerRef;
   /** Volumes the container mounts (the data-safety steps snapshot them). */
-  volumes: string[];
+  readonly volumes: string[];
   /** Snapshots kept per volume once the upgrade succeeded (the resource's `snapshots.keep`). */
-  keepSnapshots: number;
+  readonly keepSnapshots: number;
+  /**
+   * What asked for this replace beyond the state (Terraform's `-replace`): `restart` (`hiy restart`), whose
+   * snapshots are recorded with reason `restart`. Absent: the state or the box changed.
+   */
+  readonly trigger?: 'restart';
   /** The port's dump hook: run in the running container before its volumes are snapshotted. */
-  dump?: HookRef;
+  readonly dump?: HookRef;
   /** The data version the volumes hold now (recorded in the snapshots' manifests). */
-  dataVersion?: number;
+  readonly dataVersion?: number;
   /** Set when the new image's data version is higher: migrate from → to, one step at a time, after the snapshot. */
-  migrate?: HookRef & { from: number; to: number };
+  readonly migrate?: HookRef & { from: number; to: number };
   /**
    * Set by `hiy rollback --with-data`: after the current data is snapshotted and verified, these snapshots are
    * restored into their volumes before the new container starts (stop-first only).
    */
-  restoreData?: { volume: string; snapshot: string }[];
+  readonly restoreData?: { volume: string; snapshot: string }[];
 }
 
 export interface ContainerStart extends ActionBase {
-  kind: 'container.start';
-  change: 'update';
-  container: ContainerRef;
-  run: RunSpec;
-  healthcheck?: DesiredHealthCheck;
+  readonly kind: 'container.start';
+  readonly change: 'update';
+  readonly container: ContainerRef;
+  readonly run: RunSpec;
+  readonly healthcheck?: DesiredHealthCheck;
 }
 
 export interface ContainerDelete extends ActionBase {
-  kind: 'container.delete';
-  change: 'delete';
-  container: ContainerRef;
+  readonly kind: 'container.delete';
+  readonly change: 'delete';
+  readonly container: ContainerRef;
 }
 
 export interface RouteChange extends ActionBase {
-  kind: 'route.change';
+  readonly kind: 'route.change';
   /** Routes of the resource after the change (empty for a delete). */
-  routes: ProxyRoute[];
+  readonly routes: ProxyRoute[];
 }
 
 /** Every action kind; apply has one handler per kind, checked for exhaustiveness by the compiler. */
@@ -155,28 +163,28 @@ export type Action =
 
 /** A resource held at a release by a rollback (`pinned`), or whose pin the state repo's change lifts (`lifted`). */
 export interface PinNote {
-  resource: string;
-  release: number;
+  readonly resource: string;
+  readonly release: number;
   /** State repo commit whose version of the resource the pin ignores. */
-  ignoredCommit: string;
-  pinnedAt: string;
-  state: 'pinned' | 'lifted';
+  readonly ignoredCommit: string;
+  readonly pinnedAt: string;
+  readonly state: 'pinned' | 'lifted';
 }
 
 /** A resource left out of a plan: its apply failed for this very spec and its retry time has not come. */
 export interface DeferredNote {
-  resource: string;
+  readonly resource: string;
   /** Why, for humans. */
-  reason: string;
+  readonly reason: string;
   /** The backoff that holds it back, as recorded after its last failure; recorded again with this run. */
-  backoff: BackoffState;
+  readonly backoff: BackoffState;
 }
 
 /** A volume HIY keeps although nothing in the state repo uses it any more. */
 export interface RetainedVolume {
-  name: string;
-  resource: string;
-  reason: string;
+  readonly name: string;
+  readonly resource: string;
+  readonly reason: string;
 }
 
 /**
@@ -184,59 +192,59 @@ export interface RetainedVolume {
  * (`create`, once), or a value a linked Port provides (`write`). By name only: a plan never holds a value.
  */
 export interface SecretWrite {
-  name: string;
+  readonly name: string;
   /** The resource whose container uses it. */
-  resource: string;
-  change: 'create' | 'write';
+  readonly resource: string;
+  readonly change: 'create' | 'write';
   /** Why, for humans. */
-  reason: string;
+  readonly reason: string;
 }
 
 export interface PlanSummary {
-  create: number;
-  update: number;
-  replace: number;
-  delete: number;
+  readonly create: number;
+  readonly update: number;
+  readonly replace: number;
+  readonly delete: number;
 }
 
 export const PLAN_FORMAT_VERSION = 1;
 
 /** A plan: what apply will do, computed purely from desired state, observed state and history. */
 export interface Plan {
-  formatVersion: typeof PLAN_FORMAT_VERSION;
-  instance: string;
-  repo: string;
-  branch: string;
+  readonly formatVersion: typeof PLAN_FORMAT_VERSION;
+  readonly instance: string;
+  readonly repo: string;
+  readonly branch: string;
   /** State repo commit the plan came from. */
-  commit: string;
+  readonly commit: string;
   /** Fingerprint of the observation the plan was computed from; apply of a saved plan checks it. */
-  observedFingerprint: string;
-  actions: Action[];
-  retained: RetainedVolume[];
+  readonly observedFingerprint: string;
+  readonly actions: readonly Action[];
+  readonly retained: readonly RetainedVolume[];
   /**
    * Set when the plan would remove more than half of the resources HIY manages here at once (a wrong branch,
    * an emptied state repo): apply refuses such a plan unless explicitly allowed (`--allow-mass-delete`).
    */
-  massDelete?: { removing: string[]; managed: number };
+  readonly massDelete?: { removing: string[]; managed: number };
   /** HIY's whole Caddy state after the plan; loaded in one request when any route.change is present. */
-  proxy: ProxyState;
+  readonly proxy: ProxyState;
   /** Resources pinned to a release by `hiy rollback`, and pins this plan lifts because the state repo changed. */
-  pins?: PinNote[];
+  readonly pins?: readonly PinNote[];
   /**
    * Resources left out because they back off (only when the plan was asked to honour backoff, as the daemon
    * does; `hiy apply` by hand retries everything). They keep being served by their current container.
    */
-  deferred?: DeferredNote[];
+  readonly deferred?: readonly DeferredNote[];
   /**
    * Secrets apply writes, under its lock, before any action (then plans again with their digests): planning
    * itself writes nothing. Containers that use one show its digest as `pending` until then.
    */
-  secrets?: SecretWrite[];
+  readonly secrets?: readonly SecretWrite[];
   /**
    * Warnings about the state repo found while planning (a variable a Port's image does not declare, a grant to an
    * unknown app…), as diagnostics like the errors that refuse a plan. Set by the engine, for humans: apply never
    * reads them. `hiy plan --json` always prints the array, empty when there is none.
    */
-  warnings?: Diagnostic[];
-  summary: PlanSummary;
+  readonly warnings?: readonly Diagnostic[];
+  readonly summary: PlanSummary;
 }

@@ -17,7 +17,7 @@ import {
 } from './containerSpec.js';
 import { type NetworkContext, networkDrift } from './network.js';
 import type { UpstreamPortAllocator } from './ports.js';
-import type { Action, HookRef, SecretUse } from './types.js';
+import type { Action, ContainerReplace, HookRef, SecretUse } from './types.js';
 
 /** What planning one workload needs to know besides the workload. */
 export interface WorkloadContext {
@@ -33,6 +33,19 @@ export interface WorkloadContext {
   secretDigests: Record<string, string>;
   /** The instance network every workload must be on; absent: not judged. */
   network?: NetworkContext;
+  /** Replace the container although nothing changed (`hiy restart`, Terraform's `-replace`): the reason. */
+  forceReplace?: string;
+  /** The data version the workload's volumes hold (data-versions.json), when any is recorded. */
+  dataVersion?: number;
+  /** `hiy rollback --with-data`: the snapshots restored into its volumes, and the data version they hold. */
+  restore?: PlanRestore;
+}
+
+/** Snapshots a replace restores into the resource's volumes before its new container starts. */
+export interface PlanRestore {
+  data: readonly { volume: string; snapshot: string }[];
+  /** The data version the snapshots hold (their manifests'), when recorded. */
+  dataVersion?: number;
 }
 
 /** One workload's actions (unordered) and the routes it wants in Caddy. */
@@ -92,7 +105,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
   // workloads: only a new container joins them as it should, so it is replaced like any change, health-gated.
   const offNetwork =
     current && !hashChanged && ctx.network ? networkDrift(w, current, ctx.network) : undefined;
-  const replacing = hashChanged || offNetwork !== undefined;
+  const forced = current !== undefined && !hashChanged && !offNetwork ? ctx.forceReplace : undefined;
+  const replacing = hashChanged || offNetwork !== undefined || forced !== undefined;
   // Start-first needs no shared writer (volumes) and no fixed host port; it takes fresh upstream ports.
   // A link target keeps its fixed address, which two containers cannot hold at once.
   const startFirst = replacing && w.volumes.length === 0 && w.ports.length === 0 && !w.linkTarget;
@@ -119,7 +133,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     upstream,
   });
 
-  if (!current || replacing) {
+  // A forced replace runs the image the container runs: nothing to build.
+  if (!current || (replacing && !forced)) {
     const build = imageBuild(w, ctx.owner);
     if (build) actions.push(build);
   }
@@ -148,7 +163,8 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       address: `container/${w.containerName}`,
       change: 'replace',
       resource: w.id,
-      reason: `${offNetwork ?? (before ? `changed: ${changedFields(patch)}` : 'spec hash changed')}${startFirst ? ' (new one starts first)' : ''}`,
+      reason: `${forced ?? offNetwork ?? (before ? `changed: ${changedFields(patch)}` : 'spec hash changed')}${startFirst ? ' (new one starts first)' : ''}`,
+      ...(forced !== undefined && { trigger: 'restart' as const }),
       strategy: startFirst ? 'start-first' : 'stop-first',
       finalName: w.containerName,
       run,
@@ -160,6 +176,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       previous: toRef(current),
       volumes: w.volumes.map((v) => v.volumeName),
       keepSnapshots: w.snapshotsKept,
+      ...dataSteps(w, ctx),
       patch,
       before,
       after: view,
@@ -180,6 +197,29 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     });
   }
   return { actions, routes };
+}
+
+/**
+ * The data steps of a port's replace (docs/ports.md): its dump hook before the snapshot, the data version the
+ * snapshots record, the migrate steps when the image keeps a higher version than the data (the data restored by
+ * a rollback with data, else the volumes'). A lower version or a missing migrate hook is left to the engine's
+ * check (engine/dataVersions.ts), which refuses the plan with where that data is.
+ */
+function dataSteps(
+  w: DesiredWorkload,
+  ctx: WorkloadContext,
+): Pick<ContainerReplace, 'dump' | 'dataVersion' | 'migrate' | 'restoreData'> {
+  const restoreData = ctx.restore?.data.length
+    ? { restoreData: ctx.restore.data.map((r) => ({ ...r })) }
+    : {};
+  if (!w.port) return restoreData;
+  const dump = w.port.hooks.dump ? { dump: hookRef(w, w.port.hooks.dump) } : {};
+  if (ctx.dataVersion === undefined) return { ...dump, ...restoreData };
+  const from = ctx.restore?.data.length ? (ctx.restore.dataVersion ?? ctx.dataVersion) : ctx.dataVersion;
+  const to = w.port.dataVersion;
+  const migrate =
+    to > from && w.port.hooks.migrate ? { migrate: { ...hookRef(w, w.port.hooks.migrate), from, to } } : {};
+  return { ...dump, dataVersion: ctx.dataVersion, ...migrate, ...restoreData };
 }
 
 /** The build of an App's image at its source commit; undefined for a Port (its image is pulled). */

@@ -178,7 +178,16 @@ export const VERB_HANDLERS: Record<string, Handler> = {
   restart,
   run: (ctx) =>
     runOneOff(ctx.engine, { name: ctx.resource, command: ctx.request.words, attach: attach(ctx) }),
-  exec: (ctx) => execInResource(ctx.engine, ctx.resource, ctx.request.words, attach(ctx)),
+  exec: (ctx) => {
+    const user = ctx.request.flags.user;
+    return execInResource(
+      ctx.engine,
+      ctx.resource,
+      ctx.request.words,
+      attach(ctx),
+      typeof user === 'string' ? { user } : {},
+    );
+  },
   'job:run': jobRunVerb,
   'build:list': buildListVerb,
   'build:cancel': buildCancelVerb,
@@ -187,7 +196,10 @@ export const VERB_HANDLERS: Record<string, Handler> = {
 /** A one-line, secret-free summary of a request for the audit log (config values are left out). */
 export function auditDetail(request: VerbRequest): string {
   if (request.verb === 'config:set') return request.words.map((w) => w.slice(0, w.indexOf('='))).join(' ');
-  if (request.verb === 'run' || request.verb === 'exec') return request.words.join(' ').slice(0, 200);
+  if (request.verb === 'run' || request.verb === 'exec') {
+    const as = typeof request.flags.user === 'string' ? `--user ${request.flags.user} ` : '';
+    return `${as}${request.words.join(' ')}`.slice(0, 200);
+  }
   return [
     ...Object.entries(request.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`)),
     ...request.words,

@@ -1,5 +1,5 @@
-// The everyday operations in the API: /api/v1/resources/NAME/{logs,restart,run,config}, with the same grants as
-// over SSH (logs, config: view; restart, run, config changes: deploy) and every change audited.
+// The everyday operations in the API: /api/v1/resources/NAME/{logs,restart,run,exec,config}, with the same grants
+// as over SSH (logs, config: view; restart, run, config changes: deploy; exec: admin) and every change audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasRole, REQUIRED_ROLE, type Role } from '../access/grants.js';
 import { StateEditError } from '../desired/edit.js';
@@ -8,7 +8,7 @@ import { BuildCancelError, cancelBuild, listBuilds } from '../engine/builds.js';
 import { editConfig, showConfig } from '../engine/config.js';
 import type { Engine } from '../engine/engine.js';
 import { resourceLogs } from '../engine/logs.js';
-import { runOneOff } from '../engine/oneOff.js';
+import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { OperationError } from '../engine/resourceTarget.js';
 import { restartResource } from '../engine/restart.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
@@ -28,7 +28,7 @@ type ApiContext = OperationsContext;
 const RUN_OUTPUT_LIMIT = 1024 * 1024;
 
 const PATH =
-  /^\/api\/v1\/resources\/((?:app\/|port\/)?[a-z0-9-]+)\/(logs|restart|run|config|builds|builds\/cancel)$/;
+  /^\/api\/v1\/resources\/((?:app\/|port\/)?[a-z0-9-]+)\/(logs|restart|run|exec|config|builds|builds\/cancel)$/;
 
 /** The role each operation needs, and the method that asks for it. */
 const OPERATIONS: Record<string, { method: string; role: Role; action?: string }> = {
@@ -39,13 +39,19 @@ const OPERATIONS: Record<string, { method: string; role: Role; action?: string }
   'POST run': { method: 'POST', role: 'deploy', action: 'run' },
   'GET builds': { method: 'GET', role: 'view' },
   'POST builds/cancel': { method: 'POST', role: REQUIRED_ROLE.cancelBuild, action: 'build.cancel' },
+  // As over SSH: a command in the running container reaches what it holds (a port's data, its secrets).
+  'POST exec': { method: 'POST', role: 'admin', action: 'exec' },
 };
 
 function httpOf(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
   if (err instanceof OperationError) {
     const status =
-      err.code === 'RESOURCE_UNKNOWN' || err.code === 'JOB_UNKNOWN' || err.code === 'NO_PREVIOUS' ? 404 : 409;
+      err.code === 'RESOURCE_UNKNOWN' || err.code === 'JOB_UNKNOWN' || err.code === 'NO_PREVIOUS'
+        ? 404
+        : err.code === 'EXEC_USER_INVALID'
+          ? 400
+          : 409;
     return new HttpError(status, err.code, err.message);
   }
   if (err instanceof StateEditError) {
@@ -189,21 +195,26 @@ async function act(
     sendJson(res, 200, { resource: o.resource, ok: o.result.ok, results: o.result.results });
     return o.result.ok ? 'restarted' : 'restart failed';
   }
-  // run: non-interactive; the output comes back with the exit code.
+  // run and exec: non-interactive; the output comes back with the exit code.
   const command = body.command;
   if (!Array.isArray(command) || !command.every((c) => typeof c === 'string'))
     throw new HttpError(400, 'BAD_REQUEST', 'give the command: {"command": ["rake", "db:migrate"]}');
+  const user = body.user;
+  if (user !== undefined && (r.what !== 'exec' || typeof user !== 'string'))
+    throw new HttpError(400, 'BAD_REQUEST', 'user is a string, and only for exec: {"user": "postgres"}');
+  if (r.what === 'exec' && command.length === 0)
+    throw new HttpError(400, 'BAD_REQUEST', 'give the command: {"command": ["psql", "-c", "select 1"]}');
   let output = '';
   const keep = (c: string) => {
     if (output.length < RUN_OUTPUT_LIMIT) output += c.slice(0, RUN_OUTPUT_LIMIT - output.length);
   };
-  const exitCode = await runOneOff(engine, {
-    name: r.id,
-    command: command as string[],
-    attach: { output: { stdout: keep, stderr: keep } },
-  });
+  const attach = { output: { stdout: keep, stderr: keep } };
+  const exitCode =
+    r.what === 'exec'
+      ? await execInResource(engine, r.id, command as string[], attach, user ? { user } : {})
+      : await runOneOff(engine, { name: r.id, command: command as string[], attach });
   sendJson(res, 200, { resource: r.id, exitCode, output });
-  return `exit ${exitCode}: ${(command as string[]).join(' ').slice(0, 200)}`;
+  return `exit ${exitCode}: ${user ? `--user ${user} ` : ''}${(command as string[]).join(' ').slice(0, 200)}`;
 }
 
 /**

@@ -12,6 +12,8 @@ import { crashDuring, crashPoint } from '../store/journal.js';
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
 export type SnapshotReason =
   | 'upgrade'
+  /** Taken before `hiy restart` replaced the container with one of the same spec. */
+  | 'restart'
   | 'manual'
   | 'scheduled'
   | 'pre-restore'

@@ -23,6 +23,12 @@ kind: User
 metadata: { name: vic }
 spec:
   grants: [{ app: "*", role: view }]
+---
+apiVersion: hiy/v1
+kind: User
+metadata: { name: ada }
+spec:
+  grants: [{ app: "*", role: admin }]
 `;
 
 describe('everyday operations in the API', () => {
@@ -41,7 +47,7 @@ describe('everyday operations in the API', () => {
   before(async () => {
     h = await startHarness({ 'users.yaml': users, 'greeter.yaml': webPort('greeter', 'greeter.test') });
     assert.equal((await h.hiy(['apply'])).code, 0);
-    for (const u of ['dora', 'vic']) tokens[u] = (await h.hiy(['token', 'create', u])).out.trim();
+    for (const u of ['dora', 'vic', 'ada']) tokens[u] = (await h.hiy(['token', 'create', u])).out.trim();
     const engine = await realEngine(settingsFrom({}, h.env, true), h.env);
     server = await startApiServer({ controller: new TestController(engine), engine, addr: '127.0.0.1:0' });
   });
@@ -124,6 +130,23 @@ describe('everyday operations in the API', () => {
     const notSet = await call('PATCH', '/api/v1/resources/greeter/config', tokens.dora!, { unset: ['NOPE'] });
     assert.equal(notSet.status, 400);
     assert.equal(notSet.json().error?.code, 'CONFIG_KEY_NOT_SET');
+  });
+
+  it('exec: admin only, as over SSH; --user as {"user": U}', async () => {
+    const path = '/api/v1/resources/greeter/exec';
+    const denied = await call('POST', path, tokens.dora!, { command: ['id', '-u'] });
+    assert.equal(denied.status, 403);
+    const asRoot = await call('POST', path, tokens.ada!, { command: ['id', '-u'], user: 'root' });
+    assert.equal(asRoot.status, 200);
+    assert.deepEqual(asRoot.json(), { resource: 'port/greeter', exitCode: 0, output: '0\n' });
+    const asNobody = await call('POST', path, tokens.ada!, { command: ['id', '-u'], user: '65534' });
+    assert.equal(asNobody.status, 200);
+    assert.equal(asNobody.json().output, '65534\n');
+    const bad = await call('POST', path, tokens.ada!, { command: ['id'], user: '--privileged' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json().error?.code, 'EXEC_USER_INVALID');
+    const audit = await readFile(join(h.dataDir, 'audit.log'), 'utf8').catch(() => '');
+    assert.match(audit, /"action":"exec"/);
   });
 
   it('restart: refused while a config change is not applied; after apply it restarts', async () => {

@@ -10,10 +10,12 @@ const attach = {
 export const command: Command = {
   name: 'exec',
   summary: "run a command in a resource's running container, with its environment (secretEnv included)",
-  usage: `exec NAME [-i] [-t] -- CMD [ARG…]
+  usage: `exec [--user U] NAME [-i] [-t] -- CMD [ARG…]
                                     -i passes stdin on, -t gives a terminal (-it for a shell). The exit code
-                                    is the command's.`,
-  options: attach,
+                                    is the command's. --user (-u) runs it as U (a name or uid[:gid]); without
+                                    it, as the user the port declares for exec (postgres: postgres), else
+                                    the image's.`,
+  options: { ...attach, user: { type: 'string', short: 'u' } },
   maxArgs: 1000,
   load: async () => (await import('./exec.js')).runExec,
 };

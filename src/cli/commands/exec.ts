@@ -2,7 +2,7 @@
 import type { AttachOptions } from '../../drivers/podman/types.js';
 import { execInResource, runOneOff } from '../../engine/oneOff.js';
 import type { Settings } from '../../model/settings.js';
-import { type CommandContext, type CommandRun, flag } from '../command.js';
+import { type CommandContext, type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 
@@ -12,6 +12,8 @@ export interface AttachedCommandOptions {
   command: string[];
   interactive: boolean;
   tty: boolean;
+  /** exec only: the user to run the command as. */
+  user?: string;
 }
 
 /** Output to this process's streams: inherited when interactive (a terminal needs the real one), else via io. */
@@ -34,13 +36,21 @@ export async function attachedCommand(
   const engine = await deps.makeEngine(settings);
   const attach = attachOf(deps, opts);
   return opts.verb === 'exec'
-    ? execInResource(engine, opts.name, opts.command, attach)
+    ? execInResource(engine, opts.name, opts.command, attach, opts.user ? { user: opts.user } : {})
     : runOneOff(engine, { name: opts.name, command: opts.command, attach });
 }
 
 function optionsOf(verb: 'exec' | 'run', ctx: CommandContext): AttachedCommandOptions {
   const [name, ...command] = ctx.args;
-  return { verb, name, command, interactive: flag(ctx, 'interactive'), tty: flag(ctx, 'tty') };
+  const user = verb === 'exec' ? str(ctx, 'user') : undefined;
+  return {
+    verb,
+    name,
+    command,
+    interactive: flag(ctx, 'interactive'),
+    tty: flag(ctx, 'tty'),
+    ...(user !== undefined && { user }),
+  };
 }
 
 export const runExec: CommandRun = (deps, settings, ctx) =>

@@ -5,9 +5,15 @@ import type { Command } from '../command.js';
 export const command: Command = {
   name: 'plan',
   summary: 'show what apply would change (+ create, ~ update, -/+ replace, - destroy)',
-  usage: `plan [--json] [--out FILE] [--detailed-exitcode]
-                                    exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes`,
-  options: { out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } },
+  usage: `plan [--json] [--out FILE] [--detailed-exitcode] [--worktree]
+                                    exit codes with --detailed-exitcode: 0 no changes, 1 error, 2 changes
+                                    --worktree: plan the working copy of HIY_STATE_REPO, uncommitted edits
+                                    included (see it before you commit; not with --out)`,
+  options: {
+    out: { type: 'string' },
+    'detailed-exitcode': { type: 'boolean' },
+    worktree: { type: 'boolean' },
+  },
   settingsCheck: 'warn',
   load: async () => (await import('./plan.js')).run,
 };

@@ -1,6 +1,6 @@
 // `hiy secret set|list|rm`: the values behind spec.secretEnv, kept on this box (DATA_DIR/secrets), never in git.
 import { readFile } from 'node:fs/promises';
-import { loadDesired } from '../../engine/engine.js';
+import { viewDesired } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
 import { openStores } from '../../store/index.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
@@ -13,7 +13,8 @@ import { table } from '../table.js';
 async function usersOf(deps: CliDeps, settings: Settings): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!settings.stateRepo) return out;
-  const desired = await loadDesired(await deps.makeEngine(settings)).catch(() => undefined);
+  // The effective state: a Port's generated and linked secrets are used by it, though its spec names none.
+  const desired = await viewDesired(await deps.makeEngine(settings)).catch(() => undefined);
   for (const w of desired?.state?.workloads ?? []) {
     for (const [env, name] of Object.entries(w.secretEnv ?? {}))
       out.set(name, [...(out.get(name) ?? []), `${w.id} (${env})`]);

@@ -30,7 +30,10 @@ export async function statusCommand(
   deps.io.out(
     `Last applied commit ${short(view.lastAppliedCommit)}${view.lastAppliedAt ? ` at ${view.lastAppliedAt}` : ''}\n`,
   );
-  if (view.stateErrors) deps.io.out(`The state repo has ${view.stateErrors} error(s): run hiy validate.\n`);
+  if (view.stateErrors)
+    deps.io.out(
+      `The state repo has ${view.stateErrors} error(s) (${view.stateError}): run hiy validate. Shown as last applied.\n`,
+    );
   if (view.lastError) deps.io.out(`Last apply failed: ${view.lastError}\n`);
   deps.io.out('\n');
   const { resources } = view;

@@ -1,6 +1,6 @@
 // `hiy validate`: checks the state repo, and each Port against its image's declaration when the image is on the box.
 
-import { loadDesiredFromFiles, loadWorktreeFiles } from '../../desired/load.js';
+import { loadWorktreeFiles } from '../../desired/load.js';
 import { loadDesired } from '../../engine/engine.js';
 import { type Diagnostic, formatDiagnostic } from '../../model/diagnostics.js';
 import type { Settings } from '../../model/settings.js';
@@ -15,12 +15,11 @@ export async function validateCommand(
   opts: { json: boolean; worktree: boolean },
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
-  const result = opts.worktree
-    ? await loadDesiredFromFiles(await loadWorktreeFiles(settings.stateRepo), {
-        settings: engine.settings,
-        git: engine.git,
-      })
-    : await loadDesired(engine);
+  // The working copy is loaded as a commit is (App sources resolved against the hosted repositories and mirrors).
+  const result = await loadDesired(
+    engine,
+    opts.worktree ? { files: await loadWorktreeFiles(settings.stateRepo) } : undefined,
+  );
   if (result.state) {
     // Read-only: no generated secret is created and no container is looked at.
     const found: Diagnostic[] = await resolvePorts({

@@ -298,11 +298,12 @@ export function shimCommand(command: string[]): string[] {
 export function execAttachedArgv(
   name: string,
   command: string[],
-  opts: { interactive?: boolean; tty?: boolean; secretShim?: boolean },
+  opts: { interactive?: boolean; tty?: boolean; secretShim?: boolean; user?: string },
 ): string[] {
   const argv = ['exec'];
   if (opts.interactive) argv.push('-i');
   if (opts.tty) argv.push('-t');
+  if (opts.user) argv.push('--user', opts.user);
   argv.push(name, ...(opts.secretShim ? shimCommand(command) : command));
   return argv;
 }

@@ -115,6 +115,8 @@ export class FakePodman implements PodmanDriver {
   private readonly output = new Map<string, string[]>();
   /** One-off containers run so far (their specs), for tests. */
   readonly oneOffs: RunSpec[] = [];
+  /** Every attached exec, with the user it ran as (absent: the image's). */
+  readonly execs: { name: string; command: string[]; user?: string }[] = [];
 
   constructor(opts: { volumesRoot?: string } = {}) {
     this.volumesRoot = opts.volumesRoot ?? mkdtempSync(join(processVolumesRoot(), 'podman-'));
@@ -357,10 +359,11 @@ export class FakePodman implements PodmanDriver {
   async execAttached(
     name: string,
     command: string[],
-    opts: AttachOptions & { secretShim?: boolean },
+    opts: AttachOptions & { secretShim?: boolean; user?: string },
   ): Promise<number> {
-    const argv = this.enter(['exec', name, ...command]);
+    const argv = this.enter(['exec', ...(opts.user ? ['--user', opts.user] : []), name, ...command]);
     const c = this.find(argv, name);
+    this.execs.push({ name, command: [...command], ...(opts.user && { user: opts.user }) });
     if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
     // Without the shim an exec'd process sees only the plain env, as in a real container.
     const env = opts.secretShim ? this.containerEnv(name)! : { ...c.spec.env };

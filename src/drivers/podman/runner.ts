@@ -355,7 +355,7 @@ export class PodmanCli implements PodmanDriver {
   async execAttached(
     name: string,
     command: string[],
-    opts: AttachOptions & { secretShim?: boolean },
+    opts: AttachOptions & { secretShim?: boolean; user?: string },
   ): Promise<number> {
     const argv = execAttachedArgv(name, command, opts);
     const r = await this.attached(argv, opts);

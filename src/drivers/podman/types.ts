@@ -117,7 +117,7 @@ export interface PodmanDriver {
   execAttached(
     name: string,
     command: string[],
-    opts: AttachOptions & { secretShim?: boolean },
+    opts: AttachOptions & { secretShim?: boolean; user?: string },
   ): Promise<number>;
   /** Runs a one-off container attached (`podman run --rm`) and resolves to its exit code; it is removed after. */
   runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number>;

@@ -1,6 +1,6 @@
 // The everyday-operation verbs a HIY ssh key may send (`ssh hiy@box logs blog -f`). Pure and strict: a table of
 // verbs, each with its grammar, the role it needs and whether it may have a terminal; nothing touches a file.
-import { DNS_LABEL, ENV_NAME } from '../../model/names.js';
+import { DNS_LABEL, ENV_NAME, EXEC_USER } from '../../model/names.js';
 import { quoteUntrusted } from './gitCommand.js';
 
 /** The role a verb needs on its resource (access/grants.ts's roles). */
@@ -11,7 +11,7 @@ export interface VerbRequest {
   verb: string;
   /** The resource as written: `blog`, `app/blog` or `port/db`. */
   name: string;
-  /** Flags of `logs`: follow, tail, since, timestamps, previous, job. */
+  /** Flags of `logs` (follow, tail, since, timestamps, previous, job) and of `exec` (user). */
   flags: Record<string, string | boolean>;
   /** KEY=VALUE words (config:set), keys (config:unset), the command (run, exec) or the job (job:run). */
   words: string[];
@@ -64,6 +64,25 @@ const command = (usage: string, required: boolean) => (words: string[]) => {
   if (required && rest.length === 0) return `which command? usage: ${usage}`;
   return { name: r.name, flags: {}, words: rest };
 };
+
+/** `exec NAME [--user U] [--] CMD…`: the user (a name or uid[:gid]) before the command. */
+function execArgs(words: string[]): Omit<VerbRequest, 'verb'> | string {
+  const usage = VERBS.exec!.usage;
+  const r = resource(words, usage);
+  if (typeof r === 'string') return r;
+  let rest = r.rest;
+  const flags: Record<string, string | boolean> = {};
+  if (rest[0] === '--user' || rest[0] === '-u') {
+    const user = rest[1];
+    if (user === undefined || !EXEC_USER.test(user))
+      return `--user needs a user name or a uid[:gid]; usage: ${usage}`;
+    flags.user = user;
+    rest = rest.slice(2);
+  }
+  if (rest[0] === '--') rest = rest.slice(1);
+  if (rest.length === 0) return `which command? usage: ${usage}`;
+  return { name: r.name, flags, words: rest };
+}
 
 function logsArgs(words: string[]): Omit<VerbRequest, 'verb'> | string {
   const usage = VERBS.logs!.usage;
@@ -143,12 +162,7 @@ export const VERBS: Record<string, VerbSpec> = {
     pty: true,
     parse: command('run NAME [--] [CMD…]', false),
   },
-  exec: {
-    usage: 'exec NAME [--] CMD…',
-    role: 'admin',
-    pty: true,
-    parse: command('exec NAME [--] CMD…', true),
-  },
+  exec: { usage: 'exec NAME [--user U] [--] CMD…', role: 'admin', pty: true, parse: execArgs },
   'job:run': { usage: 'job:run NAME JOB', role: 'deploy', pty: false, parse: jobRun },
   'build:list': { usage: 'build:list NAME', role: 'view', pty: false, parse: noArgs('build:list NAME') },
   // deploy, as src/access's cancelBuild: whoever may push the App may stop its build.

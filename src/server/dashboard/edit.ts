@@ -102,6 +102,8 @@ interface EditForm {
   yaml: boolean;
   text: string;
   file?: string;
+  /** The commit message typed, kept across a preview. */
+  message?: string;
 }
 
 function editForm(viewer: Viewer, f: EditForm, outcome?: Html): Html {
@@ -112,7 +114,7 @@ ${outcome ?? ''}
 <form method="post" action="/r/${f.id}/edit">${csrfField(viewer)}${f.yaml ? html`<input type="hidden" name="yaml" value="1">` : ''}
 <label for="text">${f.yaml ? 'YAML' : 'Variables, one KEY=value per line (secrets are set with hiy secret set)'}</label>
 <textarea id="text" name="text" spellcheck="false">${f.text}</textarea>
-<label for="message">Commit message (optional)</label><input type="text" id="message" name="message" maxlength="200">
+<label for="message">Commit message (optional)</label><input type="text" id="message" name="message" maxlength="200" value="${f.message ?? ''}">
 <p class="actions"><button type="submit" name="intent" value="preview" class="secondary">Show the plan</button>
 <button type="submit" name="intent" value="commit">Commit</button> <a href="/r/${f.id}">Cancel</a></p></form>`;
 }
@@ -183,13 +185,14 @@ export async function editAction(
   }
   const text = form.get('text') ?? '';
   const commit = form.get('intent') === 'commit';
+  const typed = form.get('message')?.trim() ?? '';
   const target = targetOf(id);
   let file: string | undefined;
   try {
     // What the edit does, in words for the commit message; the edit itself is redone on the head it commits to.
     const first = planEdit(await stateFiles(ctx), target, { yaml, text });
     file = Object.keys(first.changes)[0];
-    const message = form.get('message')?.trim() || `dashboard: ${first.summary} of ${id}`;
+    const message = typed || `dashboard: ${first.summary} of ${id}`;
     const result = await editStateRepo(ctx.engine, {
       author: { name: actor, email: `${actor}@hiy.invalid` },
       message: `${message}\n\nMade in the HIY dashboard by ${actor}.`,
@@ -215,11 +218,11 @@ export async function editAction(
         title: `Edit ${id}`,
         section: 'overview',
         viewer,
-        body: editForm(viewer, { id, yaml, text, file }, outcome),
+        body: editForm(viewer, { id, yaml, text, file, message: typed }, outcome),
       }),
     );
   } catch (err) {
-    return showEditError(req, res, viewer, { id, yaml, text, file }, err, audit);
+    return showEditError(req, res, viewer, { id, yaml, text, file, message: typed }, err, audit);
   }
 }
 

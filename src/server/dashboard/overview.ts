@@ -38,7 +38,7 @@ export function renderOverview(d: OverviewData): Html {
   const health = view.lastError
     ? html`<span class="bad">last run failed</span><div class="muted">${view.lastError}</div>`
     : view.stateErrors > 0
-      ? html`<span class="bad">the state repo has ${view.stateErrors} error(s)</span>`
+      ? html`<span class="bad">the state repo has ${view.stateErrors} error(s); shown as last applied</span><div class="muted">${view.stateError ?? ''}</div>`
       : html`<span class="ok">healthy</span>`;
   const inSync = view.head && view.head === view.lastAppliedCommit;
   const rows = view.resources.map((r) => {

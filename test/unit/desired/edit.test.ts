@@ -98,3 +98,28 @@ test('findResourceFile names the one file defining the target', () => {
     'EDIT_TARGET_AMBIGUOUS',
   );
 });
+
+test('an env edit changes only the edited lines: flow collections, quoting and comments stay as written', () => {
+  const app = `apiVersion: hiy/v1
+kind: App
+metadata: {name: shop}
+spec:
+  source: {repo: shop}
+  links: [port/postgres]
+  env:
+    LOG_LEVEL: 'info'   # quoted on purpose
+    WORKERS: "2"
+  routes: [{host: shop.test, port: 8080}]
+`;
+  const shop = { kind: 'App', name: 'shop' };
+  const set = setEnv(app, shop, { WORKERS: '4' });
+  assert.equal(set, app.replace('WORKERS: "2"', 'WORKERS: "4"'));
+  const added = setEnv(app, shop, { NEW: 'yes' });
+  assert.equal(added, app.replace('    WORKERS: "2"\n', '    WORKERS: "2"\n    NEW: yes\n'));
+  const unset = unsetEnv(app, shop, ['LOG_LEVEL']);
+  assert.equal(unset, app.replace("    LOG_LEVEL: 'info'   # quoted on purpose\n", ''));
+  // Removing the last variable rewrites the document, still without padding its flow collections.
+  const empty = unsetEnv(unset, shop, ['WORKERS']);
+  assert.match(empty, /^ {2}links: \[port\/postgres\]$/m);
+  assert.doesNotMatch(empty, /env:/);
+});

@@ -86,7 +86,8 @@ test('hiy validate --worktree reports the unknown field and the duplicate name',
     await writeFile(join(dir, 'b.yaml'), port('greeter', '  bogus: 1\n'));
     let err = '';
     const git = {} as GitReader; // Ports only: no App source to resolve
-    const settings = { stateRepo: dir, branch: 'main', instance: 't' } as Settings;
+    // A data directory as every command has one (where hosted App sources and pending pushes are looked up).
+    const settings = { stateRepo: dir, branch: 'main', instance: 't', dataDir: dir } as Settings;
     const deps = {
       io: { out: () => undefined, err: (t: string) => (err += t), env: {} },
       makeEngine: async () => ({ git, settings }),
