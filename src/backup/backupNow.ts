@@ -12,6 +12,7 @@ import {
   type SnapshotManifest,
   snapshotArchivePath,
 } from '../snapshots/snapshot.js';
+import type { BackupOutcome } from '../store/backupHistory.js';
 import type { EventDraft } from '../store/events.js';
 import { ensureRepository } from './repository.js';
 import { stageSnapshot } from './stage.js';
@@ -67,10 +68,12 @@ export async function backupNow(
   const target = await resticTarget(engine, backup);
   resticOf(engine); // refuses early when this HIY has no restic driver
   const step = opts.onStep;
+  const covered = await coveredResources(engine, backup, opts.resource);
   try {
     await ensureRepository(engine, backup, target, step);
   } catch (err) {
     // Loud, and nothing was stopped or snapshotted: the services are untouched.
+    const at = new Date().toISOString();
     await engine.stores.events.append([
       {
         type: 'backup.failed',
@@ -78,6 +81,16 @@ export async function backupNow(
         data: { backup: backup.metadata.name, error: message(err) },
       },
     ]);
+    await engine.stores.backupHistory.record(
+      covered.map((resource) => ({
+        backup: backup.metadata.name,
+        resource,
+        what: 'backup' as const,
+        ok: false,
+        at,
+        error: message(err),
+      })),
+    );
     throw err;
   }
   const run: BackupRun = {
@@ -86,7 +99,7 @@ export async function backupNow(
     volumes: [],
     failures: [],
   };
-  for (const resource of await coveredResources(engine, backup, opts.resource)) {
+  for (const resource of covered) {
     let taken: SnapshotManifest[];
     try {
       taken = await createSnapshots(engine, resource, step, 'backup');
@@ -104,7 +117,27 @@ export async function backupNow(
     }
   }
   await engine.stores.events.append(runEvents(run));
+  await engine.stores.backupHistory.record(runOutcomes(run, covered, new Date().toISOString()));
   return run;
+}
+
+/** A resource's backup succeeded when each of its volumes was copied and none failed. */
+function runOutcomes(run: BackupRun, covered: string[], at: string): BackupOutcome[] {
+  return covered.flatMap((resource): BackupOutcome[] => {
+    const failed = run.failures.filter((f) => f.resource === resource);
+    const copied = run.volumes.some((v) => v.resource === resource);
+    if (!failed.length && !copied) return [];
+    return [
+      {
+        backup: run.backup,
+        resource,
+        what: 'backup',
+        ok: failed.length === 0,
+        at,
+        ...(failed.length && { error: failed.map((f) => f.error).join('; ') }),
+      },
+    ];
+  });
 }
 
 /** Stages one snapshot, backs it up, applies retention and drops the older local backup snapshots. */

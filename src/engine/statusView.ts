@@ -4,9 +4,11 @@
 import { applyLockHeld } from '../apply/lock.js';
 import { type HostCertificate, servedCertificate } from '../drivers/caddy/certificates.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
+import type { BackupResource } from '../model/resources.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
 import { resolvePorts } from '../ports/resolve.js';
+import { backupAges, type ResourceBackupAges } from './backupAges.js';
 import { observedConditions } from './conditions.js';
 import { type Engine, loadDesired, planFromHistory, secretDigestsFor } from './engine.js';
 
@@ -26,6 +28,8 @@ export interface ResourceStatus {
   conditions: Condition[];
   /** Set while the daemon holds back retries of a failing spec. */
   backoff?: { failures: number; retryAt: string; commit: string };
+  /** For a resource a Backup covers: the age of its last backup and last passing drill (docs/backups.md). */
+  backup?: ResourceBackupAges;
 }
 
 export interface StatusView {
@@ -54,11 +58,12 @@ export async function computeStatusView(
   engine: Engine,
   opts: { certificates?: boolean } = {},
 ): Promise<StatusView> {
-  const [desired, observed, stored, pins] = await Promise.all([
+  const [desired, observed, stored, pins, marks] = await Promise.all([
     loadDesired(engine),
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
     engine.stores.status.read(),
     engine.stores.pins.read(),
+    engine.stores.backupHistory.list().catch(() => []),
   ]);
   // Declared Ports planned as plan and apply plan them: their declarations and links folded in (without a secret
   // store: status generates and writes no secret). A configuration the declarations refuse is plan's to report.
@@ -94,6 +99,15 @@ export async function computeStatusView(
       ? undefined
       : await Promise.all(hosts.map((h) => servedCertificate(engine.settings.httpsAddr, h, now)));
   const runInProgress = await applyLockHeld(engine.settings.dataDir);
+  const ages = backupAges({
+    backups: (desired.state?.resources ?? [])
+      .map((r) => r.resource)
+      .filter((r): r is BackupResource => r.kind === 'Backup'),
+    marks,
+    resources: [...ids],
+    withVolumes: observed.volumes.map((v) => v.labels[LABEL_RESOURCE] ?? '').filter(Boolean),
+    now,
+  });
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
@@ -112,7 +126,11 @@ export async function computeStatusView(
       }),
       // The last run's conditions, but never Ready for a container that is not running now, nor Reconciling
       // when no run is in progress.
-      conditions: observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+      conditions: [
+        ...observedConditions(rec?.conditions ?? [], { container: c ?? null, runInProgress }, now),
+        ...backupCondition(ages.get(id)),
+      ],
+      ...(ages.has(id) && { backup: ages.get(id) }),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),
@@ -132,4 +150,26 @@ export async function computeStatusView(
     retainedOwners: Object.fromEntries((plan?.retained ?? []).map((r) => [r.name, r.resource])),
     ...(certificates ? { certificates } : {}),
   };
+}
+
+/** `BackupStale=True` while a covering Backup has had no success for twice its schedule; False when fresh. */
+function backupCondition(ages: ResourceBackupAges | undefined): Condition[] {
+  if (!ages?.lastBackupAt && !ages?.stale) return [];
+  return [
+    ages.stale
+      ? {
+          type: 'BackupStale',
+          status: 'True',
+          reason: 'NoRecentBackup',
+          message: ages.stale.message,
+          lastTransitionTime: ages.stale.since,
+        }
+      : {
+          type: 'BackupStale',
+          status: 'False',
+          reason: 'BackedUp',
+          message: `last backup at ${ages.lastBackupAt}`,
+          lastTransitionTime: ages.lastBackupAt!,
+        },
+  ];
 }

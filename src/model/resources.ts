@@ -277,6 +277,10 @@ export const NOTIFY_EVENTS = [
   'drift.corrected',
   'snapshot.failed',
   'job.failed',
+  'backup.failed',
+  'backup.stale',
+  'backup.check.failed',
+  'backup.drill.failed',
 ] as const;
 
 export const NotifierSpec = z.strictObject({

@@ -14,8 +14,11 @@ export interface BackoffState {
   commit: string;
 }
 
-/** Kubernetes-style condition types of a resource. */
-export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+/**
+ * Kubernetes-style condition types of a resource. `BackupStale` is never stored: the status view derives it from
+ * the backup history (no successful backup for longer than twice the Backup's schedule).
+ */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'BackupStale';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {

@@ -1,5 +1,6 @@
 // The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
 import { AuditLog } from './audit.js';
+import { BackupHistoryStore } from './backupHistory.js';
 import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
@@ -57,6 +58,8 @@ export interface Stores {
   links: LoginLinkStore;
   /** Passkeys (public keys only). */
   passkeys: PasskeyStore;
+  /** `backup/history.json`: the last success and failure of each Backup's backups, drills and checks. */
+  backupHistory: BackupHistoryStore;
 }
 
 export interface OpenStoresOptions {
@@ -83,5 +86,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     sessions: new SessionStore(dataDir),
     links: new LoginLinkStore(dataDir),
     passkeys: new PasskeyStore(dataDir),
+    backupHistory: new BackupHistoryStore(dataDir),
   };
 }

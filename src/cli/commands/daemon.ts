@@ -2,6 +2,7 @@
 import { nodeFetch } from '../../drivers/http/fetch.js';
 import type { Settings } from '../../model/settings.js';
 import {
+  backupsPlugin,
   CronExpressionError,
   type DaemonPlugin,
   DEFAULT_RESYNC,
@@ -23,6 +24,7 @@ export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): Daem
   return [
     ...(issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[]),
     jobsPlugin(),
+    backupsPlugin(),
   ];
 }
 

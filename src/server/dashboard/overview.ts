@@ -47,7 +47,7 @@ export function renderOverview(d: OverviewData): Html {
       ? html`<td class="${r.container.state === 'running' ? 'ok' : 'bad'}">${r.container.state}`
       : html`<td class="muted">no container`;
     // One line per row, no titles or spans that are not needed: 200 resources stay under 100 KB.
-    return html`<tr><td><a href="/r/${r.id}">${name}</a>${r.inStateRepo ? '' : html` <span class="badge warn">not in state repo</span>`}</td><td>${kind === 'app' ? 'App' : 'Port'}</td>${state}${r.pending ? html` <span class="badge warn">pending</span>` : ''}${r.pinned ? html` <span class="badge warn">pinned to release ${r.pinned.release}</span>` : ''}</td><td>${conditionBadge(r.conditions)}</td><td><code>${r.container?.image ?? ''}</code></td><td>${shortCommit(r.lastAppliedCommit, false)}</td><td>${r.routes.map((route, i) => html`${i ? html`<br>` : ''}${routeLink(route, d.tls)}`)}</td><td>${ago(d.lastDeploy[r.id], now)}</td></tr>
+    return html`<tr><td><a href="/r/${r.id}">${name}</a>${r.inStateRepo ? '' : html` <span class="badge warn">not in state repo</span>`}</td><td>${kind === 'app' ? 'App' : 'Port'}</td>${state}${r.pending ? html` <span class="badge warn">pending</span>` : ''}${r.pinned ? html` <span class="badge warn">pinned to release ${r.pinned.release}</span>` : ''}${r.backup?.stale ? html` <span class="badge warn" title="${r.backup.stale.message}">backup stale</span>` : ''}</td><td>${conditionBadge(r.conditions)}</td><td><code>${r.container?.image ?? ''}</code></td><td>${shortCommit(r.lastAppliedCommit, false)}</td><td>${r.routes.map((route, i) => html`${i ? html`<br>` : ''}${routeLink(route, d.tls)}`)}</td><td>${ago(d.lastDeploy[r.id], now)}</td></tr>
 `;
   });
   return html`<h1>Overview</h1>
