@@ -13,6 +13,7 @@ import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { restartResource } from '../engine/restart.js';
 import type { UserResource } from '../model/resources.js';
 import { renderPlan } from '../plan/render.js';
+import { BACKUP_VERB_HANDLERS } from './backupVerbs.js';
 
 /** What a verb's handler gets: the engine, who is asking, and the session's streams. */
 export interface SshVerbContext {
@@ -160,6 +161,7 @@ export const VERB_HANDLERS: Record<string, Handler> = {
     runOneOff(ctx.engine, { name: ctx.resource, command: ctx.request.words, attach: attach(ctx) }),
   exec: (ctx) => execInResource(ctx.engine, ctx.resource, ctx.request.words, attach(ctx)),
   'job:run': jobRunVerb,
+  ...BACKUP_VERB_HANDLERS,
 };
 
 /** A one-line, secret-free summary of a request for the audit log (config values are left out). */
