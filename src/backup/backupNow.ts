@@ -14,6 +14,7 @@ import {
 } from '../snapshots/snapshot.js';
 import type { BackupOutcome } from '../store/backupHistory.js';
 import type { EventDraft } from '../store/events.js';
+import { BOX_STATE_TAG, uploadBoxState } from './boxState.js';
 import { ensureRepository } from './repository.js';
 import { stageSnapshot } from './stage.js';
 import { BackupError, backupHost, backupTags, pickBackup, resticOf, resticTarget } from './target.js';
@@ -36,6 +37,8 @@ export interface BackupRun {
   backup: string;
   repository: string;
   volumes: VolumeBackup[];
+  /** HIY's own state (secrets, releases, repositories…: boxState.ts), copied by a run of the whole box. */
+  boxState?: { id: string; summary: ResticBackupSummary };
   failures: { resource: string; volume?: string; error: string }[];
 }
 
@@ -114,6 +117,20 @@ export async function backupNow(
       } catch (err) {
         run.failures.push({ resource, volume: snapshot.volume, error: message(err) });
       }
+    }
+  }
+  if (opts.resource === undefined) {
+    try {
+      const summary = await uploadBoxState(engine, target, step);
+      run.boxState = { id: summary.snapshotId, summary };
+      if (backup.spec.keep)
+        await resticOf(engine).forget(target, {
+          tags: [`hiy.instance=${engine.settings.instance}`, BOX_STATE_TAG],
+          groupBy: 'host',
+          keep: backup.spec.keep,
+        });
+    } catch (err) {
+      run.failures.push({ resource: 'hiy', error: `HIY's own state: ${message(err)}` });
     }
   }
   await engine.stores.events.append(runEvents(run));
@@ -222,7 +239,8 @@ function runEvents(run: BackupRun): EventDraft[] {
   for (const f of run.failures) {
     events.push({
       type: 'backup.failed',
-      resource: f.resource,
+      // `hiy`: HIY's own state, not a resource.
+      ...(f.resource !== 'hiy' && { resource: f.resource }),
       message: `${f.resource}: backup to ${run.backup} failed${f.volume ? ` for ${f.volume}` : ''}: ${f.error}`,
       data: { backup: run.backup, ...(f.volume && { volume: f.volume }), error: f.error },
     });
