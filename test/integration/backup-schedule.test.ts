@@ -29,7 +29,8 @@ describe('scheduled backups in the daemon (real restic, local path)', () => {
   before(async () => {
     h = await startHarness({ 'db.yaml': webPort('db', 'db.test', { volume: true }) });
     repo = join(h.root, 'scheduled-repo');
-    // Every 4 s: twice that without a success is stale. The check and the drill run every 5 s.
+    // Every 15 s: twice that without a success is stale (a run on a busy box takes several seconds). The check and
+    // the drill run every 20 s.
     await h.commit({
       'backup.yaml': `apiVersion: hiy/v1
 kind: Backup
@@ -37,10 +38,10 @@ metadata: {name: nightly}
 spec:
   repository: ${repo}
   passwordSecret: restic-password
-  schedule: "*/4 * * * * *"
+  schedule: "*/15 * * * * *"
   keep: {last: 3}
-  check: {schedule: "*/5 * * * * *", readDataSubset: "50%"}
-  drill: {schedule: "*/5 * * * * *"}
+  check: {schedule: "*/20 * * * * *", readDataSubset: "50%"}
+  drill: {schedule: "*/20 * * * * *"}
 `,
     });
     await h.stores.secrets.set('restic-password', PASSWORD);
@@ -74,8 +75,12 @@ spec:
     assert.deepEqual(s.backup.backups, ['nightly']);
     assert.ok(s.backup.lastBackupAt, JSON.stringify(s.backup));
     assert.ok(s.backup.lastDrillPassedAt, JSON.stringify(s.backup));
-    const cond = s.conditions.find((c: { type: string }) => c.type === 'BackupStale');
-    assert.equal(cond.status, 'False');
+    await waitFor(
+      async () =>
+        (await status()).conditions.find((c: { type: string }) => c.type === 'BackupStale')?.status ===
+        'False',
+      { timeoutMs: 60_000, intervalMs: 500, what: 'BackupStale=False after a successful backup' },
+    );
     const human = await h.hiy(['status']);
     assert.match(human.out, /Backups .*\n.*\n\s*port\/db\s+nightly\s+\d+ (s|min|h) ago\s+\d+ (s|min|h) ago/);
     const r = await execa('restic', ['snapshots', '--json'], {
