@@ -20,7 +20,7 @@ const allowed = {
   notify: ['model', 'drivers', 'desired', 'engine'],
   export: ['model', 'drivers', 'desired', 'ports', 'snapshots'],
   reconcile: ['model', 'store', 'drivers', 'desired', 'observed', 'plan', 'snapshots', 'apply', 'engine', 'data', 'backup', 'access', 'ports'],
-  push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports'],
+  push: ['model', 'store', 'drivers', 'desired', 'plan', 'apply', 'engine', 'access', 'reconcile', 'ports', 'backup'],
   server: ['model', 'store', 'drivers', 'desired', 'plan', 'engine', 'data', 'backup', 'access', 'notify', 'push', 'reconcile', 'ports'],
 };
 

@@ -12,7 +12,9 @@ import {
   type SnapshotManifest,
   snapshotArchivePath,
 } from '../snapshots/snapshot.js';
+import type { BackupOutcome } from '../store/backupHistory.js';
 import type { EventDraft } from '../store/events.js';
+import { BOX_STATE_TAG, uploadBoxState } from './boxState.js';
 import { ensureRepository } from './repository.js';
 import { stageSnapshot } from './stage.js';
 import { BackupError, backupHost, backupTags, pickBackup, resticOf, resticTarget } from './target.js';
@@ -35,6 +37,8 @@ export interface BackupRun {
   backup: string;
   repository: string;
   volumes: VolumeBackup[];
+  /** HIY's own state (secrets, releases, repositories…: boxState.ts), copied by a run of the whole box. */
+  boxState?: { id: string; summary: ResticBackupSummary };
   failures: { resource: string; volume?: string; error: string }[];
 }
 
@@ -67,10 +71,12 @@ export async function backupNow(
   const target = await resticTarget(engine, backup);
   resticOf(engine); // refuses early when this HIY has no restic driver
   const step = opts.onStep;
+  const covered = await coveredResources(engine, backup, opts.resource);
   try {
     await ensureRepository(engine, backup, target, step);
   } catch (err) {
     // Loud, and nothing was stopped or snapshotted: the services are untouched.
+    const at = new Date().toISOString();
     await engine.stores.events.append([
       {
         type: 'backup.failed',
@@ -78,6 +84,16 @@ export async function backupNow(
         data: { backup: backup.metadata.name, error: message(err) },
       },
     ]);
+    await engine.stores.backupHistory.record(
+      covered.map((resource) => ({
+        backup: backup.metadata.name,
+        resource,
+        what: 'backup' as const,
+        ok: false,
+        at,
+        error: message(err),
+      })),
+    );
     throw err;
   }
   const run: BackupRun = {
@@ -86,7 +102,7 @@ export async function backupNow(
     volumes: [],
     failures: [],
   };
-  for (const resource of await coveredResources(engine, backup, opts.resource)) {
+  for (const resource of covered) {
     let taken: SnapshotManifest[];
     try {
       taken = await createSnapshots(engine, resource, step, 'backup');
@@ -103,8 +119,42 @@ export async function backupNow(
       }
     }
   }
+  if (opts.resource === undefined) {
+    try {
+      const summary = await uploadBoxState(engine, target, step);
+      run.boxState = { id: summary.snapshotId, summary };
+      if (backup.spec.keep)
+        await resticOf(engine).forget(target, {
+          tags: [`hiy.instance=${engine.settings.instance}`, BOX_STATE_TAG],
+          groupBy: 'host',
+          keep: backup.spec.keep,
+        });
+    } catch (err) {
+      run.failures.push({ resource: 'hiy', error: `HIY's own state: ${message(err)}` });
+    }
+  }
   await engine.stores.events.append(runEvents(run));
+  await engine.stores.backupHistory.record(runOutcomes(run, covered, new Date().toISOString()));
   return run;
+}
+
+/** A resource's backup succeeded when each of its volumes was copied and none failed. */
+function runOutcomes(run: BackupRun, covered: string[], at: string): BackupOutcome[] {
+  return covered.flatMap((resource): BackupOutcome[] => {
+    const failed = run.failures.filter((f) => f.resource === resource);
+    const copied = run.volumes.some((v) => v.resource === resource);
+    if (!failed.length && !copied) return [];
+    return [
+      {
+        backup: run.backup,
+        resource,
+        what: 'backup',
+        ok: failed.length === 0,
+        at,
+        ...(failed.length && { error: failed.map((f) => f.error).join('; ') }),
+      },
+    ];
+  });
 }
 
 /** Stages one snapshot, backs it up, applies retention and drops the older local backup snapshots. */
@@ -189,7 +239,8 @@ function runEvents(run: BackupRun): EventDraft[] {
   for (const f of run.failures) {
     events.push({
       type: 'backup.failed',
-      resource: f.resource,
+      // `hiy`: HIY's own state, not a resource.
+      ...(f.resource !== 'hiy' && { resource: f.resource }),
       message: `${f.resource}: backup to ${run.backup} failed${f.volume ? ` for ${f.volume}` : ''}: ${f.error}`,
       data: { backup: run.backup, ...(f.volume && { volume: f.volume }), error: f.error },
     });

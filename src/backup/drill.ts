@@ -124,6 +124,23 @@ export async function drillBackups(
     }
   }
   await engine.stores.events.append(results.map((r) => drillEvent(backup.metadata.name, r)));
+  const at = new Date().toISOString();
+  // One outcome per resource: its drill passed when every volume's did.
+  const byResource = new Map<string, DrillResult[]>();
+  for (const r of results) byResource.set(r.resource, [...(byResource.get(r.resource) ?? []), r]);
+  await engine.stores.backupHistory.record(
+    [...byResource].map(([resource, rs]) => {
+      const failed = rs.filter((r) => !r.passed);
+      return {
+        backup: backup.metadata.name,
+        resource,
+        what: 'drill' as const,
+        ok: failed.length === 0,
+        at,
+        ...(failed.length && { error: failed.map((r) => `${r.volume}: ${r.error}`).join('; ') }),
+      };
+    }),
+  );
   return results;
 }
 

@@ -2,6 +2,7 @@
 // volume, made a verified local snapshot, and restored the way `hiy snapshot restore` does (containers stopped,
 // the current content snapshotted first).
 import { type RestoreOutcome, restoreFromSnapshot } from '../data/commands.js';
+import type { ResticTarget } from '../drivers/restic/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { listSnapshots, removeSnapshot, takeSnapshot } from '../snapshots/snapshot.js';
@@ -56,10 +57,18 @@ export function chooseEntries(
  */
 export async function restoreFromBackup(
   engine: Engine,
-  opts: { resource: string; backup?: string; id?: string; toVolume?: string; onStep?: (m: string) => void },
+  opts: {
+    resource: string;
+    backup?: string;
+    id?: string;
+    toVolume?: string;
+    onStep?: (m: string) => void;
+    /** The repository as given on the command line (restore-box), instead of the Backup's and its secrets. */
+    target?: ResticTarget;
+  },
 ): Promise<BackupRestoreOutcome[]> {
   const backup = await pickBackup(engine, opts.backup);
-  const target = await resticTarget(engine, backup);
+  const target = opts.target ?? (await resticTarget(engine, backup));
   await ensureRepository(engine, backup, target, undefined, { create: false });
   const list = await resticOf(engine).snapshots(target, {
     tags: [`hiy.instance=${engine.settings.instance}`],

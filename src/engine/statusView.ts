@@ -7,9 +7,11 @@ import { type HostCertificate, servedCertificate } from '../drivers/caddy/certif
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { LABEL_RESOURCE } from '../model/labels.js';
 import { resourceId } from '../model/names.js';
+import type { BackupResource } from '../model/resources.js';
 import type { TlsMode } from '../model/settings.js';
 import type { Condition } from '../model/status.js';
 import { observe } from '../observed/observe.js';
+import { backupAges, type ResourceBackupAges } from './backupAges.js';
 import { buildingConditions } from './builds.js';
 import { observedConditions } from './conditions.js';
 import { type Engine, planFromHistory, secretDigestsFor, viewDesired } from './engine.js';
@@ -35,6 +37,8 @@ export interface ResourceStatus {
    * expires within 14 days (…)`: read from the secret store, no handshake, so every view can show it.
    */
   certificateProblems?: string[];
+  /** For a resource a Backup covers: the age of its last backup and last passing drill (docs/backups.md). */
+  backup?: ResourceBackupAges;
 }
 
 export interface StatusView {
@@ -91,11 +95,12 @@ export async function computeStatusView(
   engine: Engine,
   opts: { certificates?: boolean } = {},
 ): Promise<StatusView> {
-  const [observed, stored, pins, builds] = await Promise.all([
+  const [observed, stored, pins, builds, marks] = await Promise.all([
     observe({ podman: engine.podman, caddy: engine.caddy, instance: engine.settings.instance }),
     engine.stores.status.read(),
     engine.stores.pins.read(),
     engine.stores.builds.list().catch(() => []),
+    engine.stores.backupHistory.list().catch(() => []),
   ]);
   // The effective state, as plan and apply plan it (declarations and links folded in; no secret written).
   const desired = await viewDesired(engine, observed.containers);
@@ -136,6 +141,15 @@ export async function computeStatusView(
   const brought = state
     ? await checkRouteCertificates(state.workloads, state.resources, engine.stores.secrets.readOnly(), now)
     : [];
+  const ages = backupAges({
+    backups: (desired.state?.resources ?? [])
+      .map((r) => r.resource)
+      .filter((r): r is BackupResource => r.kind === 'Backup'),
+    marks,
+    resources: [...ids],
+    withVolumes: observed.volumes.map((v) => v.labels[LABEL_RESOURCE] ?? '').filter(Boolean),
+    now,
+  });
   const resources: ResourceStatus[] = [...ids].sort().map((id) => {
     const c = observed.containers.find((x) => x.labels[LABEL_RESOURCE] === id);
     const rec = stored.resources[id];
@@ -168,8 +182,10 @@ export async function computeStatusView(
           engine.settings.tls,
           now,
         ),
+        ...backupCondition(ages.get(id)),
       ],
       ...(certificateProblems.length > 0 && { certificateProblems }),
+      ...(ages.has(id) && { backup: ages.get(id) }),
       ...(rec?.backoff && {
         backoff: { failures: rec.backoff.failures, retryAt: rec.backoff.retryAt, commit: rec.backoff.commit },
       }),
@@ -237,5 +253,27 @@ export function certificateConditions(
         .join('; '),
       lastTransitionTime: at,
     },
+  ];
+}
+
+/** `BackupStale=True` while a covering Backup has had no success for twice its schedule; False when fresh. */
+function backupCondition(ages: ResourceBackupAges | undefined): Condition[] {
+  if (!ages?.lastBackupAt && !ages?.stale) return [];
+  return [
+    ages.stale
+      ? {
+          type: 'BackupStale',
+          status: 'True',
+          reason: 'NoRecentBackup',
+          message: ages.stale.message,
+          lastTransitionTime: ages.stale.since,
+        }
+      : {
+          type: 'BackupStale',
+          status: 'False',
+          reason: 'BackedUp',
+          message: `last backup at ${ages.lastBackupAt}`,
+          lastTransitionTime: ages.lastBackupAt!,
+        },
   ];
 }

@@ -295,6 +295,10 @@ export const NOTIFY_EVENTS = [
   'snapshot.failed',
   'job.failed',
   'build.failed',
+  'backup.failed',
+  'backup.stale',
+  'backup.check.failed',
+  'backup.drill.failed',
 ] as const;
 
 export const NotifierSpec = z.strictObject({

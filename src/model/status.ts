@@ -19,7 +19,8 @@ export interface BackoffState {
  * LimitsEnforced only when the resource sets a limit this box cannot enforce (rootless Podman on cgroup v1, or v2
  * without delegation), then `False` (NotEnforced). `CertificateReady` is never stored: status views that probe the
  * TLS handshake of each route host (`hiy status`, the whole-box API) add it to a resource with routes. `Building`
- * is shown while a push builds the App.
+ * is shown while a push builds the App. `BackupStale` is never stored: the status view derives it from the backup
+ * history (no successful backup for longer than twice the Backup's schedule).
  */
 export type ConditionType =
   | 'Ready'
@@ -27,7 +28,8 @@ export type ConditionType =
   | 'Stalled'
   | 'LimitsEnforced'
   | 'CertificateReady'
-  | 'Building';
+  | 'Building'
+  | 'BackupStale';
 
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {

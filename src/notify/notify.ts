@@ -73,10 +73,22 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
         title: `Build FAILED${e.resource ? ` (${e.resource})` : ''}`,
         message: e.message,
       };
+    case 'backup.failed':
+    case 'backup.stale':
+    case 'backup.check.failed':
+    case 'backup.drill.failed':
+      return { ...base, event: e.type, title: BACKUP_TITLES[e.type](e.resource), message: e.message };
     default:
       return undefined;
   }
 }
+
+const BACKUP_TITLES = {
+  'backup.failed': (r?: string) => `Backup FAILED${r ? ` (${r})` : ''}`,
+  'backup.stale': (r?: string) => `Backups STALE${r ? ` (${r})` : ''}`,
+  'backup.check.failed': () => 'Backup repository check FAILED',
+  'backup.drill.failed': (r?: string) => `Restore drill FAILED${r ? ` (${r})` : ''}`,
+};
 
 const NTFY: Record<NotifyEvent, { priority: string; tags: string }> = {
   'deploy.succeeded': { priority: '3', tags: 'white_check_mark' },
@@ -86,6 +98,10 @@ const NTFY: Record<NotifyEvent, { priority: string; tags: string }> = {
   'snapshot.failed': { priority: '5', tags: 'warning' },
   'job.failed': { priority: '4', tags: 'x' },
   'build.failed': { priority: '4', tags: 'hammer' },
+  'backup.failed': { priority: '5', tags: 'warning' },
+  'backup.stale': { priority: '4', tags: 'hourglass' },
+  'backup.check.failed': { priority: '5', tags: 'warning' },
+  'backup.drill.failed': { priority: '5', tags: 'warning' },
 };
 
 /** True when the notifier wants this notification (its events and resources filters). */

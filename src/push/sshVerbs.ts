@@ -13,6 +13,7 @@ import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { restartResource } from '../engine/restart.js';
 import type { UserResource } from '../model/resources.js';
 import { renderPlan } from '../plan/render.js';
+import { BACKUP_VERB_HANDLERS } from './backupVerbs.js';
 import { help, psReport, status } from './sshReportVerbs.js';
 import type { Handler, SshVerbContext } from './sshVerbContext.js';
 
@@ -191,6 +192,7 @@ export const VERB_HANDLERS: Record<string, Handler> = {
   'job:run': jobRunVerb,
   'build:list': buildListVerb,
   'build:cancel': buildCancelVerb,
+  ...BACKUP_VERB_HANDLERS,
 };
 
 /** A one-line, secret-free summary of a request for the audit log (config values are left out). */

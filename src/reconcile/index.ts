@@ -1,4 +1,6 @@
 // The controller's public API: what the CLI and the HTTP server may use of src/reconcile (nothing else).
+
+export { backupsPlugin } from './backupSchedule.js';
 export {
   type Daemon,
   type DaemonContext,

@@ -14,6 +14,7 @@ import { hasCode } from '../model/errors.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import { parseResourceId, resourceId } from '../model/names.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
+import { handleBackups } from './backupApi.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { handleOperations } from './operationsApi.js';
 import { eventVisibleTo, planVisibleTo, statusVisibleTo } from './visibility.js';
@@ -318,6 +319,7 @@ export async function handleApi(
     return true;
   }
   if (await handleOperations(ctx, req, res)) return true;
+  if (await handleBackups(ctx, req, res)) return true;
   const matching = routes.filter((r) => r.pattern.test(path));
   if (matching.length === 0) return false;
   const route = matching.find((r) => r.method === req.method);

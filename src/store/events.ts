@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'backup.check.failed',
   'backup.drill.passed',
   'backup.drill.failed',
+  'backup.stale',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,5 +1,6 @@
 // The data directory's stores, opened once by the composition root (src/main.ts) and carried by the engine.
 import { AuditLog } from './audit.js';
+import { BackupHistoryStore } from './backupHistory.js';
 import { BuildRunStore } from './builds.js';
 import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
@@ -60,6 +61,8 @@ export interface Stores {
   passkeys: PasskeyStore;
   /** `build-runs/`: the builds of pushes (active and the last ones), and cancel requests. */
   builds: BuildRunStore;
+  /** `backup/history.json`: the last success and failure of each Backup's backups, drills and checks. */
+  backupHistory: BackupHistoryStore;
 }
 
 export interface OpenStoresOptions {
@@ -87,5 +90,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     links: new LoginLinkStore(dataDir),
     passkeys: new PasskeyStore(dataDir),
     builds: new BuildRunStore(dataDir),
+    backupHistory: new BackupHistoryStore(dataDir),
   };
 }

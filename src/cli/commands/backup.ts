@@ -1,5 +1,6 @@
 // `hiy backup now|list|restore|drill`: offsite copies of the volumes in a restic repository (docs/backups.md).
 import { backupNow } from '../../backup/backupNow.js';
+import { checkBackup } from '../../backup/check.js';
 import { drillBackups } from '../../backup/drill.js';
 import { listBackups } from '../../backup/list.js';
 import { restoreFromBackup } from '../../backup/restore.js';
@@ -128,8 +129,21 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
         }
       return results.every((r) => r.passed) ? EXIT.ok : EXIT.error;
     }
+    case 'check': {
+      const result = await checkBackup(engine, {
+        ...((target ?? opts.backup) && { backup: target ?? opts.backup }),
+        ...(step && { onStep: step }),
+      });
+      if (opts.json) out(result);
+      else if (result.passed)
+        deps.io.out(
+          `\nRepository of ${result.backup} checked${result.readDataSubset ? ` (${result.readDataSubset} of the data read)` : ''}: no errors.\n`,
+        );
+      else deps.io.err(`hiy: the check of ${result.backup} FAILED: ${result.error}\n`);
+      return result.passed ? EXIT.ok : EXIT.error;
+    }
     default:
-      throw new UsageError('hiy backup: give now, list, restore or drill');
+      throw new UsageError('hiy backup: give now, list, restore, drill or check');
   }
 }
 

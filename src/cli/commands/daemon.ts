@@ -3,6 +3,7 @@ import { checkAcmeDirectory } from '../../drivers/acme/directory.js';
 import { nodeFetch } from '../../drivers/http/fetch.js';
 import type { Settings } from '../../model/settings.js';
 import {
+  backupsPlugin,
   CronExpressionError,
   type DaemonPlugin,
   DEFAULT_RESYNC,
@@ -24,6 +25,7 @@ export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): Daem
   return [
     ...(issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[]),
     jobsPlugin(),
+    backupsPlugin(),
   ];
 }
 

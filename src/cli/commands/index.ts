@@ -23,6 +23,7 @@ import { command as plan } from './plan.meta.js';
 import { command as port } from './port.meta.js';
 import { command as releases } from './releases.meta.js';
 import { command as restart } from './restart.meta.js';
+import { command as restoreBox } from './restore-box.meta.js';
 import { command as rollback, unpinCommand as unpin } from './rollback.meta.js';
 import { command as secret } from './secret.meta.js';
 import { command as session } from './session.meta.js';
@@ -46,6 +47,7 @@ export const COMMANDS: Command[] = [
   volume,
   exportCommand,
   backup,
+  restoreBox,
   port,
   events,
   logs,

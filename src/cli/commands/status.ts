@@ -1,5 +1,6 @@
 // `hiy status`: each resource with its container state, image, routes and the commit last applied.
 
+import { ageText } from '../../engine/backupAges.js';
 import { jobStatuses } from '../../engine/jobs.js';
 import { computeStatusView } from '../../engine/statusView.js';
 import type { Settings } from '../../model/settings.js';
@@ -87,6 +88,31 @@ export async function statusCommand(
             ],
       );
     deps.io.out(`\nCertificates (HIY_TLS=${settings.tls}):\n${table(rows)}\n`);
+  }
+  const backedUp = resources.filter((r) => r.backup);
+  if (backedUp.length > 0) {
+    const now = new Date();
+    const rows = [['RESOURCE', 'BACKUP', 'LAST BACKUP', 'LAST PASSING DRILL', 'NOTE']];
+    for (const r of backedUp) {
+      const b = r.backup!;
+      const note = [
+        b.stale ? `WARNING: stale: ${b.stale.message}` : '',
+        b.drillStale ? `WARNING: ${b.drillStale.message}` : '',
+        !b.stale && b.lastFailureAt && (!b.lastBackupAt || b.lastFailureAt > b.lastBackupAt)
+          ? `last attempt failed ${ageText(b.lastFailureAt, now)}: ${b.lastError ?? ''}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      rows.push([
+        r.id,
+        b.backups.join(','),
+        ageText(b.lastBackupAt, now),
+        ageText(b.lastDrillPassedAt, now),
+        note || '-',
+      ]);
+    }
+    deps.io.out(`\nBackups (hiy backup list; docs/backups.md):\n${table(rows)}\n`);
   }
   if (view.retainedVolumes.length) deps.io.out(`\nRetained volumes: ${view.retainedVolumes.join(', ')}\n`);
   if (jobs.length > 0) {

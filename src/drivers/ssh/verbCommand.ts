@@ -136,6 +136,31 @@ function jobRun(words: string[]): Omit<VerbRequest, 'verb'> | string {
   return { name: r.name, flags: {}, words: r.rest };
 }
 
+/** `backup:now|list|drill NAME [--backup B] [--json]`, and `backup:restore` also takes `--id ID`. */
+const backupArgs = (usage: string, withId: boolean) => (words: string[]) => {
+  const r = resource(words, usage);
+  if (typeof r === 'string') return r;
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < r.rest.length; i++) {
+    const w = r.rest[i]!;
+    if (w === '--json') flags.json = true;
+    else if (w === '--backup' || (withId && w === '--id')) {
+      const v = r.rest[++i];
+      const ok = v !== undefined && (w === '--id' ? /^[0-9a-f]{4,64}$/.test(v) : DNS_LABEL.test(v));
+      if (!ok) return `${w} needs ${w === '--id' ? 'a backup id (hex)' : 'a Backup name'}`;
+      flags[w.slice(2)] = v;
+    } else return `unknown flag ${quoteUntrusted(w)}; usage: ${usage}`;
+  }
+  return { name: r.name, flags, words: [] };
+};
+
+const BACKUP_USAGE = {
+  now: 'backup:now NAME [--backup B] [--json]',
+  list: 'backup:list NAME [--backup B] [--json]',
+  restore: 'backup:restore NAME [--id ID] [--backup B] [--json]',
+  drill: 'backup:drill NAME [--backup B] [--json]',
+};
+
 /** Every verb: one line each (a new verb is one more line, and one in push/sshVerbs.ts's handlers). */
 export const VERBS: Record<string, VerbSpec> = {
   help: { usage: 'help', role: 'view', pty: false, scope: 'box', parse: nothing('help') },
@@ -172,10 +197,45 @@ export const VERBS: Record<string, VerbSpec> = {
     pty: false,
     parse: noArgs('build:cancel NAME'),
   },
+  // The roles of access/grants.ts's snapshot (now, drill), read (list) and rollback (restore): view, deploy.
+  'backup:now': {
+    usage: BACKUP_USAGE.now,
+    role: 'deploy',
+    pty: false,
+    parse: backupArgs(BACKUP_USAGE.now, false),
+  },
+  'backup:list': {
+    usage: BACKUP_USAGE.list,
+    role: 'view',
+    pty: false,
+    parse: backupArgs(BACKUP_USAGE.list, false),
+  },
+  'backup:restore': {
+    usage: BACKUP_USAGE.restore,
+    role: 'deploy',
+    pty: false,
+    parse: backupArgs(BACKUP_USAGE.restore, true),
+  },
+  'backup:drill': {
+    usage: BACKUP_USAGE.drill,
+    role: 'deploy',
+    pty: false,
+    parse: backupArgs(BACKUP_USAGE.drill, false),
+  },
 };
 
 /** `config set` → `config:set`, `job run` → `job:run` (Dokku writes the colon, people often a space). */
-const SPACED = new Set(['config:set', 'config:unset', 'job:run', 'build:list', 'build:cancel']);
+const SPACED = new Set([
+  'config:set',
+  'config:unset',
+  'job:run',
+  'build:list',
+  'build:cancel',
+  'backup:now',
+  'backup:list',
+  'backup:restore',
+  'backup:drill',
+]);
 
 /**
  * Splits a command into words: blanks separate, single quotes keep everything, double quotes keep everything
@@ -215,7 +275,7 @@ export function splitWords(text: string): string[] | string {
 /** True when the command starts with one of the verbs (else it is for git-shell's git parser). */
 export function isVerbCommand(command: string | undefined): boolean {
   const first = command?.trimStart().split(/[ \t]/, 1)[0] ?? '';
-  return first in VERBS || first === 'job' || first === 'build';
+  return first in VERBS || first === 'job' || first === 'build' || first === 'backup';
 }
 
 /** Parses SSH_ORIGINAL_COMMAND as a verb. Anything not in VERBS, or not fitting its grammar, is refused. */
@@ -227,7 +287,10 @@ export function parseVerbCommand(command: string): ParsedVerbCommand {
   const words = splitWords(command);
   if (typeof words === 'string') return { ok: false, reason: `refused ${quoteUntrusted(command)}: ${words}` };
   let [verb, ...rest] = words;
-  if ((verb === 'config' || verb === 'job' || verb === 'build') && SPACED.has(`${verb}:${rest[0]}`)) {
+  if (
+    (verb === 'config' || verb === 'job' || verb === 'build' || verb === 'backup') &&
+    SPACED.has(`${verb}:${rest[0]}`)
+  ) {
     verb = `${verb}:${rest[0]}`;
     rest = rest.slice(1);
   }

@@ -1,6 +1,7 @@
 // The resource page: status, releases (roll back), snapshots (take, restore), events, build logs, env.
 import { isAllowed } from '../../access/grants.js';
 import { snapshotsOf } from '../../data/commands.js';
+import { ageText, type ResourceBackupAges } from '../../engine/backupAges.js';
 import { activeBuild } from '../../engine/builds.js';
 import { loadDesired, viewDesired } from '../../engine/engine.js';
 import { computeStatusView } from '../../engine/statusView.js';
@@ -86,6 +87,7 @@ ${building ? buildUnderWay(building, id, viewer, now) : ''}
 <div class="card"><b>Condition</b>${conditionBadge(status?.conditions ?? [])}${status?.lastError ? html`<div class="bad">${status.lastError}</div>` : ''}</div>
 <div class="card"><b>Applied commit</b>${shortCommit(status?.lastAppliedCommit)}${status?.pending ? html` <span class="badge warn">pending changes</span>` : ''}${status?.pinned ? html`<div class="warn">pinned to release ${status.pinned.release} (hiy rollback); the state repo's version is ignored until it changes</div>` : ''}</div>
 <div class="card"><b>Routes</b>${status?.routes.length ? status.routes.map((r, i) => html`${i ? html`<br>` : ''}${routeLink(r, engine.settings.tls)}`) : html`<span class="muted">none</span>`}</div>
+${status?.backup ? backupCard(status.backup, new Date(now)) : ''}
 </div>
 ${mayEdit ? html`<p class="actions"><a class="button" href="/r/${id}/edit">Edit env</a>${isAllowed(u, 'administer', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
 <h2 id="releases">Releases</h2>
@@ -136,4 +138,9 @@ function envTable(w: DesiredWorkload, written: DesiredWorkload | undefined): Htm
 ${env.map(([k, v]) => html`<tr><td><code>${k}</code></td><td><code>${v}</code></td><td class="muted">${envSource(k, w, written)}</td></tr>`)}
 ${secret.map(([k, s]) => html`<tr><td><code>${k}</code></td><td class="muted">secret <code>${s}</code> (value never shown)</td><td class="muted">${envSource(k, w, written)}</td></tr>`)}
 </tbody></table></div>`;
+}
+
+/** The age of the last offsite backup and of the last passing restore drill; a warning when stale. */
+function backupCard(b: ResourceBackupAges, now: Date): Html {
+  return html`<div class="card"><b>Offsite backup</b>last backup <span class="${b.stale ? 'bad' : 'ok'}">${ageText(b.lastBackupAt, now)}</span>, last passing drill <span class="${b.drillStale ? 'warn' : 'ok'}">${ageText(b.lastDrillPassedAt, now)}</span> (${b.backups.join(', ')})${b.stale ? html`<div class="bad">${b.stale.message}</div>` : ''}${b.drillStale ? html`<div class="warn">${b.drillStale.message}</div>` : ''}</div>`;
 }

@@ -61,6 +61,19 @@ describe('SSH verb grants', () => {
     assert.equal(decide('eve', 'logs blog'), 'refused: eve is not a User of this HIY');
   });
 
+  it('backup verbs: list with view, now/drill/restore with deploy (the snapshot and rollback grants)', () => {
+    assert.equal(decide('vic', 'backup:list blog --json'), 'ok app/blog');
+    assert.equal(decide('vic', 'backup now blog'), 'refused: backup:now needs the deploy role on app/blog');
+    assert.equal(decide('dee', 'backup:now blog --backup offsite'), 'ok app/blog');
+    assert.equal(decide('dee', 'backup drill blog'), 'ok app/blog');
+    assert.equal(decide('dee', 'backup:restore blog --id 1a2b3c4d'), 'ok app/blog');
+    assert.equal(
+      decide('dee', 'backup:restore db'),
+      'refused: backup:restore needs the deploy role on port/db',
+    );
+    assert.equal(decide('ada', 'backup:restore db'), 'ok port/db');
+  });
+
   it('names resolve to the App or Port the state has; a kind that does not match is refused', () => {
     // The reported case: `app: db` granted, db a Port. app/db is no App; the Port needs a "*" grant.
     assert.equal(decide('mal', 'exec app/db -- sh'), 'refused: no App named db in the state repo');

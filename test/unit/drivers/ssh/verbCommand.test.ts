@@ -62,6 +62,17 @@ describe('SSH verbs', () => {
     assert.match(refused("logs 'blog"), /unterminated quote/);
     assert.match(refused('logs\nblog'), /control characters/);
     assert.match(refused(`config:set blog A=${'x'.repeat(9000)}`), /too long/);
+    assert.match(refused('backup:restore blog --id ../x'), /--id needs a backup id/);
+    assert.match(refused('backup:now blog --to-volume other'), /unknown flag/);
+    assert.match(refused('backup:list blog --backup Bad_Name'), /--backup needs a Backup name/);
+  });
+
+  it('parses the backup verbs, spaced or with a colon', () => {
+    assert.deepEqual(ok('backup now db --backup offsite --json').flags, { backup: 'offsite', json: true });
+    assert.deepEqual(ok('backup:restore port/db --id 1a2b3c4d').flags, { id: '1a2b3c4d' });
+    assert.equal(ok('backup:list db').role, 'view');
+    assert.equal(ok('backup drill db').role, 'deploy');
+    assert.equal(isVerbCommand('backup now db'), true);
   });
 
   it('tells verbs from git commands by the first word', () => {
