@@ -21,6 +21,7 @@ async function loadDrivers() {
     stores,
     host,
     restic,
+    externalCalls,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -33,6 +34,7 @@ async function loadDrivers() {
     import('./store/index.js'),
     import('./drivers/host/probe.js'),
     import('./drivers/restic/runner.js'),
+    import('./drivers/externalCalls.js'),
   ]);
   return {
     pino: pino.default,
@@ -43,6 +45,7 @@ async function loadDrivers() {
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
     ResticCli: restic.ResticCli,
+    ExternalCalls: externalCalls.ExternalCalls,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -64,8 +67,10 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     openStores,
     hostPortFloor,
     ResticCli,
+    ExternalCalls,
     proxy,
   } = await loadDrivers();
+  const externalCalls = new ExternalCalls();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
     pino.destination(2),
@@ -76,6 +81,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     podman: new PodmanCli({
       binary: env.HIY_PODMAN ?? 'podman',
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',
+      externalCalls,
     }),
     caddy: new CaddyAdminClient({
       adminUrl: settings.caddyAdmin,
@@ -84,11 +90,17 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
         read: () => proxy.readProxySecret(settings.dataDir),
         ensure: () => proxy.proxySecret(settings.dataDir),
       },
+      externalCalls,
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
-    exportCommit,
-    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
+    // `git archive` of an App's commit: the one git process a reconcile may start.
+    exportCommit: (...args) => {
+      externalCalls.count('git');
+      return exportCommit(...args);
+    },
+    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
+    externalCalls,
     logger,
     stores: openStores(settings.dataDir, { env }),
     build: buildSupport(buildSettingsFrom(env)),
