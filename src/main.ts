@@ -22,6 +22,7 @@ async function loadDrivers() {
     host,
     restic,
     externalCalls,
+    podmanEvents,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -35,6 +36,7 @@ async function loadDrivers() {
     import('./drivers/host/probe.js'),
     import('./drivers/restic/runner.js'),
     import('./drivers/externalCalls.js'),
+    import('./drivers/podman/events.js'),
   ]);
   return {
     pino: pino.default,
@@ -46,6 +48,7 @@ async function loadDrivers() {
     PodmanCli: podman.PodmanCli,
     ResticCli: restic.ResticCli,
     ExternalCalls: externalCalls.ExternalCalls,
+    podmanEventFollower: podmanEvents.podmanEventFollower,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -68,6 +71,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     hostPortFloor,
     ResticCli,
     ExternalCalls,
+    podmanEventFollower,
     proxy,
   } = await loadDrivers();
   const externalCalls = new ExternalCalls();
@@ -101,6 +105,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     },
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
     externalCalls,
+    followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     logger,
     stores: openStores(settings.dataDir, { env }),
     build: buildSupport(buildSettingsFrom(env)),

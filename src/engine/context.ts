@@ -7,6 +7,7 @@ import type { Recovery } from '../apply/recover.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { ExternalCalls } from '../drivers/externalCalls.js';
 import type { GitReader } from '../drivers/git/types.js';
+import type { FollowPodmanEvents } from '../drivers/podman/events.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { ResticDriver } from '../drivers/restic/types.js';
@@ -36,6 +37,8 @@ export interface Engine {
   build?: BuildSupport;
   /** Counts the drivers' calls to external processes and APIs (the daemon's /metrics); built by the composition root. */
   externalCalls?: ExternalCalls;
+  /** Follows Podman's events; the daemon's observation cache is fed by it (absent: the daemon observes directly). */
+  followPodmanEvents?: FollowPodmanEvents;
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;
 }
