@@ -1,5 +1,6 @@
-// daemon-50: a real `hiy daemon` process with 50 Ports: commit-to-serving latency of a config-only change,
-// idle resident memory, and idle CPU over one minute (/proc/PID/stat).
+// daemon-50: a real `hiy daemon` process with 50 Ports: commit-to-serving latency of a config-only change, the
+// event-fed no-op reconcile (its duration and external calls, from /metrics), idle resident memory, and idle CPU
+// over one minute (/proc/PID/stat).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +15,22 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const LATENCY_TARGET_MS = 2000;
 const RSS_TARGET_MIB = 80;
 const CPU_TARGET_PCT = 1;
+const NOOP_TARGET_MS = 20;
+
+/** What the daemon's /metrics says: successful runs, their summed duration, external calls by all targets. */
+async function daemonMetrics(api: string): Promise<{ runs: number; seconds: number; calls: number }> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const value = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(prefix))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  return {
+    runs: value('hiy_reconcile_runs_total{result="ok"}'),
+    seconds: value('hiy_reconcile_duration_seconds_sum'),
+    calls: value('hiy_external_calls_total{'),
+  };
+}
 /** A 1 MiB young generation: an idle daemon keeps ~40 MiB less resident than with node's default of 16 MiB. */
 const DAEMON_NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --no-expose-wasm';
 
@@ -116,6 +133,34 @@ export async function benchDaemon(ctx: BenchContext): Promise<Result[]> {
         await sleep(1500); // let the run finish its removals phase before the next commit
       }
 
+      // The event-fed no-op: a commit that changes no resource wakes a run, which plans from the observation
+      // cache. Its duration and external calls come from the daemon's own /metrics, away from the resync (second 0
+      // of every minute), which lists everything again by design.
+      const api = JSON.parse(await readFile(join(h.dataDir, 'daemon.json'), 'utf8')).endpoints.api as string;
+      const noopMs: number[] = [];
+      const noopCalls: number[] = [];
+      for (let i = 0, tries = 0; i < samples && tries < samples * 3; tries++) {
+        await sleep(1000);
+        if (new Date().getSeconds() > 45) await sleep((62 - new Date().getSeconds()) * 1000);
+        const m0 = await daemonMetrics(api);
+        await h.commit({ 'README.md': `no-op ${i}\n` });
+        const m1 = (await waitFor(
+          async () => {
+            const m = await daemonMetrics(api);
+            return m.runs > m0.runs ? m : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 20, what: `the no-op run of commit ${i}: ${log}` },
+        ))!;
+        await sleep(300);
+        if ((await daemonMetrics(api)).runs !== m1.runs) continue; // another run came along: sample again
+        noopMs.push((m1.seconds - m0.seconds) * 1000);
+        noopCalls.push(m1.calls - m0.calls);
+        i++;
+      }
+      ctx.log(
+        `daemon-50: event-fed no-op runs: ${noopMs.map((ms) => fmtMs(ms)).join(', ')}; external calls ${noopCalls.join(', ')}`,
+      );
+
       // Idle: settle, then measure memory and CPU over the window (one resync a minute happens inside it).
       ctx.log(`daemon-50: idle for ${idleMs / 1000} s, measuring RSS and CPU...`);
       await sleep(10_000);
@@ -133,7 +178,19 @@ export async function benchDaemon(ctx: BenchContext): Promise<Result[]> {
       const withChildrenPct = ((c1.own - c0.own + c1.children - c0.children) / clk / seconds) * 100;
       const lat = stats(latencies);
       const mem = stats(rss);
+      const noop = stats(noopMs);
+      const maxCalls = Math.max(...noopCalls);
       return [
+        {
+          name: 'daemon-50 no-op reconcile (event-fed)',
+          group: 'daemon-50',
+          samplesMs: noopMs,
+          stats: noop,
+          target: `0 external calls, median ≤ ${NOOP_TARGET_MS} ms`,
+          verdict: maxCalls === 0 && noop.median <= NOOP_TARGET_MS ? 'pass' : 'FAIL',
+          note: `a commit changing no resource: state repo read + plan from the observation cache; external calls per run ${noopCalls.join(', ')} (hiy_external_calls_total)`,
+          extra: { externalCalls: noopCalls },
+        },
         {
           name: 'daemon-50 commit → serving (config-only)',
           group: 'daemon-50',

@@ -1,4 +1,6 @@
 // noop-reconcile-50: a no-op reconcile of 50 running Ports on real Podman and Caddy vs the three bare calls.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { settingsFrom } from '../src/cli/config.js';
 import type { CaddyAdminClient } from '../src/drivers/caddy/client.js';
@@ -44,6 +46,11 @@ async function buildDeclaredImage(h: Harness): Promise<string> {
     description: 'busybox httpd',
     env: { GREETING: { description: 'the greeting', default: 'hello' } },
   };
+  // The Containerfile and an empty context in the harness's own directory, and no standard input at all:
+  // `podman build -f -` read the inherited stdin, so the benchmark failed when run without one (issue 25).
+  const context = join(h.root, 'declared-image');
+  await mkdir(context, { recursive: true });
+  await writeFile(join(context, 'Containerfile'), `FROM ${BUSYBOX_IMAGE}\n`);
   await execa(
     'podman',
     [
@@ -56,12 +63,10 @@ async function buildDeclaredImage(h: Harness): Promise<string> {
       '--label',
       `${PORT_LABEL}=${JSON.stringify(declaration)}`,
       '-f',
-      '-',
-      '.',
+      join(context, 'Containerfile'),
+      context,
     ],
-    {
-      input: `FROM ${BUSYBOX_IMAGE}\n`,
-    },
+    { stdin: 'ignore' },
   );
   return tag;
 }

@@ -40,6 +40,28 @@ export class PodmanTimeline {
       },
     });
 
+  /**
+   * Where the time went: per method, how many calls and their summed duration (calls overlap when concurrent),
+   * and `busyMs`, the time at least one podman call ran (the union of the intervals).
+   */
+  summary(): { busyMs: number; methods: Record<string, { calls: number; ms: number }> } {
+    const methods: Record<string, { calls: number; ms: number }> = {};
+    for (const c of this.calls) {
+      const m = methods[c.method] ?? { calls: 0, ms: 0 };
+      methods[c.method] = m;
+      m.calls++;
+      m.ms += c.end - c.start;
+    }
+    let busyMs = 0;
+    let until = Number.NEGATIVE_INFINITY;
+    for (const c of [...this.calls].sort((a, b) => a.start - b.start)) {
+      if (c.end <= until) continue;
+      busyMs += c.end - Math.max(c.start, until);
+      until = c.end;
+    }
+    return { busyMs, methods };
+  }
+
   /** The calls as lines, `start–end method arg`, for the log. */
   render(): string {
     return this.calls

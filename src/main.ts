@@ -22,6 +22,8 @@ async function loadDrivers() {
     stores,
     host,
     restic,
+    externalCalls,
+    podmanEvents,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -34,6 +36,8 @@ async function loadDrivers() {
     import('./store/index.js'),
     import('./drivers/host/probe.js'),
     import('./drivers/restic/runner.js'),
+    import('./drivers/externalCalls.js'),
+    import('./drivers/podman/events.js'),
   ]);
   return {
     pino: pino.default,
@@ -44,6 +48,8 @@ async function loadDrivers() {
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
     ResticCli: restic.ResticCli,
+    ExternalCalls: externalCalls.ExternalCalls,
+    podmanEventFollower: podmanEvents.podmanEventFollower,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -67,8 +73,11 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     hostPortFloor,
     limitsNotEnforced,
     ResticCli,
+    ExternalCalls,
+    podmanEventFollower,
     proxy,
   } = await loadDrivers();
+  const externalCalls = new ExternalCalls();
   const logger = pino(
     { level: env.HIY_LOG_LEVEL ?? 'warn', base: { instance: settings.instance } },
     pino.destination(2),
@@ -85,6 +94,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     podman: new PodmanCli({
       binary: env.HIY_PODMAN ?? 'podman',
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',
+      externalCalls,
     }),
     caddy: new CaddyAdminClient({
       adminUrl: settings.caddyAdmin,
@@ -94,11 +104,18 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
         ensure: () => proxy.proxySecret(settings.dataDir),
       },
       certificates: { server: objectNames(settings.instance).caddyServer, source: stores.secrets.readOnly() },
+      externalCalls,
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,
-    exportCommit,
-    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
+    // `git archive` of an App's commit: the one git process a reconcile may start.
+    exportCommit: (...args) => {
+      externalCalls.count('git');
+      return exportCommit(...args);
+    },
+    restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
+    externalCalls,
+    followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     logger,
     stores,
     build: buildSupport(buildSettingsFrom(env)),

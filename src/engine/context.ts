@@ -5,7 +5,9 @@ import type { BuildSupport } from '../apply/build.js';
 import type { LockBusyError } from '../apply/lock.js';
 import type { Recovery } from '../apply/recover.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
+import type { ExternalCalls } from '../drivers/externalCalls.js';
 import type { GitReader } from '../drivers/git/types.js';
+import type { FollowPodmanEvents } from '../drivers/podman/events.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { ResticDriver } from '../drivers/restic/types.js';
@@ -33,6 +35,10 @@ export interface Engine {
   onRecovery?: (recovery: Recovery) => void;
   /** Containerfiles for detected stacks and build caps (src/push); without it only Containerfiles build. */
   build?: BuildSupport;
+  /** Counts the drivers' calls to external processes and APIs (the daemon's /metrics); built by the composition root. */
+  externalCalls?: ExternalCalls;
+  /** Follows Podman's events; the daemon's observation cache is fed by it (absent: the daemon observes directly). */
+  followPodmanEvents?: FollowPodmanEvents;
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;
 }

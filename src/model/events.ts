@@ -4,7 +4,16 @@
 
 /** What woke the controller. Only for logs, events and the audit trail; never changes what a run does. */
 export interface Trigger {
-  kind: 'startup' | 'commit' | 'resync' | 'push' | 'webhook' | 'api' | 'snapshot-schedule';
+  kind:
+    | 'startup'
+    | 'commit'
+    | 'resync'
+    | 'push'
+    | 'webhook'
+    | 'api'
+    | 'snapshot-schedule'
+    /** Podman reported a change to one of the instance's containers or volumes (the daemon's observation cache). */
+    | 'podman-event';
   /** e.g. the commit pushed, the webhook delivery id, the API user. */
   detail?: string;
 }

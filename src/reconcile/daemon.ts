@@ -11,6 +11,7 @@ import { type Engine, withApplyLock } from '../engine/engine.js';
 import { HiyError } from '../model/errors.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC, planSettings } from '../model/settings.js';
+import { ObservationCache } from '../observed/cache.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 import { tryLockFile } from '../store/lockFile.js';
@@ -50,12 +51,18 @@ export interface DaemonOptions {
   plugins?: DaemonPlugin[];
   /** How often to retry while another process (`hiy apply`) holds the apply lock (default 500 ms). */
   lockRetryMs?: number;
+  /** Observe through an event-fed cache when the engine can follow Podman's events (default true). */
+  observationCache?: boolean;
 }
 
 /** A running daemon: the Controller, plus what its owner needs. */
 export interface Daemon extends Controller {
   /** Runs finished so far. */
   readonly runs: number;
+  /** The engine the daemon runs with (observing through its cache, when it has one). */
+  readonly engine: Engine;
+  /** The observation cache, when the daemon follows Podman's events. */
+  readonly cache: ObservationCache | undefined;
   /** Stops triggers and plug-ins, lets the run in progress finish, releases the pid file. */
   stop(): Promise<void>;
 }
@@ -131,9 +138,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the daemon: claims the pid file, starts triggers and plug-ins, and enqueues a first run. */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
-  const { engine } = opts;
-  const { dataDir } = engine.settings;
-  const log = engine.logger.child({ component: 'daemon' });
+  const { dataDir } = opts.engine.settings;
+  const log = opts.engine.logger.child({ component: 'daemon' });
+  // Observation from memory while Podman's events say nothing changed (src/observed/cache.ts, docs/design.md).
+  const follow = opts.observationCache === false ? undefined : opts.engine.followPodmanEvents;
+  let eventTimer: NodeJS.Timeout | undefined;
+  const cache = follow
+    ? new ObservationCache({
+        podman: opts.engine.podman,
+        caddy: opts.engine.caddy,
+        instance: opts.engine.settings.instance,
+        follow,
+        // A burst of events (a container stopping: stop, died, cleanup) wakes one run.
+        onChange: (why) => {
+          clearTimeout(eventTimer);
+          eventTimer = setTimeout(() => void queue.enqueue({ kind: 'podman-event', detail: why }), 50);
+        },
+        onNotice: (message, data) => log.warn(data ?? {}, message),
+      })
+    : undefined;
+  const engine: Engine = cache ? { ...opts.engine, podman: cache.podman, caddy: cache.caddy } : opts.engine;
   const resync = opts.resync ?? DEFAULT_RESYNC;
   checkCron(resync, 'resync schedule');
   const policy = opts.backoff ?? DEFAULT_BACKOFF;
@@ -204,6 +228,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       onPlanned: (desired) => snapshots?.update(desired),
       // Wake up when the earliest backoff expires, rather than at the next resync after it.
       onBackoff: (retryAt) => wakeUp.armAt(retryAt),
+      ...(cache && { observation: cache }),
     });
 
   /** Runs fn, waiting while another process (a `hiy apply` from a shell) holds the apply lock. */
@@ -224,6 +249,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
   /** One queue run: scheduled snapshots first (each holds the lock itself), then the reconcile. */
   const runBatch = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {
+    // The resync (and a start) lists everything again: events are hints, and Caddy's config may be edited by hand.
+    if (triggers.some((t) => t.kind === 'resync' || t.kind === 'startup')) cache?.invalidate();
     const drafts: EventDraft[] = [];
     const snapshotFor = new Set(
       triggers.flatMap((t) => (t.kind === 'snapshot-schedule' && t.detail ? [t.detail] : [])),
@@ -248,6 +275,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const handles: TriggerHandle[] = [];
   const pluginHandles: { name: string; stop(): Promise<void> }[] = [];
   try {
+    cache?.start();
     await writeRuntime();
     if (opts.watch !== false) {
       handles.push(
@@ -292,6 +320,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const h of handles) await h.stop().catch(() => undefined);
     for (const h of pluginHandles.reverse()) await h.stop().catch(() => undefined);
     snapshots?.stop();
+    clearTimeout(eventTimer);
+    await cache?.stop();
     // No daemon.json of a daemon that never ran (a busy --api-addr, say): tools would look for it.
     await rm(runtimeFile, { force: true });
     await pidFile.release();
@@ -306,6 +336,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     get runs() {
       return queue.runs;
     },
+    engine,
+    cache,
     stop() {
       stopped ??= (async () => {
         stopping = true;
@@ -316,6 +348,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         for (const h of pluginHandles.reverse())
           await h.stop().catch((err) => log.warn({ err, plugin: h.name }, 'stopping a plug-in'));
         await queue.stop();
+        clearTimeout(eventTimer);
+        await cache?.stop();
         await rm(runtimeFile, { force: true });
         await pidFile.release();
         log.info('daemon stopped');

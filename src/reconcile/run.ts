@@ -37,6 +37,11 @@ export interface ReconcileRunOptions {
   onPlanned?: (desired: DesiredState) => void;
   /** Told each backoff's retry time after the run, so the caller can wake up when the earliest expires. */
   onBackoff?: (retryAt: Date) => void;
+  /**
+   * The observation cache the engine observes through (the daemon's): a plan made from memory that changes
+   * anything is made again from fresh listings, so nothing is created, replaced or removed on its word alone.
+   */
+  observation?: { readonly memoryHits: number; invalidate(): void };
 }
 
 /**
@@ -58,7 +63,13 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
   if (earlier.length > 0) await record(earlier);
   let planned: Planned;
   try {
+    const hits = opts.observation?.memoryHits ?? 0;
     planned = await computePlan(engine, { backoffAt: clock(), forApply: true });
+    if (opts.observation && opts.observation.memoryHits > hits && planned.plan.actions.length > 0) {
+      log.debug('a plan made from memory changes the box: planning again from fresh listings');
+      opts.observation.invalidate();
+      planned = await computePlan(engine, { backoffAt: clock(), forApply: true });
+    }
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     const status = await store.read();

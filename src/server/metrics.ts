@@ -1,4 +1,5 @@
-// Prometheus metrics, counted from controller events: reconcile durations, actions by kind and result, last success.
+// Prometheus metrics: reconcile durations, actions by kind and result, last success (from controller events), and
+// calls to external processes and APIs (from the drivers' counter).
 import type { ControllerEvent } from '../model/events.js';
 
 /** Upper bounds (seconds) of the reconcile duration histogram: no-op runs take ms, builds take minutes. */
@@ -22,9 +23,14 @@ export class Metrics {
   private readonly runs = new Map<string, number>();
   private readonly actions = new Map<string, number>();
   private lastSuccess?: number;
+  private readonly externalCalls: () => Record<string, number>;
 
-  /** Seeds the last success time (e.g. from the status stored before a restart). */
-  constructor(lastSuccessAt?: string) {
+  /**
+   * Seeds the last success time (e.g. from the status stored before a restart); `externalCalls` reads the
+   * drivers' counts of calls by target (src/drivers/externalCalls.ts) when the metrics are rendered.
+   */
+  constructor(lastSuccessAt?: string, externalCalls: () => Record<string, number> = () => ({})) {
+    this.externalCalls = externalCalls;
     const t = lastSuccessAt ? Date.parse(lastSuccessAt) : Number.NaN;
     if (Number.isFinite(t)) this.lastSuccess = t / 1000;
   }
@@ -89,6 +95,12 @@ export class Metrics {
     out.push('# TYPE hiy_last_successful_reconcile_timestamp_seconds gauge');
     if (this.lastSuccess !== undefined)
       out.push(`hiy_last_successful_reconcile_timestamp_seconds ${this.lastSuccess}`);
+    out.push(
+      '# HELP hiy_external_calls_total Calls to external processes and APIs (podman, caddy, git, restic).',
+    );
+    out.push('# TYPE hiy_external_calls_total counter');
+    for (const [target, n] of Object.entries(this.externalCalls()).sort(([a], [b]) => a.localeCompare(b)))
+      out.push(`hiy_external_calls_total{target="${escapeLabel(target)}"} ${n}`);
     return `${out.join('\n')}\n`;
   }
 }

@@ -76,7 +76,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const addr = opts.addr ?? DEFAULT_API_ADDR;
   const { host, port } = parseListenAddr(addr);
   const stored = await engine.stores.status.read();
-  const metrics = new Metrics(stored.lastAppliedAt);
+  const metrics = new Metrics(stored.lastAppliedAt, () => engine.externalCalls?.totals() ?? {});
   const unsubscribe = controller.subscribe((e) => metrics.observe(e));
   const users = new UserDirectory(engine);
   const ctx = {

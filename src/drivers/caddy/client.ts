@@ -1,4 +1,5 @@
 // The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
+import type { ExternalCalls } from '../externalCalls.js';
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
 import { type CertificateSecretSource, withCertificatePem, withoutCertificatePem } from './certificatePem.js';
 import { withoutProxySecret, withProxySecret } from './proxySecret.js';
@@ -37,6 +38,8 @@ export interface CaddyAdminClientOptions {
    * never reaches a plan, the observed state or a log. Without it such entries are sent as rendered.
    */
   certificates?: { server: string; source: CertificateSecretSource };
+  /** Counts every request (the daemon's `hiy_external_calls_total{target="caddy"}`). */
+  externalCalls?: ExternalCalls;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -51,6 +54,7 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly listenSettings: Record<string, string>;
   private readonly proxySecret: ProxySecretSource | undefined;
   private readonly certificates: CaddyAdminClientOptions['certificates'];
+  private readonly externalCalls: ExternalCalls | undefined;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
@@ -59,6 +63,7 @@ export class CaddyAdminClient implements CaddyDriver {
     this.listenSettings = opts.listenSettings ?? {};
     this.proxySecret = opts.proxySecret;
     this.certificates = opts.certificates;
+    this.externalCalls = opts.externalCalls;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
@@ -129,6 +134,7 @@ export class CaddyAdminClient implements CaddyDriver {
     // Right after a load Caddy may swap its admin server and drop a connection it had just accepted; both calls are
     // safe to repeat (a load of the config Caddy already runs changes nothing), so a dropped connection is retried once.
     this.calls++;
+    this.externalCalls?.count('caddy');
     for (let attempt = 1; !res; attempt++) {
       try {
         res = await this.fetchFn(`${this.adminUrl}${path}`, {

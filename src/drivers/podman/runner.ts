@@ -1,5 +1,6 @@
 // The real Podman driver: runs the pure argv builders with execa, never through a shell.
 import { execa } from 'execa';
+import type { ExternalCalls } from '../externalCalls.js';
 import {
   buildArgv,
   execArgv,
@@ -44,6 +45,7 @@ import {
 } from './argv.js';
 import { podmanErrorLine } from './errorLine.js';
 import { closeNetwork } from './firewall.js';
+import { isListingRace, LISTING_TRIES, listingRetryDelayMs } from './listingRace.js';
 import { killDescendants } from './processTree.js';
 import {
   type AttachOptions,
@@ -86,6 +88,8 @@ export interface PodmanCliOptions {
    * Podman itself on first need, never guessed from this process's uid.
    */
   rootless?: boolean;
+  /** Counts every podman process started (the daemon's `hiy_external_calls_total{target="podman"}`). */
+  externalCalls?: ExternalCalls;
 }
 
 interface CallOptions {
@@ -141,6 +145,7 @@ export class PodmanCli implements PodmanDriver {
   private readonly transferTimeoutMs: number;
   private readonly shimBinary: string;
   private rootless: Promise<boolean> | undefined;
+  private readonly externalCalls: ExternalCalls | undefined;
 
   constructor(options: PodmanCliOptions = {}) {
     this.binary = options.binary ?? 'podman';
@@ -149,17 +154,29 @@ export class PodmanCli implements PodmanDriver {
     this.transferTimeoutMs = options.transferTimeoutMs ?? 30 * 60_000;
     this.shimBinary = options.shimBinary ?? '/bin/busybox';
     if (options.rootless !== undefined) this.rootless = Promise.resolve(options.rootless);
+    this.externalCalls = options.externalCalls;
+  }
+
+  /** The binary this runner calls (the event follower starts the same one). */
+  get podmanBinary(): string {
+    return this.binary;
+  }
+
+  /** The one counting point of podman processes: every call, attached call and event stream counts. */
+  counted(): void {
+    this.calls++;
+    this.externalCalls?.count('podman');
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     const argv = psArgv(labels);
-    const { stdout } = await this.call(argv);
+    const { stdout } = await this.listing(argv);
     return this.parse(argv, () => parsePs(stdout)).filter((c) => hasLabels(c.labels, labels));
   }
 
   async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
     const argv = volumeLsArgv(labels);
-    const { stdout } = await this.call(argv);
+    const { stdout } = await this.listing(argv);
     // Podman 4.3.1 ORs several label filters on `volume ls`; the AND is enforced here.
     return this.parse(argv, () => parseVolumeLs(stdout)).filter((v) => hasLabels(v.labels, labels));
   }
@@ -390,7 +407,7 @@ export class PodmanCli implements PodmanDriver {
     argv: string[],
     opts: Pick<AttachOptions, 'output' | 'interactive' | 'timeoutMs' | 'signal'>,
   ): Promise<CallResult & { timedOut: boolean; aborted: boolean }> {
-    this.calls++;
+    this.counted();
     const inherit = opts.output === 'inherit';
     const child = execa(this.binary, argv, {
       reject: false,
@@ -488,6 +505,22 @@ export class PodmanCli implements PodmanDriver {
     return this.rootless;
   }
 
+  /**
+   * A listing call, tried again (bounded) when it raced with another process removing its own object: Podman 4.3
+   * fails the whole list then (see listingRace.ts), and a failed observation would stop the reconcile.
+   */
+  private async listing(argv: string[]): Promise<CallResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(argv);
+      } catch (err) {
+        const stderr = err instanceof PodmanError ? (err.data.stderr ?? '') : '';
+        if (attempt >= LISTING_TRIES || !isListingRace(stderr)) throw err;
+        await new Promise((r) => setTimeout(r, listingRetryDelayMs(attempt)));
+      }
+    }
+  }
+
   private parse<T>(argv: string[], fn: () => T): T {
     try {
       return fn();
@@ -506,7 +539,7 @@ export class PodmanCli implements PodmanDriver {
 
   private async call(argv: string[], partial: Partial<CallOptions> = {}): Promise<CallResult> {
     const opts: CallOptions = { timeoutMs: this.timeoutMs, ...partial };
-    this.calls++;
+    this.counted();
     // Streamed stdout (build logs) is passed on, not kept; stderr is also kept, as it makes the error message.
     const stdout = opts.onStdoutLine ? [lineTap(opts.onStdoutLine, false)] : 'pipe';
     const stderr = opts.onStderrLine ? [lineTap(opts.onStderrLine, true)] : 'pipe';

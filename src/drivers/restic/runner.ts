@@ -1,5 +1,6 @@
 // The real restic driver: runs the pure argv builders with execa (never a shell), the password in the environment.
 import { execa } from 'execa';
+import type { ExternalCalls } from '../externalCalls.js';
 import {
   backupArgv,
   catConfigArgv,
@@ -32,6 +33,8 @@ export interface ResticCliOptions {
   timeoutMs?: number;
   /** Timeout of backup, restore and check (they scale with the data); default 12 h. */
   transferTimeoutMs?: number;
+  /** Counts every restic process started (the daemon's `hiy_external_calls_total{target="restic"}`). */
+  externalCalls?: ExternalCalls;
 }
 
 interface Call {
@@ -62,8 +65,10 @@ export class ResticCli implements ResticDriver {
   private readonly binary: string;
   private readonly timeoutMs: number;
   private readonly transferTimeoutMs: number;
+  private readonly externalCalls: ExternalCalls | undefined;
 
   constructor(options: ResticCliOptions = {}) {
+    this.externalCalls = options.externalCalls;
     this.binary = options.binary ?? 'restic';
     this.timeoutMs = options.timeoutMs ?? 5 * 60_000;
     this.transferTimeoutMs = options.transferTimeoutMs ?? 12 * 3600_000;
@@ -75,6 +80,7 @@ export class ResticCli implements ResticDriver {
     opts: { cwd?: string; long?: boolean; okExitCodes?: number[]; onLine?: (line: string) => void } = {},
   ): Promise<Call> {
     const operation = `restic ${argv[0]}`;
+    this.externalCalls?.count('restic');
     const child = execa(this.binary, argv, {
       reject: false,
       ...(opts.cwd !== undefined && { cwd: opts.cwd }),

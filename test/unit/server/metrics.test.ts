@@ -33,3 +33,16 @@ describe('metrics', () => {
     assert.match(text, /hiy_last_successful_reconcile_timestamp_seconds 1767225600\n/);
   });
 });
+
+describe('metrics: external calls', () => {
+  it("renders the drivers' call counts by target, read when rendered", () => {
+    const counts: Record<string, number> = { podman: 2, caddy: 0 };
+    const m = new Metrics(undefined, () => counts);
+    assert.match(
+      m.render(),
+      /hiy_external_calls_total\{target="caddy"\} 0\nhiy_external_calls_total\{target="podman"\} 2\n/,
+    );
+    counts.podman = 5;
+    assert.match(m.render(), /hiy_external_calls_total\{target="podman"\} 5\n/);
+  });
+});
