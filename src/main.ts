@@ -91,7 +91,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic' }),
     logger,
     stores: openStores(settings.dataDir, { env }),
-    build: buildSupport(buildSettingsFrom(env)),
+    build: buildSupport(buildSettingsFrom(env), env),
   };
 }
 
