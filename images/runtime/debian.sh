@@ -40,17 +40,30 @@ mkdir -p "$apt_cache" "$work/debs"
 args=(--quiet --variant=minbase --mode=root --format=tar "--include=$(IFS=,; echo "${packages[*]}")"
   --skip=essential/unlink
   '--setup-hook=mkdir -p "$1"/var/cache/apt/archives/'
+  # The JRE's postinst registers its man pages with update-alternatives, which fails when dpkg left out
+  # /usr/share/man (the filters below): the directories stay, empty.
+  '--setup-hook=mkdir -p "$1"/usr/share/man/man1'
   "--setup-hook=sync-in $apt_cache /var/cache/apt/archives/"
   "--customize-hook=sync-out /var/cache/apt/archives $work/debs"
   # No apt lists or caches in the image: it is built once, never updated in place.
   '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/cache/apt/archives/*.deb'
   --dpkgopt=force-unsafe-io)
 for o in "${dpkg_opts[@]}"; do args+=("--dpkgopt=$o"); done
-# The root file system streams from mmdebstrap straight into podman import: no tar on disk.
+# The root file system streams from mmdebstrap straight into podman import: no tar on disk. The import gets no
+# tag until mmdebstrap succeeded (podman imports whatever came through the pipe, even from a failed run).
 # setsid: mmdebstrap signals its whole process group when it fails.
-setsid mmdebstrap "${args[@]}" bookworm - "$sources" </dev/null |
+set +e
+id="$(setsid mmdebstrap "${args[@]}" bookworm - "$sources" </dev/null |
   podman import --quiet --change "LABEL $label=$hash" --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
-    --change 'CMD ["/bin/bash"]' --message "hiy stack image $kind: debian bookworm minbase + ${packages[*]}" - "$tag" >/dev/null
+    --change 'CMD ["/bin/bash"]' --message "hiy stack image $kind: debian bookworm minbase + ${packages[*]}" -)"
+status=("${PIPESTATUS[@]}")
+set -e
+if [[ "${status[0]}" != 0 || "${status[1]}" != 0 ]]; then
+  [[ -n "$id" ]] && podman rmi --force "$id" >/dev/null 2>&1
+  echo "stack image build: $kind failed (mmdebstrap exit ${status[0]}, podman import exit ${status[1]})" >&2
+  exit 1
+fi
+podman tag "$id" "$tag"
 # Downloaded packages are kept for the next build (the ports' builds share the cache).
 cp -n "$work"/debs/*.deb "$apt_cache"/ 2>/dev/null || true
 size="$(podman image inspect --format '{{.Size}}' "$tag")"

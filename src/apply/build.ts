@@ -142,6 +142,9 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       },
       (line) => say(line),
     );
+    // The size of what runs (issue 24: small images); a failed inspect costs only this line.
+    const size = (await deps.podman.inspectImage(action.image.tag).catch(() => undefined))?.size;
+    if (size !== undefined) say(`image size: ${(size / 1e6).toFixed(1)} MB`, true);
     log?.write(`# build succeeded ${new Date().toISOString()}\n`);
     return undefined;
   } catch (err) {
