@@ -42,6 +42,8 @@ export const SETTINGS_HELP = `Settings (flag / environment variable, default):
                      HIY_DASHBOARD_HOST host name the dashboard is published at through Caddy (unset: not published)
                      HIY_BUILD_IMAGE_STATIC|_NODE|_PYTHON  base images of detected stacks (localhost/hiy/
                                         busybox:latest, localhost/hiy/node:20, localhost/hiy/python:3)
+                     HIY_BUILD_IMAGE_GO_BUILD|_RUBY|_JAVA_BUILD|_JAVA|_PHP|_PHP_BUILD  Go, Ruby, Java and PHP
+                                        images (localhost/hiy/go-build:1.19, …; docs/stacks.md)
                      HIY_BUILD_CPUS     CPU cap of builds (all CPUs but one; 0 = none)
                      HIY_BUILD_MEMORY   memory cap of builds (half the RAM; 0 = none)
                      HIY_BUILDS_AT_ONCE builds run at once by pushes (1)
