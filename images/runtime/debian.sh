@@ -52,15 +52,16 @@ for o in "${dpkg_opts[@]}"; do args+=("--dpkgopt=$o"); done
 # The root file system streams from mmdebstrap straight into podman import: no tar on disk. The import gets no
 # tag until mmdebstrap succeeded (podman imports whatever came through the pipe, even from a failed run).
 # setsid: mmdebstrap signals its whole process group when it fails.
-set +e
-id="$(setsid mmdebstrap "${args[@]}" bookworm - "$sources" </dev/null |
-  podman import --quiet --change "LABEL $label=$hash" --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
-    --change 'CMD ["/bin/bash"]' --message "hiy stack image $kind: debian bookworm minbase + ${packages[*]}" -)"
-status=("${PIPESTATUS[@]}")
-set -e
-if [[ "${status[0]}" != 0 || "${status[1]}" != 0 ]]; then
+failed=0
+id="$(
+  set -o pipefail
+  setsid mmdebstrap "${args[@]}" bookworm - "$sources" </dev/null |
+    podman import --quiet --change "LABEL $label=$hash" --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+      --change 'CMD ["/bin/bash"]' --message "hiy stack image $kind: debian bookworm minbase + ${packages[*]}" -
+)" || failed=1
+if [[ "$failed" == 1 ]]; then
   [[ -n "$id" ]] && podman rmi --force "$id" >/dev/null 2>&1
-  echo "stack image build: $kind failed (mmdebstrap exit ${status[0]}, podman import exit ${status[1]})" >&2
+  echo "stack image build: $kind failed (see mmdebstrap's errors above)" >&2
   exit 1
 fi
 podman tag "$id" "$tag"
