@@ -22,7 +22,11 @@ export function isGeneratedBuild(
     const wanted = new Set(['Containerfile', 'Dockerfile'].map((f) => (dir ? `${dir}/${f}` : f)));
     answer = git.listFiles(source.gitDir, source.commit).then(
       (files) => !files.some((f) => wanted.has(f.path)),
-      () => undefined,
+      () => {
+        // Not kept: a commit still in a push's quarantine is readable once the push is done.
+        answers.delete(key);
+        return undefined;
+      },
     );
     if (answers.size >= ANSWERS_MAX) answers.clear();
     answers.set(key, answer);

@@ -96,7 +96,7 @@ describe('git push of Go, Ruby, Java and PHP apps', () => {
     assert.match(r.stderr, reason);
     const got = await h.get(`${repo}.test`);
     assert.equal(got.status, 200);
-    assert.match(got.body, body);
+    assert.match(got.body.trim(), body);
     return r.stderr;
   }
 
