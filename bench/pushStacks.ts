@@ -14,6 +14,7 @@ import { type RunningSshd, startSshd, userYaml } from '../test/support/sshd.js';
 import { type BenchContext, type Result, stats, timed, withCleanup } from './lib.js';
 
 const STACK_IMAGES = new URL('../images/runtime/debian.sh', import.meta.url).pathname;
+const REPO_ROOT = new URL('..', import.meta.url).pathname;
 const TARGET_MS = 2000;
 
 interface StackApp {
@@ -68,6 +69,9 @@ export function benchPushStack(stack: keyof typeof STACK_APPS): (ctx: BenchConte
   return async (ctx) => {
     await ensureBusyboxImage();
     for (const image of spec.images) await execa(STACK_IMAGES, [image]);
+    // The forced command runs bin/hiy.js (the bundle), as on a real server.
+    ctx.log(`${group}: building dist/`);
+    await execa('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT });
     const rounds = ctx.quick ? 2 : 5;
     let h: Harness | undefined;
     let sshd: RunningSshd | undefined;
