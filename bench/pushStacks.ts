@@ -141,7 +141,7 @@ spec:
           const ctxDir = join(direct, `round-${i}`);
           await cp(src, ctxDir, { recursive: true, filter: (p) => !p.includes('/.git') });
           await writeFile(join(ctxDir, spec.source), spec.files(`direct ${text}`)[spec.source]!);
-          const generated = await support.containerfileFor(ctxDir);
+          const generated = await support.containerfileFor(ctxDir, 'app');
           await writeFile(join(direct, `Containerfile-${i}`), generated.text);
           const build = await timed(() =>
             execa('podman', [

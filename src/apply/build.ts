@@ -108,7 +108,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       }
       let generated: { reason: string; text: string };
       try {
-        generated = await deps.build.containerfileFor(contextDir);
+        generated = await deps.build.containerfileFor(contextDir, name);
       } catch (err) {
         throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
       }

@@ -87,14 +87,14 @@ export function buildSupport(
   settings: BuildSettings,
   env: NodeJS.ProcessEnv = process.env,
 ): {
-  containerfileFor(contextDir: string): Promise<GeneratedContainerfile>;
+  containerfileFor(contextDir: string, app: string): Promise<GeneratedContainerfile>;
   caps: BuildSettings['caps'];
   capsNote?: string;
 } {
   return {
-    containerfileFor: async (contextDir) => {
+    containerfileFor: async (contextDir, app) => {
       const summary = await summarizeContext(contextDir);
-      return generateContainerfile(summary, settings.images, await writeBuildTrust(contextDir, env));
+      return generateContainerfile(summary, settings.images, await writeBuildTrust(contextDir, env), app);
     },
     caps: settings.caps,
     ...(settings.capsNote ? { capsNote: settings.capsNote } : {}),

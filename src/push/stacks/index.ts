@@ -31,17 +31,19 @@ export {
  * requirements.txt, pyproject.toml, app.py or main.py → Python; go.mod → Go; Gemfile or config.ru → Ruby;
  * pom.xml, build.gradle or top-level *.java → Java; composer.json, index.php or public/index.php → PHP;
  * index.html (or public/index.html) → static site; a Procfile alone → its web: line on busybox.
- * Throws StackError when nothing matches or the app has no way to start.
+ * `app` names the App, whose build caches are its own. Throws StackError when nothing matches or the app has no
+ * way to start.
  */
 export function generateContainerfile(
   ctx: ContextSummary,
   images: StackImages,
   trust?: BuildTrust,
+  app = 'app',
 ): GeneratedContainerfile {
   if (has(ctx, 'package.json')) return nodeStack(ctx, images.node, trust);
   const pyMarker = ['requirements.txt', 'pyproject.toml', 'app.py', 'main.py'].find((f) => has(ctx, f));
   if (pyMarker) return pythonStack(ctx, images.python, pyMarker, trust);
-  if (has(ctx, 'go.mod')) return goStack(ctx, { build: images.goBuild, runtime: images.static }, trust);
+  if (has(ctx, 'go.mod')) return goStack(ctx, { build: images.goBuild, runtime: images.static }, trust, app);
   if (has(ctx, 'Gemfile') || has(ctx, 'config.ru')) return rubyStack(ctx, images.ruby, trust);
   if (
     has(ctx, 'pom.xml') ||

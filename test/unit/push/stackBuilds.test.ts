@@ -24,6 +24,8 @@ describe('generated builds of Go, Ruby, Java and PHP', () => {
         texts: { 'go.mod': 'module x\n\ngo 1.19\n\nrequire a.b/c v1.0.0\n' },
       },
       IMAGES,
+      undefined,
+      'api',
     );
     assert.equal(g.stack, 'go');
     assert.equal(g.reason, 'Go (go.mod), the built binary');
@@ -31,7 +33,7 @@ describe('generated builds of Go, Ruby, Java and PHP', () => {
     assert.match(build!, /^FROM go-build AS build$/m);
     assert.match(
       build!,
-      /^COPY go\.mod go\.sum \.\/\nRUN go mod download\nCOPY \. \.\nRUN go build .*-o \/out\/app \.$/m,
+      /^COPY go\.mod go\.sum \.\/\nRUN go mod download\nCOPY \. \.\nRUN --mount=type=cache,id=hiy-go-build-api,target=\/root\/\.cache\/go-build go build .*-o \/out\/app \.$/m,
     );
     assert.match(build!, /^ENV CGO_ENABLED=0$/m);
     assert.equal(
