@@ -56,12 +56,6 @@ export const STACK_APPS: Record<'go' | 'ruby' | 'java' | 'php', StackApp> = {
   },
 };
 
-async function removeImages(filter: string): Promise<void> {
-  const r = await execa('podman', ['images', '-q', '--filter', filter], { reject: false });
-  const ids = [...new Set(String(r.stdout).split('\n').filter(Boolean))];
-  if (ids.length) await execa('podman', ['rmi', '-f', ...ids], { reject: false });
-}
-
 /** The push-to-serving benchmark of one stack. */
 export function benchPushStack(stack: keyof typeof STACK_APPS): (ctx: BenchContext) => Promise<Result[]> {
   const spec = STACK_APPS[stack];
@@ -82,7 +76,7 @@ export function benchPushStack(stack: keyof typeof STACK_APPS): (ctx: BenchConte
       async () => {
         await sshd?.stop();
         await h?.cleanup();
-        await removeImages(`reference=${directTag}`);
+        await execa('podman', ['rmi', '-f', directTag], { reject: false });
         await rm(direct, { recursive: true, force: true });
       },
       async () => {
