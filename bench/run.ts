@@ -14,6 +14,7 @@ import { benchOperations } from './operations.js';
 import { benchPlan } from './plan.js';
 import { benchPortUpgrade } from './portUpgrade.js';
 import { benchPush } from './push.js';
+import { benchPushStack } from './pushStacks.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
 import { benchTlsFirstApply } from './tlsFirstApply.js';
@@ -27,6 +28,10 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'snapshot-200m': benchSnapshot,
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
+  'push-to-serving-go': benchPushStack('go'),
+  'push-to-serving-ruby': benchPushStack('ruby'),
+  'push-to-serving-java': benchPushStack('java'),
+  'push-to-serving-php': benchPushStack('php'),
   startup: benchStartup,
   dashboard: benchDashboard,
   operations: benchOperations,

@@ -100,6 +100,22 @@ fi
 for stack in node python; do
   say "stack base image ($stack): $("$repo/images/runtime/build.sh" "$stack" | tail -n 1 || true)"
 done
+# The Go, Ruby, Java and PHP images (builder and runtime), made with mmdebstrap from this box's apt sources and
+# rebuilt only when their inputs change (docs/stacks.md). HIY_SETUP_STACKS picks the stacks (default: all four;
+# Java's JDK is the largest). A failure is said and setup goes on: only that stack's pushes need the image.
+read -r -a stacks <<<"${HIY_SETUP_STACKS:-go ruby java php}"
+for stack in "${stacks[@]}"; do
+  case "$stack" in
+    go) images=(go-build) ;;
+    ruby) images=(ruby) ;;
+    java) images=(java java-build) ;;
+    php) images=(php php-build) ;;
+    *) say "HIY_SETUP_STACKS: unknown stack $stack (go, ruby, java, php)" >&2; continue ;;
+  esac
+  for image in "${images[@]}"; do
+    say "stack image ($image): $("$repo/images/runtime/debian.sh" "$image" 2>&1 | tail -n 1 || true)"
+  done
+done
 
 # The port images (ports/NAME), made from this box's apt sources with mmdebstrap: built once, then only when a port's
 # files or package list change (scripts/ports.ts compares a hash of its inputs with the image's label).

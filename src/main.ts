@@ -118,7 +118,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     logger,
     stores,
-    build: buildSupport(buildSettingsFrom(env)),
+    build: buildSupport(buildSettingsFrom(env), env),
   };
 }
 

@@ -163,7 +163,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       }
       let generated: { reason: string; text: string };
       try {
-        generated = await deps.build.containerfileFor(contextDir);
+        generated = await deps.build.containerfileFor(contextDir, name);
       } catch (err) {
         throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
       }
@@ -204,6 +204,9 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
         say(line);
       },
     );
+    // The size of what runs (issue 24: small images); a failed inspect costs only this line.
+    const size = (await deps.podman.inspectImage(action.image.tag).catch(() => undefined))?.size;
+    if (size !== undefined) say(`image size: ${(size / 1e6).toFixed(1)} MB`, true);
     report(steps.end());
     log?.write(`# build succeeded ${new Date().toISOString()}\n`);
     return undefined;

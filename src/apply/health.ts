@@ -46,7 +46,9 @@ async function probeOnce(
     case 'http': {
       const url = `http://127.0.0.1:${hostPortFor(run, probe.port)}${probe.path}`;
       const status = await deps.prober.httpGet(url, timeout);
-      if (status < 200 || status >= 400) throw new Error(`GET ${probe.path} answered ${status}`);
+      if (status < 200 || status >= (probe.acceptBelow ?? 400)) {
+        throw new Error(`GET ${probe.path} on port ${probe.port} answered ${status}`);
+      }
       return;
     }
     case 'tcp':
@@ -78,7 +80,7 @@ export async function waitHealthy(hc: DesiredHealthCheck, run: RunSpec, deps: He
     }
     if (now() + step > deadline) {
       throw new HealthCheckError(
-        `${run.name} did not become healthy within ${Math.round(hc.timeoutMs / 1000)}s: ${lastError}`,
+        `${run.name} did not become healthy within ${Math.round(hc.timeoutMs / 1000)}s: ${lastError}${hc.expectation ? ` (${hc.expectation})` : ''}`,
         { container: run.name, lastError },
       );
     }

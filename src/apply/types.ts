@@ -10,7 +10,8 @@ import type { ApplyListener } from './events.js';
 /** What builds need beyond Podman, wired by the composition root from src/push (apply never imports it). */
 export interface BuildSupport {
   /** A Containerfile for a context that has none (a detected stack); throws when no stack is recognised. */
-  containerfileFor(contextDir: string): Promise<{ reason: string; text: string }>;
+  /** `app` keys the build's caches: one App's build never reads what another App's build wrote. */
+  containerfileFor(contextDir: string, app: string): Promise<{ reason: string; text: string }>;
   /** Caps used when the App sets no `resources`. */
   caps: { memoryBytes?: number; cpus?: number };
   /** Why there are no caps, when there are none. */

@@ -113,6 +113,33 @@ export const SETTINGS_TABLE: readonly SettingSpec[] = [
     defaultText: 'localhost/hiy/python:3',
     help: 'base image of detected Python apps',
   },
+  {
+    name: 'HIY_BUILD_IMAGE_GO_BUILD',
+    defaultText: 'localhost/hiy/go-build:1.19',
+    help: 'builder image of detected Go apps (docs/stacks.md)',
+  },
+  {
+    name: 'HIY_BUILD_IMAGE_RUBY',
+    defaultText: 'localhost/hiy/ruby:3.1',
+    help: 'image of detected Ruby apps',
+  },
+  {
+    name: 'HIY_BUILD_IMAGE_JAVA_BUILD',
+    defaultText: 'localhost/hiy/java-build:17',
+    help: 'builder image of detected Java apps',
+  },
+  { name: 'HIY_BUILD_IMAGE_JAVA', defaultText: 'localhost/hiy/java:17', help: 'runtime image of Java apps' },
+  { name: 'HIY_BUILD_IMAGE_PHP', defaultText: 'localhost/hiy/php:8.2', help: 'runtime image of PHP apps' },
+  {
+    name: 'HIY_BUILD_IMAGE_PHP_BUILD',
+    defaultText: 'localhost/hiy/php-build:8.2',
+    help: 'builder image of PHP apps (composer)',
+  },
+  {
+    name: 'HIY_BUILD_TIMEOUT',
+    defaultText: '30m',
+    help: 'time limit of a build of an App without spec.build.timeout',
+  },
   { name: 'HIY_BUILD_CPUS', defaultText: 'all CPUs but one', help: 'CPU cap of builds (0 = none)' },
   { name: 'HIY_BUILD_MEMORY', defaultText: 'half the RAM', help: 'memory cap of builds (0 = none)' },
   { name: 'HIY_BUILDS_AT_ONCE', defaultText: '1', help: 'builds run at once by pushes' },

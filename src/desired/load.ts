@@ -9,6 +9,7 @@ import type { AppResource, Resource, UserResource } from '../model/resources.js'
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
 import { type BoxPorts, checkResources, fieldPosition } from './crossCheck.js';
+import { isGeneratedBuild } from './generatedBuild.js';
 import { STATE_DOCUMENTS_MAX } from './limits.js';
 import { cappedPerFile, mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
 import { isStateFilePath, readCommitFiles, readWorktreeFiles } from './read.js';
@@ -308,6 +309,7 @@ async function resolveSource(
     const out: BuildSource = { gitDir, branch: source.branch, commit, context: build.context };
     if (build.dockerfile !== undefined) out.dockerfile = build.dockerfile;
     if (build.timeout !== undefined) out.timeoutMs = parseDuration(build.timeout);
+    if (await isGeneratedBuild(opts.git, out)) out.generated = true;
     return out;
   } catch (err) {
     if (!(err instanceof GitError)) throw err;

@@ -104,4 +104,6 @@ export interface HookResult {
 export interface ImageInfo {
   id: string;
   labels: Record<string, string>;
+  /** Bytes, as `podman image inspect` reports it (absent from fakes). */
+  size?: number;
 }

@@ -7,7 +7,8 @@ import type { AppResource, PortResource, PublishedPort, Route } from './resource
 
 /** A health probe, normalized: exactly one kind. */
 export type Probe =
-  | { kind: 'http'; path: string; port: number }
+  /** `acceptBelow`: the first status that fails (default 400; 500 for the default check of generated builds). */
+  | { kind: 'http'; path: string; port: number; acceptBelow?: number }
   | { kind: 'tcp'; port: number }
   | { kind: 'command'; command: string[] };
 
@@ -23,6 +24,26 @@ export interface DesiredHealthCheck {
   probe: Probe;
   intervalMs: number;
   timeoutMs: number;
+  /** Said with a failure: what the check expected (the default check names the port an app must listen on). */
+  expectation?: string;
+}
+
+/** The port an App built without a Containerfile listens on, given to it as $PORT (docs/stacks.md). */
+export const GENERATED_APP_PORT = 8080;
+
+/**
+ * The health check of an App built without a Containerfile that declares none: HTTP GET / on $PORT accepting any
+ * status below 500 when it has routes, else a TCP connect to $PORT. It gates every deploy of such an App like a
+ * declared one (issue 24: a push without one dropped requests while the new container started).
+ */
+export function defaultHealthCheck(hasRoutes: boolean): DesiredHealthCheck {
+  const port = GENERATED_APP_PORT;
+  return {
+    probe: hasRoutes ? { kind: 'http', path: '/', port, acceptBelow: 500 } : { kind: 'tcp', port },
+    intervalMs: 1000,
+    timeoutMs: 60_000,
+    expectation: `an App built without a Containerfile must listen on $PORT (${port}) on all interfaces; or declare spec.healthcheck`,
+  };
 }
 
 /** How an App's image is built: from a commit of a git repository on the box. */
@@ -36,6 +57,8 @@ export interface BuildSource {
   context: string;
   /** `spec.build.timeout` in milliseconds; absent: the box's HIY_BUILD_TIMEOUT. */
   timeoutMs?: number;
+  /** The commit has no Containerfile or Dockerfile in the context: HIY generates one (src/push/stacks). */
+  generated?: boolean;
 }
 
 /** A volume mount with the Podman volume name resolved. */
@@ -133,6 +156,8 @@ export function toDesiredWorkload(
         ? { kind: 'tcp', port: hc.tcp.port }
         : { kind: 'command', command: hc.command ?? [] };
     healthcheck = { probe, intervalMs: parseDuration(hc.interval), timeoutMs: parseDuration(hc.timeout) };
+  } else if (resource.kind === 'App' && opts.build?.generated) {
+    healthcheck = defaultHealthCheck((spec.routes ?? []).length > 0);
   }
   const internal = new Set<number>((spec.routes ?? []).map((r) => r.port));
   if (healthcheck && healthcheck.probe.kind !== 'command') internal.add(healthcheck.probe.port);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { HiyError } from '../model/errors.js';
 import { DURATION_PATTERN, parseDuration, parseMemory } from '../model/quantity.js';
-import type { StackImages } from './stacks.js';
+import type { StackImages } from './stacks/index.js';
 
 export interface BuildSettings {
   images: StackImages;
@@ -22,6 +22,25 @@ export const DEFAULT_STACK_IMAGES: StackImages = {
   static: 'localhost/hiy/busybox:latest',
   node: 'localhost/hiy/node:20',
   python: 'localhost/hiy/python:3',
+  goBuild: 'localhost/hiy/go-build:1.19',
+  ruby: 'localhost/hiy/ruby:3.1',
+  javaBuild: 'localhost/hiy/java-build:17',
+  java: 'localhost/hiy/java:17',
+  php: 'localhost/hiy/php:8.2',
+  phpBuild: 'localhost/hiy/php-build:8.2',
+};
+
+/** The variable naming each stack image (HIY_BUILD_IMAGE_NODE, HIY_BUILD_IMAGE_GO_BUILD, …). */
+const IMAGE_VARIABLES: Record<keyof StackImages, string> = {
+  static: 'HIY_BUILD_IMAGE_STATIC',
+  node: 'HIY_BUILD_IMAGE_NODE',
+  python: 'HIY_BUILD_IMAGE_PYTHON',
+  goBuild: 'HIY_BUILD_IMAGE_GO_BUILD',
+  ruby: 'HIY_BUILD_IMAGE_RUBY',
+  javaBuild: 'HIY_BUILD_IMAGE_JAVA_BUILD',
+  java: 'HIY_BUILD_IMAGE_JAVA',
+  php: 'HIY_BUILD_IMAGE_PHP',
+  phpBuild: 'HIY_BUILD_IMAGE_PHP_BUILD',
 };
 
 /** Whether the kernel offers the cpu and memory cgroup controllers Podman needs for --memory/--cpu-quota. */
@@ -45,16 +64,18 @@ export class BuildSettingsError extends HiyError {
 }
 
 /**
- * HIY_BUILD_IMAGE_STATIC / _NODE / _PYTHON name the stack base images; HIY_BUILD_CPUS (default: all CPUs but
+ * HIY_BUILD_IMAGE_STATIC / _NODE / _PYTHON / _GO_BUILD / _RUBY / _JAVA_BUILD / _JAVA / _PHP / _PHP_BUILD name the
+ * stack images (docs/stacks.md); HIY_BUILD_CPUS (default: all CPUs but
  * one, at least 1) and HIY_BUILD_MEMORY (default: half the RAM) cap builds so running apps keep answering.
  * `0` turns a cap off. HIY_BUILD_TIMEOUT (default 30m) bounds a build of an App without `spec.build.timeout`.
  */
 export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
-  const images: StackImages = {
-    static: env.HIY_BUILD_IMAGE_STATIC || DEFAULT_STACK_IMAGES.static,
-    node: env.HIY_BUILD_IMAGE_NODE || DEFAULT_STACK_IMAGES.node,
-    python: env.HIY_BUILD_IMAGE_PYTHON || DEFAULT_STACK_IMAGES.python,
-  };
+  const images = Object.fromEntries(
+    Object.entries(IMAGE_VARIABLES).map(([k, v]) => [
+      k,
+      env[v] || DEFAULT_STACK_IMAGES[k as keyof StackImages],
+    ]),
+  ) as unknown as StackImages;
   let timeoutMs = DEFAULT_BUILD_TIMEOUT_MS;
   if (env.HIY_BUILD_TIMEOUT !== undefined && env.HIY_BUILD_TIMEOUT !== '') {
     const text = env.HIY_BUILD_TIMEOUT;

@@ -10,7 +10,7 @@ import { BuildStepError, buildImage, buildLogPath } from '../apply/build.js';
 import { formatLimit, formatStepMs } from '../apply/buildSteps.js';
 import { loadDesiredFromFiles, loadWorktreeFiles, sourceKey } from '../desired/load.js';
 import { recordPendingPush } from '../desired/pendingPushes.js';
-import { exportCommit } from '../drivers/git/checkout.js';
+import { exportCommit, listCommitFiles } from '../drivers/git/checkout.js';
 import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { recordBuildEvent } from '../engine/builds.js';
 import {
@@ -129,6 +129,15 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
       gitDir === ctx.gitDir
         ? exportCommit(gitDir, commit, dest, ctx.gitEnv)
         : engine.exportCommit(gitDir, commit, dest),
+    // Reading the state sees whether the pushed commit has a Containerfile (src/desired/generatedBuild.ts).
+    git: {
+      resolveBranch: (dir, branch) => engine.git.resolveBranch(dir, branch),
+      readBlob: (dir, oid) => engine.git.readBlob(dir, oid),
+      listFiles: (dir, commit, skipped) =>
+        dir === ctx.gitDir
+          ? listCommitFiles(dir, commit, ctx.gitEnv)
+          : engine.git.listFiles(dir, commit, skipped),
+    },
   };
   for (const d of deploying) {
     term.stage(

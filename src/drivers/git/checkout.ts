@@ -1,7 +1,7 @@
 // Exports the tree of one commit into a directory (with file modes), for builds: `git archive | tar -x`.
 import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
-import { GitError } from './types.js';
+import { GitError, type TreeFile } from './types.js';
 
 /**
  * Writes the files of `commit` in the repository at `gitDir` (bare or working copy) into `dest`. `env` is for
@@ -32,5 +32,37 @@ export async function exportCommit(
       { dir: gitDir, ref: commit },
       { cause: err },
     );
+  }
+}
+
+/**
+ * Every file (blob) in the tree of `commit`, with git itself: for a push being received, whose objects only git
+ * with the hook's variables (`env`) can read. Symlinks and submodules are left out, as GitReader.listFiles does.
+ */
+export async function listCommitFiles(
+  gitDir: string,
+  commit: string,
+  env?: Record<string, string>,
+): Promise<TreeFile[]> {
+  try {
+    const r = await execa('git', ['-C', gitDir, 'ls-tree', '-r', '-z', '--full-tree', commit], {
+      ...(env ? { env } : {}),
+    });
+    return r.stdout
+      .split('\0')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [meta, path] = [line.slice(0, line.indexOf('\t')), line.slice(line.indexOf('\t') + 1)];
+        const [mode, type, oid] = meta.split(' ');
+        return { mode, type, oid: oid!, path };
+      })
+      .filter((e) => e.type === 'blob' && e.mode !== '120000')
+      .map(({ path, oid }) => ({ path, oid }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  } catch (err) {
+    throw new GitError(`cannot list files of ${gitDir} at ${commit}: ${(err as Error).message}`, {
+      dir: gitDir,
+      ref: commit,
+    });
   }
 }

@@ -180,7 +180,13 @@ export function imageCommandArgv(ref: string): string[] {
 
 /** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
 export function imageInspectArgv(ref: string): string[] {
-  return ['image', 'inspect', '--format', '{"id":{{json .ID}},"labels":{{json .Labels}}}', ref];
+  return [
+    'image',
+    'inspect',
+    '--format',
+    '{"id":{{json .ID}},"labels":{{json .Labels}},"size":{{json .Size}}}',
+    ref,
+  ];
 }
 
 export function pullArgv(ref: string): string[] {
@@ -443,10 +449,11 @@ export function parseImageCommand(json: string): ImageCommand {
 const imageInspectSchema = z.object({
   id: z.string().min(1),
   labels: z.record(z.string(), z.string()).nullish(),
+  size: z.number().nonnegative().optional(),
 });
 
 /** Parses imageInspectArgv's output. */
 export function parseImageInspect(json: string): ImageInfo {
   const e = imageInspectSchema.parse(JSON.parse(json.trim()));
-  return { id: e.id, labels: e.labels ?? {} };
+  return { id: e.id, labels: e.labels ?? {}, ...(e.size !== undefined ? { size: e.size } : {}) };
 }

@@ -181,6 +181,11 @@ describe('argv builders', () => {
       labels: { 'io.hiy.port.v1': '{}' },
     });
     assert.deepEqual(parseImageInspect('{"id":"abc","labels":null}'), { id: 'abc', labels: {} });
+    assert.deepEqual(parseImageInspect('{"id":"abc","labels":null,"size":6821483}'), {
+      id: 'abc',
+      labels: {},
+      size: 6821483,
+    });
   });
 
   test('buildArgv with and without limits', () => {
