@@ -43,6 +43,7 @@ import {
   volumeLsArgv,
   volumeRmArgv,
 } from './argv.js';
+import { dropPortMappings } from './cniConfig.js';
 import { podmanErrorLine } from './errorLine.js';
 import { closeNetwork } from './firewall.js';
 import { isListingRace, LISTING_TRIES, listingRetryDelayMs } from './listingRace.js';
@@ -266,6 +267,13 @@ export class PodmanCli implements PodmanDriver {
       await closeNetwork(subnet.bridge, name, target).catch((err: Error) => {
         throw new PodmanError(`could not close the network ${name} to other networks: ${err.message}`, {
           argv: ['iptables'],
+        });
+      });
+    } else {
+      // A link network forwards no published port: those reach a container on its own network only.
+      await dropPortMappings(name).catch((err: Error) => {
+        throw new PodmanError(`could not keep published ports off the network ${name}: ${err.message}`, {
+          argv: [],
         });
       });
     }
