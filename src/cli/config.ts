@@ -127,6 +127,12 @@ function dashboardSettings(env: NodeJS.ProcessEnv): Pick<Settings, 'dashboardHos
   return { dashboardHost: host, apiAddr: env.HIY_API_ADDR ?? DEFAULT_API_ADDR };
 }
 
+/** Caddy's own default data directory for a Caddy running as this user: $XDG_DATA_HOME/caddy, ~/.local/share/caddy. */
+export function defaultCaddyDataDir(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, 'caddy');
+  return join(env.HOME || homedir(), '.local', 'share', 'caddy');
+}
+
 /** Builds Settings; `needState` makes a missing state repo a usage error. */
 export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needState: boolean): Settings {
   const state = flags.state ?? env.HIY_STATE;
@@ -143,6 +149,7 @@ export function settingsFrom(flags: GlobalFlags, env: NodeJS.ProcessEnv, needSta
       /\/+$/,
       '',
     ),
+    caddyDataDir: resolve(env.HIY_CADDY_DATA_DIR || defaultCaddyDataDir(env)),
     httpAddr: env.HIY_HTTP_ADDR ?? DEFAULT_SETTINGS.httpAddr,
     ...tls.settings,
     instance,

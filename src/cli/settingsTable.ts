@@ -60,6 +60,11 @@ export const SETTINGS_TABLE: readonly SettingSpec[] = [
   },
   { name: 'HIY_ACME_EMAIL', defaultText: 'none', help: "acme: the ACME account's e-mail" },
   {
+    name: 'HIY_CADDY_DATA_DIR',
+    defaultText: '$XDG_DATA_HOME/caddy, else ~/.local/share/caddy',
+    help: "Caddy's data directory (its certificates), for a Port's tls.certificateFor",
+  },
+  {
     name: 'HIY_INSTANCE',
     defaultText: DEFAULT_SETTINGS.instance,
     help: "name of this HIY instance; others' objects are never touched",

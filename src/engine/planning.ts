@@ -6,9 +6,11 @@ import { pendingPushOverrides } from '../desired/pendingPushes.js';
 import { checkRouteCertificates } from '../desired/routeCertificates.js';
 import { digestSecrets } from '../desired/secretRefs.js';
 import type { DesiredResult, DesiredState } from '../desired/types.js';
+import { readHostCertificates } from '../drivers/caddy/storage.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { HiyError } from '../model/errors.js';
 import { ownershipLabels } from '../model/labels.js';
+import type { HostCertificate } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
@@ -120,6 +122,7 @@ export async function readHistory(
     secretDigests: await secretDigestsFor(engine, stateRepo, pins, pending),
     networks: true,
     dataVersions,
+    hostCertificates: await hostCertificatesFor(engine, stateRepo, pins),
     ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
   if (opts.backoffAt && status) {
@@ -295,6 +298,22 @@ export async function readPlanInputs(
     forApply: opts.forApply === true && !opts.source,
   });
   return { stateRepo: effective.state, observed, warnings: effective.warnings, secrets: effective.secrets };
+}
+
+/**
+ * The certificates Caddy holds for the hosts whose certificate a Port asks for (`spec.tls.certificateFor`), read
+ * from HIY_CADDY_DATA_DIR; none with TLS off or no such Port (nothing is read then).
+ */
+export async function hostCertificatesFor(
+  engine: Pick<Engine, 'settings'>,
+  stateRepo: DesiredState,
+  pins: Record<string, Pin> = {},
+): Promise<Record<string, HostCertificate>> {
+  const workloads = [...stateRepo.workloads, ...Object.values(pins).map((p) => p.workload)];
+  const hosts = workloads.flatMap((w) => (w.certificateFor ? [w.certificateFor] : []));
+  const dir = engine.settings.caddyDataDir;
+  if (hosts.length === 0 || !dir || engine.settings.tls === 'off') return {};
+  return readHostCertificates(dir, hosts);
 }
 
 /**

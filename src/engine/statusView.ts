@@ -15,6 +15,7 @@ import { backupAges, type ResourceBackupAges } from './backupAges.js';
 import { buildingConditions } from './builds.js';
 import { observedConditions } from './conditions.js';
 import { type Engine, planFromHistory, secretDigestsFor, viewDesired } from './engine.js';
+import { hostCertificatesFor } from './planning.js';
 
 export interface ResourceStatus {
   id: string;
@@ -112,7 +113,11 @@ export async function computeStatusView(
     ? planFromHistory(engine, {
         stateRepo: state,
         observed,
-        history: { pins, secretDigests: digests },
+        history: {
+          pins,
+          secretDigests: digests,
+          hostCertificates: await hostCertificatesFor(engine, state, pins).catch(() => ({})),
+        },
       }).plan
     : undefined;
   // Apps of the state repo without a workload yet (waiting for their first push) are shown too, and so is

@@ -221,9 +221,31 @@ const workloadFields = {
     ),
 };
 
+/** A Port's `tls`: the host whose certificate (the one HIY's Caddy holds for HTTPS) the container is given. */
+export const PortTls = z
+  .strictObject({
+    certificateFor: z.string().superRefine(rule(hostNameProblem)).meta({
+      // For editors: a host name as routes take it, without the wildcard.
+      pattern: HOST_NAME.source.replace('^(?:\\*\\.)?', '^'),
+      maxLength: HOST_NAME_MAX,
+      description:
+        'A host name (not a wildcard) whose certificate Caddy holds: mounted read-only and named by TLS_CERT_FILE and TLS_KEY_FILE (docs/tls.md).',
+    }),
+  })
+  .superRefine((t, ctx) => {
+    if (t.certificateFor.startsWith('*.'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateFor'],
+        message: 'must be one host, not a wildcard (Caddy keeps one certificate per host name)',
+      });
+  })
+  .describe("The certificate of a host, from HIY's Caddy, for a port's own TLS (STARTTLS of mail).");
+
 export const PortSpec = z.strictObject({
   image: z.string().min(1).describe('A prebuilt image, e.g. localhost/example/web:1.'),
   ...workloadFields,
+  tls: PortTls.optional(),
 });
 
 export const AppSource = z

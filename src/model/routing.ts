@@ -8,6 +8,10 @@ export interface ProxyRoute {
   host: string;
   /** Path prefix, `/` for the whole host. */
   path: string;
+  /**
+   * `127.0.0.1:PORT`; empty for a host that only needs a certificate (a Port's `tls.certificateFor` with no
+   * route of its own): Caddy answers it 404, and holds and renews the host's certificate all the same.
+   */
   upstream: string;
   /** A certificate brought for the host: the secret holding it and its salted digest (never the PEM). */
   certificate?: RouteCertificate;
@@ -18,6 +22,20 @@ export interface RouteCertificate {
   secret: string;
   digest: string;
 }
+
+/**
+ * The certificate Caddy's storage holds for one host (`certificates/<issuer>/<host>/` under Caddy's data
+ * directory): the folder, the two files' names in it, and the sha256 of the certificate file (hex, 16 chars).
+ */
+export interface HostCertificate {
+  dir: string;
+  certFile: string;
+  keyFile: string;
+  digest: string;
+}
+
+/** Where a Port's `tls.certificateFor` folder is mounted (read-only) in its container. */
+export const CERTIFICATE_MOUNT_PATH = '/run/hiy-certificate';
 
 /** The resource id the dashboard's route carries in Caddy (it belongs to HIY itself, not to an App or Port). */
 export const DASHBOARD_ROUTE_RESOURCE = 'hiy/dashboard' as ResourceId;

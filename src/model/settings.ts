@@ -21,6 +21,11 @@ export interface Settings {
   dataDir: string;
   /** Base URL of Caddy's admin API. */
   caddyAdmin: string;
+  /**
+   * Caddy's data directory (HIY_CADDY_DATA_DIR), where its storage keeps certificates
+   * (`certificates/<issuer>/<host>/`): read for a Port's `tls.certificateFor`. Unset: not read (no certificate).
+   */
+  caddyDataDir?: string;
   /** Listen address of HIY's Caddy server for plain HTTP, e.g. `:80`. */
   httpAddr: string;
   /** Listen address of HIY's Caddy server for HTTPS, e.g. `:443`. */

@@ -102,6 +102,11 @@ export interface DesiredWorkload {
    * it is and the hooks HIY runs around its deploys.
    */
   port?: PortHooksView;
+  /**
+   * A Port's `spec.tls.certificateFor`: the host whose certificate (held by HIY's Caddy) is mounted read-only
+   * into the container, named by TLS_CERT_FILE and TLS_KEY_FILE (docs/tls.md). Absent for most workloads.
+   */
+  certificateFor?: string;
   /** Link name → the linked Port's resource id (`links: [port/db]` gives `db` → `port/db`). */
   links?: Record<string, string>;
   /** Another workload links to this one: it keeps a fixed address on each link's network. */
@@ -191,6 +196,7 @@ export function toDesiredWorkload(
     memoryBytes: spec.resources?.memory ? parseMemory(spec.resources.memory) : undefined,
     cpus: spec.resources?.cpus,
     stopGraceSeconds: Math.ceil(parseDuration(spec.stopGracePeriod) / 1000),
+    certificateFor: resource.kind === 'Port' ? resource.spec.tls?.certificateFor : undefined,
   } satisfies Omit<DesiredWorkload, 'specHash' | 'snapshotsKept'>;
   // Routes and health checks are not part of the hash: changing a route is a Caddy change, not a new container.
   // The published internal ports are, because they are fixed when the container is created.

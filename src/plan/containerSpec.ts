@@ -26,10 +26,16 @@ export function secretUses(w: DesiredWorkload, digests: Record<string, string>):
 }
 
 /** The part of a workload that decides its container, as shown in plans and kept in the hiy.spec label. */
-export function containerSpecView(w: DesiredWorkload, secrets: SecretUse[] = []): Record<string, unknown> {
+export function containerSpecView(
+  w: DesiredWorkload,
+  secrets: SecretUse[] = [],
+  certificate?: { host: string; digest: string },
+): Record<string, unknown> {
   // Keys in sorted order and no undefined values, so canonicalJson of it is cheap and stable.
   const view: Record<string, unknown> = {};
   if (w.args) view.args = w.args;
+  // The certificate's host and digest (never the key): a renewal shows as certificate.digest changing.
+  if (certificate) view.certificate = certificate;
   if (w.command) view.command = w.command;
   if (w.cpus !== undefined) view.cpus = w.cpus;
   view.env = sortedRecord(w.env);

@@ -2,9 +2,16 @@
 import type { DesiredState } from '../desired/types.js';
 import { ownershipLabels } from '../model/labels.js';
 import { instanceNetwork } from '../model/names.js';
-import { DASHBOARD_ROUTE_RESOURCE, type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
+import {
+  DASHBOARD_ROUTE_RESOURCE,
+  type HostCertificate,
+  type ProxyRoute,
+  type ProxyState,
+  sortRoutes,
+} from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import type { Pin } from '../model/status.js';
+import type { DesiredWorkload } from '../model/workload.js';
 import type { ObservedState } from '../observed/types.js';
 import { type BackoffHistory, backingOff, deferResources } from './backoff.js';
 import { sortActions, summarize } from './order.js';
@@ -62,6 +69,11 @@ export interface PlanHistory {
    * own network and its links' ones is replaced; absent (an apply without networks), they are not judged.
    */
   networks?: boolean;
+  /**
+   * The certificate Caddy holds for each host a Port asks for (`spec.tls.certificateFor`), by host; a host
+   * without one (not issued yet) plans the Port without it, and the next plan after issuance replaces it.
+   */
+  hostCertificates?: Readonly<Record<string, HostCertificate>>;
   /** Secrets apply writes before its actions (generated and linked values), shown by the plan; never values. */
   secrets?: SecretWrite[];
   /**
@@ -150,6 +162,7 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
       volumes: existingVolumes,
       allocator,
       secretDigests,
+      hostCertificates: input.history?.hostCertificates ?? {},
       ...(input.history?.networks && { network: { prefix: instanceNetwork(settings.instance) } }),
       ...(replace.has(w.id) && {
         forceReplace: `restart${request.actor ? ` requested by ${request.actor}` : ''}`,
@@ -163,6 +176,7 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
   actions.push(...removedContainers(byResource, desiredIds));
   const wantedVolumes = new Set(desired.workloads.flatMap((w) => w.volumes.map((v) => v.volumeName)));
   const massDelete = massDeleteOf(byResource, desiredIds);
+  if (settings.tls !== 'off') routes.push(...certificateRoutes(desired.workloads, routes));
   const dashboard = dashboardRoute(settings);
   if (dashboard) routes.push(dashboard);
   const proxy = desiredProxyState(settings, routes);
@@ -181,6 +195,21 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
     proxy,
     summary: summarize(actions),
   };
+}
+
+/**
+ * A route without upstream for each host a Port asks the certificate of (`spec.tls.certificateFor`) that no
+ * route serves: Caddy manages certificates for the hosts of its routes, so this makes it get and renew one.
+ */
+function certificateRoutes(workloads: readonly DesiredWorkload[], routes: ProxyRoute[]): ProxyRoute[] {
+  const routed = new Set(routes.map((r) => r.host));
+  const out: ProxyRoute[] = [];
+  for (const w of workloads) {
+    if (!w.certificateFor || routed.has(w.certificateFor)) continue;
+    routed.add(w.certificateFor);
+    out.push({ resource: w.id, host: w.certificateFor, path: '/', upstream: '' });
+  }
+  return out;
 }
 
 /** True when the plan changes nothing. */

@@ -69,7 +69,7 @@ function details(a: Action): string[] {
     const after = a.routes;
     // A brought certificate shows by secret name and salted digest: a replaced secret reads as a change.
     const key = (r: ProxyRoute) =>
-      `${r.host}${r.path} → ${r.upstream}${r.certificate ? ` (certificate ${r.certificate.secret} hmac:${r.certificate.digest.slice(0, 12)})` : ''}`;
+      `${r.host}${r.path} → ${r.upstream || '(certificate only)'}${r.certificate ? ` (certificate ${r.certificate.secret} hmac:${r.certificate.digest.slice(0, 12)})` : ''}`;
     const was = new Set(before.map(key));
     const now = new Set(after.map(key));
     for (const r of before) if (!now.has(key(r))) lines.push(`- ${key(r)}`);

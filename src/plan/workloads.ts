@@ -2,7 +2,7 @@
 import type { ContainerInfo, RunSpec } from '../model/containers.js';
 import { LABEL_COMMIT, LABEL_RESOURCE, LABEL_SPEC_HASH, LABEL_VOLUME } from '../model/labels.js';
 import { hookTimeoutMs } from '../model/portContract.js';
-import type { ProxyRoute } from '../model/routing.js';
+import { CERTIFICATE_MOUNT_PATH, type HostCertificate, type ProxyRoute } from '../model/routing.js';
 import { type DesiredWorkload, hashOf } from '../model/workload.js';
 import {
   changedFields,
@@ -31,6 +31,8 @@ export interface WorkloadContext {
   allocator: UpstreamPortAllocator;
   /** Salted digests of the secrets, by secret name. */
   secretDigests: Record<string, string>;
+  /** The certificates Caddy holds, by host (for a Port's `tls.certificateFor`). */
+  hostCertificates?: Readonly<Record<string, HostCertificate>>;
   /** The instance network every workload must be on; absent: not judged. */
   network?: NetworkContext;
   /** Replace the container although nothing changed (`hiy restart`, Terraform's `-replace`): the reason. */
@@ -96,10 +98,18 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
 
   const secrets = secretUses(w, ctx.secretDigests);
   // A secret's digest joins the hash only when there are secrets, so other workloads keep their hashes.
-  const specHash =
+  const secretsHash =
     secrets.length > 0
       ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
       : w.specHash;
+  // The certificate's digest joins the hash the same way: a renewal replaces the container (health-gated).
+  const certificate = w.certificateFor ? ctx.hostCertificates?.[w.certificateFor] : undefined;
+  const certificateView = w.certificateFor
+    ? { host: w.certificateFor, digest: certificate ? `sha256:${certificate.digest}` : 'pending' }
+    : undefined;
+  const specHash = certificateView
+    ? hashOf({ spec: secretsHash, certificate: certificateView.digest })
+    : secretsHash;
   const hashChanged = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
   // A container not on exactly its networks (its own one, its links' ones) reaches or is reached by the wrong
   // workloads: only a new container joins them as it should, so it is replaced like any change, health-gated.
@@ -123,8 +133,9 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     }),
   }));
 
-  const view = containerSpecView(w, secrets);
+  const view = containerSpecView(w, secrets, certificateView);
   const run = runSpec(w, {
+    certificate,
     name: startFirst ? `${w.containerName}_next` : w.containerName,
     owner: ctx.owner,
     specHash,
@@ -257,8 +268,10 @@ function runSpec(
     view: Record<string, unknown>;
     secrets: SecretUse[];
     upstream: ReadonlyMap<number, number>;
+    certificate: HostCertificate | undefined;
   },
 ): RunSpec {
+  const cert = o.certificate;
   return compact({
     // '_' never appears in a resource name (a DNS label), so a `_next` name cannot be another resource's.
     name: o.name,
@@ -272,11 +285,21 @@ function runSpec(
       'hiy.stop-timeout': String(w.stopGraceSeconds),
       ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
     },
-    env: w.env,
+    // The certificate's folder is mounted, not its files: Caddy's renewal writes new files in the same folder.
+    env: cert
+      ? {
+          ...w.env,
+          TLS_CERT_FILE: `${CERTIFICATE_MOUNT_PATH}/${cert.certFile}`,
+          TLS_KEY_FILE: `${CERTIFICATE_MOUNT_PATH}/${cert.keyFile}`,
+        }
+      : w.env,
     secretEnv: o.secrets.length > 0 ? o.secrets.map((s) => ({ env: s.env, secret: s.name })) : undefined,
     entrypoint: w.command,
     args: w.args,
-    volumes: w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
+    volumes: [
+      ...w.volumes.map((v) => ({ source: v.volumeName, target: v.mountPath, readOnly: v.readOnly })),
+      ...(cert ? [{ source: cert.dir, target: CERTIFICATE_MOUNT_PATH, readOnly: true }] : []),
+    ],
     publish: [
       ...w.ports.map((p) =>
         compact({

@@ -12,6 +12,8 @@ export interface RunningCaddy {
   baseConfig: Record<string, unknown>;
   /** A free loopback port for HIY's HTTP server (`127.0.0.1:httpPort`). */
   httpPort: number;
+  /** Caddy's data directory (its storage: certificates, the local CA), what HIY_CADDY_DATA_DIR names. */
+  dataDir: string;
   /** What Caddy printed so far, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -74,7 +76,7 @@ export async function startCaddy(
     await stop();
     throw new Error(`caddy did not start: ${output}`, { cause: err });
   }
-  return { adminUrl, baseConfig, httpPort, output: () => output, stop };
+  return { adminUrl, baseConfig, httpPort, dataDir: join(dir, 'data', 'caddy'), output: () => output, stop };
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within 5 s. */

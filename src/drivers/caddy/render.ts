@@ -143,6 +143,14 @@ function renderRoute(id: string, r: ProxyRoute): Json {
   const match: Json = { host: [r.host] };
   const prefix = r.path.replace(/\/+$/, '');
   if (prefix !== '') match['path'] = [prefix, `${prefix}/*`];
+  // No upstream: the host is here only so that Caddy holds its certificate (a Port's tls.certificateFor).
+  if (r.upstream === '')
+    return {
+      '@id': id,
+      match: [match],
+      handle: [{ handler: 'static_response', status_code: 404 }],
+      terminal: true,
+    };
   return {
     '@id': id,
     match: [match],
@@ -281,7 +289,11 @@ function parseRoute(r: unknown, server: string): ProxyRoute | undefined {
     isObject(handler) && Array.isArray(handler['upstreams']) && isObject(handler['upstreams'][0])
       ? handler['upstreams'][0]['dial']
       : undefined;
-  if (host === undefined || paths === undefined || typeof upstream !== 'string') return undefined;
+  const certificateOnly =
+    isObject(handler) && handler['handler'] === 'static_response' && handler['status_code'] === 404;
+  if (host === undefined || paths === undefined) return undefined;
+  if (certificateOnly) return { resource, host, path: paths[0] ?? '/', upstream: '' };
+  if (typeof upstream !== 'string') return undefined;
   return { resource, host, path: paths[0] ?? '/', upstream };
 }
 

@@ -232,6 +232,30 @@ describe('renderProxy', () => {
   });
 });
 
+describe('a route without upstream (a host only given a certificate)', () => {
+  const state: ProxyState = {
+    ...STATE,
+    tls: 'internal',
+    routes: [...STATE.routes, { resource: 'port/mail', host: 'mail.example.com', path: '/', upstream: '' }],
+  };
+
+  it('answers 404, is in the issuer policy, validates and parses back pristine', () => {
+    const owned = renderProxy(state);
+    const route = (owned.servers['hiy'] as any).routes.find(
+      (r: any) => r.match[0].host[0] === 'mail.example.com',
+    );
+    assert.deepEqual(route.handle, [{ handler: 'static_response', status_code: 404 }]);
+    assert.ok((owned.tlsPolicies[0] as any).subjects.includes('mail.example.com'));
+    assert.deepEqual(validateOwned(owned), []);
+    const parsed = parseOwned(viaCaddy(mergedConfig(state, USER)), 'hiy');
+    assert.equal(parsed.pristine, true);
+    assert.deepEqual(
+      parsed.state?.routes.find((r) => r.host === 'mail.example.com'),
+      { resource: 'port/mail', host: 'mail.example.com', path: '/', upstream: '' },
+    );
+  });
+});
+
 describe('validateOwned', () => {
   it('accepts what renderProxy makes of a sound state', () => {
     assert.deepEqual(validateOwned(renderProxy(STATE)), []);
