@@ -75,6 +75,12 @@ export function exportKube(input: KubeExportInput): KubeExport {
         message:
           "HIY's verified snapshots have no Kubernetes equivalent here (VolumeSnapshots need a CSI driver): back up the claims another way",
       });
+    if (w.certificateFor)
+      warnings.push({
+        resource: w.id,
+        field: 'spec.tls.certificateFor',
+        message: `the certificate of ${w.certificateFor} is not exported: mount a cert-manager Certificate's secret and set TLS_CERT_FILE and TLS_KEY_FILE`,
+      });
   }
   const policies = networkPoliciesOf({
     workloads,

@@ -224,13 +224,16 @@ const workloadFields = {
 /** A Port's `tls`: the host whose certificate (the one HIY's Caddy holds for HTTPS) the container is given. */
 export const PortTls = z
   .strictObject({
-    certificateFor: z.string().superRefine(rule(hostNameProblem)).meta({
-      // For editors: a host name as routes take it, without the wildcard.
-      pattern: HOST_NAME.source.replace('^(?:\\*\\.)?', '^'),
-      maxLength: HOST_NAME_MAX,
-      description:
-        'A host name (not a wildcard) whose certificate Caddy holds: mounted read-only and named by TLS_CERT_FILE and TLS_KEY_FILE (docs/tls.md).',
-    }),
+    certificateFor: z
+      .string()
+      .superRefine(rule(hostNameProblem))
+      .meta({
+        // For editors: a host name as routes take it, without the wildcard.
+        pattern: HOST_NAME.source.replace('^(?:\\*\\.)?', '^'),
+        maxLength: HOST_NAME_MAX,
+        description:
+          'A host name (not a wildcard) whose certificate Caddy holds: mounted read-only and named by TLS_CERT_FILE and TLS_KEY_FILE (docs/tls.md).',
+      }),
   })
   .superRefine((t, ctx) => {
     if (t.certificateFor.startsWith('*.'))

@@ -170,6 +170,18 @@ describe('exportKube', () => {
     assert.match(podman, /hostPort: 2525/);
   });
 
+  it("a Port's tls.certificateFor is not exported, with a warning at the field", () => {
+    const mail = portOf('mail', {
+      image: 'localhost/hiy-ports/email:1.0.0',
+      tls: { certificateFor: 'mail.example.com' },
+    });
+    const result = exportKube(input([mail]));
+    const warning = result.warnings.find((w) => w.field === 'spec.tls.certificateFor');
+    assert.ok(warning, JSON.stringify(result.warnings));
+    assert.equal(warning.resource, 'port/mail');
+    assert.match(warning.message, /mail\.example\.com.*TLS_CERT_FILE/);
+  });
+
   it('is deterministic: the same state in another order gives the same files', () => {
     const a = exportKube(input(linkedPair()));
     const b = exportKube(input([...linkedPair()].reverse()));
