@@ -79,6 +79,7 @@ export type PlanSettings = Pick<
   | 'stateRepo'
   | 'branch'
   | 'caddyAdmin'
+  | 'caddyDataDir'
   | 'httpAddr'
   | 'httpsAddr'
   | 'tls'
@@ -94,6 +95,7 @@ const PLAN_SETTING_VARIABLES: Record<keyof PlanSettings, string> = {
   stateRepo: 'HIY_STATE',
   branch: 'HIY_STATE_BRANCH',
   caddyAdmin: 'HIY_CADDY_ADMIN',
+  caddyDataDir: 'HIY_CADDY_DATA_DIR',
   httpAddr: 'HIY_HTTP_ADDR',
   httpsAddr: 'HIY_HTTPS_ADDR',
   tls: 'HIY_TLS',
@@ -116,6 +118,8 @@ export function planSettings(s: Settings): Record<keyof PlanSettings, string | u
     stateRepo: s.stateRepo || undefined,
     branch: s.branch,
     caddyAdmin: s.caddyAdmin,
+    // Where a Port's tls.certificateFor is read from: only with TLS on (off, nothing is read).
+    caddyDataDir: s.tls === 'off' ? undefined : s.caddyDataDir,
     httpAddr: s.httpAddr,
     httpsAddr: s.httpsAddr,
     tls: s.tls,
