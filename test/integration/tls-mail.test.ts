@@ -2,11 +2,12 @@
 // HIY mounts the files HIY_TLS=internal's Caddy holds, and STARTTLS presents the one https://mail.test serves.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { access, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { type Harness, startHarness } from '../support/hiy.js';
+import { makeLeaf, type TestCa } from '../support/openssl.js';
 import { ensurePortImage } from '../support/portImages.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { curlHttps, presentedCertificate, writePem } from '../support/tls.js';
@@ -135,5 +136,44 @@ describe('the email port with the certificate Caddy holds for its host (HIY_TLS=
       reject: false,
     });
     assert.notEqual(write.exitCode, 0);
+  });
+
+  it("a renewal (new files in Caddy's storage) replaces the container, which then presents the new certificate", async () => {
+    // What a renewal leaves in the storage: a new leaf from the same CA (Caddy's internal intermediate) and key.
+    const pki = join(h.caddy.dataDir, 'pki', 'authorities', 'local');
+    const work = join(h.root, 'renewal');
+    await mkdir(work);
+    const intermediate = await readFile(join(pki, 'intermediate.crt'), 'utf8');
+    const ca: TestCa = {
+      dir: work,
+      certFile: join(pki, 'intermediate.crt'),
+      keyFile: join(pki, 'intermediate.key'),
+      pem: intermediate,
+    };
+    const renewed = await makeLeaf(ca, 'renewed', [HOST], { days: 7 });
+    const folder = join(h.caddy.dataDir, 'certificates', 'local', HOST);
+    await writeFile(join(folder, `${HOST}.key`), renewed.key, { mode: 0o600 });
+    await writeFile(join(folder, `${HOST}.crt`), `${renewed.leaf}${intermediate}`);
+
+    const plan = await h.hiy(['plan', '--json']);
+    assert.equal(plan.code, 0, plan.err);
+    const actions = JSON.parse(plan.out).actions as { kind: string; reason: string }[];
+    assert.deepEqual(
+      actions.map((a) => a.kind),
+      ['container.replace'],
+    );
+    assert.match(actions[0]!.reason, /certificate/);
+    const apply = await h.hiy(['apply']);
+    assert.equal(apply.code, 0, apply.out + apply.err);
+
+    const caFile = join(h.root, 'root.pem');
+    const mail = await waitFor(
+      async () => {
+        const r = await starttlsCertificate(submission, caFile);
+        return r.exitCode === 0 && r.cert ? r : undefined;
+      },
+      { what: `STARTTLS on 127.0.0.1:${submission} after the renewal`, timeoutMs: 90_000, intervalMs: 500 },
+    );
+    assert.equal(mail.cert!.fingerprint256, new X509Certificate(renewed.leaf).fingerprint256);
   });
 });
