@@ -119,6 +119,7 @@ describe('the email port with the certificate Caddy holds for its host (HIY_TLS=
         intervalMs: 500,
       },
     );
+    assert.ok(mail, 'STARTTLS answered with a verified certificate');
     assert.match(mail.output, /Verify return code: 0 \(ok\)/);
     const smtpMail = await starttlsCertificate(smtp, caFile);
     assert.equal(smtpMail.exitCode, 0, smtpMail.output);
@@ -174,6 +175,7 @@ describe('the email port with the certificate Caddy holds for its host (HIY_TLS=
       },
       { what: `STARTTLS on 127.0.0.1:${submission} after the renewal`, timeoutMs: 90_000, intervalMs: 500 },
     );
+    assert.ok(mail, 'STARTTLS answered after the renewal');
     assert.equal(mail.cert!.fingerprint256, new X509Certificate(renewed.leaf).fingerprint256);
   });
 });
