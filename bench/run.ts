@@ -5,6 +5,7 @@ import { cpus, freemem, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { holdDefaultPorts } from '../test/support/defaultPorts.js';
+import { benchBackup } from './backup.js';
 import { benchConverge } from './converge.js';
 import { benchDaemon } from './daemon.js';
 import { benchDashboard } from './dashboard.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'noop-reconcile-50-declared': benchNoopDeclared,
   'converge-20': benchConverge,
   'snapshot-200m': benchSnapshot,
+  'backup-200m': benchBackup,
   'daemon-50': benchDaemon,
   'push-to-serving': benchPush,
   'push-to-serving-go': benchPushStack('go'),

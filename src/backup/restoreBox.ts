@@ -72,6 +72,8 @@ export async function restoreBox(
     repository: opts.repository ?? backup.spec.repository,
     password: opts.password,
     ...(opts.env && { env: opts.env }),
+    // The key and known hosts are in the (empty) secret store: ssh uses root's ~/.ssh; the port is in git.
+    ...(backup.spec.sftp?.port !== undefined && { sftp: { port: backup.spec.sftp.port } }),
   };
   await ensureRepository(
     engine,

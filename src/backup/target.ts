@@ -58,7 +58,23 @@ export async function resticTarget(engine: Engine, backup: BackupResource): Prom
   for (const [k, name] of Object.entries(backup.spec.envSecrets ?? {})) {
     env[k] = await secret(name, `spec.envSecrets.${k}`);
   }
-  return { repository: backup.spec.repository, password, env };
+  const sftp = backup.spec.sftp;
+  return {
+    repository: backup.spec.repository,
+    password,
+    env,
+    ...(sftp && {
+      sftp: {
+        ...(sftp.identitySecret && {
+          identity: await secret(sftp.identitySecret, 'spec.sftp.identitySecret'),
+        }),
+        ...(sftp.knownHostsSecret && {
+          knownHosts: await secret(sftp.knownHostsSecret, 'spec.sftp.knownHostsSecret'),
+        }),
+        ...(sftp.port !== undefined && { port: sftp.port }),
+      },
+    }),
+  };
 }
 
 /** The driver, or a clear refusal when this engine was built without one. */

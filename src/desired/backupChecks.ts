@@ -46,6 +46,16 @@ export function checkBackups(resources: LocatedResource[]): Diagnostic[] {
     if (spec.keep && Object.values(spec.keep).every((n) => n === undefined)) {
       out.push(diag(lr, 'spec.keep', 'keep names no rule: give last, daily, weekly, … (or omit keep)'));
     }
+    if (spec.sftp && !spec.repository.startsWith('sftp:')) {
+      out.push(
+        diag(
+          lr,
+          'spec.sftp',
+          `sftp is set but the repository ${spec.repository} is not an sftp: repository`,
+          'remove spec.sftp, or give a repository such as sftp:user@host:/srv/hiy',
+        ),
+      );
+    }
     const other = byRepository.get(spec.repository);
     if (other) {
       out.push(

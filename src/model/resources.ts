@@ -355,6 +355,27 @@ export const BackupKeep = z
     'Retention per volume, as restic forget --keep-last/-hourly/-daily/…; all backups kept when omitted.',
   );
 
+/** How restic's ssh reaches an `sftp:` repository: the key, the known host keys and the port, from secrets. */
+export const BackupSftp = z
+  .strictObject({
+    identitySecret: z
+      .string()
+      .regex(SECRET_NAME, 'must be a secret name (hiy secret set NAME)')
+      .optional()
+      .describe('Secret holding the private key ssh logs in with (hiy secret set NAME < KEYFILE).'),
+    knownHostsSecret: z
+      .string()
+      .regex(SECRET_NAME, 'must be a secret name (hiy secret set NAME)')
+      .optional()
+      .describe(
+        "Secret holding the server's known_hosts lines (ssh-keyscan -p PORT HOST); host keys are then checked strictly.",
+      ),
+    port: z.number().int().min(1).max(65535).optional().describe('The SSH port (default 22).'),
+  })
+  .describe(
+    "For an sftp: repository: how restic's ssh logs in; root's ~/.ssh (config, keys, known_hosts) when omitted.",
+  );
+
 export const BackupSpec = z.strictObject({
   repository: z
     .string()
@@ -377,6 +398,7 @@ export const BackupSpec = z.strictObject({
     .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string().regex(SECRET_NAME))
     .optional()
     .describe('Environment for restic from secrets, e.g. {AWS_SECRET_ACCESS_KEY: s3-key} for an S3 target.'),
+  sftp: BackupSftp.optional(),
   schedule: z
     .string()
     .optional()

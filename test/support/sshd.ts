@@ -56,6 +56,8 @@ export interface RunningSshd {
   authorizedKeysFile: string;
   /** Creates an ed25519 key pair (no passphrase) in the sshd's temp dir. */
   newKey(name: string): Promise<ClientKey>;
+  /** The host's public key as a known_hosts line for `[127.0.0.1]:PORT`. */
+  knownHosts(): Promise<string>;
   /** `ssh://ACCOUNT@127.0.0.1:PORT/NAME`. */
   url(repo: string): string;
   /** GIT_SSH_COMMAND for a key: no agent, no config, no known_hosts. */
@@ -106,6 +108,8 @@ export interface SshdOptions {
   authorizedKeysFile?: string;
   /** An AuthorizedKeysCommand run as root instead of any file (root-owned, in root-owned directories). */
   authorizedKeysCommand?: string;
+  /** Serves the sftp subsystem (internal-sftp), for a key forced to `command="internal-sftp"`. */
+  sftp?: boolean;
 }
 
 /** Starts `sshd -D -e` as root on 127.0.0.1:<free port>; stop() kills it and removes its directory. */
@@ -139,7 +143,7 @@ PubkeyAuthentication yes
 PermitRootLogin forced-commands-only
 AllowUsers ${account}
 LogLevel VERBOSE
-`,
+${opts.sftp ? 'Subsystem sftp internal-sftp\n' : ''}`,
   );
   // Debian's sshd refuses to start without its privilege separation directory (made by the service normally).
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -175,6 +179,10 @@ LogLevel VERBOSE
       const privateKey = join(dir, `id_${name}`);
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@test`, '-f', privateKey]);
       return { name, privateKey, publicKey: (await readFile(`${privateKey}.pub`, 'utf8')).trim() };
+    },
+    async knownHosts() {
+      const [type, key] = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
+      return `[127.0.0.1]:${port} ${type} ${key}`;
     },
     url: (repo) => `ssh://${account}@127.0.0.1:${port}/${repo}`,
     gitSsh: (key) => ['ssh', ...sshOptions(key)].join(' '),

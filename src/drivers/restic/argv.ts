@@ -156,3 +156,65 @@ export function describeFailure(failure: ResticFailure): string {
       return 'restic failed';
   }
 }
+
+/** The ssh endpoint of an `sftp:` repository, as restic reads `sftp:[user@]host:path` or `sftp://[user@]host[:port]/path`. */
+export function sftpEndpoint(repository: string): { user?: string; host: string; port?: number } {
+  let rest: string;
+  let port: number | undefined;
+  if (repository.startsWith('sftp://')) {
+    const url = new URL(repository);
+    if (url.port) port = Number(url.port);
+    rest = `${decodeURIComponent(url.username)}${url.username ? '@' : ''}${url.hostname}`;
+  } else if (repository.startsWith('sftp:')) {
+    const body = repository.slice('sftp:'.length);
+    const at = body.indexOf('@');
+    const hostStart = at >= 0 ? at + 1 : 0;
+    const end = body.startsWith('[', hostStart)
+      ? body.indexOf(']', hostStart) + 1
+      : body.indexOf(':', hostStart);
+    rest = end > 0 ? body.slice(0, end) : body;
+  } else throw new Error(`${repository} is not an sftp: repository`);
+  const at = rest.lastIndexOf('@');
+  const user = at >= 0 ? rest.slice(0, at) : undefined;
+  const host = (at >= 0 ? rest.slice(at + 1) : rest).replace(/^\[(.*)\]$/, '$1');
+  // restic splits sftp.command like a shell: nothing that would need quoting may reach it.
+  const safe = /^[A-Za-z0-9._:%+-]+$/;
+  if (!safe.test(host) || (user !== undefined && !safe.test(user)))
+    throw new Error(`the user and host of ${repository} cannot be passed to ssh`);
+  return { ...(user && { user }), host, ...(port !== undefined && { port }) };
+}
+
+/**
+ * `-o sftp.command=ssh …` for an sftp: repository: restic runs exactly this command (user and host included), so the
+ * key, known_hosts file and port HIY was given reach ssh; BatchMode so ssh never waits for a prompt.
+ */
+export function sftpCommandArgv(opts: {
+  repository: string;
+  port?: number;
+  identityFile?: string;
+  knownHostsFile?: string;
+}): string[] {
+  const { user, host, port: urlPort } = sftpEndpoint(opts.repository);
+  for (const f of [opts.identityFile, opts.knownHostsFile])
+    if (f !== undefined && !/^[A-Za-z0-9/._+-]+$/.test(f)) throw new Error(`unsafe path for ssh: ${f}`);
+  const port = opts.port ?? urlPort;
+  const ssh = [
+    'ssh',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=30',
+    '-o',
+    'ServerAliveInterval=30',
+    ...(opts.identityFile ? ['-i', opts.identityFile, '-o', 'IdentitiesOnly=yes'] : []),
+    ...(opts.knownHostsFile
+      ? ['-o', `UserKnownHostsFile=${opts.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes']
+      : []),
+    ...(port !== undefined ? ['-p', String(port)] : []),
+    ...(user ? ['-l', user] : []),
+    host,
+    '-s',
+    'sftp',
+  ];
+  return ['-o', `sftp.command=${ssh.join(' ')}`];
+}

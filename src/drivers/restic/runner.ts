@@ -1,4 +1,7 @@
 // The real restic driver: runs the pure argv builders with execa (never a shell), the password in the environment.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ExternalCalls } from '../externalCalls.js';
 import {
@@ -15,6 +18,7 @@ import {
   parseForget,
   parseSnapshots,
   restoreArgv,
+  sftpCommandArgv,
   snapshotsArgv,
 } from './argv.js';
 import {
@@ -46,7 +50,11 @@ interface Call {
 /** Replaces every secret value of the target found in restic's messages. */
 function masked(text: string, target: ResticTarget): string {
   let out = text;
-  for (const secret of [target.password, ...Object.values(target.env ?? {})]) {
+  for (const secret of [
+    target.password,
+    ...Object.values(target.env ?? {}),
+    ...(target.sftp?.identity ? [target.sftp.identity] : []),
+  ]) {
     if (secret.length >= 4) out = out.split(secret).join('********');
   }
   return out;
@@ -58,6 +66,37 @@ function lastLines(stderr: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('{'));
   return lines.slice(-3).join(' / ');
+}
+
+/**
+ * The `-o sftp.command=…` of an sftp: target given a key, known hosts or a port: the key and known_hosts are
+ * secrets, so they are written to a private temporary directory (0700, files 0600) removed after the call.
+ */
+async function sftpLogin(target: ResticTarget): Promise<{ argv: string[]; cleanup: () => Promise<void> }> {
+  const sftp = target.sftp;
+  const none = { argv: [], cleanup: async () => {} };
+  if (!sftp || !target.repository.startsWith('sftp:')) return none;
+  if (sftp.identity === undefined && sftp.knownHosts === undefined && sftp.port === undefined) return none;
+  const dir = await mkdtemp(join(tmpdir(), 'hiy-restic-ssh-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    // ssh refuses a key file that does not end with a newline.
+    const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+    const identityFile = sftp.identity === undefined ? undefined : join(dir, 'identity');
+    const knownHostsFile = sftp.knownHosts === undefined ? undefined : join(dir, 'known_hosts');
+    if (identityFile) await writeFile(identityFile, withNewline(sftp.identity!), { mode: 0o600 });
+    if (knownHostsFile) await writeFile(knownHostsFile, withNewline(sftp.knownHosts!), { mode: 0o600 });
+    const argv = sftpCommandArgv({
+      repository: target.repository,
+      ...(sftp.port !== undefined && { port: sftp.port }),
+      ...(identityFile && { identityFile }),
+      ...(knownHostsFile && { knownHostsFile }),
+    });
+    return { argv, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }
 
 /** {@link ResticDriver} over the restic CLI. */
@@ -80,6 +119,20 @@ export class ResticCli implements ResticDriver {
     opts: { cwd?: string; long?: boolean; okExitCodes?: number[]; onLine?: (line: string) => void } = {},
   ): Promise<Call> {
     const operation = `restic ${argv[0]}`;
+    const sftp = await sftpLogin(target);
+    try {
+      return await this.run(target, [...sftp.argv, ...argv], operation, opts);
+    } finally {
+      await sftp.cleanup();
+    }
+  }
+
+  private async run(
+    target: ResticTarget,
+    argv: string[],
+    operation: string,
+    opts: { cwd?: string; long?: boolean; okExitCodes?: number[]; onLine?: (line: string) => void },
+  ): Promise<Call> {
     this.externalCalls?.count('restic');
     const child = execa(this.binary, argv, {
       reject: false,

@@ -7,6 +7,17 @@ export interface ResticTarget {
   password: string;
   /** Extra environment for restic (S3 keys, …), values from HIY's secret store. */
   env?: Record<string, string>;
+  /** How restic's ssh logs in to an `sftp:` repository (the key and known_hosts are secrets: written to 0600 files). */
+  sftp?: ResticSftp;
+}
+
+/** The ssh login of an `sftp:` repository; what is omitted comes from the user's own ~/.ssh. */
+export interface ResticSftp {
+  /** The private key's text (OpenSSH format). */
+  identity?: string;
+  /** known_hosts lines of the server; host keys are then checked strictly. */
+  knownHosts?: string;
+  port?: number;
 }
 
 /** One restic snapshot as `restic snapshots --json` lists it. */

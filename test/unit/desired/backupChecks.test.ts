@@ -58,3 +58,41 @@ test('bad schedules, unknown resources and a shared repository are cross-check e
   assert.match(got[2]!, /^b\.yaml:10 spec\.resources\[1\]: port\/nope is not an App or Port/);
   assert.match(got[3]!, /^b\.yaml:17 spec\.repository: \/srv\/r is also the repository of backup\/one/);
 });
+
+test('spec.sftp: validated by the schema, and only for an sftp: repository', () => {
+  const ok = parseStateFiles([
+    {
+      path: 'b.yaml',
+      text: backup(
+        'offsite',
+        '  repository: sftp:backup@nas:/srv/hiy\n  passwordSecret: p\n  sftp: {identitySecret: k, knownHostsSecret: kh, port: 2222}\n',
+      ),
+    },
+  ]);
+  assert.deepEqual(ok.diagnostics, []);
+  assert.deepEqual(checkResources(ok.resources), []);
+  const bad = parseStateFiles([
+    {
+      path: 'b.yaml',
+      text: backup(
+        'offsite',
+        '  repository: /srv/r\n  passwordSecret: p\n  sftp: {port: 0, identitySecret: "a b", user: x}\n',
+      ),
+    },
+  ]);
+  assert.deepEqual(bad.diagnostics.map((d) => `${d.file}:${d.line} ${d.path}`).sort(), [
+    'b.yaml:8 spec.sftp.identitySecret',
+    'b.yaml:8 spec.sftp.port',
+    'b.yaml:8 spec.sftp.user',
+  ]);
+  const local = parseStateFiles([
+    {
+      path: 'b.yaml',
+      text: backup('offsite', '  repository: /srv/r\n  passwordSecret: p\n  sftp: {port: 22}\n'),
+    },
+  ]);
+  assert.deepEqual(local.diagnostics, []);
+  const [d] = checkResources(local.resources);
+  assert.equal(`${d?.file}:${d?.line} ${d?.path}`, 'b.yaml:8 spec.sftp');
+  assert.match(d?.summary ?? '', /not an sftp: repository/);
+});

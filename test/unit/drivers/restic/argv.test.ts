@@ -9,6 +9,8 @@ import {
   parseBackupSummary,
   parseForget,
   parseSnapshots,
+  sftpCommandArgv,
+  sftpEndpoint,
   snapshotsArgv,
 } from '../../../../src/drivers/restic/argv.js';
 
@@ -106,4 +108,38 @@ test('classifies restic failures from its messages', () => {
   assert.equal(classifyFailure('some files unreadable', 3), 'incomplete');
   assert.equal(classifyFailure('write /r/data/ab: no space left on device', 1), 'no-space');
   assert.equal(classifyFailure('something else', 1), 'failed');
+});
+
+test('sftp: the endpoint of both repository forms restic reads', () => {
+  assert.deepEqual(sftpEndpoint('sftp:backup@nas.lan:/srv/hiy'), { user: 'backup', host: 'nas.lan' });
+  assert.deepEqual(sftpEndpoint('sftp:nas.lan:relative/dir'), { host: 'nas.lan' });
+  assert.deepEqual(sftpEndpoint('sftp://u@10.0.0.2:2222//srv/hiy'), {
+    user: 'u',
+    host: '10.0.0.2',
+    port: 2222,
+  });
+  assert.deepEqual(sftpEndpoint('sftp:u@[::1]:/srv'), { user: 'u', host: '::1' });
+  assert.throws(() => sftpEndpoint('sftp:u;rm -rf@host:/x'), /cannot be passed to ssh/);
+  assert.throws(() => sftpEndpoint('/mnt/usb'), /not an sftp: repository/);
+});
+
+test('sftp: the ssh command names key, known hosts and port as files, batch mode, the sftp subsystem', () => {
+  assert.deepEqual(
+    sftpCommandArgv({
+      repository: 'sftp:root@127.0.0.1:/srv/r',
+      port: 2200,
+      identityFile: '/tmp/k/identity',
+      knownHostsFile: '/tmp/k/known_hosts',
+    }),
+    [
+      '-o',
+      'sftp.command=ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=30 -i /tmp/k/identity -o IdentitiesOnly=yes -o UserKnownHostsFile=/tmp/k/known_hosts -o StrictHostKeyChecking=yes -p 2200 -l root 127.0.0.1 -s sftp',
+    ],
+  );
+  // The URL's port when spec.sftp.port is not given; nothing else added.
+  assert.deepEqual(sftpCommandArgv({ repository: 'sftp://h:2222//r' }), [
+    '-o',
+    'sftp.command=ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=30 -p 2222 h -s sftp',
+  ]);
+  assert.throws(() => sftpCommandArgv({ repository: 'sftp:h:/r', identityFile: '/a b' }), /unsafe path/);
 });
