@@ -441,9 +441,11 @@ describe('dashboard', () => {
     assert.equal(page.status, 200);
     assert.match(page.body, /Sign in to HIY/);
     const login = await h.hiy(['login', 'alice'], env);
+    // The published host on the port Caddy serves plain HTTP on (a free port here; none when it is :80).
+    const port = h.caddy.httpPort;
     assert.match(
       login.out.trimEnd().split('\n').at(-1)!,
-      /^http:\/\/hiy\.test\/login\/link\?t=[A-Za-z0-9_-]{43}$/,
+      new RegExp(`^http://hiy\\.test:${port}/login/link\\?t=[A-Za-z0-9_-]{43}$`),
     );
     // Without the setting, the route goes with the next apply.
     assert.equal((await h.hiy(['apply'])).code, 0);
