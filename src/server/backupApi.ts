@@ -12,7 +12,7 @@ import { loadDesired } from '../engine/engine.js';
 import { hasCode } from '../model/errors.js';
 import { type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
-import type { OperationsContext as ApiContext } from './operationsApi.js';
+import { type OperationsContext as ApiContext, audit } from './operationsApi.js';
 
 const PATH = /^\/api\/v1\/backups(?:\/(restore|drill))?$/;
 
@@ -122,22 +122,4 @@ function httpOf(err: unknown): HttpError | undefined {
   for (const code of ['BACKUP_FAILED', 'RESTIC_FAILED', 'DATA_COMMAND_REFUSED'])
     if (hasCode(err, code)) return new HttpError(409, code, (err as Error).message);
   return undefined;
-}
-
-function audit(
-  ctx: ApiContext,
-  caller: Caller | undefined,
-  action: string,
-  target: string,
-  result: 'ok' | 'failed' | 'denied' | 'unauthenticated',
-  detail?: string,
-) {
-  return ctx.audit.append({
-    actor: caller?.user.metadata.name ?? 'anonymous',
-    via: 'api',
-    action,
-    target,
-    result,
-    ...(detail ? { detail } : {}),
-  });
 }

@@ -113,7 +113,8 @@ export async function handleOperations(
   return true;
 }
 
-function audit(
+/** One line of the audit log for an API call (also the backup endpoints'). */
+export function audit(
   ctx: ApiContext,
   caller: Caller | undefined,
   action: string,
