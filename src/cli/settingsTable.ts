@@ -1,5 +1,6 @@
 // Every HIY_* setting once: its flag, its default and what it means; --help, `hiy settings` and the file check use it.
 import { DEFAULT_API_ADDR, DEFAULT_RESYNC, DEFAULT_SETTINGS } from '../model/settings.js';
+import { DEFAULT_STACK_IMAGES } from '../push/buildSettings.js';
 
 export interface SettingSpec {
   /** The environment variable (and the settings file's name for it). */
@@ -105,39 +106,43 @@ export const SETTINGS_TABLE: readonly SettingSpec[] = [
   },
   {
     name: 'HIY_BUILD_IMAGE_STATIC',
-    defaultText: 'localhost/hiy/busybox:latest',
+    defaultText: DEFAULT_STACK_IMAGES.static,
     help: 'base image of detected static sites',
   },
   {
     name: 'HIY_BUILD_IMAGE_NODE',
-    defaultText: 'localhost/hiy/node:20',
+    defaultText: DEFAULT_STACK_IMAGES.node,
     help: 'base image of detected Node.js apps',
   },
   {
     name: 'HIY_BUILD_IMAGE_PYTHON',
-    defaultText: 'localhost/hiy/python:3',
+    defaultText: DEFAULT_STACK_IMAGES.python,
     help: 'base image of detected Python apps',
   },
   {
     name: 'HIY_BUILD_IMAGE_GO_BUILD',
-    defaultText: 'localhost/hiy/go-build:1.19',
+    defaultText: DEFAULT_STACK_IMAGES.goBuild,
     help: 'builder image of detected Go apps (docs/stacks.md)',
   },
   {
     name: 'HIY_BUILD_IMAGE_RUBY',
-    defaultText: 'localhost/hiy/ruby:3.1',
+    defaultText: DEFAULT_STACK_IMAGES.ruby,
     help: 'image of detected Ruby apps',
   },
   {
     name: 'HIY_BUILD_IMAGE_JAVA_BUILD',
-    defaultText: 'localhost/hiy/java-build:17',
+    defaultText: DEFAULT_STACK_IMAGES.javaBuild,
     help: 'builder image of detected Java apps',
   },
-  { name: 'HIY_BUILD_IMAGE_JAVA', defaultText: 'localhost/hiy/java:17', help: 'runtime image of Java apps' },
-  { name: 'HIY_BUILD_IMAGE_PHP', defaultText: 'localhost/hiy/php:8.2', help: 'runtime image of PHP apps' },
+  {
+    name: 'HIY_BUILD_IMAGE_JAVA',
+    defaultText: DEFAULT_STACK_IMAGES.java,
+    help: 'runtime image of Java apps',
+  },
+  { name: 'HIY_BUILD_IMAGE_PHP', defaultText: DEFAULT_STACK_IMAGES.php, help: 'runtime image of PHP apps' },
   {
     name: 'HIY_BUILD_IMAGE_PHP_BUILD',
-    defaultText: 'localhost/hiy/php-build:8.2',
+    defaultText: DEFAULT_STACK_IMAGES.phpBuild,
     help: 'builder image of PHP apps (composer)',
   },
   {
