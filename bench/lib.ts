@@ -60,6 +60,39 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; 
   return { ms: performance.now() - t0, value };
 }
 
+/**
+ * Times a `git push` (PUSH) from its start to the first 200 with the new TEXT (GET), polled every POLL ms while the
+ * push runs (Caddy switches before the old container is retired and before git updates the ref). Throws when the
+ * push ends without serving it, or fails.
+ */
+export async function timePushUntilServing(
+  push: () => Promise<{ code: number; stderr: string }>,
+  get: () => Promise<{ status: number; body: string }>,
+  text: string,
+  pollMs: number,
+): Promise<{ ms: number }> {
+  let pushing: Promise<{ code: number; stderr: string }> | undefined;
+  const total = await timed(async () => {
+    pushing = push();
+    let done = false;
+    void pushing.then(() => {
+      done = true;
+    });
+    for (;;) {
+      const got = await get().catch(() => ({ status: 0, body: '' }));
+      if (got.status === 200 && got.body.trim() === text) return;
+      if (done) {
+        const r = await pushing;
+        throw new Error(`the push ended (exit ${r.code}) without serving the new content: ${r.stderr}`);
+      }
+      await new Promise((res) => setTimeout(res, pollMs));
+    }
+  });
+  const pushed = await pushing!;
+  if (pushed.code !== 0) throw new Error(`push failed: ${pushed.stderr}`);
+  return total;
+}
+
 /** A value in its row's unit. */
 export function fmtValue(v: number, unit: Result['unit'] = 'ms'): string {
   if (!Number.isFinite(v)) return '-';

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { git, type Harness, makeRepo, startHarness } from '../test/support/hiy.js';
 import { ensureBusyboxImage } from '../test/support/podman.js';
 import { type RunningSshd, startSshd, userYaml } from '../test/support/sshd.js';
-import { type BenchContext, type Result, stats, timed, withCleanup } from './lib.js';
+import { type BenchContext, type Result, stats, timed, timePushUntilServing, withCleanup } from './lib.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET_MS = 3000;
@@ -96,25 +96,12 @@ spec:
         await git(src, ['commit', '-qam', text]);
         // Timed from the start of `git push` to the first 200 with the new content, polled while the push runs
         // (Caddy switches before the old container is retired and before git updates the ref).
-        let pushing: Promise<{ code: number; stderr: string }> | undefined;
-        const total = await timed(async () => {
-          pushing = sshd!.git(key, src, ['push', sshd!.url('site'), 'main']);
-          let done = false;
-          void pushing.then(() => {
-            done = true;
-          });
-          for (;;) {
-            const got = await h!.get('site.bench').catch(() => ({ status: 0, body: '' }));
-            if (got.status === 200 && got.body.trim() === text) return;
-            if (done) {
-              const r = await pushing;
-              throw new Error(`the push ended (exit ${r.code}) without serving the new content: ${r.stderr}`);
-            }
-            await new Promise((res) => setTimeout(res, 20));
-          }
-        });
-        const pushed = await pushing!;
-        if (pushed.code !== 0) throw new Error(`push failed: ${pushed.stderr}`);
+        const total = await timePushUntilServing(
+          () => sshd!.git(key, src, ['push', sshd!.url('site'), 'main']),
+          () => h!.get('site.bench'),
+          text,
+          20,
+        );
         // The same build alone: same Containerfile, a context of the same size with content never built before.
         await writeFile(join(direct, 'index.html'), `direct ${text}\n`);
         await writeFile(join(direct, 'Containerfile'), STATIC_CONTAINERFILE);

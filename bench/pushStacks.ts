@@ -11,7 +11,7 @@ import { buildSupport } from '../src/push/buildSupport.js';
 import { git, type Harness, makeRepo, startHarness } from '../test/support/hiy.js';
 import { ensureBusyboxImage } from '../test/support/podman.js';
 import { type RunningSshd, startSshd, userYaml } from '../test/support/sshd.js';
-import { type BenchContext, type Result, stats, timed, withCleanup } from './lib.js';
+import { type BenchContext, type Result, stats, timed, timePushUntilServing, withCleanup } from './lib.js';
 
 const STACK_IMAGES = new URL('../images/runtime/debian.sh', import.meta.url).pathname;
 const REPO_ROOT = new URL('..', import.meta.url).pathname;
@@ -110,27 +110,12 @@ spec:
           const text = `round ${i} ${randomBytes(4).toString('hex')}`;
           await writeFile(join(src, spec.source), spec.files(text)[spec.source]!);
           await git(src, ['commit', '-qam', text]);
-          let pushing: Promise<{ code: number; stderr: string }> | undefined;
-          const total = await timed(async () => {
-            pushing = sshd!.git(key, src, ['push', sshd!.url('app'), 'main']);
-            let done = false;
-            void pushing.then(() => {
-              done = true;
-            });
-            for (;;) {
-              const got = await h!.get('app.bench').catch(() => ({ status: 0, body: '' }));
-              if (got.status === 200 && got.body.trim() === text) return;
-              if (done) {
-                const p = await pushing;
-                throw new Error(
-                  `the push ended (exit ${p.code}) without serving the new content: ${p.stderr}`,
-                );
-              }
-              await new Promise((res) => setTimeout(res, 50));
-            }
-          });
-          const pushed = await pushing!;
-          if (pushed.code !== 0) throw new Error(`push failed: ${pushed.stderr}`);
+          const total = await timePushUntilServing(
+            () => sshd!.git(key, src, ['push', sshd!.url('app'), 'main']),
+            () => h!.get('app.bench'),
+            text,
+            50,
+          );
           // The same generated build alone, on a copy of the source with content never built before.
           const ctxDir = join(direct, `round-${i}`);
           await cp(src, ctxDir, { recursive: true, filter: (p) => !p.includes('/.git') });
