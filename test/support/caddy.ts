@@ -46,8 +46,9 @@ export async function startCaddy(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Enough for minutes of Caddy's chatty maintenance log, so an earlier error line survives for a failure message.
   const append = (b: Buffer) => {
-    output = (output + b.toString()).slice(-20_000);
+    output = (output + b.toString()).slice(-400_000);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
