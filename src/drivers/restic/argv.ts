@@ -59,18 +59,6 @@ export function checkArgv(opts: { readDataSubset?: string }): string[] {
   return ['check', ...(opts.readDataSubset ? [`--read-data-subset=${opts.readDataSubset}`] : [])];
 }
 
-/** GNU tar: extract keeping numeric owners, modes and extended attributes, as `podman volume import` does. */
-export const extractArgv = (archive: string, dir: string): string[] => [
-  '-x',
-  '--numeric-owner',
-  '--same-permissions',
-  '--xattrs',
-  '-f',
-  archive,
-  '-C',
-  dir,
-];
-
 /** The last `summary` line of `restic backup --json`. */
 export function parseBackupSummary(stdout: string): ResticBackupSummary {
   for (const line of stdout.split('\n').reverse()) {
