@@ -1,4 +1,4 @@
-// backup-200m: HIY's `backup now` of a 200 MiB, 2,000-file volume (verified snapshot, staging, restic) vs
+// backup-200m: HIY's `backup now` of a 200 MiB, 2,000-file volume (verified snapshot, restic of its archive) vs
 // `restic backup` of the same volume directory run by hand; an incremental backup after 1 % changed; and
 // `backup restore --to-volume` (restic restore, verified against the manifest, into a volume) vs `restic restore`.
 // HIY runs in this process (realEngine, as the API server does): node's start-up is the `startup` benchmark's.
@@ -197,7 +197,7 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
           'backup-200m (backup now, full)',
           fullMs,
           rawFullMs,
-          '2,000 files, 200 MiB, empty repository; verified snapshot (export, sha256, tar parse), extract to staging, restic backup',
+          '2,000 files, 200 MiB, empty repository; verified snapshot (export, sha256, tar parse), restic backup of its directory',
           { phases: fullPhases },
         ),
         {
@@ -214,7 +214,7 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
           '↳ backup restore --to-volume',
           restoreMs,
           rawRestoreMs,
-          'restic restore into a scratch volume, every file checked against the manifest, copied into a new volume; by hand: restic restore to a directory',
+          'restic restore of the archive, verified (sha256, parse, count), podman volume import into a new volume; by hand: restic restore to a directory',
         ),
       ];
     },
