@@ -72,6 +72,7 @@ try {
   const run = await backupNow(engine, { resource: 'port/vault' });
   result.backedUp = run.volumes.length;
   result.failures = run.failures;
+  if (run.volumes.length !== 1) throw new Error(`backup now: ${JSON.stringify(run.failures)}`);
   await inVolume(volume, 'rm /v/home/notes.txt && echo new > /v/home/extra && chown 1000:1000 /v/home/extra');
   const [back] = await restoreFromBackup(engine, { resource: 'port/vault' });
   result.restoredFiles = back?.files;
