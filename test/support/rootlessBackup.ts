@@ -10,6 +10,7 @@ import { restoreFromBackup } from '../../src/backup/restore.js';
 import { settingsFrom } from '../../src/cli/config.js';
 import { realEngine } from '../../src/main.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../../src/model/labels.js';
+import { type RunningCaddy, startCaddy } from './caddy.js';
 
 const [instance, work] = process.argv.slice(2);
 if (!instance || !work) throw new Error('usage: rootlessBackup.ts INSTANCE WORK_DIR');
@@ -32,7 +33,10 @@ async function listing(v: string): Promise<string[]> {
 }
 
 const result: Record<string, unknown> = { uid: process.getuid?.() };
+// A real Caddy on free loopback ports: the snapshot's observation of the box reads its config.
+let caddy: RunningCaddy | undefined;
 try {
+  caddy = await startCaddy();
   const state = join(work, 'state');
   await mkdir(state, { recursive: true });
   const git = (args: string[]) =>
@@ -44,7 +48,16 @@ try {
   );
   await git(['add', '-A']);
   await git(['commit', '-qm', 'backup']);
-  const env = { HIY_STATE: state, HIY_DATA_DIR: join(work, 'data'), HIY_INSTANCE: instance };
+  const env = {
+    HIY_STATE: state,
+    HIY_DATA_DIR: join(work, 'data'),
+    HIY_INSTANCE: instance,
+    HIY_CADDY_ADMIN: caddy.adminUrl,
+    HIY_TLS: 'off',
+    HIY_HTTP_ADDR: `127.0.0.1:${caddy.httpPort}`,
+    HIY_API_ADDR: '127.0.0.1:0',
+    HIY_LOG_LEVEL: 'silent',
+  };
   const engine = await realEngine(settingsFrom({}, env, true), env);
   await engine.stores.secrets.set('restic-password', 'rootless backups 7f3a');
   await podman([
@@ -86,5 +99,6 @@ try {
   result.error = err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err);
 } finally {
   await execa('podman', ['volume', 'rm', '-f', volume, copy], { reject: false });
+  await caddy?.stop();
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);
