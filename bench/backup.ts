@@ -1,4 +1,4 @@
-// backup-200m: HIY's `backup now` of a 200 MiB, 2,000-file volume (verified snapshot, staging, restic) vs
+// backup-200m: HIY's `backup now` of a 200 MiB, 2,000-file volume (verified snapshot, restic of its archive) vs
 // `restic backup` of the same volume directory run by hand; an incremental backup after 1 % changed; and
 // `backup restore --to-volume` (restic restore, verified against the manifest, into a volume) vs `restic restore`.
 // HIY runs in this process (realEngine, as the API server does): node's start-up is the `startup` benchmark's.
@@ -131,8 +131,11 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
           if (side === 'hiy') {
             await fresh(repo);
             const r = await timed(hiyBackup);
-            if (r.value.totalFiles < FILES)
-              throw new Error(`backup-200m: ${r.value.totalFiles} files backed up, expected ${FILES}`);
+            // restic copies the snapshot's archive (and its manifest), which holds the 2,000 files.
+            if (r.value.totalBytes < TOTAL_BYTES)
+              throw new Error(
+                `backup-200m: ${r.value.totalBytes} bytes backed up, expected ≥ ${TOTAL_BYTES}`,
+              );
             fullMs.push(r.ms);
           } else {
             await fresh(rawRepo);
@@ -172,8 +175,15 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
       for (let i = 0; i < runs; i++) {
         for (const side of i % 2 === 0 ? ['hiy', 'raw'] : ['raw', 'hiy']) {
           if (side === 'hiy') {
+            const marks: [string, number][] = [];
+            const t0 = performance.now();
+            const onStep = (m: string) => marks.push([m.split(' ')[0]!, performance.now() - t0]);
             const r = await timed(() =>
-              restoreFromBackup(engine, { resource: 'port/db', toVolume: inspect }),
+              restoreFromBackup(engine, { resource: 'port/db', toVolume: inspect, onStep }),
+            );
+            const end = performance.now() - t0;
+            ctx.log(
+              `backup-200m:   hiy restore phases: ${phaseText(marks.map(([m, t], k) => [m, (marks[k + 1]?.[1] ?? end) - t]))}`,
             );
             if (r.value[0]?.files !== FILES)
               throw new Error(`backup-200m: restored ${r.value[0]?.files} files, expected ${FILES}`);
@@ -197,7 +207,7 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
           'backup-200m (backup now, full)',
           fullMs,
           rawFullMs,
-          '2,000 files, 200 MiB, empty repository; verified snapshot (export, sha256, tar parse), extract to staging, restic backup',
+          '2,000 files, 200 MiB, empty repository; verified snapshot (export, sha256, tar parse), restic backup of its directory',
           { phases: fullPhases },
         ),
         {
@@ -214,7 +224,7 @@ export async function benchBackup(ctx: BenchContext): Promise<Result[]> {
           '↳ backup restore --to-volume',
           restoreMs,
           rawRestoreMs,
-          'restic restore into a scratch volume, every file checked against the manifest, copied into a new volume; by hand: restic restore to a directory',
+          'restic restore of the archive, verified (sha256, parse, count), podman volume import into a new volume; by hand: restic restore to a directory',
         ),
       ];
     },

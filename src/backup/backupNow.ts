@@ -1,6 +1,6 @@
-// `hiy backup now`: a verified snapshot of each volume (dump hook, brief stop: hiy snapshot create's way), staged
-// at a stable path and copied to the restic repository with the apply lock released; then retention.
-import { rm } from 'node:fs/promises';
+// `hiy backup now`: a verified snapshot of each volume (dump hook, brief stop: hiy snapshot create's way), its
+// directory copied as it is to the restic repository with the apply lock released; then retention.
+import { dirname } from 'node:path';
 import { createSnapshots } from '../data/commands.js';
 import type { ResticBackupSummary } from '../drivers/restic/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
@@ -15,8 +15,8 @@ import {
 import type { BackupOutcome } from '../store/backupHistory.js';
 import type { EventDraft } from '../store/events.js';
 import { BOX_STATE_TAG, uploadBoxState } from './boxState.js';
+import { uploadRepos } from './repos.js';
 import { ensureRepository } from './repository.js';
-import { stageSnapshot } from './stage.js';
 import { BackupError, backupHost, backupTags, pickBackup, resticOf, resticTarget } from './target.js';
 
 /** One volume copied offsite. */
@@ -39,6 +39,8 @@ export interface BackupRun {
   volumes: VolumeBackup[];
   /** HIY's own state (secrets, releases, repositories…: boxState.ts), copied by a run of the whole box. */
   boxState?: { id: string; summary: ResticBackupSummary };
+  /** The hosted git repositories (a bundle each: repos.ts), copied by a run of the whole box. */
+  repos?: { repo: string; id: string; summary: ResticBackupSummary }[];
   failures: { resource: string; volume?: string; error: string }[];
 }
 
@@ -132,6 +134,11 @@ export async function backupNow(
     } catch (err) {
       run.failures.push({ resource: 'hiy', error: `HIY's own state: ${message(err)}` });
     }
+    try {
+      run.repos = await uploadRepos(engine, target, backup.spec.keep, step);
+    } catch (err) {
+      run.failures.push({ resource: 'hiy', error: `hosted repositories: ${message(err)}` });
+    }
   }
   await engine.stores.events.append(runEvents(run));
   await engine.stores.backupHistory.record(runOutcomes(run, covered, new Date().toISOString()));
@@ -157,7 +164,7 @@ function runOutcomes(run: BackupRun, covered: string[], at: string): BackupOutco
   });
 }
 
-/** Stages one snapshot, backs it up, applies retention and drops the older local backup snapshots. */
+/** Backs one snapshot up, applies retention and drops the older local backup snapshots. */
 async function uploadVolume(
   engine: Engine,
   backup: BackupResource,
@@ -167,32 +174,21 @@ async function uploadVolume(
   const target = await resticTarget(engine, backup);
   const restic = resticOf(engine);
   const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
-  step?.(`staging ${snapshot.volume}/${snapshot.id}`);
-  const dir = await stageSnapshot({
-    restic,
-    dataDir: engine.settings.dataDir,
-    snapshot,
-    archive: snapshotArchivePath(snapDeps, snapshot),
+  // The verified snapshot's own directory (archive.tar and manifest.json) is what restic reads: no staging copy.
+  step?.(`uploading ${snapshot.volume}/${snapshot.id} to ${backup.spec.repository}`);
+  const summary = await restic.backup(target, {
+    dir: dirname(snapshotArchivePath(snapDeps, snapshot)),
+    host: backupHost(engine.settings.instance),
+    tags: backupTags({
+      instance: engine.settings.instance,
+      resource: snapshot.resource,
+      volume: snapshot.volume,
+      snapshot: snapshot.id,
+      ...(snapshot.dataVersion !== undefined && { dataVersion: snapshot.dataVersion }),
+      ...(snapshot.imageBefore && { image: snapshot.imageBefore }),
+      ...(snapshot.stateCommit && { stateCommit: snapshot.stateCommit }),
+    }),
   });
-  let summary: ResticBackupSummary;
-  try {
-    step?.(`uploading ${snapshot.volume} to ${backup.spec.repository}`);
-    summary = await restic.backup(target, {
-      dir,
-      host: backupHost(engine.settings.instance),
-      tags: backupTags({
-        instance: engine.settings.instance,
-        resource: snapshot.resource,
-        volume: snapshot.volume,
-        snapshot: snapshot.id,
-        ...(snapshot.dataVersion !== undefined && { dataVersion: snapshot.dataVersion }),
-        ...(snapshot.imageBefore && { image: snapshot.imageBefore }),
-        ...(snapshot.stateCommit && { stateCommit: snapshot.stateCommit }),
-      }),
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
   let forgotten = 0;
   if (backup.spec.keep) {
     step?.(`retention of ${snapshot.volume}`);

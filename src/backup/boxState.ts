@@ -1,18 +1,19 @@
 // HIY's own state in the backup repository, so a new box can be brought back from git plus one repository: the
 // secret store (generated database passwords, the restic password itself), releases, pins, data versions,
-// hosted repositories, API tokens, passkeys, the ssh account's keys, job runs, the audit log and the events.
+// API tokens, passkeys, the ssh account's keys, job runs, the audit log and the events (hosted repositories
+// travel as git bundles: repos.ts).
 // Copied as files (restic dedupes them), with a manifest of checksums checked when they come back.
 import { constants } from 'node:fs';
 import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResticBackupSummary, ResticTarget } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
-import { compareChecksums } from './fetch.js';
-import { checksumTree, stagingDir } from './stage.js';
+import { checksumTree, compareChecksums, stagingDir } from './stage.js';
 import { BackupError, backupHost, resticOf } from './target.js';
 
 /**
- * What of the data directory travels. Left out: snapshots (the volumes travel themselves), builds and mirrors
+ * What of the data directory travels. Left out: snapshots (the volumes travel themselves), hosted repositories
+ * (bundles of their own, repos.ts; a box state of an earlier HIY may still hold `repos`), builds and mirrors
  * (made again), locks, the crash journal, the daemon's runtime files, sessions and sign-in links (short-lived),
  * caches (port declarations, previous logs) and the backup folder itself.
  */
@@ -21,7 +22,6 @@ export const BOX_STATE_ENTRIES = [
   'releases',
   'pins.json',
   'data-versions.json',
-  'repos',
   'api-tokens.json',
   'passkeys.json',
   'ssh-account.json',

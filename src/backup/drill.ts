@@ -1,17 +1,16 @@
-// Restore drills: the latest backup of each volume restored into a scratch volume, verified against its
-// manifest, and checked in a throwaway container with no network (the port's check hook, or the default
-// check: file count and checksums); pass or fail is an event, and the scratch volume is always removed.
+// Restore drills: the latest backup of each volume brought back, verified against its manifest, imported into a
+// scratch volume and checked in a throwaway container with no network (the port's check hook, or the default
+// check: the file count); pass or fail is an event, and the scratch volume is always removed.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import type { RunSpec } from '../model/containers.js';
 import { hookTimeoutMs } from '../model/portContract.js';
+import { snapshotArchivePath, verifySnapshot } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
-import { type FetchedBackup, fetchVerified } from './fetch.js';
+import { type FetchedBackup, fetchBackup } from './fetch.js';
 import { ensureRepository } from './repository.js';
 import { chooseEntries } from './restore.js';
+import { LABEL_SCRATCH } from './stage.js';
 import { backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
 
 /** The image of the default check (scripts/setup.sh builds it on every box). */
@@ -24,7 +23,7 @@ export interface DrillResult {
   backupId: string;
   time: string;
   passed: boolean;
-  /** `port check hook` or `default (file count and checksums)`. */
+  /** `port check hook` or `default (archive checksum and file count)`. */
   check: string;
   files?: number;
   error?: string;
@@ -34,17 +33,13 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `sha256sum -c` input: one line per file (names with a newline cannot be listed; the host check covers them). */
-function sumsFile(checksums: Record<string, string>): string {
-  return Object.entries(checksums)
-    .filter(([path]) => !path.includes('\n'))
-    .map(([path, sum]) => `${sum}  ./${path}\n`)
-    .join('');
-}
-
 /** Runs the check of one fetched backup in a container with no network; resolves to an error, or undefined. */
-async function runCheck(engine: Engine, fetched: FetchedBackup): Promise<{ check: string; error?: string }> {
-  const { entry, volume, manifest } = fetched;
+async function runCheck(
+  engine: Engine,
+  fetched: FetchedBackup,
+  volume: string,
+): Promise<{ check: string; error?: string }> {
+  const { entry, snapshot } = fetched;
   const release = (await engine.stores.releases.list(entry.resource)).at(-1);
   const hook = release?.workload?.port?.hooks.check;
   const mount = release?.run.volumes.find((v) => v.source === entry.volume);
@@ -63,34 +58,44 @@ async function runCheck(engine: Engine, fetched: FetchedBackup): Promise<{ check
       env: { ...release.run.env, HIY_HOOK: 'check', HIY_RESOURCE: entry.resource, HIY_DRILL: '1' },
       entrypoint: hook,
       args: [],
-      volumes: [{ source: volume.name, target: mount.target, readOnly: false }],
+      volumes: [{ source: volume, target: mount.target, readOnly: false }],
     };
     const r = await engine.podman.runHook(spec, hookTimeoutMs(release.workload?.port?.hooks ?? {}));
     const check = `the check hook of port ${release.workload?.port?.name}`;
     return r.exitCode === 0 ? { check } : { check, error: `${check} failed (exit ${r.exitCode})` };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'hiy-drill-'));
+  // The archive's sha256 was checked before the import; what the container sees must hold as many files.
+  const script = `cd /data && n=$(find . -type f | wc -l) && [ "$n" -eq ${snapshot.files} ] || { echo "files: $n, manifest: ${snapshot.files}"; exit 1; }`;
+  const spec: RunSpec = {
+    ...base,
+    image: DRILL_IMAGE,
+    env: {},
+    entrypoint: ['/bin/sh', '-c', script],
+    args: [],
+    volumes: [{ source: volume, target: '/data', readOnly: true }],
+  };
+  const r = await engine.podman.runHook(spec, 10 * 60_000);
+  const check = 'default (archive checksum and file count)';
+  return r.exitCode === 0 ? { check } : { check, error: `${check} failed: ${r.output.trim().slice(-500)}` };
+}
+
+/** Verifies a fetched backup and imports it into a new scratch volume (Podman writes it, rootless too). */
+async function intoScratch(engine: Engine, fetched: FetchedBackup, step?: (m: string) => void) {
+  const deps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  const { snapshot } = fetched;
+  step?.(`verifying ${snapshot.volume}/${snapshot.id} (${snapshot.files} files, sha256)`);
+  await verifySnapshot(deps, snapshot);
+  const name = `hiy-${engine.settings.instance}-scratch-${randomBytes(4).toString('hex')}`;
+  await engine.podman.createVolume(name, { [LABEL_SCRATCH]: engine.settings.instance });
+  const remove = () => engine.podman.removeVolume(name).catch(() => {});
   try {
-    await writeFile(join(dir, 'sums'), sumsFile(manifest.checksums));
-    const files = Object.keys(manifest.checksums).length;
-    const script = `cd /data && sha256sum -c -s /hiy-check/sums && n=$(find . -type f | wc -l) && [ "$n" -eq ${files} ] || { echo "files: $n, manifest: ${files}"; exit 1; }`;
-    const spec: RunSpec = {
-      ...base,
-      image: DRILL_IMAGE,
-      env: {},
-      entrypoint: ['/bin/sh', '-c', script],
-      args: [],
-      volumes: [
-        { source: volume.name, target: '/data', readOnly: true },
-        { source: dir, target: '/hiy-check', readOnly: true },
-      ],
-    };
-    const r = await engine.podman.runHook(spec, 10 * 60_000);
-    const check = 'default (file count and checksums)';
-    return r.exitCode === 0 ? { check } : { check, error: `${check} failed: ${r.output.trim().slice(-500)}` };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    step?.(`importing it into scratch volume ${name}`);
+    await engine.podman.importVolume(name, snapshotArchivePath(deps, snapshot));
+  } catch (err) {
+    await remove();
+    throw err;
   }
+  return { name, remove };
 }
 
 /**
@@ -111,15 +116,18 @@ export async function drillBackups(
   for (const entry of chooseEntries(backupEntries(backup.metadata.name, list), opts)) {
     const base = { resource: entry.resource, volume: entry.volume, backupId: entry.id, time: entry.time };
     let fetched: FetchedBackup | undefined;
+    let scratch: { name: string; remove: () => Promise<void> } | undefined;
     try {
-      fetched = await fetchVerified(engine, target, entry, opts.onStep);
+      fetched = await fetchBackup(engine, target, entry, opts.onStep);
+      scratch = await intoScratch(engine, fetched, opts.onStep);
       opts.onStep?.(`checking ${entry.volume} in a container with no network`);
-      const { check, error } = await runCheck(engine, fetched);
-      const files = Object.keys(fetched.manifest.checksums).length;
+      const { check, error } = await runCheck(engine, fetched, scratch.name);
+      const files = fetched.snapshot.files;
       results.push({ ...base, check, files, passed: error === undefined, ...(error && { error }) });
     } catch (err) {
       results.push({ ...base, check: 'restore and verification', passed: false, error: message(err) });
     } finally {
+      await scratch?.remove();
       await fetched?.release();
     }
   }

@@ -1,75 +1,88 @@
-// A restic backup of one volume brought back into a scratch volume and verified against its own manifest
-// (every file's sha256), before restore or a drill uses it. The scratch volume is removed by `release`.
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm } from 'node:fs/promises';
+// A restic backup of one volume brought back and made a local snapshot (reason `from-backup`) of that volume:
+// the verified snapshot archive it was made from, restored as a plain file, so writing the volume is left to
+// Podman's own import (rootless too: files owned by sub-uids come back with their owners).
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResticTarget } from '../drivers/restic/types.js';
-import type { Engine } from '../engine/engine.js';
-import type { VolumeInfo } from '../model/containers.js';
-import { type BackupManifest, checksumTree, DATA_DIR, MANIFEST_FILE } from './stage.js';
+import { type Engine, withApplyLock } from '../engine/engine.js';
+import {
+  adoptArchive,
+  listSnapshots,
+  removeSnapshot,
+  SNAPSHOT_ARCHIVE_FILE,
+  SNAPSHOT_MANIFEST_FILE,
+  type SnapshotManifest,
+} from '../snapshots/snapshot.js';
+import { fetchLegacy, LEGACY_MANIFEST_FILE } from './legacy.js';
 import { type BackupEntry, BackupError, resticOf } from './target.js';
 
-/** Marks a scratch volume (never an instance's volume: it has no ownership labels, so no plan sees it). */
-export const LABEL_SCRATCH = 'hiy.backup-scratch';
-
-/** A verified copy of a backup in a scratch volume. */
+/** A backup brought back as a local snapshot; verifySnapshot checks it against the manifest it came with. */
 export interface FetchedBackup {
   entry: BackupEntry;
-  volume: VolumeInfo;
-  manifest: BackupManifest;
-  /** Removes the scratch volume. */
+  /** The local snapshot (reason `from-backup`); its volume is the backed-up one (a scratch volume's, legacy). */
+  snapshot: SnapshotManifest;
+  /** Removes the local snapshot. */
   release(): Promise<void>;
 }
 
-/** How a restored tree differs from its manifest; empty when it matches. */
-export function compareChecksums(want: Record<string, string>, got: Record<string, string>): string[] {
-  const problems: string[] = [];
-  for (const [path, sum] of Object.entries(want)) {
-    if (!(path in got)) problems.push(`${path} is missing`);
-    else if (got[path] !== sum) problems.push(`${path} has another checksum`);
-  }
-  for (const path of Object.keys(got)) if (!(path in want)) problems.push(`${path} is not in the manifest`);
-  return problems;
+const exists = (path: string) =>
+  access(path, constants.F_OK).then(
+    () => true,
+    () => false,
+  );
+
+/** Removes a local snapshot under the apply lock, when it is still there. */
+export async function dropSnapshot(engine: Engine, m: SnapshotManifest): Promise<void> {
+  const deps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  await withApplyLock(engine, async () => {
+    const still = (await listSnapshots(deps, m.volume)).find((s) => s.id === m.id);
+    if (still) await removeSnapshot(deps, still);
+  });
 }
 
-/** Restores `entry` into a new scratch volume and checks its file count and checksums against the manifest. */
-export async function fetchVerified(
+/**
+ * Restores `entry` (restic restore of the snapshot's archive and manifest into a private folder of the data
+ * directory) and makes it a local snapshot. restic authenticates what it decrypts; the archive's sha256, size
+ * and file count are checked by verifySnapshot before anything uses it. Backups made before archives were
+ * copied as they are (an extracted tree with `hiy-backup.json`) go through legacy.ts.
+ */
+export async function fetchBackup(
   engine: Engine,
   target: ResticTarget,
   entry: BackupEntry,
   step?: (message: string) => void,
 ): Promise<FetchedBackup> {
-  const name = `hiy-${engine.settings.instance}-scratch-${randomBytes(4).toString('hex')}`;
-  await engine.podman.createVolume(name, { [LABEL_SCRATCH]: engine.settings.instance });
-  const release = () => engine.podman.removeVolume(name).catch(() => {});
+  const { dataDir } = engine.settings;
+  await mkdir(join(dataDir, 'backup'), { recursive: true, mode: 0o700 });
+  const landing = await mkdtemp(join(dataDir, 'backup', 'restore-'));
   try {
-    const volume = (await engine.podman.listVolumes({ [LABEL_SCRATCH]: engine.settings.instance })).find(
-      (v) => v.name === name,
-    );
-    if (!volume) throw new BackupError(`scratch volume ${name} was created but is not listed`);
-    step?.(`restoring backup ${entry.shortId} of ${entry.volume} into scratch volume ${name}`);
-    const landing = join(volume.mountpoint, '.hiy-restore');
+    step?.(`restoring backup ${entry.shortId} of ${entry.volume}`);
     await resticOf(engine).restore(target, { id: entry.id, targetDir: landing });
     // A directory backed up as `.` is restored at the target's root (restic 0.14: its content, not its path).
-    const staged = landing;
-    const manifest = JSON.parse(await readFile(join(staged, MANIFEST_FILE), 'utf8')) as BackupManifest;
-    for (const child of await readdir(join(staged, DATA_DIR)))
-      await rename(join(staged, DATA_DIR, child), join(volume.mountpoint, child));
-    await rm(landing, { recursive: true, force: true });
-    step?.(`verifying ${Object.keys(manifest.checksums).length} files against the backup's manifest`);
-    const problems = compareChecksums(manifest.checksums, await checksumTree(volume.mountpoint));
-    if (problems.length) {
-      throw new BackupError(
-        `backup ${entry.shortId} of ${entry.volume} failed verification: ${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}`,
-      );
+    if (await exists(join(landing, LEGACY_MANIFEST_FILE))) {
+      const snapshot = await fetchLegacy(engine, entry, landing, step);
+      return { entry, snapshot, release: () => dropSnapshot(engine, snapshot) };
     }
-    return { entry, volume, manifest, release };
+    const from = JSON.parse(
+      await readFile(join(landing, SNAPSHOT_MANIFEST_FILE), 'utf8'),
+    ) as SnapshotManifest;
+    if (from.volume !== entry.volume)
+      throw new BackupError(
+        `backup ${entry.shortId} holds a snapshot of ${from.volume}, its tags say ${entry.volume}`,
+      );
+    const deps = { podman: engine.podman, dataDir };
+    const snapshot = await withApplyLock(engine, () =>
+      adoptArchive(deps, join(landing, SNAPSHOT_ARCHIVE_FILE), from, 'from-backup'),
+    );
+    return { entry, snapshot, release: () => dropSnapshot(engine, snapshot) };
   } catch (err) {
-    await release();
     if (err instanceof BackupError) throw err;
     throw new BackupError(
       `backup ${entry.shortId} of ${entry.volume} cannot be restored: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
     );
+  } finally {
+    await rm(landing, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,7 @@
-// `hiy backup list`: HIY's backups in a Backup's restic repository, of one resource or volume or all.
+// `hiy backup list`: HIY's backups in a Backup's restic repository, of one resource or volume or all, and of
+// the hosted git repositories.
 import type { Engine } from '../engine/engine.js';
+import { type RepoBackupEntry, repoBackups } from './repos.js';
 import { ensureRepository } from './repository.js';
 import { type BackupEntry, backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
 
@@ -22,4 +24,15 @@ export async function listBackups(
   });
   const entries = backupEntries(backup.metadata.name, list);
   return opts.resource ? entries.filter((e) => entryMatches(e, opts.resource!)) : entries;
+}
+
+/** This instance's backups of hosted git repositories in the repository, newest first. */
+export async function listRepoBackups(
+  engine: Engine,
+  opts: { backup?: string } = {},
+): Promise<RepoBackupEntry[]> {
+  const backup = await pickBackup(engine, opts.backup);
+  const target = await resticTarget(engine, backup);
+  await ensureRepository(engine, backup, target, undefined, { create: false });
+  return repoBackups(engine, target);
 }

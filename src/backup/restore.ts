@@ -1,12 +1,11 @@
-// `hiy backup restore RESOURCE`: the latest backup (or --id) of each volume, fetched and verified in a scratch
-// volume, made a verified local snapshot, and restored the way `hiy snapshot restore` does (containers stopped,
-// the current content snapshotted first).
+// `hiy backup restore RESOURCE`: the latest backup (or --id) of each volume, brought back as a local snapshot
+// and restored the way `hiy snapshot restore` does (verified first, containers stopped, the current content
+// snapshotted first, Podman's import writing the volume).
 import { type RestoreOutcome, restoreFromSnapshot } from '../data/commands.js';
 import type { ResticTarget } from '../drivers/restic/types.js';
-import { type Engine, withApplyLock } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
-import { listSnapshots, removeSnapshot, takeSnapshot } from '../snapshots/snapshot.js';
-import { fetchVerified } from './fetch.js';
+import { fetchBackup } from './fetch.js';
 import { entryMatches } from './list.js';
 import { ensureRepository } from './repository.js';
 import {
@@ -91,47 +90,29 @@ export async function restoreFromBackup(
 
 async function restoreOne(
   engine: Engine,
-  target: Awaited<ReturnType<typeof resticTarget>>,
+  target: ResticTarget,
   entry: BackupEntry,
   toVolume: string | undefined,
   step?: (m: string) => void,
 ): Promise<BackupRestoreOutcome> {
-  const fetched = await fetchVerified(engine, target, entry, step);
-  const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
+  const fetched = await fetchBackup(engine, target, entry, step);
   try {
-    const m = fetched.manifest.snapshot;
-    const local = await withApplyLock(engine, () =>
-      takeSnapshot(snapDeps, {
-        volume: fetched.volume.name,
-        mountpoint: fetched.volume.mountpoint,
-        resource: entry.resource,
-        reason: 'from-backup',
-        ...(m.stateCommit && { stateCommit: m.stateCommit }),
-        ...(m.imageBefore && { imageBefore: m.imageBefore }),
-        ...(m.dataVersion !== undefined && { dataVersion: m.dataVersion }),
-      }),
-    );
-    try {
-      const volume = toVolume ?? entry.volume;
-      // The volume of a resource (gone, e.g. on a new box) comes back owned by HIY, as an apply would make it.
-      if (volume === entry.volume) {
-        const exists = (await engine.podman.listVolumes({})).some((v) => v.name === volume);
-        if (!exists) {
-          step?.(`creating volume ${volume}`);
-          await engine.podman.createVolume(volume, {
-            ...ownershipLabels(engine.settings.instance),
-            [LABEL_RESOURCE]: entry.resource,
-          });
-        }
+    const local = fetched.snapshot;
+    const volume = toVolume ?? entry.volume;
+    // The volume of a resource (gone, e.g. on a new box) comes back owned by HIY, as an apply would make it.
+    if (volume === entry.volume && local.volume !== volume) {
+      const exists = (await engine.podman.listVolumes({})).some((v) => v.name === volume);
+      if (!exists) {
+        step?.(`creating volume ${volume}`);
+        await engine.podman.createVolume(volume, {
+          ...ownershipLabels(engine.settings.instance),
+          [LABEL_RESOURCE]: entry.resource,
+        });
       }
-      const outcome = await restoreFromSnapshot(engine, `${local.volume}/${local.id}`, volume, step);
-      return { ...outcome, backupId: entry.id };
-    } finally {
-      await withApplyLock(engine, async () => {
-        const still = (await listSnapshots(snapDeps, local.volume)).find((s) => s.id === local.id);
-        if (still) await removeSnapshot(snapDeps, still);
-      });
     }
+    // Verified (size, sha256, file count against the manifest it came with) before anything is replaced.
+    const outcome = await restoreFromSnapshot(engine, `${local.volume}/${local.id}`, volume, step);
+    return { ...outcome, backupId: entry.id };
   } finally {
     await fetched.release();
   }

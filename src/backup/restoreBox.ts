@@ -1,5 +1,5 @@
 // `hiy restore-box --backup NAME`: a whole box brought back on an empty machine from a clone of the state repo and
-// the backup repository (location and password): HIY's own state first, then every volume's latest backup,
+// the backup repository (location and password): HIY's own state and hosted repositories first, then every volume's latest backup,
 // each verified before it is written; the apply that starts the services is the caller's next step.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import type { ResticTarget } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
 import { ownershipLabels } from '../model/labels.js';
 import { BOX_STATE_ENTRIES, restoreBoxState } from './boxState.js';
+import { restoreRepos } from './repos.js';
 import { ensureRepository } from './repository.js';
 import { type BackupRestoreOutcome, latestPerVolume, restoreFromBackup } from './restore.js';
 import { BackupError, backupEntries, pickBackup, resticOf } from './target.js';
@@ -17,6 +18,8 @@ export interface RestoreBoxOutcome {
   repository: string;
   /** The box state restored (restic id and time) and what it held. */
   state: { id: string; time: string; entries: string[] };
+  /** Each hosted git repository put back (its refs checked against the backup's). */
+  repos: { repo: string; id: string; refs: number }[];
   /** Each volume put back. */
   volumes: BackupRestoreOutcome[];
 }
@@ -35,7 +38,7 @@ async function assertEmpty(engine: Engine): Promise<void> {
   const present: string[] = [];
   if (containers.length) present.push(`${containers.length} container(s) (${containers[0]!.name}…)`);
   if (volumes.length) present.push(`${volumes.length} volume(s) (${volumes[0]!.name}…)`);
-  for (const e of BOX_STATE_ENTRIES) {
+  for (const e of [...BOX_STATE_ENTRIES, 'repos']) {
     const path = join(engine.settings.dataDir, e);
     if (
       await access(path, constants.F_OK).then(
@@ -83,6 +86,7 @@ export async function restoreBox(
     { create: false },
   );
   const state = await restoreBoxState(engine, target, step);
+  const repos = await restoreRepos(engine, target, step);
   const list = await resticOf(engine).snapshots(target, {
     tags: [`hiy.instance=${engine.settings.instance}`],
   });
@@ -99,5 +103,5 @@ export async function restoreBox(
       })),
     );
   }
-  return { backup: backup.metadata.name, repository: target.repository, state, volumes };
+  return { backup: backup.metadata.name, repository: target.repository, state, repos, volumes };
 }

@@ -142,7 +142,7 @@ export interface BackupEntry extends BackupTags {
   shortId: string;
   time: string;
   backup: string;
-  /** The directory restic recorded (the staging path of the volume). */
+  /** The directory restic recorded (the local snapshot it was copied from). */
   path: string;
 }
 

@@ -111,8 +111,11 @@ class VerificationFailure extends HiyError {
   }
 }
 
-const ARCHIVE = 'archive.tar';
-const MANIFEST = 'manifest.json';
+/** The files of a stored snapshot's directory (an offsite backup copies that directory as it is). */
+export const SNAPSHOT_ARCHIVE_FILE = 'archive.tar';
+export const SNAPSHOT_MANIFEST_FILE = 'manifest.json';
+const ARCHIVE = SNAPSHOT_ARCHIVE_FILE;
+const MANIFEST = SNAPSHOT_MANIFEST_FILE;
 // Podman's own rule for volume names; it also keeps a name from escaping the snapshots directory.
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
@@ -217,6 +220,37 @@ function failure(what: string, volume: string, id: string, err: unknown): Snapsh
     { volume, id, reason },
     verification ? undefined : { cause: err },
   );
+}
+
+/**
+ * Makes an archive from elsewhere (an offsite backup brought back) a stored snapshot of `from.volume`, under a
+ * new id and `reason`: the archive is moved in (same file system) and the manifest written last. Not verified
+ * here: verifySnapshot (which restoreSnapshot runs first) compares it with the manifest it came with. Call it
+ * while holding the apply lock (discardIncomplete must not see the half-made directory).
+ */
+export async function adoptArchive(
+  deps: SnapshotDeps,
+  archive: string,
+  from: SnapshotManifest,
+  reason: SnapshotReason,
+): Promise<SnapshotManifest> {
+  const now = (deps.now ?? (() => new Date()))();
+  const manifest: SnapshotManifest = { ...from, id: snapshotId(now), reason, createdAt: now.toISOString() };
+  const dir = snapshotDir(deps, manifest.volume, manifest.id);
+  await mkdir(dir, { recursive: true });
+  try {
+    await rename(archive, join(dir, ARCHIVE));
+    await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw failure(
+      `adopting an archive as a snapshot of ${manifest.volume}`,
+      manifest.volume,
+      manifest.id,
+      err,
+    );
+  }
 }
 
 /** Re-reads a stored snapshot: the archive must parse to its end, and its size, checksum and file count match. */

@@ -1,6 +1,6 @@
 // Offsite backups with real restic to a local-path repository: hiy backup now|list|restore, retention, failures.
 import assert from 'node:assert/strict';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -25,13 +25,12 @@ describe('offsite backups (real restic, local path)', () => {
   let volume: string;
   const sh = (script: string) => execa('podman', ['exec', container, 'sh', '-c', script]);
   /** restic run by hand on the repository, as a person checking it would. */
+  const resticEnv = () => ({ RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: PASSWORD });
   const resticSnapshots = async (): Promise<{ id: string; tags: string[]; paths: string[] }[]> => {
-    const r = await execa('restic', ['snapshots', '--json'], {
-      env: { RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: PASSWORD },
-    });
-    // The volumes' backups (a whole-box run also stores HIY's own state: restore-box.test.ts).
+    const r = await execa('restic', ['snapshots', '--json'], { env: resticEnv() });
+    // The volumes' backups (a whole-box run also stores HIY's own state and hosted repositories: restore-box.test.ts).
     return ((JSON.parse(r.stdout) ?? []) as { tags: string[] }[]).filter(
-      (s) => !s.tags.includes('hiy.box-state=1'),
+      (s) => !s.tags.includes('hiy.box-state=1') && !s.tags.some((t) => t.startsWith('hiy.repo=')),
     ) as { id: string; tags: string[]; paths: string[] }[];
   };
   const localBackupSnapshots = async () =>
@@ -82,11 +81,16 @@ describe('offsite backups (real restic, local path)', () => {
     assert.ok(tags.some((t) => t.startsWith('hiy.image=')));
     assert.equal(
       snaps[0]!.paths[0],
-      join(h.dataDir, 'backup', 'staging', volume),
-      'a stable path per volume',
+      join(h.dataDir, 'snapshots', volume, local.id),
+      "restic read the verified snapshot's own directory: no staging copy",
     );
-    // The staged copy is gone once uploaded.
-    assert.deepEqual(await readdir(join(h.dataDir, 'backup', 'staging')), []);
+    const dump = await execa('restic', ['ls', '--json', snaps[0]!.id], { env: resticEnv() });
+    const names = dump.stdout
+      .split('\n')
+      .filter((l) => l.includes('"struct_type":"node"'))
+      .map((l) => JSON.parse(l).name as string)
+      .sort();
+    assert.deepEqual(names, ['archive.tar', 'manifest.json']);
 
     const list = await h.hiy(['backup', 'list', 'db', '--json']);
     assert.equal(list.code, 0, list.err);

@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
-import { type Harness, startHarness, webPort } from '../support/hiy.js';
+import { git, type Harness, makeRepo, startHarness, webPort } from '../support/hiy.js';
 
 const PASSWORD = 'restore the whole box 93be';
 /** The postgres port image `make setup ports` built on the box (not rebuilt here). */
@@ -62,6 +62,12 @@ describe('hiy restore-box (real restic, local path)', () => {
     return (await execa('podman', args)).stdout.split('\n').filter(Boolean);
   };
 
+  /** A hosted repository of an App's source, as git-shell makes it (bare, HEAD on the branch), and a clone. */
+  const hosted = () => join(h.dataDir, 'repos', 'site.git');
+  let work: string;
+  let refsBefore: string;
+  const refs = (gitDir: string) => git(gitDir, ['for-each-ref', '--format=%(refname) %(objectname)']);
+
   before(async () => {
     h = await startHarness({
       'files.yaml': webPort('files', 'files.test', { volume: true }),
@@ -92,6 +98,20 @@ spec:
       "CREATE TABLE orders (id int PRIMARY KEY, what text); INSERT INTO orders VALUES (1, 'tea'), (2, 'cake')",
     );
     assert.equal(w.exitCode, 0, w.all);
+    // Pushed with `git push` only: the source exists nowhere else on the box.
+    await execa('git', ['init', '--bare', '-q', hosted()]);
+    await git(hosted(), ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    work = join(h.root, 'site-work');
+    await makeRepo(work, { 'index.html': 'v1' });
+    await git(work, ['tag', '-a', 'v1', '-m', 'first']);
+    await git(work, ['checkout', '-q', '-b', 'feature']);
+    await writeFile(join(work, 'index.html'), 'feature');
+    await git(work, ['commit', '-qam', 'feature']);
+    await git(work, ['checkout', '-q', 'main']);
+    await git(work, ['push', '-q', '--all', hosted()]);
+    await git(work, ['push', '-q', '--tags', hosted()]);
+    refsBefore = await refs(hosted());
+    assert.equal(refsBefore.split('\n').length, 3, refsBefore);
   });
 
   after(() => h.cleanup());
@@ -110,6 +130,16 @@ spec:
       ).stdout,
     );
     assert.equal(snaps.length, 1);
+    // Each hosted git repository as a bundle of its own, listed by `hiy backup list`.
+    assert.deepEqual(
+      run.repos.map((x: { repo: string }) => x.repo),
+      ['site'],
+    );
+    const list = await h.hiy(['backup', 'list']);
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.out, /Hosted git repositories:\n.*\n\w{8}\s+\S+ \S+\s+site\n/);
+    const listed = JSON.parse((await h.hiy(['backup', 'list', '--json'])).out);
+    assert.equal(listed.repositories[0].repo, 'site');
   });
 
   it('refuses on a box that is not empty, touching nothing', async () => {
@@ -143,6 +173,15 @@ spec:
     assert.equal(await h.stores.secrets.value('unrelated-token'), 'token-value-5521');
     assert.equal(await h.stores.secrets.value('restic-password'), PASSWORD);
     assert.ok((await h.stores.releases.list('port/files')).length >= 1);
+    // The hosted repository: the same refs, HEAD on the same branch, whole; and `git push` goes on.
+    assert.match(r.out, /git repository site: backup \w{8}, 3 refs, checked/);
+    assert.equal(await refs(hosted()), refsBefore);
+    assert.equal(await git(hosted(), ['symbolic-ref', 'HEAD']), 'refs/heads/main');
+    await git(hosted(), ['fsck', '--no-progress']);
+    await writeFile(join(work, 'index.html'), 'v2');
+    await git(work, ['commit', '-qam', 'after the restore']);
+    await git(work, ['push', '-q', hosted(), 'main']);
+    assert.equal(await git(hosted(), ['rev-parse', 'main']), await git(work, ['rev-parse', 'main']));
     // Nothing left over: no scratch volume, the staging folder empty.
     const vols = (await execa('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
     assert.deepEqual(

@@ -2,7 +2,8 @@
 import { backupNow } from '../../backup/backupNow.js';
 import { checkBackup } from '../../backup/check.js';
 import { drillBackups } from '../../backup/drill.js';
-import { listBackups } from '../../backup/list.js';
+import { listBackups, listRepoBackups } from '../../backup/list.js';
+import type { RepoBackupEntry } from '../../backup/repos.js';
 import { restoreFromBackup } from '../../backup/restore.js';
 import type { BackupEntry } from '../../backup/target.js';
 import type { Settings } from '../../model/settings.js';
@@ -33,6 +34,12 @@ function entryRows(list: BackupEntry[]): string {
       e.stateCommit?.slice(0, 12) ?? '-',
     ]);
   }
+  return table(r);
+}
+
+function repoRows(list: RepoBackupEntry[]): string {
+  const r = [['ID', 'TIME', 'REPOSITORY']];
+  for (const e of list) r.push([e.shortId, e.time.slice(0, 19).replace('T', ' '), e.repo]);
   return table(r);
 }
 
@@ -73,6 +80,10 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
           ]);
         }
         deps.io.out(`\nBacked up ${run.volumes.length} volume(s) to ${run.backup}:\n${table(r)}\n`);
+        if (run.repos?.length)
+          deps.io.out(
+            `and ${run.repos.length} hosted git repositories (${run.repos.map((x) => x.repo).join(', ')}).\n`,
+          );
         for (const f of run.failures)
           deps.io.err(`hiy: ${f.resource}${f.volume ? ` (${f.volume})` : ''}: ${f.error}\n`);
       }
@@ -83,9 +94,15 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
         ...(opts.backup && { backup: opts.backup }),
         ...(target && { resource: target }),
       });
-      if (opts.json) out({ backups: list });
-      else if (list.length === 0) deps.io.out(`No backups${target ? ` of ${target}` : ''}.\n`);
-      else deps.io.out(`${entryRows(list)}\n`);
+      // The hosted git repositories are listed with the whole box's backups (no RESOURCE given).
+      const repos = target ? [] : await listRepoBackups(engine, opts.backup ? { backup: opts.backup } : {});
+      if (opts.json) out({ backups: list, ...(!target && { repositories: repos }) });
+      else if (list.length === 0 && repos.length === 0)
+        deps.io.out(`No backups${target ? ` of ${target}` : ''}.\n`);
+      else {
+        if (list.length) deps.io.out(`${entryRows(list)}\n`);
+        if (repos.length) deps.io.out(`\nHosted git repositories:\n${repoRows(repos)}\n`);
+      }
       return EXIT.ok;
     }
     case 'restore': {

@@ -58,6 +58,8 @@ export async function restoreBoxCommand(
     deps.io.out(
       `\nRestored HIY's state (${outcome.state.entries.join(', ')}) from ${outcome.state.time} and ${outcome.volumes.length} volume(s):\n`,
     );
+    for (const r of outcome.repos)
+      deps.io.out(`  git repository ${r.repo}: backup ${r.id.slice(0, 8)}, ${r.refs} refs, checked\n`);
     for (const v of outcome.volumes)
       deps.io.out(`  ${v.volume}: backup ${v.backupId.slice(0, 8)}, ${v.files} files, verified\n`);
   }

@@ -15,9 +15,9 @@ export const initArgv = (): string[] => ['init'];
 
 /**
  * `restic backup` of a directory given as `.` from the directory itself (the runner sets cwd): restic records its
- * absolute path, stable per volume, so the previous backup of the same path is the parent. A staged tree is
- * extracted anew each time: inode and ctime always change, so they are ignored and unchanged files (same size and
- * mtime) are not read again.
+ * absolute path, and a backup of the same path has the previous one as its parent. A tree copied anew each time
+ * (the box state) changes inode and ctime, so they are ignored and unchanged files (same size and mtime) are not
+ * read again.
  */
 export function backupArgv(opts: { host: string; tags: string[] }): string[] {
   return [
@@ -58,18 +58,6 @@ export const restoreArgv = (opts: { id: string; targetDir: string }): string[] =
 export function checkArgv(opts: { readDataSubset?: string }): string[] {
   return ['check', ...(opts.readDataSubset ? [`--read-data-subset=${opts.readDataSubset}`] : [])];
 }
-
-/** GNU tar: extract keeping numeric owners, modes and extended attributes, as `podman volume import` does. */
-export const extractArgv = (archive: string, dir: string): string[] => [
-  '-x',
-  '--numeric-owner',
-  '--same-permissions',
-  '--xattrs',
-  '-f',
-  archive,
-  '-C',
-  dir,
-];
 
 /** The last `summary` line of `restic backup --json`. */
 export function parseBackupSummary(stdout: string): ResticBackupSummary {

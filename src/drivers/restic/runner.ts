@@ -10,7 +10,6 @@ import {
   checkArgv,
   classifyFailure,
   describeFailure,
-  extractArgv,
   forgetArgv,
   forgetIdsArgv,
   initArgv,
@@ -238,20 +237,5 @@ export class ResticCli implements ResticDriver {
 
   async check(target: ResticTarget, opts: { readDataSubset?: string }): Promise<void> {
     await this.call(target, checkArgv(opts), { long: true });
-  }
-
-  async extractArchive(archive: string, dir: string): Promise<void> {
-    const r = await execa('tar', extractArgv(archive, dir), {
-      reject: false,
-      timeout: this.transferTimeoutMs,
-      stdin: 'ignore',
-    });
-    if (r.exitCode !== 0) {
-      throw new ResticError(`tar could not extract ${archive}: ${lastLines(String(r.stderr ?? ''))}`, {
-        operation: 'tar -x',
-        failure: 'failed',
-        ...(r.exitCode !== undefined && { exitCode: r.exitCode }),
-      });
-    }
   }
 }

@@ -96,6 +96,4 @@ export interface ResticDriver {
   restore(target: ResticTarget, opts: { id: string; targetDir: string }): Promise<void>;
   /** `restic check`, reading a subset of the data (e.g. `5%`) when given. */
   check(target: ResticTarget, opts: { readDataSubset?: string }): Promise<void>;
-  /** Extracts a tar archive (a verified snapshot) into an existing empty directory, owners and modes kept. */
-  extractArchive(archive: string, dir: string): Promise<void>;
 }

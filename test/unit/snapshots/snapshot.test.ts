@@ -1,13 +1,14 @@
 // Snapshot verification on the fake Podman: the archive is counted as the host counts the volume, damage is
 // caught before anything is recorded, and a restore leaves exactly the archive's files.
 import assert from 'node:assert/strict';
-import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakePodman } from '../../../src/drivers/podman/fake.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../../../src/model/labels.js';
 import {
+  adoptArchive,
   discardIncomplete,
   listSnapshots,
   pruneSnapshots,
@@ -15,6 +16,7 @@ import {
   type SnapshotDeps,
   SnapshotError,
   type SnapshotManifest,
+  snapshotArchivePath,
   takeSnapshot,
   verifySnapshot,
 } from '../../../src/snapshots/snapshot.js';
@@ -170,5 +172,25 @@ describe('snapshots on the fake Podman', () => {
     await writeFile(join(partial, 'archive.tar.partial'), 'cut short');
     assert.deepEqual(await discardIncomplete(deps), [partial]);
     assert.equal((await dirsOf('src')).length, 2);
+  });
+  it('adoptArchive makes an archive brought back from elsewhere a snapshot, verified against its own manifest', async () => {
+    const m = await take('src');
+    const copy = join(root, 'brought-back.tar');
+    await copyFile(snapshotArchivePath(deps, m), copy);
+    const adopted = await adoptArchive(deps, copy, m, 'from-backup');
+    assert.notEqual(adopted.id, m.id);
+    assert.deepEqual(
+      [adopted.volume, adopted.reason, adopted.files, adopted.sha256],
+      ['src', 'from-backup', m.files, m.sha256],
+    );
+    await verifySnapshot(deps, adopted);
+    assert.ok((await listSnapshots(deps, 'src')).some((s) => s.id === adopted.id));
+    // A damaged archive is adopted (nothing reads it yet) but never passes verification.
+    const damaged = join(root, 'damaged.tar');
+    const bytes = await readFile(snapshotArchivePath(deps, m));
+    bytes[600] = bytes[600]! ^ 0xff;
+    await writeFile(damaged, bytes);
+    const bad = await adoptArchive(deps, damaged, m, 'from-backup');
+    await assert.rejects(verifySnapshot(deps, bad), /failed verification/);
   });
 });
