@@ -105,6 +105,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
       },
       certificates: { server: objectNames(settings.instance).caddyServer, source: stores.secrets.readOnly() },
       externalCalls,
+      // Caddy may be shared (other instances, the user's own servers): a load writes only this instance's part.
+      owner: objectNames(settings.instance).caddyServer,
     }),
     git: new IsomorphicGitReader(),
     prober: networkProber,

@@ -235,10 +235,12 @@ export class ObservationCache {
         if (prop === 'load')
           return async (config: CaddyConfig) => {
             this.invalidate('caddy');
-            await target.load(config);
-            // HIY's own load: Caddy runs exactly this config now (read back without the proxy secret, as here).
+            // HIY's own load: Caddy runs exactly what it resolves to now (as getConfig reads it; for an owner's
+            // load, the others' parts as Caddy had them a moment ago, not as `config` copied them).
+            const loaded = await target.load(config);
             const gen = this.gens.caddy;
-            this.entries.set('caddy\0', { gen, value: structuredClone(config) });
+            this.entries.set('caddy\0', { gen, value: structuredClone(loaded) });
+            return loaded;
           };
         const value: unknown = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

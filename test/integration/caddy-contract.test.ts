@@ -27,6 +27,8 @@ interface Subject {
   listen: string;
   /** A driver whose admin API cannot be reached, and the URL its errors must name. */
   unreachable(): Promise<{ driver: CaddyDriver; url: string }>;
+  /** Another driver on the same Caddy, built for `owner` (an HIY instance's server name). */
+  owned(owner: string): CaddyDriver;
   close(): Promise<void>;
 }
 
@@ -133,6 +135,47 @@ function caddyContract(name: string, make: () => Promise<Subject>): void {
     );
 
     it(
+      "owners' loads keep each other's part and the user's, however stale the copy they merged from",
+      withSubject(async (s) => {
+        const userServer = { listen: [s.listen], routes: [] };
+        await s.driver.load({ ...s.base, apps: { http: { servers: { mine: userServer } } } });
+        const [one, two] = [s.owned('hiy-one'), s.owned('hiy-two')];
+        const stateOf = async (server: string, host: string): Promise<ProxyState> => ({
+          server,
+          listen: [`127.0.0.1:${await freePort()}`],
+          tls: 'off',
+          routes: [{ resource: 'port/web', host, path: '/', upstream: '127.0.0.1:20001' }],
+        });
+        const merged = (copy: CaddyConfig | null, state: ProxyState) =>
+          mergeOwned(copy, renderProxy(state), ownedServerNames(state.server), tlsPolicyId(state.server));
+        // Both merge into the same copy, read before either loaded: each copy lacks the other's server.
+        const stale = await one.getConfig();
+        const stateTwo = await stateOf('hiy-two', 'two.test');
+        await two.load(merged(stale, stateTwo));
+        const stateOne = await stateOf('hiy-one', 'one.test');
+        const loaded = await one.load(merged(stale, stateOne));
+        const after = await s.driver.getConfig();
+        assert.deepEqual(loaded, after, 'a load resolves to the config Caddy runs');
+        assert.deepEqual((after as any).apps.http.servers.mine, userServer);
+        assert.deepEqual(parseOwned(after, 'hiy-one'), { present: true, state: stateOne, pristine: true });
+        assert.deepEqual(parseOwned(after, 'hiy-two'), { present: true, state: stateTwo, pristine: true });
+        // Removing one's part (a copy still holding two's old server) removes one's only.
+        await one.load(
+          mergeOwned(
+            after,
+            { servers: {}, tlsPolicies: [] },
+            ownedServerNames('hiy-one'),
+            tlsPolicyId('hiy-one'),
+          ),
+        );
+        const last = await s.driver.getConfig();
+        assert.equal(parseOwned(last, 'hiy-one').present, false);
+        assert.deepEqual(parseOwned(last, 'hiy-two'), { present: true, state: stateTwo, pristine: true });
+        assert.deepEqual((last as any).apps.http.servers.mine, userServer);
+      }),
+    );
+
+    it(
       'an unreachable admin API is a CaddyError naming its URL',
       withSubject(async (s) => {
         const { driver, url } = await s.unreachable();
@@ -160,6 +203,7 @@ caddyContract('CaddyAdminClient (real Caddy)', async () => {
       const url = `http://127.0.0.1:${await freePort()}`;
       return { driver: new CaddyAdminClient({ adminUrl: url, timeoutMs: 2000 }), url };
     },
+    owned: (owner) => new CaddyAdminClient({ adminUrl: caddy.adminUrl, owner }),
     close: () => caddy.stop(),
   };
 });
@@ -175,6 +219,7 @@ caddyContract('FakeCaddy', async () => {
       down.unreachable = true;
       return { driver: down, url: 'http://127.0.0.1:2019' };
     },
+    owned: (owner) => fake.sharedWith(owner),
     close: async () => {},
   };
 });
@@ -222,6 +267,53 @@ function get(port: number, host: string, path = '/'): Promise<{ status: number; 
 }
 
 describe('CaddyAdminClient against a real Caddy', () => {
+  it("an owner's load over a config changed since its read is refused by Caddy's ETag, read again and re-based", async (t) => {
+    const caddy = await startCaddy();
+    t.after(() => caddy.stop());
+    const [one, two] = [
+      new CaddyAdminClient({ adminUrl: caddy.adminUrl, owner: 'hiy-one' }),
+      new CaddyAdminClient({ adminUrl: caddy.adminUrl, owner: 'hiy-two' }),
+    ];
+    const state = async (server: string): Promise<ProxyState> => ({
+      server,
+      listen: [`127.0.0.1:${await freePort()}`],
+      tls: 'off',
+      routes: [{ resource: 'port/web', host: `${server}.test`, path: '/', upstream: '127.0.0.1:20001' }],
+    });
+    const merged = (copy: CaddyConfig | null, st: ProxyState) =>
+      mergeOwned(copy, renderProxy(st), ownedServerNames(st.server), tlsPolicyId(st.server));
+    const [stateOne, stateTwo] = [await state('hiy-one'), await state('hiy-two')];
+    const copy = await one.getConfig();
+    const before = one.calls;
+    await one.load(merged(copy, stateOne));
+    assert.equal(one.calls - before, 1, 'nothing changed since its read: one POST with If-Match');
+    const stale = await one.getConfig();
+    await two.load(merged(stale, stateTwo));
+    const mid = one.calls;
+    await one.load(merged(stale, { ...stateOne, routes: [] }));
+    assert.equal(one.calls - mid, 3, 'a POST refused with 412, a read, a POST');
+    const after = await two.getConfig();
+    assert.deepEqual(parseOwned(after, 'hiy-two'), { present: true, state: stateTwo, pristine: true });
+    assert.deepEqual(parseOwned(after, 'hiy-one').state?.routes, []);
+
+    // Loads of both owners at once, each from a copy older than the other's: neither part is lost.
+    for (let round = 1; round <= 5; round++) {
+      const base = await new CaddyAdminClient({ adminUrl: caddy.adminUrl }).getConfig();
+      const next = (st: ProxyState): ProxyState => ({
+        ...st,
+        routes: [{ ...st.routes[0]!, upstream: `127.0.0.1:${20000 + round}` }],
+      });
+      await Promise.all([one.load(merged(base, next(stateOne))), two.load(merged(base, next(stateTwo)))]);
+      const now = await two.getConfig();
+      for (const st of [stateOne, stateTwo])
+        assert.deepEqual(
+          parseOwned(now, st.server),
+          { present: true, state: next(st), pristine: true },
+          `round ${round}`,
+        );
+    }
+  });
+
   it('routes by Host and path prefix to the upstream, and keeps serving after a refused load', async (t) => {
     const caddy = await startCaddy();
     t.after(() => caddy.stop());

@@ -59,7 +59,8 @@ describe('hiy daemon on real Podman and Caddy', () => {
   let maxActive = 0;
   /** Mutating Podman/Caddy calls made outside a run, or without the apply lock file. */
   const violations: string[] = [];
-  const runContainerCalls: string[] = [];
+  /** Every container the daemon started, with when it started it (ms since the epoch). */
+  const runContainerCalls: { name: string; at: number }[] = [];
 
   const served = async (host: string, body: string) => {
     const r = await h.get(host).catch(() => ({ status: 0, body: '' }));
@@ -86,7 +87,8 @@ describe('hiy daemon on real Podman and Caddy', () => {
         check(
           `podman ${m} ${String(args[0] && typeof args[0] === 'object' ? (args[0] as { name: string }).name : args[0])}`,
         );
-        if (m === 'runContainer') runContainerCalls.push((args[0] as { name: string }).name);
+        if (m === 'runContainer')
+          runContainerCalls.push({ name: (args[0] as { name: string }).name, at: Date.now() });
         return (podman[m] as (...a: unknown[]) => Promise<unknown>).apply(podman, args);
       };
     }
@@ -213,7 +215,9 @@ describe('hiy daemon on real Podman and Caddy', () => {
     await h.commit({ 'flaky.yaml': flakyPort('flaky', 'flaky.test', true, 'flaky v1') });
     await waitServed('flaky.test', 'flaky v1');
     await idle();
-    const attempts = () => runContainerCalls.filter((n) => n.endsWith('-flaky')).length;
+    /** Attempts at starting flaky, all of them or those made before `until`. */
+    const attempts = (until = Number.POSITIVE_INFINITY) =>
+      runContainerCalls.filter((c) => c.name.endsWith('-flaky') && c.at < until).length;
     const before = attempts();
     await h.commit({ 'flaky.yaml': flakyPort('flaky', 'flaky.test', false, 'flaky v2') });
     const failed = await waitFor(
@@ -227,11 +231,24 @@ describe('hiy daemon on real Podman and Caddy', () => {
     const rec = status.resources['port/flaky']!;
     assert.equal(rec.backoff?.failures, 1);
     assert.equal(rec.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
-    // Several resyncs (every 2 s) pass within the 10 s backoff: no new attempt, while web converges.
+    const retryAt = Date.parse(rec.backoff!.retryAt);
+    // Runs go on within the 10 s backoff (a commit of web, resyncs every 2 s): web converges, flaky is not tried.
+    const runsAtFailure = daemon.runs;
     await h.commit({ 'web.yaml': webPort('web', 'web.test', { env: { GREETING: 'during-backoff' } }) });
     await waitServed('web.test', 'web:during-backoff');
-    await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(attempts() - before, 1, 'one attempt of the failing spec within its backoff');
+    const runsAfterWeb = daemon.runs;
+    await waitFor(() => daemon.runs >= runsAfterWeb + 2 || Date.now() >= retryAt, {
+      timeoutMs: Math.max(retryAt - Date.now(), 0) + 5_000,
+      intervalMs: 50,
+      what: 'two resyncs after web converged, or the end of the backoff',
+    });
+    const runsInBackoff = daemon.runs - runsAtFailure;
+    t.diagnostic(`${runsInBackoff} runs within the backoff, ${retryAt - Date.now()} ms of it left`);
+    assert.ok(
+      runsInBackoff >= 2,
+      `runs within the backoff (${runsInBackoff}) tried, so the check means something`,
+    );
+    assert.equal(attempts(retryAt) - before, 1, 'one attempt of the failing spec within its backoff');
     const s2 = await h.stores.status.read();
     assert.equal(
       s2.resources['port/flaky']!.conditions?.find((c) => c.type === 'Ready')?.reason,

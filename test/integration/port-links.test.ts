@@ -20,6 +20,7 @@ import {
   runOnNetwork,
   testInstance,
 } from '../support/podman.js';
+import { waitFor } from '../support/ports.js';
 
 /** The linked port: serves one value derived from its name. */
 const KV_SCRIPT = 'mkdir -p /srv && echo "kv-of-$HIY_NAME" > /srv/value && exec httpd -f -p 8080 -h /srv';
@@ -114,15 +115,19 @@ async function treeOf(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** Polls the page at HOST/PATH until it says `want` (the deadline's last answer otherwise). */
+/**
+ * Polls the page at HOST/PATH until it says `want` (20 s: the linked server may still be starting after the apply
+ * returned); the last answer otherwise, so the assertion shows what it said.
+ */
 async function pageSays(h: Harness, host: string, path: string, want: string): Promise<string> {
-  const deadline = Date.now() + 20_000;
   let body = '';
-  while (Date.now() < deadline) {
-    body = (await h.get(host, path).catch(() => ({ body: '' }))).body.trim();
-    if (body === want) break;
-    await new Promise((res) => setTimeout(res, 250));
-  }
+  await waitFor(
+    async () => {
+      body = (await h.get(host, path).catch(() => ({ body: '' }))).body.trim();
+      return body === want;
+    },
+    { timeoutMs: 20_000, intervalMs: 250, what: `${host}${path} to say ${want}` },
+  ).catch(() => undefined);
   return body;
 }
 
@@ -205,13 +210,11 @@ describe('service links on real Podman', () => {
     );
     const password = await h.stores.secrets.value('hiy.generated.db.DB_PASSWORD');
     assert.equal(password?.length, 24);
-    const deadline = Date.now() + 20_000;
-    let db = '';
-    while (Date.now() < deadline && db !== 'kv-of-db') {
-      db = (await h.get('app.test', '/db.txt')).body.trim();
-      if (db !== 'kv-of-db') await new Promise((res) => setTimeout(res, 250));
-    }
-    assert.equal(db, 'kv-of-db', 'the app reached the database by name');
+    assert.equal(
+      await pageSays(h, 'app.test', '/db.txt', 'kv-of-db'),
+      'kv-of-db',
+      'the app reached the database by name',
+    );
     assert.equal((await h.get('app.test', '/url.txt')).body.trim(), `kv://app:${password}@db:8080/`);
     const inspect = await execa('podman', ['inspect', `hiy-${h.instance}-app`, `hiy-${h.instance}-db`]);
     assert.ok(!inspect.stdout.includes(password!), 'the password is in no podman inspect');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 import { instanceObjects } from '../support/podman.js';
+import { waitFor } from '../support/ports.js';
 
 describe('health-gated start-first upgrade of a stateless resource', () => {
   let h: Harness;
@@ -37,9 +38,13 @@ describe('health-gated start-first upgrade of a stateless resource', () => {
       }
     })();
     const r = await h.hiy(['apply']);
-    // Keep probing a little after the switch, while the old container is gone.
-    const until = Date.now() + 500;
-    while (Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    // Keep probing after the switch, while the old container is gone: 10 more answers, however slow the box.
+    const answered = seen.ok + seen.failed;
+    await waitFor(() => seen.ok + seen.failed >= answered + 10, {
+      timeoutMs: 30_000,
+      intervalMs: 20,
+      what: '10 probes after the switch',
+    });
     running = false;
     await probe;
     assert.equal(r.code, 0, r.out + r.err);

@@ -27,6 +27,8 @@ export interface CliRun {
 export interface Harness {
   instance: string;
   caddy: RunningCaddy;
+  /** The port of this HIY's HTTP server in Caddy (`caddy.httpPort` unless the Caddy is shared). */
+  httpPort: number;
   dataDir: string;
   /** The data directory's stores, for tests to read what HIY recorded (status, events, releases…). */
   stores: Stores;
@@ -102,7 +104,14 @@ export function httpGet(port: number, host: string, path = '/'): Promise<{ statu
   });
 }
 
-export async function startHarness(initial: Record<string, string> = {}): Promise<Harness> {
+/**
+ * A throwaway HIY with `initial` committed to its state repo. With `opts.caddy` it shares that Caddy (its HTTP server
+ * on a port of its own) and leaves it running on cleanup; otherwise it starts its own Caddy and stops it.
+ */
+export async function startHarness(
+  initial: Record<string, string> = {},
+  opts: { caddy?: RunningCaddy } = {},
+): Promise<Harness> {
   await ensureBusyboxImage();
   const instance = testInstance();
   const root = await mkdtemp(join(tmpdir(), 'hiy-it-'));
@@ -110,14 +119,15 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
   const dataDir = join(root, 'data');
   await makeRepo(stateDir, { 'README.md': 'state repo\n', ...initial });
   const httpsPort = await freePort();
-  const caddy = await startCaddy();
+  const caddy = opts.caddy ?? (await startCaddy());
+  const httpPort = opts.caddy ? await freePort() : caddy.httpPort;
   const env: NodeJS.ProcessEnv = {
     HIY_STATE: stateDir,
     HIY_DATA_DIR: dataDir,
     HIY_CADDY_ADMIN: caddy.adminUrl,
     HIY_INSTANCE: instance,
     HIY_TLS: 'off',
-    HIY_HTTP_ADDR: `127.0.0.1:${caddy.httpPort}`,
+    HIY_HTTP_ADDR: `127.0.0.1:${httpPort}`,
     HIY_HTTPS_ADDR: `127.0.0.1:${httpsPort}`,
     HIY_API_ADDR: '127.0.0.1:0',
     HIY_LOG_LEVEL: 'silent',
@@ -125,6 +135,7 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
   const harness: Harness = {
     instance,
     caddy,
+    httpPort,
     dataDir,
     stores: openStores(dataDir),
     stateDir,
@@ -171,10 +182,10 @@ export async function startHarness(initial: Record<string, string> = {}): Promis
       await git(stateDir, ['commit', '-q', '--allow-empty', '-m', message]);
       return git(stateDir, ['rev-parse', 'HEAD']);
     },
-    get: (host, path) => httpGet(caddy.httpPort, host, path),
+    get: (host, path) => httpGet(httpPort, host, path),
     async cleanup() {
       await cleanupInstance(instance);
-      await caddy.stop();
+      if (!opts.caddy) await caddy.stop();
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,9 @@
-// The real Caddy driver: one GET /config/ to read, one POST /load to write, over Caddy's admin API.
+// The real Caddy driver over Caddy's admin API: GET /config/ to read; a load is POST /load, or for an owner a compare-and-swap.
 import type { ExternalCalls } from '../externalCalls.js';
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
 import { type CertificateSecretSource, withCertificatePem, withoutCertificatePem } from './certificatePem.js';
 import { withoutProxySecret, withProxySecret } from './proxySecret.js';
+import { rebaseOwned } from './render.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError, CaddyListenError } from './types.js';
 
 /** Where the client gets the box's proxy secret (`src/store/proxySecret.ts`, given by the composition root). */
@@ -40,6 +41,23 @@ export interface CaddyAdminClientOptions {
   certificates?: { server: string; source: CertificateSecretSource };
   /** Counts every request (the daemon's `hiy_external_calls_total{target="caddy"}`). */
   externalCalls?: ExternalCalls;
+  /**
+   * HIY's server name in a Caddy it may share with other instances and the user: a load then writes only that
+   * server's part, re-based onto the config Caddy runs and guarded by its ETag (see `CaddyDriver.load`).
+   */
+  owner?: string;
+}
+
+/** Caddy's answer to one request; `etag` is Caddy's hash of the config read (sent as a trailer by Caddy 2.6). */
+interface Answer {
+  text: string;
+  etag: string | undefined;
+}
+
+/** A config as Caddy sent it (secrets and keys of every owner in it) and the ETag naming exactly that config. */
+interface RawRead {
+  raw: CaddyConfig | null;
+  etag: string;
 }
 
 /** Talks to Caddy's admin API; every failure is a CaddyError naming the admin URL. */
@@ -55,6 +73,9 @@ export class CaddyAdminClient implements CaddyDriver {
   private readonly proxySecret: ProxySecretSource | undefined;
   private readonly certificates: CaddyAdminClientOptions['certificates'];
   private readonly externalCalls: ExternalCalls | undefined;
+  private readonly owner: string | undefined;
+  /** The last config read with its ETag, until a load: an owner's load re-bases onto it without reading again. */
+  private lastRead: RawRead | undefined;
 
   constructor(opts: CaddyAdminClientOptions) {
     this.adminUrl = opts.adminUrl.replace(/\/+$/, '');
@@ -64,35 +85,15 @@ export class CaddyAdminClient implements CaddyDriver {
     this.proxySecret = opts.proxySecret;
     this.certificates = opts.certificates;
     this.externalCalls = opts.externalCalls;
+    this.owner = opts.owner;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
-    const body = await this.request('GET', '/config/');
-    // Caddy 2.6 answers `null` when it runs with no config.
-    let parsed: unknown;
-    try {
-      parsed = body.trim() === '' ? null : JSON.parse(body);
-    } catch (err) {
-      throw new CaddyError(
-        `Caddy's admin API at ${this.adminUrl} returned a config that is not JSON`,
-        { url: this.adminUrl, body: body.slice(0, 2000) },
-        { cause: err },
-      );
-    }
-    if (parsed === null) return null;
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new CaddyError(`Caddy's admin API at ${this.adminUrl} returned a config that is not an object`, {
-        url: this.adminUrl,
-        body: body.slice(0, 2000),
-      });
-    }
-    const secret = await this.proxySecret?.read();
-    const config =
-      secret === undefined ? (parsed as CaddyConfig) : withoutProxySecret(parsed as CaddyConfig, secret);
-    return this.certificates ? withoutCertificatePem(config, this.certificates.server) : config;
+    const { raw } = await this.readRaw();
+    return raw === null ? null : this.readable(raw);
   }
 
-  async load(config: CaddyConfig): Promise<void> {
+  async load(config: CaddyConfig): Promise<CaddyConfig> {
     let sent = this.proxySecret ? withProxySecret(config, await this.proxySecret.ensure()) : config;
     if (this.certificates) {
       try {
@@ -105,11 +106,75 @@ export class CaddyAdminClient implements CaddyDriver {
         );
       }
     }
+    if (this.owner !== undefined) return this.readable(await this.swapOwned(sent, this.owner));
+    this.lastRead = undefined;
     await this.request('POST', '/load', JSON.stringify(sent));
+    return this.readable(sent);
+  }
+
+  /**
+   * Writes `owner`'s part of `sent` into the config Caddy runs: re-based onto the last config read (read again when
+   * there is none) and posted with `If-Match` its ETag, so Caddy refuses it (412) when anyone wrote in between; then
+   * read, re-based and posted again. Returns the config written.
+   */
+  private async swapOwned(sent: CaddyConfig, owner: string): Promise<CaddyConfig> {
+    for (let attempt = 1; attempt <= SWAP_ATTEMPTS; attempt++) {
+      const base = this.lastRead ?? (await this.readRaw());
+      this.lastRead = undefined;
+      const next = rebaseOwned(base.raw, sent, owner);
+      try {
+        await this.request(
+          'POST',
+          '/config/',
+          JSON.stringify(next),
+          base.etag ? { 'If-Match': base.etag } : {},
+        );
+        return next;
+      } catch (err) {
+        if (!(err instanceof CaddyError && err.data.status === 412)) throw err;
+      }
+    }
+    throw new CaddyError(
+      `Caddy's config at ${this.adminUrl} changed ${SWAP_ATTEMPTS} times while HIY loaded its part (another program writes it at the same time); nothing of HIY's was loaded, apply again`,
+      { url: this.adminUrl, status: 412 },
+    );
+  }
+
+  /** GET /config/ as Caddy sent it, remembered with its ETag for the next owner's load. */
+  private async readRaw(): Promise<RawRead> {
+    const { text: body, etag } = await this.request('GET', '/config/');
+    // Caddy 2.6 answers `null` when it runs with no config.
+    let parsed: unknown;
+    try {
+      parsed = body.trim() === '' ? null : JSON.parse(body);
+    } catch (err) {
+      throw new CaddyError(
+        `Caddy's admin API at ${this.adminUrl} returned a config that is not JSON`,
+        { url: this.adminUrl, body: body.slice(0, 2000) },
+        { cause: err },
+      );
+    }
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+      throw new CaddyError(`Caddy's admin API at ${this.adminUrl} returned a config that is not an object`, {
+        url: this.adminUrl,
+        body: body.slice(0, 2000),
+      });
+    }
+    const read: RawRead = { raw: parsed as CaddyConfig | null, etag: etag ?? '' };
+    // Without an ETag (a Caddy before 2.6) nothing is remembered: every owner's load reads first.
+    this.lastRead = etag ? read : undefined;
+    return read;
+  }
+
+  /** A config as HIY reads it: without the proxy secret and without the PEM of its certificates. */
+  private async readable(raw: CaddyConfig): Promise<CaddyConfig> {
+    const secret = await this.proxySecret?.read();
+    const config = secret === undefined ? raw : withoutProxySecret(raw, secret);
+    return this.certificates ? withoutCertificatePem(config, this.certificates.server) : config;
   }
 
   async localCaRoot(): Promise<string> {
-    const body = await this.request('GET', '/pki/ca/local');
+    const { text: body } = await this.request('GET', '/pki/ca/local');
     let root: unknown;
     try {
       root = (JSON.parse(body) as { root_certificate?: unknown }).root_certificate;
@@ -128,7 +193,12 @@ export class CaddyAdminClient implements CaddyDriver {
     return root;
   }
 
-  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Answer> {
     const what = `${method} ${path}`;
     let res: HttpResponse | undefined;
     // Right after a load Caddy may swap its admin server and drop a connection it had just accepted; both calls are
@@ -142,8 +212,8 @@ export class CaddyAdminClient implements CaddyDriver {
           // One connection per call: a kept-alive one would not survive the admin server being replaced.
           headers:
             body === undefined
-              ? { Connection: 'close' }
-              : { Connection: 'close', 'Content-Type': 'application/json' },
+              ? { Connection: 'close', ...extraHeaders }
+              : { Connection: 'close', 'Content-Type': 'application/json', ...extraHeaders },
           ...(body === undefined ? {} : { body }),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -196,7 +266,7 @@ export class CaddyAdminClient implements CaddyDriver {
         { url: this.adminUrl, status: res.status, body: text.slice(0, 4000) },
       );
     }
-    return text;
+    return { text, etag: res.headers['etag'] };
   }
 }
 
@@ -244,6 +314,8 @@ const REASONS: Record<string, string> = {
 /** Reasons that mean Caddy dropped the connection before answering. */
 const DROPPED = new Set(['connection closed', 'connection reset']);
 const RETRY_DELAY_MS = 50;
+/** Writes an owner's load tries before giving up while another writer keeps changing Caddy's config. */
+const SWAP_ATTEMPTS = 5;
 
 /** Reasons that mean the request never reached Caddy (so nothing was changed). */
 const CONNECT_FAILURES = new Set([

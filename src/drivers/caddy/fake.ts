@@ -1,4 +1,5 @@
 // An in-memory Caddy admin API held to the same contract tests as the real client.
+import { rebaseOwned } from './render.js';
 import { type CaddyConfig, type CaddyDriver, CaddyError } from './types.js';
 
 /** Options of the fake. */
@@ -7,6 +8,8 @@ export interface FakeCaddyOptions {
   adminUrl?: string;
   /** The config it starts with; null (Caddy started without a config) by default. */
   initial?: CaddyConfig | null;
+  /** HIY's server name: loads then write only its part, as the real client's do (`CaddyDriver.load`). */
+  owner?: string;
 }
 
 /** Caddy in memory: stores deep copies, refuses what Caddy would refuse, and can be made unreachable. */
@@ -16,20 +19,33 @@ export class FakeCaddy implements CaddyDriver {
   /** When true, every call throws the CaddyError a refused connection gives. */
   unreachable = false;
   readonly adminUrl: string;
-  private config: CaddyConfig | null;
+  /** The running config, shared by every driver `sharedWith` made: one Caddy, several clients. */
+  private running: { config: CaddyConfig | null };
+  private readonly owner: string | undefined;
 
   constructor(opts: FakeCaddyOptions = {}) {
     this.adminUrl = opts.adminUrl ?? 'fake://caddy';
-    this.config = opts.initial ? copy(opts.initial) : null;
+    this.running = { config: opts.initial ? copy(opts.initial) : null };
+    this.owner = opts.owner;
+  }
+
+  /** Another client of this same in-memory Caddy, built for `owner` (another HIY instance). */
+  sharedWith(owner: string): FakeCaddy {
+    const other = new FakeCaddy({ adminUrl: this.adminUrl, owner });
+    other.running = this.running;
+    return other;
   }
 
   async getConfig(): Promise<CaddyConfig | null> {
     this.enter();
-    return this.config === null ? null : copy(this.config);
+    return this.running.config === null ? null : copy(this.running.config);
   }
 
-  async load(config: CaddyConfig): Promise<void> {
+  async load(intended: CaddyConfig): Promise<CaddyConfig> {
     this.enter();
+    // In memory the read and the write are one step: no other writer can come between them.
+    const config =
+      this.owner === undefined ? intended : rebaseOwned(this.running.config, intended, this.owner);
     const problem = refusal(config);
     if (problem) {
       throw new CaddyError(
@@ -41,7 +57,8 @@ export class FakeCaddy implements CaddyDriver {
         },
       );
     }
-    this.config = copy(config);
+    this.running.config = copy(config);
+    return copy(config);
   }
 
   /** A fixed placeholder PEM: the fake has no CA. */

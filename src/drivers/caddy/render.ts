@@ -228,6 +228,23 @@ export function mergeOwned(
   return out;
 }
 
+/**
+ * `server`'s part of `intended` (its servers, TLS policy, load_pem entries, the local CA's trust setting) put into
+ * `current` by mergeOwned, everything else of `current` kept: how a load of one owner's config is re-based onto the
+ * config Caddy runs at that moment, so a stale copy of another owner's part (another instance, the user) is never
+ * written back over theirs. Pure.
+ */
+export function rebaseOwned(current: CaddyConfig | null, intended: CaddyConfig, server: string): CaddyConfig {
+  const servers = objectAt(intended, ['apps', 'http', 'servers']) ?? {};
+  const owned: OwnedCaddyConfig = { servers: {}, tlsPolicies: ownedPolicies(intended, tlsPolicyId(server)) };
+  for (const name of ownedServerNames(server))
+    if (servers[name] !== undefined) owned.servers[name] = servers[name];
+  owned.certificates = { server, entries: ownedLoadedCertificates(intended, server) };
+  const ca = objectAt(intended, ['apps', 'pki', 'certificate_authorities', 'local']);
+  if (ca?.['install_trust'] === false) owned.noTrustInstall = true;
+  return mergeOwned(current, owned, ownedServerNames(server), tlsPolicyId(server));
+}
+
 /** Reads HIY's server, redirect server and TLS policy back into a ProxyState, and says whether they are untouched. */
 export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwned {
   const servers = objectAt(full ?? {}, ['apps', 'http', 'servers']) ?? {};

@@ -1,4 +1,4 @@
-// The Caddy driver interface: one read of the whole config, one load of a whole config.
+// The Caddy driver interface: one read of the whole config, one load of a whole config (or of one owner's part).
 import { HiyError } from '../../model/errors.js';
 
 /** Every failure talking to Caddy's admin API. */
@@ -32,8 +32,15 @@ export class CaddyListenError extends CaddyError {
 export interface CaddyDriver {
   /** GET /config/ — the whole running config (null when Caddy runs with none). */
   getConfig(): Promise<CaddyConfig | null>;
-  /** POST /load — replaces the whole config atomically; Caddy keeps the old one if the new one fails. */
-  load(config: CaddyConfig): Promise<void>;
+  /**
+   * Loads `config` atomically; Caddy keeps the old one if the new one fails. A driver built for an `owner` (HIY's
+   * server name) loads only the owner's part of `config` (`rebaseOwned`), merged into the config Caddy runs at that
+   * moment and written only if that config is still the one merged into (compare-and-swap, retried): several HIY
+   * instances and the user share one Caddy, and one's load never removes another's servers or routes, however old
+   * the copy of theirs in `config`. Without an owner, the whole config is replaced. Resolves to the config Caddy
+   * runs afterwards, as getConfig would read it back.
+   */
+  load(config: CaddyConfig): Promise<CaddyConfig>;
   /** GET /pki/ca/local — the root certificate (PEM) of Caddy's internal CA; Caddy creates the CA on first use. */
   localCaRoot(): Promise<string>;
 }

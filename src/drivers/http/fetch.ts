@@ -14,7 +14,7 @@ export interface HttpInit {
 export interface HttpResponse {
   status: number;
   ok: boolean;
-  /** Lower-case header names. */
+  /** Lower-case header names; trailers (e.g. Caddy's ETag) are among them, as they arrived after the body. */
   headers: Record<string, string>;
   text(): Promise<string>;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -46,6 +46,7 @@ export const nodeFetch: FetchLike = (input, init = {}) => {
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers))
           if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+        for (const [k, v] of Object.entries(res.trailers)) if (v !== undefined) out[k] = v;
         resolve({
           status,
           ok: status >= 200 && status < 300,

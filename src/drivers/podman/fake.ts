@@ -13,7 +13,8 @@ import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
-import { comparePorts, hasLabels } from './argv.js';
+import { hasLabels } from './argv.js';
+import { comparePorts } from './output.js';
 import {
   type AttachOptions,
   type BuildSpec,

@@ -14,13 +14,6 @@ import {
   networkCreateArgv,
   networkInspectArgv,
   oneOffRunArgv,
-  parseImageCommand,
-  parseImageInspect,
-  parseNetworkBridge,
-  parseNetworkSubnet,
-  parsePs,
-  parseSecretInspect,
-  parseVolumeLs,
   psArgv,
   pullArgv,
   redactArgv,
@@ -47,6 +40,15 @@ import { dropPortMappings } from './cniConfig.js';
 import { podmanErrorLine } from './errorLine.js';
 import { closeNetwork } from './firewall.js';
 import { isListingRace, LISTING_TRIES, listingRetryDelayMs } from './listingRace.js';
+import {
+  parseImageCommand,
+  parseImageInspect,
+  parseNetworkBridge,
+  parseNetworkSubnet,
+  parsePs,
+  parseSecretInspect,
+  parseVolumeLs,
+} from './output.js';
 import { killDescendants } from './processTree.js';
 import {
   type AttachOptions,

@@ -9,6 +9,7 @@ import {
   mergeOwned,
   ownedServerNames,
   parseOwned,
+  rebaseOwned,
   renderProxy,
   tlsPolicyId,
   validateConfig,
@@ -210,6 +211,66 @@ describe('mergeOwned', () => {
     out.apps.http.servers.mine.listen.push(':2');
     assert.deepEqual((owned.servers['hiy'] as any).listen, [':443']);
     assert.deepEqual((USER as any).apps.http.servers.mine.listen, [':8080']);
+  });
+});
+
+describe('rebaseOwned', () => {
+  const state = (server: string, host: string): ProxyState => ({
+    server,
+    listen: [`127.0.0.1:${server === 'hiy-a' ? 8001 : 8002}`],
+    tls: 'internal',
+    redirectListen: [`127.0.0.1:${server === 'hiy-a' ? 9001 : 9002}`],
+    routes: [
+      {
+        resource: 'port/web',
+        host,
+        path: '/',
+        upstream: '127.0.0.1:20001',
+        certificate: { secret: `${server}-cert`, digest: 'd1' },
+      },
+      { resource: 'port/other', host: `other.${host}`, path: '/', upstream: '127.0.0.1:20002' },
+    ],
+  });
+  const user = { apps: { http: { servers: { mine: { listen: [':7000'], routes: [] } } } } };
+
+  it("takes only the owner's servers, policy and certificates from a stale copy; the rest as it runs now", () => {
+    const running = mergedConfig(state('hiy-b', 'b.test'), mergedConfig(state('hiy-a', 'a.test'), user));
+    // a's copy was taken before b loaded anything, and a changed its host since.
+    const intended = mergedConfig(state('hiy-a', 'a2.test'), user);
+    const out = rebaseOwned(running, intended, 'hiy-a');
+    assert.deepEqual(parseOwned(out, 'hiy-a'), {
+      present: true,
+      state: state('hiy-a', 'a2.test'),
+      pristine: true,
+    });
+    assert.deepEqual(parseOwned(out, 'hiy-b'), {
+      present: true,
+      state: state('hiy-b', 'b.test'),
+      pristine: true,
+    });
+    assert.deepEqual((out as any).apps.http.servers.mine, user.apps.http.servers.mine);
+    assert.equal((out as any).apps.pki.certificate_authorities.local.install_trust, false);
+    assert.deepEqual(
+      running,
+      mergedConfig(state('hiy-b', 'b.test'), mergedConfig(state('hiy-a', 'a.test'), user)),
+    );
+  });
+
+  it("an owner's part removed in its copy is removed, another's kept", () => {
+    const running = mergedConfig(state('hiy-b', 'b.test'), mergedConfig(state('hiy-a', 'a.test'), user));
+    const intended = mergeOwned(
+      user,
+      { servers: {}, tlsPolicies: [] },
+      ownedServerNames('hiy-a'),
+      tlsPolicyId('hiy-a'),
+    );
+    const out = rebaseOwned(running, intended, 'hiy-a');
+    assert.deepEqual(parseOwned(out, 'hiy-a'), { present: false, pristine: true });
+    assert.deepEqual(parseOwned(out, 'hiy-b'), {
+      present: true,
+      state: state('hiy-b', 'b.test'),
+      pristine: true,
+    });
   });
 });
 
