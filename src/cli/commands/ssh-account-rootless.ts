@@ -86,9 +86,11 @@ export async function runRootless(deps: CliDeps, settings: Settings, ctx: Comman
       (s) => lookupAccount(String(s.uid)),
       () => undefined,
     );
-    const who = owner?.user ?? 'the user HIY runs as';
+    const run = owner
+      ? `runuser -u ${owner.user} -- env HOME=${owner.home} HIY_DATA_DIR=${settings.dataDir} hiy ssh-account`
+      : 'hiy ssh-account as the user HIY runs as';
     throw new Error(
-      `rootless mode sets up the keys of the user HIY runs as, not root's: run \`runuser -u ${who} -- hiy ssh-account\` (${settings.dataDir} is ${owner ? `owned by ${who}` : 'missing'}), or --mode root for root's set-up through sudo`,
+      `rootless mode sets up the keys of the user HIY runs as (${owner ? `${owner.user}, who owns ${settings.dataDir}` : 'not root'}), with its settings: run \`${run}\`; --mode root is root's set-up through sudo`,
     );
   }
   const recorded = await readSshAccount(settings.dataDir);

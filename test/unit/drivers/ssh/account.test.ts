@@ -89,7 +89,7 @@ describe('ssh account files', () => {
     );
   });
 
-  it('the mode follows the user HIY runs as (the data directory\'s owner), unless asked', () => {
+  it("the mode follows the user HIY runs as (the data directory's owner), unless asked", () => {
     const choose = (privileged: boolean, dataDirOwner: number | undefined, requested?: 'root' | 'rootless') =>
       chooseAccountMode({ requested, privileged, dataDirOwner });
     assert.equal(choose(true, 0), 'root');
@@ -101,7 +101,7 @@ describe('ssh account files', () => {
     assert.equal(choose(false, 999, 'root'), 'root');
   });
 
-  it('the rootless wrapper has the account\'s own HOME and says it runs without sudo', () => {
+  it("the rootless wrapper has the account's own HOME and says it runs without sudo", () => {
     const script = renderWrapper({
       env: { HIY_DATA_DIR: '/home/hiy/.local/share/hiy', XDG_RUNTIME_DIR: '/run/user/999' },
       argv: ['/usr/bin/node', '/opt/hiy/bin/hiy.js'],
