@@ -33,7 +33,7 @@ interface Proc {
 }
 
 async function processes(): Promise<Proc[]> {
-  const r = await execa('ps', ['-eo', 'pid=,ppid=,user:32=,args=']);
+  const r = await execa('ps', ['-ww', '-eo', 'pid=,ppid=,user:32=,args=']);
   return r.stdout.split('\n').flatMap((line) => {
     const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
     return m ? [{ pid: Number(m[1]), ppid: Number(m[2]), user: m[3]!, args: m[4]! }] : [];
@@ -202,7 +202,10 @@ if (process.getuid?.() === 0) {
         running.some((p) => /\bconmon\b/.test(p.args)),
         'conmon is among them',
       );
-      const users = await execa('ps', ['-o', 'user:32=', '-p', running.map((p) => p.pid).join(',')]);
+      // A process that ended in between is left out by ps (exit 1); the others are listed.
+      const users = await execa('ps', ['-o', 'user:32=', '-p', running.map((p) => p.pid).join(',')], {
+        reject: false,
+      });
       const names = users.stdout
         .split('\n')
         .map((u) => u.trim())
