@@ -76,9 +76,9 @@ export const SESSION_VARIABLES = ['SSH_ORIGINAL_COMMAND', 'SSH_CLIENT'] as const
 
 /**
  * The wrapper: accepts exactly one argument that is a user name, and runs `hiy git-shell USER` with an
- * environment made from scratch: a fixed PATH and HOME (root's, or the rootless account's own, where its
- * Podman finds its storage), the session's SSH_ORIGINAL_COMMAND and SSH_CLIENT, and HIY's settings (`env`;
- * rootless also XDG_RUNTIME_DIR, so pushes share the daemon's Podman runtime directory). Nothing the account
+ * environment made from scratch: a fixed PATH and HOME (root's, or the rootless account's passwd home, where
+ * its Podman finds its store), the session's SSH_ORIGINAL_COMMAND and SSH_CLIENT, and HIY's settings (`env`;
+ * rootless also the daemon's XDG_RUNTIME_DIR, so pushes share its Podman runtime directory). Nothing the account
  * sends can change where HIY's state or data are.
  */
 export function renderWrapper(opts: {
