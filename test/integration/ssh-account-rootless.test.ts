@@ -168,15 +168,14 @@ if (process.getuid?.() === 0) {
 
       // The push ran through the wrapper into hiy git-shell and its hook, all as this user.
       const push = [...seen.values()].filter((p) => p.pid !== sshdPid);
-      assert.ok(
-        push.some((p) => / git-shell alice$/.test(p.args)),
-        push.map((p) => p.args).join('\n'),
-      );
-      assert.deepEqual(
-        [...new Set(push.map((p) => p.user))],
-        [me],
-        push.map((p) => `${p.user} ${p.args}`).join('\n'),
-      );
+      const list = push.map((p) => `${p.user} ${p.args}`).join('\n');
+      for (const what of [/git-shell alice$/, /git-hook pre-receive$/, /^podman build /]) {
+        assert.ok(
+          push.some((p) => what.test(p.args)),
+          `${what} not seen under the sshd:\n${list}`,
+        );
+      }
+      assert.deepEqual([...new Set(push.map((p) => p.user))], [me], list);
       // What runs now: this test's sshd and Caddy, and the App's container (conmon and its processes).
       const inspect = await execa('podman', [
         'ps',
