@@ -83,13 +83,14 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     pino.destination(2),
   );
   const stores = openStores(settings.dataDir, { env });
+  const notEnforced = settings.limitsNotEnforced ?? (await limitsNotEnforced());
   return {
     // Rootless, host ports under net.ipv4.ip_unprivileged_port_start are a validate error, not a failed apply,
     // and a resource limit Podman cannot enforce is a warning and a condition, not silently lost.
     settings: {
       ...settings,
       portFloor: settings.portFloor ?? (await hostPortFloor()),
-      limitsNotEnforced: settings.limitsNotEnforced ?? (await limitsNotEnforced()),
+      limitsNotEnforced: notEnforced,
     },
     podman: new PodmanCli({
       binary: env.HIY_PODMAN ?? 'podman',
@@ -120,7 +121,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     logger,
     stores,
-    build: buildSupport(buildSettingsFrom(env), env),
+    // Builds are not capped where Podman cannot enforce limits (runc refuses a build container with one).
+    build: buildSupport(buildSettingsFrom(env, notEnforced), env),
   };
 }
 

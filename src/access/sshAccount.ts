@@ -2,7 +2,7 @@
 // apply of the whole state rewrites its authorized_keys from the User resources when they changed.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { accountForcedCommand, type SshAccount } from '../drivers/ssh/account.js';
+import { accountForcedCommand, accountMode, type SshAccount } from '../drivers/ssh/account.js';
 import { renderAuthorizedKeys } from '../drivers/ssh/authorizedKeys.js';
 import type { UserResource } from '../model/resources.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -29,14 +29,19 @@ export async function forgetSshAccount(dataDir: string): Promise<void> {
   await rm(recordPath(dataDir), { force: true });
 }
 
-/** The account's authorized_keys: every key of every User forced to `sudo -n WRAPPER USER`. */
+/** The account's authorized_keys: every key of every User forced to `WRAPPER USER` (root mode: through sudo). */
 export function renderAccountKeys(account: SshAccount, users: UserResource[]): string {
   return renderAuthorizedKeys(users, (user) => accountForcedCommand(account, user));
 }
 
+/** Mode of the authorized_keys: root's file is 644 (sshd reads it as the account); the rootless user's own 600. */
+export function authorizedKeysMode(account: SshAccount): number {
+  return accountMode(account) === 'rootless' ? 0o600 : 0o644;
+}
+
 /**
- * Rewrites the account's authorized_keys (mode 644: sshd reads it as the account) when the Users changed;
- * `none` when no account is set up. A removed key stops working with the apply that removes its User.
+ * Rewrites the account's authorized_keys when the Users changed; `none` when no account is set up. A removed
+ * key stops working with the apply that removes its User.
  */
 export async function syncAccountKeys(
   dataDir: string,
@@ -50,6 +55,6 @@ export async function syncAccountKeys(
     throw err;
   });
   if (current === text) return 'unchanged';
-  await writeFileAtomic(account.authorizedKeysFile, text, { mode: 0o644 });
+  await writeFileAtomic(account.authorizedKeysFile, text, { mode: authorizedKeysMode(account) });
   return 'written';
 }

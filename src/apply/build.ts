@@ -172,8 +172,9 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       tell('line', `no Containerfile: detected ${generated.reason}`);
       for (const line of generated.text.trimEnd().split('\n')) say(`  ${line}`);
     }
-    const memoryBytes = action.image.memoryBytes ?? deps.build?.caps.memoryBytes;
-    const cpus = action.image.cpus ?? deps.build?.caps.cpus;
+    const capped = !deps.build?.uncapped;
+    const memoryBytes = capped ? (action.image.memoryBytes ?? deps.build?.caps.memoryBytes) : undefined;
+    const cpus = capped ? (action.image.cpus ?? deps.build?.caps.cpus) : undefined;
     if (memoryBytes !== undefined || cpus !== undefined) {
       const mem = memoryBytes !== undefined ? `${Math.round(memoryBytes / 2 ** 20)} MiB` : 'no memory cap';
       say(`build capped at ${cpus ?? 'all'} CPU(s), ${mem}`, true);

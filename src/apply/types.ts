@@ -16,6 +16,8 @@ export interface BuildSupport {
   caps: { memoryBytes?: number; cpus?: number };
   /** Why there are no caps, when there are none. */
   capsNote?: string;
+  /** No cap can be set (rootless Podman that cannot enforce limits: runc refuses them), not even an App's own. */
+  uncapped?: boolean;
   /** Longest a build may take when the App sets no `spec.build.timeout` (HIY_BUILD_TIMEOUT). */
   timeoutMs?: number;
 }

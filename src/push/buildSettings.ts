@@ -11,6 +11,8 @@ export interface BuildSettings {
   caps: { memoryBytes?: number; cpus?: number };
   /** Why caps are absent, for the build output. */
   capsNote?: string;
+  /** No cap can be set on this box, not even an App's own (Settings.limitsNotEnforced). */
+  uncapped?: boolean;
   /** Longest a build may take when the App sets no `spec.build.timeout` (HIY_BUILD_TIMEOUT, default 30m). */
   timeoutMs: number;
 }
@@ -69,7 +71,7 @@ export class BuildSettingsError extends HiyError {
  * one, at least 1) and HIY_BUILD_MEMORY (default: half the RAM) cap builds so running apps keep answering.
  * `0` turns a cap off. HIY_BUILD_TIMEOUT (default 30m) bounds a build of an App without `spec.build.timeout`.
  */
-export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
+export function buildSettingsFrom(env: NodeJS.ProcessEnv, limitsNotEnforced?: string): BuildSettings {
   const images = Object.fromEntries(
     Object.entries(IMAGE_VARIABLES).map(([k, v]) => [
       k,
@@ -84,6 +86,16 @@ export function buildSettingsFrom(env: NodeJS.ProcessEnv): BuildSettings {
         `HIY_BUILD_TIMEOUT must be a duration of at least 1s such as 30m or 1h, not ${text}`,
       );
     timeoutMs = parseDuration(text);
+  }
+  // Rootless on cgroup v1 (or v2 without delegation) runc refuses a build container with a limit at all.
+  if (limitsNotEnforced !== undefined) {
+    return {
+      images,
+      timeoutMs,
+      caps: {},
+      capsNote: `builds run without CPU/memory caps: ${limitsNotEnforced}`,
+      uncapped: true,
+    };
   }
   if (!hostHasCaps()) {
     return {

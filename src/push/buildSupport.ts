@@ -90,6 +90,7 @@ export function buildSupport(
   containerfileFor(contextDir: string, app: string): Promise<GeneratedContainerfile>;
   caps: BuildSettings['caps'];
   capsNote?: string;
+  uncapped?: boolean;
   timeoutMs: number;
 } {
   return {
@@ -100,5 +101,6 @@ export function buildSupport(
     caps: settings.caps,
     timeoutMs: settings.timeoutMs,
     ...(settings.capsNote ? { capsNote: settings.capsNote } : {}),
+    ...(settings.uncapped ? { uncapped: true } : {}),
   };
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +77,7 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
   it('--dry-run prints the three files and changes nothing', async () => {
     const r = await setup('--dry-run');
     assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^# mode root: the keys run the wrapper as root through sudo/);
     assert.match(r.out, new RegExp(`# ${wrapper} \\(root, 755\\)`));
     assert.match(r.out, new RegExp(`${account} ALL=\\(root\\) NOPASSWD: ${wrapper}`));
     assert.match(r.out, /restrict,pty,command="\/usr\/bin\/sudo -n \S+ alice" ssh-ed25519 /);
@@ -88,7 +89,8 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
   it('creates an unprivileged user, a root-owned wrapper, a visudo-checked sudoers rule and the keys', async () => {
     const r = await setup('--json');
     assert.equal(r.code, 0, r.err);
-    const out = JSON.parse(r.out) as { created: boolean; uid: number; keys: number };
+    const out = JSON.parse(r.out) as { mode: string; created: boolean; uid: number; keys: number };
+    assert.equal(out.mode, 'root', 'root with a root-owned data dir: root mode');
     assert.equal(out.created, true);
     assert.notEqual(out.uid, 0);
     assert.equal(out.keys, 1);
@@ -111,6 +113,22 @@ describe('hiy ssh-account: pushes through an unprivileged account', () => {
     assert.ok(!keys.includes(h.dataDir));
     const script = await readFile(wrapper, 'utf8');
     assert.ok(script.includes(h.dataDir) && script.includes(h.stateDir) && script.includes(h.instance));
+  });
+
+  it('as root, a data dir owned by an unprivileged user means rootless mode: it says to run as that user', async () => {
+    const owned = join(root, 'owned-data');
+    await mkdir(owned);
+    await chown(owned, Number((await execa('id', ['-u', account])).stdout), -1);
+    const r = await h.hiy(['ssh-account', '--user', account, '--home', join(root, 'x')], {
+      HIY_DATA_DIR: owned,
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(
+      r.err,
+      new RegExp(`runuser -u ${account} -- env HOME=\\S+ HIY_DATA_DIR=${owned} hiy ssh-account`),
+    );
+    assert.match(r.err, /--mode root/);
+    assert.equal(existsSync(join(root, 'x')), false);
   });
 
   it('a user with the grant pushes as the account: built, deployed, served through Caddy', async () => {

@@ -1,5 +1,6 @@
 // A throwaway real OpenSSH sshd on a random loopback port, with its own host key, config and authorized_keys,
-// plus client keys and a git that pushes through it. Tests run as root: the account is root, every key forced.
+// plus client keys and a git that pushes through it. As root the account is root (every key forced) or `user`; an
+// unprivileged test's sshd runs as that user and lets in only that user (sshd cannot switch users then).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -145,8 +146,9 @@ AllowUsers ${account}
 LogLevel VERBOSE
 ${opts.sftp ? 'Subsystem sftp internal-sftp\n' : ''}`,
   );
-  // Debian's sshd refuses to start without its privilege separation directory (made by the service normally).
-  await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+  // Debian's sshd as root refuses to start without its privilege separation directory (made by the service
+  // normally); unprivileged, it does not chroot and needs none.
+  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-E', logFile], {
     stdio: 'ignore',
   });

@@ -66,7 +66,7 @@ export async function podmanHostInfo(binary: string): Promise<HostFacts['podman'
 }
 
 /** uid 0 in the box's own user namespace (whose uid_map is the identity): root's Podman, not rootless. */
-async function privileged(): Promise<boolean> {
+export async function privileged(): Promise<boolean> {
   const map = (await read('/proc/self/uid_map'))?.trim().split(/\s+/);
   return process.geteuid?.() === 0 && map?.join(' ') === '0 0 4294967295';
 }

@@ -1,9 +1,9 @@
-// The host side of the dedicated ssh account: the system user, root-owned directories, and sudoers checked by
-// visudo before it is installed. Needs root.
+// The host side of the ssh account: the system user, its directories, and sudoers checked by visudo before it is
+// installed. Root mode needs root; rootless mode only the user's own directories.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 export interface SystemAccount {
@@ -75,4 +75,50 @@ export async function checkSudoers(text: string): Promise<string | undefined> {
 export async function rootDirectory(path: string, mode: number): Promise<void> {
   await mkdir(path, { recursive: true, mode });
   await chmod(path, mode);
+}
+
+/**
+ * Creates `path` and its missing parents with `mode` (owned by this process's user) and returns the
+ * directories it created, outermost first; an existing `path` is left as it is.
+ */
+export async function ownDirectories(path: string, mode: number): Promise<string[]> {
+  const missing: string[] = [];
+  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    await mkdir(dir, { mode });
+    await chmod(dir, mode);
+  }
+  return missing;
+}
+
+/** Removes each directory that is empty, innermost first; one that is not empty or gone is left alone. */
+export async function removeEmptyDirectories(dirs: string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const dir of [...dirs].reverse()) {
+    const ok = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
+    if (ok) removed.push(dir);
+  }
+  return removed;
+}
+
+/**
+ * Why sshd's StrictModes would ignore keys under `dir` for the user `uid` (a directory from `dir` up to `home`
+ * not owned by the user or root, or writable by group or others), or undefined. Missing directories are fine:
+ * they are created with mode 700.
+ */
+export async function strictModesProblem(
+  dir: string,
+  home: string,
+  uid: number,
+): Promise<string | undefined> {
+  for (let d = dir; ; d = dirname(d)) {
+    const s = await stat(d).catch(() => undefined);
+    if (s && ((s.uid !== uid && s.uid !== 0) || (s.mode & 0o022) !== 0)) {
+      return `${d} is ${s.uid !== uid && s.uid !== 0 ? `owned by uid ${s.uid}` : 'writable by group or others'}: sshd (StrictModes) ignores keys below it`;
+    }
+    if (d === home || dirname(d) === d) return undefined;
+  }
 }

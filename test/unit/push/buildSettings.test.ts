@@ -11,6 +11,15 @@ describe('build time limits', () => {
     assert.equal(buildSettingsFrom({ HIY_BUILD_TIMEOUT: '1h30m' }).timeoutMs, 90 * 60_000);
   });
 
+  it('where Podman cannot enforce limits (rootless, cgroup v1), builds get no cap and say why', () => {
+    const reason = 'cgroup v1: memory, cpus and pids limits are not enforced for rootless containers';
+    const s = buildSettingsFrom({ HIY_BUILD_MEMORY: '1Gi', HIY_BUILD_CPUS: '1' }, reason);
+    assert.deepEqual(s.caps, {});
+    assert.equal(s.uncapped, true);
+    assert.equal(s.capsNote, `builds run without CPU/memory caps: ${reason}`);
+    assert.equal(buildSettingsFrom({}).uncapped, undefined);
+  });
+
   it('refuses a value that is not a duration of at least 1s, naming it', () => {
     assert.throws(
       () => buildSettingsFrom({ HIY_BUILD_TIMEOUT: 'forever' }),

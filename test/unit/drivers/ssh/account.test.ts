@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import {
   ACCOUNT_NAME,
   accountForcedCommand,
+  chooseAccountMode,
   isPlainPath,
   renderSudoers,
   renderWrapper,
@@ -75,6 +76,45 @@ describe('ssh account files', () => {
       'git-shell',
       'alice',
     ]);
+  });
+
+  it('rootless, every key runs the wrapper itself (no sudo); records without a mode are root', () => {
+    assert.equal(
+      accountForcedCommand({ mode: 'rootless', wrapper: '/home/hiy/.local/libexec/hiy/git-shell' }, 'alice'),
+      '/home/hiy/.local/libexec/hiy/git-shell alice',
+    );
+    assert.equal(
+      accountForcedCommand({ mode: 'root', ...account }, 'alice'),
+      accountForcedCommand(account, 'alice'),
+    );
+  });
+
+  it("the mode follows the user HIY runs as (the data directory's owner), unless asked", () => {
+    const choose = (privileged: boolean, dataDirOwner: number | undefined, requested?: 'root' | 'rootless') =>
+      chooseAccountMode({ requested, privileged, dataDirOwner });
+    assert.equal(choose(true, 0), 'root');
+    assert.equal(choose(true, undefined), 'root');
+    assert.equal(choose(true, 999), 'rootless', 'root, but HIY runs as uid 999');
+    assert.equal(choose(false, 999), 'rootless');
+    assert.equal(choose(false, 0), 'rootless', 'uid 0 inside podman unshare is not root');
+    assert.equal(choose(true, 0, 'rootless'), 'rootless');
+    assert.equal(choose(false, 999, 'root'), 'root');
+  });
+
+  it("the rootless wrapper has the account's own HOME and says it runs without sudo", () => {
+    const script = renderWrapper({
+      env: { HIY_DATA_DIR: '/home/hiy/.local/share/hiy', XDG_RUNTIME_DIR: '/run/user/999' },
+      argv: ['/usr/bin/node', '/opt/hiy/bin/hiy.js'],
+      mode: 'rootless',
+      home: '/home/hiy',
+    });
+    const r = runWrapper(script, ['alice']);
+    assert.equal(r.code, 0, r.err);
+    const words = r.out.trim().split('\n');
+    assert.ok(words.includes('HOME=/home/hiy'), r.out);
+    assert.ok(words.includes('XDG_RUNTIME_DIR=/run/user/999'), r.out);
+    assert.ok(!words.includes('HOME=/root'), r.out);
+    assert.match(script, /no sudo/);
   });
 
   it('the wrapper refuses flags, odd names, no argument and extra arguments', () => {
