@@ -3,8 +3,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ResourceStatus } from '../../../../src/engine/statusView.js';
-import { emptyUsage } from '../../../../src/store/usage.js';
-import { addSample, emptySeries } from '../../../../src/store/usageRing.js';
 import {
   bytesText,
   chartPath,
@@ -19,6 +17,8 @@ import {
   trafficSummary,
   type UsageView,
 } from '../../../../src/server/dashboard/usage.js';
+import { emptyUsage } from '../../../../src/store/usage.js';
+import { addSample, emptySeries } from '../../../../src/store/usageRing.js';
 
 const NOW = 1_800_000_000_000;
 
