@@ -74,7 +74,7 @@ export function hourPoints(series: Series): UsagePoint[] {
   return series.hour.map((p) => ({ at: p[0]! * 1000, values: p.slice(1) }));
 }
 
-/** The last day's points, one per 5-minute bucket, at the bucket's middle. */
+/** The last day's points, one per 5-minute bucket, at the bucket's start (its middle may be in the future). */
 export function dayPoints(series: Series): UsagePoint[] {
-  return series.day.map((p) => ({ at: (p[0]! + BUCKET_S / 2) * 1000, values: p.slice(2) }));
+  return series.day.map((p) => ({ at: p[0]! * 1000, values: p.slice(2) }));
 }

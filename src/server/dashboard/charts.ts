@@ -23,7 +23,10 @@ export interface ChartSpec {
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
-/** The path of a line, `M` at every start and after every gap, clipped to the window. */
+/**
+ * The path of a line, `M` at every start and after every gap, clipped to the window; a point alone between gaps
+ * gets a short stroke so that it shows.
+ */
 export function chartPath(
   spec: Pick<ChartSpec, 'points' | 'from' | 'to' | 'gapMs'>,
   box: { width: number; height: number; top: number },
@@ -31,14 +34,18 @@ export function chartPath(
   const span = Math.max(1, spec.to - spec.from);
   let d = '';
   let prev: number | undefined;
+  let run = 0;
   for (const p of spec.points) {
     if (p.at < spec.from || p.at > spec.to) continue;
     const x = r1(((p.at - spec.from) / span) * box.width);
     const y = r1(box.height - (Math.min(p.value, box.top) / box.top) * box.height);
-    d += `${prev === undefined || p.at - prev > spec.gapMs ? 'M' : 'L'}${x} ${y}`;
+    const starts = prev === undefined || p.at - prev > spec.gapMs;
+    if (starts && run === 1) d += 'l2 0';
+    d += `${starts ? 'M' : 'L'}${x} ${y}`;
+    run = starts ? 1 : run + 1;
     prev = p.at;
   }
-  return d;
+  return run === 1 ? `${d}l2 0` : d;
 }
 
 /** A line chart with its scale's top, the window's start and end, and a text alternative. */

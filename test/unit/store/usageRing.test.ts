@@ -41,7 +41,7 @@ describe('usage ring', () => {
   it('averages levels and sums counts within a 5-minute bucket', () => {
     const levels = fill(T0, 10, 30, (i) => [i, 100], 'mean');
     assert.equal(levels.day.length, 1);
-    assert.deepEqual(dayPoints(levels)[0], { at: (T0 + BUCKET_S / 2) * 1000, values: [4.5, 100] });
+    assert.deepEqual(dayPoints(levels)[0], { at: T0 * 1000, values: [4.5, 100] });
     assert.equal(levels.day[0]![1], 10);
     const counts = fill(T0, 12, 30, () => [3, 1], 'sum');
     assert.deepEqual(

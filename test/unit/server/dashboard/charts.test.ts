@@ -41,6 +41,19 @@ describe('charts', () => {
       { width: 100, height: 10, top: 10 },
     );
     assert.equal(d, 'M0 10L10 5M50 0L60 0');
+    const alone = chartPath(
+      {
+        from: 0,
+        to: 100,
+        gapMs: 15,
+        points: [
+          { at: 10, value: 5 },
+          { at: 50, value: 10 },
+        ],
+      },
+      { width: 100, height: 10, top: 10 },
+    );
+    assert.equal(alone, 'M10 5l2 0M50 0l2 0', 'a point alone between gaps is drawn as a short stroke');
   });
 
   it('renders an accessible SVG with its latest and highest values, and no inline style', () => {
