@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execa } from 'execa';
 import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { settingsFrom } from '../../src/cli/config.js';
@@ -33,6 +34,26 @@ metadata: { name: alice }
 spec:
   grants: [{ app: "*", role: admin }]
 `;
+
+/**
+ * For the README's pictures only (HIY_SCREENSHOTS=1): a few minutes of samples with work to show, a CPU-bound
+ * loop in the greeter for a while and requests at a changing rate.
+ */
+async function busyMinutes(h: Harness, minutes: number): Promise<void> {
+  const burn = execa(
+    'podman',
+    ['exec', `hiy-${h.instance}-greeter`, 'timeout', '60', 'sh', '-c', 'while :; do :; done'],
+    {
+      reject: false,
+    },
+  );
+  const end = Date.now() + minutes * 60_000;
+  for (let i = 0; Date.now() < end; i++) {
+    for (let j = 0; j < 5 + (i % 20); j++) await h.get(j % 7 === 0 ? 'other.test' : 'greeter.test');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await burn;
+}
 
 describe('dashboard pictures', () => {
   let h: Harness;
@@ -109,6 +130,7 @@ describe('dashboard pictures', () => {
       },
       { timeoutMs: 120_000, intervalMs: 1000, what: 'two samples with requests counted' },
     );
+    if (process.env.HIY_SCREENSHOTS === '1') await busyMinutes(h, 3);
     assert.ok(usage!.resources['port/other'], 'both resources sampled');
     const greeterMem = usage!.resources['port/greeter']!.hour.at(-1)![2]!;
     assert.ok(greeterMem > 0, 'memory of the greeter sampled');

@@ -83,11 +83,15 @@ export function trafficSummary(
   return { perMinute: requests / minutes, requests, errors };
 }
 
-function trafficRows(v: UsageView, hosts: { host: string; resource?: string }[]): Html[] {
+function trafficRows(
+  v: UsageView,
+  hosts: { host: string; resource: string }[],
+  withResource: boolean,
+): Html[] {
   return hosts.map(({ host, resource }) => {
     const t = trafficSummary(v.usage?.routes[host], interval(v));
     const errorShare = t && t.requests > 0 ? (t.errors / t.requests) * 100 : 0;
-    return html`<tr><td>${host === '*' ? html`all of HIY's routes <span class="muted">(Caddy counts per server, not per host)</span>` : html`<code>${host}</code>`}</td>${resource === undefined ? '' : html`<td><a href="/r/${resource}">${resource}</a></td>`}<td>${t ? `${t.perMinute.toFixed(t.perMinute < 10 ? 1 : 0)} /min` : html`<span class="muted">no requests counted yet</span>`}</td><td class="${t && t.errors > 0 ? 'bad' : ''}">${t ? `${t.errors} (${errorShare.toFixed(1)} %)` : ''}</td></tr>`;
+    return html`<tr><td>${host === '*' ? html`all of HIY's routes <span class="muted">(Caddy counts per server, not per host)</span>` : html`<code>${host}</code>`}</td>${withResource ? html`<td>${resource ? html`<a href="/r/${resource}">${resource}</a>` : ''}</td>` : ''}<td>${t ? `${t.perMinute.toFixed(t.perMinute < 10 ? 1 : 0)} /min` : html`<span class="muted">no requests counted yet</span>`}</td><td class="${t && t.errors > 0 ? 'bad' : ''}">${t ? `${t.errors} (${errorShare.toFixed(1)} %)` : ''}</td></tr>`;
   });
 }
 
@@ -105,10 +109,7 @@ function trafficTable(
 ): Html {
   if (hosts.length === 0)
     return html`<p class="muted">No requests counted yet: the daemon reads Caddy's metrics (its admin API's /metrics) at every sample; counts start with the second sample after requests arrive.</p>`;
-  const rows = trafficRows(
-    v,
-    hosts.map((h) => (withResource && h.host !== '*' ? h : { host: h.host })),
-  );
+  const rows = trafficRows(v, hosts, withResource);
   return html`<div class="wrap"><table><thead><tr><th scope="col">Route</th>${withResource ? html`<th scope="col">Resource</th>` : ''}<th scope="col">Requests, last hour</th><th scope="col">Server errors (5xx)</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
