@@ -177,6 +177,21 @@ describe('usage sections', () => {
     assert.doesNotMatch(narrow, /hiy-b-data/);
   });
 
+  it('lists the age of the last backup and passing drill where backups exist', () => {
+    const hour = new Date(NOW - 3_600_000).toISOString();
+    const withBackup = {
+      ...status('port/b'),
+      backup: { backups: ['nightly'], lastBackupAt: hour, stale: undefined },
+    } as unknown as ResourceStatus;
+    const text = overviewUsage(view(), [status('app/a'), withBackup], true).text;
+    assert.match(text, /<h2 id="backups">Offsite backups<\/h2>/);
+    assert.match(
+      text,
+      /<a href="\/r\/port\/b">port\/b<\/a><\/td><td class="ok">1 h ago<\/td><td class="ok">never<\/td>/,
+    );
+    assert.doesNotMatch(overviewUsage(view(), [status('app/a')], true).text, /Offsite backups/);
+  });
+
   it('empty states explain themselves', () => {
     const empty: UsageView = { usage: undefined, box: undefined, snapshots: {}, now: NOW };
     const text = overviewUsage(empty, [status('app/a', ['a.example/'])], true).text;
