@@ -123,13 +123,14 @@ function volumeTable(v: UsageView, names: string[]): Html {
   return html`<div class="wrap"><table><thead><tr><th scope="col">Volume</th><th scope="col">Size</th><th scope="col">Snapshots (total)</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function boxCards(v: UsageView): Html {
+/** The box's cards; what the last sample could not read only for `showProblems` (it may name any container). */
+function boxCards(v: UsageView, showProblems: boolean): Html {
   const b = v.box;
   if (!b) return html`<p class="muted">The box's figures could not be read.</p>`;
   const memUsed = b.memory.totalBytes - b.memory.availableBytes;
   const diskLabel = `${bytesText(b.disk.usedBytes)} of ${bytesText(b.disk.totalBytes)} used, ${bytesText(b.disk.freeBytes)} free`;
   const memLabel = `${bytesText(memUsed)} of ${bytesText(b.memory.totalBytes)} used, ${bytesText(b.memory.availableBytes)} available`;
-  const problems = v.usage?.problems ?? [];
+  const problems = showProblems ? (v.usage?.problems ?? []) : [];
   return html`<div class="cards box">
 <div class="card"><b>Disk (data directory)</b>${usageBar(b.disk.usedBytes, b.disk.totalBytes, diskLabel)}<div>${diskLabel}</div></div>
 <div class="card"><b>Memory</b>${usageBar(memUsed, b.memory.totalBytes, memLabel)}<div>${memLabel}</div></div>
@@ -168,7 +169,7 @@ export function overviewUsage(v: UsageView, resources: ResourceStatus[], showAll
     .sort();
   const routes = resources.flatMap((r) => hostsOf(r).map((host) => ({ host, resource: r.id })));
   return html`<h2 id="box">The box</h2>
-${boxCards(v)}
+${boxCards(v, showAll)}
 <h2 id="usage">CPU and memory</h2>
 ${
   series.length === 0
