@@ -24,6 +24,8 @@ async function loadDrivers() {
     restic,
     externalCalls,
     podmanEvents,
+    podmanStats,
+    caddyMetrics,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -38,6 +40,8 @@ async function loadDrivers() {
     import('./drivers/restic/runner.js'),
     import('./drivers/externalCalls.js'),
     import('./drivers/podman/events.js'),
+    import('./drivers/podman/stats.js'),
+    import('./drivers/caddy/metrics.js'),
   ]);
   return {
     pino: pino.default,
@@ -50,6 +54,8 @@ async function loadDrivers() {
     ResticCli: restic.ResticCli,
     ExternalCalls: externalCalls.ExternalCalls,
     podmanEventFollower: podmanEvents.podmanEventFollower,
+    podmanStatsReader: podmanStats.podmanStatsReader,
+    caddyMetricsReader: caddyMetrics.caddyMetricsReader,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -75,6 +81,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     ResticCli,
     ExternalCalls,
     podmanEventFollower,
+    podmanStatsReader,
+    caddyMetricsReader,
     proxy,
   } = await loadDrivers();
   const externalCalls = new ExternalCalls();
@@ -119,6 +127,10 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
     externalCalls,
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
+    usageProbes: {
+      containerStats: podmanStatsReader({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
+      caddyMetrics: caddyMetricsReader({ adminUrl: settings.caddyAdmin, externalCalls }),
+    },
     logger,
     stores,
     // Builds are not capped where Podman cannot enforce limits (runc refuses a build container with one).

@@ -94,6 +94,11 @@ export const SETTINGS_TABLE: readonly SettingSpec[] = [
     help: 'hiy daemon: resync schedule (cron; 6 fields = seconds first; the default is every minute)',
   },
   {
+    name: 'HIY_SAMPLE_INTERVAL',
+    defaultText: '30',
+    help: 'hiy daemon: seconds between usage samples for the dashboard (CPU, memory, requests); off disables',
+  },
+  {
     name: 'HIY_API_ADDR',
     flag: '--api-addr ADDR',
     defaultText: DEFAULT_API_ADDR,

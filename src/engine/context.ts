@@ -4,10 +4,12 @@ import type { ExportCommit } from '../apply/apply.js';
 import type { BuildSupport } from '../apply/build.js';
 import type { LockBusyError } from '../apply/lock.js';
 import type { Recovery } from '../apply/recover.js';
+import type { ReadCaddyMetrics } from '../drivers/caddy/metrics.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { ExternalCalls } from '../drivers/externalCalls.js';
 import type { GitReader } from '../drivers/git/types.js';
 import type { FollowPodmanEvents } from '../drivers/podman/events.js';
+import type { ReadContainerStats } from '../drivers/podman/stats.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { ResticDriver } from '../drivers/restic/types.js';
@@ -39,6 +41,8 @@ export interface Engine {
   externalCalls?: ExternalCalls;
   /** Follows Podman's events; the daemon's observation cache is fed by it (absent: the daemon observes directly). */
   followPodmanEvents?: FollowPodmanEvents;
+  /** What the daemon's usage sampler reads (one podman stats, one GET of Caddy's /metrics); absent: no sampling. */
+  usageProbes?: { containerStats: ReadContainerStats; caddyMetrics: ReadCaddyMetrics };
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;
 }

@@ -37,6 +37,7 @@ const READ_ONLY = new Set<string>([
   'createSecret',
   'removeSecret',
   'exportVolume',
+  'countVolumeFiles',
 ]);
 
 /** Events more than this far behind the newest one seen mean Podman replays old events (podman#17665). */

@@ -12,3 +12,4 @@ export {
 } from './daemon.js';
 export { jobsPlugin } from './jobSchedule.js';
 export { CronExpressionError, checkCron } from './triggers.js';
+export { DEFAULT_SAMPLE_INTERVAL_S, parseSampleInterval, usagePlugin } from './usageSampler.js';

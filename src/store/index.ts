@@ -17,6 +17,7 @@ import { SecretStore } from './secrets.js';
 import { SessionStore } from './sessions.js';
 import { StatusStore } from './status.js';
 import { TokenStore } from './tokens.js';
+import { UsageStore } from './usage.js';
 
 export { proxySecret, readProxySecret } from './proxySecret.js';
 
@@ -63,6 +64,8 @@ export interface Stores {
   builds: BuildRunStore;
   /** `backup/history.json`: the last success and failure of each Backup's backups, drills and checks. */
   backupHistory: BackupHistoryStore;
+  /** `usage.json`: what the daemon samples for the dashboard (CPU, memory, requests, volume sizes). */
+  usage: UsageStore;
 }
 
 export interface OpenStoresOptions {
@@ -91,5 +94,6 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     passkeys: new PasskeyStore(dataDir),
     builds: new BuildRunStore(dataDir),
     backupHistory: new BackupHistoryStore(dataDir),
+    usage: new UsageStore(dataDir),
   };
 }

@@ -10,6 +10,8 @@ export const command: Command = {
                                     CRON (or HIY_RESYNC): resync schedule, default "${DEFAULT_RESYNC}" (every minute);
                                     6 fields = seconds first ("*/30 * * * * *"). --api-addr (or HIY_API_ADDR):
                                     the HTTP API and webhooks, default ${DEFAULT_API_ADDR}; "off" disables them.
+                                    HIY_SAMPLE_INTERVAL: seconds between the dashboard's usage samples
+                                    (default 30; off disables; docs/dashboard.md).
                                     Runs until SIGTERM/SIGINT, which let the run in progress finish.
                                     One daemon per data directory.`,
   options: { resync: { type: 'string' }, 'api-addr': { type: 'string' } },

@@ -8,7 +8,9 @@ import {
   type DaemonPlugin,
   DEFAULT_RESYNC,
   jobsPlugin,
+  parseSampleInterval,
   startDaemon,
+  usagePlugin,
 } from '../../reconcile/index.js';
 import { issue5Plugins } from '../../server/plugin.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
@@ -26,7 +28,17 @@ export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): Daem
     ...(issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[]),
     jobsPlugin(),
     backupsPlugin(),
+    usagePlugin({ intervalSeconds: sampleInterval(env) }),
   ];
+}
+
+/** HIY_SAMPLE_INTERVAL: how often the daemon samples CPU, memory and requests for the dashboard. */
+function sampleInterval(env: NodeJS.ProcessEnv): number {
+  try {
+    return parseSampleInterval(env.HIY_SAMPLE_INTERVAL);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 export interface DaemonCommandOptions {

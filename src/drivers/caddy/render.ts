@@ -54,6 +54,8 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
   });
   // The tag keeps the TLS mode readable when nothing else shows it (internal with no routes renders no policy).
   const main: Json = { '@id': serverTag(state.server, state.tls), listen: [...state.listen], routes };
+  // Caddy 2.6 counts HTTP requests only for servers that ask (`metrics`); the dashboard reads them (/metrics).
+  main['metrics'] = {};
   const servers: Record<string, unknown> = { [state.server]: main };
   const tlsPolicies: unknown[] = [];
   if (state.tls === 'off') {

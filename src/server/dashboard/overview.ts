@@ -7,6 +7,7 @@ import { statusVisibleTo } from '../visibility.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, page } from './layout.js';
+import { overviewUsage, usageView } from './usage.js';
 
 /** What the overview shows besides the status view: each resource's last deploy time. */
 export interface OverviewData {
@@ -68,6 +69,9 @@ ${view.retainedVolumes.length ? html`<h2>Retained volumes</h2><p>${view.retained
 }
 
 export async function overviewPage(ctx: DashboardContext, viewer: Viewer, flash?: string): Promise<Html> {
-  const body = renderOverview(await overviewData(ctx, viewer));
+  const mayRead = (id: string) => isAllowed(viewer.user, 'read', id);
+  const [data, usage] = await Promise.all([overviewData(ctx, viewer), usageView(ctx, mayRead)]);
+  const pictures = overviewUsage(usage, data.view.resources, isAllowed(viewer.user, 'read', '*'));
+  const body = html`${renderOverview(data)}${pictures}`;
   return page({ title: 'Overview', section: 'overview', viewer, body, flash, live: {} });
 }

@@ -12,6 +12,7 @@ import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, csrfField, page } from './layout.js';
 import { previousContainerLogs, recentLogs } from './logs.js';
 import { routeLink } from './overview.js';
+import { resourceUsage, usageView } from './usage.js';
 
 export async function resourcePage(
   ctx: DashboardContext,
@@ -39,6 +40,11 @@ export async function resourcePage(
     recentLogs(ctx, id),
     previousContainerLogs(ctx, id),
   ]);
+  const pictures = resourceUsage(
+    await usageView(ctx, (r) => r === id),
+    status,
+    workload?.volumes.map((v) => v.volumeName) ?? [],
+  );
   const u = viewer.user;
   const mayRollback = isAllowed(u, 'rollback', id);
   const maySnapshot = isAllowed(u, 'snapshot', id);
@@ -90,6 +96,7 @@ ${building ? buildUnderWay(building, id, viewer, now) : ''}
 ${status?.backup ? backupCard(status.backup, new Date(now)) : ''}
 </div>
 ${mayEdit ? html`<p class="actions"><a class="button" href="/r/${id}/edit">Edit env</a>${isAllowed(u, 'administer', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
+${pictures}
 <h2 id="releases">Releases</h2>
 ${releases.length ? html`<div class="wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Applied</th><th scope="col">Cause</th><th scope="col">Image</th><th scope="col">State commit</th><th scope="col">Build</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${releaseRows}</tbody></table></div>` : html`<p class="muted">No releases yet.</p>`}
 <h2 id="snapshots">Snapshots</h2>

@@ -31,6 +31,12 @@ color:var(--fg);border:1px solid var(--line);border-radius:6px}textarea{font-fam
 .notice{border:1px solid var(--ok);color:var(--ok);padding:.6rem .8rem;border-radius:6px;margin:.5rem 0}
 .actions{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}ul.events{list-style:none;padding:0;margin:0}
 ul.events li{border-bottom:1px solid var(--line);padding:.25rem 0;font-size:.9rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.7rem;margin-bottom:1rem}
+figure.chart{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.4rem .6rem}
+figure.chart svg{max-width:100%;height:auto;display:block}figure.chart figcaption{font-size:.85rem;color:var(--muted)}
+.chart-line{fill:none;stroke:var(--accent);stroke-width:1.5}.chart-area{fill:var(--accent);opacity:.15}
+.chart-axis{stroke:var(--line)}.chart-text{fill:var(--muted);font-size:10px}svg.bar{display:block;margin:.3rem 0}
+.bar-track{fill:var(--line)}.bar-fill.ok{fill:var(--ok)}.bar-fill.warn{fill:var(--warn)}.bar-fill.bad{fill:var(--bad)}
 @media (max-width:40rem){main{padding:.6rem}th,td{padding:.3rem}.hide-sm,table.resources th:nth-child(5),
 table.resources td:nth-child(5){display:none}}
 `;

@@ -1,0 +1,213 @@
+// The daemon's usage sampler: every N seconds one `podman stats` for all of the instance's containers and one read
+// of Caddy's metrics, folded into the rings of DATA_DIR/usage.json; volume sizes every 10 minutes.
+import type { Logger } from 'pino';
+import { parsePrometheusText, type TrafficCounters, trafficByHost } from '../drivers/caddy/metrics.js';
+import type { ContainerStats } from '../drivers/podman/stats.js';
+import type { Engine } from '../engine/engine.js';
+import {
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  LABEL_ONE_OFF,
+  LABEL_RESOURCE,
+  MANAGED_BY_VALUE,
+  ownershipLabels,
+} from '../model/labels.js';
+import { objectNames } from '../model/names.js';
+import { emptyUsage, type UsageDoc, type VolumeSize } from '../store/usage.js';
+import { addSample, emptySeries, isRecent, type Series } from '../store/usageRing.js';
+import type { DaemonPlugin } from './daemon.js';
+
+/** The default sampling interval (HIY_SAMPLE_INTERVAL), in seconds. */
+export const DEFAULT_SAMPLE_INTERVAL_S = 30;
+/** How often volumes are measured (a walk of their files), in seconds. */
+export const VOLUME_INTERVAL_S = 600;
+
+/**
+ * HIY_SAMPLE_INTERVAL as seconds: a whole number from 5 to 3600, or `0`/`off` (no sampling); unset: the default.
+ * Throws a message naming the variable for anything else.
+ */
+export function parseSampleInterval(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_SAMPLE_INTERVAL_S;
+  const t = text.trim();
+  if (t === 'off' || t === '0') return 0;
+  const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!(n >= 5 && n <= 3600))
+    throw new Error(
+      `HIY_SAMPLE_INTERVAL: expected seconds from 5 to 3600, or off; got ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
+/** What one sample read. */
+export interface UsageReading {
+  /** When, in ms since the epoch. */
+  at: number;
+  /** The stats of the instance's running containers, with their resource. */
+  stats: { resource: string; stats: ContainerStats }[];
+  /** Caddy's request counters per host; undefined when they could not be read. */
+  traffic?: Record<string, TrafficCounters>;
+  problems: string[];
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Folds series idle for a day out of a map of series. */
+function recentOnly(all: Record<string, Series>, t: number): Record<string, Series> {
+  return Object.fromEntries(Object.entries(all).filter(([, s]) => isRecent(s, t)));
+}
+
+/**
+ * The usage file with one reading folded in, pure. CPU is the CPU time used since the previous sample over the
+ * time between them (a container new since then: Podman's average since its start); a resource with several
+ * containers (a start-first upgrade under way) sums them. Requests and 5xx answers are the counters' growth
+ * since the previous sample (all of the counter after Caddy restarted); the first reading only sets the baseline.
+ */
+export function foldReading(doc: UsageDoc, r: UsageReading): UsageDoc {
+  const t = Math.floor(r.at / 1000);
+  const prev = doc.counters;
+  const dt = prev ? (r.at - prev.at) / 1000 : 0;
+  const cpu: Record<string, number> = {};
+  const perResource = new Map<string, [number, number]>();
+  for (const { resource, stats: s } of r.stats) {
+    cpu[s.id] = s.cpuNanos;
+    const before = prev?.cpu[s.id];
+    const percent =
+      before !== undefined && dt > 0 && s.cpuNanos >= before
+        ? ((s.cpuNanos - before) / 1e9 / dt) * 100
+        : s.cpuPercentSinceStart;
+    const sum = perResource.get(resource) ?? [0, 0];
+    perResource.set(resource, [sum[0] + percent, sum[1] + s.memBytes]);
+  }
+  const resources = { ...doc.resources };
+  for (const [id, values] of perResource)
+    resources[id] = addSample(resources[id] ?? emptySeries(), t, values, 'mean');
+  const routes = { ...doc.routes };
+  const traffic: Record<string, [number, number]> = {};
+  for (const [host, c] of Object.entries(r.traffic ?? {})) {
+    traffic[host] = [c.requests, c.errors];
+    const before = prev?.traffic[host];
+    if (!before || dt <= 0) continue;
+    const grew = c.requests >= before[0];
+    const values = [grew ? c.requests - before[0] : c.requests, grew ? c.errors - before[1] : c.errors];
+    routes[host] = addSample(routes[host] ?? emptySeries(), t, values, 'sum');
+  }
+  return {
+    ...doc,
+    sampledAt: new Date(r.at).toISOString(),
+    resources: recentOnly(resources, t),
+    routes: recentOnly(routes, t),
+    counters: { at: r.at, cpu, traffic },
+    problems: r.problems,
+  };
+}
+
+/** Reads one sample of the instance: the containers from the (cached) listing, one stats call, Caddy's metrics. */
+export async function readUsage(engine: Engine, now = Date.now): Promise<UsageReading> {
+  const probes = engine.usageProbes;
+  const { instance } = engine.settings;
+  const problems: string[] = [];
+  // The same label set as the observation's listing: the daemon's cache answers it from memory.
+  const listed = await engine.podman
+    .listContainers({ [LABEL_MANAGED_BY]: MANAGED_BY_VALUE })
+    .catch((err: unknown) => {
+      problems.push(`listing containers: ${message(err)}`);
+      return [];
+    });
+  const running = listed.filter(
+    (c) => c.labels[LABEL_INSTANCE] === instance && !c.labels[LABEL_ONE_OFF] && c.state === 'running',
+  );
+  const resourceOf = new Map(running.map((c) => [c.name, c.labels[LABEL_RESOURCE] ?? '']));
+  const [stats, metrics] = await Promise.all([
+    probes
+      ? probes.containerStats([...resourceOf.keys()]).catch((err: unknown) => {
+          problems.push(message(err));
+          return [];
+        })
+      : [],
+    probes?.caddyMetrics().catch((err: unknown) => {
+      problems.push(`Caddy's metrics: ${message(err)}`);
+      return undefined;
+    }),
+  ]);
+  return {
+    at: now(),
+    stats: stats.flatMap((s) => {
+      const resource = resourceOf.get(s.name);
+      return resource ? [{ resource, stats: s }] : [];
+    }),
+    ...(metrics !== undefined && {
+      traffic: trafficByHost(parsePrometheusText(metrics), objectNames(instance).caddyServer),
+    }),
+    problems,
+  };
+}
+
+/** Measures the instance's volumes (a walk of each one's files); a volume that cannot be read keeps its old size. */
+export async function measureVolumes(
+  engine: Engine,
+  old: Record<string, VolumeSize>,
+  problems: string[],
+): Promise<Record<string, VolumeSize>> {
+  const volumes = await engine.podman.listVolumes(ownershipLabels(engine.settings.instance));
+  const out: Record<string, VolumeSize> = {};
+  // One at a time: a walk reads the disk, and the dashboard can wait.
+  for (const v of volumes) {
+    try {
+      const c = await engine.podman.countVolumeFiles(v.mountpoint);
+      const resource = v.labels[LABEL_RESOURCE] ?? '';
+      out[v.name] = { resource, bytes: c.bytes, files: c.files, at: new Date().toISOString() };
+    } catch (err) {
+      problems.push(`measuring volume ${v.name}: ${message(err)}`);
+      if (old[v.name]) out[v.name] = old[v.name]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * The daemon plug-in that samples usage every `intervalSeconds` (0: never). A sample still running when the next
+ * is due makes that one skip; a failed sample is logged and the next one tries again.
+ */
+export function usagePlugin(opts: { intervalSeconds: number; volumeIntervalSeconds?: number }): DaemonPlugin {
+  return {
+    name: 'usage',
+    async start(ctx) {
+      const { engine } = ctx;
+      const log: Logger = ctx.logger.child({ component: 'usage' });
+      if (opts.intervalSeconds <= 0 || !engine.usageProbes) return undefined;
+      const store = engine.stores.usage;
+      const volumeEvery = (opts.volumeIntervalSeconds ?? VOLUME_INTERVAL_S) * 1000;
+      let volumesAt = 0;
+      let running: Promise<void> | undefined;
+      const sample = async () => {
+        const reading = await readUsage(engine);
+        const old = (await store.read()) ?? emptyUsage(opts.intervalSeconds);
+        let doc = foldReading({ ...old, intervalSeconds: opts.intervalSeconds }, reading);
+        if (reading.at - volumesAt >= volumeEvery) {
+          const problems = [...(doc.problems ?? [])];
+          doc = { ...doc, volumes: await measureVolumes(engine, old.volumes, problems), problems };
+          volumesAt = reading.at;
+        }
+        await store.write(doc);
+      };
+      const tick = () => {
+        if (running) return;
+        running = sample()
+          .catch((err: unknown) => log.warn({ err }, 'usage sample failed'))
+          .finally(() => {
+            running = undefined;
+          });
+      };
+      const timer = setInterval(tick, opts.intervalSeconds * 1000);
+      timer.unref();
+      tick();
+      log.info({ intervalSeconds: opts.intervalSeconds }, 'sampling usage');
+      return {
+        async stop() {
+          clearInterval(timer);
+          await running;
+        },
+      };
+    },
+  };
+}

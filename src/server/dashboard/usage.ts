@@ -1,0 +1,205 @@
+// The pictures of the box: the overview's and each resource page's CPU and memory charts, volume sizes, the box's
+// disk, memory and load, requests and 5xx per route, and backup ages, read from what the daemon sampled.
+import { snapshotsOf } from '../../data/commands.js';
+import { type BoxStats, readBoxStats } from '../../drivers/host/box.js';
+import { ageText } from '../../engine/backupAges.js';
+import type { ResourceStatus } from '../../engine/statusView.js';
+import { DEFAULT_SAMPLE_INTERVAL_S } from '../../reconcile/index.js';
+import type { UsageDoc } from '../../store/usage.js';
+import { DAY_S, dayPoints, HOUR_S, hourPoints, type Series, type UsagePoint } from '../../store/usageRing.js';
+import { bytesText, lineChart, percentText, usageBar } from './charts.js';
+import type { DashboardContext } from './context.js';
+import { ago, type Html, html } from './html.js';
+
+/** What the sections show: the sampled usage (undefined before the first sample), the box now, snapshots. */
+export interface UsageView {
+  usage: UsageDoc | undefined;
+  box: BoxStats | undefined;
+  /** Per volume: snapshots kept and their total size in bytes. */
+  snapshots: Record<string, { count: number; bytes: number }>;
+  now: number;
+}
+
+/** Reads the usage file, the box's figures and the snapshots of the resources `visible` allows. */
+export async function usageView(ctx: DashboardContext, visible: (id: string) => boolean): Promise<UsageView> {
+  const [usage, box, snaps] = await Promise.all([
+    ctx.engine.stores.usage.read().catch(() => undefined),
+    readBoxStats(ctx.engine.settings.dataDir).catch(() => undefined),
+    snapshotsOf(ctx.engine).catch(() => []),
+  ]);
+  const snapshots: UsageView['snapshots'] = {};
+  for (const s of snaps) {
+    if (!visible(s.resource)) continue;
+    const t = snapshots[s.volume] ?? { count: 0, bytes: 0 };
+    snapshots[s.volume] = { count: t.count + 1, bytes: t.bytes + s.bytes };
+  }
+  return { usage, box, snapshots, now: Date.now() };
+}
+
+const interval = (v: UsageView) => v.usage?.intervalSeconds || DEFAULT_SAMPLE_INTERVAL_S;
+
+function noSamples(v: UsageView): Html {
+  return html`<p class="muted">No samples yet: the daemon samples every ${interval(v)} s (HIY_SAMPLE_INTERVAL; none without <code>hiy daemon</code>).</p>`;
+}
+
+/** Sums several series' points that share a time (one sample of the daemon covers every resource). */
+export function sumPoints(lists: UsagePoint[][]): UsagePoint[] {
+  const byTime = new Map<number, number[]>();
+  for (const list of lists)
+    for (const p of list) {
+      const acc = byTime.get(p.at) ?? p.values.map(() => 0);
+      byTime.set(
+        p.at,
+        acc.map((x, i) => x + (p.values[i] ?? 0)),
+      );
+    }
+  return [...byTime.entries()].sort(([a], [b]) => a - b).map(([at, values]) => ({ at, values }));
+}
+
+/** CPU and memory over the last hour and the last day: four charts. */
+function usageCharts(v: UsageView, hour: UsagePoint[], day: UsagePoint[], what: string): Html {
+  const gap = interval(v) * 2500;
+  const pick = (pts: UsagePoint[], i: number) => pts.map((p) => ({ at: p.at, value: p.values[i] ?? 0 }));
+  const hourWin = { from: v.now - HOUR_S * 1000, to: v.now, gapMs: gap };
+  const dayWin = { from: v.now - DAY_S * 1000, to: v.now, gapMs: Math.max(gap, 600_000) };
+  return html`<div class="charts">
+${lineChart({ ...hourWin, title: `CPU of ${what}, last hour (% of one core)`, points: pick(hour, 0), format: percentText, minTop: 1 })}
+${lineChart({ ...dayWin, title: `CPU of ${what}, last day`, points: pick(day, 0), format: percentText, minTop: 1 })}
+${lineChart({ ...hourWin, title: `Memory of ${what}, last hour`, points: pick(hour, 1), format: bytesText, minTop: 16 * 2 ** 20 })}
+${lineChart({ ...dayWin, title: `Memory of ${what}, last day`, points: pick(day, 1), format: bytesText, minTop: 16 * 2 ** 20 })}
+</div>`;
+}
+
+/** Requests per minute and 5xx answers over the last hour of a route's series. */
+export function trafficSummary(
+  series: Series | undefined,
+  intervalSeconds: number,
+): { perMinute: number; requests: number; errors: number } | undefined {
+  const pts = series ? hourPoints(series) : [];
+  if (pts.length === 0) return undefined;
+  const requests = pts.reduce((n, p) => n + (p.values[0] ?? 0), 0);
+  const errors = pts.reduce((n, p) => n + (p.values[1] ?? 0), 0);
+  const minutes = (pts.at(-1)!.at - pts[0]!.at) / 60_000 + intervalSeconds / 60;
+  return { perMinute: requests / minutes, requests, errors };
+}
+
+function trafficRows(
+  v: UsageView,
+  hosts: { host: string; resource: string }[],
+  withResource: boolean,
+): Html[] {
+  return hosts.map(({ host, resource }) => {
+    const t = trafficSummary(v.usage?.routes[host], interval(v));
+    const errorShare = t && t.requests > 0 ? (t.errors / t.requests) * 100 : 0;
+    return html`<tr><td>${host === '*' ? html`all of HIY's routes <span class="muted">(Caddy counts per server, not per host)</span>` : html`<code>${host}</code>`}</td>${withResource ? html`<td>${resource ? html`<a href="/r/${resource}">${resource}</a>` : ''}</td>` : ''}<td>${t ? `${t.perMinute.toFixed(t.perMinute < 10 ? 1 : 0)} /min` : html`<span class="muted">no requests counted yet</span>`}</td><td class="${t && t.errors > 0 ? 'bad' : ''}">${t ? `${t.errors} (${errorShare.toFixed(1)} %)` : ''}</td></tr>`;
+  });
+}
+
+/** The hosts of routes, and `*` (Caddy 2.6's per-server count) when the file has no per-host series. */
+function trafficHosts(v: UsageView, routes: { host: string; resource: string }[], showAll: boolean) {
+  const perHost = routes.some((r) => v.usage?.routes[r.host]);
+  const all = showAll && v.usage?.routes['*'] ? [{ host: '*', resource: '' }] : [];
+  return perHost ? routes : all;
+}
+
+function trafficTable(
+  v: UsageView,
+  hosts: { host: string; resource: string }[],
+  withResource: boolean,
+): Html {
+  if (hosts.length === 0)
+    return html`<p class="muted">No requests counted yet: the daemon reads Caddy's metrics (its admin API's /metrics) at every sample; counts start with the second sample after requests arrive.</p>`;
+  const rows = trafficRows(v, hosts, withResource);
+  return html`<div class="wrap"><table><thead><tr><th scope="col">Route</th>${withResource ? html`<th scope="col">Resource</th>` : ''}<th scope="col">Requests, last hour</th><th scope="col">Server errors (5xx)</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function volumeTable(v: UsageView, names: string[]): Html {
+  if (names.length === 0) return html`<p class="muted">No volumes.</p>`;
+  const rows = names.map((name) => {
+    const size = v.usage?.volumes[name];
+    const snaps = v.snapshots[name];
+    return html`<tr><td><code>${name}</code></td><td>${size ? html`${bytesText(size.bytes)} <span class="muted">(${size.files} files, measured ${ago(size.at, v.now)})</span>` : html`<span class="muted">not measured yet (every 10 min)</span>`}</td><td>${snaps ? `${snaps.count} (${bytesText(snaps.bytes)})` : html`<span class="muted">none</span>`}</td></tr>`;
+  });
+  return html`<div class="wrap"><table><thead><tr><th scope="col">Volume</th><th scope="col">Size</th><th scope="col">Snapshots (total)</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** The box's cards; what the last sample could not read only for `showProblems` (it may name any container). */
+function boxCards(v: UsageView, showProblems: boolean): Html {
+  const b = v.box;
+  if (!b) return html`<p class="muted">The box's figures could not be read.</p>`;
+  const memUsed = b.memory.totalBytes - b.memory.availableBytes;
+  const diskLabel = `${bytesText(b.disk.usedBytes)} of ${bytesText(b.disk.totalBytes)} used, ${bytesText(b.disk.freeBytes)} free`;
+  const memLabel = `${bytesText(memUsed)} of ${bytesText(b.memory.totalBytes)} used, ${bytesText(b.memory.availableBytes)} available`;
+  const problems = showProblems ? (v.usage?.problems ?? []) : [];
+  return html`<div class="cards box">
+<div class="card"><b>Disk (data directory)</b>${usageBar(b.disk.usedBytes, b.disk.totalBytes, diskLabel)}<div>${diskLabel}</div></div>
+<div class="card"><b>Memory</b>${usageBar(memUsed, b.memory.totalBytes, memLabel)}<div>${memLabel}</div></div>
+<div class="card"><b>Load</b>${b.load.map((l) => l.toFixed(2)).join(' · ')} <span class="muted">(1, 5, 15 min; ${b.cores} cores)</span></div>
+<div class="card"><b>Samples</b>${v.usage?.sampledAt ? html`last ${ago(v.usage.sampledAt, v.now)}, every ${interval(v)} s` : html`<span class="muted">none yet</span>`}${problems.map((p) => html`<div class="warn">${p}</div>`)}</div>
+</div>`;
+}
+
+function backupTable(v: UsageView, resources: ResourceStatus[]): Html {
+  const withBackup = resources.filter((r) => r.backup);
+  if (withBackup.length === 0) return html``;
+  const now = new Date(v.now);
+  return html`<h2 id="backups">Offsite backups</h2><div class="wrap"><table><thead><tr><th scope="col">Resource</th><th scope="col">Last backup</th><th scope="col">Last passing drill</th></tr></thead><tbody>${withBackup.map(
+    (r) =>
+      html`<tr><td><a href="/r/${r.id}">${r.id}</a></td><td class="${r.backup!.stale ? 'bad' : 'ok'}">${ageText(r.backup!.lastBackupAt, now)}</td><td class="${r.backup!.drillStale ? 'warn' : 'ok'}">${ageText(r.backup!.lastDrillPassedAt, now)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+const hostsOf = (r: ResourceStatus) => [...new Set(r.routes.map((route) => route.split('/')[0]!))];
+
+/** The overview's pictures for the resources the viewer may see; `showAll`: the viewer may read `*`. */
+export function overviewUsage(v: UsageView, resources: ResourceStatus[], showAll: boolean): Html {
+  const ids = resources.map((r) => r.id);
+  const series = ids.flatMap((id) => (v.usage?.resources[id] ? [v.usage.resources[id]] : []));
+  const rows = ids.flatMap((id) => {
+    const last = v.usage?.resources[id]?.hour.at(-1);
+    return last && last[0]! * 1000 > v.now - 3 * interval(v) * 1000
+      ? [
+          html`<tr><td><a href="/r/${id}">${id}</a></td><td>${percentText(last[1] ?? 0)}</td><td>${bytesText(last[2] ?? 0)}</td></tr>`,
+        ]
+      : [];
+  });
+  const volumes = Object.entries(v.usage?.volumes ?? {})
+    .filter(([, s]) => ids.includes(s.resource))
+    .map(([name]) => name)
+    .sort();
+  const routes = resources.flatMap((r) => hostsOf(r).map((host) => ({ host, resource: r.id })));
+  return html`<h2 id="box">The box</h2>
+${boxCards(v, showAll)}
+<h2 id="usage">CPU and memory</h2>
+${
+  series.length === 0
+    ? noSamples(v)
+    : html`${usageCharts(v, sumPoints(series.map(hourPoints)), sumPoints(series.map(dayPoints)), 'all containers')}
+${rows.length ? html`<div class="wrap"><table><thead><tr><th scope="col">Resource</th><th scope="col">CPU now</th><th scope="col">Memory now</th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}`
+}
+<h2 id="traffic">Requests</h2>
+${trafficTable(v, trafficHosts(v, routes, showAll), true)}
+<h2 id="volumes">Volumes</h2>
+${volumeTable(v, volumes)}
+${backupTable(v, resources)}`;
+}
+
+/** A resource page's pictures: its CPU and memory charts, its routes' requests, its volumes' sizes. */
+export function resourceUsage(v: UsageView, status: ResourceStatus | undefined, volumes: string[]): Html {
+  const series = status ? v.usage?.resources[status.id] : undefined;
+  const routes = status ? hostsOf(status).map((host) => ({ host, resource: status.id })) : [];
+  const perHost = routes.filter((r) => v.usage?.routes[r.host]);
+  return html`<h2 id="usage">CPU and memory</h2>
+${series ? usageCharts(v, hourPoints(series), dayPoints(series), 'this resource') : noSamples(v)}
+${
+  routes.length
+    ? html`<h2 id="traffic">Requests</h2>${
+        perHost.length || !v.usage?.routes['*']
+          ? trafficTable(v, perHost, false)
+          : html`<p class="muted">Caddy counts requests per server, not per host (Caddy before 2.8): the overview shows all of HIY's routes together.</p>`
+      }`
+    : ''
+}
+<h2 id="volume-sizes">Volumes</h2>
+${volumeTable(v, volumes)}`;
+}
