@@ -35,6 +35,7 @@ describe('dashboard env table', () => {
               generate: { length: 32 },
             },
           },
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the contract's own placeholders
           provides: { DATABASE_URL: 'x', PGHOST: '${host}' },
         }),
       ],
