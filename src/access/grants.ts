@@ -21,6 +21,10 @@ export const REQUIRED_ROLE = {
   cancelBuild: 'deploy',
   /** Redeploying an older release (and possibly its data, or restoring a snapshot) of a resource one deploys. */
   rollback: 'deploy',
+  /** A new container of the same spec (`hiy restart`, `ssh hiy@box restart`, the API, the dashboard). */
+  restart: 'deploy',
+  /** Ending a rollback's pin (`hiy unpin`): the state repo's version applies again; as rolling back. */
+  unpin: 'deploy',
   /** Administering the box: users, tokens and sessions, whole-YAML edits, applying the whole plan. */
   administer: 'admin',
 } as const satisfies Record<string, Role>;

@@ -22,7 +22,12 @@ export class UnknownUserError extends HiyError<{ user: string; known: string[] }
 }
 
 /** `scheme://host[:port]` of the dashboard published through Caddy at `host` (the port when not the default). */
-function publishedUrl(host: string, tls: string | undefined, httpAddr?: string, httpsAddr?: string): string {
+export function publishedUrl(
+  host: string,
+  tls: string | undefined,
+  httpAddr?: string,
+  httpsAddr?: string,
+): string {
   const plain = tls === 'off';
   const port = /:(\d+)$/.exec((plain ? httpAddr : httpsAddr) ?? '')?.[1];
   const shown = port && port !== (plain ? '80' : '443') ? `:${port}` : '';

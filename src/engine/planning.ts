@@ -10,6 +10,7 @@ import { readHostCertificates } from '../drivers/caddy/storage.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { HiyError } from '../model/errors.js';
 import { ownershipLabels } from '../model/labels.js';
+import type { PortDeclaration } from '../model/portContract.js';
 import type { HostCertificate } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
@@ -206,6 +207,8 @@ export interface EffectiveState {
   warnings: Diagnostic[];
   /** Generated and linked secrets the store does not hold yet (apply writes them). */
   secrets: PendingSecret[];
+  /** Each declared Port's image declaration, by resource id (what its ports and env are, for views). */
+  declarations: Map<string, PortDeclaration>;
 }
 
 /**
@@ -247,6 +250,7 @@ export async function effectiveDesired(
     state: ports.state,
     warnings: [...input.loaded.diagnostics, ...ports.diagnostics].filter((d) => d.severity === 'warning'),
     secrets: ports.secrets,
+    declarations: ports.declarations,
   };
 }
 
@@ -259,7 +263,12 @@ export async function effectiveDesired(
 export async function viewDesired(
   engine: Engine,
   containers?: ObservedState['containers'],
-): Promise<{ state?: DesiredState; diagnostics: Diagnostic[]; commit?: string }> {
+): Promise<{
+  state?: DesiredState;
+  diagnostics: Diagnostic[];
+  commit?: string;
+  declarations?: Map<string, PortDeclaration>;
+}> {
   const [loaded, seen] = await Promise.all([
     loadDesired(engine),
     containers ?? engine.podman.listContainers(ownershipLabels(engine.settings.instance)),
@@ -267,7 +276,12 @@ export async function viewDesired(
   if (!loaded.state) return { diagnostics: loaded.diagnostics };
   try {
     const effective = await effectiveDesired(engine, { loaded, containers: seen });
-    return { state: effective.state, diagnostics: effective.warnings, commit: loaded.state.commit };
+    return {
+      state: effective.state,
+      diagnostics: effective.warnings,
+      commit: loaded.state.commit,
+      declarations: effective.declarations,
+    };
   } catch (err) {
     if (!(err instanceof StateRepoInvalidError)) throw err;
     return { diagnostics: err.diagnostics, commit: loaded.state.commit };

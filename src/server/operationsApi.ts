@@ -35,7 +35,7 @@ const OPERATIONS: Record<string, { method: string; role: Role; action?: string }
   'GET logs': { method: 'GET', role: 'view' },
   'GET config': { method: 'GET', role: 'view' },
   'PATCH config': { method: 'PATCH', role: 'deploy', action: 'config.edit' },
-  'POST restart': { method: 'POST', role: 'deploy', action: 'restart' },
+  'POST restart': { method: 'POST', role: REQUIRED_ROLE.restart, action: 'restart' },
   'POST run': { method: 'POST', role: 'deploy', action: 'run' },
   'GET builds': { method: 'GET', role: 'view' },
   'POST builds/cancel': { method: 'POST', role: REQUIRED_ROLE.cancelBuild, action: 'build.cancel' },

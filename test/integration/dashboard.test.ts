@@ -287,6 +287,13 @@ describe('dashboard', () => {
     assert.equal(await snapshotCount(), before + 1);
     await write('three');
     await alice.getByRole('button', { name: 'Roll back to release 1 with its data' }).click();
+    // Its confirmation page says what happens to the data; nothing changes until it is confirmed.
+    await alice
+      .getByRole('heading', { name: 'Roll back port/greeter to release 1 with its data?' })
+      .waitFor();
+    assert.match(await alice.locator('ul.facts').innerText(), /snapshotted first/);
+    assert.equal(await cat(), 'three');
+    await alice.getByRole('button', { name: 'Roll back with data' }).click();
     await alice
       .getByRole('status')
       .filter({ hasText: 'Rolled port/greeter back from release 2 to 1 with its data' })

@@ -1,10 +1,12 @@
-// The dashboard's operational actions: roll back, snapshot, restore, apply, revoke. Each checks the CSRF token
+// The dashboard's operational actions: roll back, restart, unpin, snapshot, restore, apply, revoke. Each checks the CSRF token
 // and the grant (grants.ts, as the API and SSH do), calls the same function the CLI and API call (same lock),
 // writes one audit line with the user and client address, and redirects back with the outcome in words.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
 import { createSnapshots, DataCommandError, restoreFromSnapshot } from '../../data/commands.js';
-import { RollbackError, rollback } from '../../data/rollback.js';
+import { RollbackError, rollback, unpin } from '../../data/rollback.js';
+import { OperationError } from '../../engine/resourceTarget.js';
+import { restartResource } from '../../engine/restart.js';
 import { StateRepoInvalidError } from '../../model/diagnostics.js';
 import { HttpError } from '../http.js';
 import type { DashboardContext, Viewer } from './context.js';
@@ -20,7 +22,7 @@ export interface ActionSpec {
   /** Where to go afterwards. */
   back: string;
   /** Does it; resolves to the message shown and audited. */
-  run: (form: URLSearchParams) => Promise<{ message: string; ok?: boolean }>;
+  run: (form: URLSearchParams, viewer: Viewer) => Promise<{ message: string; ok?: boolean }>;
 }
 
 /** Errors a user can act on (busy lock, refused rollback, invalid state repo); anything else is a 500. */
@@ -29,6 +31,7 @@ function expected(err: unknown): boolean {
     err instanceof RollbackError ||
     err instanceof DataCommandError ||
     err instanceof StateRepoInvalidError ||
+    err instanceof OperationError ||
     (err as { code?: string }).code === 'LOCKED' ||
     (err as { code?: string }).code === 'SNAPSHOT_FAILED' ||
     (err as { code?: string }).code === 'NO_BUILD' ||
@@ -66,7 +69,7 @@ export async function runAction(
     throw new HttpError(403, 'FORBIDDEN', `${actor} may not do ${spec.action}${what}`);
   }
   try {
-    const { message, ok = true } = await spec.run(form);
+    const { message, ok = true } = await spec.run(form, viewer);
     await line(ok ? 'ok' : 'failed', message);
     redirect(res, ok ? spec.back : `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, message);
   } catch (err) {
@@ -90,12 +93,52 @@ export function resourceAction(ctx: DashboardContext, id: string, verb: string):
           const to = Number(form.get('to'));
           if (!Number.isInteger(to) || to < 1) throw new HttpError(400, 'BAD_REQUEST', 'which release? (to)');
           const withData = form.get('withData') === 'yes';
+          requireConfirmation(form, 'roll back');
           const o = await rollback(ctx.engine, { name: id, to, withData });
           return {
             ok: o.result.ok,
             message: o.result.ok
               ? `Rolled ${id} back from release ${o.from} to ${o.to}${withData ? ' with its data' : ''}.`
               : `Rollback of ${id} to release ${o.to} failed: ${o.result.results.find((r) => r.error)?.error ?? 'see events'}`,
+          };
+        },
+      };
+    case 'restart':
+      return {
+        action: 'restart',
+        target: id,
+        back,
+        allowed: (v) => isAllowed(v.user, 'restart', id),
+        run: async (form, viewer) => {
+          requireConfirmation(form, 'restart');
+          const o = await restartResource(ctx.engine, id, { actor: viewer.user.metadata.name });
+          return {
+            ok: o.result.ok,
+            message: o.result.ok
+              ? `Restarted ${o.resource}: a new container of the same spec serves.`
+              : `Restart of ${o.resource} failed; the previous container runs again: ${o.result.results.find((r) => r.error)?.error ?? 'see events'}`,
+          };
+        },
+      };
+    case 'unpin':
+      return {
+        action: 'unpin',
+        target: id,
+        back,
+        allowed: (v) => isAllowed(v.user, 'unpin', id),
+        run: async (_form, viewer) => {
+          // The operation of `hiy unpin`; then a reconcile, so the state repo's version is applied now.
+          const removed = await unpin(ctx.engine, id);
+          if (!removed) return { ok: false, message: `${id} is not pinned.` };
+          const o = await ctx.controller.enqueue({
+            kind: 'api',
+            detail: `unpin ${id} by ${viewer.user.metadata.name}`,
+          });
+          return {
+            ok: o.ok,
+            message: o.ok
+              ? `Unpinned ${id} from release ${removed.release}; the state repo's version is applied (${o.actions} action(s)).`
+              : `Unpinned ${id} from release ${removed.release}, but the apply that followed failed: ${o.error ?? 'see events'}`,
           };
         },
       };
@@ -132,6 +175,12 @@ export function resourceAction(ctx: DashboardContext, id: string, verb: string):
     default:
       return undefined;
   }
+}
+
+/** The heavy actions are done only from their confirmation page (confirm.ts), which posts confirm=yes. */
+function requireConfirmation(form: URLSearchParams, what: string): void {
+  if (form.get('confirm') !== 'yes')
+    throw new HttpError(400, 'CONFIRM', `confirm first: ${what} is done from its confirmation page`);
 }
 
 /** POST /plan/apply: a reconcile of the head through the controller (admin on "*"). */

@@ -42,6 +42,8 @@ export const LIVE_JS = `// HIY dashboard: live updates over the event stream (th
   source.addEventListener('log', function (e) {
     var pre = document.getElementById('logs');
     if (!pre) return;
+    var empty = document.getElementById('logs-empty');
+    if (empty) empty.hidden = true;
     var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     var text = pre.textContent + '\\n' + e.data;
     pre.textContent = text.length > 60000 ? text.slice(-50000) : text;

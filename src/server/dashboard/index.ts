@@ -8,6 +8,7 @@ import { eventVisibleTo } from '../visibility.js';
 import { accountAction, applyAction, resourceAction, runAction } from './actions.js';
 import { serveAsset } from './assets.js';
 import { buildLogPage, cancelBuildAction } from './build.js';
+import { restartConfirmation, rollbackConfirmation } from './confirm.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { editAction, editPage } from './edit.js';
 import { eventsPage } from './events.js';
@@ -25,6 +26,7 @@ import {
 } from './passkeys.js';
 import { peoplePage } from './people.js';
 import { planPage } from './plan.js';
+import { boxHostOf } from './reach.js';
 import { resourcePage } from './resource.js';
 import { flashOf, redirect, sendHtml } from './respond.js';
 import { currentViewer, parseCookies, SESSION_COOKIE, sessionCookie } from './session.js';
@@ -35,7 +37,7 @@ export { createDashboardContext, type DashboardContext } from './context.js';
 const OWNED = /^\/(?:$|login|logout|r\/|plan|events|people|me|live$|static\/|favicon\.(?:ico|svg)$)/;
 const JSON_PATHS = /^\/(?:login\/passkey|me\/passkeys(?:\/options)?$|live$)/;
 const RESOURCE =
-  /^\/r\/((?:app|port)\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\/(rollback|snapshot|restore|edit|cancel-build|build\/([0-9a-f]{7,64})))?$/;
+  /^\/r\/((?:app|port)\/[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)(?:\/(rollback|restart|unpin|snapshot|restore|edit|cancel-build|build\/([0-9a-f]{7,64})))?$/;
 
 /** Answers a dashboard request; false when the path is not the dashboard's. */
 export async function handleDashboard(
@@ -155,7 +157,7 @@ async function route(
       throw new HttpError(404, 'NOT_FOUND', `no resource ${id} that you may see`);
     }
     if (get && !verb) {
-      const body = await resourcePage(ctx, viewer, id, flashOf(url));
+      const body = await resourcePage(ctx, viewer, id, flashOf(url), boxHostOf(req.headers.host));
       if (!body) throw new HttpError(404, 'NOT_FOUND', `no resource ${id}`);
       return sendHtml(req, res, 200, body);
     }
@@ -165,6 +167,10 @@ async function route(
       if (post) return editAction(ctx, req, res, viewer, id);
     }
     if (get && m[3]) return buildLogPage(ctx, req, res, viewer, id, m[3]);
+    // The confirmation step of Roll back and Restart (the POST refuses without it).
+    if (get && verb === 'rollback')
+      return sendHtml(req, res, 200, await rollbackConfirmation(ctx, viewer, id, url.searchParams));
+    if (get && verb === 'restart') return sendHtml(req, res, 200, await restartConfirmation(ctx, viewer, id));
     if (post && verb === 'cancel-build')
       return runAction(ctx, req, res, viewer, cancelBuildAction(ctx, id, viewer));
     const spec = post && verb ? resourceAction(ctx, id, verb) : undefined;

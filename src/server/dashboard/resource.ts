@@ -1,17 +1,18 @@
-// The resource page: status, releases (roll back), snapshots (take, restore), events, build logs, env.
+// The resource page: status, how to reach it, releases (roll back), restart, unpin, snapshots (take, restore),
+// events, build logs, env.
 import { isAllowed } from '../../access/grants.js';
 import { snapshotsOf } from '../../data/commands.js';
 import { ageText, type ResourceBackupAges } from '../../engine/backupAges.js';
 import { activeBuild } from '../../engine/builds.js';
 import { loadDesired, viewDesired } from '../../engine/engine.js';
 import { computeStatusView } from '../../engine/statusView.js';
-import type { DesiredWorkload } from '../../model/workload.js';
 import { buildUnderWay } from './build.js';
 import type { DashboardContext, Viewer } from './context.js';
+import { envRows, renderEnvTable } from './envTable.js';
 import { ago, type Html, html, shortCommit } from './html.js';
 import { conditionBadge, csrfField, page } from './layout.js';
-import { previousContainerLogs, recentLogs } from './logs.js';
-import { routeLink } from './overview.js';
+import { emptyLogNote, previousContainerLogs, recentLogs } from './logs.js';
+import { reachEntries, renderReach } from './reach.js';
 import { resourceUsage, usageView } from './usage.js';
 
 export async function resourcePage(
@@ -19,6 +20,8 @@ export async function resourcePage(
   viewer: Viewer,
   id: string,
   flash?: { text: string; error: boolean },
+  /** The box's name as the viewer reached it (reach.ts's boxHostOf), for the published ports' commands. */
+  boxHost = 'BOX',
 ): Promise<Html | undefined> {
   const { engine } = ctx;
   const [view, desired, effective, releases, building] = await Promise.all([
@@ -49,15 +52,19 @@ export async function resourcePage(
   const mayRollback = isAllowed(u, 'rollback', id);
   const maySnapshot = isAllowed(u, 'snapshot', id);
   const mayEdit = isAllowed(u, 'push', id) && workload !== undefined;
+  const mayRestart = isAllowed(u, 'restart', id) && !!status?.container;
+  const mayUnpin = isAllowed(u, 'unpin', id);
   const [kind, name] = id.split('/') as [string, string];
   const now = Date.now();
   const current = releases.at(-1)?.number;
+  const lastBuild = releases.at(-1)?.workload?.build?.commit;
+  const declaration = effective.declarations?.get(id);
 
   const releaseRows = [...releases].reverse().map((r) => {
     const commit = r.workload?.build?.commit;
     const actions =
       mayRollback && r.number !== current
-        ? html`<form class="inline" method="post" action="/r/${id}/rollback">${csrfField(viewer)}<input type="hidden" name="to" value="${r.number}">
+        ? html`<form class="inline" method="get" action="/r/${id}/rollback"><input type="hidden" name="to" value="${r.number}">
 <button type="submit" aria-label="Roll back to release ${r.number}">Roll back</button>
 <button type="submit" name="withData" value="yes" class="danger" aria-label="Roll back to release ${r.number} with its data">Roll back with data</button></form>`
         : r.number === current
@@ -91,11 +98,12 @@ ${building ? buildUnderWay(building, id, viewer, now) : ''}
 <div class="cards">
 <div class="card"><b>State</b>${status?.container ? html`<span class="${status.container.state === 'running' ? 'ok' : 'bad'}">${status.container.state}</span> <code>${status.container.image}</code>` : html`<span class="muted">no container</span>`}</div>
 <div class="card"><b>Condition</b>${conditionBadge(status?.conditions ?? [])}${status?.lastError ? html`<div class="bad">${status.lastError}</div>` : ''}</div>
-<div class="card"><b>Applied commit</b>${shortCommit(status?.lastAppliedCommit)}${status?.pending ? html` <span class="badge warn">pending changes</span>` : ''}${status?.pinned ? html`<div class="warn">pinned to release ${status.pinned.release} (hiy rollback); the state repo's version is ignored until it changes</div>` : ''}</div>
-<div class="card"><b>Routes</b>${status?.routes.length ? status.routes.map((r, i) => html`${i ? html`<br>` : ''}${routeLink(r, engine.settings.tls)}`) : html`<span class="muted">none</span>`}</div>
+<div class="card"><b>Applied commit</b>${shortCommit(status?.lastAppliedCommit)}${status?.pending ? html` <span class="badge warn">pending changes</span>` : ''}${status?.pinned ? html`<div class="warn">pinned to release ${status.pinned.release} (hiy rollback); the state repo's version is ignored until it changes</div>${mayUnpin ? html`<form class="inline" method="post" action="/r/${id}/unpin">${csrfField(viewer)}<button type="submit" class="secondary" aria-label="Unpin ${name}: apply the state repo's version">Unpin</button></form>` : ''}` : ''}</div>
 ${status?.backup ? backupCard(status.backup, new Date(now)) : ''}
 </div>
-${mayEdit ? html`<p class="actions"><a class="button" href="/r/${id}/edit">Edit env</a>${isAllowed(u, 'administer', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
+${mayEdit || mayRestart ? html`<p class="actions">${mayRestart ? html`<a class="button" href="/r/${id}/restart">Restart</a>` : ''}${mayEdit ? html`<a class="button" href="/r/${id}/edit">Edit env</a>` : ''}${mayEdit && isAllowed(u, 'administer', '*') ? html`<a class="button" href="/r/${id}/edit?yaml=1">Edit YAML</a>` : ''}</p>` : ''}
+<h2 id="reach">How to reach it</h2>
+${renderReach(reachEntries({ served: status?.routes ?? [], ...(workload && { workload }), ...(declaration && { declaration }), settings: engine.settings, boxHost }))}
 ${pictures}
 <h2 id="releases">Releases</h2>
 ${releases.length ? html`<div class="wrap"><table><thead><tr><th scope="col">#</th><th scope="col">Applied</th><th scope="col">Cause</th><th scope="col">Image</th><th scope="col">State commit</th><th scope="col">Build</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${releaseRows}</tbody></table></div>` : html`<p class="muted">No releases yet.</p>`}
@@ -103,9 +111,10 @@ ${releases.length ? html`<div class="wrap"><table><thead><tr><th scope="col">#</
 ${maySnapshot && workload?.volumes.length ? html`<form method="post" action="/r/${id}/snapshot">${csrfField(viewer)}<button type="submit">Snapshot now</button></form>` : ''}
 ${snapshots.length ? html`<div class="wrap"><table><thead><tr><th scope="col">Snapshot</th><th scope="col">Volume</th><th scope="col">Reason</th><th scope="col">Size</th><th scope="col">Taken</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${snapshotRows}</tbody></table></div>` : html`<p class="muted">No snapshots.</p>`}
 <h2 id="env">Environment</h2>
-${workload ? envTable(workload, written) : html`<p class="muted">Not in the state repo.</p>`}
+${workload ? renderEnvTable(envRows({ id, effective: workload, ...(written && { written }), declarations: effective.declarations ?? new Map() })) : html`<p class="muted">Not in the state repo.</p>`}
 <h2 id="logs-heading">Logs</h2>
-<pre id="logs" data-logs="/r/${id}/logs" aria-labelledby="logs-heading" tabindex="0">${logs}</pre>
+${logs.text.trim() ? '' : emptyLogNote({ id, ...(logs.error && { error: logs.error }), ...(building && { building }), ...(lastBuild && { lastBuild }) })}
+<pre id="logs" data-logs="/r/${id}/logs" aria-labelledby="logs-heading" tabindex="0">${logs.text}</pre>
 ${previous ? html`<details><summary>Output of the previous container (${previous.reason} ${ago(previous.removedAt, now)})</summary><pre tabindex="0">${previous.text}</pre></details>` : ''}
 <h2 id="events">Events</h2>
 <ul class="events" data-live-events>${evs.map((e) => html`<li>${ago(e.at, now)} <b>${e.type}</b> ${e.message}</li>`)}</ul>
@@ -119,32 +128,6 @@ ${evs.length ? '' : html`<p class="muted">No events yet.</p>`}`;
     flashIsError: flash?.error,
     live: { resource: id },
   });
-}
-
-/** Where a variable of the effective env comes from, for the env table. */
-function envSource(name: string, w: DesiredWorkload, written: DesiredWorkload | undefined): string {
-  const secret = w.secretEnv?.[name];
-  if (secret?.startsWith('hiy.generated.')) return 'generated by HIY (port declaration)';
-  if (secret?.startsWith('hiy.link.')) return 'from a link';
-  if (secret) return 'secret store';
-  if (written?.env[name] === w.env[name]) return 'state repo';
-  return w.links && Object.keys(w.links).length
-    ? 'port declaration default or a link'
-    : 'port declaration default';
-}
-
-/**
- * What the container gets: env with its values (they are in the state repo or the image's declaration already);
- * secrets (set, generated or linked) by name only, never a value; each with where it comes from.
- */
-function envTable(w: DesiredWorkload, written: DesiredWorkload | undefined): Html {
-  const env = Object.entries(w.env).sort(([a], [b]) => a.localeCompare(b));
-  const secret = Object.entries(w.secretEnv ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  if (env.length === 0 && secret.length === 0) return html`<p class="muted">No variables.</p>`;
-  return html`<div class="wrap"><table><thead><tr><th scope="col">Variable</th><th scope="col">Value</th><th scope="col">From</th></tr></thead><tbody>
-${env.map(([k, v]) => html`<tr><td><code>${k}</code></td><td><code>${v}</code></td><td class="muted">${envSource(k, w, written)}</td></tr>`)}
-${secret.map(([k, s]) => html`<tr><td><code>${k}</code></td><td class="muted">secret <code>${s}</code> (value never shown)</td><td class="muted">${envSource(k, w, written)}</td></tr>`)}
-</tbody></table></div>`;
 }
 
 /** The age of the last offsite backup and of the last passing restore drill; a warning when stale. */

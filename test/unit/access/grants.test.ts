@@ -23,6 +23,9 @@ describe('grants', () => {
     assert.ok(isAllowed(u, 'rollback', 'app/blog'));
     assert.ok(!isAllowed(u, 'administer', 'app/blog'));
     assert.ok(!isAllowed(u, 'rollback', 'app/shop'));
+    // Restart and unpin: deploy, on every surface (API, SSH, dashboard) through this one table.
+    assert.ok(isAllowed(u, 'restart', 'app/blog') && isAllowed(u, 'unpin', 'app/blog'));
+    assert.ok(!isAllowed(u, 'restart', 'app/shop') && !isAllowed(u, 'unpin', 'app/shop'));
     assert.ok(isAllowed(u, 'read', 'app/shop'));
     assert.ok(!isAllowed(u, 'snapshot', 'app/shop'));
     assert.ok(!isAllowed(u, 'read', 'app/other'));
