@@ -178,6 +178,11 @@ describe('the email port with the certificate Caddy holds for its host (HIY_TLS=
     assert.ok(mail, 'STARTTLS answered with a verified certificate');
     assert.match(mail.output, /Verify return code: 0 \(ok\)/);
     assert.ok(certificateRuns().length > 0, 'a run woken by the certificate watch, not by a resync');
+    const woke = certificateRuns()[0]!;
+    const ended = events.find((e) => e.seq > woke.seq && /^reconcile\.(finished|failed)$/.test(e.type));
+    t.diagnostic(
+      `the run the watch woke started ${Date.parse(woke.at) - issuedAt} ms after the issuance (after the first run ended) and took ${String(ended?.data?.ms)} ms (the replace that mounts the folder)`,
+    );
     assert.ok(!events.some((e) => (e.data?.triggers as string[] | undefined)?.includes('resync')));
     await stopTheDaemon();
 
