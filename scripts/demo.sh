@@ -75,7 +75,7 @@ hiy() { node "$here/bin/hiy.js" "$@"; }
   if [ ! -s "$mail_users" ]; then
     # SHA512-CRYPT, as `openssl passwd -6` makes it (the email image has openssl when this box does not).
     if command -v openssl >/dev/null; then hash="$(openssl passwd -6 -stdin < "$mail_password")"
-    else hash="$(podman run --rm -i --network none --entrypoint openssl localhost/hiy-ports/email:1.1.0 passwd -6 -stdin < "$mail_password")"; fi
+    else hash="$(podman run --rm -i --network none --entrypoint openssl localhost/hiy-ports/email:1.2.0 passwd -6 -stdin < "$mail_password")"; fi
     printf '# The mailboxes of the demo email port: one "user:{SHA512-CRYPT}hash" line each (secret mail-users).\ndemo:{SHA512-CRYPT}%s\n' "$hash" > "$mail_users.new"
     mv "$mail_users.new" "$mail_users"
   fi

@@ -22,6 +22,7 @@ import {
 } from '../snapshots/snapshot.js';
 import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js';
 import { buildImage } from './build.js';
+import { reloadCertificate } from './certificates.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { HealthCheckError, waitHealthy } from './health.js';
 import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
@@ -347,6 +348,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     );
     return undefined;
   },
+  'certificate.reload': reloadCertificate,
   // Route changes are not applied one by one: the whole of HIY's Caddy state is loaded once (prepareCaddyConfig).
   'route.change': async () => undefined,
 };
@@ -423,7 +425,11 @@ async function retire(a: ContainerReplace, deps: ApplyDeps): Promise<string | un
 const PHASES: { name: string; kinds: Action['kind'][]; parallel: boolean }[] = [
   { name: 'volumes', kinds: ['volume.create'], parallel: true },
   { name: 'builds', kinds: ['image.build'], parallel: false },
-  { name: 'containers', kinds: ['container.create', 'container.replace', 'container.start'], parallel: true },
+  {
+    name: 'containers',
+    kinds: ['container.create', 'container.replace', 'container.start', 'certificate.reload'],
+    parallel: true,
+  },
   { name: 'routes', kinds: ['route.change'], parallel: false },
   // Start-first replacements are finished here, once Caddy no longer sends anything to the old container.
   { name: 'removals', kinds: ['container.delete', 'container.replace'], parallel: true },

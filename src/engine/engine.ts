@@ -180,6 +180,10 @@ export async function applyAndRecord(
   }
   const releases = engine.stores.releases;
   const done = new Set(result.results.filter((r) => r.status === 'done').map((r) => r.address));
+  // A reloaded certificate, by container: the next plan compares Caddy's with it (plan/certificates.ts).
+  for (const a of plan.actions)
+    if (a.kind === 'certificate.reload' && done.has(a.address) && status.resources[a.resource])
+      status.resources[a.resource]!.certificate = { container: a.container.id, digest: a.digest };
   const startedRun = new Map(result.results.flatMap((r) => (r.run ? [[r.address, r.run] as const] : [])));
   const workloads = new Map(planned.desired.workloads.map((w) => [w.id as string, w]));
   for (const a of plan.actions) {

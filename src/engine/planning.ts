@@ -13,6 +13,7 @@ import { ownershipLabels } from '../model/labels.js';
 import type { PortDeclaration } from '../model/portContract.js';
 import type { HostCertificate } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
+import type { ServedCertificate, StoredStatus } from '../model/status.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
 import { plan as computePlanValue, type PlanHistory, type PlanRequest, pinnedDesired } from '../plan/plan.js';
@@ -103,7 +104,8 @@ export interface PlanOptions {
 
 /**
  * Reads what HIY remembers between runs that changes a plan, once: the pins (stored, then `opts.pins`), the
- * secret digests of the state repo and pinned releases, that the instance's networks are judged, and —
+ * secret digests of the state repo and pinned releases, that the instance's networks are judged, the
+ * certificates Caddy holds for Ports and those their containers last reloaded, and —
  * with `opts.backoffAt` — the resources backing off.
  */
 export async function readHistory(
@@ -114,7 +116,7 @@ export async function readHistory(
 ): Promise<PlanHistory> {
   const [stored, status, dataVersions] = await Promise.all([
     engine.stores.pins.read(),
-    opts.backoffAt ? engine.stores.status.read() : undefined,
+    engine.stores.status.read(),
     readDataVersions(engine),
   ]);
   const pins = { ...stored, ...opts.pins };
@@ -124,14 +126,22 @@ export async function readHistory(
     networks: true,
     dataVersions,
     hostCertificates: await hostCertificatesFor(engine, stateRepo, pins),
+    servedCertificates: servedCertificates(status),
     ...(pending.length > 0 && { secrets: pending.map(secretWrite) }),
   };
-  if (opts.backoffAt && status) {
+  if (opts.backoffAt) {
     const resources: NonNullable<PlanHistory['backoff']>['resources'] = {};
     for (const [id, rec] of Object.entries(status.resources)) if (rec.backoff) resources[id] = rec.backoff;
     history.backoff = { now: opts.backoffAt, resources };
   }
   return history;
+}
+
+/** The certificate each resource's running container was last told to reload, from status. */
+function servedCertificates(status: StoredStatus): Record<string, ServedCertificate> {
+  const out: Record<string, ServedCertificate> = {};
+  for (const [id, rec] of Object.entries(status.resources)) if (rec.certificate) out[id] = rec.certificate;
+  return out;
 }
 
 /** Plans from a loaded state repo, an observation and the history. Pure: no I/O. */

@@ -13,7 +13,9 @@ export interface Trigger {
     | 'api'
     | 'snapshot-schedule'
     /** Podman reported a change to one of the instance's containers or volumes (the daemon's observation cache). */
-    | 'podman-event';
+    | 'podman-event'
+    /** Caddy obtained or renewed the certificate of a host a Port asks for (the daemon's certificate watch). */
+    | 'certificate';
   /** e.g. the commit pushed, the webhook delivery id, the API user. */
   detail?: string;
 }

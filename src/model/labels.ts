@@ -12,6 +12,11 @@ export const LABEL_SPEC_HASH = 'hiy.spec-hash';
 export const LABEL_VOLUME = 'hiy.volume';
 /** On images: the source commit an App image was built from. */
 export const LABEL_COMMIT = 'hiy.commit';
+/**
+ * On containers of a Port whose `tls.certificateFor` is delivered by its reload hook: the digest (`sha256:…`) of
+ * the certificate the container started with (a later reload is recorded in status, by container id).
+ */
+export const LABEL_CERTIFICATE = 'hiy.certificate';
 
 /** The labels identifying objects of one instance, used as list filters. */
 export function ownershipLabels(instance: string): Record<string, string> {

@@ -96,6 +96,11 @@ export const PortHooks = z.strictObject({
   migrate: command
     .optional()
     .describe('Run after the snapshot when the data version goes up; called with FROM and TO as arguments.'),
+  reload: command
+    .optional()
+    .describe(
+      'Run in the running container when the certificate of its `tls.certificateFor` host was renewed: the service loads the new files without a restart. Without it a renewal replaces the container.',
+    ),
   timeout: duration
     .optional()
     .describe('How long one run of a hook may take before it is killed and fails (default 10m).'),
@@ -141,9 +146,9 @@ export type PortDeclaration = z.infer<typeof PortDeclaration>;
 export type PortEnvVar = z.infer<typeof PortEnvVar>;
 
 /**
- * A hook run with `podman exec` (dump), as argv: `env` sets the hook variables, since exec is called without
+ * A hook run with `podman exec` (dump, reload), as argv: `env` sets the hook variables, since exec is called without
  * environment options.
  */
-export function execHookArgv(hook: 'dump', resource: string, command: string[]): string[] {
+export function execHookArgv(hook: 'dump' | 'reload', resource: string, command: string[]): string[] {
   return ['env', `HIY_HOOK=${hook}`, `HIY_RESOURCE=${resource}`, ...command];
 }

@@ -56,6 +56,17 @@ export interface ResourceRecord {
   conditions?: Condition[];
   /** Set while the resource is failing: the daemon does not retry the same spec before `retryAt`. */
   backoff?: BackoffState;
+  /** The certificate its running container was last told to reload (a Port's `tls.certificateFor`). */
+  certificate?: ServedCertificate;
+}
+
+/**
+ * A certificate delivered to a running container by its port's reload hook: the container (by id: a new one
+ * starts with the files as they are, recorded in its `hiy.certificate` label) and the certificate's digest.
+ */
+export interface ServedCertificate {
+  container: string;
+  digest: string;
 }
 
 export interface StoredStatus {

@@ -17,7 +17,7 @@ export interface PortHooksView {
   name: string;
   version: string;
   dataVersion: number;
-  hooks: { check?: string[]; dump?: string[]; migrate?: string[]; timeout?: string };
+  hooks: { check?: string[]; dump?: string[]; migrate?: string[]; reload?: string[]; timeout?: string };
 }
 
 export interface DesiredHealthCheck {

@@ -29,12 +29,12 @@ export function secretUses(w: DesiredWorkload, digests: Record<string, string>):
 export function containerSpecView(
   w: DesiredWorkload,
   secrets: SecretUse[] = [],
-  certificate?: { host: string; digest: string },
+  certificate?: Record<string, string>,
 ): Record<string, unknown> {
   // Keys in sorted order and no undefined values, so canonicalJson of it is cheap and stable.
   const view: Record<string, unknown> = {};
   if (w.args) view.args = w.args;
-  // The certificate's host and digest (never the key): a renewal shows as certificate.digest changing.
+  // The certificate's host and digest, or its folder with a reload hook (never the key): plan/certificates.ts.
   if (certificate) view.certificate = certificate;
   if (w.command) view.command = w.command;
   if (w.cpus !== undefined) view.cpus = w.cpus;

@@ -7,6 +7,7 @@ const PHASE: Record<Action['kind'], number> = {
   'container.replace': 2,
   'container.create': 2,
   'container.start': 2,
+  'certificate.reload': 2,
   'route.change': 3,
   'container.delete': 4,
 };

@@ -10,7 +10,7 @@ import {
   sortRoutes,
 } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
-import type { Pin } from '../model/status.js';
+import type { Pin, ServedCertificate } from '../model/status.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { ObservedState } from '../observed/types.js';
 import { type BackoffHistory, backingOff, deferResources } from './backoff.js';
@@ -71,9 +71,15 @@ export interface PlanHistory {
   networks?: boolean;
   /**
    * The certificate Caddy holds for each host a Port asks for (`spec.tls.certificateFor`), by host; a host
-   * without one (not issued yet) plans the Port without it, and the next plan after issuance replaces it.
+   * without one (not issued yet) plans the Port without it, and the next plan after issuance replaces it (the
+   * folder is mounted then); a renewal replaces it too, or reloads it when its port declares a reload hook.
    */
   hostCertificates?: Readonly<Record<string, HostCertificate>>;
+  /**
+   * By resource id, the certificate its running container was last told to reload (status.json): a Port whose
+   * port declares a reload hook is planned a `certificate.reload` when Caddy holds another one.
+   */
+  servedCertificates?: Readonly<Record<string, ServedCertificate>>;
   /** Secrets apply writes before its actions (generated and linked values), shown by the plan; never values. */
   secrets?: SecretWrite[];
   /**
@@ -163,6 +169,7 @@ function planDesired(input: PlanInput, secretDigests: Record<string, string>): P
       allocator,
       secretDigests,
       hostCertificates: input.history?.hostCertificates ?? {},
+      servedCertificate: input.history?.servedCertificates?.[w.id],
       ...(input.history?.networks && { network: { prefix: instanceNetwork(settings.instance) } }),
       ...(replace.has(w.id) && {
         forceReplace: `restart${request.actor ? ` requested by ${request.actor}` : ''}`,

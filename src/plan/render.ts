@@ -26,6 +26,8 @@ function headline(a: Action): string {
     case 'container.start':
     case 'container.delete':
       return `container ${a.container.name} (${a.resource})`;
+    case 'certificate.reload':
+      return `certificate of ${a.host} in container ${a.container.name} (${a.resource}), reloaded by its ${a.reload.port} reload hook`;
     case 'route.change':
       return a.resource === 'caddy'
         ? `caddy server ${a.address.slice('caddy/'.length)}`

@@ -145,6 +145,25 @@ export interface ContainerDelete extends ActionBase {
   readonly container: ContainerRef;
 }
 
+/**
+ * A renewed certificate delivered to a running container (a Port's `tls.certificateFor` whose port declares a
+ * reload hook): the new files are already visible through its folder's bind mount; the hook, run with `podman
+ * exec`, has the service load them. The container is not replaced.
+ */
+export interface CertificateReload extends ActionBase {
+  readonly kind: 'certificate.reload';
+  readonly change: 'update';
+  readonly container: ContainerRef;
+  /** The host whose certificate it is. */
+  readonly host: string;
+  /** The digest (`sha256:…`) of the certificate Caddy holds, which the container serves once reloaded. */
+  readonly digest: string;
+  /** The port's reload hook. */
+  readonly reload: HookRef;
+  /** The secrets (store names) the container uses: their values are masked in the hook's output. */
+  readonly secrets?: string[];
+}
+
 export interface RouteChange extends ActionBase {
   readonly kind: 'route.change';
   /** Routes of the resource after the change (empty for a delete). */
@@ -159,6 +178,7 @@ export type Action =
   | ContainerReplace
   | ContainerStart
   | ContainerDelete
+  | CertificateReload
   | RouteChange;
 
 /** A resource held at a release by a rollback (`pinned`), or whose pin the state repo's change lifts (`lifted`). */

@@ -3,7 +3,9 @@ import type { ContainerInfo, RunSpec } from '../model/containers.js';
 import { LABEL_COMMIT, LABEL_RESOURCE, LABEL_SPEC_HASH, LABEL_VOLUME } from '../model/labels.js';
 import { hookTimeoutMs } from '../model/portContract.js';
 import { CERTIFICATE_MOUNT_PATH, type HostCertificate, type ProxyRoute } from '../model/routing.js';
+import type { ServedCertificate } from '../model/status.js';
 import { type DesiredWorkload, hashOf } from '../model/workload.js';
+import { type CertificateUse, certificateReload, certificateUse } from './certificates.js';
 import {
   changedFields,
   compact,
@@ -33,6 +35,8 @@ export interface WorkloadContext {
   secretDigests: Record<string, string>;
   /** The certificates Caddy holds, by host (for a Port's `tls.certificateFor`). */
   hostCertificates?: Readonly<Record<string, HostCertificate>>;
+  /** The certificate this workload's running container was last told to reload (status), if any. */
+  servedCertificate?: ServedCertificate;
   /** The instance network every workload must be on; absent: not judged. */
   network?: NetworkContext;
   /** Replace the container although nothing changed (`hiy restart`, Terraform's `-replace`): the reason. */
@@ -102,13 +106,11 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     secrets.length > 0
       ? hashOf({ spec: w.specHash, secrets: secrets.map((s) => [s.env, s.digest]) })
       : w.specHash;
-  // The certificate's digest joins the hash the same way: a renewal replaces the container (health-gated).
-  const certificate = w.certificateFor ? ctx.hostCertificates?.[w.certificateFor] : undefined;
-  const certificateView = w.certificateFor
-    ? { host: w.certificateFor, digest: certificate ? `sha256:${certificate.digest}` : 'pending' }
-    : undefined;
-  const specHash = certificateView
-    ? hashOf({ spec: secretsHash, certificate: certificateView.digest })
+  // What of the host's certificate decides the container (certificates.ts): its digest, or with a reload hook
+  // the folder mounted (a renewal is then a reload of the running container, planned below).
+  const certificate = certificateUse(w, ctx.hostCertificates);
+  const specHash = certificate
+    ? hashOf({ spec: secretsHash, certificate: certificate.hashPart })
     : secretsHash;
   const hashChanged = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
   // A container not on exactly its networks (its own one, its links' ones) reaches or is reached by the wrong
@@ -133,7 +135,7 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     }),
   }));
 
-  const view = containerSpecView(w, secrets, certificateView);
+  const view = containerSpecView(w, secrets, certificate?.view);
   const run = runSpec(w, {
     certificate,
     name: startFirst ? `${w.containerName}_next` : w.containerName,
@@ -206,6 +208,13 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       before: { state: current.state },
       after: { state: 'running' },
     });
+  } else if (certificate?.reloads && w.port?.hooks.reload) {
+    const reload = hookRef(w, w.port.hooks.reload);
+    const action = certificateReload(w, certificate, current, ctx.servedCertificate, {
+      reload,
+      secrets: secrets.map((s) => s.ref),
+    });
+    if (action) actions.push(action);
   }
   return { actions, routes };
 }
@@ -268,10 +277,10 @@ function runSpec(
     view: Record<string, unknown>;
     secrets: SecretUse[];
     upstream: ReadonlyMap<number, number>;
-    certificate: HostCertificate | undefined;
+    certificate: CertificateUse | undefined;
   },
 ): RunSpec {
-  const cert = o.certificate;
+  const cert = o.certificate?.held;
   return compact({
     // '_' never appears in a resource name (a DNS label), so a `_next` name cannot be another resource's.
     name: o.name,
@@ -284,8 +293,10 @@ function runSpec(
       ...(o.secrets.length > 0 ? { [LABEL_SECRETS]: o.secrets.map((s) => s.name).join(',') } : {}),
       'hiy.stop-timeout': String(w.stopGraceSeconds),
       ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
+      ...o.certificate?.labels,
     },
-    // The certificate's folder is mounted, not its files: Caddy's renewal writes new files in the same folder.
+    // The certificate's folder is mounted, not its files: Caddy's renewal writes new files (recent Caddy a new
+    // inode renamed over the old one, which a bind mount of the file would never show); the folder's shows them.
     env: cert
       ? {
           ...w.env,

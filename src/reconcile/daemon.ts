@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { LockBusyError } from '../apply/lock.js';
+import { readHostCertificates } from '../drivers/caddy/storage.js';
 import { watchDir } from '../drivers/watch/watch.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
@@ -15,6 +16,7 @@ import { ObservationCache } from '../observed/cache.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 import { tryLockFile } from '../store/lockFile.js';
+import { type CertificateWatch, startCertificateWatch } from './certificateWatch.js';
 import { CoalescingQueue } from './queue.js';
 import { reconcileOnce } from './run.js';
 import {
@@ -213,6 +215,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     void queue.enqueue({ kind: 'resync', detail: 'backoff expired' });
   });
   let snapshots: SnapshotScheduler | undefined;
+  let certificates: CertificateWatch | undefined;
 
   /** One reconcile (src/reconcile/run.ts); the caller holds the apply lock. */
   const reconcile = (triggers: Trigger[], earlier: EventDraft[]): Promise<ReconcileOutcome> =>
@@ -225,7 +228,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       triggers,
       earlier,
       publish,
-      onPlanned: (desired) => snapshots?.update(desired),
+      onPlanned: (desired, history) => {
+        snapshots?.update(desired);
+        certificates?.update(desired, history.hostCertificates);
+      },
       // Wake up when the earliest backoff expires, rather than at the next resync after it.
       onBackoff: (retryAt) => wakeUp.armAt(retryAt),
       ...(cache && { observation: cache }),
@@ -303,6 +309,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       logger: log,
       enqueue: (resource) => queue.enqueue({ kind: 'snapshot-schedule', detail: resource }),
     });
+    const caddyData = engine.settings.tls === 'off' ? undefined : engine.settings.caddyDataDir;
+    if (caddyData) {
+      certificates = startCertificateWatch({
+        read: (hosts) => readHostCertificates(caddyData, hosts),
+        enqueue: (host) => {
+          log.info({ host }, "Caddy's certificate changed");
+          void queue.enqueue({ kind: 'certificate', detail: host });
+        },
+        onError: (err) => log.warn({ err }, "reading Caddy's certificate storage"),
+      });
+      handles.push(certificates);
+    }
     const ctx: DaemonContext = {
       controller,
       engine,

@@ -12,6 +12,7 @@ import {
   type Planned,
 } from '../engine/engine.js';
 import type { ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
+import type { PlanHistory } from '../plan/plan.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 
 /** What one run needs; the daemon passes its own, a test passes fakes. */
@@ -33,8 +34,8 @@ export interface ReconcileRunOptions {
   earlier?: EventDraft[];
   /** Receives the events of the run: those appended to the history, and a live-only no-op finish (seq 0). */
   publish?: (events: ControllerEvent[]) => void;
-  /** Told the desired state the run planned from (the snapshot schedules follow it). */
-  onPlanned?: (desired: DesiredState) => void;
+  /** Told the desired state the run planned from and its history (snapshot schedules, the certificate watch). */
+  onPlanned?: (desired: DesiredState, history: PlanHistory) => void;
   /** Told each backoff's retry time after the run, so the caller can wake up when the earliest expires. */
   onBackoff?: (retryAt: Date) => void;
   /**
@@ -86,7 +87,7 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
     }
     return { ok: false, actions: 0, error };
   }
-  opts.onPlanned?.(planned.desired);
+  opts.onPlanned?.(planned.desired, planned.history);
   const { plan } = planned;
   const deferred = (plan.deferred ?? []).map((d) => d.resource);
   try {
