@@ -12,6 +12,11 @@ export const LABEL_SPEC_HASH = 'hiy.spec-hash';
 export const LABEL_VOLUME = 'hiy.volume';
 /** On images: the source commit an App image was built from. */
 export const LABEL_COMMIT = 'hiy.commit';
+/**
+ * On the image of each build stage but the last (multi-stage builds): `true`. With the App's resource label it
+ * finds the App's old build stages, pruned after a successful deploy (src/apply/buildStages.ts).
+ */
+export const LABEL_BUILD_STAGE = 'hiy.build-stage';
 
 /** The labels identifying objects of one instance, used as list filters. */
 export function ownershipLabels(instance: string): Record<string, string> {

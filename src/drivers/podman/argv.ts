@@ -189,6 +189,31 @@ export function imageInspectArgv(ref: string): string[] {
   ];
 }
 
+/**
+ * The untagged images no other image builds on (dangling), as JSON. Podman 4.3.1 ORs `label=` filters of
+ * `images`, so labels are matched by parseDanglingImages, never by a filter.
+ */
+export function danglingImagesArgv(): string[] {
+  return ['images', '--no-trunc', '--filter', 'dangling=true', '--format', 'json'];
+}
+
+const imagesEntrySchema = z.object({ Id: z.string(), Labels: z.record(z.string(), z.string()).nullish() });
+
+/** The ids of the listed images (danglingImagesArgv's output) that carry every label. */
+export function parseDanglingImages(text: string, labels: Record<string, string>): string[] {
+  const entries =
+    z
+      .array(imagesEntrySchema)
+      .nullish()
+      .parse(text.trim() === '' ? [] : JSON.parse(text)) ?? [];
+  return entries.filter((e) => hasLabels(e.Labels ?? {}, labels)).map((e) => e.Id.replace(/^sha256:/, ''));
+}
+
+/** Removes one image (and its parent layers no other image uses); an absent one is not an error. */
+export function imageRmArgv(id: string): string[] {
+  return ['rmi', '--ignore', id];
+}
+
 export function pullArgv(ref: string): string[] {
   return ['pull', '--quiet', ref];
 }

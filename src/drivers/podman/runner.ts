@@ -3,17 +3,20 @@ import { execa } from 'execa';
 import type { ExternalCalls } from '../externalCalls.js';
 import {
   buildArgv,
+  danglingImagesArgv,
   execArgv,
   execAttachedArgv,
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
   imageInspectArgv,
+  imageRmArgv,
   initArgv,
   logsArgv,
   networkCreateArgv,
   networkInspectArgv,
   oneOffRunArgv,
+  parseDanglingImages,
   parseImageCommand,
   parseImageInspect,
   parseNetworkBridge,
@@ -307,6 +310,16 @@ export class PodmanCli implements PodmanDriver {
       throw this.failure(argv, r);
     }
     return this.parse(argv, () => parseImageInspect(r.stdout));
+  }
+
+  async listDanglingImages(labels: Record<string, string>): Promise<string[]> {
+    const argv = danglingImagesArgv();
+    const { stdout } = await this.call(argv);
+    return this.parse(argv, () => parseDanglingImages(stdout, labels));
+  }
+
+  async removeImage(id: string): Promise<void> {
+    await this.call(imageRmArgv(id));
   }
 
   /**

@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   buildArgv,
+  danglingImagesArgv,
   execArgv,
   hasLabels,
   imageExistsArgv,
   imageInspectArgv,
+  parseDanglingImages,
   parseImageInspect,
   parsePs,
   parseVolumeLs,
@@ -366,5 +368,27 @@ describe('secretEnv argv', () => {
       '-p',
       '80',
     ]);
+  });
+});
+
+describe('dangling images', () => {
+  test('listed without label filters (Podman 4.3.1 ORs them), matched on every label', () => {
+    assert.deepEqual(danglingImagesArgv(), [
+      'images',
+      '--no-trunc',
+      '--filter',
+      'dangling=true',
+      '--format',
+      'json',
+    ]);
+    const text = JSON.stringify([
+      { Id: 'sha256:aaa', Labels: { 'hiy.resource': 'app/a', 'hiy.build-stage': 'true' } },
+      { Id: 'bbb', Labels: { 'hiy.resource': 'app/b', 'hiy.build-stage': 'true' } },
+      { Id: 'ccc', Labels: null },
+    ]);
+    assert.deepEqual(parseDanglingImages(text, { 'hiy.resource': 'app/a', 'hiy.build-stage': 'true' }), [
+      'aaa',
+    ]);
+    assert.deepEqual(parseDanglingImages('', { k: 'v' }), []);
   });
 });
