@@ -66,7 +66,7 @@ describe('zero downtime during a git push', () => {
     await h?.cleanup();
   });
 
-  it('a client requesting every 50 ms sees no failed request while the second push deploys', async () => {
+  it('a client requesting every 50 ms sees no failed request while the second push deploys', async (t) => {
     await makeRepo(dir, { 'index.php': page('v1') });
     const first = await push();
     assert.equal(first.code, 0, first.stderr);
@@ -100,7 +100,11 @@ describe('zero downtime during a git push', () => {
     running = false;
     await probe;
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /new one starts first/);
+    // Start-first: the new container passed its health check before the old one was retired.
+    assert.match(
+      second.stderr,
+      /waiting for the health check[\s\S]*\(healthy\)[\s\S]*\(old container retired\)/,
+    );
     assert.equal(
       seen.failed.length,
       0,
@@ -109,5 +113,6 @@ describe('zero downtime during a git push', () => {
     assert.ok(seen.ok > 20, `only ${seen.ok} requests ran`);
     // v1 until the switch, v2 after it, never back.
     assert.deepEqual(seen.bodies, ['v1', 'v2']);
+    t.diagnostic(`${seen.ok} requests during the push, none failed`);
   });
 });
