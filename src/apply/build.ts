@@ -221,7 +221,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       (line) => {
         report(steps.line(line));
         say(line);
-        if (staged && line.startsWith('-->')) idLines.push(line);
+        if (staged && line.includes('--> ')) idLines.push(line);
       },
     );
     if (staged)

@@ -43,7 +43,9 @@ export function withStageLabels(text: string, labels: Record<string, string>): s
 export function builtImageIds(lines: string[]): string[] {
   const ids: string[] = [];
   for (const line of lines) {
-    const m = /^--> (?:Using cache )?([0-9a-f]{10,64})\s*$/.exec(line.trim());
+    // A step's own output may leave terminal colour codes just before the arrow (Maven does).
+    const plain = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
+    const m = /^--> (?:Using cache )?([0-9a-f]{10,64})$/.exec(plain);
     if (m) ids.push(m[1]!);
   }
   return ids;

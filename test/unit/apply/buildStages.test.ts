@@ -59,7 +59,7 @@ describe('builtImageIds', () => {
       '--> Using cache d476689b38a72782d51e2f6fdcafc2bcc116ca8b51c3537d3f75aa14832313aa',
       '--> d476689b38a',
       'hello --> not an id',
-      '--> 1bf3a1776bd',
+      '\u001b[0m\u001b[0m--> 1bf3a1776bd',
       'COMMIT localhost/hiy/x:1',
     ];
     assert.deepEqual(builtImageIds(lines), [
