@@ -21,7 +21,7 @@ import {
   takeSnapshot,
 } from '../snapshots/snapshot.js';
 import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js';
-import { buildImage, builtStagesOf } from './build.js';
+import { buildImage, takeBuiltStages } from './build.js';
 import { pruneBuildStages } from './buildStages.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { HealthCheckError, waitHealthy } from './health.js';
@@ -442,7 +442,7 @@ function inPhase(phase: (typeof PHASES)[number], a: Action): boolean {
  */
 async function pruneOldBuildStages(plan: Plan, deps: ApplyDeps): Promise<void> {
   for (const a of plan.actions) {
-    const built = a.kind === 'image.build' ? builtStagesOf(a) : undefined;
+    const built = a.kind === 'image.build' ? takeBuiltStages(a) : undefined;
     if (!built) continue;
     const removed = await pruneBuildStages(deps.podman, built.labels, built.used);
     if (removed.length > 0) {

@@ -53,17 +53,29 @@ function closeLog(log: WriteStream | undefined): Promise<void> {
   return new Promise((resolve) => (log ? log.end(resolve) : resolve()));
 }
 
-/**
- * What a successful build of a multi-stage Containerfile left to prune after the deploy: the labels its build
- * stages carry and the ids of the images it made or reused (see buildStages.ts), by the plan's action.
- */
-const builtStages = new WeakMap<ImageBuild, { labels: Record<string, string>; used: string[] }>();
+/** What a build of a labelled multi-stage Containerfile leaves to prune: its stages' labels, the ids it used. */
+export interface BuiltStages {
+  labels: Record<string, string>;
+  used: string[];
+}
 
-/** The build stages of the action's build, when it built a labelled multi-stage Containerfile. */
-export function builtStagesOf(
-  action: ImageBuild,
-): { labels: Record<string, string>; used: string[] } | undefined {
-  return builtStages.get(action);
+/**
+ * What successful builds left to prune after their deploy (see buildStages.ts), by image tag: a push builds
+ * before it plans the deploy, whose image.build action then finds the image built. One entry per App (a new
+ * build replaces the App's older one); the deploy takes it.
+ */
+const builtStages = new Map<string, BuiltStages & { resource: string }>();
+
+function rememberStages(action: ImageBuild, stages: BuiltStages): void {
+  for (const [tag, s] of builtStages) if (s.resource === action.resource) builtStages.delete(tag);
+  builtStages.set(action.image.tag, { ...stages, resource: action.resource });
+}
+
+/** Takes what the build of the action's image left to prune, when it built a labelled multi-stage file. */
+export function takeBuiltStages(action: ImageBuild): BuiltStages | undefined {
+  const stages = builtStages.get(action.image.tag);
+  builtStages.delete(action.image.tag);
+  return stages;
 }
 
 /** How a build ended that was not a success, for the build record and the events. */
@@ -225,7 +237,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       },
     );
     if (staged)
-      builtStages.set(action, { labels: stageLabels(action.image.labels), used: builtImageIds(idLines) });
+      rememberStages(action, { labels: stageLabels(action.image.labels), used: builtImageIds(idLines) });
     // The size of what runs (issue 24: small images); a failed inspect costs only this line.
     const size = (await deps.podman.inspectImage(action.image.tag).catch(() => undefined))?.size;
     if (size !== undefined) say(`image size: ${(size / 1e6).toFixed(1)} MB`, true);
