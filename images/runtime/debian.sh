@@ -10,7 +10,11 @@ kind="${1:?usage: debian.sh go-build|ruby|java-build|java|php|php-build [TAG]}"
 case "$kind" in
   go-build) tag="${2:-localhost/hiy/go-build:1.19}" packages=(golang-go ca-certificates) ;;
   ruby) tag="${2:-localhost/hiy/ruby:3.1}" packages=(ruby bundler ruby-rack puma ruby-webrick ca-certificates) ;;
-  java-build) tag="${2:-localhost/hiy/java-build:17}" packages=(default-jdk-headless maven ca-certificates-java) ;;
+  # With Maven, the plugins of jar packaging and shade (Debian's versions, in /usr/share/maven-repo): a local
+  # repository of a project that pins them can be made from there with no network (docs/stacks.md).
+  java-build) tag="${2:-localhost/hiy/java-build:17}" packages=(default-jdk-headless maven ca-certificates-java
+    libmaven-resources-plugin-java libmaven-compiler-plugin-java libsurefire-java libmaven-jar-plugin-java
+    libmaven-shade-plugin-java) ;;
   java) tag="${2:-localhost/hiy/java:17}" packages=(default-jre-headless ca-certificates-java) ;;
   php) tag="${2:-localhost/hiy/php:8.2}" packages=(php-cli ca-certificates) ;;
   php-build) tag="${2:-localhost/hiy/php-build:8.2}" packages=(php-cli composer unzip ca-certificates) ;;

@@ -21,7 +21,8 @@ import {
   takeSnapshot,
 } from '../snapshots/snapshot.js';
 import { crashDuring, crashPoint, type JournalEntry } from '../store/journal.js';
-import { buildImage } from './build.js';
+import { buildImage, takeBuiltStages } from './build.js';
+import { pruneBuildStages } from './buildStages.js';
 import { reloadCertificate } from './certificates.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
 import { HealthCheckError, waitHealthy } from './health.js';
@@ -442,6 +443,26 @@ function inPhase(phase: (typeof PHASES)[number], a: Action): boolean {
 }
 
 /**
+ * After a successful deploy: each App built by this plan loses its build-stage images its build did not use
+ * (a multi-stage build leaves one per push that changed the stage); the cache the next push reuses stays.
+ */
+async function pruneOldBuildStages(plan: Plan, deps: ApplyDeps): Promise<void> {
+  for (const a of plan.actions) {
+    const built = a.kind === 'image.build' ? takeBuiltStages(a) : undefined;
+    if (!built) continue;
+    const removed = await pruneBuildStages(deps.podman, built.labels, built.used);
+    if (removed.length > 0) {
+      const n = removed.length;
+      deps.onEvent?.({
+        type: 'action.progress',
+        action: a,
+        message: `removed ${n} old build-stage image${n === 1 ? '' : 's'} (the layer cache stays)`,
+      });
+    }
+  }
+}
+
+/**
  * Applies a plan in phases: volumes, builds, containers, routes (one Caddy load), removals. The Caddy config
  * is rendered and checked first: one Caddy would refuse fails the apply before anything changed. A failed
  * action stops the apply after its phase, so nothing is removed and no route switches after a failure.
@@ -534,6 +555,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   // Old secrets go only after a fully successful apply: a rolled-back container may still need them.
   // A failed cleanup is retried by the next apply that touches secrets; it never fails this one.
   if (!failed && planTouchesSecrets(plan)) await pruneSecrets(plan.instance, deps).catch(() => undefined);
+  if (!failed) await pruneOldBuildStages(plan, deps);
   // Every step was finished or undone by this (live) process: nothing is left for recovery.
   await deps.journal?.clear();
   return { ok: !failed, results: [...results.values()], caddyWrites };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HiyError } from '../model/errors.js';
 import type { ImageBuild } from '../plan/types.js';
 import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
+import { builtImageIds, stageLabels, withStageLabels } from './buildStages.js';
 import { BuildSteps, formatLimit, formatStepMs, type StepEvent } from './buildSteps.js';
 import type { ApplyDeps } from './types.js';
 
@@ -50,6 +51,31 @@ export function withLabelInstruction(text: string, labels: Record<string, string
 
 function closeLog(log: WriteStream | undefined): Promise<void> {
   return new Promise((resolve) => (log ? log.end(resolve) : resolve()));
+}
+
+/** What a build of a labelled multi-stage Containerfile leaves to prune: its stages' labels, the ids it used. */
+export interface BuiltStages {
+  labels: Record<string, string>;
+  used: string[];
+}
+
+/**
+ * What successful builds left to prune after their deploy (see buildStages.ts), by image tag: a push builds
+ * before it plans the deploy, whose image.build action then finds the image built. One entry per App (a new
+ * build replaces the App's older one); the deploy takes it.
+ */
+const builtStages = new Map<string, BuiltStages & { resource: string }>();
+
+function rememberStages(action: ImageBuild, stages: BuiltStages): void {
+  for (const [tag, s] of builtStages) if (s.resource === action.resource) builtStages.delete(tag);
+  builtStages.set(action.image.tag, { ...stages, resource: action.resource });
+}
+
+/** Takes what the build of the action's image left to prune, when it built a labelled multi-stage file. */
+export function takeBuiltStages(action: ImageBuild): BuiltStages | undefined {
+  const stages = builtStages.get(action.image.tag);
+  builtStages.delete(action.image.tag);
+  return stages;
 }
 
 /** How a build ended that was not a success, for the build record and the events. */
@@ -181,14 +207,19 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
     } else if (deps.build?.capsNote) say(deps.build.capsNote, true);
     const timeoutMs = action.image.timeoutMs ?? deps.build?.timeoutMs;
     if (timeoutMs !== undefined) say(`build time limit: ${formatLimit(timeoutMs)}`, true);
-    // The labels go into a copy of the Containerfile outside the context (the context stays as committed).
+    // The labels go into a copy of the Containerfile outside the context (the context stays as committed):
+    // the image's at the end, and the App's (without the commit) at the end of each build stage.
     let labels = action.image.labels;
-    const labelled = withLabelInstruction(await readFile(file, 'utf8'), labels);
+    const text = await readFile(file, 'utf8');
+    const stages = withStageLabels(text, stageLabels(labels));
+    const labelled = withLabelInstruction(stages ?? text, labels);
     if (labelled !== undefined) {
       file = join(dir, 'Containerfile.hiy');
       await writeFileAtomic(file, labelled);
       labels = {};
     }
+    const staged = labelled !== undefined && stages !== undefined && stages !== text;
+    const idLines: string[] = [];
     await deps.podman.buildImage(
       {
         contextDir,
@@ -203,8 +234,11 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       (line) => {
         report(steps.line(line));
         say(line);
+        if (staged && line.includes('--> ')) idLines.push(line);
       },
     );
+    if (staged)
+      rememberStages(action, { labels: stageLabels(action.image.labels), used: builtImageIds(idLines) });
     // The size of what runs (issue 24: small images); a failed inspect costs only this line.
     const size = (await deps.podman.inspectImage(action.image.tag).catch(() => undefined))?.size;
     if (size !== undefined) say(`image size: ${(size / 1e6).toFixed(1)} MB`, true);

@@ -17,6 +17,11 @@ export const LABEL_COMMIT = 'hiy.commit';
  * the certificate the container started with (a later reload is recorded in status, by container id).
  */
 export const LABEL_CERTIFICATE = 'hiy.certificate';
+/**
+ * On the image of each build stage but the last (multi-stage builds): `true`. With the App's resource label it
+ * finds the App's old build stages, pruned after a successful deploy (src/apply/buildStages.ts).
+ */
+export const LABEL_BUILD_STAGE = 'hiy.build-stage';
 
 /** The labels identifying objects of one instance, used as list filters. */
 export function ownershipLabels(instance: string): Record<string, string> {

@@ -179,6 +179,19 @@ export function imageInspectArgv(ref: string): string[] {
   ];
 }
 
+/**
+ * The untagged images no other image builds on (dangling), as JSON. Podman 4.3.1 ORs `label=` filters of
+ * `images`, so labels are matched by parseDanglingImages (output.ts), never by a filter.
+ */
+export function danglingImagesArgv(): string[] {
+  return ['images', '--no-trunc', '--filter', 'dangling=true', '--format', 'json'];
+}
+
+/** Removes one image (and its parent layers no other image uses); an absent one is not an error. */
+export function imageRmArgv(id: string): string[] {
+  return ['rmi', '--ignore', id];
+}
+
 export function pullArgv(ref: string): string[] {
   return ['pull', '--quiet', ref];
 }

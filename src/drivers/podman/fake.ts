@@ -110,6 +110,8 @@ export class FakePodman implements PodmanDriver {
     { subnet: string; labels: Record<string, string>; internal: boolean }
   >();
   private readonly imageLabels = new Map<string, Record<string, string>>();
+  /** Untagged images no other image builds on (a build stage's leftovers): id → labels. */
+  readonly danglingImages = new Map<string, Record<string, string>>();
   private readonly secrets = new Map<string, SecretInfo & { value: string }>();
   private clock = 1_700_000_000;
   /** Each container's output, by container id (a rename keeps it, as Podman's log file does). */
@@ -306,6 +308,16 @@ export class FakePodman implements PodmanDriver {
     this.enter(['image', 'inspect', ref]);
     const id = this.images.get(normalizeImageRef(ref));
     return id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } };
+  }
+
+  async listDanglingImages(labels: Record<string, string>): Promise<string[]> {
+    this.enter(['images', '--filter', 'dangling=true']);
+    return [...this.danglingImages].filter(([, l]) => hasLabels(l, labels)).map(([id]) => id);
+  }
+
+  async removeImage(id: string): Promise<void> {
+    this.enter(['rmi', id]);
+    this.danglingImages.delete(id);
   }
 
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {

@@ -1,5 +1,6 @@
 // Parsers of Podman's output (JSON of ps, volume ls, secret inspect, image inspect; network inspect): pure, zod-checked.
 import * as z from 'zod';
+import { hasLabels } from './argv.js';
 import type { ContainerInfo, ImageCommand, ImageInfo, PortMapping, SecretInfo, VolumeInfo } from './types.js';
 
 /** Parses networkInspectArgv's output: the network's bridge (empty when not reported). */
@@ -147,4 +148,16 @@ const imageInspectSchema = z.object({
 export function parseImageInspect(json: string): ImageInfo {
   const e = imageInspectSchema.parse(JSON.parse(json.trim()));
   return { id: e.id, labels: e.labels ?? {}, ...(e.size !== undefined ? { size: e.size } : {}) };
+}
+
+const imagesEntrySchema = z.object({ Id: z.string(), Labels: z.record(z.string(), z.string()).nullish() });
+
+/** The ids of the listed images (danglingImagesArgv's output) that carry every label. */
+export function parseDanglingImages(text: string, labels: Record<string, string>): string[] {
+  const entries =
+    z
+      .array(imagesEntrySchema)
+      .nullish()
+      .parse(text.trim() === '' ? [] : JSON.parse(text)) ?? [];
+  return entries.filter((e) => hasLabels(e.Labels ?? {}, labels)).map((e) => e.Id.replace(/^sha256:/, ''));
 }

@@ -3,12 +3,14 @@ import { execa } from 'execa';
 import type { ExternalCalls } from '../externalCalls.js';
 import {
   buildArgv,
+  danglingImagesArgv,
   execArgv,
   execAttachedArgv,
   hasLabels,
   imageCommandArgv,
   imageExistsArgv,
   imageInspectArgv,
+  imageRmArgv,
   initArgv,
   logsArgv,
   networkCreateArgv,
@@ -41,6 +43,7 @@ import { podmanErrorLine } from './errorLine.js';
 import { closeNetwork } from './firewall.js';
 import { isListingRace, LISTING_TRIES, listingRetryDelayMs } from './listingRace.js';
 import {
+  parseDanglingImages,
   parseImageCommand,
   parseImageInspect,
   parseNetworkBridge,
@@ -309,6 +312,16 @@ export class PodmanCli implements PodmanDriver {
       throw this.failure(argv, r);
     }
     return this.parse(argv, () => parseImageInspect(r.stdout));
+  }
+
+  async listDanglingImages(labels: Record<string, string>): Promise<string[]> {
+    const argv = danglingImagesArgv();
+    const { stdout } = await this.call(argv);
+    return this.parse(argv, () => parseDanglingImages(stdout, labels));
+  }
+
+  async removeImage(id: string): Promise<void> {
+    await this.call(imageRmArgv(id));
   }
 
   /**

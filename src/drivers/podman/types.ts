@@ -104,6 +104,10 @@ export interface PodmanDriver {
   ensureNetwork(name: string, labels: Record<string, string>, internal?: boolean): Promise<string>;
   /** One call: the image's id and labels; undefined when there is no such image on the box. */
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** The ids of the untagged images no other image builds on (dangling) carrying every given label. */
+  listDanglingImages(labels: Record<string, string>): Promise<string[]>;
+  /** Removes an image and its parent layers no other image uses; an absent one is not an error. */
+  removeImage(id: string): Promise<void>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code and the last 64 KiB of its output. */

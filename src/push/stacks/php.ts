@@ -35,7 +35,8 @@ export function phpStack(
     argv: ['php', '-S', `0.0.0.0:${STACK_PORT}`, '-t', docroot],
     how: `php -S (PHP's built-in server) on ${docroot}`,
   };
-  const composer = requiresPackages(ctx.texts['composer.json']) && !has(ctx, 'vendor/');
+  const packages = requiresPackages(ctx.texts['composer.json']);
+  const composer = packages && !has(ctx, 'vendor/');
   const marker = has(ctx, 'composer.json') ? 'composer.json' : 'index.php';
   const runtime = `FROM ${images.runtime}
 WORKDIR /app
@@ -56,7 +57,7 @@ ${RUNTIME_USER}${cmd(start.argv)}
 `;
   return {
     stack: 'php',
-    reason: `PHP (${marker}${composer ? ', composer install' : ''}), ${start.how}`,
+    reason: `PHP (${marker}${composer ? ', composer install' : packages ? ', vendor/ committed' : ''}), ${start.how}`,
     text,
   };
 }

@@ -169,6 +169,10 @@ CMD ["/app/app"]
       IMAGES,
     );
     assert.doesNotMatch(vendored.text, /composer install/);
+    assert.equal(
+      vendored.reason,
+      "PHP (composer.json, vendor/ committed), php -S (PHP's built-in server) on /app",
+    );
   });
 
   it("every builder stage trusts the box's CA bundle; Java imports the box's own certificates; Maven gets the proxy", () => {

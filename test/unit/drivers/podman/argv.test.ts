@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   buildArgv,
+  danglingImagesArgv,
   execArgv,
   hasLabels,
   imageExistsArgv,
@@ -21,6 +22,7 @@ import {
   volumeLsArgv,
   volumeRmArgv,
 } from '../../../../src/drivers/podman/argv.js';
+import { parseDanglingImages } from '../../../../src/drivers/podman/output.js';
 import type { RunSpec } from '../../../../src/drivers/podman/types.js';
 
 const labels = { 'hiy.managed-by': 'hiy', 'hiy.instance': 'main' };
@@ -278,5 +280,27 @@ describe('secretEnv argv', () => {
       '-p',
       '80',
     ]);
+  });
+});
+
+describe('dangling images', () => {
+  test('listed without label filters (Podman 4.3.1 ORs them), matched on every label', () => {
+    assert.deepEqual(danglingImagesArgv(), [
+      'images',
+      '--no-trunc',
+      '--filter',
+      'dangling=true',
+      '--format',
+      'json',
+    ]);
+    const text = JSON.stringify([
+      { Id: 'sha256:aaa', Labels: { 'hiy.resource': 'app/a', 'hiy.build-stage': 'true' } },
+      { Id: 'bbb', Labels: { 'hiy.resource': 'app/b', 'hiy.build-stage': 'true' } },
+      { Id: 'ccc', Labels: null },
+    ]);
+    assert.deepEqual(parseDanglingImages(text, { 'hiy.resource': 'app/a', 'hiy.build-stage': 'true' }), [
+      'aaa',
+    ]);
+    assert.deepEqual(parseDanglingImages('', { k: 'v' }), []);
   });
 });
