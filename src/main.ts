@@ -24,6 +24,7 @@ async function loadDrivers() {
     restic,
     externalCalls,
     podmanEvents,
+    box,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -38,6 +39,7 @@ async function loadDrivers() {
     import('./drivers/restic/runner.js'),
     import('./drivers/externalCalls.js'),
     import('./drivers/podman/events.js'),
+    import('./drivers/host/box.js'),
   ]);
   return {
     pino: pino.default,
@@ -54,6 +56,8 @@ async function loadDrivers() {
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
     limitsNotEnforced: host.limitsNotEnforced,
+    boxReader: box.boxReader,
+    boxLimitsFrom: box.boxLimitsFrom,
     proxy: { proxySecret: stores.proxySecret, readProxySecret: stores.readProxySecret },
   };
 }
@@ -75,6 +79,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     ResticCli,
     ExternalCalls,
     podmanEventFollower,
+    boxReader,
+    boxLimitsFrom,
     proxy,
   } = await loadDrivers();
   const externalCalls = new ExternalCalls();
@@ -115,6 +121,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     },
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
     externalCalls,
+    // The box's room, read before a plan that starts containers is judged (HIY_BOX_*_LIMIT lower it).
+    readBox: boxReader(boxLimitsFrom(env)),
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     logger,
     stores,

@@ -11,6 +11,8 @@ import type { FollowPodmanEvents } from '../drivers/podman/events.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { ResticDriver } from '../drivers/restic/types.js';
+import type { BoxFacts } from '../model/box.js';
+import type { ContainerInfo } from '../model/containers.js';
 import type { Settings } from '../model/settings.js';
 import type { Stores } from '../store/index.js';
 
@@ -39,6 +41,12 @@ export interface Engine {
   externalCalls?: ExternalCalls;
   /** Follows Podman's events; the daemon's observation cache is fed by it (absent: the daemon observes directly). */
   followPodmanEvents?: FollowPodmanEvents;
+  /**
+   * Reads the box's free memory and process room and measures a few of `running` (this instance's running
+   * containers), for the capacity check of a plan that starts containers (src/drivers/host/box.ts). Absent:
+   * no capacity check (tests of other features).
+   */
+  readBox?: (running: readonly ContainerInfo[]) => Promise<BoxFacts>;
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;
 }
