@@ -180,13 +180,31 @@ export function imageCommandArgv(ref: string): string[] {
 
 /** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
 export function imageInspectArgv(ref: string): string[] {
+  return imagesInspectArgv([ref]);
+}
+
+/**
+ * Several images at once: one JSON line per image found, in the order asked; each one missing is named on stderr
+ * (`inspecting object: REF: image not known`) and makes the exit code 125.
+ */
+export function imagesInspectArgv(refs: readonly string[]): string[] {
   return [
     'image',
     'inspect',
     '--format',
     '{"id":{{json .ID}},"labels":{{json .Labels}},"size":{{json .Size}}}',
-    ref,
+    ...refs,
   ];
+}
+
+/** The references `podman image inspect` says are not on the box, from its stderr. */
+export function missingImages(stderr: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of stderr.matchAll(
+    /inspecting object: (\S+): (?:image not known|no such image|failed to find image)/gi,
+  ))
+    out.add(m[1]!);
+  return out;
 }
 
 export function pullArgv(ref: string): string[] {

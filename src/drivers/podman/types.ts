@@ -104,6 +104,8 @@ export interface PodmanDriver {
   ensureNetwork(name: string, labels: Record<string, string>, internal?: boolean): Promise<string>;
   /** One call: the image's id and labels; undefined when there is no such image on the box. */
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  /** One call for several images: each reference's id and labels, undefined for those not on the box. */
+  inspectImages?(refs: readonly string[]): Promise<Map<string, ImageInfo | undefined>>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code and the last 64 KiB of its output. */
