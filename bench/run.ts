@@ -20,7 +20,7 @@ import { benchScale } from './scale.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
 import { benchTlsFirstApply } from './tlsFirstApply.js';
-import { benchValidate } from './validate.js';
+import { benchValidate, benchValidate1000 } from './validate.js';
 
 const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'plan-1000': benchPlan,
@@ -39,6 +39,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   dashboard: benchDashboard,
   operations: benchOperations,
   'validate-limits': benchValidate,
+  'validate-1000': benchValidate1000,
   'port-upgrade-email': benchPortUpgrade,
   'tls-first-apply': benchTlsFirstApply,
   'scale-1000': benchScale,
