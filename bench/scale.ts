@@ -90,7 +90,21 @@ export async function benchScale(ctx: BenchContext): Promise<Result[]> {
         await Promise.race([exited, sleep(30_000)]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      const removal = await timed(async () => h?.cleanup());
+      // A loaded Podman refuses a removal now and then (a container still starting, `podman rm` exit 125):
+      // the clean-up is tried again, so the instance's volumes and networks never stay behind.
+      const removal = await timed(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await h?.cleanup();
+          } catch (err) {
+            if (attempt >= 4) throw err;
+            ctx.log(
+              `scale-1000: clean-up attempt ${attempt} failed (${(err as Error).message.split('\n')[0]}); again`,
+            );
+            await sleep(5000 * attempt);
+          }
+        }
+      });
       ctx.log(`scale-1000: removed everything in ${fmtMs(removal.ms)}`);
     },
     async () => {

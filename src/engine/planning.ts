@@ -390,6 +390,8 @@ export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Plan
     return current;
   }
   // The box's room is judged now, not when the plan was saved.
+  const capacity = current.plan.capacity;
+  if (!capacity && !saved.capacity) return { ...current, plan: saved };
   const { capacity: _saved, ...rest } = saved;
-  return { ...current, plan: current.plan.capacity ? { ...rest, capacity: current.plan.capacity } : rest };
+  return { ...current, plan: capacity ? { ...rest, capacity } : rest };
 }
