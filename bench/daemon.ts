@@ -18,7 +18,7 @@ const CPU_TARGET_PCT = 1;
 const NOOP_TARGET_MS = 20;
 
 /** What the daemon's /metrics says: successful runs, their summed duration, external calls by all targets. */
-async function daemonMetrics(api: string): Promise<{ runs: number; seconds: number; calls: number }> {
+export async function daemonMetrics(api: string): Promise<{ runs: number; seconds: number; calls: number }> {
   const text = await (await fetch(`${api}/metrics`)).text();
   const value = (prefix: string) =>
     text
@@ -32,10 +32,10 @@ async function daemonMetrics(api: string): Promise<{ runs: number; seconds: numb
   };
 }
 /** A 1 MiB young generation: an idle daemon keeps ~40 MiB less resident than with node's default of 16 MiB. */
-const DAEMON_NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --no-expose-wasm';
+export const DAEMON_NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --no-expose-wasm';
 
 /** utime+stime and cutime+cstime of a process, in clock ticks (fields 14–17 of /proc/PID/stat). */
-async function cpuTicks(pid: number): Promise<{ own: number; children: number }> {
+export async function cpuTicks(pid: number): Promise<{ own: number; children: number }> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -43,7 +43,7 @@ async function cpuTicks(pid: number): Promise<{ own: number; children: number }>
   return { own: Number(f[11]) + Number(f[12]), children: Number(f[13]) + Number(f[14]) };
 }
 
-async function rssMiB(pid: number): Promise<number> {
+export async function rssMiB(pid: number): Promise<number> {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) / 1024;
 }

@@ -1,15 +1,37 @@
 // `npm run build`: bundles src/main.ts and every dependency into dist/bundle/ with esbuild, which bin/hiy.js runs.
 // Why a bundle: a `hiy` process spent most of its start-up resolving and loading hundreds of small files
 // (docs/design.md, "Start-up"). tsc still typechecks (`npm run typecheck`); it no longer emits anything.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildResult, build } from 'esbuild';
+import { type BuildResult, build, type Plugin } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Where bin/hiy.js looks for the bundle. */
 export const BUNDLE_DIR = join(ROOT, 'dist/bundle');
+
+/**
+ * The `yaml` parser reads `process.env.LOG_TOKENS` (a debugging switch of the library) once per token: a getter
+ * into the C++ environment, 16 % of the CPU of `hiy validate` of 1,000 Ports (docs/benchmarks.md,
+ * "validate-1000"). HIY never sets it, so the bundle reads `false` instead; the composer's `LOG_STREAM` (once per
+ * document) goes the same way.
+ */
+const yamlDebugSwitchesOff: Plugin = {
+  name: 'yaml-debug-switches-off',
+  setup(b) {
+    b.onLoad(
+      { filter: /[\\/]node_modules[\\/]yaml[\\/]dist[\\/](parse[\\/]parser|compose[\\/]composer)\.js$/ },
+      async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        const contents = text.replace(/\bnode_process\.env\.(LOG_TOKENS|LOG_STREAM)\b/g, 'false');
+        if (contents === text)
+          throw new Error(`${args.path}: the yaml debug switches were not found (yaml changed?)`);
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
 
 /**
  * Builds the bundle into `outdir` (emptied first): `main.js`, one chunk per group of lazily imported modules
@@ -41,6 +63,7 @@ export async function buildBundle(outdir = BUNDLE_DIR): Promise<BuildResult<{ me
     // The maps point at src/ and node_modules/ of this checkout instead of carrying a copy of every source.
     sourcesContent: false,
     metafile: true,
+    plugins: [yamlDebugSwitchesOff],
     logLevel: 'warning',
   });
 }

@@ -26,6 +26,7 @@ async function loadDrivers() {
     podmanEvents,
     podmanStats,
     caddyMetrics,
+    box,
   ] = await Promise.all([
     import('pino'),
     import('./push/buildSettings.js'),
@@ -42,6 +43,7 @@ async function loadDrivers() {
     import('./drivers/podman/events.js'),
     import('./drivers/podman/stats.js'),
     import('./drivers/caddy/metrics.js'),
+    import('./drivers/host/box.js'),
   ]);
   return {
     pino: pino.default,
@@ -60,6 +62,8 @@ async function loadDrivers() {
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
     limitsNotEnforced: host.limitsNotEnforced,
+    boxReader: box.boxReader,
+    boxLimitsFrom: box.boxLimitsFrom,
     proxy: { proxySecret: stores.proxySecret, readProxySecret: stores.readProxySecret },
   };
 }
@@ -83,6 +87,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     podmanEventFollower,
     podmanStatsReader,
     caddyMetricsReader,
+    boxReader,
+    boxLimitsFrom,
     proxy,
   } = await loadDrivers();
   const externalCalls = new ExternalCalls();
@@ -126,6 +132,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     },
     restic: new ResticCli({ binary: env.HIY_RESTIC ?? 'restic', externalCalls }),
     externalCalls,
+    // The box's room, read before a plan that starts containers is judged (HIY_BOX_*_LIMIT lower it).
+    readBox: boxReader(boxLimitsFrom(env)),
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     usageProbes: {
       containerStats: podmanStatsReader({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),

@@ -75,6 +75,16 @@ export const SETTINGS_TABLE: readonly SettingSpec[] = [
     defaultText: `${DEFAULT_SETTINGS.upstreamPorts.from}-${DEFAULT_SETTINGS.upstreamPorts.to}`,
     help: '127.0.0.1 host ports for proxied container ports',
   },
+  {
+    name: 'HIY_BOX_MEMORY_LIMIT',
+    defaultText: 'none (MemAvailable)',
+    help: "memory this instance's containers may use in all (4Gi); the plan's capacity check counts against it",
+  },
+  {
+    name: 'HIY_BOX_PIDS_LIMIT',
+    defaultText: 'none (kernel and cgroup limits)',
+    help: "processes this instance's containers may run in all; the plan's capacity check counts against it",
+  },
   { name: 'HIY_PODMAN', defaultText: 'podman', help: 'the podman binary' },
   { name: 'HIY_RESTIC', defaultText: 'restic', help: 'the restic binary (backups)' },
   {

@@ -13,6 +13,8 @@ import type { ReadContainerStats } from '../drivers/podman/stats.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
 import type { ResticDriver } from '../drivers/restic/types.js';
+import type { BoxFacts } from '../model/box.js';
+import type { ContainerInfo } from '../model/containers.js';
 import type { Settings } from '../model/settings.js';
 import type { Stores } from '../store/index.js';
 
@@ -43,6 +45,12 @@ export interface Engine {
   followPodmanEvents?: FollowPodmanEvents;
   /** What the daemon's usage sampler reads (one podman stats, one GET of Caddy's /metrics); absent: no sampling. */
   usageProbes?: { containerStats: ReadContainerStats; caddyMetrics: ReadCaddyMetrics };
+  /**
+   * Reads the box's free memory and process room and measures a few of `running` (this instance's running
+   * containers), for the capacity check of a plan that starts containers (src/drivers/host/box.ts). Absent:
+   * no capacity check (tests of other features).
+   */
+  readBox?: (running: readonly ContainerInfo[]) => Promise<BoxFacts>;
   /** Commits that replace branch heads of App sources (a push being received); see ResolveOptions. */
   sourceOverrides?: ReadonlyMap<string, string>;
 }

@@ -48,9 +48,30 @@ export class MassDeleteError extends HiyError<{ removing: string[]; managed: num
   }
 }
 
-/** Refuses a plan that would remove more than half of the managed resources, unless allowed. */
-export function assertSafeToApply(plan: Plan, opts: { allowMassDelete: boolean }): void {
+/** A plan whose containers do not fit the box (Plan.capacity), applied without --allow-over-capacity. */
+export class OverCapacityError extends HiyError<{ problems: readonly string[] }> {
+  constructor(data: { problems: readonly string[] }) {
+    super(
+      'OVER_CAPACITY_REFUSED',
+      `refusing a plan that does not fit this box: ${data.problems.join('; ')}; nothing was changed. ` +
+        'Declare smaller resources.memory, remove resources or free the box; to start them anyway, apply with --allow-over-capacity',
+      { data },
+    );
+    this.name = 'OverCapacityError';
+  }
+}
+
+/**
+ * Refuses a plan that would remove more than half of the managed resources, or whose containers do not fit the
+ * box (it would fail halfway and thrash), unless allowed. Nothing has been changed when it throws.
+ */
+export function assertSafeToApply(
+  plan: Plan,
+  opts: { allowMassDelete: boolean; allowOverCapacity?: boolean },
+): void {
   if (plan.massDelete && !opts.allowMassDelete) throw new MassDeleteError(plan.massDelete);
+  if (plan.capacity?.verdict === 'exceeded' && !opts.allowOverCapacity)
+    throw new OverCapacityError({ problems: plan.capacity.problems });
 }
 
 /** Takes the apply lock, waiting up to `engine.lockWaitMs` while another run (the daemon's) holds it. */

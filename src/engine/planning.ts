@@ -16,8 +16,9 @@ import type { Settings } from '../model/settings.js';
 import type { ServedCertificate, StoredStatus } from '../model/status.js';
 import { fingerprintObserved, observe } from '../observed/observe.js';
 import type { ObservedState } from '../observed/types.js';
+import { assessCapacity, startsContainers } from '../plan/capacity.js';
 import { plan as computePlanValue, type PlanHistory, type PlanRequest, pinnedDesired } from '../plan/plan.js';
-import type { Plan, SecretWrite } from '../plan/types.js';
+import type { CapacityCheck, Plan, SecretWrite } from '../plan/types.js';
 import { type ResolvedPorts, resolvePorts } from '../ports/resolve.js';
 import { type PendingSecret, writePendingSecrets } from '../ports/secrets.js';
 import type { Pin } from '../store/pins.js';
@@ -187,9 +188,25 @@ export async function computePlan(engine: Engine, opts: PlanOptions = {}): Promi
     ...(opts.request && { request: opts.request }),
   });
   await checkDataVersions(engine, { ...planned, ...(opts.request && { request: opts.request }) });
+  const capacity = await capacityOf(engine, planned);
+  if (capacity) planned.plan = { ...planned.plan, capacity };
   if (warnings.length === 0) return planned;
   // The plan value carries them too, so `hiy plan --json`, saved plans and the API show what the text plan does.
   return { ...planned, plan: { ...planned.plan, warnings }, warnings };
+}
+
+/**
+ * The capacity check of a plan that starts containers: the box's facts are read (a few small files, and the
+ * cgroups of a sample of the running containers; no process) only then, and judged by the pure planner.
+ */
+export async function capacityOf(
+  engine: Pick<Engine, 'readBox'>,
+  planned: Pick<Planned, 'plan' | 'observed'>,
+): Promise<CapacityCheck | undefined> {
+  if (!engine.readBox || !startsContainers(planned.plan.actions)) return undefined;
+  const running = planned.observed.containers.filter((c) => c.state === 'running');
+  const box = await engine.readBox(running);
+  return assessCapacity({ actions: planned.plan.actions, running, box });
 }
 
 /** How a plan shows a pending secret: by name, never its value. */
@@ -396,5 +413,9 @@ export async function verifySavedPlan(engine: Engine, saved: Plan): Promise<Plan
       throw new StalePlanError('the plan changed once its secrets were written; run hiy plan again');
     return current;
   }
-  return { ...current, plan: saved };
+  // The box's room is judged now, not when the plan was saved.
+  const capacity = current.plan.capacity;
+  if (!capacity && !saved.capacity) return { ...current, plan: saved };
+  const { capacity: _saved, ...rest } = saved;
+  return { ...current, plan: capacity ? { ...rest, capacity } : rest };
 }

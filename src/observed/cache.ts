@@ -29,6 +29,7 @@ const READ_ONLY = new Set<string>([
   'listVolumes',
   'imageExists',
   'inspectImage',
+  'inspectImages',
   'buildImage',
   'exec',
   'execAttached',

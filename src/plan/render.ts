@@ -1,5 +1,6 @@
 // Renders a Plan for humans, Terraform-style, from the same value `hiy plan --json` prints. Pure.
 import type { ProxyRoute } from '../model/routing.js';
+import { CAPACITY_TIGHT_SHARE } from './capacity.js';
 import type { Action, Plan } from './types.js';
 import { CHANGE_SYMBOL } from './types.js';
 
@@ -152,6 +153,16 @@ export function renderPlan(p: Plan): string {
     out.push(
       `Warning: this plan removes ${p.massDelete.removing.length} of the ${p.massDelete.managed} resources HIY manages here (${p.massDelete.removing.join(', ')}).`,
       'apply refuses it unless you pass --allow-mass-delete (their volumes are kept either way).',
+      '',
+    );
+  }
+  if (p.capacity && p.capacity.verdict !== 'ok') {
+    const exceeded = p.capacity.verdict === 'exceeded';
+    out.push(
+      `${exceeded ? 'Warning: this plan does not fit this box' : 'Note: this plan leaves this box little room'}: ${p.capacity.problems.join('; ')}.`,
+      exceeded
+        ? 'apply refuses it unless you pass --allow-over-capacity: started anyway, containers would fail or be killed halfway through and the box would thrash.'
+        : `apply goes ahead; less than ${Math.round((1 - CAPACITY_TIGHT_SHARE) * 100)} % of it would be left.`,
       '',
     );
   }

@@ -220,6 +220,34 @@ export interface SecretWrite {
   readonly reason: string;
 }
 
+/** How the memory of the containers a plan starts was estimated: counts by basis. */
+export interface CapacityEstimate {
+  /** Containers of an image whose running containers here were measured (median of their cgroups). */
+  measured: number;
+  /** Containers planned at their declared `resources.memory`. */
+  declared: number;
+  /** Containers planned at DEFAULT_CONTAINER_MEMORY (src/plan/capacity.ts). */
+  default: number;
+}
+
+/** The capacity check of a plan that starts containers (Plan.capacity). */
+export interface CapacityCheck {
+  /** `exceeded`: apply refuses it unless allowed; `tight`: a warning; `ok`: fits with room to spare. */
+  readonly verdict: 'ok' | 'tight' | 'exceeded';
+  /** Containers the plan starts (created or started again; a replacement takes its predecessor's place). */
+  readonly starts: number;
+  readonly memory: {
+    readonly needBytes: number;
+    /** What they may take: what the box has available, or what HIY_BOX_MEMORY_LIMIT leaves. */
+    readonly budgetBytes: number;
+    readonly source: string;
+    readonly estimate: CapacityEstimate;
+  };
+  readonly pids: { readonly need: number; readonly budget: number; readonly source: string };
+  /** One sentence per limit that is tight or exceeded, for humans. */
+  readonly problems: readonly string[];
+}
+
 export interface PlanSummary {
   readonly create: number;
   readonly update: number;
@@ -266,5 +294,11 @@ export interface Plan {
    * reads them. `hiy plan --json` always prints the array, empty when there is none.
    */
   readonly warnings?: readonly Diagnostic[];
+  /**
+   * Whether the containers the plan starts fit the box (src/plan/capacity.ts), judged by the engine from box
+   * facts read just before; absent when the plan starts none (or no box was read). Apply refuses an `exceeded`
+   * plan unless explicitly allowed (`--allow-over-capacity`).
+   */
+  readonly capacity?: CapacityCheck;
   readonly summary: PlanSummary;
 }

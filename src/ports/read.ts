@@ -1,4 +1,4 @@
-// Reading port declarations from images: one `podman image inspect` per image not seen before, cached by image id.
+// Reading port declarations from images: one `podman image inspect` of the images not seen before, cached by image id.
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { ContainerInfo } from '../model/containers.js';
 import { PORT_LABEL, PortDeclaration } from '../model/portContract.js';
@@ -40,7 +40,7 @@ function fromLabel(ref: string, imageId: string, label: string | null): ImageDec
 }
 
 export interface ReadDeclarationsInput {
-  podman: Pick<PodmanDriver, 'inspectImage'>;
+  podman: Pick<PodmanDriver, 'inspectImage' | 'inspectImages'>;
   cache: Pick<PortDeclarationStore, 'read' | 'write'>;
   refs: Iterable<string>;
   /**
@@ -64,15 +64,19 @@ export async function readDeclarations(input: ReadDeclarationsInput): Promise<Ma
   }
   const out = new Map<string, ImageDeclaration>();
   let learnt = false;
+  const stale: string[] = [];
   for (const ref of new Set(input.refs)) {
     const id = cache.refs[ref];
     const seen = running.get(ref);
     const fresh = id !== undefined && id in cache.labels && (!seen || [...seen].every((s) => sameId(s, id)));
-    if (fresh) {
-      out.set(ref, fromLabel(ref, id, cache.labels[id] ?? null));
-      continue;
-    }
-    const info = await input.podman.inspectImage(ref);
+    if (fresh) out.set(ref, fromLabel(ref, id, cache.labels[id] ?? null));
+    else stale.push(ref);
+  }
+  // Several at once in one call where the driver can (a process start costs more than the inspection).
+  const inspected =
+    stale.length > 1 && input.podman.inspectImages ? await input.podman.inspectImages(stale) : undefined;
+  for (const ref of stale) {
+    const info = inspected ? inspected.get(ref) : await input.podman.inspectImage(ref);
     if (!info) {
       out.set(ref, { kind: 'absent', ref });
       continue;

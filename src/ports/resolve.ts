@@ -16,7 +16,7 @@ import { type ImageDeclaration, readDeclarations } from './read.js';
 import type { PendingSecret } from './secrets.js';
 
 export interface ResolvePortsInput {
-  podman: Pick<PodmanDriver, 'inspectImage'>;
+  podman: Pick<PodmanDriver, 'inspectImage' | 'inspectImages'>;
   cache: Pick<PortDeclarationStore, 'read' | 'write'>;
   /**
    * Where secret values are read, to find the generated and linked secrets still to be written (nothing is

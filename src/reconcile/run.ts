@@ -9,6 +9,7 @@ import {
   computePlan,
   type Engine,
   MassDeleteError,
+  OverCapacityError,
   type Planned,
 } from '../engine/engine.js';
 import type { ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
@@ -93,7 +94,7 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
   try {
     assertSafeToApply(plan, { allowMassDelete: false });
   } catch (err) {
-    if (!(err instanceof MassDeleteError)) throw err;
+    if (!(err instanceof MassDeleteError) && !(err instanceof OverCapacityError)) throw err;
     const status = await store.read();
     const repeated = status.lastError === err.message;
     status.lastError = err.message;
@@ -101,7 +102,10 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
     status.lastAttemptedAt = clock().toISOString();
     await store.write(status);
     if (!repeated) {
-      log.error({ error: err.message }, 'mass delete refused');
+      log.error(
+        { error: err.message },
+        err instanceof MassDeleteError ? 'mass delete refused' : 'plan over capacity refused',
+      );
       await record([
         {
           type: 'reconcile.failed',

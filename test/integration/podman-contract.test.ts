@@ -289,6 +289,17 @@ function contract(title: string, makeSubject: () => Promise<Subject>): void {
       assert.equal(await driver.inspectImage(`localhost/hiy/not-there:${instance}`), undefined);
     });
 
+    test('inspectImages: several images in one call, in the order asked, undefined for the absent', async () => {
+      const absent = [`localhost/hiy/not-there:${instance}-a`, `localhost/hiy/not-there:${instance}-b`];
+      const before = driver.calls;
+      const infos = await driver.inspectImages!([absent[0]!, BUSYBOX_IMAGE, absent[1]!, BUSYBOX_IMAGE]);
+      assert.equal(driver.calls, before + 1);
+      assert.deepEqual([...infos.keys()], [absent[0], BUSYBOX_IMAGE, absent[1]]);
+      assert.equal(infos.get(BUSYBOX_IMAGE)?.id, (await driver.inspectImage(BUSYBOX_IMAGE))?.id);
+      assert.equal(infos.get(absent[0]!), undefined);
+      assert.equal(infos.get(absent[1]!), undefined);
+    });
+
     test('buildImage streams its output and the image then exists', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'hiy-build-'));
       try {

@@ -79,7 +79,7 @@ async function readSavedPlan(file: string): Promise<Plan> {
 export async function applyCommand(
   deps: CliDeps,
   settings: Settings,
-  opts: { json: boolean; file?: string; allowMassDelete: boolean },
+  opts: { json: boolean; file?: string; allowMassDelete: boolean; allowOverCapacity?: boolean },
 ): Promise<number> {
   const engine = await deps.makeEngine(settings);
   if (!opts.json) engine.onRecovery = printRecovery(deps.io);
@@ -118,4 +118,5 @@ export const run: CommandRun = (deps, settings, ctx) =>
     json: ctx.json,
     file: ctx.args[0],
     allowMassDelete: flag(ctx, 'allow-mass-delete'),
+    allowOverCapacity: flag(ctx, 'allow-over-capacity'),
   });

@@ -170,12 +170,20 @@ export function imageCommandArgv(ref: string): string[] {
 
 /** The image's id and labels, as one JSON line (exit 125 when there is no such image). */
 export function imageInspectArgv(ref: string): string[] {
+  return imagesInspectArgv([ref]);
+}
+
+/**
+ * Several images at once: one JSON line per image found, in the order asked; each one missing is named on stderr
+ * (`inspecting object: REF: image not known`) and makes the exit code 125.
+ */
+export function imagesInspectArgv(refs: readonly string[]): string[] {
   return [
     'image',
     'inspect',
     '--format',
     '{"id":{{json .ID}},"labels":{{json .Labels}},"size":{{json .Size}}}',
-    ref,
+    ...refs,
   ];
 }
 

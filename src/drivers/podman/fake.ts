@@ -320,6 +320,16 @@ export class FakePodman implements PodmanDriver {
     this.danglingImages.delete(id);
   }
 
+  async inspectImages(refs: readonly string[]): Promise<Map<string, ImageInfo | undefined>> {
+    this.enter(['image', 'inspect', ...refs]);
+    const out = new Map<string, ImageInfo | undefined>();
+    for (const ref of refs) {
+      const id = this.images.get(normalizeImageRef(ref));
+      out.set(ref, id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } });
+    }
+    return out;
+  }
+
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
     this.enter(['build', spec.tag]);
     if (spec.signal?.aborted) {

@@ -161,3 +161,13 @@ export function parseDanglingImages(text: string, labels: Record<string, string>
       .parse(text.trim() === '' ? [] : JSON.parse(text)) ?? [];
   return entries.filter((e) => hasLabels(e.Labels ?? {}, labels)).map((e) => e.Id.replace(/^sha256:/, ''));
 }
+
+/** The references `podman image inspect` says are not on the box, from its stderr. */
+export function missingImages(stderr: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of stderr.matchAll(
+    /inspecting object: (\S+): (?:image not known|no such image|failed to find image)/gi,
+  ))
+    out.add(m[1]!);
+  return out;
+}

@@ -108,6 +108,8 @@ export interface PodmanDriver {
   listDanglingImages(labels: Record<string, string>): Promise<string[]>;
   /** Removes an image and its parent layers no other image uses; an absent one is not an error. */
   removeImage(id: string): Promise<void>;
+  /** One call for several images: each reference's id and labels, undefined for those not on the box. */
+  inspectImages?(refs: readonly string[]): Promise<Map<string, ImageInfo | undefined>>;
   /** Builds an image; each output line goes to onLine as it comes. */
   buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void>;
   /** Runs a command in a running container; resolves to its exit code and the last 64 KiB of its output. */

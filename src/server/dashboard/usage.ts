@@ -1,7 +1,7 @@
 // The pictures of the box: the overview's and each resource page's CPU and memory charts, volume sizes, the box's
 // disk, memory and load, requests and 5xx per route, and backup ages, read from what the daemon sampled.
 import { snapshotsOf } from '../../data/commands.js';
-import { type BoxStats, readBoxStats } from '../../drivers/host/box.js';
+import { type BoxStats, readBoxStats } from '../../drivers/host/boxStats.js';
 import { ageText } from '../../engine/backupAges.js';
 import type { ResourceStatus } from '../../engine/statusView.js';
 import { DEFAULT_SAMPLE_INTERVAL_S } from '../../reconcile/index.js';
