@@ -151,8 +151,14 @@ describe('dashboard resource actions', () => {
     await alice.goto(`${base}/r/port/client`);
     const table = alice.locator('table.env');
     await table.waitFor();
+    // The row whose header is exactly the name (a substring match would also take USERNAME's row for NAME).
     const source = async (name: string) =>
-      (await table.getByRole('row').filter({ hasText: name }).innerText()).replace(/\s+/g, ' ');
+      (
+        await table
+          .getByRole('row')
+          .filter({ has: alice.getByRole('rowheader', { name, exact: true }) })
+          .innerText()
+      ).replace(/\s+/g, ' ');
     assert.match(await source('GREETING'), /two .*declared in the state repo/);
     assert.match(await source('SVC_URL'), /http:\/\/svc:8080\/ .*from the link to port\/svc/);
     assert.match(
@@ -227,6 +233,9 @@ describe('dashboard resource actions', () => {
     const { context, page } = await signInWithLink(browser, await loginUrl('bob'));
     await page.goto(`${base}/r/port/client`);
     await page.getByRole('heading', { name: 'Port client' }).waitFor();
+    // Bob's own token, from his page (the 403 pages below carry none).
+    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    assert.ok(csrf);
     assert.match(
       await page.locator('.card').filter({ hasText: 'pinned' }).innerText(),
       /pinned to release 1/,
@@ -237,13 +246,13 @@ describe('dashboard resource actions', () => {
     assert.equal((await page.goto(`${base}/r/port/client/restart`))?.status(), 403);
     assert.equal((await page.goto(`${base}/r/port/client/rollback?to=1`))?.status(), 403);
     const before = await containerId('client');
-    const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+    const token: string = csrf ?? '';
     for (const verb of ['restart', 'unpin', 'rollback']) {
       const r = await page.request.post(`${base}/r/port/client/${verb}`, {
-        form: { csrf: csrf!, confirm: 'yes', to: '2' },
+        form: { csrf: token, confirm: 'yes', to: '2' },
       });
       assert.equal(r.status(), 403, verb);
-      assert.match(await r.text(), new RegExp(`bob may not do ${verb} on port/client`));
+      assert.match(await r.text(), new RegExp(`bob may not do ${verb} on port/client`, 'i'));
     }
     // The CSRF check comes first: alice, allowed, without the token or from another site, is refused too.
     const forged = await alice.request.post(`${base}/r/port/client/unpin`, { form: {} });
