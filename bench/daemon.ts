@@ -31,6 +31,39 @@ export async function daemonMetrics(api: string): Promise<{ runs: number; second
     calls: value('hiy_external_calls_total{'),
   };
 }
+
+/**
+ * Samples the daemon's event-fed no-op: each commit (changing no resource) wakes one run; its duration and external
+ * calls come from the daemon's /metrics, away from the resync (second 0 of every minute, which lists everything
+ * again by design). A sample another run overlapped is taken again (at most 3 × samples tries).
+ */
+export async function eventFedNoops(
+  api: string,
+  commit: (i: number) => Promise<unknown>,
+  opts: { samples: number; timeoutMs: number; log: () => string },
+): Promise<{ noopMs: number[]; noopCalls: number[] }> {
+  const noopMs: number[] = [];
+  const noopCalls: number[] = [];
+  for (let i = 0, tries = 0; i < opts.samples && tries < opts.samples * 3; tries++) {
+    await sleep(1000);
+    if (new Date().getSeconds() > 45) await sleep((62 - new Date().getSeconds()) * 1000);
+    const m0 = await daemonMetrics(api);
+    await commit(i);
+    const m1 = (await waitFor(
+      async () => {
+        const m = await daemonMetrics(api);
+        return m.runs > m0.runs ? m : undefined;
+      },
+      { timeoutMs: opts.timeoutMs, intervalMs: 20, what: `the no-op run of commit ${i}: ${opts.log()}` },
+    ))!;
+    await sleep(300);
+    if ((await daemonMetrics(api)).runs !== m1.runs) continue; // another run came along: sample again
+    noopMs.push((m1.seconds - m0.seconds) * 1000);
+    noopCalls.push(m1.calls - m0.calls);
+    i++;
+  }
+  return { noopMs, noopCalls };
+}
 /** A 1 MiB young generation: an idle daemon keeps ~40 MiB less resident than with node's default of 16 MiB. */
 export const DAEMON_NODE_FLAGS = '--max-semi-space-size=1 --lite-mode --no-expose-wasm';
 
@@ -137,26 +170,15 @@ export async function benchDaemon(ctx: BenchContext): Promise<Result[]> {
       // cache. Its duration and external calls come from the daemon's own /metrics, away from the resync (second 0
       // of every minute), which lists everything again by design.
       const api = JSON.parse(await readFile(join(h.dataDir, 'daemon.json'), 'utf8')).endpoints.api as string;
-      const noopMs: number[] = [];
-      const noopCalls: number[] = [];
-      for (let i = 0, tries = 0; i < samples && tries < samples * 3; tries++) {
-        await sleep(1000);
-        if (new Date().getSeconds() > 45) await sleep((62 - new Date().getSeconds()) * 1000);
-        const m0 = await daemonMetrics(api);
-        await h.commit({ 'README.md': `no-op ${i}\n` });
-        const m1 = (await waitFor(
-          async () => {
-            const m = await daemonMetrics(api);
-            return m.runs > m0.runs ? m : undefined;
-          },
-          { timeoutMs: 30_000, intervalMs: 20, what: `the no-op run of commit ${i}: ${log}` },
-        ))!;
-        await sleep(300);
-        if ((await daemonMetrics(api)).runs !== m1.runs) continue; // another run came along: sample again
-        noopMs.push((m1.seconds - m0.seconds) * 1000);
-        noopCalls.push(m1.calls - m0.calls);
-        i++;
-      }
+      const { noopMs, noopCalls } = await eventFedNoops(
+        api,
+        (i) => h!.commit({ 'README.md': `no-op ${i}\n` }),
+        {
+          samples,
+          timeoutMs: 30_000,
+          log: () => log,
+        },
+      );
       ctx.log(
         `daemon-50: event-fed no-op runs: ${noopMs.map((ms) => fmtMs(ms)).join(', ')}; external calls ${noopCalls.join(', ')}`,
       );

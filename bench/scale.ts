@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Harness, startHarness, webPort } from '../test/support/hiy.js';
 import { waitFor } from '../test/support/ports.js';
-import { cpuTicks, DAEMON_NODE_FLAGS, daemonMetrics, rssMiB } from './daemon.js';
+import { cpuTicks, DAEMON_NODE_FLAGS, daemonMetrics, eventFedNoops, rssMiB } from './daemon.js';
 import { type BenchContext, fmtMs, type Result, stats, timed, withCleanup } from './lib.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -142,26 +142,15 @@ export async function benchScale(ctx: BenchContext): Promise<Result[]> {
       });
 
       // The event-fed no-op: a commit changing no resource; duration and external calls from /metrics.
-      const noopMs: number[] = [];
-      const noopCalls: number[] = [];
-      for (let i = 0, tries = 0; i < samples && tries < samples * 3; tries++) {
-        await sleep(1000);
-        if (new Date().getSeconds() > 45) await sleep((62 - new Date().getSeconds()) * 1000);
-        const m0 = await daemonMetrics(api);
-        await h.commit({ 'README.md': `no-op ${i}\n` });
-        const m1 = (await waitFor(
-          async () => {
-            const m = await daemonMetrics(api);
-            return m.runs > m0.runs ? m : undefined;
-          },
-          { timeoutMs: 120_000, intervalMs: 20, what: `the no-op run ${i}: ${log}` },
-        ))!;
-        await sleep(300);
-        if ((await daemonMetrics(api)).runs !== m1.runs) continue;
-        noopMs.push((m1.seconds - m0.seconds) * 1000);
-        noopCalls.push(m1.calls - m0.calls);
-        i++;
-      }
+      const { noopMs, noopCalls } = await eventFedNoops(
+        api,
+        (i) => h!.commit({ 'README.md': `no-op ${i}\n` }),
+        {
+          samples,
+          timeoutMs: 120_000,
+          log: () => log,
+        },
+      );
       ctx.log(
         `scale-1000: no-op runs ${noopMs.map((ms) => fmtMs(ms)).join(', ')}; calls ${noopCalls.join(', ')}`,
       );
