@@ -39,10 +39,7 @@ describe('HIY_TLS=acme against Pebble: refusal, renewal, start-up check', () => 
   const refused = 'refused.acme.test';
 
   before(async () => {
-    h = await startHarness({
-      'web.yaml': webPort('web', good, { text: 'renewed' }),
-      'bad.yaml': webPort('bad', refused, { text: 'refused' }),
-    });
+    h = await startHarness({ 'web.yaml': webPort('web', good, { text: 'renewed' }) });
     // Certificates live 60 s: Caddy renews them once a third of that is left.
     pebble = await startPebble({ httpPort: h.caddy.httpPort, validitySeconds: 60, blocklist: [refused] });
     Object.assign(h.env, {
@@ -69,6 +66,13 @@ describe('HIY_TLS=acme against Pebble: refusal, renewal, start-up check', () => 
         `${err.message}\ncaddy: ${h.caddy.output().slice(-3000)}\npebble: ${pebble.output().slice(-2000)}`,
       );
     });
+    // The refused name comes in a second commit, once Caddy has its ACME account. Caddy 2.6.2 (certmagic 0.17)
+    // registers one account per certificate it obtains at the same moment and stores them over each other: every
+    // later order is then signed with a key of another account ("JWS verification error") and renewals never
+    // succeed. Seen here with both names in the first apply; written down in docs/tls.md as a limit of that Caddy.
+    await h.commit({ 'bad.yaml': webPort('bad', refused, { text: 'refused' }) });
+    const second = await h.hiy(['apply']);
+    assert.equal(second.code, 0, second.out + second.err);
     // Caddy logs the CA's answer (RFC 8555 rejectedIdentifier) and keeps retrying.
     await waitFor(() => (/rejectedIdentifier/.test(h.caddy.output()) ? true : undefined), {
       what: "Caddy to log Pebble's refusal of the blocked name",
