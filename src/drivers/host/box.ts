@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { BoxFacts, ContainerUsage } from '../../model/box.js';
 import type { ContainerInfo } from '../../model/containers.js';
 import { MEMORY_PATTERN, parseMemory } from '../../model/quantity.js';
+import { parseMemAvailable } from './boxStats.js';
 
 /** Where the facts are read; tests point it at their own files. */
 export interface BoxPaths {
@@ -104,8 +105,7 @@ async function measure(
 /** MemAvailable, lowered to what a memory limit on the containers' parent cgroup leaves. */
 async function memory(v2: boolean, paths: BoxPaths): Promise<BoxFacts['memory']> {
   const meminfo = (await readText(`${paths.proc}/meminfo`)) ?? '';
-  const kib = /^MemAvailable:\s+(\d+) kB/m.exec(meminfo);
-  let out = { availableBytes: kib ? Number(kib[1]) * 1024 : 0, source: 'MemAvailable of /proc/meminfo' };
+  let out = { availableBytes: parseMemAvailable(meminfo) ?? 0, source: 'MemAvailable of /proc/meminfo' };
   for (const parent of parents(v2, paths, 'memory')) {
     const limit = await readNumber(`${parent}/${v2 ? 'memory.max' : 'memory.limit_in_bytes'}`);
     const usage = await readNumber(`${parent}/${v2 ? 'memory.current' : 'memory.usage_in_bytes'}`);
