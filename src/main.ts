@@ -15,6 +15,7 @@ async function loadDrivers() {
     buildSettings,
     buildSupport,
     caddy,
+    acmeAccount,
     checkout,
     isomorphic,
     podman,
@@ -32,6 +33,7 @@ async function loadDrivers() {
     import('./push/buildSettings.js'),
     import('./push/buildSupport.js'),
     import('./drivers/caddy/client.js'),
+    import('./drivers/caddy/acmeAccount.js'),
     import('./drivers/git/checkout.js'),
     import('./drivers/git/isomorphic.js'),
     import('./drivers/podman/runner.js'),
@@ -50,6 +52,7 @@ async function loadDrivers() {
     buildSettingsFrom: buildSettings.buildSettingsFrom,
     buildSupport: buildSupport.buildSupport,
     CaddyAdminClient: caddy.CaddyAdminClient,
+    firstAcmeAccount: acmeAccount.firstAcmeAccount,
     exportCommit: checkout.exportCommit,
     IsomorphicGitReader: isomorphic.IsomorphicGitReader,
     PodmanCli: podman.PodmanCli,
@@ -75,6 +78,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     buildSettingsFrom,
     buildSupport,
     CaddyAdminClient,
+    firstAcmeAccount,
     exportCommit,
     IsomorphicGitReader,
     PodmanCli,
@@ -111,18 +115,24 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
       shimBinary: env.HIY_BUSYBOX ?? '/bin/busybox',
       externalCalls,
     }),
-    caddy: new CaddyAdminClient({
-      adminUrl: settings.caddyAdmin,
-      listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
-      proxySecret: {
-        read: () => proxy.readProxySecret(settings.dataDir),
-        ensure: () => proxy.proxySecret(settings.dataDir),
-      },
-      certificates: { server: objectNames(settings.instance).caddyServer, source: stores.secrets.readOnly() },
-      externalCalls,
-      // Caddy may be shared (other instances, the user's own servers): a load writes only this instance's part.
-      owner: objectNames(settings.instance).caddyServer,
-    }),
+    caddy: firstAcmeAccount(
+      settings,
+      new CaddyAdminClient({
+        adminUrl: settings.caddyAdmin,
+        listenSettings: { [settings.httpAddr]: 'HIY_HTTP_ADDR', [settings.httpsAddr]: 'HIY_HTTPS_ADDR' },
+        proxySecret: {
+          read: () => proxy.readProxySecret(settings.dataDir),
+          ensure: () => proxy.proxySecret(settings.dataDir),
+        },
+        certificates: {
+          server: objectNames(settings.instance).caddyServer,
+          source: stores.secrets.readOnly(),
+        },
+        externalCalls,
+        // Caddy may be shared (other instances, the user's own servers): a load writes only this instance's part.
+        owner: objectNames(settings.instance).caddyServer,
+      }),
+    ),
     git: new IsomorphicGitReader(),
     prober: networkProber,
     // `git archive` of an App's commit: the one git process a reconcile may start.

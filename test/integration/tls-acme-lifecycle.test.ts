@@ -66,10 +66,8 @@ describe('HIY_TLS=acme against Pebble: refusal, renewal, start-up check', () => 
         `${err.message}\ncaddy: ${h.caddy.output().slice(-3000)}\npebble: ${pebble.output().slice(-2000)}`,
       );
     });
-    // The refused name comes in a second commit, once Caddy has its ACME account. Caddy 2.6.2 (certmagic 0.17)
-    // registers one account per certificate it obtains at the same moment and stores them over each other: every
-    // later order is then signed with a key of another account ("JWS verification error") and renewals never
-    // succeed. Seen here with both names in the first apply; written down in docs/tls.md as a limit of that Caddy.
+    // The refused name comes in a second commit: this file is about refusal and renewal with an account in
+    // place; a first apply with several hosts (Caddy 2.6.2's account race) is tls-acme-account.test.ts.
     await h.commit({ 'bad.yaml': webPort('bad', refused, { text: 'refused' }) });
     const second = await h.hiy(['apply']);
     assert.equal(second.code, 0, second.out + second.err);

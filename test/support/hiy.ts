@@ -125,6 +125,8 @@ export async function startHarness(
     HIY_STATE: stateDir,
     HIY_DATA_DIR: dataDir,
     HIY_CADDY_ADMIN: caddy.adminUrl,
+    // Caddy's storage, as set-up writes it: certificates are read there, and ACME's first account is awaited there.
+    HIY_CADDY_DATA_DIR: caddy.dataDir,
     HIY_INSTANCE: instance,
     HIY_TLS: 'off',
     HIY_HTTP_ADDR: `127.0.0.1:${httpPort}`,
