@@ -16,6 +16,7 @@ import { benchPlan } from './plan.js';
 import { benchPortUpgrade } from './portUpgrade.js';
 import { benchPush } from './push.js';
 import { benchPushStack } from './pushStacks.js';
+import { benchConvergeRootless } from './rootless.js';
 import { benchScale } from './scale.js';
 import { benchSnapshot } from './snapshot.js';
 import { benchStartup } from './startup.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Result[]>> = {
   'noop-reconcile-50': benchNoop,
   'noop-reconcile-50-declared': benchNoopDeclared,
   'converge-20': benchConverge,
+  'converge-20-rootless': benchConvergeRootless,
   'snapshot-200m': benchSnapshot,
   'backup-200m': benchBackup,
   'daemon-50': benchDaemon,
@@ -102,13 +104,14 @@ async function main(): Promise<number> {
     options: {
       only: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
+      results: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help) {
     process.stdout.write(
-      `Usage: npm run bench -- [--only NAME]... [--quick]\nBenchmarks: ${Object.keys(BENCHMARKS).join(', ')}\nOpt-in (only with --only): ${[...OPT_IN].join(', ')}; scale-1000 runs HIY_BENCH_SCALE_N Ports (default 1000)\n`,
+      `Usage: npm run bench -- [--only NAME]... [--quick] [--results FILE]\nBenchmarks: ${Object.keys(BENCHMARKS).join(', ')}\nOpt-in (only with --only): ${[...OPT_IN].join(', ')}; scale-1000 runs HIY_BENCH_SCALE_N Ports (default 1000)\n`,
     );
     return 0;
   }
@@ -154,12 +157,14 @@ async function main(): Promise<number> {
   process.stdout.write(
     `${info.cpus} CPUs, ${info.memTotalGiB} GiB, kernel ${info.kernel}, node ${info.node}, ${info.podman} (${info.ociRuntime}), caddy ${info.caddy}, ${info.podmanCompose}; total ${fmtMs(total.ms)}${values.quick ? ' (--quick)' : ''}\n`,
   );
-  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  // --results: another file (the rootless benchmarks' child run writes where its user may).
+  const resultsFile = values.results ?? RESULTS_FILE;
+  if (!values.results) await mkdir(new URL('./results/', import.meta.url), { recursive: true });
   await writeFile(
-    RESULTS_FILE,
+    resultsFile,
     `${JSON.stringify({ startedAt, totalMs: total.ms, quick: values.quick, only, machine: info, results, errors }, null, 2)}\n`,
   );
-  process.stdout.write(`results written to bench/results/latest.json\n`);
+  process.stdout.write(`results written to ${values.results ?? 'bench/results/latest.json'}\n`);
   const missed = results.filter((r) => r.verdict === 'FAIL').map((r) => r.name.trim());
   if (missed.length > 0) process.stdout.write(`targets missed: ${missed.join(', ')}\n`);
   // A missed target is a measurement, not an error: only a benchmark that could not run fails the command.

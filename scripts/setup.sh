@@ -18,9 +18,10 @@ fi
 # iptables: the rule that closes each workload's own network to other networks (docs/design.md).
 # restic: offsite backups (docs/backups.md).
 # pebble: Let's Encrypt's test ACME server, for the ACME tests (docs/tls.md).
+# rclone: its `rclone serve restic` is the restic REST server the REST backup test writes to (docs/backups.md).
 # The shellcheck package: `npm run shellcheck` (part of npm test) checks every script and port hook.
 # catatonit: the pause process of `podman kube play` (the export's play.sh, docs/kubernetes.md).
-packages=(podman golang-github-containernetworking-plugin-dnsname iptables runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap catatonit shellcheck pebble restic)
+packages=(podman golang-github-containernetworking-plugin-dnsname iptables runc caddy busybox-static podman-compose openssh-server openssh-client git curl uidmap python3 sudo chromium mmdebstrap catatonit shellcheck pebble restic rclone)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

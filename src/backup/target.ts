@@ -59,10 +59,14 @@ export async function resticTarget(engine: Engine, backup: BackupResource): Prom
     env[k] = await secret(name, `spec.envSecrets.${k}`);
   }
   const sftp = backup.spec.sftp;
+  const rest = backup.spec.rest
+    ? withLogin(backup, await secret(backup.spec.rest.credentialsSecret, 'spec.rest.credentialsSecret'))
+    : undefined;
   return {
-    repository: backup.spec.repository,
+    repository: rest?.repository ?? backup.spec.repository,
     password,
     env,
+    ...(rest && { hidden: rest.hidden }),
     ...(sftp && {
       sftp: {
         ...(sftp.identitySecret && {
@@ -75,6 +79,24 @@ export async function resticTarget(engine: Engine, backup: BackupResource): Prom
       },
     }),
   };
+}
+
+/**
+ * A `rest:` repository URL with the server's login (`USER:PASSWORD` from the secret) inserted, percent-encoded:
+ * restic 0.14 reads a REST server's login only from the URL. The password (raw and encoded) is masked in restic's
+ * messages; the URL itself only ever reaches restic's environment.
+ */
+function withLogin(backup: BackupResource, credentials: string): { repository: string; hidden: string[] } {
+  const colon = credentials.indexOf(':');
+  const m = /^rest:(https?:\/\/)(.*)$/.exec(backup.spec.repository);
+  if (colon <= 0 || !m)
+    throw new BackupError(
+      `backup/${backup.metadata.name}: spec.rest.credentialsSecret must hold USER:PASSWORD (one line) for a rest:http(s):// repository`,
+    );
+  const user = encodeURIComponent(credentials.slice(0, colon));
+  const pass = credentials.slice(colon + 1).trim();
+  const encoded = encodeURIComponent(pass);
+  return { repository: `rest:${m[1]}${user}:${encoded}@${m[2]}`, hidden: [...new Set([pass, encoded])] };
 }
 
 /** The driver, or a clear refusal when this engine was built without one. */

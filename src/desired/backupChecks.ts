@@ -56,6 +56,26 @@ export function checkBackups(resources: LocatedResource[]): Diagnostic[] {
         ),
       );
     }
+    if (spec.rest && !spec.repository.startsWith('rest:')) {
+      out.push(
+        diag(
+          lr,
+          'spec.rest',
+          `rest is set but the repository ${spec.repository} is not a rest: repository`,
+          'remove spec.rest, or give a repository such as rest:https://backup.lan:8000/hiy',
+        ),
+      );
+    }
+    if (/^rest:https?:\/\/[^/@]*:[^/@]*@/.test(spec.repository)) {
+      out.push(
+        diag(
+          lr,
+          'spec.repository',
+          'the repository URL holds a password, which would be in git',
+          'remove USER:PASSWORD@ from the URL, keep it in a secret (hiy secret set NAME) and name it in spec.rest.credentialsSecret',
+        ),
+      );
+    }
     const other = byRepository.get(spec.repository);
     if (other) {
       out.push(

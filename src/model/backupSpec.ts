@@ -37,6 +37,18 @@ export const BackupSftp = z
     "For an sftp: repository: how restic's ssh logs in; root's ~/.ssh (config, keys, known_hosts) when omitted.",
   );
 
+/** The login of a `rest:` repository (a restic REST server), from a secret, so no password sits in git. */
+export const BackupRest = z
+  .strictObject({
+    credentialsSecret: z
+      .string()
+      .regex(SECRET_NAME, 'must be a secret name (hiy secret set NAME)')
+      .describe(
+        'Secret holding USER:PASSWORD of the REST server (HTTP basic auth); HIY puts it into the URL restic gets.',
+      ),
+  })
+  .describe("For a rest: repository: the server's login, from a secret.");
+
 export const BackupSpec = z.strictObject({
   repository: z
     .string()
@@ -60,6 +72,7 @@ export const BackupSpec = z.strictObject({
     .optional()
     .describe('Environment for restic from secrets, e.g. {AWS_SECRET_ACCESS_KEY: s3-key} for an S3 target.'),
   sftp: BackupSftp.optional(),
+  rest: BackupRest.optional(),
   schedule: z
     .string()
     .optional()

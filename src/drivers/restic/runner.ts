@@ -53,6 +53,7 @@ function masked(text: string, target: ResticTarget): string {
     target.password,
     ...Object.values(target.env ?? {}),
     ...(target.sftp?.identity ? [target.sftp.identity] : []),
+    ...(target.hidden ?? []),
   ]) {
     if (secret.length >= 4) out = out.split(secret).join('********');
   }

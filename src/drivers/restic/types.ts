@@ -9,6 +9,8 @@ export interface ResticTarget {
   env?: Record<string, string>;
   /** How restic's ssh logs in to an `sftp:` repository (the key and known_hosts are secrets: written to 0600 files). */
   sftp?: ResticSftp;
+  /** Further secret values inside `repository` (a REST server's login), masked in restic's messages like the rest. */
+  hidden?: string[];
 }
 
 /** The ssh login of an `sftp:` repository; what is omitted comes from the user's own ~/.ssh. */

@@ -1,7 +1,9 @@
-// Backup tags: written for each volume, read back; restic snapshots HIY did not make are ignored.
+// Backup tags written for each volume and read back (restic snapshots HIY did not make are ignored); the target.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backupEntries, backupTags, parseBackupTags } from '../../../src/backup/target.js';
+import { backupEntries, backupTags, parseBackupTags, resticTarget } from '../../../src/backup/target.js';
+import type { Engine } from '../../../src/engine/engine.js';
+import type { BackupResource } from '../../../src/model/resources.js';
 
 test('tags round-trip, and a comma never reaches restic', () => {
   const t = {
@@ -33,4 +35,20 @@ test('entries: HIY backups only, newest first', () => {
       ['a1', 'offsite', '/p'],
     ],
   );
+});
+
+test('a rest: repository gets the login from its secret, percent-encoded; the password is masked as written and encoded', async () => {
+  const secrets: Record<string, string> = { pw: 'restic-pw', login: 'hiy:p@ss word' };
+  const engine = { stores: { secrets: { value: async (n: string) => secrets[n] } } } as unknown as Engine;
+  const backup = (repository: string) =>
+    ({
+      kind: 'Backup',
+      metadata: { name: 'offsite' },
+      spec: { repository, passwordSecret: 'pw', rest: { credentialsSecret: 'login' } },
+    }) as unknown as BackupResource;
+  const t = await resticTarget(engine, backup('rest:https://nas.lan:8000/hiy'));
+  assert.equal(t.repository, 'rest:https://hiy:p%40ss%20word@nas.lan:8000/hiy');
+  assert.deepEqual(t.hidden, ['p@ss word', 'p%40ss%20word']);
+  secrets.login = 'no-colon';
+  await assert.rejects(resticTarget(engine, backup('rest:https://nas.lan/hiy')), /must hold USER:PASSWORD/);
 });

@@ -96,3 +96,25 @@ test('spec.sftp: validated by the schema, and only for an sftp: repository', () 
   assert.equal(`${d?.file}:${d?.line} ${d?.path}`, 'b.yaml:8 spec.sftp');
   assert.match(d?.summary ?? '', /not an sftp: repository/);
 });
+
+test('spec.rest: only for a rest: repository, and a password in the URL is refused (it would be in git)', () => {
+  const check = (spec: string) =>
+    checkResources(parseStateFiles([{ path: 'b.yaml', text: backup('offsite', spec) }]).resources).map(
+      (d) => `${d.file}:${d.line} ${d.path} ${d.summary}`,
+    );
+  assert.deepEqual(
+    check(
+      '  repository: rest:https://nas.lan:8000/hiy\n  passwordSecret: p\n  rest: {credentialsSecret: login}\n',
+    ),
+    [],
+  );
+  assert.deepEqual(check('  repository: rest:https://hiy@nas.lan:8000/hiy\n  passwordSecret: p\n'), []);
+  const [inUrl] = check('  repository: rest:https://hiy:hunter2@nas.lan:8000/hiy\n  passwordSecret: p\n');
+  assert.match(inUrl ?? '', /^b\.yaml:6 spec\.repository the repository URL holds a password/);
+  assert.ok(!(inUrl ?? '').includes('hunter2'), 'the password is not repeated');
+  const [local] = check('  repository: /srv/r\n  passwordSecret: p\n  rest: {credentialsSecret: login}\n');
+  assert.match(
+    local ?? '',
+    /^b\.yaml:8 spec\.rest rest is set but the repository \/srv\/r is not a rest: repository/,
+  );
+});
