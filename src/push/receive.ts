@@ -13,15 +13,7 @@ import { recordPendingPush } from '../desired/pendingPushes.js';
 import { exportCommit, listCommitFiles } from '../drivers/git/checkout.js';
 import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { recordBuildEvent } from '../engine/builds.js';
-import {
-  applyAndRecord,
-  assertSafeToApply,
-  computePlan,
-  type Engine,
-  type Planned,
-  reposDir,
-  withApplyLock,
-} from '../engine/engine.js';
+import { computePlan, type Engine, type Planned, reposDir, runOperation } from '../engine/engine.js';
 import { formatDiagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
@@ -74,17 +66,8 @@ function short(commit: string): string {
   return commit.slice(0, 12);
 }
 
-/** Runs fn under the apply lock, waiting (up to 30 minutes) while another apply holds it. */
-function withApplyLockWaiting<T>(engine: Engine, term: Terminal, fn: () => Promise<T>): Promise<T> {
-  return withApplyLock(
-    {
-      ...engine,
-      lockWaitMs: 30 * 60_000,
-      onLockWait: (busy) => term.line(`waiting for another apply to finish (pid ${busy.data.pid})…`),
-    },
-    fn,
-  );
-}
+/** A push waits (up to 30 minutes) while another apply holds the lock. */
+const PUSH_LOCK_WAIT = { ms: 30 * 60_000 };
 
 function reportInvalid(term: Terminal, err: StateRepoInvalidError): void {
   const errors = err.diagnostics.filter((d) => d.severity === 'error');
@@ -251,7 +234,7 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
             buildSignal: build.signal,
             onEvent: (e) => {
               if (e.type === 'build.step' && e.level === 'stage') build.step(e.text);
-              term.progress(e);
+              term.view.applyEvent?.(e);
             },
           });
           term.line(`built in ${formatStepMs(Date.now() - started)}${note ? ` (${note})` : ''}`);
@@ -285,22 +268,33 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   let result: ApplyResult;
   let plan: Planned['plan'];
   try {
-    ({ result, plan } = await withApplyLockWaiting(pushed, term, async () => {
-      const p = await computePlan(pushed, { forApply: true });
-      assertSafeToApply(p.plan, { allowMassDelete: false });
-      if (p.plan.actions.length === 0) term.line('nothing to change: this commit is already running');
-      const applied = await applyAndRecord(pushed, p, (e) => term.progress(e));
-      // Until git moves the branch (after this hook), reconciles keep the pushed commit (reconcile/pushes.ts).
-      for (const d of deploying) {
-        await recordPendingPush(engine.settings.dataDir, {
-          gitDir: ctx.gitDir,
-          branch: d.app.spec.source.branch,
-          commit: d.update.newCommit,
-          pid: ctx.receivePackPid,
-        });
-      }
-      return { result: applied, plan: p.plan };
-    }));
+    const deployed = await runOperation(
+      pushed,
+      {
+        plan: () => computePlan(pushed, { forApply: true }),
+        guard: { allowMassDelete: false },
+        view: {
+          ...term.view,
+          planned: ({ plan: p }) => {
+            if (p.actions.length === 0) term.line('nothing to change: this commit is already running');
+          },
+        },
+        // Until git moves the branch (after this hook), reconciles keep the pushed commit (reconcile/pushes.ts).
+        finish: async () => {
+          for (const d of deploying) {
+            await recordPendingPush(engine.settings.dataDir, {
+              gitDir: ctx.gitDir,
+              branch: d.app.spec.source.branch,
+              commit: d.update.newCommit,
+              pid: ctx.receivePackPid,
+            });
+          }
+        },
+      },
+      PUSH_LOCK_WAIT,
+    );
+    result = deployed.result;
+    plan = deployed.planned.plan;
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
     else term.fail((err as Error).message);
@@ -376,12 +370,20 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   if (!u) return 0;
   term.stage(`Applying state ${short(u.newCommit)}`);
   try {
-    const result = await withApplyLockWaiting(engine, term, async () => {
-      const p = await computePlan(engine, { forApply: true });
-      assertSafeToApply(p.plan, { allowMassDelete: false });
-      if (p.plan.actions.length === 0) term.line('no changes');
-      return applyAndRecord(engine, p, (e) => term.progress(e));
-    });
+    const { result } = await runOperation(
+      engine,
+      {
+        plan: () => computePlan(engine, { forApply: true }),
+        guard: { allowMassDelete: false },
+        view: {
+          ...term.view,
+          planned: ({ plan }) => {
+            if (plan.actions.length === 0) term.line('no changes');
+          },
+        },
+      },
+      PUSH_LOCK_WAIT,
+    );
     if (!result.ok) {
       term.fail('apply FAILED (see above and hiy status); the state push itself is kept');
       return 1;
