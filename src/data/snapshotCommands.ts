@@ -5,7 +5,7 @@ import { waitHealthy } from '../apply/health.js';
 import { maskSecrets, outputTail } from '../apply/hooks.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
-import { HiyError } from '../model/errors.js';
+import { errorMessage, HiyError } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { execHookArgv, hookTimeoutMs } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
@@ -107,9 +107,7 @@ async function awaitHealthyAgain(
       { ...release.run, name: c.name },
       { podman: engine.podman, prober: engine.prober },
     ).catch((err: unknown) => {
-      throw new DataCommandError(
-        `${c.name} was started again but is not healthy: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new DataCommandError(`${c.name} was started again but is not healthy: ${errorMessage(err)}`);
     });
   }
 }

@@ -1,8 +1,10 @@
 // Loading the desired state: the state repo at its branch head (or a working tree) → resources, workloads, diagnostics.
+
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type GitReader } from '../drivers/git/types.js';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import { objectNames, resourceId } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { AppResource, Resource, UserResource } from '../model/resources.js';
@@ -176,7 +178,7 @@ async function stateRepoCall<T>(dir: string, branch: string, fn: () => Promise<T
       }
       if (err.data.dir === dir) throw err;
     }
-    throw new GitError(`state repo ${dir}: ${(err as Error).message}`, { dir, ref: branch }, { cause: err });
+    throw new GitError(`state repo ${dir}: ${errorMessage(err)}`, { dir, ref: branch }, { cause: err });
   }
 }
 

@@ -1,7 +1,9 @@
 // Scheduled jobs (`spec.jobs`): one run in a one-off container, never two of one job at once, kept in the store.
+
 import { join } from 'node:path';
 import { resolveWorkloadName } from '../access/targets.js';
 import { headResources } from '../desired/load.js';
+import { errorMessage } from '../model/errors.js';
 import { parseDuration } from '../model/quantity.js';
 import type { Resource } from '../model/resources.js';
 import type { EventDraft } from '../store/events.js';
@@ -102,7 +104,7 @@ export async function runJob(
           output,
         };
       } catch (err) {
-        const reason = (err as Error).message;
+        const reason = errorMessage(err);
         const skipped = err instanceof OperationError && err.code === 'UPGRADING';
         run = { ...base, ms: Date.now() - started, outcome: skipped ? 'skipped' : 'failed', reason, output };
       }

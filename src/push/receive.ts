@@ -1,6 +1,7 @@
 // Receiving a push (git's pre-receive and post-receive hooks, run by `hiy git-hook`): an App push is built and
 // deployed before git moves the branch, so a failure rejects the push and the running version stays; a state
 // push is validated before (rejected with its diagnostics) and applied after.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -15,6 +16,7 @@ import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { recordBuildEvent } from '../engine/builds.js';
 import { computePlan, type Engine, type Planned, reposDir, runOperation } from '../engine/engine.js';
 import { formatDiagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import { resourceId } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { AppResource } from '../model/resources.js';
@@ -242,20 +244,20 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
           const outcome = err instanceof BuildStepError ? err.data.outcome : 'failed';
           const stopped = build.signal.aborted ? String(build.signal.reason) : undefined;
           if (outcome === 'failed' || !stopped) {
-            term.fail(`build of ${action.resource} FAILED: ${(err as Error).message}`);
+            term.fail(`build of ${action.resource} FAILED: ${errorMessage(err)}`);
           } else {
             term.fail(`build of ${action.resource} stopped: ${stopped}`);
           }
           term.fail('the running version is unchanged; push rejected');
           const state = stopped?.startsWith('timed out') ? 'timed-out' : stopped ? 'cancelled' : 'failed';
-          return await end(state, stopped ?? (err as Error).message.split('\n')[0]!.slice(0, 300));
+          return await end(state, stopped ?? errorMessage(err).split('\n')[0]!.slice(0, 300));
         }
       }
     } finally {
       await queued.slot.release();
     }
   } catch (err) {
-    await end('failed', (err as Error).message.split('\n')[0]!.slice(0, 300));
+    await end('failed', errorMessage(err).split('\n')[0]!.slice(0, 300));
     throw err;
   } finally {
     clearInterval(heartbeat);
@@ -297,9 +299,9 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
     plan = deployed.planned.plan;
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
-    else term.fail((err as Error).message);
+    else term.fail(errorMessage(err));
     term.fail('not deployed; the running version is unchanged; push rejected');
-    await build.finish('failed', `deploy failed: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}`);
+    await build.finish('failed', `deploy failed: ${errorMessage(err).split('\n')[0]!.slice(0, 300)}`);
     return 1;
   }
   const ours = result.results.filter((r) => {
@@ -392,7 +394,7 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
     return 0;
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
-    else term.fail((err as Error).message);
+    else term.fail(errorMessage(err));
     term.fail('not applied; the state push itself is kept');
     return 1;
   }
@@ -431,7 +433,7 @@ export async function preReceive(updates: RefUpdate[], ctx: ReceiveContext): Pro
     try {
       return state ? await validateStatePush(updates, ctx, term) : await receiveAppPush(updates, ctx, term);
     } catch (err) {
-      term.fail(`push rejected: ${(err as Error).message}`);
+      term.fail(`push rejected: ${errorMessage(err)}`);
       return 1;
     }
   });
