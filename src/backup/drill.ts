@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine/engine.js';
 import type { RunSpec } from '../model/containers.js';
 import { errorMessage } from '../model/errors.js';
+import { LABEL_BACKUP_DRILL } from '../model/labels.js';
 import { hookTimeoutMs } from '../model/portContract.js';
 import { snapshotArchivePath, verifySnapshot } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
@@ -43,7 +44,7 @@ async function runCheck(
   const mount = release?.run.volumes.find((v) => v.source === entry.volume);
   const base = {
     name: `hiy-${engine.settings.instance}-drill-${randomBytes(4).toString('hex')}`,
-    labels: { 'hiy.backup-drill': engine.settings.instance },
+    labels: { [LABEL_BACKUP_DRILL]: engine.settings.instance },
     publish: [],
     restart: 'no' as const,
     stopTimeoutSeconds: 1,

@@ -6,7 +6,7 @@ import { maskSecrets, outputTail } from '../apply/hooks.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
 import { errorMessage, HiyError } from '../model/errors.js';
-import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import { LABEL_RESOURCE, ownershipLabels, stopTimeoutOf } from '../model/labels.js';
 import { execHookArgv, hookTimeoutMs } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
 import {
@@ -129,9 +129,7 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await crashDuring('stopped:stop', () =>
-      engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10')),
-    );
+    await crashDuring('stopped:stop', () => engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)));
   }
   let result: T;
   try {
