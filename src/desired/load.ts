@@ -10,7 +10,7 @@ import { parseDuration } from '../model/quantity.js';
 import type { AppResource, Resource, UserResource } from '../model/resources.js';
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
-import { type BoxPorts, checkResources, fieldPosition } from './crossCheck.js';
+import { type BoxPorts, checkResources, diagnosticAt } from './crossCheck.js';
 import { isGeneratedBuild } from './generatedBuild.js';
 import { STATE_DOCUMENTS_MAX } from './limits.js';
 import { cappedPerFile, mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
@@ -254,19 +254,9 @@ async function resolveSource(
 ): Promise<BuildSource | undefined> {
   const { source, build } = lr.resource.spec;
   const report = (field: string, summary: string, detail?: string) => {
-    const p = formatPath(['spec', 'source', field]);
-    const at = fieldPosition(lr, p);
-    const d: Diagnostic = {
-      severity: 'error',
-      summary,
-      file: lr.file,
-      line: at.line,
-      column: at.column,
-      path: p,
-      resource: resourceId('App', lr.resource.metadata.name),
-    };
-    if (detail) d.detail = detail;
-    diagnostics.push(d);
+    diagnostics.push(
+      diagnosticAt(lr, formatPath(['spec', 'source', field]), { summary, ...(detail && { detail }) }),
+    );
   };
   let gitDir: string;
   if (source.git !== undefined && isGitUrl(source.git)) {
@@ -319,17 +309,12 @@ async function resolveSource(
     const notARepository = err.data.reason === 'not-a-repository';
     if (source.repo !== undefined && (missingBranch || notARepository)) {
       // A hosted repository is created by its first push: until then the App is valid and simply not deployed.
-      const p = formatPath(['spec', 'source', 'repo']);
-      const at = fieldPosition(lr, p);
-      diagnostics.push({
-        severity: 'warning',
-        summary: `waiting for the first push to ${source.repo} (branch ${source.branch}); not deployed yet`,
-        file: lr.file,
-        line: at.line,
-        column: at.column,
-        path: p,
-        resource: resourceId('App', lr.resource.metadata.name),
-      });
+      diagnostics.push(
+        diagnosticAt(lr, formatPath(['spec', 'source', 'repo']), {
+          severity: 'warning',
+          summary: `waiting for the first push to ${source.repo} (branch ${source.branch}); not deployed yet`,
+        }),
+      );
       return undefined;
     }
     const field =
