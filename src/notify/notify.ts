@@ -47,7 +47,6 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
     case 'reconcile.failed':
       return { ...base, event: 'deploy.failed', title: 'Deploy FAILED', message: e.message };
     case 'rollback.finished':
-    case 'rollback':
       return {
         ...base,
         event: 'rollback',
