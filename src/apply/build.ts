@@ -4,7 +4,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HiyError } from '../model/errors.js';
+import { errorMessage, HiyError } from '../model/errors.js';
 import type { ImageBuild } from '../plan/types.js';
 import { FileWriteError, writeFileAtomic } from '../store/atomic.js';
 import { builtImageIds, stageLabels, withStageLabels } from './buildStages.js';
@@ -191,7 +191,7 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       try {
         generated = await deps.build.containerfileFor(contextDir, name);
       } catch (err) {
-        throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
+        throw new BuildError(`${action.resource}: ${errorMessage(err)}`, { address: action.address });
       }
       file = join(dir, 'Containerfile.generated');
       await writeFileAtomic(file, generated.text);
@@ -253,13 +253,13 @@ export async function buildImage(action: ImageBuild, deps: ApplyDeps): Promise<s
       outcome === 'failed'
         ? `build FAILED at ${at} after ${formatStepMs(where.ms)}`
         : `build ${outcome === 'cancelled' ? 'CANCELLED' : 'TIMED OUT'} at ${at}`;
-    tell('fail', `${what}: ${(err as Error).message}`);
+    tell('fail', `${what}: ${errorMessage(err)}`);
     if (outcome === 'failed' && where.lastLines.length > 0) {
       tell('fail', `last lines of ${where.step}:\n${where.lastLines.map((l) => `  ${l}`).join('\n')}`);
     }
-    log?.write(`# build ${outcome.toUpperCase()} ${new Date().toISOString()}: ${(err as Error).message}\n`);
+    log?.write(`# build ${outcome.toUpperCase()} ${new Date().toISOString()}: ${errorMessage(err)}\n`);
     throw new BuildStepError(
-      `${what}: ${(err as Error).message}`,
+      `${what}: ${errorMessage(err)}`,
       {
         address: action.address,
         outcome,

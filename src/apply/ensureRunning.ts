@@ -6,7 +6,9 @@
 // its network address still allocated, or with a runtime container left over, so the next start fails once
 // and cleans up; `podman run` leaves it `created`, sometimes with a runtime container that `podman rm -f` leaks
 // (conmon keeps the host ports) and sometimes with a busy shm mount that makes the first `podman rm` fail.
+
 import type { ContainerInfo, PodmanDriver } from '../drivers/podman/types.js';
+import { stopTimeoutOf as labelledStopTimeout } from '../model/labels.js';
 
 /** Podman states from which `podman start` runs a container. */
 const STARTABLE = new Set(['created', 'configured', 'initialized', 'exited', 'stopped']);
@@ -63,6 +65,5 @@ export async function removeFromAnyState(
 
 /** The grace period a container was created with (its `hiy.stop-timeout` label). */
 export function stopTimeoutOf(c: ContainerInfo): number {
-  const grace = Number(c.labels['hiy.stop-timeout'] ?? '10');
-  return Number.isFinite(grace) ? grace : 10;
+  return labelledStopTimeout(c.labels);
 }

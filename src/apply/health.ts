@@ -2,7 +2,7 @@
 
 import type { PodmanDriver, RunSpec } from '../drivers/podman/types.js';
 import type { Prober } from '../drivers/probe/prober.js';
-import { HiyError } from '../model/errors.js';
+import { errorMessage, HiyError } from '../model/errors.js';
 import type { DesiredHealthCheck } from '../model/workload.js';
 
 export class HealthCheckError extends HiyError<{ container: string; lastError?: string }> {
@@ -76,7 +76,7 @@ export async function waitHealthy(hc: DesiredHealthCheck, run: RunSpec, deps: He
       await probeOnce(hc, run, deps, probeAttemptMs(hc.intervalMs, deadline - now()));
       return;
     } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
+      lastError = errorMessage(err);
     }
     if (now() + step > deadline) {
       throw new HealthCheckError(

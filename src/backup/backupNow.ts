@@ -1,9 +1,11 @@
 // `hiy backup now`: a verified snapshot of each volume (dump hook, brief stop: hiy snapshot create's way), its
 // directory copied as it is to the restic repository with the apply lock released; then retention.
+
 import { dirname } from 'node:path';
 import { createSnapshots } from '../data/commands.js';
 import type { ResticBackupSummary } from '../drivers/restic/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import type { BackupResource } from '../model/resources.js';
 import {
@@ -44,10 +46,6 @@ export interface BackupRun {
   failures: { resource: string; volume?: string; error: string }[];
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** The resources a Backup covers that have volumes on this box: those it names, or all. */
 async function coveredResources(engine: Engine, backup: BackupResource, only?: string): Promise<string[]> {
   const volumes = await engine.podman.listVolumes(ownershipLabels(engine.settings.instance));
@@ -82,8 +80,8 @@ export async function backupNow(
     await engine.stores.events.append([
       {
         type: 'backup.failed',
-        message: `backup/${backup.metadata.name}: ${message(err)}`,
-        data: { backup: backup.metadata.name, error: message(err) },
+        message: `backup/${backup.metadata.name}: ${errorMessage(err)}`,
+        data: { backup: backup.metadata.name, error: errorMessage(err) },
       },
     ]);
     await engine.stores.backupHistory.record(
@@ -93,7 +91,7 @@ export async function backupNow(
         what: 'backup' as const,
         ok: false,
         at,
-        error: message(err),
+        error: errorMessage(err),
       })),
     );
     throw err;
@@ -109,7 +107,7 @@ export async function backupNow(
     try {
       taken = await createSnapshots(engine, resource, step, 'backup');
     } catch (err) {
-      run.failures.push({ resource, error: message(err) });
+      run.failures.push({ resource, error: errorMessage(err) });
       continue;
     }
     // The apply lock is released: the upload, however long, blocks no deploy.
@@ -117,7 +115,7 @@ export async function backupNow(
       try {
         run.volumes.push(await uploadVolume(engine, backup, snapshot, step));
       } catch (err) {
-        run.failures.push({ resource, volume: snapshot.volume, error: message(err) });
+        run.failures.push({ resource, volume: snapshot.volume, error: errorMessage(err) });
       }
     }
   }
@@ -132,12 +130,12 @@ export async function backupNow(
           keep: backup.spec.keep,
         });
     } catch (err) {
-      run.failures.push({ resource: 'hiy', error: `HIY's own state: ${message(err)}` });
+      run.failures.push({ resource: 'hiy', error: `HIY's own state: ${errorMessage(err)}` });
     }
     try {
       run.repos = await uploadRepos(engine, target, backup.spec.keep, step);
     } catch (err) {
-      run.failures.push({ resource: 'hiy', error: `hosted repositories: ${message(err)}` });
+      run.failures.push({ resource: 'hiy', error: `hosted repositories: ${errorMessage(err)}` });
     }
   }
   await engine.stores.events.append(runEvents(run));

@@ -1,6 +1,8 @@
 // `restic check` of a Backup's repository, reading a bounded subset of the data (spec.check.readDataSubset), so
 // a damaged pack is found by a schedule rather than on the day of a restore. Pass or fail is an event.
+
 import type { Engine } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import { ensureRepository } from './repository.js';
 import { pickBackup, resticOf, resticTarget } from './target.js';
 
@@ -34,7 +36,7 @@ export async function checkBackup(
     await resticOf(engine).check(target, { ...(subset && { readDataSubset: subset }) });
   } catch (err) {
     result.passed = false;
-    result.error = err instanceof Error ? err.message : String(err);
+    result.error = errorMessage(err);
   }
   await engine.stores.events.append([
     result.passed

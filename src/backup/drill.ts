@@ -1,9 +1,12 @@
 // Restore drills: the latest backup of each volume brought back, verified against its manifest, imported into a
 // scratch volume and checked in a throwaway container with no network (the port's check hook, or the default
 // check: the file count); pass or fail is an event, and the scratch volume is always removed.
+
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine/engine.js';
 import type { RunSpec } from '../model/containers.js';
+import { errorMessage } from '../model/errors.js';
+import { LABEL_BACKUP_DRILL } from '../model/labels.js';
 import { hookTimeoutMs } from '../model/portContract.js';
 import { snapshotArchivePath, verifySnapshot } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
@@ -29,10 +32,6 @@ export interface DrillResult {
   error?: string;
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Runs the check of one fetched backup in a container with no network; resolves to an error, or undefined. */
 async function runCheck(
   engine: Engine,
@@ -45,7 +44,7 @@ async function runCheck(
   const mount = release?.run.volumes.find((v) => v.source === entry.volume);
   const base = {
     name: `hiy-${engine.settings.instance}-drill-${randomBytes(4).toString('hex')}`,
-    labels: { 'hiy.backup-drill': engine.settings.instance },
+    labels: { [LABEL_BACKUP_DRILL]: engine.settings.instance },
     publish: [],
     restart: 'no' as const,
     stopTimeoutSeconds: 1,
@@ -125,7 +124,7 @@ export async function drillBackups(
       const files = fetched.snapshot.files;
       results.push({ ...base, check, files, passed: error === undefined, ...(error && { error }) });
     } catch (err) {
-      results.push({ ...base, check: 'restore and verification', passed: false, error: message(err) });
+      results.push({ ...base, check: 'restore and verification', passed: false, error: errorMessage(err) });
     } finally {
       await scratch?.remove();
       await fetched?.release();

@@ -1,11 +1,13 @@
 // A restic backup of one volume brought back and made a local snapshot (reason `from-backup`) of that volume:
 // the verified snapshot archive it was made from, restored as a plain file, so writing the volume is left to
 // Podman's own import (rootless too: files owned by sub-uids come back with their owners).
+
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResticTarget } from '../drivers/restic/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import {
   adoptArchive,
   listSnapshots,
@@ -79,7 +81,7 @@ export async function fetchBackup(
   } catch (err) {
     if (err instanceof BackupError) throw err;
     throw new BackupError(
-      `backup ${entry.shortId} of ${entry.volume} cannot be restored: ${err instanceof Error ? err.message : String(err)}`,
+      `backup ${entry.shortId} of ${entry.volume} cannot be restored: ${errorMessage(err)}`,
       { cause: err },
     );
   } finally {

@@ -4,8 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
-/** Marks a scratch volume (never an instance's volume: it has no ownership labels, so no plan sees it). */
-export const LABEL_SCRATCH = 'hiy.backup-scratch';
+export { LABEL_SCRATCH } from '../model/labels.js';
 
 /** How a restored tree differs from its manifest; empty when it matches. */
 export function compareChecksums(want: Record<string, string>, got: Record<string, string>): string[] {

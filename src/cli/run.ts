@@ -1,6 +1,6 @@
 // Argument parsing and dispatch: `hiy <command> [flags]`; returns the exit code.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { hasCode } from '../model/errors.js';
+import { errorMessage, hasCode } from '../model/errors.js';
 import type { Command, CommandContext, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { SETTINGS_HELP, settingsEnvironment, settingsFrom, UsageError } from './config.js';
@@ -114,7 +114,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     // Usage errors (HIY's own, code USAGE, and node's ERR_PARSE_ARGS_*) point at --help; the rest is one line.
     const code = (err as { code?: unknown } | null)?.code;
     if (hasCode(err, 'USAGE') || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      deps.io.err(`hiy: ${(err as Error).message}\nRun hiy --help for usage.\n`);
+      deps.io.err(`hiy: ${errorMessage(err)}\nRun hiy --help for usage.\n`);
       return EXIT.error;
     }
     reportError(deps.io, err, json);

@@ -5,8 +5,8 @@ import { waitHealthy } from '../apply/health.js';
 import { maskSecrets, outputTail } from '../apply/hooks.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import type { ContainerInfo, VolumeInfo } from '../model/containers.js';
-import { HiyError } from '../model/errors.js';
-import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
+import { errorMessage, HiyError } from '../model/errors.js';
+import { LABEL_RESOURCE, ownershipLabels, stopTimeoutOf } from '../model/labels.js';
 import { execHookArgv, hookTimeoutMs } from '../model/portContract.js';
 import { observe } from '../observed/observe.js';
 import {
@@ -107,9 +107,7 @@ async function awaitHealthyAgain(
       { ...release.run, name: c.name },
       { podman: engine.podman, prober: engine.prober },
     ).catch((err: unknown) => {
-      throw new DataCommandError(
-        `${c.name} was started again but is not healthy: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new DataCommandError(`${c.name} was started again but is not healthy: ${errorMessage(err)}`);
     });
   }
 }
@@ -131,9 +129,7 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await crashDuring('stopped:stop', () =>
-      engine.podman.stopContainer(c.name, Number(c.labels['hiy.stop-timeout'] ?? '10')),
-    );
+    await crashDuring('stopped:stop', () => engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)));
   }
   let result: T;
   try {

@@ -4,11 +4,11 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { checkBackups } from './backupChecks.js';
 import { checkEnforceableLimits } from './enforceableLimits.js';
 import { type BoxPorts, checkReservedHostPorts } from './hostPorts.js';
-import { diag, fieldPosition, idOf, isWorkload, where } from './located.js';
+import { diag, diagnosticAt, fieldPosition, idOf, isWorkload, where } from './located.js';
 import type { LocatedResource } from './types.js';
 
 export type { BoxPorts };
-export { fieldPosition };
+export { diagnosticAt, fieldPosition };
 
 /** What the cross-resource checks need besides the valid resources. */
 export interface CrossCheckOptions {

@@ -1,7 +1,9 @@
 // One YAML document of a state file, checked: its resource (whole, or only what validated), positions, problems.
+
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import type * as z from 'zod';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import { type Kind, resourceId } from '../model/names.js';
 import { API_VERSION, KIND_SCHEMAS, Metadata, type Resource } from '../model/resources.js';
 import { editDistance, MAX_HINTED_FIELDS, objectKeysAt, readableMessage } from './issues.js';
@@ -71,7 +73,7 @@ export class DocumentContext {
     try {
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-      this.report({ summary: `cannot read document: ${(err as Error).message}` });
+      this.report({ summary: `cannot read document: ${errorMessage(err)}` });
       return {};
     }
     const obj = value as Record<string, unknown>;

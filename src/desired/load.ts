@@ -1,14 +1,16 @@
 // Loading the desired state: the state repo at its branch head (or a working tree) → resources, workloads, diagnostics.
+
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { GitError, type GitReader } from '../drivers/git/types.js';
 import { type Diagnostic, formatPath } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import { objectNames, resourceId } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { AppResource, Resource, UserResource } from '../model/resources.js';
 import type { Settings } from '../model/settings.js';
 import { type BuildSource, type DesiredWorkload, toDesiredWorkload } from '../model/workload.js';
-import { type BoxPorts, checkResources, fieldPosition } from './crossCheck.js';
+import { type BoxPorts, checkResources, diagnosticAt } from './crossCheck.js';
 import { isGeneratedBuild } from './generatedBuild.js';
 import { STATE_DOCUMENTS_MAX } from './limits.js';
 import { cappedPerFile, mergeResults, type ParseResult, parseStateFile, parseStateFiles } from './parse.js';
@@ -176,7 +178,7 @@ async function stateRepoCall<T>(dir: string, branch: string, fn: () => Promise<T
       }
       if (err.data.dir === dir) throw err;
     }
-    throw new GitError(`state repo ${dir}: ${(err as Error).message}`, { dir, ref: branch }, { cause: err });
+    throw new GitError(`state repo ${dir}: ${errorMessage(err)}`, { dir, ref: branch }, { cause: err });
   }
 }
 
@@ -252,19 +254,9 @@ async function resolveSource(
 ): Promise<BuildSource | undefined> {
   const { source, build } = lr.resource.spec;
   const report = (field: string, summary: string, detail?: string) => {
-    const p = formatPath(['spec', 'source', field]);
-    const at = fieldPosition(lr, p);
-    const d: Diagnostic = {
-      severity: 'error',
-      summary,
-      file: lr.file,
-      line: at.line,
-      column: at.column,
-      path: p,
-      resource: resourceId('App', lr.resource.metadata.name),
-    };
-    if (detail) d.detail = detail;
-    diagnostics.push(d);
+    diagnostics.push(
+      diagnosticAt(lr, formatPath(['spec', 'source', field]), { summary, ...(detail && { detail }) }),
+    );
   };
   let gitDir: string;
   if (source.git !== undefined && isGitUrl(source.git)) {
@@ -317,17 +309,12 @@ async function resolveSource(
     const notARepository = err.data.reason === 'not-a-repository';
     if (source.repo !== undefined && (missingBranch || notARepository)) {
       // A hosted repository is created by its first push: until then the App is valid and simply not deployed.
-      const p = formatPath(['spec', 'source', 'repo']);
-      const at = fieldPosition(lr, p);
-      diagnostics.push({
-        severity: 'warning',
-        summary: `waiting for the first push to ${source.repo} (branch ${source.branch}); not deployed yet`,
-        file: lr.file,
-        line: at.line,
-        column: at.column,
-        path: p,
-        resource: resourceId('App', lr.resource.metadata.name),
-      });
+      diagnostics.push(
+        diagnosticAt(lr, formatPath(['spec', 'source', 'repo']), {
+          severity: 'warning',
+          summary: `waiting for the first push to ${source.repo} (branch ${source.branch}); not deployed yet`,
+        }),
+      );
       return undefined;
     }
     const field =

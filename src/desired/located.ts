@@ -25,6 +25,39 @@ export function idOf(lr: LocatedResource): string {
   return resourceId(lr.resource.kind, lr.resource.metadata.name);
 }
 
+/** What a diagnostic says, apart from where: diagnosticAt places it. */
+export interface DiagnosticText {
+  summary: string;
+  detail?: string;
+  /** Default `error`. */
+  severity?: Diagnostic['severity'];
+  /** Default: the located resource's id. */
+  resource?: string;
+}
+
+/**
+ * THE way to place a diagnostic on a field of a located resource: its file, line and column (those of the
+ * nearest written ancestor when the field is not written), the field path and the resource id. Without a
+ * located resource (a pinned release's workload) it carries the path and resource only.
+ */
+export function diagnosticAt(
+  lr: LocatedResource | undefined,
+  path: string,
+  text: DiagnosticText,
+): Diagnostic {
+  const at = lr && fieldPosition(lr, path);
+  const resource = text.resource ?? (lr && idOf(lr));
+  return {
+    severity: text.severity ?? 'error',
+    summary: text.summary,
+    ...(lr && at && { file: lr.file, line: at.line, column: at.column }),
+    path,
+    ...(resource && { resource }),
+    ...(text.detail && { detail: text.detail }),
+  };
+}
+
+/** A diagnostic at a field of a located resource (diagnosticAt, positional). */
 export function diag(
   lr: LocatedResource,
   path: string,
@@ -32,18 +65,7 @@ export function diag(
   detail?: string,
   severity: Diagnostic['severity'] = 'error',
 ): Diagnostic {
-  const at = fieldPosition(lr, path);
-  const d: Diagnostic = {
-    severity,
-    summary,
-    file: lr.file,
-    line: at.line,
-    column: at.column,
-    path,
-    resource: idOf(lr),
-  };
-  if (detail) d.detail = detail;
-  return d;
+  return diagnosticAt(lr, path, { summary, severity, ...(detail && { detail }) });
 }
 
 export function isWorkload(lr: LocatedResource): lr is LocatedResource & { resource: Workload } {

@@ -6,7 +6,7 @@ import { splitPemBundle } from '../model/pemBundle.js';
 import type { TlsMode } from '../model/settings.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { SecretSource } from '../store/secrets.js';
-import { fieldPosition } from './crossCheck.js';
+import { diagnosticAt } from './located.js';
 import type { LocatedResource } from './types.js';
 
 /** A brought certificate that expires within this is a warning (`hiy status` and the dashboard show it too). */
@@ -35,47 +35,40 @@ export async function checkRouteCertificates(
       const path = `spec.routes[${i}].tls.certificate`;
       if (tls === 'off') {
         // Never silent: the certificate is checked, but there is no HTTPS server to serve it from.
-        const d: Diagnostic = {
-          severity: 'warning',
-          summary: `certificate "${name}" is not served: HIY_TLS is off (plain HTTP only)`,
-          detail: 'set HIY_TLS=internal or acme to serve HTTPS (docs/tls.md)',
-          path,
-          resource: w.id,
-        };
-        if (lr) Object.assign(d, { file: lr.file, ...fieldPosition(lr, path) });
-        out.push(d);
+        out.push(
+          diagnosticAt(lr, path, {
+            severity: 'warning',
+            summary: `certificate "${name}" is not served: HIY_TLS is off (plain HTTP only)`,
+            detail: 'set HIY_TLS=internal or acme to serve HTTPS (docs/tls.md)',
+            resource: w.id,
+          }),
+        );
       }
       const other = named.get(r.host);
       if (other && other.secret !== name) {
         // Caddy chooses a certificate by host name, never by path: one host, one certificate.
-        const d: Diagnostic = {
-          severity: 'error',
-          summary: `host ${r.host} already has certificate "${other.secret}" (${other.resource}): one host is served with one certificate`,
-          path,
-          resource: w.id,
-        };
-        if (lr) Object.assign(d, { file: lr.file, ...fieldPosition(lr, path) });
-        out.push(d);
+        out.push(
+          diagnosticAt(lr, path, {
+            summary: `host ${r.host} already has certificate "${other.secret}" (${other.resource}): one host is served with one certificate`,
+            resource: w.id,
+          }),
+        );
       }
       if (!other) named.set(r.host, { secret: name, resource: w.id });
       const value = await source.value(name);
       if (value === undefined) continue;
       for (const [severity, summary] of bundleProblems(value, r.host, now)) {
-        const d: Diagnostic = {
-          severity,
-          summary: `certificate secret "${name}" ${summary}`,
-          detail:
-            severity === 'error'
-              ? `replace it with: hiy secret set ${name} < bundle.pem (the chain, leaf first, and its private key, PEM)`
-              : `renew it, then: hiy secret set ${name} < bundle.pem`,
-          path,
-          resource: w.id,
-        };
-        if (lr) {
-          const at = fieldPosition(lr, path);
-          Object.assign(d, { file: lr.file, line: at.line, column: at.column });
-        }
-        out.push(d);
+        out.push(
+          diagnosticAt(lr, path, {
+            severity,
+            summary: `certificate secret "${name}" ${summary}`,
+            detail:
+              severity === 'error'
+                ? `replace it with: hiy secret set ${name} < bundle.pem (the chain, leaf first, and its private key, PEM)`
+                : `renew it, then: hiy secret set ${name} < bundle.pem`,
+            resource: w.id,
+          }),
+        );
       }
     }
   }

@@ -3,7 +3,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { SecretSource } from '../store/secrets.js';
-import { fieldPosition } from './crossCheck.js';
+import { diagnosticAt } from './located.js';
 import type { LocatedResource } from './types.js';
 
 /** The digest a secret apply is still to generate plans with (its value does not exist yet). */
@@ -47,18 +47,13 @@ export async function digestSecrets(
       }
       missing.add(name);
       const lr = located.find((l) => resourceId(l.resource.kind, l.resource.metadata.name) === w.id);
-      const d: Diagnostic = {
-        severity: 'error',
-        summary: `secret "${name}" is not set`,
-        detail: `set it on this box with: hiy secret set ${name} < FILE (values never go in the state repo)`,
-        path,
-        resource: w.id,
-      };
-      if (lr) {
-        const at = fieldPosition(lr, path);
-        Object.assign(d, { file: lr.file, line: at.line, column: at.column });
-      }
-      diagnostics.push(d);
+      diagnostics.push(
+        diagnosticAt(lr, path, {
+          summary: `secret "${name}" is not set`,
+          detail: `set it on this box with: hiy secret set ${name} < FILE (values never go in the state repo)`,
+          resource: w.id,
+        }),
+      );
     }
   }
   return { digests, diagnostics };

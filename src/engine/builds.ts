@@ -1,11 +1,11 @@
 // The builds of pushes for every surface (CLI, SSH verbs, API, dashboard, status): list them, cancel one, the
 // Building condition they put on their Apps, and their events. Authorization is the caller's (src/access).
-import { LockBusyError } from '../apply/lock.js';
 import { HiyError } from '../model/errors.js';
 import type { Condition } from '../model/status.js';
 import { type BuildRun, isActive } from '../store/builds.js';
 import type { EventDraft } from '../store/events.js';
-import { type Engine, withApplyLock } from './engine.js';
+import { withApplyLock } from './applyLock.js';
+import type { Engine } from './context.js';
 
 export class BuildCancelError extends HiyError<{ resource: string }> {
   constructor(code: 'NO_BUILD' | 'BUILD_DEPLOYING', message: string, resource: string) {
@@ -109,14 +109,9 @@ export function buildEvent(run: BuildRun): EventDraft[] {
 export async function recordBuildEvent(engine: Engine, run: BuildRun, maxWaitMs = 60_000): Promise<boolean> {
   const drafts = buildEvent(run);
   if (drafts.length === 0) return false;
-  const deadline = Date.now() + maxWaitMs;
-  for (;;) {
-    try {
-      await withApplyLock(engine, () => engine.stores.events.append(drafts));
-      return true;
-    } catch (err) {
-      if (!(err instanceof LockBusyError) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  // Nothing is said of an event waiting its turn (not the engine's onLockWait).
+  await withApplyLock(engine, () => engine.stores.events.append(drafts), {
+    wait: { ms: maxWaitMs, retryMs: 500, onWait: () => undefined },
+  });
+  return true;
 }

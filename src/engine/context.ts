@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { ExportCommit } from '../apply/apply.js';
 import type { BuildSupport } from '../apply/build.js';
 import type { LockBusyError } from '../apply/lock.js';
-import type { Recovery } from '../apply/recover.js';
 import type { ReadCaddyMetrics } from '../drivers/caddy/metrics.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { ExternalCalls } from '../drivers/externalCalls.js';
@@ -35,8 +34,6 @@ export interface Engine {
   lockWaitMs?: number;
   /** Told once when a command starts waiting for the apply lock. */
   onLockWait?: (busy: LockBusyError) => void;
-  /** Told what crash recovery did at the start of a locked run (the CLI prints it). */
-  onRecovery?: (recovery: Recovery) => void;
   /** Containerfiles for detected stacks and build caps (src/push); without it only Containerfiles build. */
   build?: BuildSupport;
   /** Counts the drivers' calls to external processes and APIs (the daemon's /metrics); built by the composition root. */

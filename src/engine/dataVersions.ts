@@ -1,6 +1,6 @@
 // Data versions in the plan (docs/ports.md): same version, a plain upgrade; higher, migrate steps after a
 // verified snapshot; lower, refused with the release and snapshot that hold data of that version.
-import { fieldPosition } from '../desired/crossCheck.js';
+import { diagnosticAt } from '../desired/crossCheck.js';
 import type { DesiredState } from '../desired/types.js';
 import { type Diagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
 import { resourceId } from '../model/names.js';
@@ -103,14 +103,9 @@ export async function checkDataVersions(engine: Engine, input: DataVersionInput)
     const lr = input.stateRepo.resources.find(
       (r) => resourceId(r.resource.kind, r.resource.metadata.name) === w.id,
     );
-    const at = lr ? fieldPosition(lr, 'spec.image') : undefined;
-    diagnostics.push({
-      severity: 'error',
-      summary: problem,
-      ...(detail && { detail }),
-      ...(lr && at && { file: lr.file, line: at.line, column: at.column, path: 'spec.image' }),
-      resource: w.id,
-    });
+    diagnostics.push(
+      diagnosticAt(lr, 'spec.image', { summary: problem, resource: w.id, ...(detail && { detail }) }),
+    );
   }
   if (diagnostics.length > 0) throw new StateRepoInvalidError(diagnostics);
 }

@@ -1,14 +1,16 @@
 // Scheduled jobs (`spec.jobs`): one run in a one-off container, never two of one job at once, kept in the store.
+
 import { join } from 'node:path';
 import { resolveWorkloadName } from '../access/targets.js';
-import { LockBusyError } from '../apply/lock.js';
 import { headResources } from '../desired/load.js';
+import { errorMessage } from '../model/errors.js';
 import { parseDuration } from '../model/quantity.js';
 import type { Resource } from '../model/resources.js';
 import type { EventDraft } from '../store/events.js';
 import { JOB_OUTPUT_KEPT, type JobRun } from '../store/jobRuns.js';
 import { tryLockFile } from '../store/lockFile.js';
-import { type Engine, withApplyLock } from './engine.js';
+import { withApplyLock } from './applyLock.js';
+import type { Engine } from './context.js';
 import { oneOffSpec, removeLeftoverOneOffs } from './oneOff.js';
 import { currentRelease, findWorkloadContainer, OperationError } from './resourceTarget.js';
 
@@ -102,7 +104,7 @@ export async function runJob(
           output,
         };
       } catch (err) {
-        const reason = (err as Error).message;
+        const reason = errorMessage(err);
         const skipped = err instanceof OperationError && err.code === 'UPGRADING';
         run = { ...base, ms: Date.now() - started, outcome: skipped ? 'skipped' : 'failed', reason, output };
       }
@@ -149,16 +151,11 @@ export function jobEvent(run: JobRun): EventDraft | undefined {
 export async function recordJobEvent(engine: Engine, run: JobRun, maxWaitMs = 10 * 60_000): Promise<boolean> {
   const event = jobEvent(run);
   if (!event) return false;
-  const deadline = Date.now() + maxWaitMs;
-  for (;;) {
-    try {
-      await withApplyLock(engine, () => engine.stores.events.append([event]));
-      return true;
-    } catch (err) {
-      if (!(err instanceof LockBusyError) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  // Nothing is said of an event waiting its turn (not the engine's onLockWait).
+  await withApplyLock(engine, () => engine.stores.events.append([event]), {
+    wait: { ms: maxWaitMs, retryMs: 500, onWait: () => undefined },
+  });
+  return true;
 }
 
 /**

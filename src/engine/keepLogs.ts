@@ -1,5 +1,7 @@
 // Keeping a container's output just before apply removes it, for `hiy logs NAME --previous` (previousLogs.ts).
+
 import type { RemovedContainer } from '../apply/types.js';
+import { errorMessage } from '../model/errors.js';
 import { PREVIOUS_LOG_BYTES, PREVIOUS_LOG_LINES, type PreviousLogLine } from '../store/previousLogs.js';
 import type { Engine } from './context.js';
 
@@ -90,7 +92,7 @@ export async function keepPreviousLogs(
     return true;
   } catch (err) {
     engine.logger.warn(
-      { resource: removed.resource, container: removed.name, err: (err as Error).message },
+      { resource: removed.resource, container: removed.name, err: errorMessage(err) },
       'could not keep the output of the container being removed (hiy logs --previous will not show it)',
     );
     return false;

@@ -2,20 +2,15 @@
 
 import { resolveWorkloadName } from '../access/targets.js';
 import type { ApplyResult } from '../apply/apply.js';
-import type { ApplyListener } from '../apply/events.js';
 import { LABEL_ONE_OFF, LABEL_RESOURCE } from '../model/labels.js';
 import { scopePlan } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
+import type { Engine } from './context.js';
 import { checkDataVersions } from './dataVersions.js';
-import {
-  applyAndRecord,
-  type Engine,
-  planFromHistory,
-  readHistory,
-  readPlanInputs,
-  withApplyLock,
-} from './engine.js';
+import { runOperation } from './operation.js';
+import { type Planned, planFromHistory, readHistory, readPlanInputs } from './planning.js';
 import { missingContainer, OperationError } from './resourceTarget.js';
+import type { OperationView } from './views.js';
 
 export interface RestartOutcome {
   resource: string;
@@ -33,49 +28,64 @@ export interface RestartOutcome {
 export async function restartResource(
   engine: Engine,
   name: string,
-  opts: { actor?: string; onEvent?: ApplyListener; onPlan?: (plan: Plan) => void } = {},
+  opts: { actor?: string; view?: OperationView } = {},
 ): Promise<RestartOutcome> {
-  return withApplyLock(engine, async () => {
-    // Planned as hiy apply plans (pins, secrets, networks, data versions); only this resource is judged.
-    const { stateRepo, observed } = await readPlanInputs(engine, { forApply: true });
-    const history = await readHistory(engine, stateRepo);
-    const converged = planFromHistory(engine, { stateRepo, observed, history });
-    const id = resolveWorkloadName(
-      name,
-      stateRepo.workloads.map((w) => w.id),
-    );
-    if (!id) throw await missingContainer(engine, name);
-    const pending = scopePlan(converged.plan, id, observed.proxy.state);
-    if (pending.actions.length > 0) {
-      throw new OperationError(
-        'NOT_CONVERGED',
-        `${id} has changes not applied yet (${pending.actions.map((a) => a.kind).join(', ')}); run hiy apply instead`,
-        { resource: id },
-      );
-    }
-    const current = observed.containers.find(
-      (c) => c.labels[LABEL_RESOURCE] === id && !c.labels[LABEL_ONE_OFF],
-    );
-    if (!current) throw await missingContainer(engine, name);
-    const request = { replace: [id], ...(opts.actor && { actor: opts.actor }) };
-    const planned = planFromHistory(engine, { stateRepo, observed, history, request });
-    await checkDataVersions(engine, { ...planned, request });
-    const plan = scopePlan(planned.plan, id, observed.proxy.state);
-    opts.onPlan?.(plan);
-    const result = await applyAndRecord(engine, { ...planned, plan }, opts.onEvent, {
-      scope: [id],
-      cause: 'restart',
-    });
-    await engine.stores.events.append([
-      {
-        type: result.ok ? 'resource.restarted' : 'resource.failed',
-        resource: id,
-        message: result.ok
-          ? `${id} restarted${opts.actor ? ` by ${opts.actor}` : ''}`
-          : `restart of ${id} failed; the previous container runs again`,
-        data: { ok: result.ok, ...(opts.actor && { actor: opts.actor }) },
-      },
-    ]);
-    return { resource: id, plan, result };
+  let id = '';
+  const { planned, result } = await runOperation(engine, {
+    plan: async () => {
+      const p = await planRestart(engine, name, opts.actor);
+      id = p.id;
+      return p.planned;
+    },
+    ...(opts.view && { view: opts.view }),
+    record: () => ({ scope: [id], cause: 'restart' }),
+    finish: async (_planned, applied) => {
+      await engine.stores.events.append([
+        {
+          type: applied.ok ? 'resource.restarted' : 'resource.failed',
+          resource: id,
+          message: applied.ok
+            ? `${id} restarted${opts.actor ? ` by ${opts.actor}` : ''}`
+            : `restart of ${id} failed; the previous container runs again`,
+          data: { ok: applied.ok, ...(opts.actor && { actor: opts.actor }) },
+        },
+      ]);
+    },
   });
+  return { resource: id, plan: planned.plan, result };
+}
+
+/**
+ * The restart's plan, as hiy apply plans (pins, secrets, networks, data versions) with the forced replace,
+ * narrowed to the resource; refused when the resource is not converged or has no container.
+ */
+async function planRestart(
+  engine: Engine,
+  name: string,
+  actor: string | undefined,
+): Promise<{ id: string; planned: Planned }> {
+  const { stateRepo, observed } = await readPlanInputs(engine, { forApply: true });
+  const history = await readHistory(engine, stateRepo);
+  const converged = planFromHistory(engine, { stateRepo, observed, history });
+  const id = resolveWorkloadName(
+    name,
+    stateRepo.workloads.map((w) => w.id),
+  );
+  if (!id) throw await missingContainer(engine, name);
+  const pending = scopePlan(converged.plan, id, observed.proxy.state);
+  if (pending.actions.length > 0) {
+    throw new OperationError(
+      'NOT_CONVERGED',
+      `${id} has changes not applied yet (${pending.actions.map((a) => a.kind).join(', ')}); run hiy apply instead`,
+      { resource: id },
+    );
+  }
+  const current = observed.containers.find(
+    (c) => c.labels[LABEL_RESOURCE] === id && !c.labels[LABEL_ONE_OFF],
+  );
+  if (!current) throw await missingContainer(engine, name);
+  const request = { replace: [id], ...(actor && { actor }) };
+  const planned = planFromHistory(engine, { stateRepo, observed, history, request });
+  await checkDataVersions(engine, { ...planned, request });
+  return { id, planned: { ...planned, plan: scopePlan(planned.plan, id, observed.proxy.state) } };
 }

@@ -4,6 +4,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { CronJob } from 'kubernetes-models/batch/v1';
 import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PersistentVolumeClaim, Pod, Secret, Service } from 'kubernetes-models/v1';
+import { errorMessage } from '../model/errors.js';
 import type { KubeObject } from './types.js';
 
 type Model = { validate(): void };
@@ -30,7 +31,7 @@ export function schemaProblems(objects: readonly KubeObject[]): string[] {
     try {
       make(o).validate();
     } catch (err) {
-      problems.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
+      problems.push(`${o.kind}/${o.metadata.name}: ${errorMessage(err)}`);
     }
   }
   return problems;

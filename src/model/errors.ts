@@ -28,3 +28,8 @@ export function isHiyError(err: unknown): err is HiyError {
 export function hasCode(err: unknown, code: string): err is HiyError {
   return err instanceof HiyError && err.code === code;
 }
+
+/** The message of anything thrown: an Error's message, or the value as text (a rejected promise may hold any). */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

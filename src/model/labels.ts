@@ -23,6 +23,30 @@ export const LABEL_CERTIFICATE = 'hiy.certificate';
  */
 export const LABEL_BUILD_STAGE = 'hiy.build-stage';
 
+/** On containers: the seconds between SIGTERM and SIGKILL it was created with (the workload's stopGracePeriod). */
+export const LABEL_STOP_TIMEOUT = 'hiy.stop-timeout';
+/** The stop timeout of a container without a readable LABEL_STOP_TIMEOUT (Podman's default, and the spec's). */
+export const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+/** Label holding the container's spec as JSON (no secrets), so plans can show what changed. */
+export const LABEL_SPEC = 'hiy.spec';
+/** Label listing the Podman secrets a container uses (names only), so unused ones can be removed. */
+export const LABEL_SECRETS = 'hiy.secrets';
+/**
+ * Label recording the networks apply put a container on (`{"hosts":{…},"networks":[…]}`), set when it is
+ * created: judged when `podman ps` does not report the networks a container is on.
+ */
+export const LABEL_NETWORK = 'hiy.network';
+/** Marks a scratch volume of the backups (never an instance's volume: it has no ownership labels, so no plan sees it). */
+export const LABEL_SCRATCH = 'hiy.backup-scratch';
+/** On the container of a restore drill: the instance that runs it. */
+export const LABEL_BACKUP_DRILL = 'hiy.backup-drill';
+
+/** The grace period a container was created with (its LABEL_STOP_TIMEOUT), or the default. */
+export function stopTimeoutOf(labels: Readonly<Record<string, string>>): number {
+  const grace = Number(labels[LABEL_STOP_TIMEOUT] ?? DEFAULT_STOP_TIMEOUT_SECONDS);
+  return Number.isFinite(grace) ? grace : DEFAULT_STOP_TIMEOUT_SECONDS;
+}
+
 /** The labels identifying objects of one instance, used as list filters. */
 export function ownershipLabels(instance: string): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_INSTANCE]: instance };

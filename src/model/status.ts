@@ -31,12 +31,43 @@ export type ConditionType =
   | 'Building'
   | 'BackupStale';
 
+/**
+ * Why a condition has its status: a CamelCase constant tools may match on (the message is for people).
+ * Ready: Applied, ApplyFailed, BackingOff, Blocked, NotRunning, ContainerMissing, WaitingForPush.
+ * Reconciling: Applying, Idle, Deferred, Interrupted (the run was killed), Failed (it threw before recording).
+ * Stalled: BackingOff, Retrying, Converged. LimitsEnforced: NotEnforced. CertificateReady: Served, ExpiresSoon,
+ * NoCertificate. Building: Queued, Building, Deploying. BackupStale: NoRecentBackup, BackedUp.
+ */
+export type ConditionReason =
+  | 'Applied'
+  | 'ApplyFailed'
+  | 'BackingOff'
+  | 'Blocked'
+  | 'NotRunning'
+  | 'ContainerMissing'
+  | 'WaitingForPush'
+  | 'Applying'
+  | 'Idle'
+  | 'Deferred'
+  | 'Interrupted'
+  | 'Failed'
+  | 'Retrying'
+  | 'Converged'
+  | 'NotEnforced'
+  | 'Served'
+  | 'ExpiresSoon'
+  | 'NoCertificate'
+  | 'Queued'
+  | 'Building'
+  | 'Deploying'
+  | 'NoRecentBackup'
+  | 'BackedUp';
+
 /** One condition: `Ready=True (Applied)`, `Stalled=True (BackingOff)`… with a message for humans. */
 export interface Condition {
   type: ConditionType;
   status: 'True' | 'False' | 'Unknown';
-  /** A CamelCase constant tools may match on. */
-  reason: string;
+  reason: ConditionReason;
   message: string;
   /** When `status` last changed. */
   lastTransitionTime: string;

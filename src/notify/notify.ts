@@ -1,8 +1,10 @@
 // Notifications: controller events → the Notifier resources of the state repo (a JSON webhook or ntfy-style URL).
+
 import type { Logger } from 'pino';
 import { headResources } from '../desired/load.js';
 import type { FetchLike } from '../drivers/http/fetch.js';
 import type { Engine } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import type { NOTIFY_EVENTS, NotifierResource } from '../model/resources.js';
 
@@ -45,7 +47,6 @@ export function toNotification(e: ControllerEvent): Notification | undefined {
     case 'reconcile.failed':
       return { ...base, event: 'deploy.failed', title: 'Deploy FAILED', message: e.message };
     case 'rollback.finished':
-    case 'rollback':
       return {
         ...base,
         event: 'rollback',
@@ -161,7 +162,7 @@ export function startNotifier(opts: {
     if (!note) return;
     pending = pending.then(async () => {
       const notifiers = await stateNotifiers(opts.engine).catch((err: unknown) => {
-        opts.logger.warn({ err: (err as Error).message }, 'cannot read Notifiers from the state repo');
+        opts.logger.warn({ err: errorMessage(err) }, 'cannot read Notifiers from the state repo');
         return [];
       });
       await Promise.all(
@@ -180,7 +181,7 @@ export function startNotifier(opts: {
               if (!res.ok) throw new Error(`HTTP ${res.status}`);
             } catch (err) {
               opts.logger.warn(
-                { notifier: n.metadata.name, event: note.event, err: (err as Error).message },
+                { notifier: n.metadata.name, event: note.event, err: errorMessage(err) },
                 'notification failed',
               );
             }

@@ -2,7 +2,7 @@
 import { parseOwned } from '../drivers/caddy/render.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
-import { HiyError } from '../model/errors.js';
+import { errorMessage, HiyError } from '../model/errors.js';
 import {
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
@@ -40,7 +40,7 @@ export async function observe(opts: ObserveOptions): Promise<ObservedState> {
   ]);
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   if (failures.length > 0) {
-    const text = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ');
+    const text = failures.map((f) => errorMessage(f)).join('; ');
     throw new ObservationError(`cannot observe the current state, so nothing is planned: ${text}`, {
       cause: failures[0],
     });

@@ -1,13 +1,11 @@
 // What a container is in a plan: its spec view (kept in the hiy.spec label), secret uses, patches and refs. Pure.
 import fastJsonPatch from 'fast-json-patch';
 import type { ContainerInfo } from '../model/containers.js';
+import { LABEL_SECRETS, LABEL_SPEC, stopTimeoutOf } from '../model/labels.js';
 import type { DesiredWorkload } from '../model/workload.js';
 import type { ContainerRef, SecretUse } from './types.js';
 
-/** Label holding the container's spec as JSON (no secrets), so plans can show what changed. */
-export const LABEL_SPEC = 'hiy.spec';
-/** Label listing the Podman secrets a container uses (names only), so unused ones can be removed. */
-export const LABEL_SECRETS = 'hiy.secrets';
+export { LABEL_SECRETS, LABEL_SPEC };
 
 /** The Podman secret holding one variable's value: named after the container, the variable and the digest. */
 export function podmanSecretName(containerName: string, env: string, digest: string): string {
@@ -97,6 +95,5 @@ export function changedFields(patch: fastJsonPatch.Operation[]): string {
 
 /** An observed container as actions refer to it. */
 export function toRef(c: ContainerInfo): ContainerRef {
-  const grace = Number(c.labels['hiy.stop-timeout'] ?? '10');
-  return { name: c.name, id: c.id, stopTimeoutSeconds: Number.isFinite(grace) ? grace : 10 };
+  return { name: c.name, id: c.id, stopTimeoutSeconds: stopTimeoutOf(c.labels) };
 }

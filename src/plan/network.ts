@@ -1,12 +1,10 @@
 // The networks of a workload (its own one, one internal network per link) and whether a container's are stale. Pure.
+
 import type { ContainerInfo, RunSpec } from '../model/containers.js';
+import { LABEL_NETWORK } from '../model/labels.js';
 import type { DesiredWorkload } from '../model/workload.js';
 
-/**
- * Label recording the networks apply put a container on (`{"hosts":{…},"networks":[…]}`), set when it is
- * created: judged when `podman ps` does not report the networks a container is on.
- */
-export const LABEL_NETWORK = 'hiy.network';
+export { LABEL_NETWORK } from '../model/labels.js';
 
 /** What the plan knows of the instance's networks: the prefix of their names (`hiy`, `hiy-INSTANCE`). */
 export interface NetworkContext {

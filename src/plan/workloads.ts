@@ -1,6 +1,12 @@
 // The plan of one desired workload: its volumes, image build, container (create, replace, start) and routes. Pure.
 import type { ContainerInfo, RunSpec } from '../model/containers.js';
-import { LABEL_COMMIT, LABEL_RESOURCE, LABEL_SPEC_HASH, LABEL_VOLUME } from '../model/labels.js';
+import {
+  LABEL_COMMIT,
+  LABEL_RESOURCE,
+  LABEL_SPEC_HASH,
+  LABEL_STOP_TIMEOUT,
+  LABEL_VOLUME,
+} from '../model/labels.js';
 import { hookTimeoutMs } from '../model/portContract.js';
 import { CERTIFICATE_MOUNT_PATH, type HostCertificate, type ProxyRoute } from '../model/routing.js';
 import type { ServedCertificate } from '../model/status.js';
@@ -291,7 +297,7 @@ function runSpec(
       [LABEL_SPEC_HASH]: o.specHash,
       [LABEL_SPEC]: JSON.stringify(o.view),
       ...(o.secrets.length > 0 ? { [LABEL_SECRETS]: o.secrets.map((s) => s.name).join(',') } : {}),
-      'hiy.stop-timeout': String(w.stopGraceSeconds),
+      [LABEL_STOP_TIMEOUT]: String(w.stopGraceSeconds),
       ...(w.build ? { [LABEL_COMMIT]: w.build.commit } : {}),
       ...o.certificate?.labels,
     },

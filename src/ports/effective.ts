@@ -1,9 +1,8 @@
 // A Port's effective spec: its declaration's defaults under what the spec says, and every way the spec breaks
 // the declaration, as diagnostics at the field. Pure.
-import { fieldPosition } from '../desired/crossCheck.js';
+import { diagnosticAt } from '../desired/crossCheck.js';
 import type { LocatedResource } from '../desired/types.js';
 import type { Diagnostic } from '../model/diagnostics.js';
-import { resourceId } from '../model/names.js';
 import type { PortDeclaration } from '../model/portContract.js';
 import type { HealthCheck, PortResource, VolumeMount } from '../model/resources.js';
 
@@ -37,20 +36,8 @@ export function effectivePort(
   const spec = lr.resource.spec;
   const title = portTitle(decl);
   const diagnostics: Diagnostic[] = [];
-  const at = (path: string, summary: string, severity: Diagnostic['severity'] = 'error', detail?: string) => {
-    const pos = fieldPosition(lr, path);
-    const d: Diagnostic = {
-      severity,
-      summary,
-      file: lr.file,
-      line: pos.line,
-      column: pos.column,
-      path,
-      resource: resourceId('Port', lr.resource.metadata.name),
-    };
-    if (detail) d.detail = detail;
-    diagnostics.push(d);
-  };
+  const at = (path: string, summary: string, severity: Diagnostic['severity'] = 'error', detail?: string) =>
+    diagnostics.push(diagnosticAt(lr, path, { summary, severity, ...(detail && { detail }) }));
 
   const env = { ...(spec.env ?? {}) };
   const secretEnv = { ...(spec.secretEnv ?? {}) };

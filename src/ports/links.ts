@@ -1,7 +1,7 @@
 // Service links: `links: [port/db]` gives a workload the linked Port's `provides` values as environment
 // (`${host}`, `${env.X}`, `${secret.X}`; a value with a secret in it stays a secret) and makes the Port a link
 // target, reached by name on the instance network.
-import { fieldPosition } from '../desired/crossCheck.js';
+import { diagnosticAt } from '../desired/crossCheck.js';
 import type { DesiredState, LocatedResource } from '../desired/types.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import { objectNames, resourceId } from '../model/names.js';
@@ -55,19 +55,8 @@ export async function resolveLinks(
     const id = resourceId(lr.resource.kind, lr.resource.metadata.name);
     const own = byId.get(id);
     if (!own) continue;
-    const at = (i: number, summary: string) => {
-      const path = `spec.links[${i}]`;
-      const pos = fieldPosition(lr, path);
-      diagnostics.push({
-        severity: 'error',
-        summary,
-        file: lr.file,
-        line: pos.line,
-        column: pos.column,
-        path,
-        resource: id,
-      });
-    };
+    const at = (i: number, summary: string) =>
+      diagnostics.push(diagnosticAt(lr, `spec.links[${i}]`, { summary, resource: id }));
     const env: Record<string, string> = {};
     const secretEnv: Record<string, string> = {};
     const links: Record<string, string> = {};

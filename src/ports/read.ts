@@ -1,6 +1,8 @@
 // Reading port declarations from images: one `podman image inspect` of the images not seen before, cached by image id.
+
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { ContainerInfo } from '../model/containers.js';
+import { errorMessage } from '../model/errors.js';
 import { PORT_LABEL, PortDeclaration } from '../model/portContract.js';
 import type { PortDeclarationStore } from '../store/portDeclarations.js';
 
@@ -22,7 +24,7 @@ export function parseDeclarationLabel(
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { problems: [`${PORT_LABEL} is not JSON: ${(err as Error).message}`] };
+    return { problems: [`${PORT_LABEL} is not JSON: ${errorMessage(err)}`] };
   }
   const r = PortDeclaration.safeParse(json);
   if (r.success) return { declaration: r.data };

@@ -1,5 +1,5 @@
 // The port contract in the desired state: each Port's image declaration read, checked and folded into its spec.
-import { fieldPosition } from '../desired/crossCheck.js';
+import { diagnosticAt } from '../desired/crossCheck.js';
 import type { DesiredState, LocatedResource } from '../desired/types.js';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import type { ContainerInfo } from '../model/containers.js';
@@ -44,27 +44,16 @@ function isPort(lr: LocatedResource): lr is LocatedResource & { resource: PortRe
 }
 
 function imageDiagnostic(lr: LocatedResource, info: ImageDeclaration): Diagnostic | undefined {
-  const pos = fieldPosition(lr, 'spec.image');
-  const base = {
-    file: lr.file,
-    line: pos.line,
-    column: pos.column,
-    path: 'spec.image',
-    resource: resourceId('Port', lr.resource.metadata.name),
-  };
   if (info.kind === 'absent') {
-    return {
-      ...base,
+    return diagnosticAt(lr, 'spec.image', {
       severity: 'warning',
       summary: `${info.ref} is not on the box: its port declaration could not be checked`,
-    };
+    });
   }
   if (info.kind === 'invalid') {
-    return {
-      ...base,
-      severity: 'error',
+    return diagnosticAt(lr, 'spec.image', {
       summary: `${info.ref} has an invalid ${PORT_LABEL} declaration: ${info.problems.join('; ')}`,
-    };
+    });
   }
   return undefined;
 }

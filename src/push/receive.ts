@@ -1,6 +1,7 @@
 // Receiving a push (git's pre-receive and post-receive hooks, run by `hiy git-hook`): an App push is built and
 // deployed before git moves the branch, so a failure rejects the push and the running version stays; a state
 // push is validated before (rejected with its diagnostics) and applied after.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -13,16 +14,9 @@ import { recordPendingPush } from '../desired/pendingPushes.js';
 import { exportCommit, listCommitFiles } from '../drivers/git/checkout.js';
 import { STATE_REPO_NAME } from '../drivers/ssh/gitCommand.js';
 import { recordBuildEvent } from '../engine/builds.js';
-import {
-  applyAndRecord,
-  assertSafeToApply,
-  computePlan,
-  type Engine,
-  type Planned,
-  reposDir,
-  withApplyLock,
-} from '../engine/engine.js';
+import { computePlan, type Engine, type Planned, reposDir, runOperation } from '../engine/engine.js';
 import { formatDiagnostic, StateRepoInvalidError } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import { resourceId } from '../model/names.js';
 import { parseDuration } from '../model/quantity.js';
 import type { AppResource } from '../model/resources.js';
@@ -74,17 +68,8 @@ function short(commit: string): string {
   return commit.slice(0, 12);
 }
 
-/** Runs fn under the apply lock, waiting (up to 30 minutes) while another apply holds it. */
-function withApplyLockWaiting<T>(engine: Engine, term: Terminal, fn: () => Promise<T>): Promise<T> {
-  return withApplyLock(
-    {
-      ...engine,
-      lockWaitMs: 30 * 60_000,
-      onLockWait: (busy) => term.line(`waiting for another apply to finish (pid ${busy.data.pid})…`),
-    },
-    fn,
-  );
-}
+/** A push waits (up to 30 minutes) while another apply holds the lock. */
+const PUSH_LOCK_WAIT = { ms: 30 * 60_000 };
 
 function reportInvalid(term: Terminal, err: StateRepoInvalidError): void {
   const errors = err.diagnostics.filter((d) => d.severity === 'error');
@@ -251,7 +236,7 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
             buildSignal: build.signal,
             onEvent: (e) => {
               if (e.type === 'build.step' && e.level === 'stage') build.step(e.text);
-              term.progress(e);
+              term.view.applyEvent?.(e);
             },
           });
           term.line(`built in ${formatStepMs(Date.now() - started)}${note ? ` (${note})` : ''}`);
@@ -259,20 +244,20 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
           const outcome = err instanceof BuildStepError ? err.data.outcome : 'failed';
           const stopped = build.signal.aborted ? String(build.signal.reason) : undefined;
           if (outcome === 'failed' || !stopped) {
-            term.fail(`build of ${action.resource} FAILED: ${(err as Error).message}`);
+            term.fail(`build of ${action.resource} FAILED: ${errorMessage(err)}`);
           } else {
             term.fail(`build of ${action.resource} stopped: ${stopped}`);
           }
           term.fail('the running version is unchanged; push rejected');
           const state = stopped?.startsWith('timed out') ? 'timed-out' : stopped ? 'cancelled' : 'failed';
-          return await end(state, stopped ?? (err as Error).message.split('\n')[0]!.slice(0, 300));
+          return await end(state, stopped ?? errorMessage(err).split('\n')[0]!.slice(0, 300));
         }
       }
     } finally {
       await queued.slot.release();
     }
   } catch (err) {
-    await end('failed', (err as Error).message.split('\n')[0]!.slice(0, 300));
+    await end('failed', errorMessage(err).split('\n')[0]!.slice(0, 300));
     throw err;
   } finally {
     clearInterval(heartbeat);
@@ -285,27 +270,38 @@ async function receiveAppPush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   let result: ApplyResult;
   let plan: Planned['plan'];
   try {
-    ({ result, plan } = await withApplyLockWaiting(pushed, term, async () => {
-      const p = await computePlan(pushed, { forApply: true });
-      assertSafeToApply(p.plan, { allowMassDelete: false });
-      if (p.plan.actions.length === 0) term.line('nothing to change: this commit is already running');
-      const applied = await applyAndRecord(pushed, p, (e) => term.progress(e));
-      // Until git moves the branch (after this hook), reconciles keep the pushed commit (reconcile/pushes.ts).
-      for (const d of deploying) {
-        await recordPendingPush(engine.settings.dataDir, {
-          gitDir: ctx.gitDir,
-          branch: d.app.spec.source.branch,
-          commit: d.update.newCommit,
-          pid: ctx.receivePackPid,
-        });
-      }
-      return { result: applied, plan: p.plan };
-    }));
+    const deployed = await runOperation(
+      pushed,
+      {
+        plan: () => computePlan(pushed, { forApply: true }),
+        guard: { allowMassDelete: false },
+        view: {
+          ...term.view,
+          planned: ({ plan: p }) => {
+            if (p.actions.length === 0) term.line('nothing to change: this commit is already running');
+          },
+        },
+        // Until git moves the branch (after this hook), reconciles keep the pushed commit (reconcile/pushes.ts).
+        finish: async () => {
+          for (const d of deploying) {
+            await recordPendingPush(engine.settings.dataDir, {
+              gitDir: ctx.gitDir,
+              branch: d.app.spec.source.branch,
+              commit: d.update.newCommit,
+              pid: ctx.receivePackPid,
+            });
+          }
+        },
+      },
+      PUSH_LOCK_WAIT,
+    );
+    result = deployed.result;
+    plan = deployed.planned.plan;
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
-    else term.fail((err as Error).message);
+    else term.fail(errorMessage(err));
     term.fail('not deployed; the running version is unchanged; push rejected');
-    await build.finish('failed', `deploy failed: ${(err as Error).message.split('\n')[0]!.slice(0, 300)}`);
+    await build.finish('failed', `deploy failed: ${errorMessage(err).split('\n')[0]!.slice(0, 300)}`);
     return 1;
   }
   const ours = result.results.filter((r) => {
@@ -376,12 +372,20 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
   if (!u) return 0;
   term.stage(`Applying state ${short(u.newCommit)}`);
   try {
-    const result = await withApplyLockWaiting(engine, term, async () => {
-      const p = await computePlan(engine, { forApply: true });
-      assertSafeToApply(p.plan, { allowMassDelete: false });
-      if (p.plan.actions.length === 0) term.line('no changes');
-      return applyAndRecord(engine, p, (e) => term.progress(e));
-    });
+    const { result } = await runOperation(
+      engine,
+      {
+        plan: () => computePlan(engine, { forApply: true }),
+        guard: { allowMassDelete: false },
+        view: {
+          ...term.view,
+          planned: ({ plan }) => {
+            if (plan.actions.length === 0) term.line('no changes');
+          },
+        },
+      },
+      PUSH_LOCK_WAIT,
+    );
     if (!result.ok) {
       term.fail('apply FAILED (see above and hiy status); the state push itself is kept');
       return 1;
@@ -390,7 +394,7 @@ async function applyStatePush(updates: RefUpdate[], ctx: ReceiveContext, term: T
     return 0;
   } catch (err) {
     if (err instanceof StateRepoInvalidError) reportInvalid(term, err);
-    else term.fail((err as Error).message);
+    else term.fail(errorMessage(err));
     term.fail('not applied; the state push itself is kept');
     return 1;
   }
@@ -429,7 +433,7 @@ export async function preReceive(updates: RefUpdate[], ctx: ReceiveContext): Pro
     try {
       return state ? await validateStatePush(updates, ctx, term) : await receiveAppPush(updates, ctx, term);
     } catch (err) {
-      term.fail(`push rejected: ${(err as Error).message}`);
+      term.fail(`push rejected: ${errorMessage(err)}`);
       return 1;
     }
   });

@@ -1,52 +1,34 @@
-// What a pusher's terminal shows (git prints it as `remote: …`): stage headers, indented detail, failures.
-import type { ApplyEvent } from '../apply/events.js';
+// What a pusher's terminal shows (git prints it as `remote: …`): the human view in git's style (stage headers,
+// indented detail, failures that stand out).
+import { GIT_STYLE, humanView, type OperationView, styledLine } from '../engine/views.js';
 
 /** Output for the pusher's terminal: stage headers, indented detail, and failures that stand out. */
 export class Terminal {
   /** When something was last written (a silent build gets a line now and then). */
   lastWrite = Date.now();
-  constructor(private readonly write: (t: string) => void) {}
+  /** The operation view of a push: apply progress and recovery in git's style, and the wait for the lock. */
+  readonly view: OperationView;
+  constructor(private readonly write: (t: string) => void) {
+    this.view = {
+      ...humanView((t) => this.out(t), GIT_STYLE),
+      lockWait: (busy) => this.line(`waiting for another apply to finish (pid ${busy.data.pid})…`),
+    };
+  }
   private out(text: string): void {
     this.lastWrite = Date.now();
     this.write(text);
   }
+  private say(level: 'stage' | 'line' | 'fail', text: string): void {
+    const line = styledLine(GIT_STYLE, level, text);
+    if (line !== undefined) this.out(line);
+  }
   stage(text: string): void {
-    this.out(`-----> ${text}\n`);
+    this.say('stage', text);
   }
   line(text: string): void {
-    this.out(`       ${text}\n`);
+    this.say('line', text);
   }
   fail(text: string): void {
-    for (const l of text.split('\n')) this.out(` !     ${l}\n`);
-  }
-  /** Apply progress, one line per event. */
-  progress(e: ApplyEvent): void {
-    switch (e.type) {
-      case 'action.started':
-        this.line(`${e.action.address}: ${e.action.change === 'delete' ? 'destroying' : 'applying'}…`);
-        break;
-      case 'action.progress':
-        this.line(`${e.action.address}: ${e.message}`);
-        break;
-      case 'action.output':
-        this.line(`│ ${e.line}`);
-        break;
-      case 'build.step':
-        if (e.level === 'stage') this.stage(e.text);
-        else if (e.level === 'fail') this.fail(e.text);
-        else this.line(e.text);
-        break;
-      case 'action.finished':
-        this.line(`${e.action.address}: done in ${(e.ms / 1000).toFixed(1)}s${e.note ? ` (${e.note})` : ''}`);
-        break;
-      case 'action.failed':
-        this.fail(`${e.action.address}: FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}`);
-        break;
-      case 'caddy.loaded':
-        this.line(`caddy: ${e.routes} route(s) loaded in one change`);
-        break;
-      default:
-        break;
-    }
+    this.say('fail', text);
   }
 }

@@ -1,6 +1,7 @@
 // Scheduled backups in the daemon: per Backup of the state repo's head, a cron for its backups (spec.schedule),
 // its repository check (spec.check.schedule) and its restore drills (spec.drill.schedule); and a watch that says
 // once (an event, so a notification) when a resource's backups have gone stale.
+
 import type { Logger } from 'pino';
 import { backupNow } from '../backup/backupNow.js';
 import { checkBackup } from '../backup/check.js';
@@ -8,6 +9,7 @@ import { drillBackups } from '../backup/drill.js';
 import { headResources } from '../desired/load.js';
 import { backupAges } from '../engine/backupAges.js';
 import type { Engine } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import type { BackupResource, Resource } from '../model/resources.js';
 import type { DaemonPlugin } from './daemon.js';
@@ -82,10 +84,7 @@ export function startBackupScheduler(opts: { engine: Engine; logger: Logger }): 
         }
       } catch (err) {
         // backupNow has recorded its event; the next tick tries again.
-        log.error(
-          { error: err instanceof Error ? err.message : String(err) },
-          'scheduled backup task failed',
-        );
+        log.error({ error: errorMessage(err) }, 'scheduled backup task failed');
       } finally {
         pending.delete(key);
       }

@@ -8,7 +8,7 @@ import { LockBusyError } from '../apply/lock.js';
 import { readHostCertificates } from '../drivers/caddy/storage.js';
 import { watchDir } from '../drivers/watch/watch.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from '../engine/backoff.js';
-import { type Engine, withApplyLock } from '../engine/engine.js';
+import { type Engine, retryWhileLocked, withApplyLock } from '../engine/engine.js';
 import { HiyError } from '../model/errors.js';
 import type { Controller, ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import { DEFAULT_RESYNC, planSettings } from '../model/settings.js';
@@ -136,8 +136,6 @@ function tailEventLog(
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Starts the daemon: claims the pid file, starts triggers and plug-ins, and enqueues a first run. */
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { dataDir } = opts.engine.settings;
@@ -238,20 +236,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
 
   /** Runs fn, waiting while another process (a `hiy apply` from a shell) holds the apply lock. */
-  const retryingLock = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    let warned = false;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!(err instanceof LockBusyError)) throw err;
-        if (stopping) return undefined;
-        if (!warned) log.info({ holder: err.data }, 'waiting for the apply lock');
-        warned = true;
-        await sleep(opts.lockRetryMs ?? 500);
-      }
-    }
-  };
+  const retryingLock = async <T>(fn: () => Promise<T>): Promise<T | undefined> =>
+    retryWhileLocked(fn, {
+      ms: Number.POSITIVE_INFINITY,
+      retryMs: opts.lockRetryMs ?? 500,
+      onWait: (busy) => log.info({ holder: busy.data }, 'waiting for the apply lock'),
+      stopped: () => stopping,
+    }).catch((err: unknown) => {
+      if (err instanceof LockBusyError && stopping) return undefined;
+      throw err;
+    });
 
   /** One queue run: scheduled snapshots first (each holds the lock itself), then the reconcile. */
   const runBatch = async (triggers: Trigger[]): Promise<ReconcileOutcome> => {

@@ -1,4 +1,5 @@
 // The coalescing queue: one run at a time; everything enqueued during a run merges into exactly one more run.
+import { errorMessage } from '../model/errors.js';
 import type { ReconcileOutcome, Trigger } from '../model/events.js';
 
 /** Does one run for a batch of triggers (everything enqueued since the previous run started). */
@@ -47,7 +48,7 @@ export class CoalescingQueue {
         try {
           outcome = await this.runBatch(triggers);
         } catch (err) {
-          outcome = { ok: false, actions: 0, error: err instanceof Error ? err.message : String(err) };
+          outcome = { ok: false, actions: 0, error: errorMessage(err) };
         }
         this.runs++;
         for (const w of waiters) w.resolve(outcome);

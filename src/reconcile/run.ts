@@ -1,19 +1,22 @@
 // One reconcile run of the daemon: plan (resources that back off left out), apply, record status and events.
 import type { Logger } from 'pino';
-import type { ApplyEvent } from '../apply/events.js';
+import type { ApplyResult } from '../apply/apply.js';
 import type { DesiredState } from '../desired/types.js';
 import type { BackoffPolicy } from '../engine/backoff.js';
 import {
-  applyAndRecord,
-  assertSafeToApply,
   computePlan,
   type Engine,
+  isRefusal,
+  logView,
   MassDeleteError,
-  OverCapacityError,
-  type Planned,
+  type OperationResult,
+  type OverCapacityError,
+  runLocked,
 } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import type { ControllerEvent, ReconcileOutcome, Trigger } from '../model/events.js';
 import type { PlanHistory } from '../plan/plan.js';
+import type { Plan } from '../plan/types.js';
 import type { EventDraft, EventLog } from '../store/events.js';
 
 /** What one run needs; the daemon passes its own, a test passes fakes. */
@@ -63,77 +66,66 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
   log.debug({ triggers: why }, 'reconcile');
   const earlier = opts.earlier?.splice(0) ?? [];
   if (earlier.length > 0) await record(earlier);
-  let planned: Planned;
+  // Which step threw: a failure to plan and the guard's refusal are the run's outcome, not exceptions.
+  let stage: 'plan' | 'guard' | 'apply' = 'plan';
+  let commit = '';
+  let applied: OperationResult<undefined>;
   try {
-    const hits = opts.observation?.memoryHits ?? 0;
-    planned = await computePlan(engine, { backoffAt: clock(), forApply: true });
-    if (opts.observation && opts.observation.memoryHits > hits && planned.plan.actions.length > 0) {
-      log.debug('a plan made from memory changes the box: planning again from fresh listings');
-      opts.observation.invalidate();
-      planned = await computePlan(engine, { backoffAt: clock(), forApply: true });
-    }
-  } catch (err) {
-    const error = err instanceof Error ? err.message : String(err);
-    const status = await store.read();
-    const repeated = status.lastError === error;
-    status.lastError = error;
-    status.lastAttemptedAt = clock().toISOString();
-    await store.write(status);
-    // Logged and recorded once per distinct error, not at every resync while it lasts.
-    if (!repeated) {
-      log.error({ error }, 'reconcile failed before planning');
-      await record([
-        { type: 'reconcile.failed', message: `cannot plan: ${error}`, data: { error, triggers: why } },
-      ]);
-    }
-    return { ok: false, actions: 0, error };
-  }
-  opts.onPlanned?.(planned.desired, planned.history);
-  const { plan } = planned;
-  const deferred = (plan.deferred ?? []).map((d) => d.resource);
-  try {
-    assertSafeToApply(plan, { allowMassDelete: false });
-  } catch (err) {
-    if (!(err instanceof MassDeleteError) && !(err instanceof OverCapacityError)) throw err;
-    const status = await store.read();
-    const repeated = status.lastError === err.message;
-    status.lastError = err.message;
-    status.lastAttemptedCommit = plan.commit;
-    status.lastAttemptedAt = clock().toISOString();
-    await store.write(status);
-    if (!repeated) {
-      log.error(
-        { error: err.message },
-        err instanceof MassDeleteError ? 'mass delete refused' : 'plan over capacity refused',
-      );
-      await record([
-        {
-          type: 'reconcile.failed',
-          message: err.message,
-          data: { commit: plan.commit, error: err.message },
-        },
-      ]);
-    }
-    return { ok: false, commit: plan.commit, actions: 0, error: err.message };
-  }
-  if (plan.actions.length > 0) {
-    log.info(
-      { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred },
-      'reconcile started',
-    );
-    await record([
-      {
-        type: 'reconcile.started',
-        message: `applying ${plan.actions.length} action(s) of commit ${plan.commit.slice(0, 12)}`,
-        data: { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred },
+    applied = await runLocked(engine, {
+      plan: async () => {
+        const hits = opts.observation?.memoryHits ?? 0;
+        const first = await computePlan(engine, { backoffAt: clock(), forApply: true });
+        if (!opts.observation || opts.observation.memoryHits <= hits || first.plan.actions.length === 0)
+          return first;
+        log.debug('a plan made from memory changes the box: planning again from fresh listings');
+        opts.observation.invalidate();
+        return computePlan(engine, { backoffAt: clock(), forApply: true });
       },
-    ]);
+      guard: { allowMassDelete: false },
+      view: {
+        ...logView(log),
+        planned: (planned) => {
+          stage = 'guard';
+          commit = planned.plan.commit;
+          opts.onPlanned?.(planned.desired, planned.history);
+        },
+      },
+      starting: async ({ plan }) => {
+        stage = 'apply';
+        await recordStarted(plan, why, { log, record });
+      },
+      record: { backoff: opts.backoff, clock, onRecorded: publish },
+    });
+  } catch (err) {
+    if (stage === 'plan') return planFailed(err, { ...opts, why, record });
+    if (stage === 'guard' && isRefusal(err)) return refused(err, commit, { ...opts, record });
+    throw err;
   }
-  const result = await applyAndRecord(engine, planned, (e) => logApplyEvent(log, e), {
-    backoff: opts.backoff,
-    clock,
-    onRecorded: publish,
-  });
+  const { planned, result } = applied;
+  const { plan } = planned;
+  const error = await recordFinished(planned.plan, result, { ...opts, why, record, publish, started });
+  if (opts.onBackoff) {
+    const after = await store.read();
+    for (const rec of Object.values(after.resources))
+      if (rec.backoff) opts.onBackoff(new Date(rec.backoff.retryAt));
+  }
+  return { ok: result.ok, commit: plan.commit, actions: plan.actions.length, ...(error ? { error } : {}) };
+}
+
+/** The run's end: logged and recorded (a run with nothing to do is only published, live); returns its error. */
+async function recordFinished(
+  plan: Plan,
+  result: ApplyResult,
+  ctx: ReconcileRunOptions & {
+    why: string[];
+    started: number;
+    record: (drafts: EventDraft[]) => Promise<void>;
+    publish: (events: ControllerEvent[]) => void;
+  },
+): Promise<string | undefined> {
+  const { clock, why, record, publish } = ctx;
+  const log = ctx.logger;
+  const started = ctx.started;
   const ms = clock().getTime() - started;
   const failed = result.results.filter((r) => r.status === 'failed');
   const error = failed.map((r) => `${r.address}: ${r.error}`).join('; ') || undefined;
@@ -169,19 +161,73 @@ export async function reconcileOnce(opts: ReconcileRunOptions): Promise<Reconcil
       },
     ]);
   }
-  if (opts.onBackoff) {
-    const after = await store.read();
-    for (const rec of Object.values(after.resources))
-      if (rec.backoff) opts.onBackoff(new Date(rec.backoff.retryAt));
-  }
-  return { ok: result.ok, commit: plan.commit, actions: plan.actions.length, ...(error ? { error } : {}) };
+  return error;
 }
 
-function logApplyEvent(log: Logger, e: ApplyEvent): void {
-  if (e.type === 'action.started') log.info({ address: e.action.address }, 'action started');
-  else if (e.type === 'action.finished')
-    log.info({ address: e.action.address, ms: e.ms, note: e.note }, 'action finished');
-  else if (e.type === 'action.failed')
-    log.warn({ address: e.action.address, ms: e.ms, error: e.error }, 'action failed');
-  else if (e.type === 'caddy.loaded') log.info({ routes: e.routes, ms: e.ms }, 'caddy loaded');
+/** The run's start, logged and recorded, when it has anything to do. */
+async function recordStarted(
+  plan: Plan,
+  why: string[],
+  out: { log: Logger; record: (drafts: EventDraft[]) => Promise<void> },
+): Promise<void> {
+  if (plan.actions.length === 0) return;
+  const deferred = (plan.deferred ?? []).map((d) => d.resource);
+  out.log.info(
+    { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred },
+    'reconcile started',
+  );
+  await out.record([
+    {
+      type: 'reconcile.started',
+      message: `applying ${plan.actions.length} action(s) of commit ${plan.commit.slice(0, 12)}`,
+      data: { commit: plan.commit, actions: plan.actions.length, triggers: why, deferred },
+    },
+  ]);
+}
+
+/** A run that could not plan: its error is the outcome, recorded once per distinct error. */
+async function planFailed(
+  err: unknown,
+  ctx: ReconcileRunOptions & { why: string[]; record: (drafts: EventDraft[]) => Promise<void> },
+): Promise<ReconcileOutcome> {
+  const error = errorMessage(err);
+  const store = ctx.engine.stores.status;
+  const status = await store.read();
+  const repeated = status.lastError === error;
+  status.lastError = error;
+  status.lastAttemptedAt = ctx.clock().toISOString();
+  await store.write(status);
+  // Logged and recorded once per distinct error, not at every resync while it lasts.
+  if (!repeated) {
+    ctx.logger.error({ error }, 'reconcile failed before planning');
+    await ctx.record([
+      { type: 'reconcile.failed', message: `cannot plan: ${error}`, data: { error, triggers: ctx.why } },
+    ]);
+  }
+  return { ok: false, actions: 0, error };
+}
+
+/** A plan the guard refused (mass delete, over capacity): the outcome, recorded once per distinct refusal. */
+async function refused(
+  err: MassDeleteError | OverCapacityError,
+  commit: string,
+  ctx: ReconcileRunOptions & { record: (drafts: EventDraft[]) => Promise<void> },
+): Promise<ReconcileOutcome> {
+  const store = ctx.engine.stores.status;
+  const status = await store.read();
+  const repeated = status.lastError === err.message;
+  status.lastError = err.message;
+  status.lastAttemptedCommit = commit;
+  status.lastAttemptedAt = ctx.clock().toISOString();
+  await store.write(status);
+  if (!repeated) {
+    ctx.logger.error(
+      { error: err.message },
+      err instanceof MassDeleteError ? 'mass delete refused' : 'plan over capacity refused',
+    );
+    await ctx.record([
+      { type: 'reconcile.failed', message: err.message, data: { commit, error: err.message } },
+    ]);
+  }
+  return { ok: false, commit, actions: 0, error: err.message };
 }

@@ -1,10 +1,12 @@
 // Scheduled snapshots (`spec.snapshots.schedule`): a cron per resource enqueues a run; the run takes a verified
 // snapshot of each volume as `hiy snapshot create` does, then prunes to `spec.snapshots.keep`.
+
 import type { Logger } from 'pino';
 import { LockBusyError } from '../apply/lock.js';
 import { createSnapshots } from '../data/commands.js';
 import type { DesiredState } from '../desired/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import { resourceId } from '../model/names.js';
 import { pruneSnapshots, type SnapshotManifest } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
@@ -87,7 +89,7 @@ export async function takeScheduledSnapshots(engine: Engine, spec: ScheduleSpec)
     taken = await createSnapshots(engine, spec.resource, undefined, 'scheduled');
   } catch (err) {
     if (err instanceof LockBusyError) throw err;
-    const error = err instanceof Error ? err.message : String(err);
+    const error = errorMessage(err);
     log.error({ error }, 'scheduled snapshot failed');
     return [
       {

@@ -1,9 +1,11 @@
 // The daemon's usage sampler: every N seconds one `podman stats` for all of the instance's containers and one read
 // of Caddy's metrics, folded into the rings of DATA_DIR/usage.json; volume sizes every 10 minutes.
+
 import type { Logger } from 'pino';
 import { parsePrometheusText, type TrafficCounters, trafficByHost } from '../drivers/caddy/metrics.js';
 import type { ContainerStats } from '../drivers/podman/stats.js';
 import type { Engine } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import {
   LABEL_INSTANCE,
   LABEL_MANAGED_BY,
@@ -48,8 +50,6 @@ export interface UsageReading {
   traffic?: Record<string, TrafficCounters>;
   problems: string[];
 }
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Folds series idle for a day out of a map of series. */
 function recentOnly(all: Record<string, Series>, t: number): Record<string, Series> {
@@ -110,7 +110,7 @@ export async function readUsage(engine: Engine, now = Date.now): Promise<UsageRe
   const listed = await engine.podman
     .listContainers({ [LABEL_MANAGED_BY]: MANAGED_BY_VALUE })
     .catch((err: unknown) => {
-      problems.push(`listing containers: ${message(err)}`);
+      problems.push(`listing containers: ${errorMessage(err)}`);
       return [];
     });
   const running = listed.filter(
@@ -120,12 +120,12 @@ export async function readUsage(engine: Engine, now = Date.now): Promise<UsageRe
   const [stats, metrics] = await Promise.all([
     probes
       ? probes.containerStats([...resourceOf.keys()]).catch((err: unknown) => {
-          problems.push(message(err));
+          problems.push(errorMessage(err));
           return [];
         })
       : [],
     probes?.caddyMetrics().catch((err: unknown) => {
-      problems.push(`Caddy's metrics: ${message(err)}`);
+      problems.push(`Caddy's metrics: ${errorMessage(err)}`);
       return undefined;
     }),
   ]);
@@ -157,7 +157,7 @@ export async function measureVolumes(
       const resource = v.labels[LABEL_RESOURCE] ?? '';
       out[v.name] = { resource, bytes: c.bytes, files: c.files, at: new Date().toISOString() };
     } catch (err) {
-      problems.push(`measuring volume ${v.name}: ${message(err)}`);
+      problems.push(`measuring volume ${v.name}: ${errorMessage(err)}`);
       if (old[v.name]) out[v.name] = old[v.name]!;
     }
   }

@@ -10,7 +10,7 @@ import { RollbackError, rollback } from '../data/rollback.js';
 import { computePlan, type Engine, loadDesired } from '../engine/engine.js';
 import { computeStatusView } from '../engine/statusView.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
-import { hasCode } from '../model/errors.js';
+import { errorMessage, hasCode } from '../model/errors.js';
 import type { Controller, ControllerEvent } from '../model/events.js';
 import { parseResourceId, resourceId } from '../model/names.js';
 import { type Authenticator, type Caller, requireGrant } from './auth.js';
@@ -97,7 +97,7 @@ async function mutate(
       action,
       ...(target ? { target } : {}),
       result: http?.status === 401 ? 'unauthenticated' : http?.status === 403 ? 'denied' : 'failed',
-      detail: (err as Error).message,
+      detail: errorMessage(err),
     });
     throw http ?? err;
   }

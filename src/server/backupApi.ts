@@ -9,7 +9,7 @@ import { drillBackups } from '../backup/drill.js';
 import { listBackups } from '../backup/list.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import { loadDesired } from '../engine/engine.js';
-import { hasCode } from '../model/errors.js';
+import { errorMessage, hasCode } from '../model/errors.js';
 import { type Caller, requireGrant } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { type OperationsContext as ApiContext, audit } from './operationsApi.js';
@@ -108,7 +108,7 @@ export async function handleBackups(
     const http = httpOf(err);
     if (route.action) {
       const result = http?.status === 401 ? 'unauthenticated' : http?.status === 403 ? 'denied' : 'failed';
-      await audit(ctx, caller, route.action, target ?? '-', result, (err as Error).message);
+      await audit(ctx, caller, route.action, target ?? '-', result, errorMessage(err));
     }
     throw http ?? err;
   }
@@ -118,8 +118,8 @@ export async function handleBackups(
 /** A backup that cannot be done as asked, a lock held or restic failing: 409 with the (secret-free) message. */
 function httpOf(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
-  if (hasCode(err, 'LOCKED')) return new HttpError(409, 'BUSY', (err as Error).message);
+  if (hasCode(err, 'LOCKED')) return new HttpError(409, 'BUSY', errorMessage(err));
   for (const code of ['BACKUP_FAILED', 'RESTIC_FAILED', 'DATA_COMMAND_REFUSED'])
-    if (hasCode(err, code)) return new HttpError(409, code, (err as Error).message);
+    if (hasCode(err, code)) return new HttpError(409, code, errorMessage(err));
   return undefined;
 }

@@ -1,5 +1,6 @@
 // The everyday operations in the API: /api/v1/resources/NAME/{logs,restart,run,exec,config}, with the same grants
 // as over SSH (logs, config: view; restart, run, config changes: deploy; exec: admin) and every change audited.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hasRole, REQUIRED_ROLE, type Role } from '../access/grants.js';
 import { StateEditError } from '../desired/edit.js';
@@ -12,6 +13,7 @@ import { execInResource, runOneOff } from '../engine/oneOff.js';
 import { OperationError } from '../engine/resourceTarget.js';
 import { restartResource } from '../engine/restart.js';
 import { StateRepoInvalidError } from '../model/diagnostics.js';
+import { errorMessage } from '../model/errors.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Authenticator, Caller } from './auth.js';
 import { HttpError, readJson, sendJson } from './http.js';
@@ -106,7 +108,7 @@ export async function handleOperations(
     const http = httpOf(err);
     if (op.action) {
       const result = http?.status === 401 ? 'unauthenticated' : http?.status === 403 ? 'denied' : 'failed';
-      await audit(ctx, caller, op.action, id ?? name, result, (err as Error).message);
+      await audit(ctx, caller, op.action, id ?? name, result, errorMessage(err));
     }
     throw http ?? err;
   }
@@ -274,7 +276,7 @@ async function logs(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, 
       { stdout: send('stdout'), stderr: send('stderr') },
     );
   } catch (err) {
-    res.write(`event: error\ndata: ${JSON.stringify((err as Error).message)}\n\n`);
+    res.write(`event: error\ndata: ${JSON.stringify(errorMessage(err))}\n\n`);
   } finally {
     clearInterval(heartbeat);
     res.end();

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
-import { HiyError } from '../model/errors.js';
+import { errorMessage, HiyError } from '../model/errors.js';
 import type { Controller } from '../model/events.js';
 import { DEFAULT_API_ADDR } from '../model/settings.js';
 import { handleApi } from './api.js';
@@ -120,8 +120,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       }
       // Details go to the log only; the client learns that it failed, not the internals.
-      logger.error({ err: (err as Error).message, path }, 'API request failed');
-      sendError(res, new HttpError(500, 'INTERNAL', `internal error: ${(err as Error).message}`));
+      logger.error({ err: errorMessage(err), path }, 'API request failed');
+      sendError(res, new HttpError(500, 'INTERNAL', `internal error: ${errorMessage(err)}`));
     }
   });
   try {

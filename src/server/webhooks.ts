@@ -1,8 +1,10 @@
 // POST /hooks/github and /hooks/gitea (Forgejo too): verify, refuse replays, fetch the pushed commit into the
 // App's mirror, then enqueue a reconcile so build and deploy go through the controller's one queue.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
+import { errorMessage } from '../model/errors.js';
 import type { Controller } from '../model/events.js';
 import type { AppResource } from '../model/resources.js';
 import {
@@ -97,7 +99,7 @@ export function webhookHandler(opts: WebhookOptions): ExtraHandler {
       for (const app of targets)
         await fetchMirror(engine.settings.dataDir, app.metadata.name, app.spec.source.git!, push.after);
     } catch (err) {
-      return refuse(502, 'FETCH_FAILED', (err as Error).message);
+      return refuse(502, 'FETCH_FAILED', errorMessage(err));
     }
     const names = targets.map((a) => `app/${a.metadata.name}`);
     await audit.append({
@@ -110,7 +112,7 @@ export function webhookHandler(opts: WebhookOptions): ExtraHandler {
     });
     // The forge waits a few seconds at most: answer now, build and deploy in the controller's queue.
     void controller.enqueue({ kind: 'webhook', detail: `${forge}:${delivery}` }).catch((err: unknown) => {
-      logger.error({ err: (err as Error).message, delivery }, 'webhook reconcile failed');
+      logger.error({ err: errorMessage(err), delivery }, 'webhook reconcile failed');
     });
     sendJson(res, 202, { ok: true, apps: names, commit: push.after });
     return true;

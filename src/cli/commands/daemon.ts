@@ -1,6 +1,8 @@
 // `hiy daemon`: runs the reconciler unattended until SIGTERM/SIGINT (commits, resync, backoff, snapshots).
+
 import { checkAcmeDirectory } from '../../drivers/acme/directory.js';
 import { nodeFetch } from '../../drivers/http/fetch.js';
+import { errorMessage } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import {
   backupsPlugin,
@@ -37,7 +39,7 @@ function sampleInterval(env: NodeJS.ProcessEnv): number {
   try {
     return parseSampleInterval(env.HIY_SAMPLE_INTERVAL);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(errorMessage(err));
   }
 }
 

@@ -1,6 +1,8 @@
 // `hiy git-shell USER` for the everyday-operation verbs (logs, config, restart, run, exec, job run): parse
 // strictly, refuse before touching anything, check the grant, write one audit line, run the verb.
+
 import { parseVerbCommand } from '../../drivers/ssh/verbCommand.js';
+import { errorMessage } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import type { CliDeps } from '../context.js';
 import { auditSshDecision, openGate, refuser } from './sshGate.js';
@@ -46,6 +48,6 @@ export async function runSshVerb(
       err: deps.io.err,
     });
   } catch (err) {
-    return refuse(`${request.verb} failed: ${(err as Error).message}`);
+    return refuse(`${request.verb} failed: ${errorMessage(err)}`);
   }
 }

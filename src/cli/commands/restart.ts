@@ -11,7 +11,7 @@ export const run: CommandRun = async (deps, settings, ctx) => {
   const engine = await deps.makeEngine(settings);
   const outcome = await restartResource(engine, name, {
     actor: deps.io.env.USER,
-    ...(ctx.json ? {} : { onPlan: (plan) => deps.io.out(renderPlan(plan)) }),
+    ...(ctx.json ? {} : { view: { planned: ({ plan }) => deps.io.out(renderPlan(plan)) } }),
   });
   const failed = outcome.result.results.filter((r) => r.status === 'failed');
   if (ctx.json) {

@@ -1,13 +1,14 @@
 // `hiy rollback NAME [--to N] [--with-data]` and `hiy unpin NAME`.
 
 import { rollback, unpin } from '../../data/rollback.js';
+import { JSON_VIEW } from '../../engine/engine.js';
 import type { Settings } from '../../model/settings.js';
 import { renderPlan } from '../../plan/render.js';
 import { type CommandRun, flag, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
-import { printRecovery, progress } from './apply.js';
+import { cliView } from './apply.js';
 
 function releaseNumber(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -23,12 +24,10 @@ export async function rollbackCommand(
 ): Promise<number> {
   if (!opts.name) throw new UsageError('hiy rollback NAME: which resource? (e.g. greeter or port/greeter)');
   const engine = await deps.makeEngine(settings);
-  if (!opts.json) engine.onRecovery = printRecovery(deps.io);
   const out = await rollback(
     engine,
     { name: opts.name, to: releaseNumber(opts.to), withData: opts.withData },
-    opts.json ? undefined : progress(deps.io),
-    opts.json ? undefined : (plan) => deps.io.out(renderPlan(plan)),
+    opts.json ? JSON_VIEW : { ...cliView(deps.io), planned: ({ plan }) => deps.io.out(renderPlan(plan)) },
   );
   if (opts.json) {
     deps.io.out(`${JSON.stringify(out, null, 2)}\n`);

@@ -1,8 +1,10 @@
 // What every request through the ssh account's forced command shares once its words parsed: the engine, the
 // state repo's Users and Apps (read leniently), and one audit line per grant decision. Light to import: the
 // state repo's reader loads only when a request got this far.
+
 import type { Access } from '../../access/stateAccess.js';
 import type { Engine } from '../../engine/engine.js';
+import { errorMessage } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import type { CliDeps } from '../context.js';
 import { EXIT } from '../context.js';
@@ -25,7 +27,7 @@ export async function openGate(
   try {
     return { engine, access: await loadAccess(settings, engine.git) };
   } catch (err) {
-    return { refused: `cannot read the state repo: ${(err as Error).message}` };
+    return { refused: `cannot read the state repo: ${errorMessage(err)}` };
   }
 }
 

@@ -3,6 +3,7 @@
 import { loadWorktreeFiles } from '../../desired/load.js';
 import { loadDesired } from '../../engine/engine.js';
 import { type Diagnostic, formatDiagnostic } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 import type { Settings } from '../../model/settings.js';
 import { resolvePorts } from '../../ports/resolve.js';
 import { type CommandRun, flag } from '../command.js';
@@ -33,7 +34,7 @@ export async function validateCommand(
       (err: unknown) => [
         {
           severity: 'warning',
-          summary: `port declarations could not be checked: ${(err as Error).message.split('\n')[0]}`,
+          summary: `port declarations could not be checked: ${errorMessage(err).split('\n')[0]}`,
         },
       ],
     );

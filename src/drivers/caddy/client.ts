@@ -1,4 +1,5 @@
 // The real Caddy driver over Caddy's admin API: GET /config/ to read; a load is POST /load, or for an owner a compare-and-swap.
+import { errorMessage } from '../../model/errors.js';
 import type { ExternalCalls } from '../externalCalls.js';
 import { type FetchLike, type HttpResponse, nodeFetch } from '../http/fetch.js';
 import { type CertificateSecretSource, withCertificatePem, withoutCertificatePem } from './certificatePem.js';
@@ -99,11 +100,7 @@ export class CaddyAdminClient implements CaddyDriver {
       try {
         sent = await withCertificatePem(sent, this.certificates.server, this.certificates.source);
       } catch (err) {
-        throw new CaddyError(
-          err instanceof Error ? err.message : String(err),
-          { url: this.adminUrl },
-          { cause: err },
-        );
+        throw new CaddyError(errorMessage(err), { url: this.adminUrl }, { cause: err });
       }
     }
     if (this.owner !== undefined) return this.readable(await this.swapOwned(sent, this.owner));
@@ -338,5 +335,5 @@ function networkReason(err: unknown, timeoutMs: number): string {
     const nested = (cur as { errors?: unknown[] }).errors?.[0]; // AggregateError (IPv4 + IPv6 attempts)
     cur = (cur as { cause?: unknown }).cause ?? nested;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

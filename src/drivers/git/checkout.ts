@@ -1,6 +1,8 @@
 // Exports the tree of one commit into a directory (with file modes), for builds: `git archive | tar -x`.
+
 import { mkdir } from 'node:fs/promises';
 import { execa } from 'execa';
+import { errorMessage } from '../../model/errors.js';
 import { GitError, type TreeFile } from './types.js';
 
 /**
@@ -28,7 +30,7 @@ export async function exportCommit(
     const raw = (err as { stderr?: unknown }).stderr;
     const stderr = raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw;
     throw new GitError(
-      `cannot export ${commit.slice(0, 12)} of ${gitDir}: ${String(stderr ?? (err as Error).message).trim()}`,
+      `cannot export ${commit.slice(0, 12)} of ${gitDir}: ${String(stderr ?? errorMessage(err)).trim()}`,
       { dir: gitDir, ref: commit },
       { cause: err },
     );
@@ -60,7 +62,7 @@ export async function listCommitFiles(
       .map(({ path, oid }) => ({ path, oid }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   } catch (err) {
-    throw new GitError(`cannot list files of ${gitDir} at ${commit}: ${(err as Error).message}`, {
+    throw new GitError(`cannot list files of ${gitDir} at ${commit}: ${errorMessage(err)}`, {
       dir: gitDir,
       ref: commit,
     });

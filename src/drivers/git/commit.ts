@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { HiyError } from '../../model/errors.js';
+import { errorMessage, HiyError } from '../../model/errors.js';
 import { writableGitdir, writeCommitObjects } from './objects.js';
 import { updateRef } from './refs.js';
 import { type CommitAuthor, GitError } from './types.js';
@@ -50,7 +50,7 @@ function gitIn(dir: string): Git {
       });
       return r.stdout;
     } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim();
+      const stderr = String((err as { stderr?: unknown }).stderr ?? errorMessage(err)).trim();
       throw new GitError(
         `git ${args[0]} in ${dir} failed: ${stderr.split('\n')[0]}`,
         { dir },

@@ -1,7 +1,9 @@
 // GitReader backed by isomorphic-git: reads branches, trees and blobs of local repositories (working copy or bare).
+
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
+import { errorMessage } from '../../model/errors.js';
 import { GitError, type GitReader, type SkippedEntry, type TreeFile } from './types.js';
 
 /** Reads local repositories without a working copy; every read goes through the object database. */
@@ -28,7 +30,7 @@ export class IsomorphicGitReader implements GitReader {
         );
       }
       throw new GitError(
-        `cannot read branch ${branch} of ${dir}: ${(err as Error).message}`,
+        `cannot read branch ${branch} of ${dir}: ${errorMessage(err)}`,
         { dir, ref: branch },
         { cause: err },
       );
@@ -54,7 +56,7 @@ export class IsomorphicGitReader implements GitReader {
       await walk(commit, '');
     } catch (err) {
       throw new GitError(
-        `cannot list files of ${dir} at ${commit}: ${(err as Error).message}`,
+        `cannot list files of ${dir} at ${commit}: ${errorMessage(err)}`,
         { dir, ref: commit },
         { cause: err },
       );
@@ -69,7 +71,7 @@ export class IsomorphicGitReader implements GitReader {
       return blob;
     } catch (err) {
       throw new GitError(
-        `cannot read blob ${oid} of ${dir}: ${(err as Error).message}`,
+        `cannot read blob ${oid} of ${dir}: ${errorMessage(err)}`,
         { dir, ref: oid },
         { cause: err },
       );

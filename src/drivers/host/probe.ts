@@ -1,8 +1,10 @@
 // Probes the facts `hiy doctor` judges (src/model/host.ts): podman info, sub-ids, /dev/net/tun, sysctls, systemd.
+
 import { constants } from 'node:fs';
 import { access, readFile, statfs } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { execa } from 'execa';
+import { errorMessage } from '../../model/errors.js';
 import {
   type HostFacts,
   limitsNotEnforcedReason,
@@ -61,7 +63,7 @@ export async function podmanHostInfo(binary: string): Promise<HostFacts['podman'
     };
     return { ok: true, info };
   } catch (err) {
-    return { ok: false, error: `podman info printed no JSON: ${(err as Error).message}` };
+    return { ok: false, error: `podman info printed no JSON: ${errorMessage(err)}` };
   }
 }
 

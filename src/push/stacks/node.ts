@@ -1,4 +1,5 @@
 // The generated build of a Node.js app (package.json): npm ci with a lock file, the manifests before the source.
+import { errorMessage } from '../../model/errors.js';
 import { cmd, has, header, procfileStart, RUNTIME_USER, type Start, trustLines } from './common.js';
 import { type BuildTrust, type ContextSummary, type GeneratedContainerfile, StackError } from './types.js';
 
@@ -13,7 +14,7 @@ export function nodeStack(ctx: ContextSummary, image: string, trust?: BuildTrust
   try {
     pkg = JSON.parse(ctx.texts['package.json'] ?? '{}');
   } catch (err) {
-    throw new StackError(`package.json is not valid JSON: ${(err as Error).message}`);
+    throw new StackError(`package.json is not valid JSON: ${errorMessage(err)}`);
   }
   let start: Start | undefined = procfileStart(ctx);
   const script = pkg.scripts?.start;

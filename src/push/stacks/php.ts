@@ -1,4 +1,5 @@
 // The generated build of a PHP app (composer.json, index.php): served by PHP's built-in web server (php -S).
+import { errorMessage } from '../../model/errors.js';
 import { cmd, has, header, procfileStart, RUNTIME_USER, trustLines } from './common.js';
 import {
   type BuildTrust,
@@ -15,7 +16,7 @@ function requiresPackages(composerJson: string | undefined): boolean {
   try {
     parsed = JSON.parse(composerJson);
   } catch (err) {
-    throw new StackError(`composer.json is not valid JSON: ${(err as Error).message}`);
+    throw new StackError(`composer.json is not valid JSON: ${errorMessage(err)}`);
   }
   return Object.keys(parsed.require ?? {}).some((p) => p !== 'php' && !p.startsWith('ext-'));
 }

@@ -1,6 +1,7 @@
 // The dashboard's operational actions: roll back, restart, unpin, snapshot, restore, apply, revoke. Each checks the CSRF token
 // and the grant (grants.ts, as the API and SSH do), calls the same function the CLI and API call (same lock),
 // writes one audit line with the user and client address, and redirects back with the outcome in words.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
 import { createSnapshots, DataCommandError, restoreFromSnapshot } from '../../data/commands.js';
@@ -8,6 +9,7 @@ import { RollbackError, rollback, unpin } from '../../data/rollback.js';
 import { OperationError } from '../../engine/resourceTarget.js';
 import { restartResource } from '../../engine/restart.js';
 import { StateRepoInvalidError } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 import { HttpError } from '../http.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { readForm, redirect } from './respond.js';
@@ -60,7 +62,7 @@ export async function runAction(
   try {
     checkCsrf(req, viewer, form.get('csrf') ?? undefined);
   } catch (err) {
-    await line('denied', (err as Error).message);
+    await line('denied', errorMessage(err));
     throw err;
   }
   if (!spec.allowed(viewer)) {
@@ -73,9 +75,9 @@ export async function runAction(
     await line(ok ? 'ok' : 'failed', message);
     redirect(res, ok ? spec.back : `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, message);
   } catch (err) {
-    await line('failed', (err as Error).message);
+    await line('failed', errorMessage(err));
     if (!expected(err)) throw err;
-    redirect(res, `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, (err as Error).message);
+    redirect(res, `${spec.back}${spec.back.includes('?') ? '&' : '?'}err=1`, errorMessage(err));
   }
 }
 

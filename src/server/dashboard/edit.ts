@@ -1,6 +1,7 @@
 // Editing, the GitOps way: a resource's env (deploy) or its whole YAML file (admin on "*") becomes a commit to
 // the state repo authored by the signed-in user, after HIY shows the plan of the edit. Nothing is changed on the
 // box here: the daemon applies the commit like any other. An edit that does not validate is not committed.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
 import {
@@ -14,6 +15,7 @@ import {
 import { isStateFilePath } from '../../desired/load.js';
 import { editStateRepo } from '../../engine/stateEdit.js';
 import { StateRepoInvalidError } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 import { HttpError } from '../http.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { diagnosticsList } from './diagnostics.js';
@@ -176,7 +178,7 @@ export async function editAction(
   try {
     checkCsrf(req, viewer, form.get('csrf') ?? undefined);
   } catch (err) {
-    await audit('denied', (err as Error).message);
+    await audit('denied', errorMessage(err));
     throw err;
   }
   if (!mayEdit(viewer, id, yaml)) {
@@ -238,9 +240,9 @@ async function showEditError(
   if (err instanceof StateRepoInvalidError)
     shown = html`<p>The edit was not committed: the state repo would not be valid.</p>${diagnosticsList(err.diagnostics.filter((d) => d.severity === 'error'))}`;
   else if (err instanceof StateEditError || (err as Error).name === 'CommitRefusedError')
-    shown = html`<p class="alert" role="alert">The edit was not committed: ${(err as Error).message}</p>`;
+    shown = html`<p class="alert" role="alert">The edit was not committed: ${errorMessage(err)}</p>`;
   else throw err;
-  await audit('failed', (err as Error).message);
+  await audit('failed', errorMessage(err));
   sendHtml(
     req,
     res,

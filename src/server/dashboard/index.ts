@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAllowed } from '../../access/grants.js';
+import { errorMessage } from '../../model/errors.js';
 import { HttpError, sendError } from '../http.js';
 import { eventVisibleTo } from '../visibility.js';
 import { accountAction, applyAction, resourceAction, runAction } from './actions.js';
@@ -58,9 +59,9 @@ export async function handleDashboard(
     const http =
       err instanceof HttpError
         ? err
-        : new HttpError(500, 'INTERNAL', `something went wrong on the server: ${(err as Error).message}`);
+        : new HttpError(500, 'INTERNAL', `something went wrong on the server: ${errorMessage(err)}`);
     if (!(err instanceof HttpError))
-      ctx.logger.error({ err: (err as Error).message, path }, 'dashboard request failed');
+      ctx.logger.error({ err: errorMessage(err), path }, 'dashboard request failed');
     if (JSON_PATHS.test(path)) sendError(res, http);
     else sendHtml(req, res, http.status, errorPage(http));
   }

@@ -1,7 +1,9 @@
 // Container logs on the resource page: the last lines rendered with the page, then followed live over SSE
 // (across replacements: a deploy does not end the stream), through the engine's resourceLogs as `hiy logs -f`.
+
 import type { ServerResponse } from 'node:http';
 import { resourceLogs } from '../../engine/logs.js';
+import { errorMessage } from '../../model/errors.js';
 import type { BuildRun } from '../../store/builds.js';
 import type { DashboardContext } from './context.js';
 import { type Html, html } from './html.js';
@@ -29,7 +31,7 @@ export async function recentLogs(
     };
     await resourceLogs(ctx.engine, id, { tail: TAIL }, { stdout: sink, stderr: sink });
   } catch (err) {
-    return { text: '', error: (err as Error).message };
+    return { text: '', error: errorMessage(err) };
   }
   return { text: clip(out.slice(-TAIL * LINE_MAX)) };
 }
@@ -94,6 +96,6 @@ export async function followLogs(
     await resourceLogs(ctx.engine, id, { follow: true, tail: 0, signal }, { stdout: send, stderr: send });
   } catch (err) {
     if (!signal.aborted)
-      res.write(`event: log\ndata: (logs ended: ${(err as Error).message.replace(/\n/g, ' ')})\n\n`);
+      res.write(`event: log\ndata: (logs ended: ${errorMessage(err).replace(/\n/g, ' ')})\n\n`);
   }
 }

@@ -1,5 +1,6 @@
 // Passkeys (WebAuthn, @simplewebauthn/server): registering one once signed in, and signing in with one. The
 // relying party is the host the dashboard is served on; challenges are single-use and expire after 5 minutes.
+
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -10,6 +11,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { errorMessage } from '../../model/errors.js';
 import { HttpError, readJson, sendJson } from '../http.js';
 import type { DashboardContext, Viewer } from './context.js';
 import { checkCsrf, checkSameOrigin, isHttps } from './session.js';
@@ -162,7 +164,7 @@ export async function signInWithPasskey(
       requireUserVerification: false,
     });
   } catch (err) {
-    throw await refuse((err as Error).message);
+    throw await refuse(errorMessage(err));
   }
   if (!verified.verified) throw await refuse('the signature did not verify');
   if (!(await ctx.users.find(stored.user)))

@@ -9,7 +9,7 @@ import {
   observedConditions,
   recordConditions,
 } from '../../../src/engine/conditions.js';
-import type { StoredStatus } from '../../../src/model/status.js';
+import type { ConditionReason, StoredStatus } from '../../../src/model/status.js';
 import { plan } from '../../../src/plan/plan.js';
 import { desired, emptyObserved, observedAfter, port, SETTINGS } from '../../support/fixtures.js';
 
@@ -182,7 +182,11 @@ describe('recordConditions', () => {
 });
 
 describe('observedConditions (status as observed now)', () => {
-  const cond = (type: 'Ready' | 'Reconciling' | 'Stalled', status: 'True' | 'False', reason: string) => ({
+  const cond = (
+    type: 'Ready' | 'Reconciling' | 'Stalled',
+    status: 'True' | 'False',
+    reason: ConditionReason,
+  ) => ({
     type,
     status,
     reason,
