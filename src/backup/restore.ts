@@ -6,6 +6,7 @@ import type { ResticTarget } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { fetchBackup } from './fetch.js';
+import { sweepLeftovers } from './leftovers.js';
 import { entryMatches } from './list.js';
 import { ensureRepository } from './repository.js';
 import {
@@ -67,6 +68,7 @@ export async function restoreFromBackup(
   },
 ): Promise<BackupRestoreOutcome[]> {
   const backup = await pickBackup(engine, opts.backup);
+  await sweepLeftovers(engine, opts.onStep);
   const target = opts.target ?? (await resticTarget(engine, backup));
   await ensureRepository(engine, backup, target, undefined, { create: false });
   const list = await resticOf(engine).snapshots(target, {
