@@ -9,9 +9,9 @@ import { snapshotArchivePath, verifySnapshot } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
 import { type FetchedBackup, fetchBackup } from './fetch.js';
 import { scratchLabels, sweepLeftovers } from './leftovers.js';
-import { ensureRepository } from './repository.js';
+import { openAndList } from './repository.js';
 import { chooseEntries } from './restore.js';
-import { backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
+import { backupEntries, pickBackup, resticTarget } from './target.js';
 
 /** The image of the default check (scripts/setup.sh builds it on every box). */
 export const DRILL_IMAGE = 'localhost/hiy/busybox:latest';
@@ -109,10 +109,7 @@ export async function drillBackups(
   const backup = await pickBackup(engine, opts.backup);
   await sweepLeftovers(engine, opts.onStep);
   const target = await resticTarget(engine, backup);
-  await ensureRepository(engine, backup, target, undefined, { create: false });
-  const list = await resticOf(engine).snapshots(target, {
-    tags: [`hiy.instance=${engine.settings.instance}`],
-  });
+  const list = await openAndList(engine, backup, target);
   const results: DrillResult[] = [];
   for (const entry of chooseEntries(backupEntries(backup.metadata.name, list), opts)) {
     const base = { resource: entry.resource, volume: entry.volume, backupId: entry.id, time: entry.time };

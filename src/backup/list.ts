@@ -4,8 +4,8 @@ import type { ResticSnapshot } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
 import { BOX_STATE_TAG } from './boxState.js';
 import { type RepoBackupEntry, repoEntries } from './repos.js';
-import { ensureRepository } from './repository.js';
-import { type BackupEntry, backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
+import { openAndList } from './repository.js';
+import { type BackupEntry, backupEntries, pickBackup, resticTarget } from './target.js';
 
 /** `greeter`, `port/greeter` or a volume name → does this backup match? */
 export function entryMatches(e: BackupEntry, name: string): boolean {
@@ -39,10 +39,7 @@ export function boxStateEntries(list: ResticSnapshot[]): BoxStateEntry[] {
 export async function listEverything(engine: Engine, opts: { backup?: string } = {}): Promise<BackupListing> {
   const backup = await pickBackup(engine, opts.backup);
   const target = await resticTarget(engine, backup);
-  await ensureRepository(engine, backup, target, undefined, { create: false });
-  const list = await resticOf(engine).snapshots(target, {
-    tags: [`hiy.instance=${engine.settings.instance}`],
-  });
+  const list = await openAndList(engine, backup, target);
   return {
     backups: backupEntries(backup.metadata.name, list),
     repositories: repoEntries(list),
