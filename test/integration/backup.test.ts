@@ -44,7 +44,8 @@ describe('offsite backups (real restic, local path)', () => {
     await h.commit({ 'backup.yaml': backupYaml(repo) });
     container = `hiy-${h.instance}-db`;
     volume = `hiy-${h.instance}-db-data`;
-    assert.equal((await h.hiy(['apply'])).code, 0);
+    const applied = await h.hiy(['apply']);
+    assert.equal(applied.code, 0, applied.out + applied.err);
     await sh('mkdir -p /data/d && echo first > /data/file && echo x > /data/d/y');
   });
 
