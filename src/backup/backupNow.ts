@@ -1,6 +1,5 @@
 // `hiy backup now`: a verified snapshot of each volume (dump hook, brief stop: hiy snapshot create's way), its
 // directory copied as it is to the restic repository with the apply lock released; then retention.
-
 import { dirname } from 'node:path';
 import { createSnapshots } from '../data/commands.js';
 import type { ResticBackupSummary } from '../drivers/restic/types.js';
@@ -17,9 +16,19 @@ import {
 import type { BackupOutcome } from '../store/backupHistory.js';
 import type { EventDraft } from '../store/events.js';
 import { BOX_STATE_TAG, uploadBoxState } from './boxState.js';
+import { describeLeftovers, type Leftovers, sweepLeftovers } from './leftovers.js';
 import { uploadRepos } from './repos.js';
 import { ensureRepository } from './repository.js';
-import { BackupError, backupHost, backupTags, pickBackup, resticOf, resticTarget } from './target.js';
+import {
+  type BackupEntry,
+  BackupError,
+  backupEntries,
+  backupHost,
+  backupTags,
+  pickBackup,
+  resticOf,
+  resticTarget,
+} from './target.js';
 
 /** One volume copied offsite. */
 export interface VolumeBackup {
@@ -32,6 +41,8 @@ export interface VolumeBackup {
   summary: ResticBackupSummary;
   /** Restic snapshots of the volume removed by the retention policy. */
   forgotten: number;
+  /** The volume held what its last backup holds (`id`): nothing was uploaded. */
+  unchanged?: true;
 }
 
 /** What a run did: each volume copied, and each resource or volume that failed (the others still ran). */
@@ -44,7 +55,10 @@ export interface BackupRun {
   /** The hosted git repositories (a bundle each: repos.ts), copied by a run of the whole box. */
   repos?: { repo: string; id: string; summary: ResticBackupSummary }[];
   failures: { resource: string; volume?: string; error: string }[];
+  /** What interrupted runs had left (working directories, scratch volumes), removed first; absent when none. */
+  leftovers?: Leftovers;
 }
+
 
 /** The resources a Backup covers that have volumes on this box: those it names, or all. */
 async function coveredResources(engine: Engine, backup: BackupResource, only?: string): Promise<string[]> {
@@ -72,6 +86,8 @@ export async function backupNow(
   resticOf(engine); // refuses early when this HIY has no restic driver
   const step = opts.onStep;
   const covered = await coveredResources(engine, backup, opts.resource);
+  // What an interrupted run left is removed while the repository is opened.
+  const swept = sweepLeftovers(engine, step);
   try {
     await ensureRepository(engine, backup, target, step);
   } catch (err) {
@@ -95,27 +111,41 @@ export async function backupNow(
       })),
     );
     throw err;
+  } finally {
+    await swept;
   }
+  const leftovers = await swept;
   const run: BackupRun = {
     backup: backup.metadata.name,
     repository: backup.spec.repository,
     volumes: [],
     failures: [],
+    ...(describeLeftovers(leftovers) && { leftovers }),
   };
+  // The last backup of each volume, read while the first snapshot is taken: an unchanged volume is not uploaded.
+  const previous = resticOf(engine)
+    .snapshots(target, { tags: [`hiy.instance=${engine.settings.instance}`] })
+    .then((list) => backupEntries(backup.metadata.name, list))
+    .catch(() => [] as BackupEntry[]);
   for (const resource of covered) {
-    let taken: SnapshotManifest[];
+    // The uploads start as soon as the snapshots are recorded, while the containers start again and pass their
+    // health checks; one at a time (restic's retention locks the repository). Never rejected.
+    let uploads: Promise<Uploaded[]> = Promise.resolve([]);
+    const startUploads = (taken: SnapshotManifest[]) => {
+      uploads = uploadAll(engine, backup, taken, previous, step);
+    };
     try {
-      taken = await createSnapshots(engine, resource, step, 'backup');
+      await createSnapshots(engine, resource, step, 'backup', startUploads);
     } catch (err) {
+      // A health check failing after the restart: the snapshots were taken and their uploads still count.
       run.failures.push({ resource, error: errorMessage(err) });
-      continue;
     }
-    // The apply lock is released: the upload, however long, blocks no deploy.
-    for (const snapshot of taken) {
-      try {
-        run.volumes.push(await uploadVolume(engine, backup, snapshot, step));
-      } catch (err) {
-        run.failures.push({ resource, volume: snapshot.volume, error: errorMessage(err) });
+    // The apply lock is released: the rest of the upload, however long, blocks no deploy.
+    for (const r of await uploads) {
+      if ('error' in r) run.failures.push({ resource, volume: r.volume, error: r.error });
+      else {
+        run.volumes.push(r);
+        await dropOlderLocal(engine, r.volume, r.snapshot);
       }
     }
   }
@@ -162,13 +192,64 @@ function runOutcomes(run: BackupRun, covered: string[], at: string): BackupOutco
   });
 }
 
-/** Backs one snapshot up, applies retention and drops the older local backup snapshots. */
+type Uploaded = VolumeBackup | { volume: string; error: string };
+
+/** Uploads the snapshots one after the other; each settles to its outcome, so the promise never rejects. */
+async function uploadAll(
+  engine: Engine,
+  backup: BackupResource,
+  taken: SnapshotManifest[],
+  previous: Promise<BackupEntry[]>,
+  step?: (message: string) => void,
+): Promise<Uploaded[]> {
+  const out: Uploaded[] = [];
+  for (const snapshot of taken) {
+    try {
+      out.push(await uploadVolume(engine, backup, snapshot, await previous, step));
+    } catch (err) {
+      out.push({ volume: snapshot.volume, error: errorMessage(err) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The volume's last backup when it holds exactly this snapshot's data: the same archive (sha256 of every byte,
+ * names, modes and times included), data version and image. Podman's export is byte-for-byte reproducible for
+ * an unchanged volume, so an unchanged volume is recognized without reading the repository.
+ */
+export function unchangedSince(previous: BackupEntry[], snapshot: SnapshotManifest): BackupEntry | undefined {
+  const last = previous.find((e) => e.volume === snapshot.volume);
+  if (!last?.sha256 || last.sha256 !== snapshot.sha256) return undefined;
+  if (last.dataVersion !== snapshot.dataVersion) return undefined;
+  if ((last.image ?? '') !== (snapshot.imageBefore ?? '')) return undefined;
+  return last;
+}
+
+/** Backs one snapshot up (unless its last backup holds the same data) and applies retention. */
 async function uploadVolume(
   engine: Engine,
   backup: BackupResource,
   snapshot: SnapshotManifest,
+  previous: BackupEntry[],
   step?: (message: string) => void,
 ): Promise<VolumeBackup> {
+  const base = { resource: snapshot.resource, volume: snapshot.volume, snapshot: snapshot.id };
+  const same = unchangedSince(previous, snapshot);
+  if (same) {
+    step?.(`${snapshot.volume} is unchanged since backup ${same.shortId}: nothing to upload`);
+    const summary: ResticBackupSummary = {
+      snapshotId: same.id,
+      filesNew: 0,
+      filesChanged: 0,
+      filesUnmodified: 2,
+      dataAdded: 0,
+      totalFiles: 2,
+      totalBytes: snapshot.bytes,
+      durationSeconds: 0,
+    };
+    return { ...base, id: same.id, summary, forgotten: 0, unchanged: true };
+  }
   const target = await resticTarget(engine, backup);
   const restic = resticOf(engine);
   const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
@@ -182,6 +263,7 @@ async function uploadVolume(
       resource: snapshot.resource,
       volume: snapshot.volume,
       snapshot: snapshot.id,
+      sha256: snapshot.sha256,
       ...(snapshot.dataVersion !== undefined && { dataVersion: snapshot.dataVersion }),
       ...(snapshot.imageBefore && { image: snapshot.imageBefore }),
       ...(snapshot.stateCommit && { stateCommit: snapshot.stateCommit }),
@@ -200,21 +282,18 @@ async function uploadVolume(
     });
     forgotten = removed.length;
   }
-  // The local copy made for an earlier backup is no longer needed once this one is safely offsite.
+  return { ...base, id: summary.snapshotId, summary, forgotten };
+}
+
+/** The local copy made for an earlier backup is no longer needed once this one is safely offsite. */
+async function dropOlderLocal(engine: Engine, volume: string, keep: string): Promise<void> {
+  const snapDeps = { podman: engine.podman, dataDir: engine.settings.dataDir };
   await withApplyLock(engine, async () => {
-    const older = (await listSnapshots(snapDeps, snapshot.volume)).filter(
-      (m) => m.reason === 'backup' && m.id !== snapshot.id,
+    const older = (await listSnapshots(snapDeps, volume)).filter(
+      (m) => m.reason === 'backup' && m.id !== keep,
     );
     for (const m of older) await removeSnapshot(snapDeps, m);
   });
-  return {
-    resource: snapshot.resource,
-    volume: snapshot.volume,
-    snapshot: snapshot.id,
-    id: summary.snapshotId,
-    summary,
-    forgotten,
-  };
 }
 
 function runEvents(run: BackupRun): EventDraft[] {

@@ -11,10 +11,10 @@ import { hookTimeoutMs } from '../model/portContract.js';
 import { snapshotArchivePath, verifySnapshot } from '../snapshots/snapshot.js';
 import type { EventDraft } from '../store/events.js';
 import { type FetchedBackup, fetchBackup } from './fetch.js';
-import { ensureRepository } from './repository.js';
+import { scratchLabels, sweepLeftovers } from './leftovers.js';
+import { openAndList } from './repository.js';
 import { chooseEntries } from './restore.js';
-import { LABEL_SCRATCH } from './stage.js';
-import { backupEntries, pickBackup, resticOf, resticTarget } from './target.js';
+import { backupEntries, pickBackup, resticTarget } from './target.js';
 
 /** The image of the default check (scripts/setup.sh builds it on every box). */
 export const DRILL_IMAGE = 'localhost/hiy/busybox:latest';
@@ -85,7 +85,7 @@ async function intoScratch(engine: Engine, fetched: FetchedBackup, step?: (m: st
   step?.(`verifying ${snapshot.volume}/${snapshot.id} (${snapshot.files} files, sha256)`);
   await verifySnapshot(deps, snapshot);
   const name = `hiy-${engine.settings.instance}-scratch-${randomBytes(4).toString('hex')}`;
-  await engine.podman.createVolume(name, { [LABEL_SCRATCH]: engine.settings.instance });
+  await engine.podman.createVolume(name, scratchLabels(engine.settings.instance));
   const remove = () => engine.podman.removeVolume(name).catch(() => {});
   try {
     step?.(`importing it into scratch volume ${name}`);
@@ -106,11 +106,9 @@ export async function drillBackups(
   opts: { backup?: string; resource?: string; onStep?: (m: string) => void } = {},
 ): Promise<DrillResult[]> {
   const backup = await pickBackup(engine, opts.backup);
+  await sweepLeftovers(engine, opts.onStep);
   const target = await resticTarget(engine, backup);
-  await ensureRepository(engine, backup, target, undefined, { create: false });
-  const list = await resticOf(engine).snapshots(target, {
-    tags: [`hiy.instance=${engine.settings.instance}`],
-  });
+  const list = await openAndList(engine, backup, target);
   const results: DrillResult[] = [];
   for (const entry of chooseEntries(backupEntries(backup.metadata.name, list), opts)) {
     const base = { resource: entry.resource, volume: entry.volume, backupId: entry.id, time: entry.time };

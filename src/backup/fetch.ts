@@ -3,7 +3,7 @@
 // Podman's own import (rootless too: files owned by sub-uids come back with their owners).
 
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResticTarget } from '../drivers/restic/types.js';
 import { type Engine, withApplyLock } from '../engine/engine.js';
@@ -16,6 +16,7 @@ import {
   SNAPSHOT_MANIFEST_FILE,
   type SnapshotManifest,
 } from '../snapshots/snapshot.js';
+import { markAdopted, workDir } from './leftovers.js';
 import { fetchLegacy, LEGACY_MANIFEST_FILE } from './legacy.js';
 import { type BackupEntry, BackupError, resticOf } from './target.js';
 
@@ -24,7 +25,7 @@ export interface FetchedBackup {
   entry: BackupEntry;
   /** The local snapshot (reason `from-backup`); its volume is the backed-up one (a scratch volume's, legacy). */
   snapshot: SnapshotManifest;
-  /** Removes the local snapshot. */
+  /** Removes the local snapshot and the working directory. */
   release(): Promise<void>;
 }
 
@@ -56,14 +57,20 @@ export async function fetchBackup(
   step?: (message: string) => void,
 ): Promise<FetchedBackup> {
   const { dataDir } = engine.settings;
-  await mkdir(join(dataDir, 'backup'), { recursive: true, mode: 0o700 });
-  const landing = await mkdtemp(join(dataDir, 'backup', 'restore-'));
+  // Named by this process and kept (with a note of the local snapshot it became) until the release: what a
+  // crash leaves, the next run removes (leftovers.ts).
+  const landing = await workDir(dataDir, 'restore');
+  const releaseWith = (snapshot: SnapshotManifest) => async () => {
+    await dropSnapshot(engine, snapshot);
+    await rm(landing, { recursive: true, force: true });
+  };
   try {
     step?.(`restoring backup ${entry.shortId} of ${entry.volume}`);
     await resticOf(engine).restore(target, { id: entry.id, targetDir: landing });
     // A directory backed up as `.` is restored at the target's root (restic 0.14: its content, not its path).
     if (await exists(join(landing, LEGACY_MANIFEST_FILE))) {
       const snapshot = await fetchLegacy(engine, entry, landing, step);
+      await rm(landing, { recursive: true, force: true });
       return { entry, snapshot, release: () => dropSnapshot(engine, snapshot) };
     }
     const from = JSON.parse(
@@ -74,17 +81,18 @@ export async function fetchBackup(
         `backup ${entry.shortId} holds a snapshot of ${from.volume}, its tags say ${entry.volume}`,
       );
     const deps = { podman: engine.podman, dataDir };
-    const snapshot = await withApplyLock(engine, () =>
-      adoptArchive(deps, join(landing, SNAPSHOT_ARCHIVE_FILE), from, 'from-backup'),
-    );
-    return { entry, snapshot, release: () => dropSnapshot(engine, snapshot) };
+    const snapshot = await withApplyLock(engine, async () => {
+      const adopted = await adoptArchive(deps, join(landing, SNAPSHOT_ARCHIVE_FILE), from, 'from-backup');
+      await markAdopted(landing, adopted.volume, adopted.id);
+      return adopted;
+    });
+    return { entry, snapshot, release: releaseWith(snapshot) };
   } catch (err) {
+    await rm(landing, { recursive: true, force: true });
     if (err instanceof BackupError) throw err;
     throw new BackupError(
       `backup ${entry.shortId} of ${entry.volume} cannot be restored: ${errorMessage(err)}`,
       { cause: err },
     );
-  } finally {
-    await rm(landing, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,7 @@ import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Engine, withApplyLock } from '../engine/engine.js';
 import { type SnapshotManifest, takeSnapshot } from '../snapshots/snapshot.js';
+import { scratchLabels } from './leftovers.js';
 import { checksumTree, compareChecksums, LABEL_SCRATCH } from './stage.js';
 import { type BackupEntry, BackupError } from './target.js';
 
@@ -27,7 +28,7 @@ export async function fetchLegacy(
   step?: (message: string) => void,
 ): Promise<SnapshotManifest> {
   const name = `hiy-${engine.settings.instance}-scratch-${randomBytes(4).toString('hex')}`;
-  await engine.podman.createVolume(name, { [LABEL_SCRATCH]: engine.settings.instance });
+  await engine.podman.createVolume(name, scratchLabels(engine.settings.instance));
   try {
     const volume = (await engine.podman.listVolumes({ [LABEL_SCRATCH]: engine.settings.instance })).find(
       (v) => v.name === name,

@@ -1,12 +1,18 @@
 // Hosted git repositories (the Apps' sources pushed to HIY) in the backup repository: one `git bundle --all` per
 // repository, tagged `hiy.repo=NAME`, so a box rebuilt from git plus one backup keeps what was only pushed.
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, fetchBundle, headBranch, repoRefs } from '../drivers/git/bundle.js';
 import { initBareRepo } from '../drivers/git/mirror.js';
-import type { ResticBackupSummary, ResticKeep, ResticTarget } from '../drivers/restic/types.js';
+import type {
+  ResticBackupSummary,
+  ResticKeep,
+  ResticSnapshot,
+  ResticTarget,
+} from '../drivers/restic/types.js';
 import { type Engine, reposDir } from '../engine/engine.js';
+import { workDir } from './leftovers.js';
 import { stagingDir } from './stage.js';
 import { BackupError, backupHost, resticOf } from './target.js';
 
@@ -82,6 +88,11 @@ export async function repoBackups(engine: Engine, target: ResticTarget): Promise
   const list = await resticOf(engine).snapshots(target, {
     tags: [`hiy.instance=${engine.settings.instance}`],
   });
+  return repoEntries(list);
+}
+
+/** The repository backups among restic's snapshots, newest first. Pure. */
+export function repoEntries(list: ResticSnapshot[]): RepoBackupEntry[] {
   const out: RepoBackupEntry[] = [];
   for (const s of list) {
     const tag = s.tags.find((t) => t.startsWith(REPO_TAG));
@@ -106,8 +117,7 @@ export async function restoreRepos(
     seen.add(entry.repo);
     const gitDir = join(reposDir(engine.settings), `${entry.repo}.git`);
     if (await exists(gitDir)) throw new BackupError(`${gitDir} exists: restore-box fills an empty box only`);
-    await mkdir(join(engine.settings.dataDir, 'backup'), { recursive: true, mode: 0o700 });
-    const tmp = await mkdtemp(join(engine.settings.dataDir, 'backup', 'repo-'));
+    const tmp = await workDir(engine.settings.dataDir, 'repo');
     try {
       step?.(`restoring hosted repository ${entry.repo} from backup ${entry.shortId}`);
       await resticOf(engine).restore(target, { id: entry.id, targetDir: tmp });

@@ -1,5 +1,5 @@
 // Opening a Backup's restic repository: created on first use, and every failure to open it said clearly.
-import type { ResticTarget } from '../drivers/restic/types.js';
+import type { ResticSnapshot, ResticTarget } from '../drivers/restic/types.js';
 import { ResticError } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { BackupResource } from '../model/resources.js';
@@ -28,5 +28,25 @@ export async function ensureRepository(
     if (err instanceof ResticError)
       throw new BackupError(`${name} (${backup.spec.repository}): ${err.message}`, { cause: err });
     throw err;
+  }
+}
+
+/**
+ * This instance's snapshots in an existing repository, with ensureRepository's refusals (no repository, wrong
+ * password, unreachable) but one restic process instead of two: the listing is what opens the repository.
+ */
+export async function openAndList(
+  engine: Engine,
+  backup: BackupResource,
+  target: ResticTarget,
+): Promise<ResticSnapshot[]> {
+  const name = `backup/${backup.metadata.name}`;
+  try {
+    return await resticOf(engine).snapshots(target, { tags: [`hiy.instance=${engine.settings.instance}`] });
+  } catch (err) {
+    if (!(err instanceof ResticError)) throw err;
+    if (err.data.failure === 'no-repository')
+      throw new BackupError(`${name}: there is no restic repository at ${backup.spec.repository}`);
+    throw new BackupError(`${name} (${backup.spec.repository}): ${err.message}`, { cause: err });
   }
 }

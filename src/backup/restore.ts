@@ -6,16 +6,10 @@ import type { ResticTarget } from '../drivers/restic/types.js';
 import type { Engine } from '../engine/engine.js';
 import { LABEL_RESOURCE, ownershipLabels } from '../model/labels.js';
 import { fetchBackup } from './fetch.js';
+import { sweepLeftovers } from './leftovers.js';
 import { entryMatches } from './list.js';
-import { ensureRepository } from './repository.js';
-import {
-  type BackupEntry,
-  BackupError,
-  backupEntries,
-  pickBackup,
-  resticOf,
-  resticTarget,
-} from './target.js';
+import { openAndList } from './repository.js';
+import { type BackupEntry, BackupError, backupEntries, pickBackup, resticTarget } from './target.js';
 
 export interface BackupRestoreOutcome extends RestoreOutcome {
   /** The restic snapshot restored. */
@@ -67,11 +61,9 @@ export async function restoreFromBackup(
   },
 ): Promise<BackupRestoreOutcome[]> {
   const backup = await pickBackup(engine, opts.backup);
+  await sweepLeftovers(engine, opts.onStep);
   const target = opts.target ?? (await resticTarget(engine, backup));
-  await ensureRepository(engine, backup, target, undefined, { create: false });
-  const list = await resticOf(engine).snapshots(target, {
-    tags: [`hiy.instance=${engine.settings.instance}`],
-  });
+  const list = await openAndList(engine, backup, target);
   const chosen = chooseEntries(backupEntries(backup.metadata.name, list), opts);
   if (opts.toVolume && chosen.length > 1)
     throw new BackupError(`--to-volume needs one volume; ${opts.resource} has ${chosen.length}: give --id`);

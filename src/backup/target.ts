@@ -112,6 +112,8 @@ export interface BackupTags {
   volume: string;
   /** The local verified snapshot it was copied from. */
   snapshot: string;
+  /** sha256 of the snapshot's archive (backups since the change check): an unchanged volume is not uploaded. */
+  sha256?: string;
   dataVersion?: number;
   image?: string;
   stateCommit?: string;
@@ -128,6 +130,7 @@ export function backupTags(t: BackupTags): string[] {
     `${PREFIX}volume=${clean(t.volume)}`,
     `${PREFIX}snapshot=${clean(t.snapshot)}`,
   ];
+  if (t.sha256 && /^[0-9a-f]{64}$/.test(t.sha256)) tags.push(`${PREFIX}sha256=${t.sha256}`);
   if (t.dataVersion !== undefined) tags.push(`${PREFIX}data-version=${t.dataVersion}`);
   if (t.image) tags.push(`${PREFIX}image=${clean(t.image)}`);
   if (t.stateCommit) tags.push(`${PREFIX}state-commit=${clean(t.stateCommit)}`);
@@ -147,11 +150,13 @@ export function parseBackupTags(tags: string[]): BackupTags | undefined {
   );
   if (!instance || !resource || !volume || !snapshot) return undefined;
   const dv = kv.get('data-version');
+  const sha = kv.get('sha256');
   return {
     instance,
     resource,
     volume,
     snapshot,
+    ...(sha !== undefined && /^[0-9a-f]{64}$/.test(sha) && { sha256: sha }),
     ...(dv !== undefined && /^\d+$/.test(dv) && { dataVersion: Number(dv) }),
     ...(kv.has('image') && { image: kv.get('image')! }),
     ...(kv.has('state-commit') && { stateCommit: kv.get('state-commit')! }),

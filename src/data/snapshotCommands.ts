@@ -147,13 +147,16 @@ async function withStopped<T>(
 
 /**
  * `hiy snapshot create NAME`: a verified snapshot of each volume of a resource, its writer briefly stopped.
- * `reason` is `scheduled` when hiy daemon takes it on `spec.snapshots.schedule`.
+ * `reason` is `scheduled` when hiy daemon takes it on `spec.snapshots.schedule`. `afterTaken` is called with
+ * the snapshots as soon as they are recorded, before the containers are started again (a backup begins its
+ * upload there, overlapping the restart and the health wait); it must not throw.
  */
 export async function createSnapshots(
   engine: Engine,
   name: string,
   onStep?: (message: string) => void,
   reason: SnapshotReason = 'manual',
+  afterTaken?: (taken: SnapshotManifest[]) => void,
 ): Promise<SnapshotManifest[]> {
   return withApplyLock(engine, async () => {
     const { volumes, containers } = await observeData(engine);
@@ -199,6 +202,7 @@ export async function createSnapshots(
             }),
           );
         }
+        afterTaken?.(taken);
         return taken;
       },
       onStep,

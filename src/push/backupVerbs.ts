@@ -2,7 +2,7 @@
 // resource the verb names (its grant already checked by push/sshVerbs.ts), progress and sizes printed.
 import { backupNow } from '../backup/backupNow.js';
 import { drillBackups } from '../backup/drill.js';
-import { listBackups } from '../backup/list.js';
+import { listEverything, listingOf } from '../backup/list.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import type { VerbRequest } from '../drivers/ssh/verbCommand.js';
 import type { Engine } from '../engine/engine.js';
@@ -54,14 +54,18 @@ const now: Handler = async (ctx) => {
 
 const list: Handler = async (ctx) => {
   const backup = str(ctx, 'backup');
-  const entries = await listBackups(ctx.engine, { resource: ctx.resource, ...(backup && { backup }) });
-  if (json(ctx)) print(ctx, { backups: entries });
-  else if (entries.length === 0) ctx.out(`No backups of ${ctx.resource}.\n`);
-  else
-    for (const e of entries)
-      ctx.out(
-        `${e.shortId}  ${e.time.slice(0, 19).replace('T', ' ')}  ${e.volume}  snapshot ${e.snapshot}\n`,
-      );
+  // The resource's volumes and, for an App, its hosted git repository (the grant is on the resource).
+  const { backups, repositories } = listingOf(
+    await listEverything(ctx.engine, backup ? { backup } : {}),
+    ctx.resource,
+  );
+  const when = (t: string) => t.slice(0, 19).replace('T', ' ');
+  if (json(ctx)) print(ctx, { backups, repositories });
+  else if (backups.length === 0 && repositories.length === 0) ctx.out(`No backups of ${ctx.resource}.\n`);
+  else {
+    for (const e of backups) ctx.out(`${e.shortId}  ${when(e.time)}  ${e.volume}  snapshot ${e.snapshot}\n`);
+    for (const r of repositories) ctx.out(`${r.shortId}  ${when(r.time)}  git repository ${r.repo}\n`);
+  }
   return 0;
 };
 

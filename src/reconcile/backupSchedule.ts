@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { backupNow } from '../backup/backupNow.js';
 import { checkBackup } from '../backup/check.js';
 import { drillBackups } from '../backup/drill.js';
+import { sweepLeftovers } from '../backup/leftovers.js';
 import { headResources } from '../desired/load.js';
 import { backupAges } from '../engine/backupAges.js';
 import type { Engine } from '../engine/engine.js';
@@ -171,6 +172,8 @@ export function backupsPlugin(opts: { staleEveryMs?: number } = {}): DaemonPlugi
     name: 'backups',
     async start(ctx) {
       const logger = ctx.logger.child({ component: 'backups' });
+      // What a backup, restore or drill killed with the previous daemon left (leftovers.ts), removed once.
+      void sweepLeftovers(ctx.engine);
       const scheduler = startBackupScheduler({ engine: ctx.engine, logger });
       const { stateRepo, branch } = ctx.engine.settings;
       const notified = new Set<string>();

@@ -6,7 +6,7 @@ import { isAllowed, type Operation } from '../access/grants.js';
 import { resolveTarget, workloadNamesOfIds } from '../access/targets.js';
 import { backupNow } from '../backup/backupNow.js';
 import { drillBackups } from '../backup/drill.js';
-import { listBackups } from '../backup/list.js';
+import { listEverything, listingOf, visibleListing } from '../backup/list.js';
 import { restoreFromBackup } from '../backup/restore.js';
 import { loadDesired } from '../engine/engine.js';
 import { errorMessage, hasCode } from '../model/errors.js';
@@ -80,9 +80,18 @@ export async function handleBackups(
     let detail: string | undefined;
     let ok = true;
     if (req.method === 'GET') {
-      const list = await listBackups(ctx.engine, opts);
+      // The whole box: what the caller may read of it (hosted repositories by their App, HIY's own state with
+      // read on `*`); one resource: its volumes' backups and, for an App, its hosted repository's.
+      const all = await listEverything(ctx.engine, backup ? { backup } : {});
       const who = caller;
-      sendJson(res, 200, { backups: list.filter((e) => isAllowed(who.user, 'read', e.resource)) });
+      const listing = resource
+        ? listingOf(all, resource)
+        : visibleListing(all, (r) => isAllowed(who.user, 'read', r));
+      sendJson(res, 200, {
+        backups: listing.backups,
+        repositories: listing.repositories,
+        ...(!resource && { boxState: listing.boxState }),
+      });
     } else if (what === '') {
       const run = await backupNow(ctx.engine, opts);
       ok = run.failures.length === 0;

@@ -1,6 +1,6 @@
 // Offsite backups with real restic to a local-path repository: hiy backup now|list|restore, retention, failures.
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -44,7 +44,8 @@ describe('offsite backups (real restic, local path)', () => {
     await h.commit({ 'backup.yaml': backupYaml(repo) });
     container = `hiy-${h.instance}-db`;
     volume = `hiy-${h.instance}-db-data`;
-    assert.equal((await h.hiy(['apply'])).code, 0);
+    const applied = await h.hiy(['apply']);
+    assert.equal(applied.code, 0, applied.out + applied.err);
     await sh('mkdir -p /data/d && echo first > /data/file && echo x > /data/d/y');
   });
 
@@ -118,9 +119,69 @@ describe('offsite backups (real restic, local path)', () => {
     assert.ok(snaps.some((s) => s.tags.includes(`hiy.snapshot=${locals[0].id}`)));
   });
 
+  it('a volume unchanged since its last backup is not uploaded again; the run still counts', async () => {
+    const before = await resticSnapshots();
+    const r = await h.hiy(['backup', 'now', '--json']);
+    assert.equal(r.code, 0, r.out + r.err);
+    const run = JSON.parse(r.out);
+    assert.equal(run.volumes.length, 1);
+    assert.equal(run.volumes[0].unchanged, true);
+    assert.equal(run.volumes[0].id, before.at(-1)!.id, "the volume's backup is its last one");
+    assert.deepEqual(
+      (await resticSnapshots()).map((s) => s.id),
+      before.map((s) => s.id),
+      'no restic snapshot added or forgotten',
+    );
+    const [local] = await localBackupSnapshots();
+    assert.ok(before.at(-1)!.tags.includes(`hiy.sha256=${local.sha256}`), 'same archive, byte for byte');
+    assert.equal((await localBackupSnapshots()).length, 1);
+    const events = await h.stores.events.read();
+    assert.equal(events.at(-1)?.type, 'backup.succeeded');
+  });
+
+  it("what a killed run left (working directory, restored snapshot's dir, scratch volume) goes at the next run", async () => {
+    const dead = execa('true');
+    await dead;
+    const leftDir = join(h.dataDir, 'backup', `restore-${dead.pid}-Ab12Cd`);
+    await mkdir(leftDir, { recursive: true });
+    await writeFile(join(leftDir, 'archive.tar'), 'half a restore');
+    const scratch = `hiy-${h.instance}-scratch-left${dead.pid}`;
+    await execa('podman', [
+      'volume',
+      'create',
+      '--label',
+      `hiy.backup-scratch=${h.instance}`,
+      '--label',
+      `hiy.backup-scratch-pid=${dead.pid}`,
+      scratch,
+    ]);
+    try {
+      const before = await resticSnapshots();
+      await sh('echo fourth > /data/file');
+      const r = await h.hiy(['backup', 'now']);
+      assert.equal(r.code, 0, r.out + r.err);
+      assert.match(
+        r.out,
+        /removed what an interrupted backup run left: 1 working directory, 1 scratch volume/,
+      );
+      await assert.rejects(stat(leftDir), 'the working directory is gone');
+      const vols = (await execa('podman', ['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
+      assert.ok(!vols.includes(scratch), 'the scratch volume is gone');
+      assert.ok(vols.includes(volume), "the resource's volume is kept");
+      // Nothing lost: the earlier backup is still there (keep: last 2) and the new one holds the change.
+      const now = await resticSnapshots();
+      assert.equal(now.length, 2);
+      assert.ok(now.some((s) => s.id === before.at(-1)!.id));
+      assert.equal((await sh('cat /data/file')).stdout, 'fourth');
+    } finally {
+      await execa('podman', ['volume', 'rm', scratch], { reject: false });
+    }
+  });
+
   it('a failed upload keeps the local snapshot and removes no backup', async () => {
     const before = await resticSnapshots();
     const localBefore = await localBackupSnapshots();
+    await sh('echo fifth > /data/file'); // changed: an unchanged volume would not be uploaded at all
     // restic cannot take its lock: the repository opens, the snapshot is taken, the upload fails.
     await rm(join(repo, 'locks'), { recursive: true });
     await writeFile(join(repo, 'locks'), 'not a directory');

@@ -2,7 +2,7 @@
 import { backupNow } from '../../backup/backupNow.js';
 import { checkBackup } from '../../backup/check.js';
 import { drillBackups } from '../../backup/drill.js';
-import { listBackups, listRepoBackups } from '../../backup/list.js';
+import { type BoxStateEntry, listEverything, listingOf } from '../../backup/list.js';
 import type { RepoBackupEntry } from '../../backup/repos.js';
 import { restoreFromBackup } from '../../backup/restore.js';
 import type { BackupEntry } from '../../backup/target.js';
@@ -40,6 +40,12 @@ function entryRows(list: BackupEntry[]): string {
 function repoRows(list: RepoBackupEntry[]): string {
   const r = [['ID', 'TIME', 'REPOSITORY']];
   for (const e of list) r.push([e.shortId, e.time.slice(0, 19).replace('T', ' '), e.repo]);
+  return table(r);
+}
+
+function boxRows(list: BoxStateEntry[]): string {
+  const r = [['ID', 'TIME']];
+  for (const e of list) r.push([e.shortId, e.time.slice(0, 19).replace('T', ' ')]);
   return table(r);
 }
 
@@ -90,18 +96,23 @@ export async function backupCommand(deps: CliDeps, settings: Settings, opts: Bac
       return run.failures.length ? EXIT.error : EXIT.ok;
     }
     case 'list': {
-      const list = await listBackups(engine, {
-        ...(opts.backup && { backup: opts.backup }),
-        ...(target && { resource: target }),
-      });
-      // The hosted git repositories are listed with the whole box's backups (no RESOURCE given).
-      const repos = target ? [] : await listRepoBackups(engine, opts.backup ? { backup: opts.backup } : {});
-      if (opts.json) out({ backups: list, ...(!target && { repositories: repos }) });
-      else if (list.length === 0 && repos.length === 0)
+      const all = await listEverything(engine, opts.backup ? { backup: opts.backup } : {});
+      // Without RESOURCE: everything, the hosted git repositories and HIY's own state included.
+      const listing = target ? listingOf(all, target) : all;
+      if (opts.json)
+        out({
+          backups: listing.backups,
+          repositories: listing.repositories,
+          ...(!target && { boxState: listing.boxState }),
+        });
+      else if (!listing.backups.length && !listing.repositories.length && !listing.boxState.length)
         deps.io.out(`No backups${target ? ` of ${target}` : ''}.\n`);
       else {
-        if (list.length) deps.io.out(`${entryRows(list)}\n`);
-        if (repos.length) deps.io.out(`\nHosted git repositories:\n${repoRows(repos)}\n`);
+        if (listing.backups.length) deps.io.out(`${entryRows(listing.backups)}\n`);
+        if (listing.repositories.length)
+          deps.io.out(`\nHosted git repositories:\n${repoRows(listing.repositories)}\n`);
+        if (listing.boxState.length)
+          deps.io.out(`\nHIY's own state (secrets, releases, records):\n${boxRows(listing.boxState)}\n`);
       }
       return EXIT.ok;
     }

@@ -52,3 +52,11 @@ test('a rest: repository gets the login from its secret, percent-encoded; the pa
   secrets.login = 'no-colon';
   await assert.rejects(resticTarget(engine, backup('rest:https://nas.lan/hiy')), /must hold USER:PASSWORD/);
 });
+
+test("the archive's sha256 travels as a tag; anything else in its place is not read back", () => {
+  const base = { instance: 'i', resource: 'port/db', volume: 'v', snapshot: 's' };
+  const sha256 = 'ab'.repeat(32);
+  assert.equal(parseBackupTags(backupTags({ ...base, sha256 }))?.sha256, sha256);
+  assert.ok(!backupTags({ ...base, sha256: 'not-a-digest' }).some((t) => t.startsWith('hiy.sha256=')));
+  assert.equal(parseBackupTags([...backupTags(base), 'hiy.sha256=zz'])?.sha256, undefined);
+});
