@@ -2,6 +2,7 @@
 import { exitWith, runCli } from './cli/run.js';
 import type { Engine } from './engine/engine.js';
 import { objectNames } from './model/names.js';
+import { accessLogFile } from './model/routing.js';
 import type { Settings } from './model/settings.js';
 
 /**
@@ -25,7 +26,7 @@ async function loadDrivers() {
     externalCalls,
     podmanEvents,
     podmanStats,
-    caddyMetrics,
+    accessLog,
     box,
   ] = await Promise.all([
     import('pino'),
@@ -42,7 +43,7 @@ async function loadDrivers() {
     import('./drivers/externalCalls.js'),
     import('./drivers/podman/events.js'),
     import('./drivers/podman/stats.js'),
-    import('./drivers/caddy/metrics.js'),
+    import('./drivers/caddy/accessLog.js'),
     import('./drivers/host/box.js'),
   ]);
   return {
@@ -57,7 +58,7 @@ async function loadDrivers() {
     ExternalCalls: externalCalls.ExternalCalls,
     podmanEventFollower: podmanEvents.podmanEventFollower,
     podmanStatsReader: podmanStats.podmanStatsReader,
-    caddyMetricsReader: caddyMetrics.caddyMetricsReader,
+    readAccessLog: accessLog.readAccessLog,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -86,7 +87,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     ExternalCalls,
     podmanEventFollower,
     podmanStatsReader,
-    caddyMetricsReader,
+    readAccessLog,
     boxReader,
     boxLimitsFrom,
     proxy,
@@ -137,7 +138,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     usageProbes: {
       containerStats: podmanStatsReader({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
-      caddyMetrics: caddyMetricsReader({ adminUrl: settings.caddyAdmin, externalCalls }),
+      // The file HIY's Caddy server logs to (model/routing.ts: accessLogFile), read where the last sample stopped.
+      accessLog: (cursor) => readAccessLog(accessLogFile(settings.dataDir), cursor),
     },
     logger,
     stores,
