@@ -124,7 +124,8 @@ async function readLines(
  * Reads what Caddy appended to `file` since `cursor`. Without a cursor (the first read) it only notes the end of
  * the file: what was logged before is not counted. When the file was rolled (another inode), the rest of the
  * rolled file is read first (found beside it by its inode), then the new file from its start; a file shorter than
- * the cursor was truncated and is read from its start. A missing file reads nothing and keeps the cursor.
+ * the cursor was truncated and is read from its start. A missing file reads nothing and keeps the cursor (or
+ * starts one at inode 0, so that the file Caddy makes later is read from its start).
  */
 export async function readAccessLog(
   file: string,
@@ -144,7 +145,10 @@ export async function readAccessLog(
   try {
     st = await stat(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries, cursor, skipped };
+    // Caddy creates the file at its first request: until then the log is empty (inode 0), so the first lines
+    // it writes are counted.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { entries, cursor: cursor ?? { ino: 0, offset: 0 }, skipped };
     throw err;
   }
   if (!cursor) return { entries, cursor: { ino: st.ino, offset: st.size }, skipped };

@@ -113,6 +113,18 @@ describe('reading the log incrementally', () => {
     assert.deepEqual(r, { entries: [], cursor, skipped: 0 });
   });
 
+  it('reads a file Caddy made after the first read from its start', async () => {
+    const file = fresh();
+    const first = await readAccessLog(file, undefined);
+    assert.deepEqual(first.cursor, { ino: 0, offset: 0 });
+    write(file, line('a.test', '/first', 200));
+    const r = await readAccessLog(file, first.cursor);
+    assert.deepEqual(
+      r.entries.map((e) => e.path),
+      ['/first'],
+    );
+  });
+
   it('reads at most maxBytes per call and skips a line longer than the limit, in bounded memory', async () => {
     const file = fresh();
     write(file, '');
