@@ -113,9 +113,13 @@ async function readTraffic(
 ): Promise<Pick<UsageReading, 'traffic' | 'accessLog'>> {
   const read = engine.usageProbes?.accessLog;
   if (!read) return {};
+  if (!cursor) {
+    const first = await read(undefined);
+    return first.cursor ? { accessLog: first.cursor } : {};
+  }
   const server = objectNames(engine.settings.instance).caddyServer;
+  // Either failing fails the whole reading: the cursor stays, and the next sample reads the same lines again.
   const [config, log] = await Promise.all([engine.caddy.getConfig(), read(cursor)]);
-  if (!cursor) return log.cursor ? { accessLog: log.cursor } : {};
   const routes = parseOwned(config, server).state?.routes ?? [];
   const traffic: Record<string, RouteCounts> = {};
   for (const r of routes) traffic[routeKey(r)] = [0, 0, 0];

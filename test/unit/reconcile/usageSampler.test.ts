@@ -109,6 +109,22 @@ describe('usage sampler', () => {
       const third = await readUsage(engine, second.accessLog, () => T + 60_000);
       assert.deepEqual(third.traffic, { 'web.test/': [0, 0, 0], 'web.test/api': [0, 0, 0] });
       assert.deepEqual(third.problems, []);
+      // Caddy's config cannot be read: no counts and no cursor, so the next sample reads the same lines again.
+      appendFileSync(file, accessLine('web.test', '/', 200));
+      const down = {
+        ...engine,
+        caddy: {
+          getConfig: async () => {
+            throw new Error('connection refused');
+          },
+        },
+      } as unknown as Engine;
+      const failed = await readUsage(down, third.accessLog, () => T + 90_000);
+      assert.deepEqual(failed.problems, ["Caddy's access log: connection refused"]);
+      assert.equal(failed.traffic, undefined);
+      assert.equal(failed.accessLog, undefined);
+      const later = await readUsage(engine, third.accessLog, () => T + 120_000);
+      assert.deepEqual(later.traffic?.['web.test/'], [1, 0, 2]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
