@@ -1,5 +1,6 @@
 // Requests per route on the dashboard: the overview's and a resource page's request and 5xx rates over the last
 // hour and day, and a table per route (requests per minute, server errors, mean time), from the sampled access log.
+import { NO_ROUTE } from '../../drivers/caddy/routeTraffic.js';
 import { DEFAULT_SAMPLE_INTERVAL_S } from '../../reconcile/index.js';
 import type { UsageDoc } from '../../store/usage.js';
 import {
@@ -26,9 +27,6 @@ export interface RouteRow {
   key: string;
   resource: string;
 }
-
-/** The series key of requests no route matched (drivers/caddy/routeTraffic.ts's NO_ROUTE). */
-const NO_ROUTE = '(no route)';
 
 const interval = (v: TrafficView) => v.usage?.intervalSeconds || DEFAULT_SAMPLE_INTERVAL_S;
 
