@@ -123,9 +123,9 @@ async function readLines(
 /**
  * Reads what Caddy appended to `file` since `cursor`. Without a cursor (the first read) it only notes the end of
  * the file: what was logged before is not counted. When the file was rolled (another inode), the rest of the
- * rolled file is read first (found beside it by its inode), then the new file from its start; a file shorter than
- * the cursor was truncated and is read from its start. A missing file reads nothing and keeps the cursor (or
- * starts one at inode 0, so that the file Caddy makes later is read from its start).
+ * rolled file is read first (found beside it by its inode), then any file rolled after it, then the new file from
+ * its start; a file shorter than the cursor was truncated and is read from its start. A missing file reads
+ * nothing and keeps the cursor (or starts one at inode 0, so that the file Caddy makes later is read whole).
  */
 export async function readAccessLog(
   file: string,
@@ -155,14 +155,21 @@ export async function readAccessLog(
   let budget = maxBytes;
   let offset = cursor.offset;
   if (cursor.ino !== st.ino) {
-    for (const rolled of await rolledFiles(file)) {
-      const rs = await stat(rolled).catch(() => undefined);
-      if (rs?.ino !== cursor.ino) continue;
-      const r = await readLines(rolled, cursor.offset, budget, maxLine, onLine);
+    // The files rolled since: the cursor's (from its offset) and every later one (whole), oldest first. When the
+    // cursor's file is gone (the roller deleted it), every rolled file left is newer than it.
+    const rolled: { path: string; ino: number; size: number }[] = [];
+    for (const path of await rolledFiles(file)) {
+      const rs = await stat(path).catch(() => undefined);
+      if (rs) rolled.push({ path, ino: rs.ino, size: rs.size });
+    }
+    const from = rolled.findIndex((f) => f.ino === cursor.ino);
+    for (const [i, f] of rolled.slice(Math.max(0, from)).entries()) {
+      const start = i === 0 && from >= 0 ? cursor.offset : 0;
+      const r = await readLines(f.path, start, budget, maxLine, onLine);
       budget -= r.read;
-      // The budget ran out before the rolled file's end: its rest next time.
-      if (budget <= 0 && r.offset < rs.size)
-        return { entries, cursor: { ino: cursor.ino, offset: r.offset }, skipped };
+      // The budget ran out before this file's end: its rest next time.
+      if (budget <= 0 && r.offset < f.size)
+        return { entries, cursor: { ino: f.ino, offset: r.offset }, skipped };
     }
     offset = 0;
   } else if (st.size < offset) offset = 0;

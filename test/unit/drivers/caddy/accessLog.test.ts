@@ -87,6 +87,36 @@ describe('reading the log incrementally', () => {
     assert.deepEqual(again.entries, []);
   });
 
+  it('reads every file rolled since, oldest first, and all that are left when its own was deleted', async () => {
+    const file = fresh();
+    const rolledName = (n: number) => join(file, '..', `access-2026-12-08T00-00-0${n}.000.log`);
+    write(file, line('a.test', '/0', 200));
+    const { cursor } = await readAccessLog(file, undefined);
+    appendFileSync(file, line('a.test', '/1', 200));
+    renameSync(file, rolledName(1));
+    writeFileSync(file, line('a.test', '/2', 200));
+    renameSync(file, rolledName(2));
+    writeFileSync(file, line('a.test', '/3', 200));
+    const r = await readAccessLog(file, cursor);
+    assert.deepEqual(
+      r.entries.map((e) => e.path),
+      ['/1', '/2', '/3'],
+    );
+    // Two more rolls, and the roller deleted the oldest files, the cursor's among them: those left are all newer.
+    appendFileSync(file, line('a.test', '/4', 200));
+    renameSync(file, rolledName(3));
+    writeFileSync(file, line('a.test', '/5', 200));
+    renameSync(file, rolledName(4));
+    writeFileSync(file, line('a.test', '/6', 200));
+    for (const n of [1, 2, 3]) rmSync(rolledName(n));
+    const gone = await readAccessLog(file, r.cursor);
+    assert.deepEqual(
+      gone.entries.map((e) => e.path),
+      ['/5', '/6'],
+      'what the deleted file held is lost, nothing else',
+    );
+  });
+
   it('reads the new file from its start when the rolled one is gone, and a truncated file anew', async () => {
     const file = fresh();
     write(file, line('a.test', '/', 200).repeat(3));
