@@ -2,6 +2,7 @@
 import { exitWith, runCli } from './cli/run.js';
 import type { Engine } from './engine/engine.js';
 import { objectNames } from './model/names.js';
+import { accessLogFile } from './model/routing.js';
 import type { Settings } from './model/settings.js';
 
 /**
@@ -26,7 +27,7 @@ async function loadDrivers() {
     externalCalls,
     podmanEvents,
     podmanStats,
-    caddyMetrics,
+    accessLog,
     box,
   ] = await Promise.all([
     import('pino'),
@@ -44,7 +45,7 @@ async function loadDrivers() {
     import('./drivers/externalCalls.js'),
     import('./drivers/podman/events.js'),
     import('./drivers/podman/stats.js'),
-    import('./drivers/caddy/metrics.js'),
+    import('./drivers/caddy/accessLog.js'),
     import('./drivers/host/box.js'),
   ]);
   return {
@@ -60,7 +61,7 @@ async function loadDrivers() {
     ExternalCalls: externalCalls.ExternalCalls,
     podmanEventFollower: podmanEvents.podmanEventFollower,
     podmanStatsReader: podmanStats.podmanStatsReader,
-    caddyMetricsReader: caddyMetrics.caddyMetricsReader,
+    readAccessLog: accessLog.readAccessLog,
     networkProber: prober.networkProber,
     openStores: stores.openStores,
     hostPortFloor: host.hostPortFloor,
@@ -90,7 +91,7 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     ExternalCalls,
     podmanEventFollower,
     podmanStatsReader,
-    caddyMetricsReader,
+    readAccessLog,
     boxReader,
     boxLimitsFrom,
     proxy,
@@ -147,7 +148,8 @@ export async function realEngine(settings: Settings, env: NodeJS.ProcessEnv = pr
     followPodmanEvents: podmanEventFollower({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
     usageProbes: {
       containerStats: podmanStatsReader({ binary: env.HIY_PODMAN ?? 'podman', externalCalls }),
-      caddyMetrics: caddyMetricsReader({ adminUrl: settings.caddyAdmin, externalCalls }),
+      // The file HIY's Caddy server logs to (model/routing.ts: accessLogFile), read where the last sample stopped.
+      accessLog: (cursor) => readAccessLog(accessLogFile(settings.dataDir), cursor),
     },
     logger,
     stores,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ExportCommit } from '../apply/apply.js';
 import type { BuildSupport } from '../apply/build.js';
 import type { LockBusyError } from '../apply/lock.js';
-import type { ReadCaddyMetrics } from '../drivers/caddy/metrics.js';
+import type { AccessLogCursor, AccessLogRead } from '../drivers/caddy/accessLog.js';
 import type { CaddyDriver } from '../drivers/caddy/types.js';
 import type { ExternalCalls } from '../drivers/externalCalls.js';
 import type { GitReader } from '../drivers/git/types.js';
@@ -40,8 +40,14 @@ export interface Engine {
   externalCalls?: ExternalCalls;
   /** Follows Podman's events; the daemon's observation cache is fed by it (absent: the daemon observes directly). */
   followPodmanEvents?: FollowPodmanEvents;
-  /** What the daemon's usage sampler reads (one podman stats, one GET of Caddy's /metrics); absent: no sampling. */
-  usageProbes?: { containerStats: ReadContainerStats; caddyMetrics: ReadCaddyMetrics };
+  /**
+   * What the daemon's usage sampler reads (one podman stats; Caddy's access log from a cursor, with Caddy's
+   * config for its routes); absent: no sampling.
+   */
+  usageProbes?: {
+    containerStats: ReadContainerStats;
+    accessLog?: (cursor: AccessLogCursor | undefined) => Promise<AccessLogRead>;
+  };
   /**
    * Reads the box's free memory and process room and measures a few of `running` (this instance's running
    * containers), for the capacity check of a plan that starts containers (src/drivers/host/box.ts). Absent:

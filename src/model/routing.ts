@@ -60,6 +60,16 @@ export interface ProxyState {
   acme?: AcmeSettings;
   /** Routes in match order: most specific host, then longest path, first (see sortRoutes). */
   routes: ProxyRoute[];
+  /**
+   * The file Caddy writes HIY's server's access log to (JSON lines, rolled small; `accessLogFile`): the
+   * dashboard's requests and errors per route are counted from it. Unset: no access log.
+   */
+  accessLog?: string;
+}
+
+/** Where Caddy writes an instance's access log: `DATA_DIR/access-log/access.log` (rolled files beside it). */
+export function accessLogFile(dataDir: string): string {
+  return `${dataDir.replace(/\/+$/, '')}/access-log/access.log`;
 }
 
 /**

@@ -30,7 +30,7 @@ export { routesEqual } from './routes.js';
 export type { PlanRestore } from './workloads.js';
 
 export type PlanSettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'upstreamPorts'> &
-  Partial<Pick<Settings, 'dashboardHost' | 'apiAddr'>>;
+  Partial<Pick<Settings, 'dashboardHost' | 'apiAddr' | 'dataDir'>>;
 
 export { DASHBOARD_ROUTE_RESOURCE };
 

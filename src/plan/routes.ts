@@ -1,6 +1,6 @@
 // The routes part of a plan: HIY's whole Caddy state after the plan, and the route changes against what Caddy has. Pure.
 import { objectNames } from '../model/names.js';
-import { type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
+import { accessLogFile, type ProxyRoute, type ProxyState, sortRoutes } from '../model/routing.js';
 import type { Settings } from '../model/settings.js';
 import { canonicalJson } from '../model/workload.js';
 import type { ObservedState } from '../observed/types.js';
@@ -8,11 +8,16 @@ import { compact, diff } from './containerSpec.js';
 import type { RouteChange } from './types.js';
 
 /** The settings that decide HIY's Caddy server. */
-export type ProxySettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'acme'>;
+export type ProxySettings = Pick<Settings, 'instance' | 'httpAddr' | 'httpsAddr' | 'tls' | 'acme'> &
+  Partial<Pick<Settings, 'dataDir'>>;
 
-/** HIY's Caddy server with these routes, in the order Caddy must try them (see sortRoutes). */
+/**
+ * HIY's Caddy server with these routes, in the order Caddy must try them (see sortRoutes), and its access log
+ * in the data directory (the dashboard's requests per route) when the settings name one.
+ */
 export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[]): ProxyState {
   const server = objectNames(settings.instance).caddyServer;
+  const accessLog = settings.dataDir ? { accessLog: accessLogFile(settings.dataDir) } : {};
   if (settings.tls === 'off')
     return {
       server,
@@ -20,6 +25,7 @@ export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[])
       tls: 'off',
       // Plain HTTP serves no certificate: a route's tls.certificate waits for HIY_TLS to be on.
       routes: sortRoutes(routes.map(({ certificate: _, ...r }) => r)),
+      ...accessLog,
     };
   routes = withHostCertificates(routes);
   return {
@@ -29,6 +35,7 @@ export function desiredProxyState(settings: ProxySettings, routes: ProxyRoute[])
     tls: settings.tls,
     ...(settings.tls === 'acme' && settings.acme ? { acme: settings.acme } : {}),
     routes: sortRoutes(routes),
+    ...accessLog,
   };
 }
 
@@ -110,6 +117,7 @@ export function routeActions(proxy: ProxyState, observed: ObservedState): RouteC
           redirectListen: s.redirectListen,
           tls: s.tls,
           acme: s.routes.length > 0 ? s.acme : undefined,
+          accessLog: s.accessLog,
         })
       : null;
   const wantServer = proxy.routes.length > 0 || observed.proxy.present;
@@ -118,7 +126,10 @@ export function routeActions(proxy: ProxyState, observed: ObservedState): RouteC
   let reason: string | undefined;
   if (wantServer && !observed.proxy.present) reason = `HIY's Caddy server ${proxy.server} does not exist`;
   else if (wantServer && canonicalJson(was) !== canonicalJson(now))
-    reason = 'listen addresses or TLS settings changed';
+    reason =
+      canonicalJson({ ...was, accessLog: undefined }) === canonicalJson({ ...now, accessLog: undefined })
+        ? `the access log of HIY's Caddy server changed (now ${proxy.accessLog ?? 'none'})`
+        : 'listen addresses or TLS settings changed';
   else if (observed.proxy.state && !inMatchOrder(observed.proxy.state.routes))
     // Routes loaded by an older HIY, which sorted hosts by name: a wildcard could shadow an exact host.
     reason = 'routes are not in match order (exact hosts before wildcards, longer paths first)';

@@ -1,8 +1,9 @@
-// The daemon's usage sampler: every N seconds one `podman stats` for all of the instance's containers and one read
-// of Caddy's metrics, folded into the rings of DATA_DIR/usage.json; volume sizes every 10 minutes.
-
+// The daemon's usage sampler: every N seconds one `podman stats` for all of the instance's containers and what
+// Caddy's access log gained, per route, folded into the rings of DATA_DIR/usage.json; volume sizes every 10 minutes.
 import type { Logger } from 'pino';
-import { parsePrometheusText, type TrafficCounters, trafficByHost } from '../drivers/caddy/metrics.js';
+import type { AccessLogCursor } from '../drivers/caddy/accessLog.js';
+import { parseOwned } from '../drivers/caddy/render.js';
+import { countByRoute, type RouteCounts, routeKey } from '../drivers/caddy/routeTraffic.js';
 import type { ContainerStats } from '../drivers/podman/stats.js';
 import type { Engine } from '../engine/engine.js';
 import { errorMessage } from '../model/errors.js';
@@ -46,8 +47,14 @@ export interface UsageReading {
   at: number;
   /** The stats of the instance's running containers, with their resource. */
   stats: { resource: string; stats: ContainerStats }[];
-  /** Caddy's request counters per host; undefined when they could not be read. */
-  traffic?: Record<string, TrafficCounters>;
+  /**
+   * Requests, 5xx and their summed durations (ms) per route key (`host/path`) since the previous reading, every
+   * route of HIY's server included (zeros for a quiet one); undefined when the log could not be read or this was
+   * the first reading (which only notes where the log ends).
+   */
+  traffic?: Record<string, RouteCounts>;
+  /** Where the access log was read up to (kept from the previous reading when it could not be read). */
+  accessLog?: AccessLogCursor;
   problems: string[];
 }
 
@@ -59,8 +66,8 @@ function recentOnly(all: Record<string, Series>, t: number): Record<string, Seri
 /**
  * The usage file with one reading folded in, pure. CPU is the CPU time used since the previous sample over the
  * time between them (a container new since then: Podman's average since its start); a resource with several
- * containers (a start-first upgrade under way) sums them. Requests and 5xx answers are the counters' growth
- * since the previous sample (all of the counter after Caddy restarted); the first reading only sets the baseline.
+ * containers (a start-first upgrade under way) sums them. Requests, 5xx answers and durations are what the
+ * access log gained since the previous reading, per route.
  */
 export function foldReading(doc: UsageDoc, r: UsageReading): UsageDoc {
   const t = Math.floor(r.at / 1000);
@@ -82,27 +89,52 @@ export function foldReading(doc: UsageDoc, r: UsageReading): UsageDoc {
   for (const [id, values] of perResource)
     resources[id] = addSample(resources[id] ?? emptySeries(), t, values, 'mean');
   const routes = { ...doc.routes };
-  const traffic: Record<string, [number, number]> = {};
-  for (const [host, c] of Object.entries(r.traffic ?? {})) {
-    traffic[host] = [c.requests, c.errors];
-    const before = prev?.traffic[host];
-    if (!before || dt <= 0) continue;
-    const grew = c.requests >= before[0];
-    const values = [grew ? c.requests - before[0] : c.requests, grew ? c.errors - before[1] : c.errors];
-    routes[host] = addSample(routes[host] ?? emptySeries(), t, values, 'sum');
-  }
+  for (const [key, counts] of Object.entries(r.traffic ?? {}))
+    routes[key] = addSample(routes[key] ?? emptySeries(), t, counts, 'sum');
+  const accessLog = r.accessLog ?? prev?.accessLog;
   return {
     ...doc,
     sampledAt: new Date(r.at).toISOString(),
     resources: recentOnly(resources, t),
     routes: recentOnly(routes, t),
-    counters: { at: r.at, cpu, traffic },
+    counters: { at: r.at, cpu, ...(accessLog && { accessLog }) },
     problems: r.problems,
   };
 }
 
-/** Reads one sample of the instance: the containers from the (cached) listing, one stats call, Caddy's metrics. */
-export async function readUsage(engine: Engine, now = Date.now): Promise<UsageReading> {
+/**
+ * What the access log gained since `cursor`, per route of HIY's server as Caddy runs it (one read of its
+ * config); undefined traffic on the first read, which only notes where the log ends.
+ */
+async function readTraffic(
+  engine: Engine,
+  cursor: AccessLogCursor | undefined,
+): Promise<Pick<UsageReading, 'traffic' | 'accessLog'>> {
+  const read = engine.usageProbes?.accessLog;
+  if (!read) return {};
+  if (!cursor) {
+    const first = await read(undefined);
+    return first.cursor ? { accessLog: first.cursor } : {};
+  }
+  const server = objectNames(engine.settings.instance).caddyServer;
+  // Either failing fails the whole reading: the cursor stays, and the next sample reads the same lines again.
+  const [config, log] = await Promise.all([engine.caddy.getConfig(), read(cursor)]);
+  const routes = parseOwned(config, server).state?.routes ?? [];
+  const traffic: Record<string, RouteCounts> = {};
+  for (const r of routes) traffic[routeKey(r)] = [0, 0, 0];
+  Object.assign(traffic, countByRoute(log.entries, routes));
+  return { traffic, ...(log.cursor && { accessLog: log.cursor }) };
+}
+
+/**
+ * Reads one sample of the instance: the containers from the (cached) listing, one stats call, the access log
+ * from `cursor` (where the previous sample stopped) and Caddy's config (which routes there are).
+ */
+export async function readUsage(
+  engine: Engine,
+  cursor?: AccessLogCursor,
+  now = Date.now,
+): Promise<UsageReading> {
   const probes = engine.usageProbes;
   const { instance } = engine.settings;
   const problems: string[] = [];
@@ -117,16 +149,16 @@ export async function readUsage(engine: Engine, now = Date.now): Promise<UsageRe
     (c) => c.labels[LABEL_INSTANCE] === instance && !c.labels[LABEL_ONE_OFF] && c.state === 'running',
   );
   const resourceOf = new Map(running.map((c) => [c.name, c.labels[LABEL_RESOURCE] ?? '']));
-  const [stats, metrics] = await Promise.all([
+  const [stats, traffic] = await Promise.all([
     probes
       ? probes.containerStats([...resourceOf.keys()]).catch((err: unknown) => {
           problems.push(errorMessage(err));
           return [];
         })
       : [],
-    probes?.caddyMetrics().catch((err: unknown) => {
-      problems.push(`Caddy's metrics: ${errorMessage(err)}`);
-      return undefined;
+    readTraffic(engine, cursor).catch((err: unknown) => {
+      problems.push(`Caddy's access log: ${errorMessage(err)}`);
+      return {};
     }),
   ]);
   return {
@@ -135,9 +167,7 @@ export async function readUsage(engine: Engine, now = Date.now): Promise<UsageRe
       const resource = resourceOf.get(s.name);
       return resource ? [{ resource, stats: s }] : [];
     }),
-    ...(metrics !== undefined && {
-      traffic: trafficByHost(parsePrometheusText(metrics), objectNames(instance).caddyServer),
-    }),
+    ...traffic,
     problems,
   };
 }
@@ -180,8 +210,8 @@ export function usagePlugin(opts: { intervalSeconds: number; volumeIntervalSecon
       let volumesAt = 0;
       let running: Promise<void> | undefined;
       const sample = async () => {
-        const reading = await readUsage(engine);
         const old = (await store.read()) ?? emptyUsage(opts.intervalSeconds);
+        const reading = await readUsage(engine, old.counters?.accessLog);
         let doc = foldReading({ ...old, intervalSeconds: opts.intervalSeconds }, reading);
         if (reading.at - volumesAt >= volumeEvery) {
           const problems = [...(doc.problems ?? [])];

@@ -23,12 +23,18 @@ export interface UsageDoc {
   sampledAt?: string;
   /** Per resource id (`app/blog`): `[CPU % of one core, memory bytes]`, combined as means. */
   resources: Record<string, Series>;
-  /** Per route host (`*`: all of HIY's routes, when Caddy does not count per host): `[requests, 5xx]`, summed. */
+  /**
+   * Per route (`host/path` as `hiy status` lists it, `(no route)` for requests no route matched):
+   * `[requests, 5xx, durations in ms]`, summed, from Caddy's access log.
+   */
   routes: Record<string, Series>;
   /** Per volume name: its size when last measured. */
   volumes: Record<string, VolumeSize>;
-  /** The counters of the last sample, to turn the next one into rates: CPU ns per container id, Caddy's per host. */
-  counters?: { at: number; cpu: Record<string, number>; traffic: Record<string, [number, number]> };
+  /**
+   * What the last sample read up to, to turn the next one into rates: CPU ns per container id, and where the
+   * access log was read to (its inode and offset).
+   */
+  counters?: { at: number; cpu: Record<string, number>; accessLog?: { ino: number; offset: number } };
   /** What the last sample could not read (podman stats, Caddy's metrics), shown by the pages. */
   problems?: string[];
 }

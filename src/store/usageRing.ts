@@ -78,3 +78,17 @@ export function hourPoints(series: Series): UsagePoint[] {
 export function dayPoints(series: Series): UsagePoint[] {
   return series.day.map((p) => ({ at: p[0]! * 1000, values: p.slice(2) }));
 }
+
+/** Sums several series' points that share a time (one sample of the daemon covers every resource and route). */
+export function sumPoints(lists: UsagePoint[][]): UsagePoint[] {
+  const byTime = new Map<number, number[]>();
+  for (const list of lists)
+    for (const p of list) {
+      const acc = byTime.get(p.at) ?? p.values.map(() => 0);
+      byTime.set(
+        p.at,
+        acc.map((x, i) => x + (p.values[i] ?? 0)),
+      );
+    }
+  return [...byTime.entries()].sort(([a], [b]) => a - b).map(([at, values]) => ({ at, values }));
+}

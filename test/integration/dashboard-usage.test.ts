@@ -1,6 +1,6 @@
 // The box at a glance, in a real browser: the daemon's sampler (one real `podman stats` per sample for all of the
-// instance's containers, Caddy's real /metrics) feeds the overview's and a resource page's charts, the box's disk,
-// memory and load, requests through Caddy and the volumes' sizes.
+// instance's containers, Caddy's real access log) feeds the overview's and a resource page's charts, the box's disk,
+// memory and load, requests and server errors per route through Caddy and the volumes' sizes.
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,20 +111,20 @@ describe('dashboard pictures', () => {
     assert.match(main, /No requests counted yet/);
   });
 
-  it('samples both containers in one podman stats and counts requests through Caddy', async () => {
+  it('samples both containers in one podman stats and counts requests per route through Caddy', async () => {
     sampler = await usagePlugin({ intervalSeconds: 2 }).start({
       controller: new TestController(engine),
       engine,
       logger: pino({ level: 'silent' }),
       announce: async () => undefined,
     });
-    // Requests between samples: Caddy's counters grow, and the next sample counts the growth.
+    // Requests between samples: Caddy logs them, and the next sample counts what the log gained per route.
     const usage = await waitFor(
       async () => {
         for (let i = 0; i < 5; i++) assert.equal((await h.get('greeter.test')).status, 200);
         const doc = await engine.stores.usage.read();
         return (doc?.resources['port/greeter']?.hour.length ?? 0) >= 2 &&
-          (doc?.routes['*']?.hour.some((p) => p[1]! > 0) ?? false)
+          (doc?.routes['greeter.test/']?.hour.some((p) => p[1]! > 0) ?? false)
           ? doc
           : undefined;
       },
@@ -149,12 +149,16 @@ describe('dashboard pictures', () => {
     await page.goto(`${base}/`);
     const cpu = page.getByRole('img', { name: /^CPU of all containers, last hour .*: now [\d.]+ %/ });
     await cpu.waitFor();
-    assert.equal(await page.locator('figure.chart svg path.chart-line').count(), 4);
+    // CPU and memory, requests and server errors: each over the last hour and the last day.
+    assert.equal(await page.locator('figure.chart svg path.chart-line').count(), 8);
     assert.ok(
       await page.getByRole('img', { name: /^Memory of all containers, last day: now .*iB/ }).isVisible(),
     );
-    const traffic = await page.locator('#traffic + div table').innerText();
-    assert.match(traffic, /all of HIY's routes.*\t[\d.]+ \/min\t0 \(0\.0 %\)/);
+    await page
+      .getByRole('img', { name: /^Requests to all routes, last hour \(per minute\): now [\d.]+ \/min/ })
+      .waitFor();
+    const traffic = await page.locator('#traffic ~ div.wrap table').first().innerText();
+    assert.match(traffic, /greeter\.test\/\tport\/greeter\t[\d.]+ \/min \(\d+\)\t0 \(0\.0 %\)\t[\d.]+ ms/);
     const volumes = await page.locator('#volumes + div table').innerText();
     assert.match(
       volumes,
@@ -169,10 +173,38 @@ describe('dashboard pictures', () => {
     assert.ok(
       await page.getByRole('img', { name: /^Memory of this resource, last hour: now .*iB/ }).isVisible(),
     );
+    await page
+      .getByRole('img', { name: /^Requests to this resource, last hour \(per minute\): now [\d.]+ \/min/ })
+      .waitFor();
     const text = await page.locator('main').innerText();
-    assert.match(text, /Caddy counts requests per server, not per host/);
+    assert.match(text, /greeter\.test\/\t[\d.]+ \/min \(\d+\)\t0 \(0\.0 %\)/);
+    assert.doesNotMatch(text, /other\.test/, "another resource's route is not on this page");
     assert.match(text, new RegExp(`hiy-${h.instance}-greeter-data\\t[\\d.]+ (B|KiB)`));
     await page.locator('#usage').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('usage-resource.png'), fullPage: true });
+  });
+
+  it("a route whose upstream is down shows its server errors on its resource's page", async () => {
+    // The test's own container stopped: Caddy answers the route with 502 until it is back.
+    await execa('podman', ['stop', '-t', '1', `hiy-${h.instance}-other`]);
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 3; i++) assert.equal((await h.get('other.test')).status, 502);
+        const doc = await engine.stores.usage.read();
+        return doc?.routes['other.test/']?.hour.some((p) => p[2]! > 0) ?? false;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: "the 502s counted on other.test's route" },
+    );
+    await page.goto(`${base}/r/port/other`);
+    await page
+      .getByRole('img', { name: /^Server errors \(5xx\) of this resource, last hour \(per minute\): now/ })
+      .waitFor();
+    const text = await page.locator('main').innerText();
+    const row = /other\.test\/\t[\d.]+ \/min \((\d+)\)\t(\d+) \(([\d.]+) %\)/.exec(text);
+    assert.ok(row, `the route's row: ${text}`);
+    assert.ok(Number(row[2]) >= 3 && Number(row[2]) <= Number(row[1]), `errors counted: ${row[0]}`);
+    assert.equal(await page.locator('#traffic ~ div.wrap td.bad').count(), 1, 'the errors are marked');
+    await page.locator('#traffic').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('usage-route-errors.png'), fullPage: true });
   });
 });

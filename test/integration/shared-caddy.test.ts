@@ -1,10 +1,12 @@
-// Two HIY instances on one real Caddy: one's load never removes the other's servers or routes, in turn or interleaved.
+// Two HIY instances on one real Caddy: one's load never removes the other's servers, routes or access log, in turn or
+// interleaved.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CaddyAdminClient } from '../../src/drivers/caddy/client.js';
 import { parseOwned } from '../../src/drivers/caddy/render.js';
 import type { PodmanDriver, RunSpec } from '../../src/drivers/podman/types.js';
 import { objectNames } from '../../src/model/names.js';
+import { accessLogFile } from '../../src/model/routing.js';
 import { type RunningCaddy, startCaddy } from '../support/caddy.js';
 import { type Harness, startHarness, webPort } from '../support/hiy.js';
 
@@ -69,6 +71,7 @@ describe('two HIY instances sharing one Caddy', () => {
       const owned = parseOwned(config, objectNames(h.instance).caddyServer);
       assert.equal(owned.present, true, `${h.instance}'s server is in Caddy`);
       assert.equal(owned.pristine, true, `${h.instance}'s server is as it rendered it`);
+      assert.equal(owned.state?.accessLog, accessLogFile(h.dataDir), `${h.instance}'s access log is kept`);
     }
   }
 

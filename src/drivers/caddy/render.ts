@@ -2,6 +2,13 @@
 import type { ResourceId } from '../../model/names.js';
 import { type ProxyRoute, type ProxyState, sortRoutes } from '../../model/routing.js';
 import type { AcmeSettings, TlsMode } from '../../model/settings.js';
+import {
+  accessLogFileOf,
+  mergeAccessLog,
+  ownedAccessLog,
+  renderAccessLog,
+  serverLogs,
+} from './accessLogConfig.js';
 import { isObject, type Json, objectAt, strings } from './json.js';
 import {
   assignCertificates,
@@ -54,8 +61,8 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
   });
   // The tag keeps the TLS mode readable when nothing else shows it (internal with no routes renders no policy).
   const main: Json = { '@id': serverTag(state.server, state.tls), listen: [...state.listen], routes };
-  // Caddy 2.6 counts HTTP requests only for servers that ask (`metrics`); the dashboard reads them (/metrics).
-  main['metrics'] = {};
+  // The access log is what the dashboard counts requests per route from (Caddy 2.6's metrics know no hosts).
+  if (state.accessLog) main['logs'] = serverLogs(state.server);
   const servers: Record<string, unknown> = { [state.server]: main };
   const tlsPolicies: unknown[] = [];
   if (state.tls === 'off') {
@@ -83,7 +90,17 @@ export function renderProxy(state: ProxyState): OwnedCaddyConfig {
     server: state.server,
     entries: state.tls === 'off' ? [] : renderLoadedCertificates(state.server, state.routes),
   };
-  return { servers, tlsPolicies, certificates, ...(state.tls === 'off' ? {} : { noTrustInstall: true }) };
+  const accessLog = {
+    server: state.server,
+    log: state.accessLog ? renderAccessLog(state.server, state.accessLog) : null,
+  };
+  return {
+    servers,
+    tlsPolicies,
+    certificates,
+    accessLog,
+    ...(state.tls === 'off' ? {} : { noTrustInstall: true }),
+  };
 }
 
 /**
@@ -224,6 +241,7 @@ export function mergeOwned(
     automation['policies'] = kept;
   }
   if (owned.certificates) mergeLoadedCertificates(out, owned.certificates.server, owned.certificates.entries);
+  if (owned.accessLog) mergeAccessLog(out, owned.accessLog.server, clone(owned.accessLog.log));
   if (owned.noTrustInstall) {
     ensureObject(out, ['apps', 'pki', 'certificate_authorities', 'local'])['install_trust'] = false;
   }
@@ -242,6 +260,8 @@ export function rebaseOwned(current: CaddyConfig | null, intended: CaddyConfig, 
   for (const name of ownedServerNames(server))
     if (servers[name] !== undefined) owned.servers[name] = servers[name];
   owned.certificates = { server, entries: ownedLoadedCertificates(intended, server) };
+  const { log } = ownedAccessLog(intended, server);
+  owned.accessLog = { server, log: isObject(log) ? log : null };
   const ca = objectAt(intended, ['apps', 'pki', 'certificate_authorities', 'local']);
   if (ca?.['install_trust'] === false) owned.noTrustInstall = true;
   return mergeOwned(current, owned, ownedServerNames(server), tlsPolicyId(server));
@@ -274,6 +294,9 @@ export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwne
   }
   const acme = tls === 'acme' ? parseAcme(policies) : undefined;
   if (acme) state.acme = acme;
+  const logs = isObject(main['logs']) ? main['logs'] : undefined;
+  const accessLog = logs?.['default_logger_name'] === server ? accessLogFileOf(full, server) : undefined;
+  if (accessLog) state.accessLog = accessLog;
 
   const routes = Array.isArray(main['routes']) ? main['routes'] : [];
   if (!Array.isArray(main['routes'])) clean = false;
@@ -290,7 +313,8 @@ export function parseOwned(full: CaddyConfig | null, server: string): ParsedOwne
     deepEqual(rendered.servers[server], main) &&
     deepEqual(rendered.servers[redirectServerName(server)], redirect) &&
     deepEqual(rendered.tlsPolicies, policies) &&
-    deepEqual(rendered.certificates?.entries ?? [], certificates);
+    deepEqual(rendered.certificates?.entries ?? [], certificates) &&
+    accessLogPristine(full, server, rendered.accessLog?.log ?? null);
   return { present: true, state, pristine };
 }
 
@@ -314,6 +338,12 @@ function parseRoute(r: unknown, server: string): ProxyRoute | undefined {
   if (certificateOnly) return { resource, host, path: paths[0] ?? '/', upstream: '' };
   if (typeof upstream !== 'string') return undefined;
   return { resource, host, path: paths[0] ?? '/', upstream };
+}
+
+/** `server`'s log entry is the rendered one (or absent when none is rendered), and the default log leaves it out. */
+function accessLogPristine(full: CaddyConfig | null, server: string, rendered: Json | null): boolean {
+  const { log, excluded } = ownedAccessLog(full, server);
+  return rendered ? deepEqual(log, rendered) && excluded : log === undefined && !excluded;
 }
 
 function ownedPolicies(full: CaddyConfig | null, policyId: string): unknown[] {

@@ -64,4 +64,9 @@ export interface OwnedCaddyConfig {
    * Caddy client fills it in on load (`certificatePem.ts`). Empty removes the server's entries.
    */
   certificates?: { server: string; entries: unknown[] };
+  /**
+   * `server`'s access log entry under `logging.logs` (`accessLogConfig.ts`), with its logger in the default log's
+   * `exclude`; null removes both. Absent: the logging config is left as it is.
+   */
+  accessLog?: { server: string; log: Record<string, unknown> | null };
 }

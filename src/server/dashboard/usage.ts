@@ -6,10 +6,14 @@ import { ageText } from '../../engine/backupAges.js';
 import type { ResourceStatus } from '../../engine/statusView.js';
 import { DEFAULT_SAMPLE_INTERVAL_S } from '../../reconcile/index.js';
 import type { UsageDoc } from '../../store/usage.js';
-import { DAY_S, dayPoints, HOUR_S, hourPoints, type Series, type UsagePoint } from '../../store/usageRing.js';
+import { DAY_S, dayPoints, HOUR_S, hourPoints, sumPoints, type UsagePoint } from '../../store/usageRing.js';
 import { bytesText, lineChart, percentText, usageBar } from './charts.js';
 import type { DashboardContext } from './context.js';
 import { ago, type Html, html } from './html.js';
+import { type RouteRow, trafficSection } from './traffic.js';
+
+export { sumPoints } from '../../store/usageRing.js';
+export { trafficSummary } from './traffic.js';
 
 /** What the sections show: the sampled usage (undefined before the first sample), the box now, snapshots. */
 export interface UsageView {
@@ -42,20 +46,6 @@ function noSamples(v: UsageView): Html {
   return html`<p class="muted">No samples yet: the daemon samples every ${interval(v)} s (HIY_SAMPLE_INTERVAL; none without <code>hiy daemon</code>).</p>`;
 }
 
-/** Sums several series' points that share a time (one sample of the daemon covers every resource). */
-export function sumPoints(lists: UsagePoint[][]): UsagePoint[] {
-  const byTime = new Map<number, number[]>();
-  for (const list of lists)
-    for (const p of list) {
-      const acc = byTime.get(p.at) ?? p.values.map(() => 0);
-      byTime.set(
-        p.at,
-        acc.map((x, i) => x + (p.values[i] ?? 0)),
-      );
-    }
-  return [...byTime.entries()].sort(([a], [b]) => a - b).map(([at, values]) => ({ at, values }));
-}
-
 /** CPU and memory over the last hour and the last day: four charts. */
 function usageCharts(v: UsageView, hour: UsagePoint[], day: UsagePoint[], what: string): Html {
   const gap = interval(v) * 2500;
@@ -68,49 +58,6 @@ ${lineChart({ ...dayWin, title: `CPU of ${what}, last day`, points: pick(day, 0)
 ${lineChart({ ...hourWin, title: `Memory of ${what}, last hour`, points: pick(hour, 1), format: bytesText, minTop: 16 * 2 ** 20 })}
 ${lineChart({ ...dayWin, title: `Memory of ${what}, last day`, points: pick(day, 1), format: bytesText, minTop: 16 * 2 ** 20 })}
 </div>`;
-}
-
-/** Requests per minute and 5xx answers over the last hour of a route's series. */
-export function trafficSummary(
-  series: Series | undefined,
-  intervalSeconds: number,
-): { perMinute: number; requests: number; errors: number } | undefined {
-  const pts = series ? hourPoints(series) : [];
-  if (pts.length === 0) return undefined;
-  const requests = pts.reduce((n, p) => n + (p.values[0] ?? 0), 0);
-  const errors = pts.reduce((n, p) => n + (p.values[1] ?? 0), 0);
-  const minutes = (pts.at(-1)!.at - pts[0]!.at) / 60_000 + intervalSeconds / 60;
-  return { perMinute: requests / minutes, requests, errors };
-}
-
-function trafficRows(
-  v: UsageView,
-  hosts: { host: string; resource: string }[],
-  withResource: boolean,
-): Html[] {
-  return hosts.map(({ host, resource }) => {
-    const t = trafficSummary(v.usage?.routes[host], interval(v));
-    const errorShare = t && t.requests > 0 ? (t.errors / t.requests) * 100 : 0;
-    return html`<tr><td>${host === '*' ? html`all of HIY's routes <span class="muted">(Caddy counts per server, not per host)</span>` : html`<code>${host}</code>`}</td>${withResource ? html`<td>${resource ? html`<a href="/r/${resource}">${resource}</a>` : ''}</td>` : ''}<td>${t ? `${t.perMinute.toFixed(t.perMinute < 10 ? 1 : 0)} /min` : html`<span class="muted">no requests counted yet</span>`}</td><td class="${t && t.errors > 0 ? 'bad' : ''}">${t ? `${t.errors} (${errorShare.toFixed(1)} %)` : ''}</td></tr>`;
-  });
-}
-
-/** The hosts of routes, and `*` (Caddy 2.6's per-server count) when the file has no per-host series. */
-function trafficHosts(v: UsageView, routes: { host: string; resource: string }[], showAll: boolean) {
-  const perHost = routes.some((r) => v.usage?.routes[r.host]);
-  const all = showAll && v.usage?.routes['*'] ? [{ host: '*', resource: '' }] : [];
-  return perHost ? routes : all;
-}
-
-function trafficTable(
-  v: UsageView,
-  hosts: { host: string; resource: string }[],
-  withResource: boolean,
-): Html {
-  if (hosts.length === 0)
-    return html`<p class="muted">No requests counted yet: the daemon reads Caddy's metrics (its admin API's /metrics) at every sample; counts start with the second sample after requests arrive.</p>`;
-  const rows = trafficRows(v, hosts, withResource);
-  return html`<div class="wrap"><table><thead><tr><th scope="col">Route</th>${withResource ? html`<th scope="col">Resource</th>` : ''}<th scope="col">Requests, last hour</th><th scope="col">Server errors (5xx)</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function volumeTable(v: UsageView, names: string[]): Html {
@@ -149,7 +96,8 @@ function backupTable(v: UsageView, resources: ResourceStatus[]): Html {
   )}</tbody></table></div>`;
 }
 
-const hostsOf = (r: ResourceStatus) => [...new Set(r.routes.map((route) => route.split('/')[0]!))];
+/** A resource's routes as the traffic section lists them (`host/path`, the key of their series). */
+const routesOf = (r: ResourceStatus): RouteRow[] => r.routes.map((key) => ({ key, resource: r.id }));
 
 /** The overview's pictures for the resources the viewer may see; `showAll`: the viewer may read `*`. */
 export function overviewUsage(v: UsageView, resources: ResourceStatus[], showAll: boolean): Html {
@@ -167,7 +115,7 @@ export function overviewUsage(v: UsageView, resources: ResourceStatus[], showAll
     .filter(([, s]) => ids.includes(s.resource))
     .map(([name]) => name)
     .sort();
-  const routes = resources.flatMap((r) => hostsOf(r).map((host) => ({ host, resource: r.id })));
+  const routes = resources.flatMap(routesOf);
   return html`<h2 id="box">The box</h2>
 ${boxCards(v, showAll)}
 <h2 id="usage">CPU and memory</h2>
@@ -178,7 +126,7 @@ ${
 ${rows.length ? html`<div class="wrap"><table><thead><tr><th scope="col">Resource</th><th scope="col">CPU now</th><th scope="col">Memory now</th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}`
 }
 <h2 id="traffic">Requests</h2>
-${trafficTable(v, trafficHosts(v, routes, showAll), true)}
+${trafficSection(v, routes, { withResource: true, showAll, what: 'all routes' })}
 <h2 id="volumes">Volumes</h2>
 ${volumeTable(v, volumes)}
 ${backupTable(v, resources)}`;
@@ -187,17 +135,12 @@ ${backupTable(v, resources)}`;
 /** A resource page's pictures: its CPU and memory charts, its routes' requests, its volumes' sizes. */
 export function resourceUsage(v: UsageView, status: ResourceStatus | undefined, volumes: string[]): Html {
   const series = status ? v.usage?.resources[status.id] : undefined;
-  const routes = status ? hostsOf(status).map((host) => ({ host, resource: status.id })) : [];
-  const perHost = routes.filter((r) => v.usage?.routes[r.host]);
+  const routes = status ? routesOf(status) : [];
   return html`<h2 id="usage">CPU and memory</h2>
 ${series ? usageCharts(v, hourPoints(series), dayPoints(series), 'this resource') : noSamples(v)}
 ${
   routes.length
-    ? html`<h2 id="traffic">Requests</h2>${
-        perHost.length || !v.usage?.routes['*']
-          ? trafficTable(v, perHost, false)
-          : html`<p class="muted">Caddy counts requests per server, not per host (Caddy before 2.8): the overview shows all of HIY's routes together.</p>`
-      }`
+    ? html`<h2 id="traffic">Requests</h2>${trafficSection(v, routes, { withResource: false, showAll: false, what: 'this resource' })}`
     : ''
 }
 <h2 id="volume-sizes">Volumes</h2>

@@ -181,6 +181,27 @@ describe('plan', () => {
     );
   });
 
+  it("gives HIY's Caddy server its access log in the data directory, once; a server without one is updated", () => {
+    const withData = (observed = emptyObserved()) =>
+      plan({
+        desired: desired([greeter()]),
+        observed,
+        observedFingerprint: 'fp',
+        settings: { ...SETTINGS, dataDir: '/var/lib/hiy/' },
+      });
+    const first = withData();
+    assert.equal(first.proxy.accessLog, '/var/lib/hiy/access-log/access.log');
+    assert.deepEqual(withData(observedAfter(first)).actions, [], 'nothing more once Caddy has it');
+    // What an older HIY loaded: the same server and routes, no access log.
+    const old = observedAfter(planOf());
+    const p = withData(old);
+    assert.deepEqual(kinds(p), ['route.change caddy/hiy']);
+    assert.equal(
+      p.actions[0]!.reason,
+      "the access log of HIY's Caddy server changed (now /var/lib/hiy/access-log/access.log)",
+    );
+  });
+
   it('flags a plan that removes more than half of the managed resources', () => {
     const all = [port('a'), port('b'), port('c')];
     const observed = observedAfter(planOf(all));

@@ -114,10 +114,10 @@ function view(): UsageView {
     const t = NOW / 1000 - 300 + i * 30;
     a = addSample(a, t, [10, 100 * 2 ** 20], 'mean');
     b = addSample(b, t, [5, 50 * 2 ** 20], 'mean');
-    r = addSample(r, t, [30, i === 9 ? 3 : 0], 'sum');
+    r = addSample(r, t, [30, i === 9 ? 3 : 0, 30 * 12], 'sum');
   }
   usage.resources = { 'app/a': a, 'port/b': b };
-  usage.routes = { 'a.example': r };
+  usage.routes = { 'a.example/': r, '(no route)': r };
   usage.volumes = {
     'hiy-b-data': { resource: 'port/b', bytes: 5 * 2 ** 20, files: 3, at: new Date(NOW).toISOString() },
   };
@@ -152,10 +152,11 @@ describe('usage sections', () => {
     );
   });
 
-  it('turns a route series into requests per minute and 5xx', () => {
-    const t = trafficSummary(view().usage!.routes['a.example'], 30)!;
+  it('turns a route series into requests per minute, 5xx and the mean time', () => {
+    const t = trafficSummary(view().usage!.routes['a.example/'], 30)!;
     assert.equal(t.requests, 300);
     assert.equal(t.errors, 3);
+    assert.equal(t.meanMs, 12);
     assert.equal(t.perMinute, 60); // 300 requests over 4.5 min between the first and last sample + one interval
   });
 
@@ -164,17 +165,22 @@ describe('usage sections', () => {
     assert.match(text, /Disk \(data directory\)/);
     assert.match(text, /60\.0 GiB of 100 GiB used/);
     assert.match(text, /0\.50 · 0\.25 · 0\.13/);
-    assert.equal((text.match(/<svg [^>]*role="img"/g) ?? []).length, 6); // 4 charts, 2 bars
+    assert.equal((text.match(/<svg [^>]*role="img"/g) ?? []).length, 10); // 4 + 4 charts, 2 bars
     assert.match(text, /CPU of all containers, last hour \(% of one core\): now 15 %/);
     assert.match(
       text,
-      /<code>a\.example<\/code><\/td><td><a href="\/r\/app\/a">app\/a<\/a><\/td><td>60 \/min<\/td><td class="bad">3 \(1\.0 %\)/,
+      /<code>a\.example\/<\/code><\/td><td><a href="\/r\/app\/a">app\/a<\/a><\/td><td>60 \/min \(300\)<\/td><td class="bad">3 \(1\.0 %\)<\/td><td>12 ms/,
     );
+    // The routes' sum per minute: 30 requests every 30 s, twice (the route and the requests for no route).
+    assert.match(text, /Requests to all routes, last hour \(per minute\): now 120 \/min/);
+    assert.match(text, /Server errors \(5xx\) of all routes, last hour \(per minute\): now 12 \/min/);
+    assert.match(text, /requests for no route of HIY's/);
     assert.match(text, /<code>hiy-b-data<\/code><\/td><td>5\.0 MiB/);
     assert.match(text, /2 \(2\.0 KiB\)/);
     const narrow = overviewUsage(view(), [status('app/a')], false).text;
     assert.match(narrow, /CPU of all containers, last hour \(% of one core\): now 10 %/);
     assert.doesNotMatch(narrow, /hiy-b-data/);
+    assert.doesNotMatch(narrow, /no route/, 'requests for any host only for those who may read *');
   });
 
   it('lists the age of the last backup and passing drill where backups exist', () => {
@@ -207,5 +213,17 @@ describe('usage sections', () => {
     assert.match(text, /CPU of this resource, last hour \(% of one core\): now 5\.0 %/);
     assert.match(text, /Memory of this resource, last day/);
     assert.match(text, /5\.0 MiB/);
+  });
+
+  it("a resource page shows its routes' requests and errors, and none of another's", () => {
+    const text = resourceUsage(view(), status('app/a', ['a.example/', 'a.example/quiet']), []).text;
+    assert.match(text, /Requests to this resource, last hour \(per minute\): now 60 \/min/);
+    assert.match(text, /Server errors \(5xx\) of this resource, last day/);
+    assert.match(
+      text,
+      /<code>a\.example\/<\/code><\/td><td>60 \/min \(300\)<\/td><td class="bad">3 \(1\.0 %\)/,
+    );
+    assert.match(text, /<code>a\.example\/quiet<\/code><\/td><td><span class="muted">no samples yet/);
+    assert.doesNotMatch(text, /no route/);
   });
 });
