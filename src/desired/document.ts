@@ -7,7 +7,7 @@ import { errorMessage } from '../model/errors.js';
 import { type Kind, resourceId } from '../model/names.js';
 import { API_VERSION, KIND_SCHEMAS, Metadata, type Resource } from '../model/resources.js';
 import { editDistance, MAX_HINTED_FIELDS, objectKeysAt, readableMessage } from './issues.js';
-import type { LocatedResource, SourcePosition, StateFile } from './types.js';
+import type { FieldPositions, LocatedResource, SourcePosition, StateFile } from './types.js';
 
 const KINDS = Object.keys(KIND_SCHEMAS) as Kind[];
 
@@ -22,10 +22,14 @@ export interface DocumentResult {
 /** One YAML document being checked: its positions, and the diagnostics found so far. */
 export class DocumentContext {
   readonly diagnostics: Diagnostic[] = [];
-  /** Field path → where its value starts (or its key, when the value is empty). */
-  readonly values = new Map<string, SourcePosition>();
-  /** Field path → where its key starts. */
-  readonly keys = new Map<string, SourcePosition>();
+  /**
+   * Field path → offset in the file where its value starts (or its key, when the value is empty). Offsets, not
+   * positions: a line and column is computed only when asked for (a diagnostic), not for each of the tens of
+   * thousands of fields of a large state.
+   */
+  private readonly values = new Map<string, number>();
+  /** Field path → offset in the file where its key starts (a position is computed only for a diagnostic). */
+  private readonly keys = new Map<string, number>();
   private resource: string | undefined;
   private readonly start: SourcePosition;
 
@@ -35,9 +39,10 @@ export class DocumentContext {
     private readonly pos: (offset: number) => SourcePosition,
   ) {
     const contents = doc.contents as Node | null;
-    this.start = pos(contents?.range?.[0] ?? doc.range[0]);
+    const start = contents?.range?.[0] ?? doc.range[0];
+    this.start = pos(start);
     if (contents) {
-      this.values.set('', this.start);
+      this.values.set('', start);
       this.index(contents, '');
     }
   }
@@ -94,7 +99,7 @@ export class DocumentContext {
           detail: `expected apiVersion: ${API_VERSION}`,
           path: 'apiVersion',
         },
-        this.values.get('apiVersion'),
+        this.valuePosition('apiVersion'),
       );
     }
     const kinds = `kinds are ${KINDS.slice().sort().join(', ')}`;
@@ -111,7 +116,7 @@ export class DocumentContext {
           detail: close ? `did you mean "${close}"? ${kinds}` : kinds,
           path: 'kind',
         },
-        this.values.get('kind'),
+        this.valuePosition('kind'),
       );
     }
     if (!kind) return {};
@@ -134,7 +139,7 @@ export class DocumentContext {
       file: this.file.path,
       line: this.start.line,
       column: this.start.column,
-      positions: this.values,
+      positions: new OffsetPositions(this.values, this.pos),
     };
   }
 
@@ -175,7 +180,7 @@ export class DocumentContext {
         if (close) detail = `did you mean "${close}"?`;
         else if (allowed && allowed.length <= MAX_HINTED_FIELDS)
           detail = `allowed fields: ${allowed.join(', ')}`;
-        this.report({ summary: `unknown field "${key}"`, detail, path: full }, this.keys.get(full));
+        this.report({ summary: `unknown field "${key}"`, detail, path: full }, this.keyPosition(full));
       }
       return;
     }
@@ -199,18 +204,30 @@ export class DocumentContext {
       const inner = issue.issues.map((i) => readableMessage(i)).join('; ');
       this.report(
         { summary: `invalid key "${String(last)}": ${inner}`, path: full },
-        this.keys.get(full) ?? this.lookup(full),
+        this.keyPosition(full) ?? this.lookup(full),
       );
       return;
     }
     this.report({ summary: readableMessage(issue), path: full || undefined }, this.lookup(full));
   }
 
+  /** Where a field's value was written, if it was. */
+  private valuePosition(path: string): SourcePosition | undefined {
+    const offset = this.values.get(path);
+    return offset === undefined ? undefined : this.pos(offset);
+  }
+
+  /** Where a field's key was written, if it was. */
+  private keyPosition(path: string): SourcePosition | undefined {
+    const offset = this.keys.get(path);
+    return offset === undefined ? undefined : this.pos(offset);
+  }
+
   /** Position of a field, or of its nearest written ancestor (defaults have no position). */
   private lookup(path: string): SourcePosition {
     let p = path;
     for (;;) {
-      const found = this.values.get(p);
+      const found = this.valuePosition(p);
       if (found) return found;
       if (p === '') return this.start;
       p = parentPath(p);
@@ -246,7 +263,7 @@ export class DocumentContext {
         if (!isScalar(pair.key) || !pair.key.range) continue;
         const key = String(pair.key.value);
         const f = path ? `${path}.${key}` : key;
-        const keyPos = this.pos(pair.key.range[0]);
+        const keyAt = pair.key.range[0];
         if (key === '__proto__') {
           // zod skips this key of a record without a word, and a plain object cannot hold it: refused, never lost.
           this.report(
@@ -255,23 +272,23 @@ export class DocumentContext {
               detail: 'rename it (for a variable: its program must read it under another name)',
               path: f,
             },
-            keyPos,
+            this.pos(keyAt),
           );
         }
         if (seen.has(key)) {
           this.report(
             { summary: `duplicate key "${key}"`, detail: 'each key may appear once in a mapping' },
-            keyPos,
+            this.pos(keyAt),
           );
         }
         seen.add(key);
-        this.keys.set(f, keyPos);
+        this.keys.set(f, keyAt);
         const v = pair.value as Node | null;
         if (v?.range && !(isScalar(v) && v.value === null && v.range[0] === v.range[1])) {
-          this.values.set(f, this.pos(v.range[0]));
+          this.values.set(f, v.range[0]);
           if (!isAlias(v)) this.index(v, f);
         } else {
-          this.values.set(f, keyPos);
+          this.values.set(f, keyAt);
         }
       }
     } else if (isSeq(node)) {
@@ -279,10 +296,27 @@ export class DocumentContext {
         const v = item as Node | null;
         if (!v?.range) return;
         const p = `${path}[${i}]`;
-        this.values.set(p, this.pos(v.range[0]));
+        this.values.set(p, v.range[0]);
         if (!isAlias(v)) this.index(v, p);
       });
     }
+  }
+}
+
+/** The positions of a located resource: offsets in its file, made lines and columns when looked up. */
+class OffsetPositions implements FieldPositions {
+  constructor(
+    private readonly offsets: ReadonlyMap<string, number>,
+    private readonly pos: (offset: number) => SourcePosition,
+  ) {}
+
+  get(path: string): SourcePosition | undefined {
+    const offset = this.offsets.get(path);
+    return offset === undefined ? undefined : this.pos(offset);
+  }
+
+  has(path: string): boolean {
+    return this.offsets.has(path);
   }
 }
 

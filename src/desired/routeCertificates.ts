@@ -27,8 +27,14 @@ export async function checkRouteCertificates(
 ): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const named = new Map<string, { secret: string; resource: string }>();
+  // By id, first one kept (as a search would find it): one lookup per workload, not a scan of all resources.
+  const byId = new Map<string, LocatedResource>();
+  for (const l of located) {
+    const id = resourceId(l.resource.kind, l.resource.metadata.name);
+    if (!byId.has(id)) byId.set(id, l);
+  }
   for (const w of workloads) {
-    const lr = located.find((l) => resourceId(l.resource.kind, l.resource.metadata.name) === w.id);
+    const lr = byId.get(w.id);
     for (const [i, r] of w.routes.entries()) {
       if (!r.tls) continue;
       const name = r.tls.certificate;

@@ -24,6 +24,18 @@ export async function digestSecrets(
   const digests: Record<string, string> = {};
   const missing = new Set<string>();
   const diagnostics: Diagnostic[] = [];
+  // Built at the first secret not set: one lookup per problem, not a scan of every resource (first one kept).
+  let byId: Map<string, LocatedResource> | undefined;
+  const locate = (id: string) => {
+    if (!byId) {
+      byId = new Map();
+      for (const l of located) {
+        const key = resourceId(l.resource.kind, l.resource.metadata.name);
+        if (!byId.has(key)) byId.set(key, l);
+      }
+    }
+    return byId.get(id);
+  };
   for (const w of workloads) {
     const uses: [path: string, name: string][] = [
       ...Object.entries(w.secretEnv ?? {})
@@ -46,7 +58,7 @@ export async function digestSecrets(
         continue;
       }
       missing.add(name);
-      const lr = located.find((l) => resourceId(l.resource.kind, l.resource.metadata.name) === w.id);
+      const lr = locate(w.id);
       diagnostics.push(
         diagnosticAt(lr, path, {
           summary: `secret "${name}" is not set`,

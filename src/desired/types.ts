@@ -9,6 +9,12 @@ export interface SourcePosition {
   column: number;
 }
 
+/** Where the fields of a document were written, by field path (a ReadonlyMap of positions is one). */
+export interface FieldPositions {
+  get(path: string): SourcePosition | undefined;
+  has(path: string): boolean;
+}
+
 /** A validated resource and where it was written. */
 export interface LocatedResource {
   resource: Resource;
@@ -21,7 +27,7 @@ export interface LocatedResource {
    * Where each field written in the document starts, keyed by field path as formatPath gives it
    * (`spec.routes[0].port`). Fields filled in by defaults are absent; look up their parent instead.
    */
-  positions?: ReadonlyMap<string, SourcePosition>;
+  positions?: FieldPositions;
   /**
    * Set on the resources of ParseResult.incomplete only: the document is invalid, and `resource.spec` holds just
    * the fields that validated on their own (required ones may be missing). Never part of a DesiredState.

@@ -9,6 +9,10 @@ export const LIMIT_SUMMARIES: Record<'depth' | 'tokens' | 'document-tokens', str
   'document-tokens': `more than ${YAML_DOCUMENT_TOKENS_MAX} YAML tokens in one document`,
 };
 
+// The members of yaml's `CST` namespace, read once: bundled, each read of `CST.x` is a getter call, and take()
+// runs for every token of every state file (a quarter of a million for 1,000 Ports).
+const { DOCUMENT, FLOW_END, SCALAR, tokenType } = CST;
+
 /** Block indicators: each opens a level nested in the line's own (`- - x`, `? ? x`, `a: b: c`). */
 const BLOCK_INDICATORS = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
 
@@ -40,13 +44,13 @@ export class YamlLimits {
 
   /** Takes the next token; returns which limit it passes, if any. */
   take(token: string): 'depth' | 'tokens' | 'document-tokens' | undefined {
-    if (token === CST.DOCUMENT || token === CST.FLOW_END || token === CST.SCALAR) {
+    if (token === DOCUMENT || token === FLOW_END || token === SCALAR) {
       // The lexer's markers stand for no text; the token after a scalar marker is a scalar, whatever it reads.
-      if (token === CST.FLOW_END) this.flow = 0;
-      this.afterScalarMarker = token === CST.SCALAR;
+      if (token === FLOW_END) this.flow = 0;
+      this.afterScalarMarker = token === SCALAR;
       return undefined;
     }
-    const type = this.afterScalarMarker ? 'scalar' : CST.tokenType(token);
+    const type = this.afterScalarMarker ? 'scalar' : tokenType(token);
     this.afterScalarMarker = false;
     this.offset = this.next;
     this.next += token.length;

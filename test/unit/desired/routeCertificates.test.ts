@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadDesiredFromFiles } from '../../../src/desired/load.js';
 import { bundleProblems, checkRouteCertificates } from '../../../src/desired/routeCertificates.js';
 import { port } from '../../support/fixtures.js';
 
@@ -92,6 +93,25 @@ describe('checkRouteCertificates', () => {
     assert.equal(ds.length, 1);
     assert.match(ds[0]!.summary, /host site\.example\.test already has certificate "one" \(port\/a\)/);
     assert.equal(ds[0]!.resource, 'port/b');
+  });
+
+  it("places each problem at its own resource's route, among many resources", async () => {
+    const doc = (i: number, host: string) =>
+      `apiVersion: hiy/v1\nkind: Port\nmetadata:\n  name: svc-${i}\nspec:\n  image: x\n  routes:\n    - host: ${host}\n      path: /s${i}\n      port: 8080\n      tls: { certificate: a }\n---\n`;
+    const text = Array.from({ length: 50 }, (_, i) =>
+      doc(i, i === 37 ? 'nope.example.test' : 'site.example.test'),
+    );
+    const loaded = await loadDesiredFromFiles([{ path: 'ports.yaml', text: text.join('') }], {
+      settings: { stateRepo: '/nowhere', branch: 'main', instance: 't' },
+      git: {} as never,
+    });
+    const { workloads, resources } = loaded.state!;
+    const ds = await checkRouteCertificates(workloads, resources, source({ a: site }), during);
+    assert.deepEqual(
+      ds.map((d) => [d.resource, d.file, d.line, d.column]),
+      // Document 37 starts at line 37 × 12 + 1; its `tls` is its 11th line, the secret's name at column 27.
+      [['port/svc-37', 'ports.yaml', 37 * 12 + 11, 27]],
+    );
   });
 
   it('with HIY_TLS=off a brought certificate is checked and named as not served (a warning)', async () => {
