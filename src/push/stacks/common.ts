@@ -48,7 +48,10 @@ ENV SSL_CERT_FILE=${BOX_CA} NODE_EXTRA_CA_CERTS=${BOX_CA} PIP_CERT=${BOX_CA} REQ
 
 /**
  * The runtime stage's user: nobody (65534), with a writable HOME, so the app never runs as root. The images
- * HIY builds its stacks on all have the user (Debian's base-passwd, HIY's busybox image).
+ * HIY builds its stacks on all have the user (Debian's base-passwd, HIY's busybox image). It comes with the CMD
+ * after the last RUN and before the COPY of the app (COPY writes files owned by root whatever USER says), so a
+ * push that changes only the source finds these steps in the layer cache: each uncached one costs a layer
+ * commit (0.1–0.4 s on a busy 2-core box).
  */
 export const RUNTIME_USER = `ENV HOME=/tmp PORT=${STACK_PORT}
 USER 65534:65534

@@ -35,10 +35,10 @@ ${download}COPY . .
 RUN --mount=type=cache,id=hiy-go-build-${app},target=/root/.cache/go-build go build -trimpath -ldflags="-s -w" -o /out/app .
 
 FROM ${images.runtime}
-COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /out/app /app/app
 WORKDIR /app
 ${RUNTIME_USER}${cmd(start.argv)}
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /out/app /app/app
 `,
   };
 }

@@ -85,8 +85,8 @@ WORKDIR /src
 ${javaTrust(trust)}${build.steps}
 FROM ${images.runtime}
 WORKDIR /app
-COPY --from=build /out/app.jar /app/app.jar
 ${RUNTIME_USER}${cmd(start.argv)}
+COPY --from=build /out/app.jar /app/app.jar
 `,
   };
 }

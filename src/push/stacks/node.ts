@@ -53,8 +53,8 @@ RUN ${lock ? 'npm ci' : 'npm install'} --omit=dev --no-audit --no-fund
     text: `${header('a Node.js app (package.json)')}FROM ${image}
 WORKDIR /app
 ${trustLines(trust)}ENV NODE_ENV=production
-${install}COPY . .
-${RUNTIME_USER}${cmd(start.argv)}
+${install}${RUNTIME_USER}${cmd(start.argv)}
+COPY . .
 `,
   };
 }

@@ -50,11 +50,11 @@ ${trustLines(trust)}COPY ${['composer.json', 'composer.lock'].filter((f) => has(
 RUN composer install --no-dev --no-interaction --no-progress --no-scripts --prefer-dist
 COPY . .
 
-${runtime}COPY --from=build /app /app
-${RUNTIME_USER}${cmd(start.argv)}
+${runtime}${RUNTIME_USER}${cmd(start.argv)}
+COPY --from=build /app /app
 `
-    : `${header(`a PHP app (${marker})`)}${runtime}COPY . .
-${RUNTIME_USER}${cmd(start.argv)}
+    : `${header(`a PHP app (${marker})`)}${runtime}${RUNTIME_USER}${cmd(start.argv)}
+COPY . .
 `;
   return {
     stack: 'php',

@@ -41,8 +41,8 @@ export function pythonStack(
     text: `${header(`a Python app (${marker})`)}FROM ${image}
 WORKDIR /app
 ${trustLines(trust)}ENV PYTHONUNBUFFERED=1
-${install}COPY . .
-${RUNTIME_USER}${cmd(start.argv)}
+${install}${RUNTIME_USER}${cmd(start.argv)}
+COPY . .
 `,
   };
 }

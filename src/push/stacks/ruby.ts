@@ -50,8 +50,8 @@ ${vendored ? 'COPY vendor/cache vendor/cache\n' : ''}RUN bundle install${vendore
     text: `${header(`a Ruby app (${bundled ? 'Gemfile' : 'config.ru'})`)}FROM ${image}
 WORKDIR /app
 ${trustLines(trust)}ENV RACK_ENV=production BUNDLE_PATH=/app/vendor/bundle BUNDLE_WITHOUT=development:test
-${install}COPY . .
-${RUNTIME_USER}${cmd(start.argv)}
+${install}${RUNTIME_USER}${cmd(start.argv)}
+COPY . .
 `,
   };
 }

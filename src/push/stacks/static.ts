@@ -7,8 +7,8 @@ export function staticStack(dir: string, image: string): GeneratedContainerfile 
     stack: 'static',
     reason: `static site (${dir}index.html), busybox httpd on ${STACK_PORT}`,
     text: `${header(`a static site (${dir}index.html)`)}FROM ${image}
-COPY ${dir || '.'} /www
 ${RUNTIME_USER}${cmd(['/bin/httpd', '-f', '-p', String(STACK_PORT), '-h', '/www'])}
+COPY ${dir || '.'} /www
 `,
   };
 }
@@ -22,8 +22,8 @@ export function procfileOnlyStack(ctx: ContextSummary, image: string): Generated
     reason: `Procfile only, ${start.how} (busybox)`,
     text: `${header('an app with a Procfile only')}FROM ${image}
 WORKDIR /app
-COPY . .
 ${RUNTIME_USER}${cmd(start.argv)}
+COPY . .
 `,
   };
 }

@@ -39,13 +39,13 @@ describe('generated builds of Go, Ruby, Java and PHP', () => {
     assert.equal(
       runtime,
       `FROM localhost/hiy/busybox:latest
-COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /out/app /app/app
 WORKDIR /app
 ENV HOME=/tmp PORT=8080
 USER 65534:65534
 EXPOSE 8080
 CMD ["/app/app"]
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /out/app /app/app
 `,
     );
     // A stdlib-only module downloads nothing.
@@ -87,7 +87,7 @@ CMD ["/app/app"]
     );
     assert.match(
       vendored.text,
-      /^COPY Gemfile Gemfile\.lock \.\/\nCOPY vendor\/cache vendor\/cache\nRUN bundle install --local --jobs 4\nCOPY \. \.$/m,
+      /^COPY Gemfile Gemfile\.lock \.\/\nCOPY vendor\/cache vendor\/cache\nRUN bundle install --local --jobs 4\nENV HOME=\/tmp PORT=8080\nUSER 65534:65534\nEXPOSE 8080\nCMD .*\nCOPY \. \.\n$/m,
     );
     assert.match(vendored.text, /^CMD \["bundle","exec","puma",/m);
     assert.match(vendored.reason, /gems from vendor\/cache/);
@@ -113,7 +113,7 @@ CMD ["/app/app"]
       /javac -d \/out\/classes .*\n.*jar --create --file \/out\/app\.jar --main-class Main /,
     );
     assert.match(runtime!, /^FROM jre$/m);
-    assert.match(runtime!, /^COPY --from=build \/out\/app\.jar \/app\/app\.jar$/m);
+    assert.match(runtime!, /\nCMD .*\nCOPY --from=build \/out\/app\.jar \/app\/app\.jar\n$/);
     assert.match(runtime!, /^CMD \["java","-jar","\/app\/app\.jar"\]$/m);
     assert.match(runtime!, /^USER 65534:65534$/m);
     assert.throws(
@@ -198,6 +198,36 @@ CMD ["/app/app"]
     const java = generateContainerfile({ entries: ['pom.xml'], texts: {} }, IMAGES, TRUST);
     assert.match(java.text, /keytool -importcert -noprompt -cacerts -storepass changeit -alias hiy-box-0 /);
     assert.match(java.text, /mvn -B -q -s \.hiy-build\/maven-settings\.xml package/);
+  });
+
+  it('every stack copies the app last: a source-only change finds USER, EXPOSE and CMD in the layer cache', () => {
+    for (const ctx of [
+      { entries: ['index.html'], texts: {} },
+      { entries: ['Procfile', 'run.sh'], texts: { Procfile: 'web: ./run.sh\n' } },
+      { entries: ['package.json', 'package-lock.json', 'server.js'], texts: { 'package.json': '{}' } },
+      { entries: ['requirements.txt', 'app.py'], texts: {} },
+      { entries: ['go.mod', 'main.go'], texts: { 'go.mod': 'module x\n' } },
+      { entries: ['Gemfile', 'config.ru'], texts: {} },
+      { entries: ['Main.java'], texts: {} },
+      { entries: ['pom.xml'], texts: {} },
+      { entries: ['index.php'], texts: {} },
+      { entries: ['composer.json', 'index.php'], texts: { 'composer.json': '{"require":{"a/b":"1"}}' } },
+    ]) {
+      const g = generateContainerfile(ctx, IMAGES, TRUST);
+      const runtime = stages(g.text).at(-1)!;
+      const steps = runtime.trimEnd().split('\n');
+      const user = steps.indexOf('USER 65534:65534');
+      const copies = steps.flatMap((l, i) => (l.startsWith('COPY ') ? [i] : []));
+      const runs = steps.flatMap((l, i) => (l.startsWith('RUN ') ? [i] : []));
+      assert.ok(user > 0 && runs.every((i) => i < user), `${g.stack}: USER after every RUN:\n${runtime}`);
+      assert.match(steps.at(-1)!, /^COPY /, `${g.stack}: the last step copies the app:\n${runtime}`);
+      // The CMD and every runtime setting come before the app's files; only COPY steps follow USER.
+      assert.ok(
+        steps.slice(user + 1).every((l) => /^(EXPOSE|CMD|COPY) /.test(l)),
+        `${g.stack}: only EXPOSE, CMD and COPY after USER:\n${runtime}`,
+      );
+      assert.ok(copies.length > 0);
+    }
   });
 
   it("Maven's settings carry the proxy's host and port, never its credentials", () => {
