@@ -9,9 +9,8 @@ import {
 } from '../drivers/caddy/render.js';
 import type { CaddyConfig } from '../drivers/caddy/types.js';
 import type { Action, Plan } from '../plan/types.js';
-import { crashDuring } from '../store/journal.js';
 import { recordRouted } from './startFirst.js';
-import { ApplyError } from './steps.js';
+import { ApplyError, faultsOf } from './steps.js';
 import type { ActionResult, ApplyDeps } from './types.js';
 
 /**
@@ -46,7 +45,7 @@ export async function loadRoutes(
   let loaded = false;
   for (const a of routeChanges) deps.onEvent?.({ type: 'action.started', action: a });
   try {
-    await crashDuring('caddy:load', () => deps.caddy.load(config));
+    await faultsOf(deps).during('caddy:load', () => deps.caddy.load(config));
     loaded = true;
     await recordRouted(plan, results, deps);
     const ms = Date.now() - start;

@@ -1,6 +1,5 @@
 // One handler per action kind: the compiler checks that every kind of the plan has its step.
 import type { Action } from '../plan/types.js';
-import { crashDuring } from '../store/journal.js';
 import { buildImage } from './build.js';
 import { reloadCertificate } from './certificates.js';
 import { ensureRunning, removeFromAnyState } from './ensureRunning.js';
@@ -8,12 +7,14 @@ import { runCheckHook } from './hooks.js';
 import { replaceStopFirst } from './replace.js';
 import { ensureSecrets } from './secrets.js';
 import { startNext } from './startFirst.js';
-import { awaitHealthy, type Handler, networked, runJournaled } from './steps.js';
+import { awaitHealthy, faultsOf, type Handler, networked, runJournaled } from './steps.js';
 import type { ApplyDeps } from './types.js';
 
 const handlers: { [K in Action['kind']]: Handler<K> } = {
   'volume.create': async (a, deps) => {
-    await crashDuring('volume:create', () => deps.podman.createVolume(a.volume.name, a.volume.labels));
+    await faultsOf(deps).during('volume:create', () =>
+      deps.podman.createVolume(a.volume.name, a.volume.labels),
+    );
     return undefined;
   },
   'image.build': buildImage,
@@ -30,7 +31,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
   'container.start': async (a, deps) => {
     // From the state observed with the plan: `podman start` alone refuses a paused or half-stopped container.
     const state = (a.before as { state?: string } | null)?.state ?? 'exited';
-    await crashDuring('start:start', () =>
+    await faultsOf(deps).during('start:start', () =>
       ensureRunning(deps.podman, {
         name: a.container.name,
         state,
@@ -43,7 +44,7 @@ const handlers: { [K in Action['kind']]: Handler<K> } = {
     const { name, id } = a.container;
     await deps.keepLogs?.({ resource: a.resource, id, name, reason: 'removed' });
     // A delete cut short may have left it `stopping`: removeFromAnyState finishes the stop first.
-    await crashDuring('delete:rm', () =>
+    await faultsOf(deps).during('delete:rm', () =>
       removeFromAnyState(deps.podman, {
         name: a.container.name,
         stopTimeoutSeconds: a.container.stopTimeoutSeconds,

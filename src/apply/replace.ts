@@ -10,11 +10,19 @@ import {
   type SnapshotManifest,
   takeSnapshot,
 } from '../snapshots/snapshot.js';
-import { crashDuring, crashPoint } from '../store/journal.js';
 import { ensureRunning } from './ensureRunning.js';
 import { runCheckHook, runDumpHook, runMigrateSteps } from './hooks.js';
 import { ensureSecrets } from './secrets.js';
-import { ApplyError, awaitHealthy, explain, journal, networked, removeFailed, stepId } from './steps.js';
+import {
+  ApplyError,
+  awaitHealthy,
+  explain,
+  faultsOf,
+  journal,
+  networked,
+  removeFailed,
+  stepId,
+} from './steps.js';
 import type { ApplyDeps } from './types.js';
 
 /** Snapshots kept per volume after a successful upgrade. */
@@ -38,7 +46,7 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
     existing.map(async (info) => {
       deps.onEvent?.({ type: 'action.progress', action: a, message: `snapshot of ${info.name}` });
       const manifest = await takeSnapshot(
-        { podman: deps.podman, dataDir },
+        { podman: deps.podman, dataDir, faults: faultsOf(deps) },
         {
           volume: info.name,
           mountpoint: info.mountpoint,
@@ -65,7 +73,7 @@ async function snapshotVolumes(a: ContainerReplace, deps: ApplyDeps): Promise<Sn
 async function restoreRequested(a: ContainerReplace, deps: ApplyDeps): Promise<void> {
   if (!a.restoreData?.length) return;
   if (!deps.dataDir) throw new Error('restoring data needs the data directory');
-  const snap = { podman: deps.podman, dataDir: deps.dataDir };
+  const snap = { podman: deps.podman, dataDir: deps.dataDir, faults: faultsOf(deps) };
   for (const r of a.restoreData) {
     const manifest = (await listSnapshots(snap, r.volume)).find((m) => m.id === r.snapshot);
     if (!manifest) throw new Error(`snapshot ${r.snapshot} of ${r.volume} no longer exists`);
@@ -104,7 +112,9 @@ async function stopAndSnapshot(
   const old = a.previous;
   await record('stopping');
   try {
-    await crashDuring('replace:stop', () => deps.podman.stopContainer(old.name, old.stopTimeoutSeconds));
+    await faultsOf(deps).during('replace:stop', () =>
+      deps.podman.stopContainer(old.name, old.stopTimeoutSeconds),
+    );
   } catch (err) {
     // A stop that failed half-way (a timeout) can leave the old one `stopping`: finish it and run it again.
     await restartOld(a, deps).catch(() => undefined);
@@ -142,7 +152,11 @@ async function rollBack(
   const restoreErrors: string[] = [];
   for (const s of snapshots) {
     try {
-      await restoreSnapshot({ podman: deps.podman, dataDir: deps.dataDir! }, s, s.volume);
+      await restoreSnapshot(
+        { podman: deps.podman, dataDir: deps.dataDir!, faults: faultsOf(deps) },
+        s,
+        s.volume,
+      );
     } catch (restoreErr) {
       restoreErrors.push(explain(restoreErr));
     }
@@ -193,7 +207,7 @@ export async function replaceStopFirst(
     });
   const snapshots = await stopAndSnapshot(a, deps, record);
   await record('parked', snapshots);
-  await crashDuring('replace:rename', () => deps.podman.renameContainer(old.name, parked));
+  await faultsOf(deps).during('replace:rename', () => deps.podman.renameContainer(old.name, parked));
   let started = false;
   try {
     await restoreRequested(a, deps);
@@ -201,9 +215,9 @@ export async function replaceStopFirst(
       await runMigrateSteps(a, deps);
       await runCheckHook(a, deps);
     }
-    await crashDuring('replace:run', () => deps.podman.runContainer(a.run));
+    await faultsOf(deps).during('replace:run', () => deps.podman.runContainer(a.run));
     started = true;
-    crashPoint('replace:started');
+    faultsOf(deps).point('replace:started');
     await awaitHealthy(a, deps);
   } catch (caught) {
     const err = started ? await removeFailed(a, deps, caught) : caught;
@@ -212,7 +226,7 @@ export async function replaceStopFirst(
   }
   await record('healthy', snapshots);
   await deps.keepLogs?.({ resource: a.resource, id: old.id, name: old.name, reason: 'replaced' });
-  await crashDuring('replace:rm', () => deps.podman.removeContainer(parked, 0));
+  await faultsOf(deps).during('replace:rm', () => deps.podman.removeContainer(parked, 0));
   await record('done');
   // Retention runs only after a successful upgrade: a failed one never costs an older snapshot.
   for (const s of snapshots) {

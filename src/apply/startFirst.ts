@@ -1,11 +1,11 @@
 // A start-first replace: the new container starts and proves healthy while the old one serves; once Caddy
 // routes to the new one, the old one is retired (removed) and the new one takes its name.
 import type { ContainerReplace, Plan } from '../plan/types.js';
-import { crashDuring, type JournalEntry } from '../store/journal.js';
+import type { JournalEntry } from '../store/journal.js';
 import { removeFromAnyState } from './ensureRunning.js';
 import { runCheckHook } from './hooks.js';
 import { ensureSecrets } from './secrets.js';
-import { awaitHealthy, journal, networked, removeFailed, runJournaled } from './steps.js';
+import { awaitHealthy, faultsOf, journal, networked, removeFailed, runJournaled } from './steps.js';
 import type { ActionResult, ApplyDeps } from './types.js';
 
 /** The journal record of a start-first switch; its id is derived from the names, so phases pair up. */
@@ -57,13 +57,13 @@ export async function recordRouted(
 export async function retireOld(a: ContainerReplace, deps: ApplyDeps): Promise<string | undefined> {
   const { name, id } = a.previous;
   await deps.keepLogs?.({ resource: a.resource, id, name, reason: 'replaced' });
-  await crashDuring('switch:rm', () =>
+  await faultsOf(deps).during('switch:rm', () =>
     removeFromAnyState(deps.podman, {
       name: a.previous.name,
       stopTimeoutSeconds: a.previous.stopTimeoutSeconds,
     }),
   );
-  await crashDuring('switch:rename', () => deps.podman.renameContainer(a.run.name, a.finalName));
+  await faultsOf(deps).during('switch:rename', () => deps.podman.renameContainer(a.run.name, a.finalName));
   await journal(deps, switchEntry(a, 'done'));
   return 'old container retired';
 }

@@ -3,7 +3,8 @@ import { PodmanError } from '../drivers/podman/types.js';
 import type { RunSpec } from '../model/containers.js';
 import { HiyError } from '../model/errors.js';
 import type { Action, ContainerCreate, ContainerReplace, ContainerStart } from '../plan/types.js';
-import { crashDuring, type JournalEntry } from '../store/journal.js';
+import { type Faults, noFaults } from '../store/faults.js';
+import type { JournalEntry } from '../store/journal.js';
 import { HealthCheckError, waitHealthy } from './health.js';
 import { withNetworks } from './network.js';
 import type { ApplyDeps } from './types.js';
@@ -46,6 +47,11 @@ export function startedRun(action: Action): RunSpec | undefined {
   return startedRuns.get(action);
 }
 
+/** The crash tests' points of this apply: the journal's (none without a journal). */
+export function faultsOf(deps: ApplyDeps): Faults {
+  return deps.journal?.faults ?? noFaults;
+}
+
 export function journal(deps: ApplyDeps, entry: JournalEntry): Promise<void> {
   return deps.journal ? deps.journal.write(entry) : Promise.resolve();
 }
@@ -62,7 +68,7 @@ export async function runJournaled(
 ): Promise<string | undefined> {
   const id = stepId(deps, `run:${spec.name}`);
   await journal(deps, { id, kind: 'run', name: spec.name, phase: 'running' });
-  await crashDuring('run:run', () => deps.podman.runContainer(spec));
+  await faultsOf(deps).during('run:run', () => deps.podman.runContainer(spec));
   const note = await prove();
   await journal(deps, { id, kind: 'run', name: spec.name, phase: 'done' });
   return note;

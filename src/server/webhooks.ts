@@ -5,17 +5,16 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/engine.js';
 import type { Controller } from '../model/events.js';
 import type { AppResource } from '../model/resources.js';
+import { fetchMirror, stateApps } from '../push/mirrors.js';
 import {
   appsForPush,
   deliveryOf,
   eventOf,
   type Forge,
-  fetchMirror,
   pushInfo,
   signatureOf,
-  stateApps,
   verifySignature,
-} from '../push/mirrors.js';
+} from '../push/webhooks.js';
 import { HttpError, readBody, sendJson } from './http.js';
 import type { ExtraHandler } from './server.js';
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { PodmanDriver } from '../drivers/podman/types.js';
 import { HiyError } from '../model/errors.js';
+import type { Faults } from '../store/faults.js';
 
 /** Why a snapshot was taken; recorded for humans and for retention, never used to decide a restore. */
 export type SnapshotReason =
@@ -60,6 +61,8 @@ export interface SnapshotDeps {
   dataDir: string;
   now?: () => Date;
   countVolume?: (mountpoint: string) => Promise<VolumeCount>;
+  /** The crash tests' points (`snapshot:export`, `snapshot:archived`, `restore:import`); none by default. */
+  faults?: Faults;
 }
 
 /** How the volume's files are counted: the driver's walk, or the deps' replacement (tests). */

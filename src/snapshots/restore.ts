@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { LABEL_RESOURCE } from '../model/labels.js';
-import { crashDuring } from '../store/journal.js';
+import { noFaults } from '../store/faults.js';
 import {
   SNAPSHOT_ARCHIVE_FILE as ARCHIVE,
   counter,
@@ -82,7 +82,9 @@ export async function restoreSnapshot(
       await deps.podman.emptyVolumeFiles(mountpoint);
     } else await opts.beforeReplace?.();
     const archive = join(snapshotDir(deps, manifest.volume, manifest.id), ARCHIVE);
-    await crashDuring('restore:import', () => deps.podman.importVolume(toVolume, archive));
+    await (deps.faults ?? noFaults).during('restore:import', () =>
+      deps.podman.importVolume(toVolume, archive),
+    );
     const after = await counter(deps)(mountpoint);
     if (after.files !== manifest.files) {
       throw new VerificationFailure(

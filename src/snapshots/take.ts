@@ -2,7 +2,7 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir, writeFileAtomic } from '../store/atomic.js';
-import { crashDuring, crashPoint } from '../store/journal.js';
+import { noFaults } from '../store/faults.js';
 import {
   SNAPSHOT_ARCHIVE_FILE as ARCHIVE,
   counter,
@@ -29,6 +29,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
   const { volume } = opts;
   const now = (deps.now ?? (() => new Date()))();
   const id = snapshotId(now);
+  const faults = deps.faults ?? noFaults;
   const dir = snapshotDir(deps, volume, id);
   const partial = join(dir, `${ARCHIVE}.partial`);
   const archive = join(dir, ARCHIVE);
@@ -38,7 +39,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
     const [scanned, counted] = await Promise.allSettled([
       scanWhileWritten(
         partial,
-        crashDuring('snapshot:export', () => deps.podman.exportVolume(volume, partial)),
+        faults.during('snapshot:export', () => deps.podman.exportVolume(volume, partial)),
       ),
       counter(deps)(opts.mountpoint),
     ]);
@@ -62,7 +63,7 @@ export async function takeSnapshot(deps: SnapshotDeps, opts: TakeSnapshotOptions
     // (written last, with writeFileAtomic) says the snapshot is whole.
     await rename(partial, archive);
     await syncDir(dir);
-    crashPoint('snapshot:archived');
+    faults.point('snapshot:archived');
     const manifest: SnapshotManifest = {
       id,
       volume,
