@@ -30,10 +30,12 @@ for (const file of files('src')) {
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
       const end = source.getLineAndCharacterOfPosition(node.getEnd()).line + 1;
-      if (end - start + 1 > limit) long.push({ where: `${file}:${start}`, name: nameOf(node, source), lines: end - start + 1 });
+      if (end - start + 1 > limit)
+        long.push({ where: `${file}:${start}`, name: nameOf(node, source), lines: end - start + 1 });
     }
     ts.forEachChild(node, visit);
   };
   visit(source);
 }
-for (const f of long.sort((a, b) => b.lines - a.lines)) console.log(`${String(f.lines).padStart(4)}  ${f.where}  ${f.name}`);
+for (const f of long.sort((a, b) => b.lines - a.lines))
+  console.log(`${String(f.lines).padStart(4)}  ${f.where}  ${f.name}`);
