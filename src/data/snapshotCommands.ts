@@ -17,7 +17,6 @@ import {
   takeSnapshot,
   verifySnapshot,
 } from '../snapshots/snapshot.js';
-import { crashDuring } from '../store/journal.js';
 
 /** A data command that cannot be done as asked; nothing was changed. */
 export class DataCommandError extends HiyError {
@@ -28,7 +27,7 @@ export class DataCommandError extends HiyError {
 }
 
 export function snapDeps(engine: Engine) {
-  return { podman: engine.podman, dataDir: engine.settings.dataDir };
+  return { podman: engine.podman, dataDir: engine.settings.dataDir, faults: engine.stores.journal.faults };
 }
 
 /** `greeter`, `port/greeter` or a volume name → does this manifest match? */
@@ -129,7 +128,7 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await crashDuring('stopped:stop', () => engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)));
+    await journal.faults.during('stopped:stop', () => engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)));
   }
   let result: T;
   try {

@@ -245,6 +245,46 @@ async function resolveDesired(
   };
 }
 
+/** The git directory of an App's source: its mirror (URL), a path (relative to the state repo), or a hosted repo. */
+async function sourceGitDir(
+  lr: LocatedResource & { resource: AppResource },
+  opts: ResolveOptions,
+  report: (field: string, summary: string, detail?: string) => void,
+): Promise<string | undefined> {
+  const { source } = lr.resource.spec;
+  if (source.git !== undefined && isGitUrl(source.git)) {
+    if (!opts.mirrorsDir) {
+      report('git', "a URL source needs HIY's data directory for its mirror");
+      return undefined;
+    }
+    const gitDir = mirrorDir(opts.mirrorsDir, lr.resource.metadata.name);
+    const fetched = await fs.stat(gitDir).then(
+      () => true,
+      () => false,
+    );
+    if (!fetched) {
+      report(
+        'git',
+        `source ${source.git} is not fetched yet`,
+        `HIY fetches it when its push webhook arrives; to fetch it now: hiy fetch ${lr.resource.metadata.name}`,
+      );
+      return undefined;
+    }
+    return gitDir;
+  } else if (source.git !== undefined) {
+    return path.resolve(opts.settings.stateRepo, source.git);
+  } else if (opts.reposDir) {
+    return path.join(opts.reposDir, `${source.repo}.git`);
+  } else {
+    report(
+      'repo',
+      'source.repo needs HIY-hosted repositories (not available yet)',
+      'use source.git with a path on the box',
+    );
+    return undefined;
+  }
+}
+
 /** Finds an App's source repository and the commit at its branch head; problems become diagnostics at spec.source. */
 async function resolveSource(
   lr: LocatedResource & { resource: AppResource },
@@ -258,37 +298,8 @@ async function resolveSource(
       diagnosticAt(lr, formatPath(['spec', 'source', field]), { summary, ...(detail && { detail }) }),
     );
   };
-  let gitDir: string;
-  if (source.git !== undefined && isGitUrl(source.git)) {
-    if (!opts.mirrorsDir) {
-      report('git', "a URL source needs HIY's data directory for its mirror");
-      return undefined;
-    }
-    gitDir = mirrorDir(opts.mirrorsDir, lr.resource.metadata.name);
-    const fetched = await fs.stat(gitDir).then(
-      () => true,
-      () => false,
-    );
-    if (!fetched) {
-      report(
-        'git',
-        `source ${source.git} is not fetched yet`,
-        `HIY fetches it when its push webhook arrives; to fetch it now: hiy fetch ${lr.resource.metadata.name}`,
-      );
-      return undefined;
-    }
-  } else if (source.git !== undefined) {
-    gitDir = path.resolve(opts.settings.stateRepo, source.git);
-  } else if (opts.reposDir) {
-    gitDir = path.join(opts.reposDir, `${source.repo}.git`);
-  } else {
-    report(
-      'repo',
-      'source.repo needs HIY-hosted repositories (not available yet)',
-      'use source.git with a path on the box',
-    );
-    return undefined;
-  }
+  const gitDir = await sourceGitDir(lr, opts, report);
+  if (gitDir === undefined) return undefined;
   const key = sourceKey(gitDir, source.branch);
   let head = branchHeads.get(key);
   if (!head) {

@@ -66,13 +66,13 @@ export interface WorkloadPlan {
   routes: ProxyRoute[];
 }
 
-/**
- * Plans one workload: strays of its resource are deleted, missing volumes created, the image built (Apps), the
- * container created, replaced (start-first when nothing is shared) or started, and its routes pointed at it.
- */
-export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): WorkloadPlan {
+/** Containers of the workload's resource not named as its container: deleted. */
+function strayDeletes(
+  w: DesiredWorkload,
+  ctx: WorkloadContext,
+  current: ContainerInfo | undefined,
+): Action[] {
   const actions: Action[] = [];
-  const current = ctx.containers.find((c) => c.name === w.containerName);
   for (const stray of ctx.containers) {
     if (stray === current) continue;
     actions.push({
@@ -87,7 +87,12 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       after: null,
     });
   }
+  return actions;
+}
 
+/** The workload's volumes that do not exist yet: created. */
+function missingVolumes(w: DesiredWorkload, ctx: WorkloadContext): Action[] {
+  const actions: Action[] = [];
   for (const v of w.volumes) {
     if (ctx.volumes.has(v.volumeName)) continue;
     actions.push({
@@ -105,7 +110,11 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
       after: { name: v.volumeName },
     });
   }
+  return actions;
+}
 
+/** The secrets and host certificate the container uses, and the spec hash they make with its spec. */
+function containerHash(w: DesiredWorkload, ctx: WorkloadContext) {
   const secrets = secretUses(w, ctx.secretDigests);
   // A secret's digest joins the hash only when there are secrets, so other workloads keep their hashes.
   const secretsHash =
@@ -118,6 +127,98 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
   const specHash = certificate
     ? hashOf({ spec: secretsHash, certificate: certificate.hashPart })
     : secretsHash;
+  return { secrets, certificate, specHash };
+}
+
+/** What planWorkload decided of the container, for the action that makes it so. */
+interface ContainerDecision {
+  current: ContainerInfo | undefined;
+  replacing: boolean;
+  forced: string | undefined;
+  offNetwork: string | undefined;
+  startFirst: boolean;
+  run: RunSpec;
+  view: ReturnType<typeof containerSpecView>;
+  secrets: ReturnType<typeof secretUses>;
+  certificate: ReturnType<typeof certificateUse>;
+}
+
+/** The container's action: create, replace, start, or reload its renewed certificate; none when it is as desired. */
+function containerAction(w: DesiredWorkload, ctx: WorkloadContext, d: ContainerDecision): Action | undefined {
+  const { current, replacing, forced, offNetwork, startFirst, run, view, secrets, certificate } = d;
+  if (!current) {
+    return {
+      kind: 'container.create',
+      address: `container/${w.containerName}`,
+      change: 'create',
+      resource: w.id,
+      reason: `${w.id} has no container`,
+      run,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
+      patch: [],
+      before: null,
+      after: view,
+    };
+  } else if (replacing) {
+    const before = observedSpecView(current);
+    const patch = diff(before, view);
+    return {
+      kind: 'container.replace',
+      address: `container/${w.containerName}`,
+      change: 'replace',
+      resource: w.id,
+      reason: `${forced ?? offNetwork ?? (before ? `changed: ${changedFields(patch)}` : 'spec hash changed')}${startFirst ? ' (new one starts first)' : ''}`,
+      ...(forced !== undefined && { trigger: 'restart' as const }),
+      strategy: startFirst ? 'start-first' : 'stop-first',
+      finalName: w.containerName,
+      run,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      ...checkHook(w),
+      ...(w.links ? { links: w.links } : {}),
+      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
+      previous: toRef(current),
+      volumes: w.volumes.map((v) => v.volumeName),
+      keepSnapshots: w.snapshotsKept,
+      ...dataSteps(w, ctx),
+      patch,
+      before,
+      after: view,
+    };
+  } else if (current.state !== 'running') {
+    return {
+      kind: 'container.start',
+      address: `container/${w.containerName}`,
+      change: 'update',
+      resource: w.id,
+      reason: `container is ${current.state}; start it`,
+      container: toRef(current),
+      run,
+      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
+      patch: [{ op: 'replace', path: '/state', value: 'running' }],
+      before: { state: current.state },
+      after: { state: 'running' },
+    };
+  } else if (certificate?.reloads && w.port?.hooks.reload) {
+    const reload = hookRef(w, w.port.hooks.reload);
+    const secretRefs = secrets.map((s) => s.ref);
+    return certificateReload(w, certificate, current, ctx.servedCertificate, { reload, secrets: secretRefs });
+  }
+  return undefined;
+}
+
+/**
+ * Plans one workload: strays of its resource are deleted, missing volumes created, the image built (Apps), the
+ * container created, replaced (start-first when nothing is shared) or started, and its routes pointed at it.
+ */
+export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): WorkloadPlan {
+  const current = ctx.containers.find((c) => c.name === w.containerName);
+  const actions: Action[] = [...strayDeletes(w, ctx, current), ...missingVolumes(w, ctx)];
+  const { secrets, certificate, specHash } = containerHash(w, ctx);
   const hashChanged = current !== undefined && current.labels[LABEL_SPEC_HASH] !== specHash;
   // A container not on exactly its networks (its own one, its links' ones) reaches or is reached by the wrong
   // workloads: only a new container joins them as it should, so it is replaced like any change, health-gated.
@@ -157,71 +258,9 @@ export function planWorkload(w: DesiredWorkload, ctx: WorkloadContext): Workload
     const build = imageBuild(w, ctx.owner);
     if (build) actions.push(build);
   }
-  if (!current) {
-    actions.push({
-      kind: 'container.create',
-      address: `container/${w.containerName}`,
-      change: 'create',
-      resource: w.id,
-      reason: `${w.id} has no container`,
-      run,
-      ...(secrets.length > 0 ? { secrets } : {}),
-      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
-      ...checkHook(w),
-      ...(w.links ? { links: w.links } : {}),
-      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
-      patch: [],
-      before: null,
-      after: view,
-    });
-  } else if (replacing) {
-    const before = observedSpecView(current);
-    const patch = diff(before, view);
-    actions.push({
-      kind: 'container.replace',
-      address: `container/${w.containerName}`,
-      change: 'replace',
-      resource: w.id,
-      reason: `${forced ?? offNetwork ?? (before ? `changed: ${changedFields(patch)}` : 'spec hash changed')}${startFirst ? ' (new one starts first)' : ''}`,
-      ...(forced !== undefined && { trigger: 'restart' as const }),
-      strategy: startFirst ? 'start-first' : 'stop-first',
-      finalName: w.containerName,
-      run,
-      ...(secrets.length > 0 ? { secrets } : {}),
-      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
-      ...checkHook(w),
-      ...(w.links ? { links: w.links } : {}),
-      ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
-      previous: toRef(current),
-      volumes: w.volumes.map((v) => v.volumeName),
-      keepSnapshots: w.snapshotsKept,
-      ...dataSteps(w, ctx),
-      patch,
-      before,
-      after: view,
-    });
-  } else if (current.state !== 'running') {
-    actions.push({
-      kind: 'container.start',
-      address: `container/${w.containerName}`,
-      change: 'update',
-      resource: w.id,
-      reason: `container is ${current.state}; start it`,
-      container: toRef(current),
-      run,
-      ...(w.healthcheck ? { healthcheck: w.healthcheck } : {}),
-      patch: [{ op: 'replace', path: '/state', value: 'running' }],
-      before: { state: current.state },
-      after: { state: 'running' },
-    });
-  } else if (certificate?.reloads && w.port?.hooks.reload) {
-    const reload = hookRef(w, w.port.hooks.reload);
-    const action = certificateReload(w, certificate, current, ctx.servedCertificate, {
-      reload,
-      secrets: secrets.map((s) => s.ref),
-    });
-    if (action) actions.push(action);
-  }
+  const decided = { current, replacing, forced, offNetwork, startFirst, run, view, secrets, certificate };
+  const container = containerAction(w, ctx, decided);
+  if (container) actions.push(container);
   return { actions, routes };
 }
 

@@ -34,6 +34,41 @@ export interface ResolveLinksInput {
 type WorkloadResource = LocatedResource & { resource: AppResource | PortResource };
 
 /**
+ * One provided value rendered from its template for the linking workload: `{host}`, the target's env and its
+ * secrets' values. `secret`: it carries a secret; `unknown`: that secret is yet to be generated.
+ */
+async function renderProvided(
+  template: string,
+  target: DesiredWorkload,
+  link: string,
+  input: ResolveLinksInput,
+): Promise<{ value: string; secret: boolean; unknown: boolean; problems: string[] }> {
+  let secret = false;
+  let unknown = false;
+  const problems: string[] = [];
+  const values: Promise<string>[] = [];
+  template.replace(PLACEHOLDER, (_m, what: string, envName?: string, secretName?: string) => {
+    if (what === 'host') values.push(Promise.resolve(target.name));
+    else if (envName !== undefined) {
+      const v = target.env[envName];
+      if (v === undefined) problems.push(`${envName} is not set on ${link}`);
+      values.push(Promise.resolve(v ?? ''));
+    } else {
+      secret = true;
+      const ref = target.secretEnv?.[secretName!];
+      if (!ref) problems.push(`${secretName} is not a secret of ${link}`);
+      if (ref && input.generating?.has(ref)) unknown = true;
+      values.push(ref && input.secrets ? input.secrets.value(ref).then((v) => v ?? '') : Promise.resolve(''));
+    }
+    return '';
+  });
+  const resolved = await Promise.all(values);
+  let k = 0;
+  const value = template.replace(PLACEHOLDER, () => resolved[k++] ?? '');
+  return { value, secret, unknown, problems };
+}
+
+/**
  * Checks every link, renders the provided values and rebuilds the linking workloads; marks the link targets.
  * A linked value carrying a secret that the store does not hold as rendered is returned in `secrets`.
  */
@@ -73,30 +108,7 @@ export async function resolveLinks(
       targets.set(link, [...(targets.get(link) ?? []), id]);
       for (const [variable, template] of Object.entries(decl.provides)) {
         if (spec.env?.[variable] !== undefined || spec.secretEnv?.[variable] !== undefined) continue; // the spec wins
-        let secret = false;
-        let unknown = false;
-        const problems: string[] = [];
-        const values: Promise<string>[] = [];
-        template.replace(PLACEHOLDER, (_m, what: string, envName?: string, secretName?: string) => {
-          if (what === 'host') values.push(Promise.resolve(target.name));
-          else if (envName !== undefined) {
-            const v = target.env[envName];
-            if (v === undefined) problems.push(`${envName} is not set on ${link}`);
-            values.push(Promise.resolve(v ?? ''));
-          } else {
-            secret = true;
-            const ref = target.secretEnv?.[secretName!];
-            if (!ref) problems.push(`${secretName} is not a secret of ${link}`);
-            if (ref && input.generating?.has(ref)) unknown = true;
-            values.push(
-              ref && input.secrets ? input.secrets.value(ref).then((v) => v ?? '') : Promise.resolve(''),
-            );
-          }
-          return '';
-        });
-        const resolved = await Promise.all(values);
-        let k = 0;
-        const value = template.replace(PLACEHOLDER, () => resolved[k++] ?? '');
+        const { value, secret, unknown, problems } = await renderProvided(template, target, link, input);
         if (problems.length) {
           at(i, `${link} provides ${variable}, but ${problems.join('; ')}`);
           continue;

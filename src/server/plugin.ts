@@ -19,7 +19,7 @@ export interface ApiPluginContext {
  * The plug-ins `hiy daemon` should start: the API with the webhook receiver on `--api-addr` / `HIY_API_ADDR`
  * (default loopback, `off` disables it), and the notifications of the state repo's Notifiers, sent with `fetch`.
  */
-export function issue5Plugins(addr: string | undefined, fetch: FetchLike) {
+export function apiAndNotifyPlugins(addr: string | undefined, fetch: FetchLike) {
   return [
     apiPlugin(addr ?? DEFAULT_API_ADDR, (ctx) => [webhookHandler(ctx)]),
     {

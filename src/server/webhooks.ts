@@ -7,17 +7,16 @@ import type { Engine } from '../engine/engine.js';
 import { errorMessage } from '../model/errors.js';
 import type { Controller } from '../model/events.js';
 import type { AppResource } from '../model/resources.js';
+import { fetchMirror, stateApps } from '../push/mirrors.js';
 import {
   appsForPush,
   deliveryOf,
   eventOf,
   type Forge,
-  fetchMirror,
   pushInfo,
   signatureOf,
-  stateApps,
   verifySignature,
-} from '../push/mirrors.js';
+} from '../push/webhooks.js';
 import { HttpError, readBody, sendJson } from './http.js';
 import type { ExtraHandler } from './server.js';
 

@@ -5,6 +5,7 @@ import { BuildRunStore } from './builds.js';
 import { DataVersionStore } from './dataVersions.js';
 import { DeliveryLog } from './deliveries.js';
 import { EventLog } from './events.js';
+import { faultsFromEnv } from './faults.js';
 import { JobRunStore } from './jobRuns.js';
 import { Journal } from './journal.js';
 import { LoginLinkStore } from './loginLinks.js';
@@ -69,7 +70,7 @@ export interface Stores {
 }
 
 export interface OpenStoresOptions {
-  /** The environment the journal reads its test crash points from (default process.env). */
+  /** The environment the journal's faults (the crash tests' points) are armed from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -83,7 +84,7 @@ export function openStores(dataDir: string, opts: OpenStoresOptions = {}): Store
     portDeclarations: new PortDeclarationStore(dataDir),
     releases: new ReleaseStore(dataDir),
     secrets: new SecretStore(dataDir),
-    journal: new Journal(dataDir, opts.env),
+    journal: new Journal(dataDir, faultsFromEnv(opts.env ?? process.env)),
     audit: new AuditLog(dataDir),
     tokens: new TokenStore(dataDir),
     deliveries: new DeliveryLog(dataDir),

@@ -4,6 +4,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendFileDurable } from './atomic.js';
+import { type Faults, noFaults } from './faults.js';
 
 /**
  * A step and how far it got. Each record names the step (`id`) and its latest `phase`; recovery looks only at
@@ -50,66 +51,20 @@ export type JournalEntry =
 
 export type JournalKind = JournalEntry['kind'];
 
-/**
- * Crash points for the kill -9 tests: with `HIY_TEST_CRASH_AT=kind:phase[:n]` in its environment, the process
- * kills itself (SIGKILL, no cleanup) right after the nth journal record of that kind and phase is on disk, or at
- * the nth `crashPoint(kind:phase)`. Unset (always, outside those tests), it costs one lookup per record.
- */
-const crashCounts = new Map<string, number>();
-function armed(point: string, env: NodeJS.ProcessEnv): boolean {
-  const spec = env.HIY_TEST_CRASH_AT;
-  if (!spec) return false;
-  const [kind, phase, nth] = spec.split(':');
-  if (point !== `${kind}:${phase}`) return false;
-  const seen = (crashCounts.get(point) ?? 0) + 1;
-  crashCounts.set(point, seen);
-  return seen === Number(nth ?? '1');
-}
-
-export function crashPoint(point: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (armed(point, env)) process.kill(process.pid, 'SIGKILL');
-}
-
-/**
- * An in-flight crash point around an external call (`replace:stop`, `restore:import`…): armed by
- * `HIY_TEST_CRASH_AT` like crashPoint, the nth such call is started, then `HIY_TEST_CRASH_DELAY_MS` later
- * (default 150), or as soon as it settles if sooner, the whole process group is SIGKILLed: the podman process
- * the call runs dies half-way too, as when systemd kills the control group of a service. The test starts hiy
- * as a process group leader (`detached`); otherwise only hiy itself dies. Unarmed, it is just `call()`.
- */
-export function crashDuring<T>(
-  point: string,
-  call: () => Promise<T>,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<T> {
-  if (!armed(point, env)) return call();
-  const kill = () => {
-    try {
-      process.kill(-process.pid, 'SIGKILL');
-    } catch {
-      process.kill(process.pid, 'SIGKILL');
-    }
-  };
-  const work = call();
-  setTimeout(kill, Number(env.HIY_TEST_CRASH_DELAY_MS ?? '150'));
-  work.then(kill, kill);
-  return new Promise<T>(() => {});
-}
-
-function crashHook(env: NodeJS.ProcessEnv): ((e: JournalEntry) => void) | undefined {
-  if (!env.HIY_TEST_CRASH_AT) return undefined;
-  return (e) => crashPoint(`${e.kind}:${e.phase}`, env);
-}
-
 export class Journal {
   readonly path: string;
   private chain: Promise<void> = Promise.resolve();
   private seq = 0;
-  private readonly crash: ((e: JournalEntry) => void) | undefined;
 
-  constructor(dataDir: string, env: NodeJS.ProcessEnv = process.env) {
+  /**
+   * `faults`: the crash points of the kill -9 tests (`kind:phase` after each record is on disk); the steps the
+   * journal records use the same ones (`journal.faults`).
+   */
+  constructor(
+    dataDir: string,
+    readonly faults: Faults = noFaults,
+  ) {
     this.path = join(dataDir, 'journal.jsonl');
-    this.crash = crashHook(env);
   }
 
   /** A new step id, unique within this journal. */
@@ -123,7 +78,7 @@ export class Journal {
     const line = `${JSON.stringify({ ...entry, at: new Date().toISOString() })}\n`;
     const next = this.chain.then(async () => {
       await appendFileDurable(this.path, line);
-      this.crash?.(entry);
+      this.faults.point(`${entry.kind}:${entry.phase}`);
     });
     this.chain = next.catch(() => undefined);
     return next;

@@ -14,7 +14,7 @@ import {
   startDaemon,
   usagePlugin,
 } from '../../reconcile/index.js';
-import { issue5Plugins } from '../../server/plugin.js';
+import { apiAndNotifyPlugins } from '../../server/plugin.js';
 import { type CommandContext, type CommandRun, str } from '../command.js';
 import { UsageError } from '../config.js';
 import type { CliDeps } from '../context.js';
@@ -27,7 +27,7 @@ import { onTermination } from '../signals.js';
  */
 export function daemonPlugins(ctx: CommandContext, env: NodeJS.ProcessEnv): DaemonPlugin[] {
   return [
-    ...(issue5Plugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[]),
+    ...(apiAndNotifyPlugins(str(ctx, 'api-addr') ?? env.HIY_API_ADDR, nodeFetch) as DaemonPlugin[]),
     jobsPlugin(),
     backupsPlugin(),
     usagePlugin({ intervalSeconds: sampleInterval(env) }),

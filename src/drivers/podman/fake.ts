@@ -1,85 +1,38 @@
-// An in-memory Podman held to the same contract tests as the real runner.
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { access } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { execa } from 'execa';
+// An in-memory Podman held to the same contract tests as the real runner. Its containers' records, volumes and
+// exec answers are in fakeContainers.ts, fakeVolumes.ts and fakeExec.ts.
+import { randomBytes } from 'node:crypto';
 import { hasLabels } from './argv.js';
-import { comparePorts } from './output.js';
 import {
-  type AttachOptions,
-  type BuildSpec,
-  type ContainerInfo,
-  type HookResult,
-  type ImageInfo,
-  type LogsOptions,
-  type OutputSink,
-  type PodmanDriver,
-  PodmanError,
-  type PortMapping,
-  type RunSpec,
-  type SecretInfo,
-  type VolumeFileCount,
-  type VolumeInfo,
+  containerInfo,
+  type FakeContainer,
+  type FakeContainerState,
+  fail,
+  portConflict,
+  toPorts,
+} from './fakeContainers.js';
+import { attachedAnswer, defaultExec, execResult, type FakeExecHandler, FakeLogs } from './fakeExec.js';
+import { FakeImages } from './fakeImages.js';
+import { FakeSecrets } from './fakeSecrets.js';
+import { FakeVolumes } from './fakeVolumes.js';
+import type {
+  AttachOptions,
+  BuildSpec,
+  ContainerInfo,
+  HookResult,
+  ImageInfo,
+  LogsOptions,
+  OutputSink,
+  PodmanDriver,
+  RunSpec,
+  SecretInfo,
+  VolumeFileCount,
+  VolumeInfo,
 } from './types.js';
 import { countDirectly, emptyDirectly } from './volumeFiles.js';
 
-interface FakeContainer {
-  id: string;
-  spec: RunSpec;
-  name: string;
-  imageId: string;
-  /** Podman's states HIY may meet; `stopping` is what a `podman stop` killed half-way leaves. */
-  state: FakeContainerState;
-  createdAt: number;
-  /** The networks it is on: the spec's, or Podman's default one. */
-  networks: string[];
-}
-
-export type FakeContainerState = 'created' | 'running' | 'paused' | 'stopping' | 'exited';
-
-/**
- * Answers an exec in the fake: an exit code, or the exit code and output. By default `true`→0, `false`→1,
- * `sh -c "[echo WORDS;] exit N"`→N (printing WORDS: like the real driver's, without the final newline),
- * anything else 0.
- */
-export type FakeExecHandler = (container: string, command: string[]) => number | HookResult;
-
-const defaultExec: FakeExecHandler = (_container, command) => {
-  const [bin, flag, script] = command;
-  const base = bin?.split('/').pop();
-  if (base === 'true') return 0;
-  if (base === 'false') return 1;
-  const m =
-    (base === 'sh' || base === 'bash') && flag === '-c'
-      ? /^\s*(?:echo ([^;]*);\s*)?exit\s+(\d+)\s*$/.exec(script ?? '')
-      : null;
-  return m ? { exitCode: Number(m[2]), output: m[1]?.trim() ?? '' } : 0;
-};
-
-/** An exec handler's answer as a HookResult. */
-function execResult(answer: number | HookResult): HookResult {
-  return typeof answer === 'number' ? { exitCode: answer, output: '' } : answer;
-}
-
-/** `busybox` → `localhost/busybox:latest`, as Podman stores locally built short names. */
-export function normalizeImageRef(ref: string): string {
-  const lastSlash = ref.lastIndexOf('/');
-  const withTag = ref.slice(lastSlash + 1).includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
-  const first = withTag.split('/')[0] ?? '';
-  const hasRegistry =
-    withTag.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  return hasRegistry ? withTag : `localhost/${withTag}`;
-}
+export type { FakeContainerState } from './fakeContainers.js';
+export { normalizeImageRef } from './fakeContainers.js';
+export type { FakeExecHandler } from './fakeExec.js';
 
 /**
  * {@link PodmanDriver} in memory. Set `unreachable` to make every call fail as if Podman were down;
@@ -92,7 +45,9 @@ export class FakePodman implements PodmanDriver {
    * as with Podman (snapshots count files there, a restore empties it). Default: one temp dir per process,
    * removed when the process exits.
    */
-  readonly volumesRoot: string;
+  get volumesRoot(): string {
+    return this.volumes.root;
+  }
   /** When true every call throws a PodmanError, as when the podman binary or its storage is unusable. */
   unreachable = false;
   /** Decides exec exit codes. */
@@ -102,58 +57,48 @@ export class FakePodman implements PodmanDriver {
   /** The one-off containers run, in order. */
   readonly hooksRun: RunSpec[] = [];
   private readonly containers = new Map<string, FakeContainer>();
-  private readonly volumes = new Map<string, VolumeInfo>();
-  private readonly images = new Map<string, string>();
+  private readonly volumes: FakeVolumes;
+  private readonly images = new FakeImages();
   /** Networks: name → subnet and labels. */
   readonly networks = new Map<
     string,
     { subnet: string; labels: Record<string, string>; internal: boolean }
   >();
-  private readonly imageLabels = new Map<string, Record<string, string>>();
   /** Untagged images no other image builds on (a build stage's leftovers): id → labels. */
-  readonly danglingImages = new Map<string, Record<string, string>>();
-  private readonly secrets = new Map<string, SecretInfo & { value: string }>();
+  readonly danglingImages = this.images.dangling;
+  private readonly secrets = new FakeSecrets();
   private clock = 1_700_000_000;
   /** Each container's output, by container id (a rename keeps it, as Podman's log file does). */
-  private readonly output = new Map<string, string[]>();
+  private readonly output = new FakeLogs();
   /** One-off containers run so far (their specs), for tests. */
   readonly oneOffs: RunSpec[] = [];
   /** Every attached exec, with the user it ran as (absent: the image's). */
   readonly execs: { name: string; command: string[]; user?: string }[] = [];
 
   constructor(opts: { volumesRoot?: string } = {}) {
-    this.volumesRoot = opts.volumesRoot ?? mkdtempSync(join(processVolumesRoot(), 'podman-'));
+    this.volumes = new FakeVolumes(opts.volumesRoot);
   }
 
   /** Makes an image exist, as if built or imported; labels as `podman build --label` gives them. */
   addImage(ref: string, labels: Record<string, string> = {}): void {
-    const norm = normalizeImageRef(ref);
-    const id = createHash('sha256')
-      .update(`${norm}\0${JSON.stringify(labels)}`)
-      .digest('hex');
-    this.images.set(norm, id);
-    this.imageLabels.set(id, { ...labels });
+    this.images.add(ref, labels);
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerInfo[]> {
     this.enter(['ps']);
-    return [...this.containers.values()]
-      .filter((c) => hasLabels(c.spec.labels, labels))
-      .map((c) => this.info(c));
+    return [...this.containers.values()].filter((c) => hasLabels(c.spec.labels, labels)).map(containerInfo);
   }
 
   async listVolumes(labels: Record<string, string>): Promise<VolumeInfo[]> {
     this.enter(['volume', 'ls']);
-    return [...this.volumes.values()]
-      .filter((v) => hasLabels(v.labels, labels))
-      .map((v) => ({ ...v, labels: { ...v.labels } }));
+    return this.volumes.list(labels);
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
     const argv = this.enter(['volume', 'create', name]);
     if (this.volumes.has(name))
       fail(argv, 125, `volume with name ${name} already exists: volume already exists`);
-    this.addVolume(name, labels);
+    this.volumes.add(name, labels);
   }
 
   async removeVolume(name: string): Promise<void> {
@@ -167,18 +112,14 @@ export class FakePodman implements PodmanDriver {
         `volume ${name} is being used by the following container(s): ${users.map((c) => c.id).join(', ')}`,
       );
     }
-    this.volumes.delete(name);
-    rmSync(join(this.volumesRoot, name), { recursive: true, force: true });
+    this.volumes.remove(name);
   }
 
   async runContainer(spec: RunSpec): Promise<string> {
     const argv = this.enter(['run', spec.name]);
-    const imageId = this.images.get(normalizeImageRef(spec.image));
+    const imageId = this.images.idOf(spec.image);
     if (!imageId) fail(argv, 125, `${spec.image}: image not known`);
-    for (const s of spec.secretEnv ?? []) {
-      if (!this.secrets.has(s.secret))
-        fail(argv, 125, `no secret with name or id "${s.secret}": no such secret`);
-    }
+    this.secrets.requireAll(argv, spec);
     const holder = this.containers.get(spec.name);
     if (holder) fail(argv, 125, `the container name "${spec.name}" is already in use by ${holder.id}`);
     const networks = spec.network
@@ -187,7 +128,7 @@ export class FakePodman implements PodmanDriver {
     for (const n of spec.network ? networks : [])
       if (!this.networks.has(n))
         fail(argv, 125, `unable to find network with name or ID ${n}: network not found`);
-    const busy = this.portConflict(toPorts(spec), undefined);
+    const busy = portConflict(this.containers.values(), toPorts(spec), undefined);
     if (busy)
       fail(
         argv,
@@ -196,7 +137,7 @@ export class FakePodman implements PodmanDriver {
       );
     for (const v of spec.volumes) {
       // Like Podman, a named volume that does not exist yet is created (unlabelled); bind paths are not volumes.
-      if (!v.source.startsWith('/') && !this.volumes.has(v.source)) this.addVolume(v.source, {});
+      if (!v.source.startsWith('/') && !this.volumes.has(v.source)) this.volumes.add(v.source, {});
     }
     const c: FakeContainer = {
       id: randomBytes(32).toString('hex'),
@@ -224,7 +165,7 @@ export class FakePodman implements PodmanDriver {
 
   async runHook(spec: RunSpec, _timeoutMs: number): Promise<HookResult> {
     const argv = this.enter(['run', '--rm', spec.name]);
-    if (!this.images.has(normalizeImageRef(spec.image))) fail(argv, 125, `${spec.image}: image not known`);
+    if (this.images.idOf(spec.image) === undefined) fail(argv, 125, `${spec.image}: image not known`);
     this.hooksRun.push(spec);
     return this.hookHandler(spec);
   }
@@ -238,7 +179,7 @@ export class FakePodman implements PodmanDriver {
         125,
         `unable to start container "${c.id}": container ${c.id} must be in Created or Stopped state to be started: container state improper`,
       );
-    const busy = this.portConflict(toPorts(c.spec), c);
+    const busy = portConflict(this.containers.values(), toPorts(c.spec), c);
     if (busy) fail(['start', name], 125, `${busy.hostIp}:${busy.hostPort}: bind: address already in use`);
     c.state = 'running';
   }
@@ -290,7 +231,7 @@ export class FakePodman implements PodmanDriver {
 
   async imageExists(ref: string): Promise<boolean> {
     this.enter(['image', 'exists', ref]);
-    return this.images.has(normalizeImageRef(ref));
+    return this.images.idOf(ref) !== undefined;
   }
 
   async ensureNetwork(name: string, labels: Record<string, string>, internal = false): Promise<string> {
@@ -306,13 +247,12 @@ export class FakePodman implements PodmanDriver {
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
     this.enter(['image', 'inspect', ref]);
-    const id = this.images.get(normalizeImageRef(ref));
-    return id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } };
+    return this.images.inspect(ref);
   }
 
   async listDanglingImages(labels: Record<string, string>): Promise<string[]> {
     this.enter(['images', '--filter', 'dangling=true']);
-    return [...this.danglingImages].filter(([, l]) => hasLabels(l, labels)).map(([id]) => id);
+    return this.images.danglingWith(labels);
   }
 
   async removeImage(id: string): Promise<void> {
@@ -322,24 +262,12 @@ export class FakePodman implements PodmanDriver {
 
   async inspectImages(refs: readonly string[]): Promise<Map<string, ImageInfo | undefined>> {
     this.enter(['image', 'inspect', ...refs]);
-    const out = new Map<string, ImageInfo | undefined>();
-    for (const ref of refs) {
-      const id = this.images.get(normalizeImageRef(ref));
-      out.set(ref, id === undefined ? undefined : { id, labels: { ...(this.imageLabels.get(id) ?? {}) } });
-    }
-    return out;
+    return this.images.inspectAll(refs);
   }
 
   async buildImage(spec: BuildSpec, onLine?: (line: string) => void): Promise<void> {
     this.enter(['build', spec.tag]);
-    if (spec.signal?.aborted) {
-      const why = String(spec.signal.reason ?? 'cancelled');
-      throw new PodmanError(`podman build stopped: ${why}`, { argv: ['build', spec.tag], stopped: why });
-    }
-    onLine?.(`STEP 1/1: (fake build of ${spec.file})`);
-    onLine?.(`COMMIT ${spec.tag}`);
-    this.addImage(spec.tag, spec.labels);
-    onLine?.(`Successfully tagged ${normalizeImageRef(spec.tag)}`);
+    this.images.build(spec, onLine);
   }
 
   async exec(name: string, command: string[], _timeoutMs: number): Promise<HookResult> {
@@ -353,30 +281,15 @@ export class FakePodman implements PodmanDriver {
   print(name: string, ...lines: string[]): void {
     const c = this.containers.get(name);
     if (!c) throw new Error(`fake: no container ${name}`);
-    this.output.set(c.id, [...(this.output.get(c.id) ?? []), ...lines]);
+    this.output.append(c.id, lines);
   }
 
   async logs(name: string, opts: LogsOptions, output: OutputSink): Promise<void> {
     const argv = this.enter(['logs', name]);
     const c = this.find(argv, name);
-    let sent = 0;
-    const flush = () => {
-      const lines = this.output.get(c.id) ?? [];
-      const from = sent === 0 && opts.tail !== undefined ? Math.max(0, lines.length - opts.tail) : sent;
-      for (const line of lines.slice(from)) write(output, 'stdout', `${line}\n`);
-      sent = lines.length;
-    };
-    flush();
     // Like `podman logs -f`: new output streams until the container stops (or is removed) or the caller aborts.
-    while (
-      opts.follow &&
-      !opts.signal?.aborted &&
-      this.containers.get(c.name)?.id === c.id &&
-      c.state === 'running'
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-      flush();
-    }
+    const running = () => this.containers.get(c.name)?.id === c.id && c.state === 'running';
+    await this.output.stream(c.id, opts, output, running);
   }
 
   async execAttached(
@@ -390,115 +303,74 @@ export class FakePodman implements PodmanDriver {
     if (c.state !== 'running') fail(argv, 125, 'can only create exec sessions on running containers');
     // Without the shim an exec'd process sees only the plain env, as in a real container.
     const env = opts.secretShim ? this.containerEnv(name)! : { ...c.spec.env };
-    return this.answer(name, command, env, opts.output);
+    return attachedAnswer(this.execHandler, { name, command, env }, opts.output);
   }
 
   async runOneOff(spec: RunSpec, opts: AttachOptions): Promise<number> {
     const argv = this.enter(['run', '--rm', spec.name]);
-    if (!this.images.has(normalizeImageRef(spec.image))) fail(argv, 125, `${spec.image}: image not known`);
+    if (this.images.idOf(spec.image) === undefined) fail(argv, 125, `${spec.image}: image not known`);
     if (this.containers.has(spec.name))
       fail(argv, 125, `the container name "${spec.name}" is already in use`);
-    for (const s of spec.secretEnv ?? []) {
-      if (!this.secrets.has(s.secret))
-        fail(argv, 125, `no secret with name or id "${s.secret}": no such secret`);
-    }
+    this.secrets.requireAll(argv, spec);
     this.oneOffs.push(structuredClone(spec));
-    const env = { ...spec.env };
-    for (const s of spec.secretEnv ?? []) env[s.env] = this.secrets.get(s.secret)?.value ?? '';
-    return this.answer(spec.name, spec.entrypoint ?? [], env, opts.output);
-  }
-
-  /** An attached command's answer: `env` prints the environment it sees; the exit code is execHandler's. */
-  private answer(name: string, command: string[], env: Record<string, string>, output: OutputSink): number {
-    if (command.length === 1 && command[0] === 'env') {
-      for (const [k, v] of Object.entries(env)) write(output, 'stdout', `${k}=${v}\n`);
-      return 0;
-    }
-    if (command[0] === 'echo') write(output, 'stdout', `${command.slice(1).join(' ')}\n`);
-    const answer = execResult(this.execHandler(name, command));
-    if (answer.output) write(output, 'stdout', answer.output);
-    return answer.exitCode;
+    const env = this.secrets.envOf(spec);
+    return attachedAnswer(
+      this.execHandler,
+      { name: spec.name, command: spec.entrypoint ?? [], env },
+      opts.output,
+    );
   }
 
   async createSecret(name: string, value: string, labels: Record<string, string>): Promise<void> {
     const argv = this.enter(['secret', 'create', name, '-']);
-    if (this.secrets.has(name)) fail(argv, 125, `${name}: secret name in use`);
-    this.secrets.set(name, {
-      id: randomBytes(12).toString('hex').slice(0, 25),
-      name,
-      labels: { ...labels },
-      value,
-    });
+    this.secrets.create(argv, name, value, labels);
   }
 
   async listSecrets(labels: Record<string, string>): Promise<SecretInfo[]> {
     this.enter(['secret', 'ls']);
-    return [...this.secrets.values()]
-      .filter((s) => hasLabels(s.labels, labels))
-      .map((s) => ({ id: s.id, name: s.name, labels: { ...s.labels } }));
+    return this.secrets.list(labels);
   }
 
   async removeSecret(name: string): Promise<void> {
     this.enter(['secret', 'rm', name]);
-    this.secrets.delete(name);
+    this.secrets.remove(name);
   }
 
   /** The environment a container's process sees: env plus its secrets' values (as the shim exports them). */
   containerEnv(name: string): Record<string, string> | undefined {
     const c = this.containers.get(name);
     if (!c) return undefined;
-    const env = { ...c.spec.env };
-    for (const s of c.spec.secretEnv ?? []) env[s.env] = this.secrets.get(s.secret)?.value ?? '';
-    return env;
+    return this.secrets.envOf(c.spec);
   }
 
   /** Where a volume's files are on the host (its mountpoint). */
   mountpoint(name: string): string {
-    return join(this.volumesRoot, name, '_data');
+    return this.volumes.mountpoint(name);
   }
 
   /** Writes a file into a volume, as a container using it would (`sub/a.txt`, no leading slash). */
   writeVolumeFile(name: string, path: string, data: string | Buffer): void {
-    if (!this.volumes.has(name)) throw new Error(`fake: no volume ${name}`);
-    const file = join(this.mountpoint(name), path);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, data);
+    this.volumes.writeFile(name, path, data);
   }
 
   /** A file of a volume, or undefined. */
   readVolumeFile(name: string, path: string): Buffer | undefined {
-    if (!this.volumes.has(name)) return undefined;
-    try {
-      return readFileSync(join(this.mountpoint(name), path));
-    } catch {
-      return undefined;
-    }
+    return this.volumes.readFile(name, path);
   }
 
   /** The volume's regular file paths, sorted. */
   listVolumeFiles(name: string): string[] {
-    if (!this.volumes.has(name)) return [];
-    const root = this.mountpoint(name);
-    return readdirSync(root, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => relative(root, join(e.parentPath ?? e.path, e.name)))
-      .sort();
+    return this.volumes.listFiles(name);
   }
 
-  /** Writes a real tar (with the system `tar`), so whatever reads the archive reads what Podman would give. */
+  /** Writes a real tar, so whatever reads the archive reads what Podman would give. */
   async exportVolume(name: string, file: string): Promise<void> {
-    const argv = this.enter(['volume', 'export', name, '--output', file]);
-    if (!this.volumes.has(name)) fail(argv, 125, `no such volume ${name}`);
-    await execa('tar', ['-cf', file, '-C', this.mountpoint(name), '.']);
+    await this.volumes.exportTo(this.enter(['volume', 'export', name, '--output', file]), name, file);
   }
 
   /** Adds the archive's files to the volume (what it holds and the archive does not name is kept). */
   async importVolume(name: string, file: string): Promise<void> {
-    const argv = this.enter(['volume', 'import', name, file]);
-    if (!this.volumes.has(name)) fail(argv, 125, `no such volume ${name}`);
-    await access(file).catch(() => fail(argv, 125, `open ${file}: no such file or directory`));
-    const r = await execa('tar', ['-xf', file, '-C', this.mountpoint(name)], { reject: false });
-    if (r.exitCode !== 0) fail(argv, 125, `extracting ${file}: ${String(r.stderr).trim()}`);
+    await this.volumes.importFrom(this.enter(['volume', 'import', name, file]), name, file);
   }
 
   /**
@@ -524,74 +396,4 @@ export class FakePodman implements PodmanDriver {
     if (!c) fail(argv, 125, `no container with name or ID "${name}" found: no such container`);
     return c;
   }
-
-  private addVolume(name: string, labels: Record<string, string>): void {
-    mkdirSync(this.mountpoint(name), { recursive: true });
-    this.volumes.set(name, { name, labels: { ...labels }, mountpoint: this.mountpoint(name) });
-  }
-
-  private portConflict(ports: PortMapping[], self: FakeContainer | undefined): PortMapping | undefined {
-    const running = [...this.containers.values()].filter((c) => c !== self && c.state === 'running');
-    return ports.find((p) =>
-      running.some((c) =>
-        toPorts(c.spec).some(
-          (q) =>
-            q.hostPort === p.hostPort &&
-            q.protocol === p.protocol &&
-            (q.hostIp === p.hostIp || q.hostIp === '' || p.hostIp === ''),
-        ),
-      ),
-    );
-  }
-
-  private info(c: FakeContainer): ContainerInfo {
-    return {
-      id: c.id,
-      name: c.name,
-      image: normalizeImageRef(c.spec.image),
-      imageId: c.imageId,
-      state: c.state,
-      labels: { ...c.spec.labels },
-      ports: toPorts(c.spec),
-      createdAt: c.createdAt,
-      networks: [...c.networks],
-    };
-  }
-}
-
-function toPorts(spec: RunSpec): PortMapping[] {
-  return spec.publish
-    .map((p) => ({
-      hostIp: p.hostIp ?? '',
-      hostPort: p.hostPort,
-      containerPort: p.containerPort,
-      protocol: p.protocol,
-    }))
-    .sort(comparePorts);
-}
-
-function write(output: OutputSink, stream: 'stdout' | 'stderr', text: string): void {
-  if (output === 'inherit') process[stream].write(text);
-  else output[stream](text);
-}
-
-function fail(argv: string[], exitCode: number, stderr: string): never {
-  const op =
-    argv[0] === 'volume' || argv[0] === 'image' || argv[0] === 'secret' ? `${argv[0]} ${argv[1]}` : argv[0];
-  throw new PodmanError(`podman ${op} failed (exit ${exitCode}): ${stderr}`, {
-    argv,
-    exitCode,
-    stderr: `Error: ${stderr}`,
-  });
-}
-
-let sharedRoot: string | undefined;
-
-/** One temp directory for the volumes of the FakePodmans of this process (a subdirectory each), removed at exit. */
-function processVolumesRoot(): string {
-  if (sharedRoot && existsSync(sharedRoot)) return sharedRoot;
-  const root = mkdtempSync(join(tmpdir(), 'hiy-fake-volumes-'));
-  sharedRoot = root;
-  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-  return root;
 }

@@ -99,7 +99,7 @@ describe('bringing containers back', async () => {
   it('recovery of a stop-first upgrade cut short while stopping: the stop is finished, the old one runs', async () => {
     const { podman, name } = await oneContainer();
     podman.setContainerState(name, 'stopping');
-    const journal = new Journal(dataDir, {});
+    const journal = new Journal(dataDir);
     const id = journal.nextId('replace');
     await journal.write({ id, kind: 'replace', final: name, parked: `${name}_prev`, phase: 'stopping' });
     const r = await recover({ podman, dataDir, instance: SETTINGS.instance, journal });
@@ -114,7 +114,7 @@ describe('bringing containers back', async () => {
     for (const state of ['paused', 'stopping'] as const) {
       const { podman, name } = await oneContainer();
       podman.setContainerState(name, state);
-      const journal = new Journal(dataDir, {});
+      const journal = new Journal(dataDir);
       await journal.write({
         id: journal.nextId('stopped'),
         kind: 'stopped',

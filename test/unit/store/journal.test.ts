@@ -11,7 +11,7 @@ describe('journal', async () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('reports the open steps by their last phase', async () => {
-    const j = new Journal(dir, {});
+    const j = new Journal(dir);
     const a = j.nextId('replace');
     const b = j.nextId('run');
     assert.notEqual(a, b);
