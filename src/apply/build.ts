@@ -199,7 +199,7 @@ async function containerfileOf(
   try {
     generated = await deps.build.containerfileFor(contextDir, where.name);
   } catch (err) {
-    throw new BuildError(`${action.resource}: ${(err as Error).message}`, { address: action.address });
+    throw new BuildError(`${action.resource}: ${errorMessage(err)}`, { address: action.address });
   }
   file = join(dir, 'Containerfile.generated');
   await writeFileAtomic(file, generated.text);
@@ -231,13 +231,13 @@ function failedBuild(action: ImageBuild, err: unknown, steps: BuildSteps, out: B
     outcome === 'failed'
       ? `build FAILED at ${at} after ${formatStepMs(where.ms)}`
       : `build ${outcome === 'cancelled' ? 'CANCELLED' : 'TIMED OUT'} at ${at}`;
-  out.tell('fail', `${what}: ${(err as Error).message}`);
+  out.tell('fail', `${what}: ${errorMessage(err)}`);
   if (outcome === 'failed' && where.lastLines.length > 0) {
     out.tell('fail', `last lines of ${where.step}:\n${where.lastLines.map((l) => `  ${l}`).join('\n')}`);
   }
-  out.log(`# build ${outcome.toUpperCase()} ${new Date().toISOString()}: ${(err as Error).message}\n`);
+  out.log(`# build ${outcome.toUpperCase()} ${new Date().toISOString()}: ${errorMessage(err)}\n`);
   return new BuildStepError(
-    `${what}: ${(err as Error).message}`,
+    `${what}: ${errorMessage(err)}`,
     {
       address: action.address,
       outcome,

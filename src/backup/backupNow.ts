@@ -59,7 +59,6 @@ export interface BackupRun {
   leftovers?: Leftovers;
 }
 
-
 /** The resources a Backup covers that have volumes on this box: those it names, or all. */
 async function coveredResources(engine: Engine, backup: BackupResource, only?: string): Promise<string[]> {
   const volumes = await engine.podman.listVolumes(ownershipLabels(engine.settings.instance));

@@ -128,7 +128,9 @@ async function withStopped<T>(
     await journal.write({ id, kind: 'stopped', containers: running.map((c) => c.name), phase: 'stopped' });
   for (const c of running) {
     onStep?.(`stopping ${c.name} so its data is at rest`);
-    await journal.faults.during('stopped:stop', () => engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)));
+    await journal.faults.during('stopped:stop', () =>
+      engine.podman.stopContainer(c.name, stopTimeoutOf(c.labels)),
+    );
   }
   let result: T;
   try {
