@@ -229,7 +229,8 @@ describe('offsite backups (real restic, local path)', () => {
     assert.equal(out.files, 2);
     assert.deepEqual(out.restarted, [container]);
     assert.equal(out.preRestore.reason, 'pre-restore');
-    assert.equal((await sh('cat /data/file')).stdout.trim(), 'third');
+    // The latest backup is the leftovers test's ("fourth"); the failed upload's "fifth" never reached restic.
+    assert.equal((await sh('cat /data/file')).stdout.trim(), 'fourth');
     assert.equal((await sh('cat /data/d/y')).stdout.trim(), 'x');
     assert.equal((await h.get('db.test')).status, 200);
     // No scratch volume and no intermediate snapshot are left.
@@ -258,8 +259,9 @@ describe('offsite backups (real restic, local path)', () => {
       new RegExp(`Restored backup ${older.shortId} into ${other} \\(created\\): 2 files, verified`),
     );
     const mount = (await execa('podman', ['volume', 'inspect', other, '--format', '{{.Mountpoint}}'])).stdout;
-    assert.equal((await execa('cat', [join(mount, 'file')])).stdout, 'second');
-    assert.equal((await sh('cat /data/file')).stdout.trim(), 'third', 'the resource itself is untouched');
+    // keep: last 2 leaves "third" and "fourth": the older one is "third".
+    assert.equal((await execa('cat', [join(mount, 'file')])).stdout, 'third');
+    assert.equal((await sh('cat /data/file')).stdout.trim(), 'fourth', 'the resource itself is untouched');
     await execa('podman', ['volume', 'rm', other]);
   });
 
